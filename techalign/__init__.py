@@ -1,0 +1,1 @@
+"""techalign: cross-team technical-plan alignment."""

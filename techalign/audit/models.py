@@ -1,0 +1,42 @@
+"""The audit log: every state change and every refused attempt, hash-chained in commit order."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+
+    # Assigned under a lock, so the chain follows commit order (ids need not).
+    seq = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.DONE)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    target_label = models.CharField(max_length=200, blank=True)
+    requirement = models.ForeignKey(
+        "requirements.Requirement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    summary = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["requirement", "seq"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_label}"

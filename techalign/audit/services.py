@@ -1,0 +1,151 @@
+"""Writing the audit log, and the `transition` decorator every state-changing service wears.
+
+A transition runs in one transaction with its audit event. When it is refused, the transaction
+rolls back and the refusal itself is recorded in a transaction of its own, so the log shows who
+tried what and which condition stopped them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from techalign.audit.models import AuditEvent
+from techalign.core.errors import Refused
+
+GENESIS = "0" * 64
+_CHAIN_LOCK_KEY = 7_437_001
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def canonical_event(event: AuditEvent) -> bytes:
+    """The bytes hashed for one event: stable key order, times as epoch microseconds."""
+    occurred = event.occurred_at
+    micros = int(occurred.timestamp()) * 1_000_000 + occurred.microsecond
+    body = {
+        "seq": event.seq,
+        "occurred_at": micros,
+        "actor": event.actor_id,
+        "action": event.action,
+        "outcome": event.outcome,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "requirement": event.requirement_id,
+        "summary": event.summary,
+        "prev": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def requirement_id_of(target: Any) -> int | None:
+    """The requirement a domain object belongs to, without extra queries where possible."""
+    from techalign.requirements.models import Requirement
+
+    if isinstance(target, Requirement):
+        return target.pk
+    for attr in ("requirement_id",):
+        if getattr(target, attr, None):
+            return getattr(target, attr)
+    for parent in ("requirement", "plan", "revision", "meeting"):
+        obj = getattr(target, parent, None)
+        if obj is not None and obj is not target:
+            return requirement_id_of(obj)
+    return None
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    summary: dict[str, Any] | None = None,
+    outcome: str = AuditEvent.Outcome.DONE,
+) -> AuditEvent:
+    """Append one event to the chain. Must run inside the transaction of the change it records."""
+    if connection.vendor == "postgresql":
+        # Serialise appenders so seq and prev_hash follow commit order.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        outcome=outcome,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:200],
+        requirement_id=requirement_id_of(target),
+        summary=_jsonable(summary or {}),
+        prev_hash=prev_hash,
+    )
+    event.hash = hashlib.sha256(canonical_event(event)).hexdigest()
+    event.save(force_insert=True)
+    return event
+
+
+def _target_of(kwargs: dict[str, Any]) -> models.Model | None:
+    for value in kwargs.values():
+        if isinstance(value, models.Model) and not _is_user(value):
+            return value
+    return None
+
+
+def _is_user(obj: Any) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return isinstance(obj, get_user_model())
+
+
+def transition(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run a service atomically; on refusal, roll back and record the refused attempt."""
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                with transaction.atomic():
+                    return service(*args, **kwargs)
+            except Refused as refusal:
+                target = _target_of(kwargs)
+                if target is not None and target.pk is not None:
+                    with transaction.atomic():
+                        record(
+                            actor=kwargs.get("actor"),
+                            action=action,
+                            target=target,
+                            outcome=AuditEvent.Outcome.REFUSED,
+                            summary={"code": refusal.code, "details": _jsonable(refusal.details)},
+                        )
+                raise
+
+        run.action = action  # type: ignore[attr-defined]
+        return run
+
+    return decorate
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(details, default=str, ensure_ascii=False))
+
+
+def verify_chain() -> tuple[int, AuditEvent | None]:
+    """Walk the chain in seq order; return (events checked, first broken event or None)."""
+    prev = GENESIS
+    checked = 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if event.prev_hash != prev or hashlib.sha256(canonical_event(event)).hexdigest() != event.hash:
+            return checked, event
+        prev = event.hash
+        checked += 1
+    return checked, None

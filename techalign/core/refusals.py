@@ -1,0 +1,177 @@
+"""Every refusal the domain can give: stable code -> HTTP status and message template.
+
+Messages are English source strings marked for translation; `Refused.message` renders them in
+the active language with the refusal's details. Codes never change once published.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_noop as _
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    message: str
+
+
+FORBIDDEN, NOT_FOUND, CONFLICT, INVALID = 403, 404, 409, 422
+
+REFUSALS: dict[str, Refusal] = {
+    # roles and access
+    "role.not_allowed": Refusal(
+        FORBIDDEN, _("Only a {roles} of team {team} may {action}; {user} is not one.")
+    ),
+    "role.not_party_member": Refusal(
+        FORBIDDEN, _("{user} is neither a PM nor a DEV of team {team}, so cannot sign for it.")
+    ),
+    "access.not_found": Refusal(NOT_FOUND, _("{kind} {ref} does not exist or is not visible to you.")),
+    "auth.required": Refusal(401, _("Sign in or send an API token to do this.")),
+    # generic input
+    "input.invalid": Refusal(INVALID, _("{field}: {problem}")),
+    "input.too_long": Refusal(INVALID, _("{field} is longer than {limit} characters.")),
+    "conflict.stale_version": Refusal(
+        CONFLICT,
+        _("{kind} {ref} was changed by someone else (you edited version {seen}, it is now "
+          "version {current}); reload and try again."),
+    ),
+    # requirements and hand-off
+    "requirement.wrong_step": Refusal(
+        CONFLICT, _("Requirement {requirement} is at step \"{status}\"; {action} needs \"{needed}\".")
+    ),
+    "requirement.no_scenarios": Refusal(
+        CONFLICT, _("Requirement {requirement} has no scenarios; add at least one before handing off.")
+    ),
+    "requirement.lead_dev_missing": Refusal(
+        CONFLICT, _("Requirement {requirement} has no lead DEV; assign one before handing off.")
+    ),
+    "requirement.lead_dev_not_dev": Refusal(
+        INVALID, _("{user} is not a DEV of the lead team {team}, so cannot be the lead DEV.")
+    ),
+    "requirement.owner_not_pm": Refusal(
+        INVALID, _("{user} is not a PM of the lead team {team}, so cannot own the requirement.")
+    ),
+    "requirement.baselined": Refusal(
+        CONFLICT,
+        _("Requirement {requirement} has baseline v{version}; change it through a change request."),
+    ),
+    "scenario.duplicate_key": Refusal(CONFLICT, _("Scenario {scenario} already exists in {requirement}.")),
+    "scenario.already_acknowledged": Refusal(
+        CONFLICT, _("Scenario {scenario} is already acknowledged.")
+    ),
+    "scenario.open_questions": Refusal(
+        CONFLICT, _("Scenario {scenario} has unanswered questions: {questions}.")
+    ),
+    "scenario.not_out_of_scope": Refusal(CONFLICT, _("Scenario {scenario} is not marked out of scope.")),
+    "scenario.covered_cannot_be_out_of_scope": Refusal(
+        CONFLICT, _("Scenario {scenario} is covered by item(s) {items}; remove them from it first.")
+    ),
+    "handoff.incomplete": Refusal(
+        CONFLICT,
+        _("Hand-off of {requirement} is not complete: unacknowledged scenarios {scenarios}; "
+          "unanswered questions {questions}."),
+    ),
+    "question.already_resolved": Refusal(CONFLICT, _("Question {question} is already resolved.")),
+    "question.not_blocking_target": Refusal(
+        INVALID, _("Item {item} is not in the current revision of the plan.")
+    ),
+    # plans, revisions, review
+    "plan.stale_revision": Refusal(
+        CONFLICT,
+        _("The plan is at revision {current}; your change was based on revision {based_on}. "
+          "Reload and apply it again."),
+    ),
+    "plan.coverage_incomplete": Refusal(
+        CONFLICT, _("Scenario(s) {scenarios} not covered by any item nor marked out of scope.")
+    ),
+    "plan.related_party_missing": Refusal(
+        CONFLICT,
+        _("Component {component} is owned by team {team}, which is not a related party."),
+    ),
+    "plan.empty": Refusal(CONFLICT, _("The plan has no items yet.")),
+    "plan.not_in_review": Refusal(
+        CONFLICT, _("Revision {revision} is not submitted for review (the plan is {status}).")
+    ),
+    "plan.locked_in_review": Refusal(
+        CONFLICT,
+        _("Revision {revision} is under review; withdraw it or wait for the review before editing."),
+    ),
+    "item.not_found": Refusal(NOT_FOUND, _("Item {item} is not in revision {revision}.")),
+    "item.unknown_scenario": Refusal(
+        INVALID, _("Scenario(s) {scenarios} do not exist in requirement {requirement}.")
+    ),
+    "item.ask_missing": Refusal(
+        INVALID,
+        _("Item {item} changes {component} of team {team}: state the ask to that team and a due date."),
+    ),
+    "review.own_revision": Refusal(
+        FORBIDDEN, _("{user} authored plan content of revision {revision} and cannot review it.")
+    ),
+    "review.stale_revision": Refusal(
+        CONFLICT, _("Revision {revision} is not the current revision ({current}).")
+    ),
+    "review.comment_required": Refusal(INVALID, _("Say what must change when requesting changes.")),
+    # meetings
+    "meeting.plan_not_approved": Refusal(
+        CONFLICT, _("The plan of {requirement} is not approved (revision {revision} is {status}).")
+    ),
+    "meeting.invitees_missing": Refusal(
+        CONFLICT, _("Required invitees missing: {missing}.")
+    ),
+    "meeting.presenter_not_dev": Refusal(
+        CONFLICT, _("The presenter must be a DEV of the lead team {team}; {user} is not.")
+    ),
+    "meeting.presenter_not_invited": Refusal(
+        CONFLICT, _("The presenter {user} is not among the invitees.")
+    ),
+    "meeting.bad_time": Refusal(INVALID, _("The meeting must end after it starts.")),
+    "meeting.wrong_state": Refusal(
+        CONFLICT, _("Meeting {meeting} is {status}; {action} needs it to be {needed}.")
+    ),
+    "meeting.below_minimum": Refusal(
+        CONFLICT, _("{user} is the only {role} of {team} invited; the minimum needs one.")
+    ),
+    "meeting.not_invitee": Refusal(INVALID, _("{user} is not invited to meeting {meeting}.")),
+    # sign-off and finalize
+    "signoff.not_a_party": Refusal(
+        CONFLICT, _("Team {team} is neither the lead team nor a related party of {requirement}.")
+    ),
+    "signoff.stale_revision": Refusal(
+        CONFLICT,
+        _("You are signing revision {revision}, but the current revision is {current}."),
+    ),
+    "signoff.hash_mismatch": Refusal(
+        CONFLICT, _("The content you reviewed ({seen}) is not revision {revision}'s ({current}).")
+    ),
+    "signoff.plan_not_approved": Refusal(
+        CONFLICT, _("Revision {revision} is not approved by a reviewer yet, so it cannot be signed.")
+    ),
+    "signoff.reason_required": Refusal(INVALID, _("Give a reason when rejecting.")),
+    "finalize.signoffs_missing": Refusal(
+        CONFLICT, _("Not signed on revision {revision} by: {teams}.")
+    ),
+    "finalize.signoffs_rejected": Refusal(
+        CONFLICT, _("Revision {revision} was rejected by: {teams}.")
+    ),
+    "finalize.blocking_questions": Refusal(
+        CONFLICT, _("Blocking questions are still open: {questions}.")
+    ),
+    "finalize.not_approved": Refusal(
+        CONFLICT, _("Revision {revision} is not approved by a reviewer.")
+    ),
+    # change control and schedule
+    "change.not_baselined": Refusal(
+        CONFLICT, _("Requirement {requirement} has no baseline yet; edit the plan directly.")
+    ),
+    "change.already_open": Refusal(
+        CONFLICT, _("Change request {change} is still open for {requirement}.")
+    ),
+    "change.wrong_state": Refusal(CONFLICT, _("Change request {change} is {status}.")),
+    "milestone.not_baselined": Refusal(
+        CONFLICT, _("Requirement {requirement} has no baseline; schedule milestones after finalizing.")
+    ),
+    "milestone.not_a_party": Refusal(
+        CONFLICT, _("Team {team} has no part in baseline v{version} of {requirement}.")
+    ),
+    "token.user_inactive": Refusal(CONFLICT, _("User {user} is inactive.")),
+}

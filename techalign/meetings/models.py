@@ -1,0 +1,110 @@
+"""Alignment meetings: invitees, attendance, decisions and action items (questions live on the
+requirement, tagged with the meeting they were raised in)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from techalign.org.models import Team
+from techalign.plans.models import Revision
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="meetings")
+    number = models.PositiveIntegerField()
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="meetings")
+    title = models.CharField(_("title"), max_length=TITLE_LIMIT)
+    presenter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    # RFC 5545 SEQUENCE: bumped on every reschedule so calendar clients replace the event.
+    sequence = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requirement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "number"], name="meeting_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_at"])]
+        verbose_name = _("alignment meeting")
+        verbose_name_plural = _("alignment meetings")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"M-{self.number}"
+
+
+class Invitee(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitees")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations")
+    # The party the invitee represents; the minimum is counted per party.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16)
+    is_required = models.BooleanField(default=True)
+    attended = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["meeting", "team", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="invitee_unique_user")
+        ]
+        verbose_name = _("invitee")
+        verbose_name_plural = _("invitees")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.team} {self.role})"
+
+
+class Decision(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField(_("decision"), max_length=TEXT_LIMIT)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "recorded_at", "id"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ActionItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    text = models.TextField(_("action"), max_length=TEXT_LIMIT)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items")
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["meeting", "due_on", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,84 @@
+"""Reads on meetings: the minimum invitee set, and who each invitee represents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from techalign.meetings.models import Meeting
+from techalign.org.models import Membership, Role, Team, User
+from techalign.plans import selectors as plans
+from techalign.requirements.models import Requirement
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One slot of the minimum: a role of a party, or a named person (lead PM, lead DEV)."""
+
+    team: Team
+    role: str
+    user: User | None = None
+
+    def label(self) -> str:
+        who = f" {self.user}" if self.user else ""
+        return f"{self.team.name} {self.role}{who}"
+
+
+def minimum_seats(requirement: Requirement) -> list[Seat]:
+    """The lead PM and lead DEV by name, and a PM and a DEV of every related party."""
+    seats = [Seat(requirement.lead_team, Role.PM, requirement.owner)]
+    if requirement.lead_dev_id:
+        seats.append(Seat(requirement.lead_team, Role.DEV, requirement.lead_dev))
+    for team in sorted(plans.related_parties(requirement), key=lambda t: t.code):
+        seats += [Seat(team, Role.PM), Seat(team, Role.DEV)]
+    return seats
+
+
+def party_roles(requirement: Requirement, users: list[User]) -> dict[int, list[tuple[int, str]]]:
+    """For each user, the (team, role) pairs they hold in the lead team or a related party."""
+    team_ids = {requirement.lead_team_id, *plans.party_team_ids(requirement)}
+    held: dict[int, list[tuple[int, str]]] = {u.pk: [] for u in users}
+    for user_id, team_id, role in Membership.objects.filter(
+        user__in=users, team_id__in=team_ids
+    ).values_list("user_id", "team_id", "role"):
+        held[user_id].append((team_id, role))
+    return held
+
+
+def unmet_seats(requirement: Requirement, required: list[tuple[User, int, str]]) -> list[Seat]:
+    """Seats of the minimum that no required invitee fills. `required` is (user, team, role)."""
+    missing = []
+    for seat in minimum_seats(requirement):
+        filled = any(
+            team_id == seat.team.pk and role == seat.role
+            and (seat.user is None or user.pk == seat.user.pk)
+            for user, team_id, role in required
+        )
+        if not filled:
+            missing.append(seat)
+    return missing
+
+
+def default_invitees(requirement: Requirement) -> list[tuple[User, Team, str]]:
+    """The minimum filled from team roles: named lead PM and DEV, and the first PM and DEV
+    (by user name) of each related party."""
+    chosen: list[tuple[User, Team, str]] = []
+    seen: set[int] = set()
+    for seat in minimum_seats(requirement):
+        user = seat.user
+        if user is None:
+            membership = (
+                Membership.objects.filter(team=seat.team, role=seat.role, user__is_active=True)
+                .exclude(user_id__in=seen)
+                .select_related("user")
+                .order_by("user__username")
+                .first()
+            )
+            user = membership.user if membership else None
+        if user is not None and user.pk not in seen:
+            chosen.append((user, seat.team, seat.role))
+            seen.add(user.pk)
+    return chosen
+
+
+def active_meetings(requirement: Requirement):
+    return requirement.meetings.exclude(status=Meeting.Status.CANCELLED)

@@ -1,0 +1,297 @@
+"""Writes on alignment meetings: scheduling with the minimum invitee set, the presenter rule,
+rescheduling, cancelling, and the minutes (attendance, decisions, action items)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from techalign.audit.services import record, transition
+from techalign.core.errors import Refused
+from techalign.meetings import selectors
+from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
+from techalign.org.models import Role, User
+from techalign.org.permissions import has_role, require_role
+from techalign.plans import selectors as plans
+from techalign.requirements.models import Requirement, Status
+from techalign.requirements.services import bump_version, move_to
+
+MEETING_STEPS = {Status.APPROVED, Status.ALIGNING}
+
+
+def _require_organiser(requirement: Requirement, actor: User, action: Any) -> None:
+    require_role(actor, requirement.lead_team, Role.PM, Role.DEV, action=action)
+
+
+def _seat_of(requirement: Requirement, held: list[tuple[int, str]]) -> tuple[int, str]:
+    """The party and role an invitee fills: lead team first, PM or DEV before other roles."""
+    rank = {Role.PM: 0, Role.DEV: 1}
+    ordered = sorted(held, key=lambda tr: (tr[0] != requirement.lead_team_id, rank.get(tr[1], 9)))
+    return ordered[0] if ordered else (requirement.lead_team_id, "GUEST")
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise Refused("meeting.bad_time")
+
+
+def _check_presenter(requirement: Requirement, presenter: User, invited: set[int]) -> None:
+    if not has_role(presenter, requirement.lead_team, Role.DEV):
+        raise Refused("meeting.presenter_not_dev", team=requirement.lead_team.name,
+                      user=str(presenter))
+    if presenter.pk not in invited:
+        raise Refused("meeting.presenter_not_invited", user=str(presenter))
+
+
+@transition("meeting.scheduled")
+def schedule_meeting(
+    *,
+    requirement: Requirement,
+    actor: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    presenter: User | None = None,
+    required: list[User] | None = None,
+    optional: list[User] | None = None,
+    title: str = "",
+    location: str = "",
+) -> Meeting:
+    """Step 3: take the approved plan to an alignment meeting with every party's PM and DEV.
+
+    Without `required`, the minimum is filled from team roles; with it, it is checked.
+    """
+    _require_organiser(requirement, actor, _("schedule the alignment meeting"))
+    requirement.refresh_from_db(fields=["status", "version"])
+    if requirement.status not in MEETING_STEPS:
+        revision = plans.current_revision(requirement)
+        raise Refused("meeting.plan_not_approved", requirement=requirement.key,
+                      revision=revision.number if revision else 0,
+                      status=Status(requirement.status).label)
+    _check_times(starts_at, ends_at)
+    revision = plans.current_revision(requirement)
+    if required is None:
+        seats = [(u, t.pk, r) for u, t, r in selectors.default_invitees(requirement)]
+    else:
+        held = selectors.party_roles(requirement, list(required))
+        seats = [(u, *_seat_of(requirement, held[u.pk])) for u in dict.fromkeys(required)]
+        # A person holding several roles fills every seat they qualify for.
+        seats += [(u, t, r) for u in required for t, r in held[u.pk]]
+    missing = selectors.unmet_seats(requirement, seats)
+    if missing:
+        raise Refused("meeting.invitees_missing", missing=[s.label() for s in missing])
+    presenter = presenter or requirement.lead_dev
+    required_ids = {u.pk for u, _t, _r in seats}
+    _check_presenter(requirement, presenter, required_ids)
+    number = (requirement.meetings.aggregate(n=Max("number"))["n"] or 0) + 1
+    meeting = Meeting.objects.create(
+        requirement=requirement, number=number, revision=revision, presenter=presenter,
+        title=title or f"{requirement.key} {requirement.title}", starts_at=starts_at,
+        ends_at=ends_at, location=location, scheduled_by=actor,
+    )
+    invitees: dict[int, Invitee] = {}
+    for user, team_id, role in seats:
+        invitees.setdefault(user.pk, Invitee(meeting=meeting, user=user, team_id=team_id,
+                                             role=role, is_required=True))
+    optional_users = [u for u in (optional or []) if u.pk not in invitees]
+    held = selectors.party_roles(requirement, optional_users)
+    for user in optional_users:
+        team_id, role = _seat_of(requirement, held[user.pk])
+        invitees[user.pk] = Invitee(meeting=meeting, user=user, team_id=team_id, role=role,
+                                    is_required=False)
+    Invitee.objects.bulk_create(invitees.values())
+    if requirement.status == Status.APPROVED:
+        move_to(requirement, Status.ALIGNING)
+    else:
+        bump_version(requirement)
+    record(actor=actor, action="meeting.scheduled", target=meeting,
+           summary={"key": meeting.key, "starts_at": starts_at.isoformat(),
+                    "revision": revision.number, "presenter": presenter.username,
+                    "required": sorted(u.username for u, _t, _r in seats),
+                    "optional": sorted(u.username for u in optional_users)})
+    return meeting
+
+
+def _require_state(meeting: Meeting, allowed: set[str], action: Any) -> None:
+    if meeting.status not in allowed:
+        raise Refused("meeting.wrong_state", meeting=meeting.key,
+                      status=Meeting.Status(meeting.status).label, action=action,
+                      needed=" / ".join(str(Meeting.Status(s).label) for s in allowed))
+
+
+def _cas(meeting: Meeting, version: int | None, **changes: Any) -> None:
+    rows = Meeting.objects.filter(pk=meeting.pk)
+    if version is not None:
+        rows = rows.filter(version=version)
+    if not rows.update(version=F("version") + 1, **changes):
+        current = Meeting.objects.values_list("version", flat=True).get(pk=meeting.pk)
+        raise Refused("conflict.stale_version", kind=_("Meeting"), ref=meeting.key, seen=version,
+                      current=current)
+    meeting.refresh_from_db()
+
+
+@transition("meeting.rescheduled")
+def reschedule_meeting(
+    *, meeting: Meeting, actor: User, starts_at: datetime, ends_at: datetime,
+    version: int | None = None, location: str | None = None,
+) -> Meeting:
+    """Move a scheduled meeting; SEQUENCE goes up so calendars replace the invitation."""
+    _require_organiser(meeting.requirement, actor, _("reschedule the meeting"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("reschedule"))
+    _check_times(starts_at, ends_at)
+    before = meeting.starts_at.isoformat()
+    extra = {"location": location} if location is not None else {}
+    _cas(meeting, version, starts_at=starts_at, ends_at=ends_at, sequence=F("sequence") + 1,
+         **extra)
+    record(actor=actor, action="meeting.rescheduled", target=meeting,
+           summary={"from": before, "to": starts_at.isoformat(), "sequence": meeting.sequence})
+    return meeting
+
+
+@transition("meeting.cancelled")
+def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meeting:
+    """Cancel a scheduled meeting; with no other meeting left the requirement returns to step 3."""
+    requirement = meeting.requirement
+    _require_organiser(requirement, actor, _("cancel the meeting"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("cancel"))
+    _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
+    if requirement.status == Status.ALIGNING and not selectors.active_meetings(requirement).exists():
+        move_to(requirement, Status.APPROVED)
+    record(actor=actor, action="meeting.cancelled", target=meeting,
+           summary={"key": meeting.key, "reason": reason[:500]})
+    return meeting
+
+
+def _require_invitee(meeting: Meeting, actor: User, action: Any) -> None:
+    if not meeting.invitees.filter(user=actor).exists() and not has_role(
+        actor, meeting.requirement.lead_team, Role.PM, Role.DEV
+    ):
+        raise Refused("meeting.not_invitee", user=str(actor), meeting=meeting.key)
+
+
+@transition("meeting.invitee_added")
+def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool = False) -> Invitee:
+    """Invite one more person, required or optional."""
+    requirement = meeting.requirement
+    _require_organiser(requirement, actor, _("change the invitees"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the invitees"))
+    team_id, role = _seat_of(requirement, selectors.party_roles(requirement, [user])[user.pk])
+    invitee, _created = Invitee.objects.update_or_create(
+        meeting=meeting, user=user,
+        defaults={"team_id": team_id, "role": role, "is_required": is_required},
+    )
+    _cas(meeting, None)
+    record(actor=actor, action="meeting.invitee_added", target=meeting,
+           summary={"user": user.username, "required": is_required})
+    return invitee
+
+
+@transition("meeting.invitee_removed")
+def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
+    """Uninvite someone, never below the minimum of a PM and a DEV per party."""
+    requirement = meeting.requirement
+    _require_organiser(requirement, actor, _("change the invitees"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the invitees"))
+    remaining = list(meeting.invitees.filter(is_required=True).exclude(user=user)
+                     .select_related("user"))
+    held = selectors.party_roles(requirement, [i.user for i in remaining])
+    seats = [(i.user, t, r) for i in remaining for t, r in held[i.user.pk]]
+    missing = selectors.unmet_seats(requirement, seats)
+    if missing:
+        raise Refused("meeting.below_minimum", user=str(user), role=missing[0].role,
+                      team=missing[0].team.name)
+    if meeting.presenter_id == user.pk:
+        raise Refused("meeting.presenter_not_invited", user=str(user))
+    meeting.invitees.filter(user=user).delete()
+    _cas(meeting, None)
+    record(actor=actor, action="meeting.invitee_removed", target=meeting,
+           summary={"user": user.username})
+    return meeting
+
+
+@transition("meeting.presenter_changed")
+def change_presenter(*, meeting: Meeting, actor: User, presenter: User) -> Meeting:
+    """Hand the presentation to another DEV of the lead team; a PM may not present."""
+    requirement = meeting.requirement
+    _require_organiser(requirement, actor, _("change the presenter"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the presenter"))
+    _check_presenter(requirement, presenter,
+                     set(meeting.invitees.values_list("user_id", flat=True)))
+    _cas(meeting, None, presenter=presenter)
+    record(actor=actor, action="meeting.presenter_changed", target=meeting,
+           summary={"presenter": presenter.username})
+    return meeting
+
+
+@transition("meeting.attendance_recorded")
+def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bool) -> Invitee:
+    """Minutes: who was there."""
+    _require_invitee(meeting, actor, _("record attendance"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record attendance"))
+    invitee = meeting.invitees.filter(user=user).first()
+    if invitee is None:
+        raise Refused("meeting.not_invitee", user=str(user), meeting=meeting.key)
+    Invitee.objects.filter(pk=invitee.pk).update(attended=attended)
+    invitee.attended = attended
+    _cas(meeting, None)
+    record(actor=actor, action="meeting.attendance_recorded", target=meeting,
+           summary={"user": user.username, "attended": attended})
+    return invitee
+
+
+@transition("meeting.held")
+def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
+    """The meeting took place; its minutes stay editable."""
+    _require_invitee(meeting, actor, _("close the meeting"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("mark as held"))
+    _cas(meeting, None, status=Meeting.Status.HELD, held_at=timezone.now())
+    record(actor=actor, action="meeting.held", target=meeting, summary={"key": meeting.key})
+    return meeting
+
+
+@transition("meeting.decision_recorded")
+def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
+    """Minutes: a decision taken."""
+    _require_invitee(meeting, actor, _("record a decision"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record a decision"))
+    if not text.strip():
+        raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
+    _cas(meeting, None)
+    record(actor=actor, action="meeting.decision_recorded", target=meeting,
+           summary={"decision": text[:500]})
+    return decision
+
+
+@transition("meeting.action_item_added")
+def add_action_item(
+    *, meeting: Meeting, actor: User, text: str, owner: User, due_on: date
+) -> ActionItem:
+    """Minutes: a follow-up with an owner and a due date."""
+    _require_invitee(meeting, actor, _("add an action item"))
+    _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD},
+                   _("add an action item"))
+    if not text.strip():
+        raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    item = ActionItem.objects.create(meeting=meeting, text=text, owner=owner, due_on=due_on,
+                                     recorded_by=actor)
+    _cas(meeting, None)
+    record(actor=actor, action="meeting.action_item_added", target=meeting,
+           summary={"text": text[:500], "owner": owner.username, "due_on": due_on.isoformat()})
+    return item
+
+
+@transition("meeting.action_item_done")
+def complete_action_item(*, action_item: ActionItem, actor: User) -> ActionItem:
+    """The owner (or the lead team) marks an action item done."""
+    meeting = action_item.meeting
+    if actor.pk != action_item.owner_id:
+        _require_organiser(meeting.requirement, actor, _("complete an action item"))
+    ActionItem.objects.filter(pk=action_item.pk).update(done_at=timezone.now())
+    action_item.refresh_from_db()
+    record(actor=actor, action="meeting.action_item_done", target=meeting,
+           summary={"action_item": action_item.pk})
+    return action_item

@@ -1,0 +1,64 @@
+"""Who holds which role where. Every role rule in the domain goes through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext
+
+from techalign.core.errors import Refused
+from techalign.org.models import Membership, Role, Team, User
+
+
+def roles_of(user: User) -> frozenset[tuple[int, str]]:
+    """(team id, role) pairs of a user, loaded once per user object."""
+    cached = getattr(user, "_techalign_roles", None)
+    if cached is None:
+        cached = frozenset(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        user._techalign_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_roles(user: User) -> None:
+    user.__dict__.pop("_techalign_roles", None)
+
+
+def has_role(user: Any, team: Team | int, *roles: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    team_id = team if isinstance(team, int) else team.pk
+    held = roles_of(user)
+    return any((team_id, role) in held for role in roles)
+
+
+def is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or any(
+        role == Role.ADMIN for _, role in roles_of(user)
+    ) if getattr(user, "is_authenticated", False) else False
+
+
+def teams_of(user: Any) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {team_id for team_id, _ in roles_of(user)}
+
+
+def committee_architect(user: Any) -> bool:
+    """An architect of a technical committee may review any team's plan."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    committee_ids = set(Team.objects.filter(is_committee=True).values_list("pk", flat=True))
+    return any(team_id in committee_ids and role == Role.ARCHITECT for team_id, role in roles_of(user))
+
+
+def role_names(roles: Iterable[str]) -> str:
+    return gettext(" or ").join(str(Role(r).label) for r in roles)
+
+
+def require_role(user: Any, team: Team, *roles: str, action: str) -> None:
+    """Refuse unless `user` holds one of `roles` in `team`."""
+    if not has_role(user, team, *roles):
+        raise Refused(
+            "role.not_allowed", roles=role_names(roles), team=team.name, action=action, user=str(user)
+        )

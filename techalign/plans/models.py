@@ -1,0 +1,269 @@
+"""Technical plans: numbered revisions of items, reviews, sign-offs, baselines, change control.
+
+A revision is an immutable snapshot: every edit copies the items into a new revision, so a
+review, a sign-off or a baseline always names exactly the content it agreed to.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from techalign.org.models import Component, Team
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement, Scenario
+
+
+class Plan(models.Model):
+    requirement = models.OneToOneField(Requirement, on_delete=models.CASCADE, related_name="plan")
+    current_revision = models.ForeignKey(
+        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    next_item_number = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("technical plan")
+        verbose_name_plural = _("technical plans")
+
+    def __str__(self) -> str:
+        return f"{self.requirement.key} plan"
+
+    @property
+    def current_number(self) -> int:
+        return self.current_revision.number if self.current_revision_id else 0
+
+
+class Revision(models.Model):
+    class ChangeKind(models.TextChoices):
+        ITEMS = "items", _("Plan items changed")
+        SCENARIOS = "scenarios", _("Scenarios changed")
+        SCOPE = "scope", _("Scope changed")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    change_kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    summary = models.CharField(max_length=500)
+    # The canonical serialization (requirement text, scenarios, items) this revision agreed to.
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    change_request = models.ForeignKey(
+        "ChangeRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
+    )
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="revision_unique_number")
+        ]
+        verbose_name = _("plan revision")
+        verbose_name_plural = _("plan revisions")
+
+    def __str__(self) -> str:
+        return f"r{self.number}"
+
+
+class ItemKind(models.TextChoices):
+    API_CHANGE = "api_change", _("API change")
+    NEW_API = "new_api", _("New API")
+    DATA = "data", _("Data / schema")
+    CONFIG = "config", _("Configuration")
+    UI = "ui", _("User interface")
+    JOB = "job", _("Job / batch")
+    OTHER = "other", _("Other")
+
+
+class Item(models.Model):
+    """One change in one component, as of one revision. `number` is stable across revisions."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveIntegerField()
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="+")
+    # The owning team when the item was written; the approval gate compares it with the catalog.
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ItemKind.choices)
+    title = models.CharField(_("title"), max_length=TITLE_LIMIT)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_LIMIT)
+    ask = models.TextField(_("ask to the owning team"), blank=True, max_length=TEXT_LIMIT)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scenarios = models.ManyToManyField(Scenario, related_name="items", blank=True)
+
+    class Meta:
+        ordering = ["revision", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "number"], name="item_unique_number")
+        ]
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"I-{self.number}"
+
+
+class Verdict(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+
+class Review(models.Model):
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    comment = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.verdict} by {self.reviewer}"
+
+
+class SignOff(models.Model):
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Signed")
+        REJECT = "reject", _("Rejected")
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="signoffs")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="signoffs")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    content_hash = models.CharField(max_length=64)
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["revision", "team"])]
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.decision} {self.revision}"
+
+
+class Phase(models.TextChoices):
+    """The phase in which a gap was found; the cost-of-change curve is keyed by it."""
+
+    REQUIREMENTS = "requirements", _("Requirements")
+    DESIGN = "design", _("Design")
+    DEVELOPMENT = "development", _("Development")
+    TESTING = "testing", _("Testing")
+    RELEASE = "release", _("Release")
+    PRODUCTION = "production", _("Production")
+
+
+class ChangeRequest(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Baselined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(_("what changes"), max_length=TITLE_LIMIT)
+    reason = models.TextField(_("why"), max_length=TEXT_LIMIT)
+    phase_found = models.CharField(_("phase found"), max_length=16, choices=Phase.choices)
+    cost_weight = models.PositiveIntegerField(_("cost weight"))
+    affected_teams = models.ManyToManyField(Team, related_name="+", verbose_name=_("affected parties"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    base_baseline = models.ForeignKey("Baseline", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["requirement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "number"], name="change_unique_number")
+        ]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"CR-{self.number}"
+
+
+class Baseline(models.Model):
+    """The finalized, immutable plan: its revision's canonical content and SHA-256."""
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="baselines")
+    version = models.PositiveIntegerField()
+    revision = models.OneToOneField(Revision, on_delete=models.PROTECT, related_name="baseline")
+    content_hash = models.CharField(max_length=64)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    finalized_at = models.DateTimeField(auto_now_add=True)
+    change_request = models.OneToOneField(
+        ChangeRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="result"
+    )
+
+    class Meta:
+        ordering = ["requirement", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "version"], name="baseline_unique_version")
+        ]
+        verbose_name = _("baseline")
+        verbose_name_plural = _("baselines")
+
+    def __str__(self) -> str:
+        return f"{self.requirement.key} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("a baseline is immutable")
+        super().save(*args, **kwargs)
+
+
+class Milestone(models.Model):
+    class Kind(models.TextChoices):
+        DEV_DONE = "dev_done", _("Development done")
+        JOINT_DEBUGGING = "joint_debugging", _("Joint debugging")
+        TEST = "test", _("Handed to test")
+        LAUNCH = "launch", _("Launch")
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="milestones")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="milestones")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_on = models.DateField(_("due"))
+    done_on = models.DateField(_("done"), null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["requirement", "team", "due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirement", "team", "kind"], name="milestone_unique_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["due_on", "done_on"])]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.kind} {self.due_on}"

@@ -1,0 +1,224 @@
+"""Reads on plans: current revision, coverage, related parties, sign-off state, canonical content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+
+from techalign.org.models import Team
+from techalign.plans.models import (
+    Baseline,
+    ChangeRequest,
+    Item,
+    Plan,
+    Review,
+    Revision,
+    SignOff,
+    Verdict,
+)
+from techalign.requirements.models import Question, Requirement, Scenario
+
+
+def plan_of(requirement: Requirement) -> Plan | None:
+    try:
+        return requirement.plan
+    except Plan.DoesNotExist:
+        return None
+
+
+def current_revision(requirement: Requirement) -> Revision | None:
+    plan = plan_of(requirement)
+    return plan.current_revision if plan and plan.current_revision_id else None
+
+
+def items_of(revision: Revision | None) -> list[Item]:
+    """Items of a revision with their component, owner and scenarios, in three queries."""
+    if revision is None:
+        return []
+    return list(
+        revision.items.select_related("component", "owner_team", "author").prefetch_related(
+            Prefetch("scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id"))
+        )
+    )
+
+
+def current_item_keys(requirement: Requirement) -> set[str]:
+    revision = current_revision(requirement)
+    if revision is None:
+        return set()
+    return {f"I-{n}" for n in revision.items.values_list("number", flat=True)}
+
+
+def items_covering(scenario: Scenario) -> list[str]:
+    revision = current_revision(scenario.requirement)
+    if revision is None:
+        return []
+    numbers = revision.items.filter(scenarios=scenario).values_list("number", flat=True)
+    return [f"I-{n}" for n in numbers]
+
+
+def party_team_ids(requirement: Requirement, revision: Revision | None = None) -> set[int]:
+    """Related parties: owners of components that the revision's items touch, but the lead team."""
+    revision = revision or current_revision(requirement)
+    if revision is None:
+        return set()
+    owners = set(revision.items.values_list("owner_team_id", flat=True))
+    return owners - {requirement.lead_team_id}
+
+
+def related_parties(requirement: Requirement, revision: Revision | None = None) -> list[Team]:
+    return list(Team.objects.filter(pk__in=party_team_ids(requirement, revision)))
+
+
+def live_scenarios(requirement: Requirement) -> list[Scenario]:
+    return list(requirement.scenarios.filter(is_withdrawn=False))
+
+
+def uncovered_scenarios(requirement: Requirement, revision: Revision | None) -> list[Scenario]:
+    """Scenarios neither covered by an item of the revision nor marked out of scope."""
+    covered: set[int] = set()
+    if revision is not None:
+        covered = set(
+            Item.scenarios.through.objects.filter(item__revision=revision).values_list(
+                "scenario_id", flat=True
+            )
+        )
+    return [
+        s for s in live_scenarios(requirement) if s.pk not in covered and not s.is_out_of_scope
+    ]
+
+
+def canonical_content(requirement: Requirement, items: list[Item]) -> dict[str, Any]:
+    """What reviewers, signers and the baseline agree to, in a stable, hashable form."""
+    return {
+        "requirement": {
+            "key": requirement.key,
+            "title": requirement.title,
+            "user_stories": requirement.user_stories,
+            "business_process": requirement.business_process,
+        },
+        "scenarios": [
+            {
+                "key": s.key,
+                "title": s.title,
+                "description": s.description,
+                "priority": s.priority,
+                "acceptance_criteria": s.acceptance_criteria,
+                "out_of_scope_reason": s.out_of_scope_reason,
+            }
+            for s in live_scenarios(requirement)
+        ],
+        "items": [
+            {
+                "key": item.key,
+                "component": item.component.key,
+                "owner_team": item.owner_team.code,
+                "kind": item.kind,
+                "title": item.title,
+                "description": item.description,
+                "ask": item.ask,
+                "due_on": item.due_on.isoformat() if item.due_on else None,
+                "scenarios": sorted(f"S-{s.number}" for s in item.scenarios.all()),
+            }
+            for item in sorted(items, key=lambda i: i.number)
+        ],
+    }
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def latest_baseline(requirement: Requirement) -> Baseline | None:
+    return requirement.baselines.order_by("-version").first()
+
+
+def open_change_request(requirement: Requirement) -> ChangeRequest | None:
+    return requirement.change_requests.filter(status=ChangeRequest.Status.OPEN).first()
+
+
+def plan_author_ids(revision: Revision) -> set[int]:
+    """Everyone who wrote plan items up to this revision: they may not review it."""
+    return set(
+        Revision.objects.filter(
+            plan_id=revision.plan_id, number__lte=revision.number,
+            change_kind=Revision.ChangeKind.ITEMS,
+        ).values_list("author_id", flat=True)
+    )
+
+
+def approval_of(revision: Revision | None) -> Review | None:
+    """The review that approved this revision, if its latest verdict is an approval."""
+    if revision is None:
+        return None
+    latest = revision.reviews.order_by("-created_at", "-id").first()
+    return latest if latest and latest.verdict == Verdict.APPROVED else None
+
+
+def _items_by_team(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in content["items"]:
+        grouped[item["owner_team"]].append(item)
+    return grouped
+
+
+def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
+    """Teams that must sign `revision` before it can be finalized.
+
+    First baseline: the lead team and every related party. Under a change request: the lead
+    team, the parties the request names, and every party whose part differs from the baseline;
+    untouched parties' earlier signatures still stand.
+    """
+    parties = party_team_ids(requirement, revision)
+    change = open_change_request(requirement)
+    if change is None:
+        return {requirement.lead_team_id, *parties}
+    base = change.base_baseline.revision.content
+    before, after = _items_by_team(base), _items_by_team(revision.content)
+    codes = set(before) | set(after)
+    changed_codes = {code for code in codes if before.get(code) != after.get(code)}
+    changed = set(Team.objects.filter(code__in=changed_codes).values_list("pk", flat=True))
+    affected = set(change.affected_teams.values_list("pk", flat=True))
+    return {requirement.lead_team_id} | (affected & parties) | changed
+
+
+@dataclass
+class SignOffState:
+    required: list[Team]
+    signed: dict[int, SignOff] = field(default_factory=dict)
+    rejected: dict[int, SignOff] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[Team]:
+        return [t for t in self.required if t.pk not in self.signed and t.pk not in self.rejected]
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing and not self.rejected
+
+
+def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
+    """Each required party's latest decision on exactly this revision."""
+    required_ids = required_signer_ids(requirement, revision)
+    required = sorted(Team.objects.filter(pk__in=required_ids), key=lambda t: (
+        t.pk != requirement.lead_team_id, t.code))
+    state = SignOffState(required=required)
+    latest: dict[int, SignOff] = {}
+    for signoff in revision.signoffs.select_related("signer", "team").order_by("created_at", "id"):
+        latest[signoff.team_id] = signoff
+    for team_id, signoff in latest.items():
+        if team_id not in required_ids:
+            continue
+        bucket = state.signed if signoff.decision == SignOff.Decision.APPROVE else state.rejected
+        bucket[team_id] = signoff
+    return state
+
+
+def open_blocking_questions(requirement: Requirement) -> list[Question]:
+    return list(requirement.questions.filter(is_blocking=True, resolved_at__isnull=True))

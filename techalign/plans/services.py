@@ -1,0 +1,488 @@
+"""Writes on plans: item edits as new revisions, review, sign-off, finalize, change control,
+milestones. Each public function is one transition: gate, write, audit, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from techalign.audit.services import record, transition
+from techalign.core.errors import Refused
+from techalign.org.models import Component, OrgPolicy, Role, Team, User
+from techalign.org.permissions import committee_architect, has_role, require_role
+from techalign.plans import selectors
+from techalign.plans.models import (
+    Baseline,
+    ChangeRequest,
+    Item,
+    ItemKind,
+    Milestone,
+    Phase,
+    Plan,
+    Review,
+    Revision,
+    SignOff,
+    Verdict,
+)
+from techalign.requirements.models import Requirement, Status
+from techalign.requirements.services import EDITABLE, bump_version, move_to, require_status
+
+# Statuses whose approval or sign-offs a new revision makes stale: back to planning.
+STALE_ON_REVISION = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
+ITEM_FIELDS = {"component", "kind", "title", "description", "ask", "due_on", "scenario_keys"}
+
+
+def _plan_for_update(requirement: Requirement) -> Plan:
+    plan, _created = Plan.objects.get_or_create(requirement=requirement)
+    return plan
+
+
+def _check_based_on(plan: Plan, based_on: int | None) -> None:
+    if based_on is None or based_on != plan.current_number:
+        raise Refused("plan.stale_revision", current=plan.current_number, based_on=based_on)
+
+
+def _scenarios_by_key(requirement: Requirement, keys: list[str]) -> list[Any]:
+    live = {s.key: s for s in selectors.live_scenarios(requirement)}
+    unknown = [k for k in keys if k not in live]
+    if unknown:
+        raise Refused("item.unknown_scenario", scenarios=unknown, requirement=requirement.key)
+    return [live[k] for k in dict.fromkeys(keys)]
+
+
+def _commit_revision(
+    *,
+    requirement: Requirement,
+    plan: Plan,
+    actor: User,
+    kind: str,
+    summary: str,
+    items: list[dict[str, Any]],
+) -> Revision:
+    """Write a new revision holding `items` (dicts of Item fields plus `scenarios`), make it
+    current by compare-and-set, and make earlier approvals and sign-offs stale."""
+    previous = plan.current_revision_id
+    number = plan.current_number + 1
+    revision = Revision.objects.create(
+        plan=plan, number=number, author=actor, change_kind=kind, summary=summary[:500],
+        content={}, content_hash="", change_request=selectors.open_change_request(requirement),
+    )
+    rows = [Item(revision=revision, **{k: v for k, v in spec.items() if k != "scenarios"})
+            for spec in items]
+    Item.objects.bulk_create(rows)
+    created = {item.number: item for item in revision.items.all()}
+    Link = Item.scenarios.through
+    Link.objects.bulk_create(
+        Link(item_id=created[spec["number"]].pk, scenario_id=s.pk)
+        for spec in items
+        for s in spec["scenarios"]
+    )
+    revision.content = selectors.canonical_content(requirement, selectors.items_of(revision))
+    revision.content_hash = selectors.content_hash(revision.content)
+    Revision.objects.filter(pk=revision.pk).update(
+        content=revision.content, content_hash=revision.content_hash
+    )
+    if not Plan.objects.filter(pk=plan.pk, current_revision_id=previous).update(
+        current_revision=revision
+    ):
+        raise Refused("plan.stale_revision", current=number, based_on=number - 1)
+    plan.current_revision = revision
+    if requirement.status in STALE_ON_REVISION:
+        was = requirement.status
+        move_to(requirement, Status.PLANNING)
+        record(actor=actor, action="plan.approvals_stale", target=revision,
+               summary={"revision": number, "was": was})
+    else:
+        bump_version(requirement)
+    record(actor=actor, action="plan.revised", target=revision,
+           summary={"revision": number, "kind": kind, "change": summary,
+                    "hash": revision.content_hash})
+    return revision
+
+
+def _current_specs(plan: Plan) -> list[dict[str, Any]]:
+    """The current revision's items as editable dicts."""
+    specs = []
+    for item in selectors.items_of(plan.current_revision):
+        specs.append({
+            "number": item.number, "component": item.component, "owner_team": item.owner_team,
+            "kind": item.kind, "title": item.title, "description": item.description,
+            "ask": item.ask, "due_on": item.due_on, "author": item.author,
+            "scenarios": list(item.scenarios.all()),
+        })
+    return specs
+
+
+def _check_item_edit(requirement: Requirement, actor: User) -> None:
+    require_role(actor, requirement.lead_team, Role.DEV, action=_("edit the technical plan"))
+    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("edit the technical plan"))
+
+
+def _item_spec(requirement: Requirement, actor: User, number: int, fields: dict[str, Any],
+               base: dict[str, Any] | None = None) -> dict[str, Any]:
+    unknown = set(fields) - ITEM_FIELDS
+    if unknown:
+        raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    spec = dict(base or {"description": "", "ask": "", "due_on": None, "scenarios": []})
+    spec.update({k: v for k, v in fields.items() if k != "scenario_keys"})
+    spec["number"] = number
+    spec["author"] = actor
+    if "scenario_keys" in fields:
+        spec["scenarios"] = _scenarios_by_key(requirement, list(fields["scenario_keys"]))
+    if spec.get("kind") not in ItemKind.values:
+        raise Refused("input.invalid", field="kind", problem=", ".join(ItemKind.values))
+    if not isinstance(spec.get("component"), Component):
+        raise Refused("input.invalid", field="component", problem=_("unknown component"))
+    if not str(spec.get("title", "")).strip():
+        raise Refused("input.invalid", field="title", problem=_("must not be empty"))
+    spec["owner_team"] = spec["component"].owner_team
+    return spec
+
+
+@transition("plan.item_added")
+def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: Any) -> Item:
+    """A DEV of the lead team adds an item; the plan gets a new revision."""
+    _check_item_edit(requirement, actor)
+    plan = _plan_for_update(requirement)
+    _check_based_on(plan, based_on)
+    Plan.objects.filter(pk=plan.pk).update(next_item_number=F("next_item_number") + 1)
+    plan.refresh_from_db(fields=["next_item_number"])
+    number = plan.next_item_number - 1
+    spec = _item_spec(requirement, actor, number, fields)
+    revision = _commit_revision(
+        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
+        summary=f"I-{number} added", items=[*_current_specs(plan), spec],
+    )
+    return revision.items.get(number=number)
+
+
+def _find_spec(plan: Plan, item_key: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    specs = _current_specs(plan)
+    for spec in specs:
+        if f"I-{spec['number']}" == item_key:
+            return specs, spec
+    raise Refused("item.not_found", item=item_key, revision=plan.current_number)
+
+
+@transition("plan.item_updated")
+def update_item(
+    *, requirement: Requirement, actor: User, based_on: int, item_key: str, **fields: Any
+) -> Item:
+    """A DEV of the lead team changes an item; the plan gets a new revision."""
+    _check_item_edit(requirement, actor)
+    plan = _plan_for_update(requirement)
+    _check_based_on(plan, based_on)
+    specs, old = _find_spec(plan, item_key)
+    new = _item_spec(requirement, actor, old["number"], fields, base=old)
+    specs = [new if s is old else s for s in specs]
+    revision = _commit_revision(
+        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
+        summary=f"{item_key} changed", items=specs,
+    )
+    return revision.items.get(number=old["number"])
+
+
+@transition("plan.item_removed")
+def remove_item(*, requirement: Requirement, actor: User, based_on: int, item_key: str) -> Revision:
+    """A DEV of the lead team removes an item; the plan gets a new revision."""
+    _check_item_edit(requirement, actor)
+    plan = _plan_for_update(requirement)
+    _check_based_on(plan, based_on)
+    specs, old = _find_spec(plan, item_key)
+    return _commit_revision(
+        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
+        summary=f"{item_key} removed", items=[s for s in specs if s is not old],
+    )
+
+
+def revise_for_scenarios(*, requirement: Requirement, actor: User, summary: str) -> None:
+    """Scenarios or requirement text changed: once a plan exists, that is a new revision too.
+    Called inside the caller's transition."""
+    plan = selectors.plan_of(requirement)
+    if plan is None or plan.current_revision_id is None:
+        return
+    requirement.refresh_from_db()
+    _commit_revision(
+        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.SCENARIOS,
+        summary=summary, items=_current_specs(plan),
+    )
+
+
+def _current(requirement: Requirement, revision_number: int) -> Revision:
+    revision = selectors.current_revision(requirement)
+    if revision is None:
+        raise Refused("plan.empty")
+    if revision.number != revision_number:
+        raise Refused("review.stale_revision", revision=revision_number, current=revision.number)
+    return revision
+
+
+@transition("plan.submitted")
+def submit_for_review(*, requirement: Requirement, actor: User, revision_number: int) -> Revision:
+    """A DEV of the lead team asks for review of the current revision."""
+    require_role(actor, requirement.lead_team, Role.DEV, action=_("submit the plan for review"))
+    require_status(requirement, {Status.PLANNING}, action=_("submit the plan for review"))
+    revision = _current(requirement, revision_number)
+    if not revision.items.exists():
+        raise Refused("plan.empty")
+    Revision.objects.filter(pk=revision.pk).update(submitted_at=timezone.now(), submitted_by=actor)
+    move_to(requirement, Status.IN_REVIEW)
+    record(actor=actor, action="plan.submitted", target=revision,
+           summary={"revision": revision.number})
+    return revision
+
+
+def _check_reviewer(requirement: Requirement, revision: Revision, actor: User) -> None:
+    if not (has_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
+            or committee_architect(actor)):
+        require_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT,
+                     action=_("review the plan"))
+    if actor.pk in selectors.plan_author_ids(revision):
+        raise Refused("review.own_revision", user=str(actor), revision=revision.number)
+
+
+def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """Every unmet condition for approving `revision`, in the order a reviewer would fix them."""
+    gaps: list[Refused] = []
+    uncovered = selectors.uncovered_scenarios(requirement, revision)
+    if uncovered:
+        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
+    for item in selectors.items_of(revision):
+        owner = item.component.owner_team
+        if owner.pk != item.owner_team_id:
+            gaps.append(Refused("plan.related_party_missing", component=item.component.name,
+                                team=owner.name))
+        elif owner.pk != requirement.lead_team_id and not (item.ask.strip() and item.due_on):
+            gaps.append(Refused("item.ask_missing", item=item.key, component=item.component.name,
+                                team=owner.name))
+    return gaps
+
+
+@transition("plan.approved")
+def approve_revision(*, revision: Revision, actor: User, comment: str = "") -> Review:
+    """A tech lead or architect who wrote none of the plan approves this exact revision."""
+    requirement = revision.plan.requirement
+    _check_reviewer(requirement, revision, actor)
+    require_status(requirement, {Status.IN_REVIEW}, action=_("approve the plan"))
+    _current(requirement, revision.number)
+    gaps = approval_gaps(requirement, revision)
+    if gaps:
+        raise gaps[0]
+    review = Review.objects.create(revision=revision, reviewer=actor, verdict=Verdict.APPROVED,
+                                   comment=comment, content_hash=revision.content_hash)
+    move_to(requirement, Status.APPROVED)
+    record(actor=actor, action="plan.approved", target=revision,
+           summary={"revision": revision.number, "hash": revision.content_hash})
+    return review
+
+
+@transition("plan.changes_requested")
+def request_changes(*, revision: Revision, actor: User, comment: str) -> Review:
+    """A reviewer sends the revision back to the DEVs with what must change."""
+    requirement = revision.plan.requirement
+    _check_reviewer(requirement, revision, actor)
+    require_status(requirement, {Status.IN_REVIEW}, action=_("request changes"))
+    _current(requirement, revision.number)
+    if not comment.strip():
+        raise Refused("review.comment_required")
+    review = Review.objects.create(revision=revision, reviewer=actor,
+                                   verdict=Verdict.CHANGES_REQUESTED, comment=comment,
+                                   content_hash=revision.content_hash)
+    move_to(requirement, Status.PLANNING)
+    record(actor=actor, action="plan.changes_requested", target=revision,
+           summary={"revision": revision.number, "comment": comment[:500]})
+    return review
+
+
+def _check_revision_and_hash(requirement: Requirement, revision_number: int,
+                             content_hash: str, code: str) -> Revision:
+    revision = selectors.current_revision(requirement)
+    current = revision.number if revision else 0
+    if revision is None or revision_number != current:
+        raise Refused(code, revision=revision_number, current=current)
+    if content_hash != revision.content_hash:
+        raise Refused("signoff.hash_mismatch", seen=content_hash[:12], revision=current,
+                      current=revision.content_hash[:12])
+    return revision
+
+
+@transition("plan.signed_off")
+def sign_off(
+    *,
+    requirement: Requirement,
+    actor: User,
+    team: Team,
+    revision_number: int,
+    content_hash: str,
+    approve: bool = True,
+    reason: str = "",
+    meeting: Any = None,
+) -> SignOff:
+    """A PM or DEV of a party signs (or rejects) that party's part of one exact revision."""
+    if not has_role(actor, team, Role.PM, Role.DEV):
+        raise Refused("role.not_party_member", user=str(actor), team=team.name)
+    require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("sign off"))
+    revision = _check_revision_and_hash(requirement, revision_number, content_hash,
+                                        "signoff.stale_revision")
+    if selectors.approval_of(revision) is None:
+        raise Refused("signoff.plan_not_approved", revision=revision.number)
+    if team.pk not in selectors.required_signer_ids(requirement, revision):
+        raise Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
+    if not approve and not reason.strip():
+        raise Refused("signoff.reason_required")
+    signoff = SignOff.objects.create(
+        revision=revision, team=team, signer=actor, reason=reason, meeting=meeting,
+        decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.REJECT,
+        content_hash=revision.content_hash,
+    )
+    bump_version(requirement)
+    record(actor=actor, action="plan.signed_off" if approve else "plan.sign_off_rejected",
+           target=revision, summary={"team": team.code, "revision": revision.number,
+                                     "reason": reason[:500]})
+    return signoff
+
+
+def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """Every unmet condition for finalizing, so the UI can list them all at once."""
+    gaps: list[Refused] = []
+    if selectors.approval_of(revision) is None:
+        gaps.append(Refused("finalize.not_approved", revision=revision.number))
+    uncovered = selectors.uncovered_scenarios(requirement, revision)
+    if uncovered:
+        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
+    blocking = selectors.open_blocking_questions(requirement)
+    if blocking:
+        gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
+    state = selectors.signoff_state(requirement, revision)
+    if state.rejected:
+        gaps.append(Refused("finalize.signoffs_rejected", revision=revision.number,
+                            teams=[s.team.name for s in state.rejected.values()]))
+    if state.missing:
+        gaps.append(Refused("finalize.signoffs_missing", revision=revision.number,
+                            teams=[t.name for t in state.missing]))
+    return gaps
+
+
+def _require_lead_member(requirement: Requirement, actor: User, action: Any) -> None:
+    require_role(actor, requirement.lead_team, Role.PM, Role.DEV, Role.TECH_LEAD, action=action)
+
+
+@transition("plan.finalized")
+def finalize(
+    *, requirement: Requirement, actor: User, revision_number: int, content_hash: str
+) -> Baseline:
+    """Step 5: freeze the fully signed current revision as the next baseline version."""
+    _require_lead_member(requirement, actor, _("finalize the plan"))
+    require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("finalize"))
+    revision = _check_revision_and_hash(requirement, revision_number, content_hash,
+                                        "review.stale_revision")
+    gaps = finalize_gaps(requirement, revision)
+    if gaps:
+        raise gaps[0]
+    change = selectors.open_change_request(requirement)
+    version = (requirement.baselines.aggregate(v=Max("version"))["v"] or 0) + 1
+    baseline = Baseline.objects.create(
+        requirement=requirement, version=version, revision=revision,
+        content_hash=revision.content_hash, finalized_by=actor, change_request=change,
+    )
+    if change is not None:
+        ChangeRequest.objects.filter(pk=change.pk).update(
+            status=ChangeRequest.Status.DONE, closed_at=timezone.now()
+        )
+        record(actor=actor, action="change.baselined", target=change,
+               summary={"key": change.key, "baseline": version})
+    move_to(requirement, Status.FINALIZED)
+    record(actor=actor, action="plan.finalized", target=baseline,
+           summary={"version": version, "revision": revision.number,
+                    "hash": revision.content_hash})
+    return baseline
+
+
+@transition("change.opened")
+def open_change_request(
+    *,
+    requirement: Requirement,
+    actor: User,
+    title: str,
+    reason: str,
+    phase_found: str,
+    affected_teams: list[Team],
+) -> ChangeRequest:
+    """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
+    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
+    if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
+        require_role(actor, requirement.lead_team, Role.PM, Role.DEV,
+                     action=_("open a change request"))
+    if requirement.status != Status.FINALIZED:
+        existing = selectors.open_change_request(requirement)
+        if existing is not None:
+            raise Refused("change.already_open", change=existing.key, requirement=requirement.key)
+        raise Refused("change.not_baselined", requirement=requirement.key)
+    if phase_found not in Phase.values:
+        raise Refused("input.invalid", field="phase_found", problem=", ".join(Phase.values))
+    if not title.strip() or not reason.strip():
+        raise Refused("input.invalid", field="title, reason", problem=_("must not be empty"))
+    policy, _created = OrgPolicy.objects.get_or_create(pk=1)
+    number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
+    change = ChangeRequest.objects.create(
+        requirement=requirement, number=number, title=title, reason=reason,
+        phase_found=phase_found, cost_weight=policy.cost_weight(phase_found), opened_by=actor,
+        base_baseline=selectors.latest_baseline(requirement),
+    )
+    change.affected_teams.set(affected_teams)
+    move_to(requirement, Status.PLANNING)
+    record(actor=actor, action="change.opened", target=change,
+           summary={"key": change.key, "phase_found": phase_found,
+                    "cost_weight": change.cost_weight,
+                    "affected": sorted(t.code for t in affected_teams)})
+    return change
+
+
+@transition("change.withdrawn")
+def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequest:
+    """Close an open change request that has not yet changed the plan; the baseline stands."""
+    requirement = change.requirement
+    _require_lead_member(requirement, actor, _("withdraw a change request"))
+    if change.status != ChangeRequest.Status.OPEN:
+        raise Refused("change.wrong_state", change=change.key,
+                      status=ChangeRequest.Status(change.status).label)
+    if selectors.current_revision(requirement).pk != change.base_baseline.revision_id:
+        raise Refused("change.wrong_state", change=change.key, status=_("already revised"))
+    ChangeRequest.objects.filter(pk=change.pk).update(
+        status=ChangeRequest.Status.WITHDRAWN, closed_at=timezone.now()
+    )
+    move_to(requirement, Status.FINALIZED)
+    change.refresh_from_db()
+    record(actor=actor, action="change.withdrawn", target=change, summary={"key": change.key})
+    return change
+
+
+@transition("schedule.milestone_set")
+def set_milestone(
+    *, requirement: Requirement, actor: User, team: Team, kind: str, due_on: date,
+    done_on: date | None = None,
+) -> Milestone:
+    """A party's PM or DEV plans (or reports) one of its milestones against the baseline."""
+    if not has_role(actor, team, Role.PM, Role.DEV):
+        raise Refused("role.not_party_member", user=str(actor), team=team.name)
+    baseline = selectors.latest_baseline(requirement)
+    if baseline is None:
+        raise Refused("milestone.not_baselined", requirement=requirement.key)
+    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement, baseline.revision)}
+    if team.pk not in parties:
+        raise Refused("milestone.not_a_party", team=team.name, version=baseline.version,
+                      requirement=requirement.key)
+    if kind not in Milestone.Kind.values:
+        raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
+    milestone, created = Milestone.objects.update_or_create(
+        requirement=requirement, team=team, kind=kind,
+        defaults={"due_on": due_on, "done_on": done_on, "updated_by": actor},
+    )
+    record(actor=actor, action="schedule.milestone_set", target=milestone,
+           summary={"team": team.code, "kind": kind, "due_on": due_on.isoformat(),
+                    "done_on": done_on.isoformat() if done_on else None, "created": created})
+    return milestone

@@ -1,0 +1,184 @@
+"""Requirements, their scenarios, and the questions raised on them (hand-off, plan, meeting)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from techalign.org.models import Team
+
+TEXT_LIMIT = 20_000
+TITLE_LIMIT = 200
+
+
+class Status(models.TextChoices):
+    """The requirement's step in the process. Order matters: it is the stepper's order."""
+
+    DRAFT = "draft", _("Draft")
+    HANDED_OFF = "handed_off", _("Handed off")
+    PLANNING = "planning", _("Planning")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    ALIGNING = "aligning", _("Aligning")
+    FINALIZED = "finalized", _("Finalized")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Which status belongs to which of the five steps (1-based), for the stepper and "who acts next".
+STEP_OF_STATUS = {
+    Status.DRAFT: 1,
+    Status.HANDED_OFF: 1,
+    Status.PLANNING: 2,
+    Status.IN_REVIEW: 2,
+    Status.APPROVED: 3,
+    Status.ALIGNING: 4,
+    Status.FINALIZED: 5,
+    Status.CANCELLED: 0,
+}
+
+
+class Priority(models.TextChoices):
+    P0 = "P0", _("P0 · must")
+    P1 = "P1", _("P1 · should")
+    P2 = "P2", _("P2 · could")
+
+
+class Requirement(models.Model):
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=TITLE_LIMIT)
+    lead_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="led_requirements", verbose_name=_("lead team")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_requirements",
+        verbose_name=_("owning PM"),
+    )
+    lead_dev = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_requirements",
+        verbose_name=_("lead DEV"),
+    )
+    user_stories = models.TextField(_("user stories"), blank=True, max_length=TEXT_LIMIT)
+    business_process = models.TextField(_("business process"), blank=True, max_length=TEXT_LIMIT)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    is_private = models.BooleanField(_("private to its teams"), default=False)
+    planned_dev_start_on = models.DateField(_("planned development start"), null=True, blank=True)
+    planned_launch_on = models.DateField(_("planned launch"), null=True, blank=True)
+    # Bumped by every write to the requirement row; the optimistic-concurrency token.
+    version = models.PositiveIntegerField(default=1)
+    next_scenario_number = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    hand_off_completed_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        indexes = [models.Index(fields=["lead_team", "status"]), models.Index(fields=["status"])]
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"REQ-{self.number}"
+
+    @property
+    def step(self) -> int:
+        return STEP_OF_STATUS[Status(self.status)]
+
+
+class Scenario(models.Model):
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="scenarios")
+    number = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=TITLE_LIMIT)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_LIMIT)
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default=Priority.P1)
+    acceptance_criteria = models.TextField(_("acceptance criteria"), blank=True, max_length=TEXT_LIMIT)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    out_of_scope_reason = models.TextField(_("out-of-scope reason"), blank=True, max_length=TEXT_LIMIT)
+    out_of_scope_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    out_of_scope_at = models.DateTimeField(null=True, blank=True)
+    is_withdrawn = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["requirement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "number"], name="scenario_unique_number")
+        ]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"S-{self.number}"
+
+    @property
+    def is_out_of_scope(self) -> bool:
+        return bool(self.out_of_scope_at)
+
+
+class Question(models.Model):
+    """A question on a requirement: on a scenario at hand-off, on a plan item, or in a meeting."""
+
+    class Stage(models.TextChoices):
+        HAND_OFF = "hand_off", _("Hand-off")
+        PLAN = "plan", _("Plan")
+        MEETING = "meeting", _("Meeting")
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveIntegerField()
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+    )
+    # Items are revision-scoped rows; the stable item key ("I-3") names the item across revisions.
+    item_key = models.CharField(max_length=20, blank=True)
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+    )
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    body = models.TextField(_("question"), max_length=TEXT_LIMIT)
+    is_blocking = models.BooleanField(_("blocking"), default=False)
+    answer = models.TextField(_("answer or resolution"), blank=True, max_length=TEXT_LIMIT)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requirement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "number"], name="question_unique_number")
+        ]
+        indexes = [models.Index(fields=["requirement", "resolved_at"])]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.body[:40]}"
+
+    @property
+    def key(self) -> str:
+        return f"Q-{self.number}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

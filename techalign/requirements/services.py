@@ -1,0 +1,408 @@
+"""Writes on requirements: drafting, scenarios, hand-off, acknowledgement, questions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from techalign.audit.services import record, transition
+from techalign.core.errors import Refused
+from techalign.org.models import Role, Team, User
+from techalign.org.permissions import has_role, require_role
+from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
+
+# Statuses in which the requirement's content may still change without a change request.
+EDITABLE = {Status.DRAFT, Status.HANDED_OFF, Status.PLANNING, Status.IN_REVIEW, Status.APPROVED,
+            Status.ALIGNING}
+
+
+def require_status(requirement: Requirement, allowed: set[str], *, action: Any) -> None:
+    """Refuse unless the requirement is in one of `allowed`; a baseline gets its own reason.
+
+    Re-reads the status inside the transaction: the caller's object may be older than the row."""
+    requirement.refresh_from_db(fields=["status", "version"])
+    if requirement.status in allowed:
+        return
+    if requirement.status == Status.FINALIZED:
+        from techalign.plans.selectors import latest_baseline
+
+        baseline = latest_baseline(requirement)
+        raise Refused(
+            "requirement.baselined",
+            requirement=requirement.key,
+            version=baseline.version if baseline else "?",
+        )
+    raise Refused(
+        "requirement.wrong_step",
+        requirement=requirement.key,
+        status=Status(requirement.status).label,
+        action=action,
+        needed=" / ".join(str(Status(s).label) for s in sorted(allowed, key=list(Status).index)),
+    )
+
+
+def move_to(requirement: Requirement, new_status: str, *, expected: set[str] | None = None) -> None:
+    """Compare-and-set the status; zero rows means another writer moved it first."""
+    rows = Requirement.objects.filter(pk=requirement.pk, status__in=expected or {requirement.status})
+    extra: dict[str, Any] = {}
+    if new_status == Status.HANDED_OFF:
+        extra["handed_off_at"] = timezone.now()
+    if new_status == Status.FINALIZED:
+        extra["finalized_at"] = timezone.now()
+    if not rows.update(status=new_status, version=F("version") + 1, **extra):
+        requirement.refresh_from_db()
+        raise Refused(
+            "conflict.stale_version",
+            kind=_("Requirement"),
+            ref=requirement.key,
+            seen=requirement.version,
+            current=requirement.version,
+        )
+    requirement.refresh_from_db(fields=["status", "version", "handed_off_at", "finalized_at"])
+
+
+def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
+    """Compare-and-set the optimistic-concurrency token of the requirement row."""
+    rows = Requirement.objects.filter(pk=requirement.pk)
+    if seen is not None:
+        rows = rows.filter(version=seen)
+    if not rows.update(version=F("version") + 1):
+        current = Requirement.objects.values_list("version", flat=True).get(pk=requirement.pk)
+        raise Refused(
+            "conflict.stale_version", kind=_("Requirement"), ref=requirement.key, seen=seen,
+            current=current,
+        )
+    requirement.version = (seen or requirement.version) + 1
+
+
+def _require_pm(requirement: Requirement, actor: User, action: Any) -> None:
+    require_role(actor, requirement.lead_team, Role.PM, action=action)
+
+
+def _require_dev(requirement: Requirement, actor: User, action: Any) -> None:
+    require_role(actor, requirement.lead_team, Role.DEV, action=action)
+
+
+def _check_lead_dev(team: Team, lead_dev: User | None) -> None:
+    if lead_dev is not None and not has_role(lead_dev, team, Role.DEV):
+        raise Refused("requirement.lead_dev_not_dev", user=str(lead_dev), team=team.name)
+
+
+@transition("requirement.created")
+def create_requirement(
+    *,
+    actor: User,
+    lead_team: Team,
+    title: str,
+    user_stories: str = "",
+    business_process: str = "",
+    lead_dev: User | None = None,
+    is_private: bool = False,
+    planned_dev_start_on: date | None = None,
+    planned_launch_on: date | None = None,
+) -> Requirement:
+    """A PM of the lead team drafts a requirement and owns it."""
+    require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
+    _check_lead_dev(lead_team, lead_dev)
+    number = (Requirement.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    requirement = Requirement.objects.create(
+        number=number,
+        title=title,
+        lead_team=lead_team,
+        owner=actor,
+        lead_dev=lead_dev,
+        user_stories=user_stories,
+        business_process=business_process,
+        is_private=is_private,
+        planned_dev_start_on=planned_dev_start_on,
+        planned_launch_on=planned_launch_on,
+    )
+    record(actor=actor, action="requirement.created", target=requirement,
+           summary={"title": title, "lead_team": lead_team.code})
+    return requirement
+
+
+REQUIREMENT_FIELDS = {"title", "user_stories", "business_process", "is_private",
+                      "planned_dev_start_on", "planned_launch_on"}
+
+
+@transition("requirement.updated")
+def update_requirement(
+    *, requirement: Requirement, actor: User, version: int, **changes: Any
+) -> Requirement:
+    """The PM edits the requirement's text or dates; `version` is the one the PM edited."""
+    _require_pm(requirement, actor, _("edit the requirement"))
+    require_status(requirement, EDITABLE, action=_("edit the requirement"))
+    unknown = set(changes) - REQUIREMENT_FIELDS
+    if unknown:
+        raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    bump_version(requirement, seen=version)
+    before = {f: getattr(requirement, f) for f in changes}
+    Requirement.objects.filter(pk=requirement.pk).update(**changes)
+    requirement.refresh_from_db()
+    record(actor=actor, action="requirement.updated", target=requirement,
+           summary={"before": before, "after": changes})
+    return requirement
+
+
+@transition("requirement.lead_dev_assigned")
+def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) -> Requirement:
+    """The PM names the DEV of the lead team who owns the technical plan."""
+    _require_pm(requirement, actor, _("assign the lead DEV"))
+    require_status(requirement, EDITABLE, action=_("assign the lead DEV"))
+    _check_lead_dev(requirement.lead_team, lead_dev)
+    previous = requirement.lead_dev
+    bump_version(requirement)
+    Requirement.objects.filter(pk=requirement.pk).update(lead_dev=lead_dev)
+    requirement.lead_dev = lead_dev
+    record(actor=actor, action="requirement.lead_dev_assigned", target=requirement,
+           summary={"from": str(previous) if previous else None, "to": lead_dev.username})
+    return requirement
+
+
+def _after_scenario_change(requirement: Requirement, actor: User, summary: str) -> None:
+    """Scenario content is part of what reviewers and parties agree to: re-revision the plan."""
+    from techalign.plans.services import revise_for_scenarios
+
+    revise_for_scenarios(requirement=requirement, actor=actor, summary=summary)
+
+
+@transition("scenario.added")
+def add_scenario(
+    *,
+    requirement: Requirement,
+    actor: User,
+    title: str,
+    description: str = "",
+    priority: str = Priority.P1,
+    acceptance_criteria: str = "",
+) -> Scenario:
+    """The PM adds a scenario; it gets the next stable key (S-n) and must be acknowledged."""
+    _require_pm(requirement, actor, _("add a scenario"))
+    require_status(requirement, EDITABLE, action=_("add a scenario"))
+    if priority not in Priority.values:
+        raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    Requirement.objects.filter(pk=requirement.pk).update(
+        next_scenario_number=F("next_scenario_number") + 1, version=F("version") + 1
+    )
+    requirement.refresh_from_db(fields=["next_scenario_number", "version"])
+    scenario = Scenario.objects.create(
+        requirement=requirement,
+        number=requirement.next_scenario_number - 1,
+        title=title,
+        description=description,
+        priority=priority,
+        acceptance_criteria=acceptance_criteria,
+    )
+    record(actor=actor, action="scenario.added", target=scenario,
+           summary={"key": scenario.key, "title": title, "priority": priority})
+    _after_scenario_change(requirement, actor, f"{scenario.key} added")
+    return scenario
+
+
+SCENARIO_FIELDS = {"title", "description", "priority", "acceptance_criteria"}
+
+
+@transition("scenario.updated")
+def update_scenario(*, scenario: Scenario, actor: User, **changes: Any) -> Scenario:
+    """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old text."""
+    requirement = scenario.requirement
+    _require_pm(requirement, actor, _("edit a scenario"))
+    require_status(requirement, EDITABLE, action=_("edit a scenario"))
+    unknown = set(changes) - SCENARIO_FIELDS
+    if unknown:
+        raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    before = {f: getattr(scenario, f) for f in changes}
+    bump_version(requirement)
+    Scenario.objects.filter(pk=scenario.pk).update(
+        acknowledged_by=None, acknowledged_at=None, **changes
+    )
+    scenario.refresh_from_db()
+    record(actor=actor, action="scenario.updated", target=scenario,
+           summary={"key": scenario.key, "before": before, "after": changes})
+    _after_scenario_change(requirement, actor, f"{scenario.key} changed")
+    return scenario
+
+
+@transition("scenario.marked_out_of_scope")
+def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenario:
+    """The PM takes a scenario out of this plan's scope, saying why; coverage then skips it."""
+    requirement = scenario.requirement
+    _require_pm(requirement, actor, _("mark a scenario out of scope"))
+    require_status(requirement, EDITABLE, action=_("mark a scenario out of scope"))
+    if not reason.strip():
+        raise Refused("input.invalid", field="reason", problem=_("a reason is required"))
+    from techalign.plans.selectors import items_covering
+
+    covering = items_covering(scenario)
+    if covering:
+        raise Refused("scenario.covered_cannot_be_out_of_scope", scenario=scenario.key,
+                      items=covering)
+    bump_version(requirement)
+    Scenario.objects.filter(pk=scenario.pk).update(
+        out_of_scope_reason=reason, out_of_scope_by=actor, out_of_scope_at=timezone.now()
+    )
+    scenario.refresh_from_db()
+    record(actor=actor, action="scenario.marked_out_of_scope", target=scenario,
+           summary={"key": scenario.key, "reason": reason})
+    _after_scenario_change(requirement, actor, f"{scenario.key} out of scope")
+    return scenario
+
+
+@transition("scenario.returned_to_scope")
+def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
+    """The PM withdraws an out-of-scope mark; the scenario must then be covered again."""
+    requirement = scenario.requirement
+    _require_pm(requirement, actor, _("return a scenario to scope"))
+    require_status(requirement, EDITABLE, action=_("return a scenario to scope"))
+    if not scenario.is_out_of_scope:
+        raise Refused("scenario.not_out_of_scope", scenario=scenario.key)
+    bump_version(requirement)
+    Scenario.objects.filter(pk=scenario.pk).update(
+        out_of_scope_reason="", out_of_scope_by=None, out_of_scope_at=None
+    )
+    scenario.refresh_from_db()
+    record(actor=actor, action="scenario.returned_to_scope", target=scenario,
+           summary={"key": scenario.key})
+    _after_scenario_change(requirement, actor, f"{scenario.key} back in scope")
+    return scenario
+
+
+@transition("requirement.handed_off")
+def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
+    """Step 1: the PM hands the requirement to the lead DEV, who must acknowledge each scenario."""
+    _require_pm(requirement, actor, _("hand off the requirement"))
+    require_status(requirement, {Status.DRAFT}, action=_("hand off"))
+    if not requirement.scenarios.filter(is_withdrawn=False).exists():
+        raise Refused("requirement.no_scenarios", requirement=requirement.key)
+    if requirement.lead_dev_id is None:
+        raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
+    move_to(requirement, Status.HANDED_OFF)
+    record(actor=actor, action="requirement.handed_off", target=requirement,
+           summary={"to": requirement.lead_dev.username})
+    return requirement
+
+
+def _open_hand_off_questions(requirement: Requirement, scenario: Scenario | None = None):
+    questions = Question.objects.filter(
+        requirement=requirement, stage=Question.Stage.HAND_OFF, resolved_at__isnull=True
+    )
+    return questions.filter(scenario=scenario) if scenario else questions
+
+
+def _complete_hand_off_if_done(requirement: Requirement, actor: User) -> None:
+    """Step 1 ends when every scenario is acknowledged and every hand-off question answered."""
+    if requirement.status != Status.HANDED_OFF:
+        return
+    pending = requirement.scenarios.filter(is_withdrawn=False, acknowledged_at__isnull=True)
+    if pending.exists() or _open_hand_off_questions(requirement).exists():
+        return
+    move_to(requirement, Status.PLANNING)
+    Requirement.objects.filter(pk=requirement.pk).update(hand_off_completed_at=timezone.now())
+    record(actor=actor, action="requirement.hand_off_completed", target=requirement)
+
+
+@transition("scenario.acknowledged")
+def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
+    """A DEV of the lead team confirms they understood a scenario."""
+    requirement = scenario.requirement
+    _require_dev(requirement, actor, _("acknowledge a scenario"))
+    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("acknowledge a scenario"))
+    if scenario.acknowledged_at:
+        raise Refused("scenario.already_acknowledged", scenario=scenario.key)
+    open_questions = [q.key for q in _open_hand_off_questions(requirement, scenario)]
+    if open_questions:
+        raise Refused("scenario.open_questions", scenario=scenario.key, questions=open_questions)
+    rows = Scenario.objects.filter(pk=scenario.pk, acknowledged_at__isnull=True).update(
+        acknowledged_by=actor, acknowledged_at=timezone.now()
+    )
+    if not rows:
+        raise Refused("scenario.already_acknowledged", scenario=scenario.key)
+    scenario.refresh_from_db()
+    record(actor=actor, action="scenario.acknowledged", target=scenario,
+           summary={"key": scenario.key})
+    _complete_hand_off_if_done(requirement, actor)
+    return scenario
+
+
+def is_involved(user: User, requirement: Requirement) -> bool:
+    """Lead team or related-party member, or a meeting invitee: those who may raise questions."""
+    from techalign.plans.selectors import party_team_ids
+
+    team_ids = {requirement.lead_team_id, *party_team_ids(requirement)}
+    if any(has_role(user, t, *Role.values) for t in team_ids):
+        return True
+    return requirement.meetings.filter(invitees__user=user).exists()
+
+
+@transition("question.raised")
+def raise_question(
+    *,
+    requirement: Requirement,
+    actor: User,
+    body: str,
+    scenario: Scenario | None = None,
+    item_key: str = "",
+    meeting: Any = None,
+    is_blocking: bool = False,
+) -> Question:
+    """Ask on a scenario (at hand-off), on a plan item, or in a meeting; blocking stops finalizing."""
+    if not is_involved(actor, requirement):
+        raise Refused("role.not_allowed", roles=_("member"), team=requirement.lead_team.name,
+                      action=_("raise a question"), user=str(actor))
+    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
+    if not body.strip():
+        raise Refused("input.invalid", field="body", problem=_("must not be empty"))
+    if scenario is not None and scenario.requirement_id != requirement.pk:
+        raise Refused("item.unknown_scenario", scenarios=[scenario.key], requirement=requirement.key)
+    if item_key:
+        from techalign.plans.selectors import current_item_keys
+
+        if item_key not in current_item_keys(requirement):
+            raise Refused("question.not_blocking_target", item=item_key)
+    if meeting is not None:
+        stage = Question.Stage.MEETING
+    elif requirement.status == Status.HANDED_OFF and scenario is not None:
+        stage = Question.Stage.HAND_OFF
+    else:
+        stage = Question.Stage.PLAN
+    number = (requirement.questions.aggregate(n=Max("number"))["n"] or 0) + 1
+    bump_version(requirement)
+    question = Question.objects.create(
+        requirement=requirement, number=number, stage=stage, scenario=scenario, item_key=item_key,
+        meeting=meeting, raised_by=actor, body=body, is_blocking=is_blocking,
+    )
+    record(actor=actor, action="question.raised", target=question,
+           summary={"key": question.key, "stage": stage, "blocking": is_blocking,
+                    "scenario": scenario.key if scenario else None, "item": item_key or None})
+    return question
+
+
+@transition("question.answered")
+def answer_question(*, question: Question, actor: User, answer: str) -> Question:
+    """Answer (resolve) a question. Hand-off questions are the PM's to answer; others may be
+    resolved by the lead team's PM or DEV, or by whoever raised them."""
+    requirement = question.requirement
+    if question.stage == Question.Stage.HAND_OFF:
+        _require_pm(requirement, actor, _("answer a hand-off question"))
+    elif actor.pk != question.raised_by_id:
+        require_role(actor, requirement.lead_team, Role.PM, Role.DEV, action=_("resolve a question"))
+    if not answer.strip():
+        raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
+    rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
+        answer=answer, resolved_by=actor, resolved_at=timezone.now()
+    )
+    if not rows:
+        raise Refused("question.already_resolved", question=question.key)
+    bump_version(requirement)
+    question.refresh_from_db()
+    record(actor=actor, action="question.answered", target=question,
+           summary={"key": question.key, "answer": answer[:500]})
+    _complete_hand_off_if_done(requirement, actor)
+    return question

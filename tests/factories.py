@@ -1,0 +1,157 @@
+"""Small builders and the named personas of the tests.
+
+`world()` builds one organisation: the order team leads (PM ming, DEVs lei and fang, tech lead
+qiang), the payments team (PM hua, DEV jun) and finance team (PM li, DEV wei) are the related
+parties, an architect (arch) sits on the tech committee, and charlie is an outsider.
+`advance(world, to=...)` walks a requirement through the real services to a given step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from techalign.meetings.services import schedule_meeting
+from techalign.org.models import Component, Department, Membership, Role, Team, User
+from techalign.plans import selectors as plan_selectors
+from techalign.plans import services as plans
+from techalign.requirements import services as requirements
+from techalign.requirements.models import Requirement
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str | None = None, **fields) -> User:
+    username = username or f"user{next(_counter)}"
+    user = User.objects.create_user(username=username, password="pw-" + username, **fields)
+    return user
+
+
+def make_team(code: str, department: Department | None = None, **fields) -> Team:
+    department = department or Department.objects.get_or_create(
+        code="dept-" + code, defaults={"name": "Dept " + code}
+    )[0]
+    return Team.objects.create(code=code, name=fields.pop("name", code.title()),
+                               department=department, **fields)
+
+
+def grant(user: User, team: Team, *roles: str) -> User:
+    for role in roles:
+        Membership.objects.get_or_create(user=user, team=team, role=role)
+    user.__dict__.pop("_techalign_roles", None)
+    return user
+
+
+def make_component(key: str, owner: Team, **fields) -> Component:
+    return Component.objects.create(key=key, name=fields.pop("name", key), owner_team=owner,
+                                    **fields)
+
+
+@dataclass
+class World:
+    order: Team
+    payments: Team
+    finance: Team
+    committee: Team
+    elsewhere: Team
+    ming: User  # lead PM
+    lei: User  # lead DEV
+    fang: User  # second lead-team DEV
+    qiang: User  # lead-team tech lead
+    hua: User  # payments PM
+    jun: User  # payments DEV
+    li: User  # finance PM
+    wei: User  # finance DEV
+    arch: User  # committee architect
+    charlie: User  # outsider in another department
+    order_service: Component
+    refund_api: Component
+    ledger: Component
+    extra: dict = field(default_factory=dict)
+
+    def parties(self) -> list[Team]:
+        return [self.payments, self.finance]
+
+
+def world() -> World:
+    trade = Department.objects.create(code="trade", name="交易部")
+    fin = Department.objects.create(code="fin", name="金融部")
+    other = Department.objects.create(code="growth", name="增长部")
+    order = make_team("order", trade, name="订单组")
+    payments = make_team("payments", fin, name="支付组")
+    finance = make_team("finance", fin, name="财务组")
+    committee = make_team("committee", trade, name="技术委员会", is_committee=True)
+    elsewhere = make_team("marketing", other, name="营销组")
+    people = {name: make_user(name) for name in
+              ["ming", "lei", "fang", "qiang", "hua", "jun", "li", "wei", "arch", "charlie"]}
+    grant(people["ming"], order, Role.PM)
+    grant(people["lei"], order, Role.DEV)
+    grant(people["fang"], order, Role.DEV)
+    grant(people["qiang"], order, Role.TECH_LEAD)
+    grant(people["hua"], payments, Role.PM)
+    grant(people["jun"], payments, Role.DEV)
+    grant(people["li"], finance, Role.PM)
+    grant(people["wei"], finance, Role.DEV)
+    grant(people["arch"], committee, Role.ARCHITECT)
+    grant(people["charlie"], elsewhere, Role.PM, Role.DEV)
+    return World(
+        order=order, payments=payments, finance=finance, committee=committee,
+        elsewhere=elsewhere, **people,
+        order_service=make_component("order-service", order, name="订单服务"),
+        refund_api=make_component("refund-api", payments, name="退款接口"),
+        ledger=make_component("ledger", finance, name="总账"),
+    )
+
+
+STEPS = ["draft", "handed_off", "planning", "in_review", "approved", "aligning", "finalized"]
+
+
+def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
+    """A requirement led by the order team, walked through the services up to step `to`.
+
+    Its plan has one item per component: order-service covers S-1, refund-api S-2, ledger S-3.
+    """
+    stop = STEPS.index(to)
+    req = requirements.create_requirement(actor=w.ming, lead_team=w.order, title="部分退款",
+                                          lead_dev=w.lei)
+    for n in range(1, scenarios + 1):
+        requirements.add_scenario(requirement=req, actor=w.ming, title=f"场景 {n}")
+    if stop >= 1:
+        requirements.hand_off(requirement=req, actor=w.ming)
+    if stop >= 2:
+        for scenario in req.scenarios.all():
+            requirements.acknowledge_scenario(scenario=scenario, actor=w.lei)
+        due = dt.date.today() + dt.timedelta(days=30)
+        for n, component in enumerate([w.order_service, w.refund_api, w.ledger], start=1):
+            plans.add_item(
+                requirement=req, actor=w.lei, based_on=n - 1, component=component,
+                kind="api_change", title=f"改 {component.key}", ask="请支持部分退款",
+                due_on=due, scenario_keys=[f"S-{k}" for k in range(n, scenarios + 1, 3)],
+            )
+    req.refresh_from_db()
+    if stop >= 3:
+        plans.submit_for_review(requirement=req, actor=w.lei, revision_number=3)
+    if stop >= 4:
+        plans.approve_revision(revision=plan_selectors.current_revision(req), actor=w.qiang)
+    if stop >= 5:
+        start = timezone.now() + dt.timedelta(days=2)
+        schedule_meeting(requirement=req, actor=w.ming, starts_at=start,
+                         ends_at=start + dt.timedelta(hours=1))
+    if stop >= 6:
+        sign_all(w, req)
+        revision = plan_selectors.current_revision(req)
+        plans.finalize(requirement=req, actor=w.ming, revision_number=revision.number,
+                       content_hash=revision.content_hash)
+    req.refresh_from_db()
+    return req
+
+
+def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> None:
+    revision = plan_selectors.current_revision(req)
+    signers = {w.order.pk: w.lei, w.payments.pk: w.jun, w.finance.pk: w.wei}
+    for team in teams or [w.order, w.payments, w.finance]:
+        plans.sign_off(requirement=req, actor=signers[team.pk], team=team,
+                       revision_number=revision.number, content_hash=revision.content_hash)

@@ -1,0 +1,18 @@
+"""The five steps through the domain services, as each persona in turn."""
+
+from techalign.audit.models import AuditEvent
+from techalign.audit.services import verify_chain
+from techalign.requirements.models import Status
+from tests.factories import advance
+
+
+def test_requirement_reaches_a_baseline_through_all_five_steps(w):
+    req = advance(w, "finalized")
+    assert req.status == Status.FINALIZED
+    baseline = req.baselines.get()
+    assert baseline.version == 1
+    assert baseline.content_hash == baseline.revision.content_hash
+    assert [i["key"] for i in baseline.revision.content["items"]] == ["I-1", "I-2", "I-3"]
+    assert AuditEvent.objects.filter(requirement=req, action="plan.finalized").exists()
+    checked, broken = verify_chain()
+    assert broken is None and checked > 10
