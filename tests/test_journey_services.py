@@ -16,3 +16,19 @@ def test_requirement_reaches_a_baseline_through_all_five_steps(w):
     assert AuditEvent.objects.filter(requirement=req, action="plan.finalized").exists()
     checked, broken = verify_chain()
     assert broken is None and checked > 10
+
+
+def test_next_actions_follow_the_requirement_through_its_steps(w):
+    from techalign.requirements.selectors import next_actions
+
+    req = advance(w, "draft")
+    assert [a.action for a in next_actions(req)] == ["hand_off"]
+    req = advance(w, "handed_off")
+    assert [a.action for a in next_actions(req)] == ["acknowledge"]
+    req = advance(w, "in_review")
+    (review,) = next_actions(req)
+    assert review.action == "review" and review.users == [w.qiang]
+    req = advance(w, "aligning")
+    actions = next_actions(req)
+    assert {a.action for a in actions} == {"sign_off"}
+    assert {a.team.code for a in actions} == {"order", "payments", "finance"}

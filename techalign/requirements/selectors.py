@@ -1,0 +1,173 @@
+"""Reads on requirements: what a user may see, and who must act next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from techalign.core.errors import Refused
+from techalign.org.models import Membership, Role, Team, User
+from techalign.org.permissions import is_admin, teams_of
+from techalign.requirements.models import Question, Requirement, Scenario, Status
+
+
+def visible_requirements(user: User) -> QuerySet[Requirement]:
+    """Public requirements, and private ones where the user's team leads or is a party."""
+    base = Requirement.objects.select_related("lead_team", "owner", "lead_dev")
+    if is_admin(user):
+        return base
+    teams = teams_of(user)
+    involved = Requirement.objects.filter(
+        Q(lead_team__in=teams)
+        | Q(plan__current_revision__items__owner_team__in=teams)
+        | Q(meetings__invitees__user=user)
+        | Q(owner=user)
+        | Q(lead_dev=user)
+    ).values("pk")
+    return base.filter(Q(is_private=False) | Q(pk__in=involved))
+
+
+def parse_key(key: str | int, prefix: str) -> int | None:
+    text = str(key).strip().upper()
+    if text.startswith(prefix + "-"):
+        text = text[len(prefix) + 1:]
+    return int(text) if text.isdigit() else None
+
+
+def get_requirement(user: User, key: str | int) -> Requirement:
+    """One requirement by key (REQ-12) or number; invisible ones are simply not found."""
+    number = parse_key(key, "REQ")
+    requirement = visible_requirements(user).filter(number=number).first() if number else None
+    if requirement is None:
+        raise Refused("access.not_found", kind=_("Requirement"), ref=str(key))
+    return requirement
+
+
+def get_scenario(requirement: Requirement, key: str) -> Scenario:
+    number = parse_key(key, "S")
+    scenario = requirement.scenarios.filter(number=number).first() if number else None
+    if scenario is None:
+        raise Refused("access.not_found", kind=_("Scenario"), ref=f"{requirement.key}/{key}")
+    return scenario
+
+
+def get_question(requirement: Requirement, key: str) -> Question:
+    number = parse_key(key, "Q")
+    question = requirement.questions.filter(number=number).first() if number else None
+    if question is None:
+        raise Refused("access.not_found", kind=_("Question"), ref=f"{requirement.key}/{key}")
+    return question
+
+
+@dataclass
+class NextAction:
+    """One thing someone must do for the requirement to move on."""
+
+    action: str
+    message: str
+    team: Team | None = None
+    roles: list[str] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "message": self.message,
+            "team": self.team.code if self.team else None,
+            "roles": self.roles,
+            "users": [u.username for u in self.users],
+        }
+
+
+def _members(team: Team, *roles: str) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(team=team, role__in=roles, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+
+
+def next_actions(requirement: Requirement) -> list[NextAction]:
+    """Who must act next, and why, for the requirement's current step."""
+    from techalign.plans import selectors as plans
+    from techalign.plans.services import approval_gaps, finalize_gaps
+
+    status = requirement.status
+    lead = requirement.lead_team
+    actions: list[NextAction] = []
+    open_questions = list(requirement.questions.filter(resolved_at__isnull=True))
+    pending = [s for s in requirement.scenarios.filter(is_withdrawn=False)
+               if s.acknowledged_at is None]
+
+    if status == Status.DRAFT:
+        actions.append(NextAction("hand_off", _("Write the scenarios and hand off to the lead DEV."),
+                                  lead, [Role.PM], [requirement.owner]))
+    if status != Status.DRAFT and pending and status not in {Status.FINALIZED, Status.CANCELLED}:
+        dev = [requirement.lead_dev] if requirement.lead_dev else _members(lead, Role.DEV)
+        actions.append(NextAction(
+            "acknowledge", _("Acknowledge or ask about scenarios %(keys)s.")
+            % {"keys": ", ".join(s.key for s in pending)}, lead, [Role.DEV], dev))
+    hand_off_questions = [q for q in open_questions if q.stage == Question.Stage.HAND_OFF]
+    if hand_off_questions:
+        actions.append(NextAction(
+            "answer_questions", _("Answer hand-off questions %(keys)s.")
+            % {"keys": ", ".join(q.key for q in hand_off_questions)}, lead, [Role.PM],
+            [requirement.owner]))
+    revision = plans.current_revision(requirement)
+    if status == Status.PLANNING:
+        if revision is None or not revision.items.exists():
+            message = _("Write the technical plan: add items for the scenarios.")
+        else:
+            uncovered = plans.uncovered_scenarios(requirement, revision)
+            message = (_("Cover scenarios %(keys)s, then submit for review.")
+                       % {"keys": ", ".join(s.key for s in uncovered)} if uncovered
+                       else _("Submit revision %(n)s for review.") % {"n": revision.number})
+        actions.append(NextAction("write_plan", message, lead, [Role.DEV],
+                                  _members(lead, Role.DEV)))
+    if status == Status.IN_REVIEW and revision is not None:
+        gaps = approval_gaps(requirement, revision)
+        authors = plans.plan_author_ids(revision)
+        reviewers = [u for u in _members(lead, Role.TECH_LEAD, Role.ARCHITECT)
+                     if u.pk not in authors]
+        message = _("Review revision %(n)s.") % {"n": revision.number}
+        if gaps:
+            message += " " + " ".join(g.message for g in gaps)
+        actions.append(NextAction("review", message, lead, [Role.TECH_LEAD, Role.ARCHITECT],
+                                  reviewers))
+    if status == Status.APPROVED and plans.open_change_request(requirement) is None:
+        actions.append(NextAction(
+            "schedule_meeting", _("Schedule the alignment meeting with every related party."),
+            lead, [Role.PM, Role.DEV], [u for u in (requirement.owner, requirement.lead_dev) if u]))
+    if status in {Status.APPROVED, Status.ALIGNING} and revision is not None:
+        state = plans.signoff_state(requirement, revision)
+        for team in state.missing:
+            actions.append(NextAction(
+                "sign_off", _("%(team)s must sign revision %(n)s.")
+                % {"team": team.name, "n": revision.number}, team, [Role.PM, Role.DEV],
+                _members(team, Role.PM, Role.DEV)))
+        blocking = [q for q in open_questions if q.is_blocking]
+        if blocking:
+            actions.append(NextAction(
+                "resolve_blocking", _("Resolve blocking questions %(keys)s.")
+                % {"keys": ", ".join(q.key for q in blocking)}, lead, [Role.PM, Role.DEV],
+                _members(lead, Role.DEV)))
+        if not finalize_gaps(requirement, revision):
+            actions.append(NextAction(
+                "finalize", _("Everything is signed: finalize revision %(n)s as the baseline.")
+                % {"n": revision.number}, lead, [Role.PM, Role.DEV],
+                [u for u in (requirement.owner, requirement.lead_dev) if u]))
+    if status == Status.FINALIZED:
+        baseline = plans.latest_baseline(requirement)
+        planned = set(requirement.milestones.values_list("team_id", flat=True))
+        parties = [lead, *plans.related_parties(requirement, baseline.revision)]
+        for team in parties:
+            if team.pk not in planned:
+                actions.append(NextAction(
+                    "set_milestones", _("%(team)s: plan the schedule milestones.")
+                    % {"team": team.name}, team, [Role.PM, Role.DEV],
+                    _members(team, Role.PM, Role.DEV)))
+    return actions
