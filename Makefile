@@ -1,0 +1,65 @@
+# techalign on a Debian machine with Python 3.11, as root, without a virtualenv.
+#
+#   make run    install what is missing, set up a local SQLite database with demo data, and
+#               serve it on http://127.0.0.1:8000/
+#   make test   lint, then the test suite on SQLite and on a throwaway PostgreSQL 15
+
+PYTHON ?= python3
+APT_PACKAGES := gettext chromium postgresql-15
+BIND ?= 127.0.0.1:8000
+# Each xdist worker gets its own test database.
+PYTEST := $(PYTHON) -m pytest -n 2
+# pytest exits 5 when it collected no test: say so rather than leave a bare "Error 5".
+NO_TESTS = { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no tests: failing" >&2; exit $$rc; }
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_ROOT_USER_ACTION := ignore
+# The packages go into the machine's Python on purpose (no virtualenv), also where Debian marks
+# that Python as externally managed.
+export PIP_BREAK_SYSTEM_PACKAGES := 1
+
+.PHONY: install run test lint fmt
+
+install:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	$(PYTHON) -m pip install -q -r requirements.lock
+	$(PYTHON) -m pip install -q --no-deps -e .
+	@# The .mo files are built here, not kept in git.
+	@if [ -d techalign/locale ]; then techalign compilemessages -v 0 --ignore '.*'; fi
+
+# Generated once and kept, so sessions survive a restart of `make run`.
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Plain http on 127.0.0.1: cookies cannot be marked secure there.
+run: export SECRET_KEY = $(shell cat var/secret_key)
+run: export SESSION_COOKIE_SECURE := 0
+run: install var/secret_key
+	techalign migrate --noinput -v 1
+	techalign collectstatic --noinput -v 0
+	techalign demo
+	@# The background worker (`techalign worker`) will start here, beside the web server.
+	techalign serve --bind $(BIND)
+
+test: install lint
+	@echo "== tests on SQLite"
+	$(PYTEST) || $(NO_TESTS)
+	@echo "== tests on PostgreSQL 15"
+	scripts/with-postgres $(PYTEST) || $(NO_TESTS)
+
+lint:
+	ruff check .
+	ruff format --check .
+
+fmt:
+	ruff check --fix .
+	ruff format .
