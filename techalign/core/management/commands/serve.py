@@ -1,0 +1,58 @@
+"""`techalign serve`: the web application under gunicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+DEFAULT_BIND = "127.0.0.1:8000"
+WSGI_APP = "techalign.wsgi:application"
+
+
+def default_workers() -> int:
+    """Worker processes when --workers is not given: WEB_CONCURRENCY, else 2."""
+    value = os.environ.get("WEB_CONCURRENCY", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 2
+
+
+def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
+    """The command line that runs techalign under gunicorn with this Python."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        WSGI_APP,
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+    ]
+
+
+class Command(BaseCommand):
+    help = "Serve techalign with gunicorn (static files included)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default=DEFAULT_BIND, help="HOST:PORT to listen on.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Worker processes (default: WEB_CONCURRENCY, else 2).",
+        )
+
+    def handle(self, *args, bind: str, workers: int | None, **options) -> None:
+        workers = workers if workers is not None else default_workers()
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        argv = gunicorn_argv(bind=bind, workers=workers)
+        self.stdout.write(f"techalign listening on http://{bind}/ with {workers} worker(s)")
+        self.stdout.flush()
+        # exec, so gunicorn's arbiter receives signals (Ctrl-C, SIGTERM) directly.
+        os.execv(argv[0], argv)

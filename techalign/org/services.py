@@ -1,0 +1,126 @@
+"""Writes on the organisation: personal API tokens.
+
+A raw token is shown once, when it is issued; only its first characters (to recognise it in a
+list) and its SHA-256 digest are stored, so a copy of the database does not hand out access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from techalign.audit.services import record, transition
+from techalign.core.errors import Refused
+from techalign.org.models import ApiToken, User
+from techalign.org.permissions import is_admin
+
+TOKEN_MARK = "ta_"
+PREFIX_LENGTH = 10
+MAX_LIFETIME_DAYS = 3650
+# Writing last_used_at on every request would turn each API read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def token_digest(raw: str) -> str:
+    """The SHA-256 hex digest under which a raw token is stored."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _require_owner_or_admin(actor: User | None, owner: User, action: str) -> None:
+    """Refuse unless the actor is the token's owner, an administrator or the console (None)."""
+    if actor is None or getattr(actor, "pk", None) == owner.pk or is_admin(actor):
+        return
+    raise Refused("token.not_owner", owner=str(owner), action=action, user=str(actor))
+
+
+@transition("token.issued")
+def issue_token(
+    *, actor: User | None, user: User, name: str = "cli", expires_in_days: int | None = 90
+) -> tuple[ApiToken, str]:
+    """Issue a personal API token for `user`; return it with the raw token, shown only now.
+
+    A user issues tokens for themselves; an administrator may issue them for anyone. `actor`
+    None means the operator at the server's console (the `techalign token` command).
+    `expires_in_days` None issues a token that never expires.
+    """
+    _require_owner_or_admin(actor, user, gettext("issue"))
+    if not user.is_active:
+        raise Refused("token.user_inactive", user=str(user))
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
+        raise Refused(
+            "input.invalid",
+            field="expires_in_days",
+            problem=gettext("must be between 1 and %(limit)d days") % {"limit": MAX_LIFETIME_DAYS},
+        )
+    name = name.strip() or "cli"
+    max_name = ApiToken._meta.get_field("name").max_length
+    if len(name) > max_name:
+        raise Refused("input.too_long", field="name", limit=max_name)
+
+    raw = TOKEN_MARK + secrets.token_urlsafe(32)
+    expires_at = (
+        timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days is not None else None
+    )
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:PREFIX_LENGTH],
+        digest=token_digest(raw),
+        expires_at=expires_at,
+    )
+    record(
+        actor=actor,
+        action="token.issued",
+        target=token,
+        summary={
+            "user": user.username,
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return token, raw
+
+
+@transition("token.revoked")
+def revoke_token(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token at once; its owner or an administrator may. Revoking twice changes nothing.
+
+    `actor` None means the operator at the server's console.
+    """
+    _require_owner_or_admin(actor, token.user, gettext("revoke"))
+    now = timezone.now()
+    # Compare-and-set: of two concurrent revocations, only the first writes and is audited.
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.revoked_at = now
+        record(
+            actor=actor,
+            action="token.revoked",
+            target=token,
+            summary={"user": token.user.username, "prefix": token.prefix},
+        )
+    else:
+        token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user a raw token authenticates, or None if it is unknown, revoked or expired.
+
+    Records when the token was last used, at most once a minute.
+    """
+    if not raw or not raw.startswith(TOKEN_MARK):
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
