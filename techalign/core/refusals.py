@@ -174,4 +174,8 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT, _("Team {team} has no part in baseline v{version} of {requirement}.")
     ),
     "token.user_inactive": Refusal(CONFLICT, _("User {user} is inactive.")),
+    "token.not_owner": Refusal(
+        FORBIDDEN,
+        _("Only {owner} or an administrator may {action} API tokens of {owner}; {user} may not."),
+    ),
 }
