@@ -82,3 +82,17 @@ def default_invitees(requirement: Requirement) -> list[tuple[User, Team, str]]:
 
 def active_meetings(requirement: Requirement):
     return requirement.meetings.exclude(status=Meeting.Status.CANCELLED)
+
+
+def get_meeting(requirement: Requirement, key: str) -> Meeting:
+    """One meeting of a requirement by key (M-2); unknown keys are refusals."""
+    from django.utils.translation import gettext_lazy as _
+
+    from techalign.core.errors import Refused
+    from techalign.requirements.selectors import parse_key
+
+    number = parse_key(key, "M")
+    meeting = requirement.meetings.filter(number=number).first() if number else None
+    if meeting is None:
+        raise Refused("access.not_found", kind=_("Meeting"), ref=f"{requirement.key}/{key}")
+    return meeting

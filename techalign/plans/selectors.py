@@ -222,3 +222,15 @@ def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
 
 def open_blocking_questions(requirement: Requirement) -> list[Question]:
     return list(requirement.questions.filter(is_blocking=True, resolved_at__isnull=True))
+
+
+def reviews_of(plan: Plan) -> list[Review]:
+    """Every review of every revision, oldest first."""
+    return list(Review.objects.filter(revision__plan=plan).select_related("revision", "reviewer"))
+
+
+def signoffs_of(plan: Plan) -> list[SignOff]:
+    """Every sign-off of every revision, oldest first."""
+    return list(
+        SignOff.objects.filter(revision__plan=plan).select_related("revision", "team", "signer")
+    )

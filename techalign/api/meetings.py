@@ -1,0 +1,306 @@
+"""Alignment meetings: scheduling with the minimum invitee set, minutes, attendance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field, model_validator
+
+from techalign.api.common import ERRORS, Body, actor
+from techalign.core.errors import Refused
+from techalign.meetings import services
+from techalign.meetings.models import ActionItem, Meeting
+from techalign.meetings.selectors import get_meeting
+from techalign.org.selectors import get_user, get_users
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
+from techalign.requirements.selectors import get_requirement
+
+router = Router(tags=["meetings"])
+
+
+class InviteeOut(Schema):
+    username: str
+    display_name: str
+    team: str
+    role: str
+    is_required: bool
+    attended: bool | None
+
+
+class DecisionOut(Schema):
+    text: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ActionItemOut(Schema):
+    id: int
+    text: str
+    owner: str
+    due_on: date
+    done_at: datetime | None
+
+    @staticmethod
+    def resolve_owner(obj: ActionItem) -> str:
+        return obj.owner.username
+
+
+class MeetingOut(Schema):
+    key: str
+    uid: str
+    title: str
+    status: str
+    revision: int
+    presenter: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    sequence: int
+    version: int
+    invitees: list[InviteeOut]
+    decisions: list[DecisionOut]
+    action_items: list[ActionItemOut]
+    questions: list[str]
+
+    @staticmethod
+    def resolve_uid(obj: Meeting) -> str:
+        return str(obj.uid)
+
+    @staticmethod
+    def resolve_revision(obj: Meeting) -> int:
+        return obj.revision.number
+
+    @staticmethod
+    def resolve_presenter(obj: Meeting) -> str:
+        return obj.presenter.username
+
+    @staticmethod
+    def resolve_invitees(obj: Meeting) -> list[dict]:
+        return [
+            {
+                "username": i.user.username,
+                "display_name": str(i.user),
+                "team": i.team.code,
+                "role": i.role,
+                "is_required": i.is_required,
+                "attended": i.attended,
+            }
+            for i in obj.invitees.select_related("user", "team")
+        ]
+
+    @staticmethod
+    def resolve_decisions(obj: Meeting) -> list[dict]:
+        return [
+            {"text": d.text, "recorded_by": d.recorded_by.username, "recorded_at": d.recorded_at}
+            for d in obj.decisions.select_related("recorded_by")
+        ]
+
+    @staticmethod
+    def resolve_action_items(obj: Meeting) -> list:
+        return list(obj.action_items.select_related("owner"))
+
+    @staticmethod
+    def resolve_questions(obj: Meeting) -> list[str]:
+        return [f"Q-{n}" for n in obj.questions.values_list("number", flat=True)]
+
+
+class MeetingIn(Body):
+    starts_at: datetime
+    ends_at: datetime
+    presenter: str | None = Field(default=None, max_length=150)
+    required: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="Usernames; omitted = the minimum filled from team roles.",
+    )
+    optional: list[str] = Field(default_factory=list, max_length=200)
+    title: str = Field(default="", max_length=TITLE_LIMIT)
+    location: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def times_are_aware(self) -> MeetingIn:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("times need a UTC offset, e.g. 2026-12-01T14:00:00+08:00")
+        return self
+
+
+class RescheduleIn(Body):
+    version: int
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def times_are_aware(self) -> RescheduleIn:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("times need a UTC offset, e.g. 2026-12-01T14:00:00+08:00")
+        return self
+
+
+class CancelIn(Body):
+    reason: str = Field(default="", max_length=TEXT_LIMIT)
+
+
+class InviteeIn(Body):
+    username: str = Field(max_length=150)
+    is_required: bool = False
+
+
+class PresenterIn(Body):
+    username: str = Field(max_length=150)
+
+
+class AttendanceIn(Body):
+    username: str = Field(max_length=150)
+    attended: bool
+
+
+class DecisionIn(Body):
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class ActionItemIn(Body):
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    owner: str = Field(max_length=150)
+    due_on: date
+
+
+def _requirement(request: HttpRequest, key: str) -> Requirement:
+    return get_requirement(actor(request), key)
+
+
+def _meeting(request: HttpRequest, key: str, meeting: str) -> Meeting:
+    return get_meeting(_requirement(request, key), meeting)
+
+
+@router.get("/{key}/meetings", response={200: list[MeetingOut], **ERRORS})
+def list_meetings(request: HttpRequest, key: str):
+    return list(_requirement(request, key).meetings.select_related("revision", "presenter"))
+
+
+@router.post("/{key}/meetings", response={201: MeetingOut, **ERRORS})
+def schedule_meeting(request: HttpRequest, key: str, body: MeetingIn):
+    """Step 3: schedule the alignment meeting for the approved plan."""
+    return Status(
+        201,
+        services.schedule_meeting(
+            requirement=_requirement(request, key),
+            actor=actor(request),
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            presenter=get_user(body.presenter) if body.presenter else None,
+            required=get_users(body.required) if body.required is not None else None,
+            optional=get_users(body.optional),
+            title=body.title,
+            location=body.location,
+        ),
+    )
+
+
+@router.get("/{key}/meetings/{meeting}", response={200: MeetingOut, **ERRORS})
+def get_meeting_detail(request: HttpRequest, key: str, meeting: str):
+    return _meeting(request, key, meeting)
+
+
+@router.post("/{key}/meetings/{meeting}/reschedule", response={200: MeetingOut, **ERRORS})
+def reschedule_meeting(request: HttpRequest, key: str, meeting: str, body: RescheduleIn):
+    return services.reschedule_meeting(
+        meeting=_meeting(request, key, meeting),
+        actor=actor(request),
+        version=body.version,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        location=body.location,
+    )
+
+
+@router.post("/{key}/meetings/{meeting}/cancel", response={200: MeetingOut, **ERRORS})
+def cancel_meeting(request: HttpRequest, key: str, meeting: str, body: CancelIn):
+    return services.cancel_meeting(
+        meeting=_meeting(request, key, meeting), actor=actor(request), reason=body.reason
+    )
+
+
+@router.post("/{key}/meetings/{meeting}/invitees", response={200: MeetingOut, **ERRORS})
+def add_invitee(request: HttpRequest, key: str, meeting: str, body: InviteeIn):
+    found = _meeting(request, key, meeting)
+    services.add_invitee(
+        meeting=found,
+        actor=actor(request),
+        user=get_user(body.username),
+        is_required=body.is_required,
+    )
+    return found
+
+
+@router.delete(
+    "/{key}/meetings/{meeting}/invitees/{username}", response={200: MeetingOut, **ERRORS}
+)
+def remove_invitee(request: HttpRequest, key: str, meeting: str, username: str):
+    return services.remove_invitee(
+        meeting=_meeting(request, key, meeting), actor=actor(request), user=get_user(username)
+    )
+
+
+@router.post("/{key}/meetings/{meeting}/presenter", response={200: MeetingOut, **ERRORS})
+def change_presenter(request: HttpRequest, key: str, meeting: str, body: PresenterIn):
+    return services.change_presenter(
+        meeting=_meeting(request, key, meeting),
+        actor=actor(request),
+        presenter=get_user(body.username),
+    )
+
+
+@router.post("/{key}/meetings/{meeting}/attendance", response={200: MeetingOut, **ERRORS})
+def record_attendance(request: HttpRequest, key: str, meeting: str, body: AttendanceIn):
+    found = _meeting(request, key, meeting)
+    services.record_attendance(
+        meeting=found, actor=actor(request), user=get_user(body.username), attended=body.attended
+    )
+    return found
+
+
+@router.post("/{key}/meetings/{meeting}/held", response={200: MeetingOut, **ERRORS})
+def mark_held(request: HttpRequest, key: str, meeting: str):
+    return services.mark_held(meeting=_meeting(request, key, meeting), actor=actor(request))
+
+
+@router.post("/{key}/meetings/{meeting}/decisions", response={201: DecisionOut, **ERRORS})
+def record_decision(request: HttpRequest, key: str, meeting: str, body: DecisionIn):
+    decision = services.record_decision(
+        meeting=_meeting(request, key, meeting), actor=actor(request), text=body.text
+    )
+    return Status(
+        201,
+        {
+            "text": decision.text,
+            "recorded_by": decision.recorded_by.username,
+            "recorded_at": decision.recorded_at,
+        },
+    )
+
+
+@router.post("/{key}/meetings/{meeting}/action-items", response={201: ActionItemOut, **ERRORS})
+def add_action_item(request: HttpRequest, key: str, meeting: str, body: ActionItemIn):
+    return Status(
+        201,
+        services.add_action_item(
+            meeting=_meeting(request, key, meeting),
+            actor=actor(request),
+            text=body.text,
+            owner=get_user(body.owner),
+            due_on=body.due_on,
+        ),
+    )
+
+
+@router.post(
+    "/{key}/meetings/{meeting}/action-items/{item_id}/done", response={200: ActionItemOut, **ERRORS}
+)
+def complete_action_item(request: HttpRequest, key: str, meeting: str, item_id: int):
+    found = _meeting(request, key, meeting).action_items.filter(pk=item_id).first()
+    if found is None:
+        raise Refused("access.not_found", kind="Action item", ref=str(item_id))
+    return services.complete_action_item(action_item=found, actor=actor(request))

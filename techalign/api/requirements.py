@@ -1,0 +1,371 @@
+"""Requirements, scenarios, hand-off, questions, and the audit trail of a requirement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import Field
+
+from techalign.api.common import ERRORS, Body, actor
+from techalign.audit.models import AuditEvent
+from techalign.org.selectors import get_team, get_user
+from techalign.plans import selectors as plans
+from techalign.requirements import selectors, services
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority, Question, Requirement
+
+router = Router(tags=["requirements"])
+
+Title = Field(min_length=1, max_length=TITLE_LIMIT)
+Text = Field(default="", max_length=TEXT_LIMIT)
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+class ScenarioOut(Schema):
+    key: str
+    title: str
+    description: str
+    priority: str
+    acceptance_criteria: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    is_out_of_scope: bool
+    out_of_scope_reason: str
+
+    @staticmethod
+    def resolve_acknowledged_by(obj) -> str | None:
+        return obj.acknowledged_by.username if obj.acknowledged_by_id else None
+
+
+class NextActionOut(Schema):
+    action: str
+    message: str
+    team: str | None
+    roles: list[str]
+    users: list[str]
+
+
+class RequirementSummaryOut(Schema):
+    key: str
+    title: str
+    status: str
+    step: int
+    lead_team: str
+    owner: str
+    lead_dev: str | None
+    is_private: bool
+    version: int
+    created_at: datetime
+
+    @staticmethod
+    def resolve_lead_team(obj: Requirement) -> str:
+        return obj.lead_team.code
+
+    @staticmethod
+    def resolve_owner(obj: Requirement) -> str:
+        return obj.owner.username
+
+    @staticmethod
+    def resolve_lead_dev(obj: Requirement) -> str | None:
+        return obj.lead_dev.username if obj.lead_dev_id else None
+
+
+class PlanSummaryOut(Schema):
+    revision: int
+    content_hash: str | None
+    items: int
+    uncovered: list[str]
+    related_parties: list[str]
+    baseline_version: int | None
+
+
+class RequirementOut(RequirementSummaryOut):
+    user_stories: str
+    business_process: str
+    planned_dev_start_on: date | None
+    planned_launch_on: date | None
+    handed_off_at: datetime | None
+    finalized_at: datetime | None
+    scenarios: list[ScenarioOut]
+    plan: PlanSummaryOut
+    next_actions: list[NextActionOut]
+
+    @staticmethod
+    def resolve_scenarios(obj: Requirement) -> list:
+        return list(obj.scenarios.filter(is_withdrawn=False).select_related("acknowledged_by"))
+
+    @staticmethod
+    def resolve_plan(obj: Requirement) -> dict:
+        revision = plans.current_revision(obj)
+        baseline = plans.latest_baseline(obj)
+        return {
+            "revision": revision.number if revision else 0,
+            "content_hash": revision.content_hash if revision else None,
+            "items": revision.items.count() if revision else 0,
+            "uncovered": [s.key for s in plans.uncovered_scenarios(obj, revision)],
+            "related_parties": sorted(t.code for t in plans.related_parties(obj, revision)),
+            "baseline_version": baseline.version if baseline else None,
+        }
+
+    @staticmethod
+    def resolve_next_actions(obj: Requirement) -> list[dict]:
+        return [a.as_dict() for a in selectors.next_actions(obj)]
+
+
+class QuestionOut(Schema):
+    key: str
+    stage: str
+    scenario: str | None
+    item: str | None
+    meeting: str | None
+    raised_by: str
+    raised_at: datetime
+    body: str
+    is_blocking: bool
+    answer: str
+    resolved_by: str | None
+    resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_scenario(obj: Question) -> str | None:
+        return f"S-{obj.scenario.number}" if obj.scenario_id else None
+
+    @staticmethod
+    def resolve_item(obj: Question) -> str | None:
+        return obj.item_key or None
+
+    @staticmethod
+    def resolve_meeting(obj: Question) -> str | None:
+        return f"M-{obj.meeting.number}" if obj.meeting_id else None
+
+    @staticmethod
+    def resolve_raised_by(obj: Question) -> str:
+        return obj.raised_by.username
+
+    @staticmethod
+    def resolve_resolved_by(obj: Question) -> str | None:
+        return obj.resolved_by.username if obj.resolved_by_id else None
+
+
+class AuditEventOut(Schema):
+    seq: int
+    occurred_at: datetime
+    actor: str | None
+    action: str
+    outcome: str
+    target_type: str
+    target_label: str
+    summary: dict
+    hash: str
+
+    @staticmethod
+    def resolve_actor(obj: AuditEvent) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+class RequirementIn(Body):
+    lead_team: str = Field(max_length=50)
+    title: str = Title
+    user_stories: str = Text
+    business_process: str = Text
+    lead_dev: str | None = Field(default=None, max_length=150)
+    is_private: bool = False
+    planned_dev_start_on: date | None = None
+    planned_launch_on: date | None = None
+
+
+class RequirementPatch(Body):
+    version: int = Field(description="The version you edited; a newer one is refused with 409.")
+    title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT)
+    user_stories: str | None = Field(default=None, max_length=TEXT_LIMIT)
+    business_process: str | None = Field(default=None, max_length=TEXT_LIMIT)
+    is_private: bool | None = None
+    planned_dev_start_on: date | None = None
+    planned_launch_on: date | None = None
+
+
+class LeadDevIn(Body):
+    username: str = Field(max_length=150)
+
+
+class ScenarioIn(Body):
+    title: str = Title
+    description: str = Text
+    priority: Priority = Priority.P1
+    acceptance_criteria: str = Text
+
+
+class ScenarioPatch(Body):
+    title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT)
+    description: str | None = Field(default=None, max_length=TEXT_LIMIT)
+    priority: Priority | None = None
+    acceptance_criteria: str | None = Field(default=None, max_length=TEXT_LIMIT)
+
+
+class ReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class QuestionIn(Body):
+    body: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    scenario: str | None = Field(default=None, max_length=20)
+    item: str | None = Field(default=None, max_length=20)
+    meeting: str | None = Field(default=None, max_length=20)
+    is_blocking: bool = False
+
+
+class AnswerIn(Body):
+    answer: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+# --- operations ----------------------------------------------------------------------------
+
+
+def _detail(request: HttpRequest, key: str) -> Requirement:
+    return selectors.get_requirement(actor(request), key)
+
+
+@router.get("", response={200: list[RequirementSummaryOut], **ERRORS})
+@paginate
+def list_requirements(
+    request: HttpRequest,
+    status: str | None = None,
+    team: str | None = None,
+    mine: bool = False,
+):
+    """Requirements visible to the caller, newest first; filter by status, lead team, or mine."""
+    user = actor(request)
+    found = selectors.visible_requirements(user)
+    if status:
+        found = found.filter(status=status)
+    if team:
+        found = found.filter(lead_team__code=team)
+    if mine:
+        found = found.filter(owner=user) | found.filter(lead_dev=user)
+    return found.order_by("-number")
+
+
+@router.post("", response={201: RequirementOut, **ERRORS})
+def create_requirement(request: HttpRequest, body: RequirementIn):
+    """Draft a requirement; the caller (a PM of the lead team) owns it."""
+    data = body.model_dump()
+    requirement = services.create_requirement(
+        actor=actor(request),
+        lead_team=get_team(data.pop("lead_team")),
+        lead_dev=get_user(data["lead_dev"]) if data.get("lead_dev") else None,
+        **{k: v for k, v in data.items() if k != "lead_dev"},
+    )
+    return Status(201, requirement)
+
+
+@router.get("/{key}", response={200: RequirementOut, **ERRORS})
+def get_requirement(request: HttpRequest, key: str):
+    """One requirement with its scenarios, plan summary, and who must act next."""
+    return _detail(request, key)
+
+
+@router.patch("/{key}", response={200: RequirementOut, **ERRORS})
+def update_requirement(request: HttpRequest, key: str, body: RequirementPatch):
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    return services.update_requirement(
+        requirement=_detail(request, key), actor=actor(request), version=version, **changes
+    )
+
+
+@router.post("/{key}/lead-dev", response={200: RequirementOut, **ERRORS})
+def assign_lead_dev(request: HttpRequest, key: str, body: LeadDevIn):
+    return services.assign_lead_dev(
+        requirement=_detail(request, key), actor=actor(request), lead_dev=get_user(body.username)
+    )
+
+
+@router.post("/{key}/hand-off", response={200: RequirementOut, **ERRORS})
+def hand_off(request: HttpRequest, key: str):
+    """Step 1: the PM hands the requirement to the lead DEV."""
+    return services.hand_off(requirement=_detail(request, key), actor=actor(request))
+
+
+@router.post("/{key}/scenarios", response={201: ScenarioOut, **ERRORS})
+def add_scenario(request: HttpRequest, key: str, body: ScenarioIn):
+    return Status(
+        201,
+        services.add_scenario(
+            requirement=_detail(request, key), actor=actor(request), **body.model_dump()
+        ),
+    )
+
+
+@router.patch("/{key}/scenarios/{scenario}", response={200: ScenarioOut, **ERRORS})
+def update_scenario(request: HttpRequest, key: str, scenario: str, body: ScenarioPatch):
+    found = selectors.get_scenario(_detail(request, key), scenario)
+    return services.update_scenario(
+        scenario=found, actor=actor(request), **body.model_dump(exclude_unset=True)
+    )
+
+
+@router.post("/{key}/scenarios/{scenario}/acknowledge", response={200: ScenarioOut, **ERRORS})
+def acknowledge_scenario(request: HttpRequest, key: str, scenario: str):
+    found = selectors.get_scenario(_detail(request, key), scenario)
+    return services.acknowledge_scenario(scenario=found, actor=actor(request))
+
+
+@router.post("/{key}/scenarios/{scenario}/out-of-scope", response={200: ScenarioOut, **ERRORS})
+def mark_out_of_scope(request: HttpRequest, key: str, scenario: str, body: ReasonIn):
+    found = selectors.get_scenario(_detail(request, key), scenario)
+    return services.mark_out_of_scope(scenario=found, actor=actor(request), reason=body.reason)
+
+
+@router.delete("/{key}/scenarios/{scenario}/out-of-scope", response={200: ScenarioOut, **ERRORS})
+def return_to_scope(request: HttpRequest, key: str, scenario: str):
+    found = selectors.get_scenario(_detail(request, key), scenario)
+    return services.return_to_scope(scenario=found, actor=actor(request))
+
+
+@router.get("/{key}/questions", response={200: list[QuestionOut], **ERRORS})
+@paginate
+def list_questions(request: HttpRequest, key: str, open: bool = False):
+    questions = _detail(request, key).questions.select_related(
+        "scenario", "meeting", "raised_by", "resolved_by"
+    )
+    return questions.filter(resolved_at__isnull=True) if open else questions
+
+
+@router.post("/{key}/questions", response={201: QuestionOut, **ERRORS})
+def raise_question(request: HttpRequest, key: str, body: QuestionIn):
+    """Ask on a scenario, a plan item, or in a meeting; `is_blocking` stops finalizing."""
+    from techalign.meetings.selectors import get_meeting
+
+    requirement = _detail(request, key)
+    return Status(
+        201,
+        services.raise_question(
+            requirement=requirement,
+            actor=actor(request),
+            body=body.body,
+            scenario=selectors.get_scenario(requirement, body.scenario) if body.scenario else None,
+            item_key=(body.item or "").upper(),
+            meeting=get_meeting(requirement, body.meeting) if body.meeting else None,
+            is_blocking=body.is_blocking,
+        ),
+    )
+
+
+@router.post("/{key}/questions/{question}/answer", response={200: QuestionOut, **ERRORS})
+def answer_question(request: HttpRequest, key: str, question: str, body: AnswerIn):
+    found = selectors.get_question(_detail(request, key), question)
+    return services.answer_question(question=found, actor=actor(request), answer=body.answer)
+
+
+@router.get("/{key}/audit", response={200: list[AuditEventOut], **ERRORS})
+@paginate
+def list_audit_events(request: HttpRequest, key: str):
+    """Every state change and refused attempt on this requirement, oldest first."""
+    return _detail(request, key).audit_events.select_related("actor").order_by("seq")

@@ -1,0 +1,37 @@
+"""Look-ups of organisation objects by their public keys; unknown keys are refusals."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from techalign.core.errors import Refused
+from techalign.org.models import Component, Team, User
+
+
+def get_team(code: str) -> Team:
+    team = Team.objects.select_related("department").filter(code=code).first()
+    if team is None:
+        raise Refused("access.not_found", kind=_("Team"), ref=code)
+    return team
+
+
+def get_user(username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise Refused("access.not_found", kind=_("User"), ref=username)
+    return user
+
+
+def get_users(usernames: list[str]) -> list[User]:
+    found = {u.username: u for u in User.objects.filter(username__in=usernames, is_active=True)}
+    missing = [name for name in usernames if name not in found]
+    if missing:
+        raise Refused("access.not_found", kind=_("User"), ref=", ".join(missing))
+    return [found[name] for name in dict.fromkeys(usernames)]
+
+
+def get_component(key: str) -> Component:
+    component = Component.objects.select_related("owner_team").filter(key=key).first()
+    if component is None:
+        raise Refused("access.not_found", kind=_("Component"), ref=key)
+    return component

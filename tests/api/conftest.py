@@ -1,0 +1,54 @@
+import pytest
+from django.test import Client
+
+from techalign.org.services import issue_token
+
+
+class Api:
+    """A JSON client acting as one persona through a real bearer token."""
+
+    def __init__(self, user, language: str | None = None):
+        _token, raw = issue_token(actor=None, user=user)
+        self.headers = {"Authorization": f"Bearer {raw}"}
+        if language:
+            self.headers["Accept-Language"] = language
+        self.client = Client()
+
+    def _call(self, method: str, path: str, body=None, **params):
+        url = "/api/v1" + path
+        kwargs = {"headers": self.headers}
+        if body is not None:
+            kwargs.update(data=body, content_type="application/json")
+        elif params:
+            kwargs["data"] = params
+        return getattr(self.client, method)(url, **kwargs)
+
+    def get(self, path, **params):
+        return self._call("get", path, **params)
+
+    def post(self, path, body=None):
+        return self._call("post", path, {} if body is None else body)
+
+    def patch(self, path, body):
+        return self._call("patch", path, body)
+
+    def put(self, path, body):
+        return self._call("put", path, body)
+
+    def delete(self, path, **params):
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return self._call("delete", path + (f"?{query}" if query else ""))
+
+
+@pytest.fixture
+def as_(w):
+    """`as_("ming")` -> an Api client for that persona."""
+    cache = {}
+
+    def client(name: str, language: str | None = "en") -> Api:
+        key = (name, language)
+        if key not in cache:
+            cache[key] = Api(getattr(w, name), language)
+        return cache[key]
+
+    return client
