@@ -6,13 +6,6 @@ from django.conf import settings
 from tests.factories import World, world
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-django imports the settings before this file, so an environment variable set here
-    # would come too late: give the tests a key of their own directly.
-    if not settings.SECRET_KEY:
-        settings.SECRET_KEY = "insecure-key-for-tests-only"
-
-
 def pytest_report_header(config: pytest.Config) -> str:
     """Name the database the run uses: make test runs the suite on SQLite and on PostgreSQL."""
     db = settings.DATABASES["default"]
