@@ -18,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TECHALIGN_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = os.environ.get("DEBUG", "") in {"1", "true", "yes"}
-# Without DEBUG, a missing SECRET_KEY is reported by the system check techalign.E001.
+# Without DEBUG there is no fallback: Django refuses to start with an empty SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key" if DEBUG else "")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [

@@ -146,6 +146,8 @@ def update_requirement(
     requirement.refresh_from_db()
     record(actor=actor, action="requirement.updated", target=requirement,
            summary={"before": before, "after": changes})
+    if changes.keys() & {"title", "user_stories", "business_process"}:
+        _after_scenario_change(requirement, actor, "requirement text changed")
     return requirement
 
 
