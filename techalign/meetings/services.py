@@ -74,7 +74,12 @@ def schedule_meeting(
     _check_times(starts_at, ends_at)
     revision = plans.current_revision(requirement)
     if required is None:
-        seats = [(u, t.pk, r) for u, t, r in selectors.default_invitees(requirement)]
+        defaults = selectors.default_invitees(requirement)
+        seats = [(u, t.pk, r) for u, t, r in defaults]
+        # The defaults invite each person once; someone who is both PM and DEV of a party
+        # fills both of its seats.
+        held = selectors.party_roles(requirement, [u for u, _t, _r in defaults])
+        seats += [(u, t, r) for u, _t, _r in defaults for t, r in held[u.pk]]
     else:
         held = selectors.party_roles(requirement, list(required))
         seats = [(u, *_seat_of(requirement, held[u.pk])) for u in dict.fromkeys(required)]
@@ -110,7 +115,7 @@ def schedule_meeting(
     record(actor=actor, action="meeting.scheduled", target=meeting,
            summary={"key": meeting.key, "starts_at": starts_at.isoformat(),
                     "revision": revision.number, "presenter": presenter.username,
-                    "required": sorted(u.username for u, _t, _r in seats),
+                    "required": sorted({u.username for u, _t, _r in seats}),
                     "optional": sorted(u.username for u in optional_users)})
     return meeting
 
