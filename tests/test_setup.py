@@ -96,6 +96,8 @@ def test_served_application_answers_health_checks_and_static_files(tmp_path):
     """A real gunicorn on 127.0.0.1, without DEBUG, against its own migrated SQLite file."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
     env.update(
+        # The production settings, not the tests' own.
+        DJANGO_SETTINGS_MODULE="techalign.settings",
         DATABASE_URL=f"sqlite:///{tmp_path / 'techalign.sqlite3'}",
         SECRET_KEY="a-key-for-this-test-only",
         STATIC_ROOT=str(tmp_path / "static"),
