@@ -1,0 +1,173 @@
+"""Bad input gets a clear 4xx in the error envelope, and nothing is written."""
+
+import pytest
+from django.test import Client
+
+from techalign.audit.models import AuditEvent
+from techalign.plans.models import Revision
+from techalign.requirements.models import Requirement, Scenario
+from tests.factories import advance
+
+
+def _snapshot():
+    return (
+        Requirement.objects.count(),
+        Scenario.objects.count(),
+        Revision.objects.count(),
+        AuditEvent.objects.filter(outcome="done").exclude(action__startswith="token.").count(),
+    )
+
+
+def _envelope(response, status):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "details"}
+    assert body["message"]
+    return body
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ('"AAA"', None),  # a bare JSON string is not an object
+        ([], None),
+        ({"lead_team": "order"}, "title"),  # missing field
+        ({"lead_team": "order", "title": 42}, "title"),  # wrong type
+        ({"lead_team": "order", "title": ""}, "title"),  # empty
+        ({"lead_team": "order", "title": "x" * 201}, "title"),  # oversized
+        ({"lead_team": "order", "title": "t", "user_stories": "x" * 20_001}, "user_stories"),
+        (
+            {"lead_team": "order", "title": "t", "planned_launch_on": "not a date"},
+            "planned_launch_on",
+        ),
+        ({"lead_team": "order", "title": "t", "owner": "hua"}, "owner"),  # unknown field
+    ],
+)
+def test_malformed_bodies_are_422_and_write_nothing(w, as_, body, field):
+    before = _snapshot()
+    error = _envelope(as_("ming").post("/requirements", body), 422)
+    assert error["code"] == "input.invalid"
+    if field:
+        assert field in error["message"]
+    assert _snapshot() == before
+
+
+def test_unparseable_json_is_400(w, as_):
+    api = as_("ming")
+    response = api.client.post(
+        "/api/v1/requirements",
+        data="{not json",
+        headers=api.headers,
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 422)
+    assert response.json()["code"] in {"input.malformed", "input.invalid"}
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/requirements", {"lead_team": "no-such-team", "title": "t"}),
+        ("/requirements", {"lead_team": "order", "title": "t", "lead_dev": "nobody"}),
+        ("/requirements/REQ-999", None),
+        ("/requirements/garbage", None),
+        ("/requirements/{key}/scenarios/S-99/acknowledge", {}),
+        ("/requirements/{key}/questions/Q-9/answer", {"answer": "a"}),
+        ("/requirements/{key}/plan/revisions/9/approve", {}),
+        ("/requirements/{key}/meetings/M-9/cancel", {}),
+    ],
+)
+def test_unknown_ids_are_404_and_write_nothing(w, as_, path, body):
+    key = advance(w, "planning").key
+    before = _snapshot()
+    api = as_("ming")
+    response = (
+        api.get(path.format(key=key)) if body is None else api.post(path.format(key=key), body)
+    )
+    assert _envelope(response, 404)["code"] == "access.not_found"
+    assert _snapshot() == before
+
+
+def test_unknown_component_in_an_item_is_404(w, as_):
+    key = advance(w, "planning").key
+    before = _snapshot()
+    response = as_("lei").post(
+        f"/requirements/{key}/plan/items",
+        {"based_on": 3, "component": "nope", "kind": "data", "title": "t"},
+    )
+    assert _envelope(response, 404)["details"]["ref"] == "nope"
+    assert _snapshot() == before
+
+
+def test_unknown_scenario_key_on_an_item_is_422(w, as_):
+    key = advance(w, "planning").key
+    before = _snapshot()
+    response = as_("lei").post(
+        f"/requirements/{key}/plan/items",
+        {
+            "based_on": 3,
+            "component": "ledger",
+            "kind": "data",
+            "title": "t",
+            "scenarios": ["S-1", "S-42"],
+        },
+    )
+    error = _envelope(response, 422)
+    assert error["code"] == "item.unknown_scenario" and "S-42" in error["message"]
+    assert _snapshot() == before
+
+
+def test_an_action_in_the_wrong_state_is_409_and_audited_as_refused(w, as_):
+    key = advance(w, "draft").key
+    before = _snapshot()
+    error = _envelope(as_("ming").post(f"/requirements/{key}/plan/submit", {"revision": 1}), 403)
+    assert error["code"] == "role.not_allowed"
+    error = _envelope(as_("lei").post(f"/requirements/{key}/plan/submit", {"revision": 1}), 409)
+    assert error["code"] == "requirement.wrong_step"
+    assert "Draft" in error["message"] and "Planning" in error["message"]
+    assert _snapshot() == before
+    refused = AuditEvent.objects.filter(outcome="refused").order_by("seq").last()
+    assert (
+        refused.action == "plan.submitted" and refused.summary["code"] == "requirement.wrong_step"
+    )
+
+
+def test_a_stale_requirement_version_is_409_with_the_current_version(w, as_):
+    key = advance(w, "draft").key
+    api = as_("ming")
+    version = api.get(f"/requirements/{key}").json()["version"]
+    assert (
+        api.patch(f"/requirements/{key}", {"version": version, "title": "新标题"}).status_code
+        == 200
+    )
+    error = _envelope(api.patch(f"/requirements/{key}", {"version": version, "title": "旧"}), 409)
+    assert error["code"] == "conflict.stale_version"
+    assert api.get(f"/requirements/{key}").json()["title"] == "新标题"
+
+
+def test_anonymous_and_bad_tokens_are_401(w):
+    client = Client()
+    for headers in [{}, {"Authorization": "Bearer ta_wrong"}, {"Authorization": "Basic eA=="}]:
+        response = client.get("/api/v1/requirements", headers=headers)
+        assert _envelope(response, 401)["code"] == "auth.required"
+
+
+def test_session_writes_need_the_csrf_token(w):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(w.ming)
+    assert client.get("/api/v1/requirements").status_code == 200
+    response = client.post(
+        "/api/v1/requirements",
+        {"lead_team": "order", "title": "t"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert Requirement.objects.count() == 0
+
+
+def test_private_requirements_are_not_found_for_outsiders(w, as_):
+    req = advance(w, "draft")
+    Requirement.objects.filter(pk=req.pk).update(is_private=True)
+    assert as_("charlie").get(f"/requirements/{req.key}").status_code == 404
+    assert as_("charlie").get("/requirements").json()["count"] == 0
+    assert as_("ming").get(f"/requirements/{req.key}").status_code == 200

@@ -1,0 +1,48 @@
+"""The API's published contract: OpenAPI schema, pagination, language of refusals."""
+
+from django.test import Client
+
+from tests.factories import advance
+
+
+def test_openapi_schema_lists_every_operation_with_its_error_responses(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert schema["info"]["title"] == "techalign"
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert len(operations) >= 40
+    for op in operations:
+        assert {"401", "403", "404", "409", "422"} <= set(op["responses"]), op["operationId"]
+    assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or "TokenAuth" in str(
+        schema["components"]["securitySchemes"]
+    )
+
+
+def test_lists_paginate_with_limit_and_offset(w, as_):
+    for _ in range(3):
+        advance(w, "draft")
+    page = as_("ming").get("/requirements", limit=2, offset=0).json()
+    assert page["count"] == 3 and len(page["items"]) == 2
+    rest = as_("ming").get("/requirements", limit=2, offset=2).json()
+    assert [r["key"] for r in rest["items"]] == ["REQ-1"]
+
+
+def test_requirement_resource_says_who_must_act_next(w, as_):
+    key = advance(w, "aligning").key
+    actions = as_("hua").get(f"/requirements/{key}").json()["next_actions"]
+    assert {a["action"] for a in actions} == {"sign_off"}
+    payments = next(a for a in actions if a["team"] == "payments")
+    assert payments["users"] == ["hua", "jun"]
+
+
+def test_refusal_language_follows_accept_language_then_the_user(w, as_):
+    key = advance(w, "draft").key
+    w.ming.language = "en"
+    w.ming.save()
+    english = as_("ming", language=None).post(f"/requirements/{key}/plan/submit", {"revision": 1})
+    chinese = as_("ming", language="zh-hans").post(
+        f"/requirements/{key}/plan/submit", {"revision": 1}
+    )
+    assert english.json()["code"] == chinese.json()["code"] == "role.not_allowed"
+    assert "Only a" in english.json()["message"]
+    assert english["Content-Language"] == "en"
+    assert chinese["Content-Language"] == "zh-hans"
