@@ -31,9 +31,9 @@ def test_health_check_names_the_database_and_its_migrations(client, db):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert body["status"] == "ok"
     assert body["database"]["vendor"] == EXPECTED_VENDOR
     assert body["migrations"] == {"applied": True, "pending": []}
+    assert body["status"] == "ok"
 
 
 def test_audit_verify_reports_an_intact_chain(w, capsys):
