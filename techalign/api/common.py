@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import BaseModel, ConfigDict
 
+from techalign.core.errors import Refused
 from techalign.org.models import User
 from techalign.org.services import user_for_token
 
@@ -39,6 +41,25 @@ ERRORS: dict[int, type[Schema]] = {
     409: ErrorOut,
     422: ErrorOut,
 }
+# ... and those of writes to an editable resource, which need If-Match.
+PRECONDITION_ERRORS: dict[int, type[Schema]] = {**ERRORS, 412: ErrorOut, 428: ErrorOut}
+
+
+def set_etag(response: HttpResponse, tag: str, version: int) -> None:
+    """ETag of an editable resource: a letter naming the counter, and the counter."""
+    response["ETag"] = f'"{tag}{version}"'
+
+
+def if_match(request: HttpRequest, tag: str) -> int:
+    """The version the client read, from If-Match; the service compares it in one
+    compare-and-set update, so the check and the write cannot be separated."""
+    given = request.headers.get("If-Match", "").strip()
+    if not given:
+        raise Refused("precondition.required")
+    match = re.fullmatch(rf'(?:W/)?"{re.escape(tag)}(\d+)"', given)
+    if match is None:
+        raise Refused("precondition.failed", kind="ETag", ref=tag, seen=given, current="?")
+    return int(match.group(1))
 
 
 class TokenAuth(HttpBearer):

@@ -42,6 +42,14 @@ def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     return _error(request, exc.status, exc.code, exc.message, details)
 
 
+def _field_name(loc: list[str]) -> str:
+    """`["body", "body", "title"]` -> "title": the field as the client named it."""
+    parts = list(loc)
+    while len(parts) > 1 and parts[0] in {"body", "query", "path"}:
+        parts.pop(0)
+    return ".".join(parts)
+
+
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
@@ -52,7 +60,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         }
         for e in exc.errors
     ]
-    fields = ", ".join(".".join(e["loc"][1:] or e["loc"]) for e in errors)
+    fields = ", ".join(_field_name(e["loc"]) for e in errors)
     return _error(
         request,
         422,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field, model_validator
 
-from techalign.api.common import ERRORS, Body, actor
+from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.core.errors import Refused
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem, Meeting
@@ -127,7 +127,6 @@ class MeetingIn(Body):
 
 
 class RescheduleIn(Body):
-    version: int
     starts_at: datetime
     ends_at: datetime
     location: str | None = Field(default=None, max_length=200)
@@ -200,16 +199,22 @@ def schedule_meeting(request: HttpRequest, key: str, body: MeetingIn):
 
 
 @router.get("/{key}/meetings/{meeting}", response={200: MeetingOut, **ERRORS})
-def get_meeting_detail(request: HttpRequest, key: str, meeting: str):
-    return _meeting(request, key, meeting)
+def get_meeting_detail(request: HttpRequest, key: str, meeting: str, response: HttpResponse):
+    """One meeting with invitees and minutes; its ETag changes with every change to it."""
+    found = _meeting(request, key, meeting)
+    set_etag(response, "v", found.version)
+    return found
 
 
-@router.post("/{key}/meetings/{meeting}/reschedule", response={200: MeetingOut, **ERRORS})
+@router.post(
+    "/{key}/meetings/{meeting}/reschedule", response={200: MeetingOut, **PRECONDITION_ERRORS}
+)
 def reschedule_meeting(request: HttpRequest, key: str, meeting: str, body: RescheduleIn):
+    """Move the meeting; needs If-Match with the meeting's ETag. Calendars get an update."""
     return services.reschedule_meeting(
         meeting=_meeting(request, key, meeting),
         actor=actor(request),
-        version=body.version,
+        version=if_match(request, "v"),
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         location=body.location,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from techalign.api.common import ERRORS, Body, actor
+from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.core.errors import Refused
 from techalign.org.selectors import get_component, get_team
 from techalign.plans import selectors, services
@@ -181,8 +181,14 @@ class MilestoneOut(Schema):
 ScenarioKeys = list[str]
 
 
+BASED_ON = (
+    "The revision you edited (0 for an empty plan); an older one is refused with 409 and the "
+    "current number. Instead, If-Match may carry the plan's ETag."
+)
+
+
 class ItemIn(Body):
-    based_on: int = Field(ge=0, description="The revision you edited (0 for an empty plan).")
+    based_on: int | None = Field(default=None, ge=0, description=BASED_ON)
     component: str = Field(max_length=100)
     kind: ItemKind
     title: str = Field(min_length=1, max_length=TITLE_LIMIT)
@@ -193,7 +199,7 @@ class ItemIn(Body):
 
 
 class ItemPatch(Body):
-    based_on: int = Field(ge=0)
+    based_on: int | None = Field(default=None, ge=0, description=BASED_ON)
     component: str | None = Field(default=None, max_length=100)
     kind: ItemKind | None = None
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT)
@@ -207,7 +213,10 @@ class RevisionRef(Body):
     revision: int = Field(ge=1)
 
 
-class CommentIn(Body):
+class ReviewIn(Body):
+    content_hash: str = Field(
+        min_length=64, max_length=64, description="The content hash of the revision you reviewed."
+    )
     comment: str = Field(default="", max_length=TEXT_LIMIT)
 
 
@@ -244,6 +253,13 @@ class MilestoneIn(Body):
 
 def _requirement(request: HttpRequest, key: str) -> Requirement:
     return get_requirement(actor(request), key)
+
+
+def _based_on(request: HttpRequest, given: int | None) -> int:
+    """The revision a plan write is based on: the body's `based_on`, else If-Match."""
+    if given is not None:
+        return given
+    return if_match(request, "r")  # type: ignore[return-value]
 
 
 def _item_fields(data: dict) -> dict:
@@ -342,13 +358,15 @@ def _revision(requirement: Requirement, number: int) -> Revision:
 
 
 @router.get("/{key}/plan", response={200: PlanOut, **ERRORS})
-def get_plan(request: HttpRequest, key: str):
+def get_plan(request: HttpRequest, key: str, response: HttpResponse):
     """The current revision: items, coverage, related parties with their asks, reviews,
-    sign-offs, and what is still missing to approve and to finalize."""
-    return _plan_out(_requirement(request, key))
+    sign-offs, and what is still missing to approve and to finalize. ETag: the revision."""
+    plan = _plan_out(_requirement(request, key))
+    set_etag(response, "r", plan["revision"])
+    return plan
 
 
-@router.post("/{key}/plan/items", response={201: ItemOut, **ERRORS})
+@router.post("/{key}/plan/items", response={201: ItemOut, **PRECONDITION_ERRORS})
 def add_item(request: HttpRequest, key: str, body: ItemIn):
     """Add an item (a DEV of the lead team); the plan gets a new revision."""
     data = body.model_dump()
@@ -357,30 +375,30 @@ def add_item(request: HttpRequest, key: str, body: ItemIn):
         services.add_item(
             requirement=_requirement(request, key),
             actor=actor(request),
-            based_on=data["based_on"],
+            based_on=_based_on(request, data["based_on"]),
             **_item_fields(data),
         ),
     )
 
 
-@router.patch("/{key}/plan/items/{item}", response={200: ItemOut, **ERRORS})
+@router.patch("/{key}/plan/items/{item}", response={200: ItemOut, **PRECONDITION_ERRORS})
 def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch):
     data = body.model_dump(exclude_unset=True)
     return services.update_item(
         requirement=_requirement(request, key),
         actor=actor(request),
-        based_on=data["based_on"],
+        based_on=_based_on(request, data.get("based_on")),
         item_key=item.upper(),
         **_item_fields(data),
     )
 
 
-@router.delete("/{key}/plan/items/{item}", response={200: RevisionOut, **ERRORS})
-def remove_item(request: HttpRequest, key: str, item: str, based_on: int):
+@router.delete("/{key}/plan/items/{item}", response={200: RevisionOut, **PRECONDITION_ERRORS})
+def remove_item(request: HttpRequest, key: str, item: str, based_on: int | None = None):
     return services.remove_item(
         requirement=_requirement(request, key),
         actor=actor(request),
-        based_on=based_on,
+        based_on=_based_on(request, based_on),
         item_key=item.upper(),
     )
 
@@ -410,19 +428,27 @@ def submit_for_review(request: HttpRequest, key: str, body: RevisionRef):
 
 
 @router.post("/{key}/plan/revisions/{number}/approve", response={200: ReviewOut, **ERRORS})
-def approve_revision(request: HttpRequest, key: str, number: int, body: CommentIn):
-    """A tech lead or architect, not an author, approves exactly this revision."""
+def approve_revision(request: HttpRequest, key: str, number: int, body: ReviewIn):
+    """A tech lead or architect, not an author, approves exactly this revision and hash."""
     revision = _revision(_requirement(request, key), number)
     review = services.approve_revision(
-        revision=revision, actor=actor(request), comment=body.comment
+        revision=revision,
+        actor=actor(request),
+        comment=body.comment,
+        content_hash=body.content_hash,
     )
     return _review_out(review)
 
 
 @router.post("/{key}/plan/revisions/{number}/request-changes", response={200: ReviewOut, **ERRORS})
-def request_changes(request: HttpRequest, key: str, number: int, body: CommentIn):
+def request_changes(request: HttpRequest, key: str, number: int, body: ReviewIn):
     revision = _revision(_requirement(request, key), number)
-    review = services.request_changes(revision=revision, actor=actor(request), comment=body.comment)
+    review = services.request_changes(
+        revision=revision,
+        actor=actor(request),
+        comment=body.comment,
+        content_hash=body.content_hash,
+    )
     return _review_out(review)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from techalign.api.common import ERRORS, Body, actor
+from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.audit.models import AuditEvent
 from techalign.org.selectors import get_team, get_user
 from techalign.plans import selectors as plans
@@ -182,7 +182,6 @@ class RequirementIn(Body):
 
 
 class RequirementPatch(Body):
-    version: int = Field(description="The version you edited; a newer one is refused with 409.")
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT)
     user_stories: str | None = Field(default=None, max_length=TEXT_LIMIT)
     business_process: str | None = Field(default=None, max_length=TEXT_LIMIT)
@@ -266,18 +265,27 @@ def create_requirement(request: HttpRequest, body: RequirementIn):
 
 
 @router.get("/{key}", response={200: RequirementOut, **ERRORS})
-def get_requirement(request: HttpRequest, key: str):
-    """One requirement with its scenarios, plan summary, and who must act next."""
-    return _detail(request, key)
+def get_requirement(request: HttpRequest, key: str, response: HttpResponse):
+    """One requirement with its scenarios, plan summary, and who must act next. Its ETag
+    changes with every change to the requirement or its scenarios."""
+    requirement = _detail(request, key)
+    set_etag(response, "v", requirement.version)
+    return requirement
 
 
-@router.patch("/{key}", response={200: RequirementOut, **ERRORS})
-def update_requirement(request: HttpRequest, key: str, body: RequirementPatch):
-    changes = body.model_dump(exclude_unset=True)
-    version = changes.pop("version")
-    return services.update_requirement(
-        requirement=_detail(request, key), actor=actor(request), version=version, **changes
+@router.patch("/{key}", response={200: RequirementOut, **PRECONDITION_ERRORS})
+def update_requirement(
+    request: HttpRequest, key: str, body: RequirementPatch, response: HttpResponse
+):
+    """Edit the requirement's text or dates; needs If-Match with the ETag you read."""
+    requirement = services.update_requirement(
+        requirement=_detail(request, key),
+        actor=actor(request),
+        version=if_match(request, "v"),
+        **body.model_dump(exclude_unset=True),
     )
+    set_etag(response, "v", requirement.version)
+    return requirement
 
 
 @router.post("/{key}/lead-dev", response={200: RequirementOut, **ERRORS})
@@ -303,11 +311,15 @@ def add_scenario(request: HttpRequest, key: str, body: ScenarioIn):
     )
 
 
-@router.patch("/{key}/scenarios/{scenario}", response={200: ScenarioOut, **ERRORS})
+@router.patch("/{key}/scenarios/{scenario}", response={200: ScenarioOut, **PRECONDITION_ERRORS})
 def update_scenario(request: HttpRequest, key: str, scenario: str, body: ScenarioPatch):
+    """Edit a scenario; needs If-Match with the requirement's ETag."""
     found = selectors.get_scenario(_detail(request, key), scenario)
     return services.update_scenario(
-        scenario=found, actor=actor(request), **body.model_dump(exclude_unset=True)
+        scenario=found,
+        actor=actor(request),
+        version=if_match(request, "v"),
+        **body.model_dump(exclude_unset=True),
     )
 
 

@@ -30,8 +30,14 @@ REFUSALS: dict[str, Refusal] = {
     # generic input
     "input.invalid": Refusal(INVALID, _("{field}: {problem}")),
     "input.too_long": Refusal(INVALID, _("{field} is longer than {limit} characters.")),
+    "precondition.required": Refusal(
+        428, _("Send If-Match with the ETag you read, so a concurrent change is not overwritten.")
+    ),
+    "precondition.failed": Refusal(
+        412, _("{kind} {ref} changed since you read it (you sent {seen}, it is now {current}).")
+    ),
     "conflict.stale_version": Refusal(
-        CONFLICT,
+        412,
         _("{kind} {ref} was changed by someone else (you edited version {seen}, it is now "
           "version {current}); reload and try again."),
     ),
@@ -110,6 +116,9 @@ REFUSALS: dict[str, Refusal] = {
     "review.stale_revision": Refusal(
         CONFLICT, _("Revision {revision} is not the current revision ({current}).")
     ),
+    "review.hash_mismatch": Refusal(
+        CONFLICT, _("The content you reviewed ({seen}) is not revision {revision}'s ({current}).")
+    ),
     "review.comment_required": Refusal(INVALID, _("Say what must change when requesting changes.")),
     # meetings
     "meeting.plan_not_approved": Refusal(
@@ -158,6 +167,30 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "finalize.not_approved": Refusal(
         CONFLICT, _("Revision {revision} is not approved by a reviewer.")
+    ),
+    # calendars and the slot finder
+    "calendar.not_owner": Refusal(
+        FORBIDDEN, _("Only {owner} or an administrator may change the calendars of {owner}.")
+    ),
+    "calendar.ics_invalid": Refusal(INVALID, _("Calendar {name} cannot be read: {problem}.")),
+    "calendar.bad_url": Refusal(INVALID, _("{url} is not an http or https address.")),
+    "calendar.fetch_failed": Refusal(CONFLICT, _("Fetching calendar {name} failed: {problem}.")),
+    "calendar.caldav_auth_failed": Refusal(
+        CONFLICT, _("The CalDAV server {server} refused the login of {user} (HTTP {status}).")
+    ),
+    "calendar.caldav_failed": Refusal(CONFLICT, _("CalDAV server {server}: {problem}.")),
+    "calendar.bad_hours": Refusal(INVALID, _("Working hours: {problem}.")),
+    "calendar.bad_time_zone": Refusal(INVALID, _("{zone} is not a known time zone.")),
+    "slots.no_invitees": Refusal(INVALID, _("There are no required invitees to find a slot for.")),
+    "slots.bad_request": Refusal(INVALID, _("Slot search: {problem}.")),
+    "slots.unknown_target": Refusal(
+        INVALID, _("{ref} names neither a requirement (REQ-n) nor a meeting (REQ-n/M-k).")
+    ),
+    # notifications
+    "notify.unknown_event": Refusal(INVALID, _("{event} is not a notification event.")),
+    "notify.bad_channel": Refusal(INVALID, _("Chat channel: {problem}.")),
+    "notify.not_allowed": Refusal(
+        FORBIDDEN, _("{user} may not change the notification settings of {target}.")
     ),
     # change control and schedule
     "change.not_baselined": Refusal(

@@ -236,6 +236,13 @@ def submit_for_review(*, requirement: Requirement, actor: User, revision_number:
     return revision
 
 
+def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
+    """A reviewer who names the content they read must have read this revision's."""
+    if content_hash is not None and content_hash != revision.content_hash:
+        raise Refused("review.hash_mismatch", seen=content_hash[:12], revision=revision.number,
+                      current=revision.content_hash[:12])
+
+
 def _check_reviewer(requirement: Requirement, revision: Revision, actor: User) -> None:
     if not (has_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
             or committee_architect(actor)):
@@ -263,12 +270,15 @@ def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
 
 
 @transition("plan.approved")
-def approve_revision(*, revision: Revision, actor: User, comment: str = "") -> Review:
+def approve_revision(
+    *, revision: Revision, actor: User, comment: str = "", content_hash: str | None = None
+) -> Review:
     """A tech lead or architect who wrote none of the plan approves this exact revision."""
     requirement = revision.plan.requirement
     _check_reviewer(requirement, revision, actor)
     require_status(requirement, {Status.IN_REVIEW}, action=_("approve the plan"))
     _current(requirement, revision.number)
+    _check_reviewed_hash(revision, content_hash)
     gaps = approval_gaps(requirement, revision)
     if gaps:
         raise gaps[0]
@@ -281,12 +291,15 @@ def approve_revision(*, revision: Revision, actor: User, comment: str = "") -> R
 
 
 @transition("plan.changes_requested")
-def request_changes(*, revision: Revision, actor: User, comment: str) -> Review:
+def request_changes(
+    *, revision: Revision, actor: User, comment: str, content_hash: str | None = None
+) -> Review:
     """A reviewer sends the revision back to the DEVs with what must change."""
     requirement = revision.plan.requirement
     _check_reviewer(requirement, revision, actor)
     require_status(requirement, {Status.IN_REVIEW}, action=_("request changes"))
     _current(requirement, revision.number)
+    _check_reviewed_hash(revision, content_hash)
     if not comment.strip():
         raise Refused("review.comment_required")
     review = Review.objects.create(revision=revision, reviewer=actor,

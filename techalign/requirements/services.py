@@ -76,7 +76,7 @@ def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
             "conflict.stale_version", kind=_("Requirement"), ref=requirement.key, seen=seen,
             current=current,
         )
-    requirement.version = (seen or requirement.version) + 1
+    requirement.refresh_from_db(fields=["version"])
 
 
 def _require_pm(requirement: Requirement, actor: User, action: Any) -> None:
@@ -210,7 +210,9 @@ SCENARIO_FIELDS = {"title", "description", "priority", "acceptance_criteria"}
 
 
 @transition("scenario.updated")
-def update_scenario(*, scenario: Scenario, actor: User, **changes: Any) -> Scenario:
+def update_scenario(
+    *, scenario: Scenario, actor: User, version: int | None = None, **changes: Any
+) -> Scenario:
     """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old text."""
     requirement = scenario.requirement
     _require_pm(requirement, actor, _("edit a scenario"))
@@ -221,7 +223,7 @@ def update_scenario(*, scenario: Scenario, actor: User, **changes: Any) -> Scena
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
     before = {f: getattr(scenario, f) for f in changes}
-    bump_version(requirement)
+    bump_version(requirement, seen=version)
     Scenario.objects.filter(pk=scenario.pk).update(
         acknowledged_by=None, acknowledged_at=None, **changes
     )

@@ -14,9 +14,10 @@ class Api:
             self.headers["Accept-Language"] = language
         self.client = Client()
 
-    def _call(self, method: str, path: str, body=None, **params):
+    def _call(self, method: str, path: str, body=None, if_match: str | None = None, **params):
         url = "/api/v1" + path
-        kwargs = {"headers": self.headers}
+        headers = {**self.headers, **({"If-Match": if_match} if if_match else {})}
+        kwargs = {"headers": headers}
         if body is not None:
             kwargs.update(data=body, content_type="application/json")
         elif params:
@@ -26,11 +27,11 @@ class Api:
     def get(self, path, **params):
         return self._call("get", path, **params)
 
-    def post(self, path, body=None):
-        return self._call("post", path, {} if body is None else body)
+    def post(self, path, body=None, if_match=None):
+        return self._call("post", path, {} if body is None else body, if_match=if_match)
 
-    def patch(self, path, body):
-        return self._call("patch", path, body)
+    def patch(self, path, body, if_match=None):
+        return self._call("patch", path, body, if_match=if_match)
 
     def put(self, path, body):
         return self._call("put", path, body)

@@ -73,7 +73,7 @@ def test_unparseable_json_is_400(w, as_):
         ("/requirements/garbage", None),
         ("/requirements/{key}/scenarios/S-99/acknowledge", {}),
         ("/requirements/{key}/questions/Q-9/answer", {"answer": "a"}),
-        ("/requirements/{key}/plan/revisions/9/approve", {}),
+        ("/requirements/{key}/plan/revisions/9/approve", {"content_hash": "0" * 64}),
         ("/requirements/{key}/meetings/M-9/cancel", {}),
     ],
 )
@@ -132,15 +132,14 @@ def test_an_action_in_the_wrong_state_is_409_and_audited_as_refused(w, as_):
     )
 
 
-def test_a_stale_requirement_version_is_409_with_the_current_version(w, as_):
+def test_edits_need_if_match_and_a_stale_etag_is_412(w, as_):
     key = advance(w, "draft").key
     api = as_("ming")
-    version = api.get(f"/requirements/{key}").json()["version"]
-    assert (
-        api.patch(f"/requirements/{key}", {"version": version, "title": "新标题"}).status_code
-        == 200
-    )
-    error = _envelope(api.patch(f"/requirements/{key}", {"version": version, "title": "旧"}), 409)
+    etag = api.get(f"/requirements/{key}")["ETag"]
+    _envelope(api.patch(f"/requirements/{key}", {"title": "无条件"}), 428)
+    response = api.patch(f"/requirements/{key}", {"title": "新标题"}, if_match=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+    error = _envelope(api.patch(f"/requirements/{key}", {"title": "旧"}, if_match=etag), 412)
     assert error["code"] == "conflict.stale_version"
     assert api.get(f"/requirements/{key}").json()["title"] == "新标题"
 

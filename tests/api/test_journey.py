@@ -92,8 +92,13 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert lei.post(f"/requirements/{key}/plan/submit", {"revision": 3}).status_code == 200
 
     # Review: the author may not approve; the tech lead approves revision 3.
-    _refused(lei.post(f"/requirements/{key}/plan/revisions/3/approve", {}), 403, "role.not_allowed")
-    approved = qiang.post(f"/requirements/{key}/plan/revisions/3/approve", {"comment": "LGTM"})
+    reviewed = {"content_hash": plan["content_hash"]}
+    _refused(
+        lei.post(f"/requirements/{key}/plan/revisions/3/approve", reviewed), 403, "role.not_allowed"
+    )
+    approved = qiang.post(
+        f"/requirements/{key}/plan/revisions/3/approve", {**reviewed, "comment": "LGTM"}
+    )
     assert approved.status_code == 200, approved.content
 
     # Step 3: the meeting needs every party's PM and DEV; the PM may not present.
@@ -186,9 +191,15 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
         },
     )
     assert change.status_code == 201 and change.json()["cost_weight"] == 15
-    lei.patch(f"/requirements/{key}/plan/items/I-3", {"based_on": 3, "ask": "支持部分退款与冲正"})
+    etag = lei.get(f"/requirements/{key}/plan")["ETag"]
+    assert etag == '"r3"'
+    edited = lei.patch(
+        f"/requirements/{key}/plan/items/I-3", {"ask": "支持部分退款与冲正"}, if_match=etag
+    )
+    assert edited.status_code == 200, edited.content
     lei.post(f"/requirements/{key}/plan/submit", {"revision": 4})
-    qiang.post(f"/requirements/{key}/plan/revisions/4/approve", {})
+    r4 = lei.get(f"/requirements/{key}/plan").json()["content_hash"]
+    qiang.post(f"/requirements/{key}/plan/revisions/4/approve", {"content_hash": r4})
     plan = lei.get(f"/requirements/{key}/plan").json()
     assert plan["missing_signoffs"] == ["order", "finance"]
     sign = {"revision": 4, "content_hash": plan["content_hash"]}
