@@ -78,7 +78,36 @@ INSTALLED_APPS = [
     "techalign.requirements",
     "techalign.plans",
     "techalign.meetings",
+    "django_tasks",
+    "django_tasks_db",
+    "techalign.calendars",
+    "techalign.notify",
 ]
+
+# Background work (notifications, calendar fetches) runs from the database queue;
+# `techalign worker` processes it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Outgoing mail: invitations and notifications. Without EMAIL_HOST, mail is printed by the
+# worker instead of sent.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "techalign <techalign@localhost>")
+# Absolute links in emails, chat messages and calendar invitations.
+TECHALIGN_BASE_URL = os.environ.get("TECHALIGN_BASE_URL", "http://127.0.0.1:8000")
+# A Fernet key for credentials at rest (calendar passwords, webhook secrets); derived from
+# SECRET_KEY when unset.
+TECHALIGN_SEALING_KEY = os.environ.get("TECHALIGN_SEALING_KEY", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,67 @@
+"""Reads for calendars: a person's sources, the slot-search target, the day list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from techalign.calendars.models import CalendarSource
+from techalign.core.errors import Refused
+from techalign.meetings import selectors as meetings
+from techalign.meetings.models import Meeting
+from techalign.org.models import User
+from techalign.requirements.models import Requirement
+
+TARGET = re.compile(r"^REQ-(?P<req>\d+)(?:[/:]M-(?P<meeting>\d+))?$", re.IGNORECASE)
+
+
+@dataclass
+class SlotTarget:
+    """Who a slot search is for: a requirement's minimum invitees, or a meeting's invitees."""
+
+    requirement: Requirement
+    meeting: Meeting | None
+    required: list[User]
+    optional: list[User]
+
+    @property
+    def label(self) -> str:
+        if self.meeting is not None:
+            return f"{self.requirement.key}/{self.meeting.key}"
+        return self.requirement.key
+
+    @property
+    def duration(self) -> dt.timedelta:
+        if self.meeting is not None:
+            return self.meeting.ends_at - self.meeting.starts_at
+        return dt.timedelta(hours=1)
+
+
+def slot_target(ref: str) -> SlotTarget:
+    """Resolve "REQ-7" (the default invitees of its next meeting) or "REQ-7/M-2" (the invitees
+    of that meeting, required and optional)."""
+    match = TARGET.match(ref.strip())
+    if not match:
+        raise Refused("slots.unknown_target", ref=ref)
+    requirement = Requirement.objects.filter(number=int(match["req"])).first()
+    if requirement is None:
+        raise Refused("access.not_found", kind="requirement", ref=f"REQ-{match['req']}")
+    if match["meeting"] is None:
+        required = [user for user, _team, _role in meetings.default_invitees(requirement)]
+        return SlotTarget(requirement, None, required, [])
+    meeting = requirement.meetings.filter(number=int(match["meeting"])).first()
+    if meeting is None:
+        raise Refused("access.not_found", kind="meeting", ref=ref)
+    invitees = list(meeting.invitees.select_related("user").order_by("-is_required", "user_id"))
+    return SlotTarget(
+        requirement,
+        meeting,
+        [i.user for i in invitees if i.is_required],
+        [i.user for i in invitees if not i.is_required],
+    )
+
+
+def sources_of(user: User):
+    """A person's calendar sources, without the stored calendar text."""
+    return CalendarSource.objects.filter(user=user).defer("ics_text", "busy").order_by("name")

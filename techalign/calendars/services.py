@@ -1,0 +1,461 @@
+"""Writes on calendars: sources (upload, feed, CalDAV), their background refresh, working hours,
+the holiday policy and company days.
+
+Remote sources are fetched in the background; a failed fetch keeps the last good calendar and
+its busy time, stores the error for the owner to see, and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from techalign.audit.services import record, transition
+from techalign.calendars import busy, caldav, ics
+from techalign.calendars.http import HttpFailure, request
+from techalign.calendars.models import CalendarSource, CompanyDay, HolidayPolicy, WorkingHours
+from techalign.calendars.sealing import redact_url, seal, unseal
+from techalign.core.errors import Refused
+from techalign.org.models import User
+from techalign.org.permissions import is_admin
+
+Kind = CalendarSource.Kind
+
+
+def can_manage(actor: Any, user: User) -> bool:
+    """A person manages their own calendars; an administrator anyone's."""
+    return getattr(actor, "pk", None) == user.pk or is_admin(actor)
+
+
+def _require_manager(actor: Any, user: User) -> None:
+    if not can_manage(actor, user):
+        raise Refused("calendar.not_owner", owner=str(user))
+
+
+def _require_admin(actor: Any, action: Any) -> None:
+    if not is_admin(actor):
+        raise Refused(
+            "role.not_allowed", roles=_("Administrator"), team="*", action=action, user=str(actor)
+        )
+
+
+def _clean_url(url: str) -> str:
+    url = (url or "").strip()
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://") :]
+    if not url.lower().startswith(("http://", "https://")):
+        raise Refused("calendar.bad_url", url=redact_url(url) or "''")
+    return url
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _accept_ics(source: CalendarSource, text: str) -> None:
+    """Store a calendar text that parsed, and expand it when it changed."""
+    digest = _digest(text)
+    changed = digest != source.content_hash
+    source.ics_text, source.content_hash = text, digest
+    CalendarSource.objects.filter(pk=source.pk).update(ics_text=text, content_hash=digest)
+    if changed or source.busy_hash != digest:
+        busy.expand_source(source)
+
+
+def _accept_upload(source: CalendarSource, content: str | bytes) -> None:
+    """Parse and expand an uploaded file, refusing (and so rolling back) what cannot be read."""
+    try:
+        ics.parse(content)
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+        _accept_ics(source, text)
+    except ics.IcsError as error:
+        raise Refused("calendar.ics_invalid", name=source.name, problem=error.problem) from None
+
+
+def _schedule_refresh(source: CalendarSource) -> None:
+    from techalign.calendars.tasks import refresh_source_task
+
+    transaction.on_commit(lambda: refresh_source_task.enqueue(source.pk))
+
+
+@transition("calendar.source_added")
+def add_upload(*, actor: User, user: User, name: str, content: str | bytes) -> CalendarSource:
+    """Add an uploaded ICS file as a calendar source; a malformed file is refused, not stored."""
+    _require_manager(actor, user)
+    name = (name or "").strip() or str(_("Uploaded calendar"))
+    source = CalendarSource.objects.create(
+        user=user,
+        kind=Kind.UPLOAD,
+        name=name,
+        fetch_status=CalendarSource.FetchStatus.OK,
+        fetched_at=timezone.now(),
+    )
+    _accept_upload(source, content)
+    record(
+        actor=actor,
+        action="calendar.source_added",
+        target=source,
+        summary={"user": user.username, "kind": source.kind, "name": name},
+    )
+    return source
+
+
+@transition("calendar.source_replaced")
+def replace_upload(*, actor: User, source: CalendarSource, content: str | bytes) -> CalendarSource:
+    """Upload a new version of an uploaded calendar; its busy time is re-expanded."""
+    _require_manager(actor, source.user)
+    if source.kind != Kind.UPLOAD:
+        raise Refused("input.invalid", field="kind", problem=_("only an uploaded file is replaced"))
+    _accept_upload(source, content)
+    CalendarSource.objects.filter(pk=source.pk).update(fetched_at=timezone.now())
+    record(
+        actor=actor, action="calendar.source_replaced", target=source, summary={"name": source.name}
+    )
+    return source
+
+
+@transition("calendar.source_added")
+def add_feed(*, actor: User, user: User, name: str, url: str) -> CalendarSource:
+    """Subscribe to an ICS feed URL; it is fetched in the background and then periodically."""
+    _require_manager(actor, user)
+    url = _clean_url(url)
+    source = CalendarSource.objects.create(
+        user=user,
+        kind=Kind.FEED,
+        name=(name or "").strip() or redact_url(url)[:100],
+        display_url=redact_url(url),
+        sealed_secret=seal({"url": url}),
+        next_fetch_at=timezone.now(),
+    )
+    _schedule_refresh(source)
+    record(
+        actor=actor,
+        action="calendar.source_added",
+        target=source,
+        summary={"user": user.username, "kind": source.kind, "url": source.display_url},
+    )
+    return source
+
+
+@transition("calendar.source_added")
+def add_caldav(
+    *, actor: User, user: User, name: str, url: str, username: str = "", password: str = ""
+) -> CalendarSource:
+    """Connect a CalDAV account (a password or a token); fetched in the background."""
+    _require_manager(actor, user)
+    url = _clean_url(url)
+    source = CalendarSource.objects.create(
+        user=user,
+        kind=Kind.CALDAV,
+        name=(name or "").strip() or redact_url(url)[:100],
+        display_url=redact_url(url),
+        caldav_username=username.strip(),
+        sealed_secret=seal({"url": url, "password": password}),
+        next_fetch_at=timezone.now(),
+    )
+    _schedule_refresh(source)
+    record(
+        actor=actor,
+        action="calendar.source_added",
+        target=source,
+        summary={
+            "user": user.username,
+            "kind": source.kind,
+            "url": source.display_url,
+            "username": source.caldav_username,
+        },
+    )
+    return source
+
+
+@transition("calendar.source_updated")
+def update_source(
+    *,
+    actor: User,
+    source: CalendarSource,
+    name: str | None = None,
+    url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    is_active: bool | None = None,
+) -> CalendarSource:
+    """Rename, re-point, re-authenticate, pause or resume a source. A secret left out (None)
+    keeps the stored one; it is never read back."""
+    _require_manager(actor, source.user)
+    changes: dict[str, Any] = {}
+    if name is not None and name.strip():
+        changes["name"] = name.strip()[:100]
+    if is_active is not None:
+        changes["is_active"] = is_active
+    secrets = unseal(source.sealed_secret)
+    refetch = False
+    if url is not None and source.is_remote:
+        secrets["url"] = _clean_url(url)
+        changes["display_url"] = redact_url(secrets["url"])
+        refetch = True
+    if password is not None and source.kind == Kind.CALDAV:
+        secrets["password"] = password
+        refetch = True
+    if username is not None and source.kind == Kind.CALDAV:
+        changes["caldav_username"] = username.strip()
+        refetch = True
+    if refetch:
+        changes.update(
+            sealed_secret=seal(secrets), next_fetch_at=timezone.now(), etag="", last_modified=""
+        )
+    CalendarSource.objects.filter(pk=source.pk).update(**changes)
+    source.refresh_from_db()
+    if refetch or (is_active and source.is_remote):
+        _schedule_refresh(source)
+    record(
+        actor=actor,
+        action="calendar.source_updated",
+        target=source,
+        summary={
+            k: v
+            for k, v in changes.items()
+            if k not in {"sealed_secret"} and not isinstance(v, dt.datetime)
+        },
+    )
+    return source
+
+
+@transition("calendar.source_removed")
+def remove_source(*, actor: User, source: CalendarSource) -> None:
+    """Remove a source; its busy time stops counting at once."""
+    _require_manager(actor, source.user)
+    record(
+        actor=actor,
+        action="calendar.source_removed",
+        target=source,
+        summary={"user": source.user.username, "name": source.name},
+    )
+    source.delete()
+
+
+def _backoff(failures: int) -> dt.timedelta:
+    base = getattr(settings, "TECHALIGN_FETCH_RETRY_SECONDS", 300)
+    return dt.timedelta(seconds=min(base * 2 ** max(failures - 1, 0), 6 * 3600))
+
+
+def _fetch_feed(source: CalendarSource, url: str) -> str | None:
+    """The feed's text, or None when the server says it has not changed since last time."""
+    headers = {"Accept": "text/calendar, */*;q=0.5"}
+    if source.etag and source.content_hash:
+        headers["If-None-Match"] = source.etag
+    if source.last_modified and source.content_hash:
+        headers["If-Modified-Since"] = source.last_modified
+    timeout = getattr(settings, "TECHALIGN_FETCH_TIMEOUT", 10)
+    try:
+        answer = request("GET", url, headers=headers, timeout=timeout)
+    except HttpFailure as failure:
+        if failure.status == 304:
+            return None
+        raise
+    source.etag = answer.headers.get("ETag", "")[:200]
+    source.last_modified = answer.headers.get("Last-Modified", "")[:100]
+    return answer.text()
+
+
+def refresh_source(*, source: CalendarSource) -> CalendarSource:
+    """Fetch a feed or CalDAV source now and record the outcome on the source.
+
+    Success stores the new calendar (re-expanding busy time if it changed); failure stores the
+    error, keeps the last good calendar and schedules a retry with backoff."""
+    source.refresh_from_db()
+    if not source.is_remote:
+        return source
+    secrets = unseal(source.sealed_secret)
+    now = timezone.now()
+    code, details = "", {}
+    text: str | None = None
+    try:
+        if source.kind == Kind.FEED:
+            text = _fetch_feed(source, secrets.get("url", ""))
+        else:
+            start, end = busy.cache_window(now)
+            text = caldav.fetch(
+                secrets.get("url", ""),
+                source.caldav_username,
+                secrets.get("password", ""),
+                start,
+                end,
+                timeout=getattr(settings, "TECHALIGN_FETCH_TIMEOUT", 10),
+            )
+        if text is not None:
+            ics.parse(text)
+    except HttpFailure as failure:
+        code, details = "calendar.fetch_failed", {"name": source.name, "problem": failure.problem}
+    except caldav.CalDavError as error:
+        code, details = error.code, error.details
+    except ics.IcsError as error:
+        code, details = "calendar.ics_invalid", {"name": source.name, "problem": error.problem}
+    with transaction.atomic():
+        if not code and text is not None:
+            try:
+                with transaction.atomic():
+                    _accept_ics(source, text)
+            except ics.IcsError as error:
+                code = "calendar.ics_invalid"
+                details = {"name": source.name, "problem": error.problem}
+        if code:
+            failures = source.failures + 1
+            CalendarSource.objects.filter(pk=source.pk).update(
+                fetch_status=CalendarSource.FetchStatus.ERROR,
+                fetch_error_code=code,
+                fetch_error=Refused(code, **details).message,
+                fetched_at=now,
+                failures=failures,
+                next_fetch_at=now + _backoff(failures),
+            )
+        else:
+            interval = dt.timedelta(minutes=getattr(settings, "TECHALIGN_FEED_REFRESH_MINUTES", 30))
+            CalendarSource.objects.filter(pk=source.pk).update(
+                fetch_status=CalendarSource.FetchStatus.OK,
+                fetch_error_code="",
+                fetch_error="",
+                fetched_at=now,
+                failures=0,
+                next_fetch_at=now + interval,
+                etag=source.etag,
+                last_modified=source.last_modified,
+            )
+    source.refresh_from_db()
+    return source
+
+
+def due_sources(now: dt.datetime | None = None):
+    """Active remote sources whose next fetch is due."""
+    return CalendarSource.objects.filter(
+        is_active=True, kind__in=[Kind.FEED, Kind.CALDAV], next_fetch_at__lte=now or timezone.now()
+    )
+
+
+@transition("calendar.working_hours_set")
+def set_working_hours(
+    *,
+    actor: User,
+    user: User,
+    starts: dt.time,
+    ends: dt.time,
+    break_starts: dt.time | None = None,
+    break_ends: dt.time | None = None,
+    weekdays: list[int] | None = None,
+    time_zone: str | None = None,
+) -> WorkingHours:
+    """Set a person's working hours (and optionally their time zone)."""
+    _require_manager(actor, user)
+    if ends <= starts:
+        raise Refused("calendar.bad_hours", problem=_("work must end after it starts"))
+    if (break_starts is None) != (break_ends is None) or (
+        break_starts and not starts < break_starts < break_ends <= ends
+    ):
+        raise Refused("calendar.bad_hours", problem=_("the break must lie inside working hours"))
+    days = sorted(set(weekdays if weekdays is not None else [1, 2, 3, 4, 5]))
+    if not days or any(d not in range(1, 8) for d in days):
+        raise Refused("calendar.bad_hours", problem=_("weekdays are 1 (Monday) to 7 (Sunday)"))
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Refused("calendar.bad_time_zone", zone=time_zone) from None
+        User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+        user.time_zone = time_zone
+    hours, _created = WorkingHours.objects.update_or_create(
+        user=user,
+        defaults={
+            "starts": starts,
+            "ends": ends,
+            "break_starts": break_starts,
+            "break_ends": break_ends,
+            "weekdays": days,
+        },
+    )
+    record(
+        actor=actor,
+        action="calendar.working_hours_set",
+        target=hours,
+        summary={
+            "user": user.username,
+            "starts": starts.isoformat(),
+            "ends": ends.isoformat(),
+            "weekdays": days,
+            "time_zone": user.time_zone,
+        },
+    )
+    return hours
+
+
+@transition("calendar.feed_key_reset")
+def reset_feed_key(*, actor: User, user: User) -> WorkingHours:
+    """Replace the key of the private meeting-feed URL; the old URL stops working."""
+    from techalign.calendars.models import new_feed_key
+
+    _require_manager(actor, user)
+    hours, _created = WorkingHours.objects.get_or_create(user=user)
+    WorkingHours.objects.filter(pk=hours.pk).update(feed_key=new_feed_key())
+    hours.refresh_from_db()
+    record(
+        actor=actor, action="calendar.feed_key_reset", target=hours, summary={"user": user.username}
+    )
+    return hours
+
+
+@transition("calendar.holiday_policy_set")
+def set_holiday_policy(
+    *, actor: User, use_public_holidays: bool, country: str = "CN"
+) -> HolidayPolicy:
+    """Admin: observe public holidays and make-up working days, or not."""
+    _require_admin(actor, _("change the holiday policy"))
+    policy, _created = HolidayPolicy.objects.get_or_create(pk=1)
+    HolidayPolicy.objects.filter(pk=policy.pk).update(
+        use_public_holidays=use_public_holidays, country=country.upper()[:2]
+    )
+    policy.refresh_from_db()
+    record(
+        actor=actor,
+        action="calendar.holiday_policy_set",
+        target=policy,
+        summary={"use_public_holidays": use_public_holidays, "country": policy.country},
+    )
+    return policy
+
+
+@transition("calendar.company_day_set")
+def set_company_day(
+    *, actor: User, on: dt.date, name: str, is_working_day: bool = False
+) -> CompanyDay:
+    """Admin: a company day off (or an extra working day); it overrides every other rule."""
+    _require_admin(actor, _("change company days"))
+    if not name.strip():
+        raise Refused("input.invalid", field="name", problem=_("must not be empty"))
+    day, _created = CompanyDay.objects.update_or_create(
+        on=on, defaults={"name": name.strip()[:100], "is_working_day": is_working_day}
+    )
+    record(
+        actor=actor,
+        action="calendar.company_day_set",
+        target=day,
+        summary={"on": on.isoformat(), "name": name, "working": is_working_day},
+    )
+    return day
+
+
+@transition("calendar.company_day_removed")
+def remove_company_day(*, actor: User, day: CompanyDay) -> None:
+    """Admin: remove a company day; the public calendar applies again."""
+    _require_admin(actor, _("change company days"))
+    record(
+        actor=actor,
+        action="calendar.company_day_removed",
+        target=day,
+        summary={"on": day.on.isoformat()},
+    )
+    day.delete()

@@ -1,0 +1,173 @@
+"""The slot finder: when can every required invitee meet?
+
+Candidates start on a grid (every `step`) from now + minimum notice to the end of the horizon.
+A person can attend a candidate when it lies inside their working time and keeps `buffer`
+away from their busy time. The answer is the earliest `count` non-overlapping candidates that
+suit every required invitee, best first for the optional ones. When none does, it offers the
+candidates with the fewest required invitees missing, names them, and ranks who blocks most:
+the people whose calendar alone stands in the way of the most candidates.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from techalign.calendars import availability, workdays
+from techalign.calendars.busy import busy_by_user
+from techalign.core.errors import Refused
+
+Interval = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    missing: tuple = ()
+    optional_available: tuple = ()
+
+    @property
+    def suits_everyone(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class Blocker:
+    user: object
+    # Candidates where this person is the only required invitee who cannot come.
+    sole_blocker: int
+    # Candidates this person cannot attend at all.
+    unavailable: int
+
+
+@dataclass
+class SlotSearch:
+    required: list
+    optional: list
+    duration: dt.timedelta
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    slots: list[Slot] = field(default_factory=list)
+    blockers: list[Blocker] = field(default_factory=list)
+    candidates: int = 0
+
+    @property
+    def suits_everyone(self) -> bool:
+        return bool(self.slots) and self.slots[0].suits_everyone
+
+
+class _Free:
+    """One person's free intervals, searchable by bisection."""
+
+    def __init__(self, intervals: list[Interval]) -> None:
+        self.starts = [s for s, _e in intervals]
+        self.intervals = intervals
+
+    def fits(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start) - 1
+        return i >= 0 and self.intervals[i][1] >= end
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def find_slots(
+    *,
+    required: list,
+    optional: list | None = None,
+    duration: dt.timedelta,
+    count: int = 5,
+    horizon: dt.timedelta = dt.timedelta(days=14),
+    not_before: dt.datetime | None = None,
+    notice: dt.timedelta = dt.timedelta(hours=2),
+    buffer: dt.timedelta = dt.timedelta(0),
+    step: dt.timedelta = dt.timedelta(minutes=15),
+    exclude_meeting=None,
+    now: dt.datetime | None = None,
+) -> SlotSearch:
+    """Search the invitees' cached busy time for meeting slots (see the module docstring)."""
+    if not required:
+        raise Refused("slots.no_invitees")
+    if duration <= dt.timedelta(0) or duration > dt.timedelta(hours=12):
+        raise Refused("slots.bad_request", problem="duration must be between 1 minute and 12 hours")
+    if not 1 <= count <= 50 or horizon <= dt.timedelta(0) or horizon > dt.timedelta(days=366):
+        raise Refused(
+            "slots.bad_request", problem="count must be 1-50 and the horizon at most one year"
+        )
+    optional = [u for u in (optional or []) if u.pk not in {r.pk for r in required}]
+    now = _aware(now or timezone.now())
+    grid = int(step.total_seconds())
+    first = max(_aware(not_before) if not_before else now, now + notice)
+    low = -(-int(first.timestamp()) // grid) * grid
+    start = dt.datetime.fromtimestamp(low, dt.UTC)
+    end = start + horizon
+    high = int(end.timestamp())
+    length, pad = int(duration.total_seconds()), int(buffer.total_seconds())
+
+    people = [*required, *optional]
+    calendar = workdays.Calendar(
+        start.date() - dt.timedelta(days=2), end.date() + dt.timedelta(days=2)
+    )
+    hours = availability.hours_of(people)
+    busy = busy_by_user(people, start - buffer, end + buffer, exclude_meeting=exclude_meeting)
+    free = {
+        u.pk: _Free(
+            availability.subtract(
+                availability.working_windows(u, hours[u.pk], calendar, start, end), busy[u.pk], pad
+            )
+        )
+        for u in people
+    }
+    search = SlotSearch(
+        required=required, optional=optional, duration=duration, starts_at=start, ends_at=end
+    )
+    candidates: list[tuple[int, tuple]] = []
+    sole: Counter = Counter()
+    unavailable: Counter = Counter()
+    for s in range(low, high - length + 1, grid):
+        missing = tuple(u for u in required if not free[u.pk].fits(s, s + length))
+        if len(missing) == len(required):
+            continue  # nobody required is working then: not a candidate worth naming
+        candidates.append((s, missing))
+        unavailable.update(u.pk for u in missing)
+        if len(missing) == 1:
+            sole[missing[0].pk] += 1
+    search.candidates = len(candidates)
+    candidates.sort(key=lambda c: (len(c[1]), c[0]))
+    if candidates and candidates[0][1]:
+        fewest = len(candidates[0][1])
+        candidates = [c for c in candidates if len(c[1]) == fewest]
+    chosen: list[Slot] = []
+    for s, missing in candidates:
+        if any(
+            s < int(c.ends_at.timestamp()) and s + length > int(c.starts_at.timestamp())
+            for c in chosen
+        ):
+            continue
+        coming = tuple(u for u in optional if free[u.pk].fits(s, s + length))
+        chosen.append(
+            Slot(
+                dt.datetime.fromtimestamp(s, dt.UTC),
+                dt.datetime.fromtimestamp(s + length, dt.UTC),
+                missing,
+                coming,
+            )
+        )
+        if len(chosen) == count:
+            break
+    # The earliest suitable slots, shown best-for-optional-invitees first.
+    search.slots = sorted(
+        chosen, key=lambda c: (len(c.missing), -len(c.optional_available), c.starts_at)
+    )
+    if not search.suits_everyone:
+        search.blockers = sorted(
+            (Blocker(u, sole[u.pk], unavailable[u.pk]) for u in required if unavailable[u.pk]),
+            key=lambda b: (-b.sole_blocker, -b.unavailable, str(b.user)),
+        )
+    return search

@@ -1,0 +1,110 @@
+"""Which days are working days, and where that answer came from.
+
+In order of precedence:
+1. a company day entered by an admin (a day off, or an extra working day);
+2. the official schedule from the chinesecalendar package: public holidays and the make-up
+   working days (调休) on weekends. Its data ends with the year it was released for, and a later
+   year raises NotImplementedError;
+3. for such a year, the rule-computed holidays of the `holidays` package (no make-up days: those
+   are announced each year and cannot be computed);
+4. plain weekdays.
+With the org's holiday policy off, only 1 and 4 apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+import chinese_calendar
+import holidays as holiday_rules
+from django.utils.translation import gettext_lazy as _
+
+from techalign.calendars.models import CompanyDay, HolidayPolicy
+
+
+class Source:
+    COMPANY = "company"
+    OFFICIAL = "chinesecalendar"
+    RULES = "holidays"
+    WEEKDAY = "weekday"
+
+
+SOURCE_LABELS = {
+    Source.COMPANY: _("company calendar"),
+    Source.OFFICIAL: _("official schedule (chinesecalendar)"),
+    Source.RULES: _("rule-computed holidays (holidays package)"),
+    Source.WEEKDAY: _("weekday rule"),
+}
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    on: dt.date
+    is_workday: bool
+    source: str
+    name: str = ""
+
+    @property
+    def source_label(self) -> str:
+        return str(SOURCE_LABELS[self.source])
+
+
+def policy() -> HolidayPolicy:
+    found = HolidayPolicy.objects.first()
+    return found or HolidayPolicy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _official(on: dt.date) -> tuple[bool, str] | None:
+    """(is_workday, holiday name) from the official schedule, or None when the package has no
+    data for that year."""
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(on)
+    except NotImplementedError:
+        return None
+    return not is_holiday, name or ""
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_holidays(country: str, year: int) -> dict[dt.date, str]:
+    return dict(holiday_rules.country_holidays(country, years=year).items())
+
+
+def official_coverage(on: dt.date) -> bool:
+    """Whether the official schedule covers this day's year."""
+    return _official(dt.date(on.year, 1, 1)) is not None
+
+
+class Calendar:
+    """Day kinds over a range, with the company days loaded once."""
+
+    def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.policy = policy()
+        self.company = {d.on: d for d in CompanyDay.objects.filter(on__gte=first, on__lte=last)}
+
+    def day(self, on: dt.date) -> DayInfo:
+        company = self.company.get(on)
+        if company is not None:
+            return DayInfo(on, company.is_working_day, Source.COMPANY, company.name)
+        if self.policy.use_public_holidays:
+            if self.policy.country == "CN":
+                official = _official(on)
+                if official is not None:
+                    is_workday, name = official
+                    # Named days are holidays or make-up working days (调休); the rest follow
+                    # the weekday rule, and say so.
+                    if name or is_workday != (on.isoweekday() < 6):
+                        return DayInfo(on, is_workday, Source.OFFICIAL, name)
+                    return DayInfo(on, is_workday, Source.WEEKDAY)
+            name = _rule_holidays(self.policy.country, on.year).get(on)
+            if name:
+                return DayInfo(on, False, Source.RULES, name)
+        return DayInfo(on, on.isoweekday() < 6, Source.WEEKDAY)
+
+
+def days(first: dt.date, last: dt.date) -> list[DayInfo]:
+    """Every day from `first` to `last` inclusive, with its kind and source."""
+    calendar = Calendar(first, last)
+    return [calendar.day(first + dt.timedelta(n)) for n in range((last - first).days + 1)]
