@@ -46,3 +46,16 @@ def test_refusal_language_follows_accept_language_then_the_user(w, as_):
     assert "Only a" in english.json()["message"]
     assert english["Content-Language"] == "en"
     assert chinese["Content-Language"] == "zh-hans"
+
+
+def test_api_docs_are_served_without_a_cdn_and_under_the_csp(db):
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    csp = response["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
