@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "techalign.requirements",
     "techalign.plans",
     "techalign.meetings",
+    "techalign.web",
     "django_tasks",
     "django_tasks_db",
     "techalign.calendars",
@@ -119,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "techalign.core.middleware.UserPreferenceLanguageMiddleware",
+    "techalign.web.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
+                "techalign.web.context_processors.navigation",
             ]
         },
     }

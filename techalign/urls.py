@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from techalign.api.main import api
 from techalign.core.views import healthz
@@ -8,4 +8,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("techalign.web.urls")),
 ]

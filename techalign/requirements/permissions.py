@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from techalign.org.models import Role
-from techalign.org.permissions import has_role
+from techalign.org.models import Role, Team
+from techalign.org.permissions import has_role, roles_of
 from techalign.requirements.models import Question, Requirement, Status
 from techalign.requirements.services import EDITABLE, is_involved
 
@@ -44,3 +44,8 @@ def can_answer_question(user: Any, question: Question) -> bool:
     if question.stage == Question.Stage.HAND_OFF:
         return has_role(user, team, Role.PM)
     return user.pk == question.raised_by_id or has_role(user, team, Role.PM, Role.DEV)
+
+
+def creatable_lead_teams(user: Any) -> list[Team]:
+    """Teams for which `user` may draft a requirement: those where they are a PM."""
+    return list(Team.objects.filter(pk__in={t for t, r in roles_of(user) if r == Role.PM}))

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    """The server-rendered pages: templates, htmx partials, static files."""
+
+    name = "techalign.web"
+    label = "web"

@@ -1,0 +1,258 @@
+"""Forms parse and type what a page posts; every domain rule stays in the services."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from techalign.org.models import Component, Language, Team, User
+from techalign.plans.models import ItemKind, Milestone, Phase
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority
+
+MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        return value.strftime("%Y-%m-%dT%H:%M") if hasattr(value, "strftime") else value
+
+
+def _markdown_area(rows: int = 6) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "data-markdown": "1"})
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.username})"
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.username})"
+
+
+class RequirementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
+    user_stories = forms.CharField(label=_("User stories"), required=False,
+                                   max_length=TEXT_LIMIT, widget=_markdown_area(),
+                                   help_text=MARKDOWN_HELP)
+    business_process = forms.CharField(label=_("Business process"), required=False,
+                                       max_length=TEXT_LIMIT, widget=_markdown_area(),
+                                       help_text=MARKDOWN_HELP)
+    planned_dev_start_on = forms.DateField(label=_("Planned development start"), required=False,
+                                           widget=DateInput)
+    planned_launch_on = forms.DateField(label=_("Planned launch"), required=False,
+                                        widget=DateInput)
+    is_private = forms.BooleanField(label=_("Private to its teams"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NewRequirementForm(RequirementForm):
+    lead_team = forms.ModelChoiceField(label=_("Lead team"), queryset=Team.objects.none())
+    lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none(),
+                                 required=False)
+    version = None
+
+    def __init__(self, *args, teams, developers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_team"].queryset = teams
+        self.fields["lead_dev"].queryset = developers
+
+
+class LeadDevForm(forms.Form):
+    lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none())
+
+    def __init__(self, *args, developers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_dev"].queryset = developers
+
+
+class ScenarioForm(forms.Form):
+    title = forms.CharField(label=_("Scenario"), max_length=TITLE_LIMIT)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
+                                 initial=Priority.P1)
+    description = forms.CharField(label=_("Description"), required=False, max_length=TEXT_LIMIT,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    acceptance_criteria = forms.CharField(label=_("Acceptance criteria"), required=False,
+                                          max_length=TEXT_LIMIT,
+                                          widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=TEXT_LIMIT)
+
+
+class QuestionForm(forms.Form):
+    body = forms.CharField(label=_("Question"), max_length=TEXT_LIMIT,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    scenario = forms.ChoiceField(label=_("On scenario"), required=False)
+    item_key = forms.ChoiceField(label=_("On item"), required=False)
+    is_blocking = forms.BooleanField(label=_("Blocking"), required=False)
+
+    def __init__(self, *args, scenario_keys=(), item_keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].choices = [("", "—"), *[(k, k) for k in scenario_keys]]
+        self.fields["item_key"].choices = [("", "—"), *[(k, k) for k in item_keys]]
+
+
+class AskForm(forms.Form):
+    body = forms.CharField(label=_("Question"), max_length=TEXT_LIMIT)
+    is_blocking = forms.BooleanField(label=_("Blocking"), required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), max_length=TEXT_LIMIT,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ItemForm(forms.Form):
+    """One plan item. `based_on` is the revision the author saw; a newer one refuses the edit."""
+
+    component = forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
+    description = forms.CharField(label=_("Description"), required=False, max_length=TEXT_LIMIT,
+                                  widget=_markdown_area(5), help_text=MARKDOWN_HELP)
+    scenario_keys = forms.MultipleChoiceField(label=_("Covers scenarios"), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    ask = forms.CharField(label=_("Ask to the owning team"), required=False,
+                          max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2}),
+                          help_text=_("Needed when another team owns the component."))
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput)
+    based_on = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, components, scenario_keys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["component"].queryset = components
+        self.fields["component"].label_from_instance = (
+            lambda c: f"{c.name} · {c.key} ({c.owner_team.name})"
+        )
+        self.fields["scenario_keys"].choices = [(k, k) for k in scenario_keys]
+
+
+class RevisionForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReviewForm(RevisionForm):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=TEXT_LIMIT,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SignedContentForm(RevisionForm):
+    """What the signer saw: the revision number and its content hash."""
+
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class SignOffForm(SignedContentForm):
+    team = forms.ModelChoiceField(label=_("For team"), queryset=Team.objects.none())
+    reason = forms.CharField(label=_("Reason (required to reject)"), required=False,
+                             max_length=TEXT_LIMIT)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), required=False, max_length=TITLE_LIMIT)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput)
+    location = forms.CharField(label=_("Location"), required=False, max_length=200)
+    presenter = PersonChoiceField(label=_("Presenter"), queryset=User.objects.none())
+    required = PeopleChoiceField(label=_("Required invitees"), queryset=User.objects.none(),
+                                 widget=forms.CheckboxSelectMultiple)
+    optional = PeopleChoiceField(label=_("Optional invitees"), queryset=User.objects.none(),
+                                 required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, people, presenters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required"].queryset = people
+        self.fields["optional"].queryset = people
+        self.fields["presenter"].queryset = presenters
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput)
+    location = forms.CharField(label=_("Location"), required=False, max_length=200)
+
+
+class PersonForm(forms.Form):
+    user = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
+    is_required = forms.BooleanField(label=_("Required"), required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.TypedChoiceField(coerce=lambda v: v == "yes",
+                                      choices=[("yes", _("Present")), ("no", _("Absent"))])
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("Decision"), max_length=TEXT_LIMIT,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(label=_("Action item"), max_length=TEXT_LIMIT)
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+
+
+class ChangeRequestForm(forms.Form):
+    title = forms.CharField(label=_("What changes"), max_length=TITLE_LIMIT)
+    reason = forms.CharField(label=_("Why"), max_length=TEXT_LIMIT,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    phase_found = forms.ChoiceField(label=_("Phase found"), choices=Phase.choices)
+    affected_teams = forms.ModelMultipleChoiceField(
+        label=_("Affected parties"), queryset=Team.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["affected_teams"].queryset = teams
+
+
+class MilestoneForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    kind = forms.ChoiceField(label=_("Milestone"), choices=Milestone.Kind.choices)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+    done_on = forms.DateField(label=_("Done"), required=False, widget=DateInput)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=Language.choices)
+    next = forms.CharField(required=False)
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64,
+                                help_text=_("For example Asia/Shanghai or Europe/Berlin."))
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"]
+        if zone not in zoneinfo.available_timezones():
+            raise forms.ValidationError(_("Unknown time zone."))
+        return zone

@@ -1,0 +1,168 @@
+"""My work: what the signed-in user must do, across every requirement they can see.
+
+Each category is read with a fixed number of queries whatever the number of rows, so the
+inbox and the counts in the navigation bar stay fast as the organisation grows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from techalign.meetings.models import Invitee, Meeting
+from techalign.org.models import Role, Team, User
+from techalign.org.permissions import committee_architect, roles_of
+from techalign.plans.models import Item, Milestone, Revision, SignOff
+from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.requirements.permissions import AFTER_HAND_OFF
+
+OPEN = [s for s in Status.values if s not in {Status.FINALIZED, Status.CANCELLED}]
+SIGNING = [Status.APPROVED, Status.ALIGNING]
+MILESTONE_HORIZON = dt.timedelta(days=14)
+
+
+def _teams(user: User, *roles: str) -> set[int]:
+    return {team_id for team_id, role in roles_of(user) if role in roles}
+
+
+def scenarios_to_acknowledge(user: User) -> QuerySet[Scenario]:
+    """Scenarios handed to me as lead DEV that I have neither acknowledged nor asked about."""
+    return Scenario.objects.filter(
+        requirement__lead_dev=user,
+        requirement__status__in=AFTER_HAND_OFF,
+        acknowledged_at__isnull=True,
+        is_withdrawn=False,
+    ).select_related("requirement").order_by("requirement__number", "number")
+
+
+def questions_to_answer(user: User) -> QuerySet[Question]:
+    """Hand-off questions on requirements I own; other non-blocking questions on those I lead."""
+    mine = Q(requirement__owner=user) | Q(requirement__lead_dev=user)
+    return Question.objects.filter(
+        Q(stage=Question.Stage.HAND_OFF, requirement__owner=user)
+        | (~Q(stage=Question.Stage.HAND_OFF) & Q(is_blocking=False) & mine),
+        resolved_at__isnull=True,
+        requirement__status__in=OPEN,
+    ).select_related("requirement", "scenario", "raised_by").order_by("raised_at")
+
+
+def plans_to_review(user: User) -> QuerySet[Requirement]:
+    """Plans in review in teams where I am tech lead or architect, which I did not write."""
+    reviewing = Q(lead_team__in=_teams(user, Role.TECH_LEAD, Role.ARCHITECT))
+    if committee_architect(user):
+        reviewing = Q()
+    authored = Revision.objects.filter(
+        plan=OuterRef("plan"), author=user, change_kind=Revision.ChangeKind.ITEMS
+    )
+    return (
+        Requirement.objects.filter(reviewing, status=Status.IN_REVIEW)
+        .exclude(Exists(authored))
+        .select_related("lead_team", "plan__current_revision")
+        .order_by("number")
+    )
+
+
+def meetings_to_attend(user: User) -> QuerySet[Invitee]:
+    return Invitee.objects.filter(
+        user=user, meeting__status=Meeting.Status.SCHEDULED, meeting__ends_at__gte=timezone.now()
+    ).select_related("meeting__requirement", "meeting__presenter").order_by("meeting__starts_at")
+
+
+@dataclass
+class OwedSignOff:
+    requirement: Requirement
+    team: Team
+    revision_number: int
+
+
+def signoffs_owed(user: User) -> list[OwedSignOff]:
+    """Parties I sign for (as PM or DEV) that have not decided on the current revision yet.
+
+    Three queries: the requirements at the sign-off steps, the parties their current revisions
+    touch, and the decisions already given."""
+    teams = _teams(user, Role.PM, Role.DEV)
+    if not teams:
+        return []
+    requirements = list(
+        Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
+        .filter(Q(lead_team__in=teams)
+                | Q(plan__current_revision__items__owner_team__in=teams))
+        .select_related("lead_team", "plan__current_revision").distinct().order_by("number")
+    )
+    revision_ids = [r.plan.current_revision_id for r in requirements]
+    touched = set(Item.objects.filter(revision_id__in=revision_ids, owner_team__in=teams)
+                  .values_list("revision_id", "owner_team_id"))
+    decided = set(SignOff.objects.filter(revision_id__in=revision_ids, team__in=teams)
+                  .values_list("revision_id", "team_id"))
+    team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
+    owed = []
+    for requirement in requirements:
+        revision_id = requirement.plan.current_revision_id
+        parties = {t for r, t in touched if r == revision_id}
+        if requirement.lead_team_id in teams:
+            parties.add(requirement.lead_team_id)
+        for team_id in sorted(parties - {t for r, t in decided if r == revision_id}):
+            owed.append(OwedSignOff(requirement, team_by_id[team_id],
+                                    requirement.plan.current_revision.number))
+    return owed
+
+
+def blocking_questions_on_my_plans(user: User) -> QuerySet[Question]:
+    """Open blocking questions on requirements whose plan I lead or wrote items of."""
+    my_items = Item.objects.filter(author=user, revision__plan__current_revision=F("revision"))
+    return Question.objects.filter(
+        Q(requirement__lead_dev=user)
+        | Q(requirement__in=my_items.values("revision__plan__requirement")),
+        is_blocking=True,
+        resolved_at__isnull=True,
+        requirement__status__in=OPEN,
+    ).select_related("requirement", "scenario", "raised_by").order_by("raised_at")
+
+
+def milestones_due(user: User) -> QuerySet[Milestone]:
+    """Open milestones of my parties due within two weeks (or overdue)."""
+    horizon = timezone.localdate() + MILESTONE_HORIZON
+    return Milestone.objects.filter(
+        team__in=_teams(user, Role.PM, Role.DEV), done_on__isnull=True, due_on__lte=horizon
+    ).select_related("requirement", "team").order_by("due_on")
+
+
+@dataclass
+class Inbox:
+    acknowledge: list[Scenario] = field(default_factory=list)
+    answer: list[Question] = field(default_factory=list)
+    review: list[Requirement] = field(default_factory=list)
+    meetings: list[Invitee] = field(default_factory=list)
+    sign_off: list[OwedSignOff] = field(default_factory=list)
+    blocking: list[Question] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(len(v) for v in vars(self).values())
+
+
+def my_work(user: User) -> Inbox:
+    return Inbox(
+        acknowledge=list(scenarios_to_acknowledge(user)),
+        answer=list(questions_to_answer(user)),
+        review=list(plans_to_review(user)),
+        meetings=list(meetings_to_attend(user)),
+        sign_off=signoffs_owed(user),
+        blocking=list(blocking_questions_on_my_plans(user)),
+        milestones=list(milestones_due(user)),
+    )
+
+
+def work_count(user: Any) -> int:
+    """The number shown next to "My work" in the navigation bar."""
+    return sum(
+        qs.count()
+        for qs in (scenarios_to_acknowledge(user), questions_to_answer(user),
+                   plans_to_review(user), meetings_to_attend(user),
+                   blocking_questions_on_my_plans(user), milestones_due(user))
+    ) + len(signoffs_owed(user))

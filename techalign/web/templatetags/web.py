@@ -1,0 +1,38 @@
+"""Template filters the pages share."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from techalign.core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown rendered and sanitised (see techalign.core.markdown), safe to insert as is."""
+    return mark_safe(render_markdown(text))
+
+
+@register.filter
+def short_hash(value: str) -> str:
+    return (value or "")[:12]
+
+
+@register.filter
+def get(mapping, key):
+    """mapping[key] in a template, for lookups by a variable key."""
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def act(context, name: str, ref: str = "") -> str:
+    """The URL an action form posts to: from a meeting's page, in that meeting's name."""
+    from django.urls import reverse
+
+    key = context["requirement"].key
+    meeting = context.get("meeting")
+    if meeting is not None:
+        args = [key, meeting.key, name, *([str(ref)] if ref else [])]
+        return reverse("web:meeting_do_on" if ref else "web:meeting_do", args=args)
+    return reverse("web:do_on" if ref else "web:do", args=[key, name, *([str(ref)] if ref else [])])

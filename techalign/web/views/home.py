@@ -1,0 +1,110 @@
+"""My work, the organisation pages (teams, departments, the component catalog), and the
+signed-in user's language and time zone."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from techalign.org.models import Component, Department, Membership, Role, Team, User
+from techalign.plans.models import Item
+from techalign.requirements.selectors import visible_requirements
+from techalign.web import forms
+from techalign.web.selectors import my_work
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """What I must do next, across every requirement."""
+    work = my_work(request.user)
+    return render(request, "web/inbox.html", {"work": work, "nav": "inbox",
+                                              "today": timezone.localdate()})
+
+
+def _members_by_role(team: Team) -> list[tuple[str, list[User]]]:
+    grouped: dict[str, list[User]] = {}
+    for membership in team.memberships.all():
+        grouped.setdefault(membership.role, []).append(membership.user)
+    return [(Role(role).label, grouped[role]) for role in Role.values if role in grouped]
+
+
+@login_required
+def team_page(request: HttpRequest, code: str) -> HttpResponse:
+    team = get_object_or_404(
+        Team.objects.select_related("department").prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("user")
+                     .order_by("user__username")),
+            "components"),
+        code=code,
+    )
+    visible = visible_requirements(request.user)
+    touched = Item.objects.filter(owner_team=team, revision__plan__current_revision=F("revision"))
+    return render(request, "web/org/team.html", {
+        "nav": "org",
+        "team": team,
+        "members_by_role": _members_by_role(team),
+        "leading": visible.filter(lead_team=team),
+        "related": visible.filter(pk__in=touched.values("revision__plan__requirement"))
+        .exclude(lead_team=team),
+    })
+
+
+@login_required
+def department_page(request: HttpRequest, code: str) -> HttpResponse:
+    department = get_object_or_404(Department, code=code)
+    teams = department.teams.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("user")))
+    return render(request, "web/org/department.html", {"department": department, "teams": teams,
+                                                          "nav": "org"})
+
+
+@login_required
+def org_page(request: HttpRequest) -> HttpResponse:
+    departments = Department.objects.prefetch_related("teams")
+    return render(request, "web/org/org.html", {"departments": departments, "nav": "org"})
+
+
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    components = Component.objects.select_related("owner_team", "system")
+    if query:
+        components = components.filter(Q(key__icontains=query) | Q(name__icontains=query))
+    return render(request, "web/org/catalog.html", {"components": components, "q": query,
+                                                      "nav": "catalog"})
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Remember the chosen language in the session and, when signed in, on the user.
+
+    A display preference, not process state: it is written directly and not audited."""
+    form = forms.LanguageForm(request.POST)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        request.session["language"] = language
+        if request.user.is_authenticated:
+            User.objects.filter(pk=request.user.pk).update(language=language)
+    return redirect(target)
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Language and time zone of the signed-in user."""
+    user = request.user
+    form = forms.PreferencesForm(request.POST or None, initial={
+        "language": user.language, "time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        User.objects.filter(pk=user.pk).update(**form.cleaned_data)
+        request.session["language"] = form.cleaned_data["language"]
+        return redirect("web:preferences")
+    return render(request, "web/preferences.html", {"form": form})

@@ -1,0 +1,295 @@
+"""Steps 3 to 5: the alignment meeting (invitees, agenda, live minutes), per-party sign-off on
+an exact revision, and finalizing into a baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from techalign.core.errors import Refused
+from techalign.meetings import permissions as can_meet
+from techalign.meetings import selectors as meetings
+from techalign.meetings import services
+from techalign.meetings.models import ActionItem
+from techalign.org.models import Role, Team, User
+from techalign.plans import permissions as can_plan
+from techalign.plans import selectors as plans
+from techalign.plans import services as plan_services
+from techalign.plans.models import SignOff
+from techalign.web import forms
+from techalign.web.views.common import Screen, action, page, render_page, section
+
+page("align", "web/meeting/align.html")
+page("meeting", "web/meeting/meeting.html")
+
+
+def _party_ids(screen: Screen) -> set[int]:
+    return {screen.requirement.lead_team_id, *(t.pk for t in screen.parties)}
+
+
+def _people(screen: Screen):
+    """Everyone in the lead team or a related party: whom a meeting may invite."""
+    return User.objects.filter(memberships__team__in=_party_ids(screen),
+                               is_active=True).distinct().order_by("username")
+
+
+def _presenters(screen: Screen):
+    return User.objects.filter(memberships__team=screen.requirement.lead_team,
+                               memberships__role=Role.DEV, is_active=True).distinct()
+
+
+def _meeting_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.MeetingForm:
+    return forms.MeetingForm(data, people=_people(screen), presenters=_presenters(screen),
+                             **kwargs)
+
+
+@login_required
+def align_page(request: HttpRequest, key: str) -> HttpResponse:
+    return render_page(request, Screen(request, key), "align")
+
+
+@login_required
+def meeting_page(request: HttpRequest, key: str, meeting_key: str) -> HttpResponse:
+    return render_page(request, Screen(request, key, meeting_key), "meeting")
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+@section("meetings", "web/meeting/_meetings.html", page="align")
+def meetings_section(screen: Screen) -> dict[str, Any]:
+    requirement = screen.requirement
+    can_schedule = can_meet.can_schedule_meeting(screen.user, requirement)
+    form = None
+    if can_schedule:
+        start = (timezone.localtime() + dt.timedelta(days=1)).replace(
+            hour=10, minute=0, second=0, microsecond=0)
+        form = _meeting_form(screen, initial={
+            "starts_at": start, "ends_at": start + dt.timedelta(hours=1),
+            "presenter": requirement.lead_dev_id,
+            "required": [u.pk for u, _t, _r in meetings.default_invitees(requirement)],
+        })
+    return {
+        "meetings": list(requirement.meetings.select_related("presenter", "revision")
+                         .order_by("-number")),
+        "can_schedule": can_schedule,
+        "meeting_form": form,
+        "minimum_seats": meetings.minimum_seats(requirement),
+    }
+
+
+@section("signoff", "web/meeting/_signoff.html", page="align", also=("meeting",))
+def signoff_section(screen: Screen) -> dict[str, Any]:
+    requirement, revision = screen.requirement, screen.revision
+    state = plans.signoff_state(requirement, revision) if revision else None
+    rows = []
+    for team in state.required if state else []:
+        decision = state.signed.get(team.pk) or state.rejected.get(team.pk)
+        rows.append({"team": team, "decision": decision,
+                     "is_lead": team.pk == requirement.lead_team_id})
+    history = list(
+        SignOff.objects.filter(revision__plan__requirement=requirement)
+        .select_related("team", "signer", "revision").order_by("-created_at", "-id")
+    ) if revision else []
+    teams = can_plan.signing_teams(screen.user, requirement, revision)
+    return {
+        "revision": revision,
+        "signoff_rows": rows,
+        "signoff_history": history,
+        "approval": plans.approval_of(revision),
+        "signoff_form": forms.SignOffForm(
+            teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
+            initial={"revision": revision.number if revision else 0,
+                     "content_hash": revision.content_hash if revision else "",
+                     "team": teams[0].pk if teams else None}) if teams else None,
+        "can_finalize": can_plan.can_finalize(screen.user, requirement),
+        "finalize_gaps": plan_services.finalize_gaps(requirement, revision) if revision else [],
+    }
+
+
+@section("meeting_info", "web/meeting/_info.html", page="meeting")
+def meeting_info_section(screen: Screen) -> dict[str, Any]:
+    meeting = screen.meeting
+    invitees = list(meeting.invitees.select_related("user", "team").order_by(
+        "-is_required", "team__code", "role", "user__username"))
+    can_organise = can_meet.can_organise(screen.user, meeting)
+    return {
+        "invitees": invitees,
+        "can_organise": can_organise,
+        "invite_form": forms.PersonForm(people=_people(screen)) if can_organise else None,
+        "reschedule_form": forms.RescheduleForm(initial={
+            "starts_at": timezone.localtime(meeting.starts_at),
+            "ends_at": timezone.localtime(meeting.ends_at), "location": meeting.location,
+        }) if can_organise else None,
+        "is_stale": meeting.revision_id != (screen.revision.pk if screen.revision else None),
+    }
+
+
+@section("agenda", "web/meeting/_agenda.html", page="meeting")
+def agenda_section(screen: Screen) -> dict[str, Any]:
+    """The agenda follows the plan: scenarios, our own items, each party's asks, open questions."""
+    lead = screen.requirement.lead_team_id
+    asks = {t.pk: {"team": t, "items": []} for t in screen.parties}
+    for item in screen.items:
+        if item.owner_team_id in asks:
+            asks[item.owner_team_id]["items"].append(item)
+    return {
+        "agenda_scenarios": screen.scenarios,
+        "own_items": [i for i in screen.items if i.owner_team_id == lead],
+        "party_asks": list(asks.values()),
+        "agenda_questions": [q for q in screen.questions if not q.is_resolved],
+    }
+
+
+@section("minutes", "web/meeting/_minutes.html", page="meeting")
+def minutes_section(screen: Screen) -> dict[str, Any]:
+    meeting = screen.meeting
+    invitees = list(meeting.invitees.select_related("user", "team").order_by(
+        "team__code", "user__username"))
+    is_invitee = any(i.user_id == screen.user.pk for i in invitees)
+    can_edit = can_meet.can_edit_minutes(screen.user, meeting, is_invitee=is_invitee)
+    action_items = list(meeting.action_items.select_related("owner", "meeting__requirement"))
+    return {
+        "attendance": invitees,
+        "meeting_questions": [q for q in screen.questions if q.meeting_id == meeting.pk],
+        "decisions": list(meeting.decisions.select_related("recorded_by")),
+        "action_items": action_items,
+        "completable": {a.pk for a in action_items
+                        if can_meet.can_complete_action_item(screen.user, a)},
+        "can_edit_minutes": can_edit,
+        "minutes_question_form": forms.QuestionForm(
+            scenario_keys=[s.key for s in screen.scenarios],
+            item_keys=[i.key for i in screen.items]) if can_edit else None,
+        "decision_form": forms.TextForm() if can_edit else None,
+        "action_item_form": forms.ActionItemForm(people=_people(screen)) if can_edit else None,
+        "answerable": {q.pk for q in screen.questions if not q.is_resolved},
+    }
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+@action("schedule_meeting", section="meetings")
+def schedule_meeting(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.MeetingForm, "meeting_form", people=_people(screen),
+                       presenters=_presenters(screen))
+    meeting = services.schedule_meeting(
+        requirement=screen.requirement, actor=screen.user, starts_at=data["starts_at"],
+        ends_at=data["ends_at"], presenter=data["presenter"], required=list(data["required"]),
+        optional=list(data["optional"]), title=data["title"], location=data["location"],
+    )
+    screen.keep["created"] = meeting
+
+
+@action("sign_off", section="signoff")
+def sign_off(screen: Screen, ref: str | None) -> None:
+    # Any team may be named: a signer outside it is refused by the service, with the reason.
+    data = screen.bind(forms.SignOffForm, "signoff_form", teams=Team.objects.all())
+    plan_services.sign_off(
+        requirement=screen.requirement, actor=screen.user, team=data["team"],
+        revision_number=data["revision"], content_hash=data["content_hash"],
+        approve=screen.request.POST.get("decision") != "reject", reason=data["reason"],
+        meeting=screen.meeting,
+    )
+
+
+@action("finalize", section="signoff")
+def finalize(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.SignedContentForm, "finalize_form")
+    plan_services.finalize(requirement=screen.requirement, actor=screen.user,
+                           revision_number=data["revision"], content_hash=data["content_hash"])
+
+
+def _user(screen: Screen, username: str | None) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Refused("access.not_found", kind="User", ref=username or "")
+    return user
+
+
+@action("invite", section="meeting_info")
+def invite(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.PersonForm, "invite_form", people=_people(screen))
+    services.add_invitee(meeting=screen.meeting, actor=screen.user, user=data["user"],
+                         is_required=data["is_required"])
+
+
+@action("uninvite", section="meeting_info")
+def uninvite(screen: Screen, ref: str | None) -> None:
+    services.remove_invitee(meeting=screen.meeting, actor=screen.user, user=_user(screen, ref))
+
+
+@action("make_presenter", section="meeting_info")
+def make_presenter(screen: Screen, ref: str | None) -> None:
+    services.change_presenter(meeting=screen.meeting, actor=screen.user,
+                              presenter=_user(screen, ref))
+
+
+@action("reschedule", section="meeting_info")
+def reschedule(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.RescheduleForm, "reschedule_form")
+    services.reschedule_meeting(meeting=screen.meeting, actor=screen.user, **data)
+
+
+@action("cancel_meeting", section="meeting_info")
+def cancel_meeting(screen: Screen, ref: str | None) -> None:
+    services.cancel_meeting(meeting=screen.meeting, actor=screen.user,
+                            reason=screen.request.POST.get("reason", ""))
+
+
+@action("mark_held", section="meeting_info")
+def mark_held(screen: Screen, ref: str | None) -> None:
+    services.mark_held(meeting=screen.meeting, actor=screen.user)
+
+
+@action("attendance", section="minutes", target="section")
+def attendance(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.AttendanceForm, "attendance_form")
+    services.record_attendance(meeting=screen.meeting, actor=screen.user,
+                               user=_user(screen, ref), attended=data["attended"])
+
+
+@action("meeting_question", section="minutes")
+def meeting_question(screen: Screen, ref: str | None) -> None:
+    from techalign.requirements import services as requirement_services
+    from techalign.requirements.selectors import get_scenario
+
+    data = screen.bind(forms.QuestionForm, "minutes_question_form",
+                       scenario_keys=[s.key for s in screen.scenarios],
+                       item_keys=[i.key for i in screen.items])
+    scenario = get_scenario(screen.requirement, data["scenario"]) if data["scenario"] else None
+    requirement_services.raise_question(
+        requirement=screen.requirement, actor=screen.user, body=data["body"], scenario=scenario,
+        item_key=data["item_key"], is_blocking=data["is_blocking"], meeting=screen.meeting)
+
+
+@action("resolve", section="minutes")
+def resolve(screen: Screen, ref: str | None) -> None:
+    from techalign.requirements import services as requirement_services
+    from techalign.requirements.selectors import get_question
+
+    data = screen.bind(forms.AnswerForm, "answer_form")
+    requirement_services.answer_question(question=get_question(screen.requirement, ref),
+                                         actor=screen.user, answer=data["answer"])
+
+
+@action("decision", section="minutes", target="section")
+def decision(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.TextForm, "decision_form")
+    services.record_decision(meeting=screen.meeting, actor=screen.user, text=data["text"])
+
+
+@action("action_item", section="minutes", target="section")
+def action_item(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ActionItemForm, "action_item_form", people=_people(screen))
+    services.add_action_item(meeting=screen.meeting, actor=screen.user, **data)
+
+
+@action("complete_action_item", section="minutes", target="section")
+def complete_action_item(screen: Screen, ref: str | None) -> None:
+    item = ActionItem.objects.filter(meeting=screen.meeting, pk=ref or 0).first()
+    if item is None:
+        raise Refused("access.not_found", kind="Action item", ref=ref or "")
+    services.complete_action_item(action_item=item, actor=screen.user)

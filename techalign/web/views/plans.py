@@ -1,0 +1,209 @@
+"""Step 2: the technical plan — items editor, coverage matrix, related parties, review, and the
+revision history with a readable diff between any two revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from techalign.core.errors import Refused
+from techalign.core.markdown import render_markdown
+from techalign.org.models import Component
+from techalign.plans import permissions as can
+from techalign.plans import selectors as plans
+from techalign.plans import services
+from techalign.plans.models import Review, Revision
+from techalign.plans.services import approval_gaps
+from techalign.web import forms
+from techalign.web.diff import diff_content
+from techalign.web.views.common import Screen, action, page, render_page, section
+
+page("plan", "web/plan/plan.html")
+page("history", "web/plan/history.html")
+
+
+def _components():
+    return Component.objects.select_related("owner_team").order_by("owner_team__code", "key")
+
+
+def _item_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.ItemForm:
+    return forms.ItemForm(data, components=_components(),
+                          scenario_keys=[s.key for s in screen.scenarios], **kwargs)
+
+
+@login_required
+def plan_page(request: HttpRequest, key: str) -> HttpResponse:
+    return render_page(request, Screen(request, key), "plan")
+
+
+@login_required
+def history_page(request: HttpRequest, key: str) -> HttpResponse:
+    return render_page(request, Screen(request, key), "history")
+
+
+@login_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """The rendered Markdown of whichever field asked, for the live preview under editors."""
+    text = next((v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"), "")
+    return render(request, "web/_markdown_preview.html", {"html": render_markdown(text)})
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+@section("items", "web/plan/_items.html", page="plan")
+def items_section(screen: Screen) -> dict[str, Any]:
+    number = screen.revision.number if screen.revision else 0
+    editing = screen.request.GET.get("edit_item", "")
+    edit_form = None
+    for item in screen.items:
+        if item.key == editing:
+            edit_form = _item_form(screen, initial={
+                "component": item.component_id, "kind": item.kind, "title": item.title,
+                "description": item.description, "ask": item.ask, "due_on": item.due_on,
+                "scenario_keys": [f"S-{s.number}" for s in item.scenarios.all()],
+                "based_on": number,
+            })
+    return {
+        "items": screen.items,
+        "revision": screen.revision,
+        "sees_editor": can.sees_plan_editor(screen.user, screen.requirement),
+        "item_form": _item_form(screen, initial={"based_on": number}),
+        "editing": editing,
+        "edit_item_form": edit_form,
+        "lead_team_id": screen.requirement.lead_team_id,
+    }
+
+
+@section("coverage", "web/plan/_coverage.html", page="plan")
+def coverage_section(screen: Screen) -> dict[str, Any]:
+    covering: dict[int, set[int]] = {}
+    for item in screen.items:
+        for scenario in item.scenarios.all():
+            covering.setdefault(scenario.pk, set()).add(item.pk)
+    uncovered = {s.pk for s in screen.uncovered}
+    rows = [
+        {"scenario": s, "cells": [item.pk in covering.get(s.pk, ()) for item in screen.items],
+         "is_uncovered": s.pk in uncovered}
+        for s in screen.scenarios
+    ]
+    asks: dict[int, list] = {}
+    for item in screen.items:
+        if item.owner_team_id != screen.requirement.lead_team_id:
+            asks.setdefault(item.owner_team_id, []).append(item)
+    return {
+        "matrix_items": screen.items,
+        "matrix_rows": rows,
+        "parties": [{"team": t, "items": asks.get(t.pk, [])} for t in screen.parties],
+    }
+
+
+@section("review", "web/plan/_review.html", page="plan")
+def review_section(screen: Screen) -> dict[str, Any]:
+    revision = screen.revision
+    reviews = list(
+        Review.objects.filter(revision__plan__requirement=screen.requirement)
+        .select_related("reviewer", "revision").order_by("-created_at")
+    )
+    return {
+        "revision": revision,
+        "gaps": approval_gaps(screen.requirement, revision) if revision else [],
+        "approval": plans.approval_of(revision),
+        "reviews": reviews,
+        "can_submit": can.can_submit_for_review(screen.user, screen.requirement),
+        "can_review": revision is not None and can.can_review(screen.user, revision),
+        "review_form": forms.ReviewForm(initial={"revision": revision.number if revision else 0}),
+    }
+
+
+@section("revisions", "web/plan/_history.html", page="history")
+def history_section(screen: Screen) -> dict[str, Any]:
+    plan = plans.plan_of(screen.requirement)
+    revisions = list(
+        Revision.objects.filter(plan=plan).select_related("author", "baseline")
+        .order_by("-number")
+    ) if plan else []
+    numbers = [r.number for r in revisions]
+    get = screen.request.GET
+    newest = numbers[0] if numbers else 0
+    a = _int(get.get("a"), newest - 1 if newest > 1 else newest)
+    b = _int(get.get("b"), newest)
+    by_number = {r.number: r for r in revisions}
+    diff = None
+    if a in by_number and b in by_number:
+        diff = diff_content(by_number[a].content, by_number[b].content)
+    return {"revisions": revisions, "a": a, "b": b, "diff": diff,
+            "current_number": newest and plan.current_number}
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ("component", "kind", "title", "description", "ask", "due_on",
+                                 "scenario_keys")}
+
+
+@action("add_item", section="items")
+def add_item(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ItemForm, "item_form", components=_components(),
+                       scenario_keys=[s.key for s in screen.scenarios])
+    services.add_item(requirement=screen.requirement, actor=screen.user,
+                      based_on=data["based_on"], **_item_fields(data))
+
+
+@action("update_item", section="items")
+def update_item(screen: Screen, ref: str | None) -> None:
+    screen.keep["editing"] = ref  # a refused edit re-opens the same item's form
+    data = screen.bind(forms.ItemForm, "edit_item_form", components=_components(),
+                       scenario_keys=[s.key for s in screen.scenarios])
+    services.update_item(requirement=screen.requirement, actor=screen.user,
+                         based_on=data["based_on"], item_key=ref, **_item_fields(data))
+
+
+@action("remove_item", section="items")
+def remove_item(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.RevisionForm, "remove_form")
+    services.remove_item(requirement=screen.requirement, actor=screen.user,
+                         based_on=data["revision"], item_key=ref)
+
+
+@action("submit_for_review", section="review")
+def submit_for_review(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.RevisionForm, "submit_form")
+    services.submit_for_review(requirement=screen.requirement, actor=screen.user,
+                               revision_number=data["revision"])
+
+
+def _reviewed_revision(screen: Screen, number: int) -> Revision:
+    """The revision the reviewer saw; the service refuses it if it is no longer current."""
+    plan = plans.plan_of(screen.requirement)
+    revision = Revision.objects.select_related("plan__requirement").filter(
+        plan=plan, number=number).first() or screen.revision
+    if revision is None:
+        raise Refused("plan.empty")
+    return revision
+
+
+@action("approve", section="review")
+def approve(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ReviewForm, "review_form")
+    services.approve_revision(revision=_reviewed_revision(screen, data["revision"]),
+                              actor=screen.user, comment=data["comment"])
+
+
+@action("request_changes", section="review")
+def request_changes(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ReviewForm, "review_form")
+    services.request_changes(revision=_reviewed_revision(screen, data["revision"]),
+                             actor=screen.user, comment=data["comment"])

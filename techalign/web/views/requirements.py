@@ -1,0 +1,225 @@
+"""The requirement list, a new requirement, and the requirement page (step 1: hand-off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from techalign.core.errors import Refused
+from techalign.org.models import Role, Team, User
+from techalign.requirements import permissions as can
+from techalign.requirements import services
+from techalign.requirements.models import Question, Status
+from techalign.requirements.selectors import get_question, get_scenario, visible_requirements
+from techalign.web import forms
+from techalign.web.views.common import Screen, action, page, render_page, section
+
+page("overview", "web/requirement/overview.html")
+
+
+def developers_of(team: Team):
+    return User.objects.filter(memberships__team=team, memberships__role=Role.DEV,
+                               is_active=True).distinct().order_by("username")
+
+
+def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementForm | None:
+    teams = can.creatable_lead_teams(user)
+    if not teams:
+        return None
+    return forms.NewRequirementForm(
+        data, teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
+        developers=User.objects.filter(memberships__team__in=teams,
+                                       memberships__role=Role.DEV).distinct(),
+    )
+
+
+@login_required
+def requirement_list(request: HttpRequest) -> HttpResponse:
+    """Every requirement the user may see, newest first, filterable by step and involvement."""
+    requirements = visible_requirements(request.user).annotate(
+        scenario_count=Count("scenarios", filter=Q(scenarios__is_withdrawn=False), distinct=True)
+    )
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        requirements = requirements.filter(status=status)
+    if request.GET.get("mine"):
+        requirements = requirements.filter(Q(owner=request.user) | Q(lead_dev=request.user))
+    return render(request, "web/requirement_list.html", {
+        "requirements": requirements,
+        "statuses": Status.choices,
+        "status": status,
+        "mine": bool(request.GET.get("mine")),
+        "new_form": _new_requirement_form(request.user),
+        "nav": "requirements",
+    })
+
+
+@login_required
+@require_POST
+def requirement_create(request: HttpRequest) -> HttpResponse:
+    form = _new_requirement_form(request.user, request.POST)
+    refusal = None
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requirement = services.create_requirement(
+                actor=request.user, lead_team=data["lead_team"], title=data["title"],
+                user_stories=data["user_stories"], business_process=data["business_process"],
+                lead_dev=data["lead_dev"], is_private=data["is_private"],
+                planned_dev_start_on=data["planned_dev_start_on"],
+                planned_launch_on=data["planned_launch_on"],
+            )
+        except Refused as refused:
+            refusal = refused
+        else:
+            return redirect("web:requirement", requirement.key)
+    return render(request, "web/requirement_list.html", {
+        "requirements": visible_requirements(request.user)[:50],
+        "statuses": Status.choices,
+        "new_form": form, "refusal": refusal, "refusal_at": "create", "open_new": True,
+        "nav": "requirements",
+    }, status=refusal.status if refusal else 422)
+
+
+@login_required
+def requirement_page(request: HttpRequest, key: str) -> HttpResponse:
+    screen = Screen(request, key)
+    return render_page(request, screen, "overview")
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+@section("details", "web/requirement/_details.html", page="overview")
+def details_section(screen: Screen) -> dict[str, Any]:
+    requirement = screen.requirement
+    return {
+        "can_edit_requirement": can.can_edit_requirement(screen.user, requirement),
+        "requirement_form": forms.RequirementForm(initial={
+            "title": requirement.title, "user_stories": requirement.user_stories,
+            "business_process": requirement.business_process,
+            "planned_dev_start_on": requirement.planned_dev_start_on,
+            "planned_launch_on": requirement.planned_launch_on,
+            "is_private": requirement.is_private, "version": requirement.version,
+        }),
+        "lead_dev_form": forms.LeadDevForm(
+            initial={"lead_dev": requirement.lead_dev_id},
+            developers=developers_of(requirement.lead_team)),
+    }
+
+
+@section("scenarios", "web/requirement/_scenarios.html", page="overview")
+def scenarios_section(screen: Screen) -> dict[str, Any]:
+    requirement, user = screen.requirement, screen.user
+    open_by_scenario: dict[int, list[Question]] = {}
+    for question in screen.questions:
+        if question.scenario_id and not question.is_resolved:
+            open_by_scenario.setdefault(question.scenario_id, []).append(question)
+    return {
+        "scenarios": screen.scenarios,
+        "open_by_scenario": open_by_scenario,
+        "can_hand_off": can.can_hand_off(user, requirement),
+        "can_acknowledge": can.can_acknowledge(user, requirement),
+        "can_edit_scenarios": can.can_edit_requirement(user, requirement),
+        "scenario_form": forms.ScenarioForm(),
+        "edit_scenario": screen.request.GET.get("edit_scenario", ""),
+    }
+
+
+@section("questions", "web/requirement/_questions.html", page="overview")
+def questions_section(screen: Screen) -> dict[str, Any]:
+    user = screen.user
+    questions = screen.questions
+    return {
+        "open_questions": [q for q in questions if not q.is_resolved],
+        "resolved_questions": [q for q in questions if q.is_resolved],
+        "answerable": {q.pk for q in questions if can.can_answer_question(user, q)},
+        "can_raise_question": can.can_raise_question(user, screen.requirement),
+        "question_form": forms.QuestionForm(scenario_keys=[s.key for s in screen.scenarios],
+                                            item_keys=[i.key for i in screen.items]),
+    }
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+@action("update_requirement", section="details")
+def update_requirement(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.RequirementForm, "requirement_form")
+    version = data.pop("version")
+    services.update_requirement(requirement=screen.requirement, actor=screen.user,
+                                version=version, **data)
+
+
+@action("assign_lead_dev", section="details")
+def assign_lead_dev(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.LeadDevForm, "lead_dev_form",
+                       developers=developers_of(screen.requirement.lead_team))
+    services.assign_lead_dev(requirement=screen.requirement, actor=screen.user,
+                             lead_dev=data["lead_dev"])
+
+
+@action("add_scenario", section="scenarios")
+def add_scenario(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ScenarioForm, "scenario_form")
+    services.add_scenario(requirement=screen.requirement, actor=screen.user, **data)
+
+
+@action("update_scenario", section="scenarios")
+def update_scenario(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ScenarioForm, "edit_scenario_form")
+    services.update_scenario(scenario=get_scenario(screen.requirement, ref), actor=screen.user,
+                             **data)
+
+
+@action("out_of_scope", section="scenarios")
+def out_of_scope(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ReasonForm, "reason_form")
+    services.mark_out_of_scope(scenario=get_scenario(screen.requirement, ref),
+                               actor=screen.user, reason=data["reason"])
+
+
+@action("return_to_scope", section="scenarios")
+def return_to_scope(screen: Screen, ref: str | None) -> None:
+    services.return_to_scope(scenario=get_scenario(screen.requirement, ref), actor=screen.user)
+
+
+@action("hand_off", section="scenarios")
+def hand_off(screen: Screen, ref: str | None) -> None:
+    services.hand_off(requirement=screen.requirement, actor=screen.user)
+
+
+@action("acknowledge", section="scenarios")
+def acknowledge(screen: Screen, ref: str | None) -> None:
+    services.acknowledge_scenario(scenario=get_scenario(screen.requirement, ref),
+                                  actor=screen.user)
+
+
+@action("ask", section="scenarios")
+def ask(screen: Screen, ref: str | None) -> None:
+    """A question on one scenario, from its row (at hand-off: the DEV's "what is meant here?")."""
+    data = screen.bind(forms.AskForm, "ask_form")
+    services.raise_question(requirement=screen.requirement, actor=screen.user, body=data["body"],
+                            scenario=get_scenario(screen.requirement, ref),
+                            is_blocking=data["is_blocking"])
+
+
+@action("raise_question", section="questions")
+def raise_question(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.QuestionForm, "question_form",
+                       scenario_keys=[s.key for s in screen.scenarios],
+                       item_keys=[i.key for i in screen.items])
+    scenario = get_scenario(screen.requirement, data["scenario"]) if data["scenario"] else None
+    services.raise_question(requirement=screen.requirement, actor=screen.user, body=data["body"],
+                            scenario=scenario, item_key=data["item_key"],
+                            is_blocking=data["is_blocking"], meeting=screen.meeting)
+
+
+@action("answer", section="questions")
+def answer(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.AnswerForm, "answer_form")
+    services.answer_question(question=get_question(screen.requirement, ref), actor=screen.user,
+                             answer=data["answer"])

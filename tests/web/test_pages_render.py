@@ -1,0 +1,34 @@
+"""Every page renders at every step of the process, in both languages, for each persona."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import STEPS, advance
+
+PAGES = ["web:requirement", "web:plan", "web:history", "web:align", "web:baseline",
+         "web:activity"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_every_requirement_page_renders_at_every_step(w, as_user, step):
+    req = advance(w, step)
+    for persona in (w.ming, w.lei, w.qiang, w.hua, w.charlie):
+        client = as_user(persona, "zh-hans" if persona is w.ming else "en")
+        for name in PAGES:
+            response = client.get(reverse(name, args=[req.key]))
+            assert response.status_code == 200, (name, persona)
+        meeting = req.meetings.first()
+        if meeting:
+            response = client.get(reverse("web:meeting", args=[req.key, meeting.key]))
+            assert response.status_code == 200
+
+
+def test_site_pages_render(w, as_user):
+    req = advance(w, "finalized")
+    client = as_user(w.lei)
+    for url in [reverse("web:inbox"), reverse("web:requirements"), reverse("web:org"),
+                reverse("web:catalog"), reverse("web:team", args=["order"]),
+                reverse("web:department", args=["trade"]), reverse("web:preferences"),
+                reverse("web:requirements") + "?status=finalized&mine=1"]:
+        assert client.get(url).status_code == 200, url
+    assert req.key in client.get(reverse("web:team", args=["payments"])).content.decode()
