@@ -1,0 +1,36 @@
+"""`techalign demo`: load the demo organisation (once) and print its logins."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from techalign import demo
+
+MESSAGES = {
+    demo.Outcome.LOADED: "Demo organisation loaded.",
+    demo.Outcome.ALREADY_LOADED: "Demo organisation already loaded; nothing changed.",
+    demo.Outcome.NOT_EMPTY: "The database already holds an organisation; demo not loaded.",
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation through the services (once) and print its logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only into a database that holds no organisation yet.",
+        )
+
+    def handle(self, *args, if_empty: bool, **options) -> None:
+        outcome = demo.load_demo(only_if_empty=if_empty)
+        self.stdout.write(MESSAGES[outcome])
+        if outcome == demo.Outcome.NOT_EMPTY:
+            return
+        self.stdout.write("")
+        self.stdout.write(demo.format_logins(demo.demo_logins()))
+        self.stdout.write("")
+        self.stdout.write(f"Password for every demo login: {demo.DEMO_PASSWORD}")
+        # The password is printed for anyone to read; say so where an operator will see it.
+        self.stdout.write("These logins are public: never load the demo into a real deployment.")
