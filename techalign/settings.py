@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "techalign.requirements",
     "techalign.plans",
     "techalign.meetings",
+    "techalign.health",
     "techalign.web",
     "django_tasks",
     "django_tasks_db",
