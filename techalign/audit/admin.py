@@ -1,0 +1,29 @@
+"""The audit log in the admin, and the read-only base every process record's admin uses."""
+
+from django.contrib import admin
+
+from techalign.audit.models import AuditEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records the process writes and nobody edits: the audit log, baselines, sign-offs.
+
+    Changing them by hand would break their hash chain or the agreement they record, and
+    deleting them would lose the history, so the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "occurred_at", "actor", "action", "outcome", "target_label",
+                    "requirement")
+    list_filter = ("outcome", "action")
+    search_fields = ("action", "target_label")

@@ -1,0 +1,39 @@
+"""Plans, revisions, reviews, sign-offs and baselines are agreements: read-only in the admin."""
+
+from django.contrib import admin
+
+from techalign.audit.admin import ReadOnlyAdmin
+from techalign.plans.models import Baseline, ChangeRequest, Milestone, Review, Revision, SignOff
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "number", "author", "change_kind", "summary", "created_at")
+    list_filter = ("change_kind",)
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("revision", "reviewer", "verdict", "created_at")
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ("revision", "team", "signer", "decision", "created_at")
+
+
+@admin.register(Baseline)
+class BaselineAdmin(ReadOnlyAdmin):
+    list_display = ("requirement", "version", "revision", "content_hash", "finalized_by",
+                    "finalized_at")
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    list_display = ("requirement", "number", "title", "phase_found", "cost_weight", "status")
+    list_filter = ("phase_found", "status")
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    list_display = ("requirement", "team", "kind", "due_on", "done_on")

@@ -1,0 +1,28 @@
+"""Requirements change through the pages and the API (services, audit); the admin only reads."""
+
+from django.contrib import admin
+
+from techalign.audit.admin import ReadOnlyAdmin
+from techalign.requirements.models import Question, Requirement, Scenario
+
+
+class ScenarioInline(admin.TabularInline):
+    model = Scenario
+    fields = ("number", "title", "priority", "acknowledged_at", "out_of_scope_reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Requirement)
+class RequirementAdmin(ReadOnlyAdmin):
+    list_display = ("number", "title", "lead_team", "status", "owner", "lead_dev")
+    list_filter = ("status", "lead_team")
+    search_fields = ("title",)
+    inlines = [ScenarioInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(ReadOnlyAdmin):
+    list_display = ("requirement", "number", "stage", "is_blocking", "raised_by", "resolved_at")
+    list_filter = ("stage", "is_blocking")
