@@ -1,0 +1,258 @@
+"""The pieces every health rule is made of: texts in both languages, rules, findings, and the
+evaluation context that loads what all rules share once for the whole selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+
+from techalign.health.models import HealthSettings
+from techalign.org.models import Membership, Role, Team, User
+from techalign.requirements.models import Requirement
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+def is_chinese() -> bool:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language.lower().startswith("zh")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence in English and in Simplified Chinese; renders in the active language."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.zh if is_chinese() else self.en
+
+    def format(self, **values: Any) -> str:
+        return str(self).format(**{k: display(v) for k, v in values.items()})
+
+
+def display(value: Any) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(display(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One detected departure from the process, on one requirement."""
+
+    code: str
+    severity: Severity
+    variant: str
+    requirement_id: int
+    requirement_key: str
+    # Teams concerned: the lead team and, where the rule names one, the party at fault.
+    teams: frozenset[int]
+    # When the departure happened (or began), for "findings over time".
+    at: dt.datetime
+    subject: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rule(self) -> Rule:
+        from techalign.health.rules import RULES
+
+        return RULES[self.code]
+
+    @property
+    def message(self) -> str:
+        return self.rule.messages[self.variant].format(
+            requirement=self.requirement_key, **self.details
+        )
+
+    @property
+    def location(self) -> str:
+        return f"{self.requirement_key}/{self.subject}" if self.subject else self.requirement_key
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "rule": self.rule.slug,
+            "severity": str(self.severity),
+            "requirement": self.requirement_key,
+            "subject": self.subject,
+            "at": self.at.isoformat(),
+            "message": self.message,
+            "details": {k: display(v) for k, v in self.details.items()},
+        }
+
+
+CheckFunction = Callable[["Context"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    slug: str
+    severity: Severity
+    title: Text
+    # Message templates by variant; "default" always exists. `{requirement}` is filled in.
+    messages: dict[str, Text]
+    prevents: Text
+    fix: Text
+    # Which threshold fields of HealthSettings the rule reads (for the documentation page).
+    thresholds: tuple[str, ...]
+    check: CheckFunction
+    # When some findings of the rule are more severe than its default, and why.
+    escalation: Text | None = None
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    id: int
+    key: str
+    lead_team_id: int
+    owner_id: int
+    status: str
+    planned_dev_start_on: dt.date | None
+    planned_launch_on: dt.date | None
+    handed_off_at: dt.datetime | None
+    hand_off_completed_at: dt.datetime | None
+    current_revision_id: int | None
+
+
+class Context:
+    """What the rules read, loaded once per evaluation and shared by all rules.
+
+    `selection` is a queryset of requirement ids used as a subquery by each rule, so a rule
+    costs one or two queries however many requirements are selected.
+    """
+
+    def __init__(
+        self, selection: QuerySet[Requirement], *, today: dt.date, policy: HealthSettings
+    ) -> None:
+        self.selection = selection.values("pk")
+        self.today = today
+        self.policy = policy
+
+    @cached_property
+    def requirements(self) -> dict[int, RequirementRow]:
+        rows = Requirement.objects.filter(pk__in=self.selection).values_list(
+            "pk",
+            "number",
+            "lead_team_id",
+            "owner_id",
+            "status",
+            "planned_dev_start_on",
+            "planned_launch_on",
+            "handed_off_at",
+            "hand_off_completed_at",
+            "plan__current_revision_id",
+        )
+        return {pk: RequirementRow(pk, f"REQ-{number}", *rest) for pk, number, *rest in rows}
+
+    @cached_property
+    def roles(self) -> dict[tuple[int, int], frozenset[str]]:
+        """(user, team) -> roles held, for every membership of the organisation."""
+        held: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for user_id, team_id, role in Membership.objects.values_list("user_id", "team_id", "role"):
+            held[(user_id, team_id)].add(role)
+        return {key: frozenset(roles) for key, roles in held.items()}
+
+    @cached_property
+    def teams(self) -> dict[int, Team]:
+        return {team.pk: team for team in Team.objects.all()}
+
+    @cached_property
+    def _user_names(self) -> dict[int, str]:
+        return {
+            pk: display_name or username
+            for pk, username, display_name in User.objects.values_list(
+                "pk", "username", "display_name"
+            )
+        }
+
+    def user(self, user_id: int | None) -> str:
+        return self._user_names.get(user_id, "?") if user_id else "?"
+
+    def team(self, team_id: int) -> str:
+        team = self.teams.get(team_id)
+        return team.name if team else "?"
+
+    def holds(self, user_id: int, team_id: int, *roles: str) -> bool:
+        return bool(self.roles.get((user_id, team_id), frozenset()) & set(roles))
+
+    def is_pm_not_dev(self, user_id: int, requirement: RequirementRow) -> bool:
+        """The requirement's owning PM, or a PM of the lead team who is not also its DEV."""
+        team = requirement.lead_team_id
+        return user_id == requirement.owner_id or (
+            self.holds(user_id, team, Role.PM) and not self.holds(user_id, team, Role.DEV)
+        )
+
+    def finding(
+        self,
+        rule: str,
+        requirement_id: int,
+        *,
+        at: dt.datetime,
+        severity: Severity,
+        variant: str = "default",
+        subject: str = "",
+        teams: Iterable[int] = (),
+        **details: Any,
+    ) -> Finding:
+        requirement = self.requirements[requirement_id]
+        return Finding(
+            code=rule,
+            severity=severity,
+            variant=variant,
+            requirement_id=requirement_id,
+            requirement_key=requirement.key,
+            teams=frozenset({requirement.lead_team_id, *teams}),
+            at=at,
+            subject=subject,
+            details=details,
+        )
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days (Monday to Friday) in [start, end); negative when `end` is before `start`.
+
+    Public holidays are not subtracted: the thresholds are meant as a few days' margin, and a
+    holiday inside the margin errs on the side of a warning.
+    """
+    if end < start:
+        return -working_days_between(end, start)
+    weeks, rest = divmod((end - start).days, 7)
+    days = weeks * 5
+    for offset in range(rest):
+        if (start + dt.timedelta(days=offset)).weekday() < 5:
+            days += 1
+    return days
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start` (before it for negative `days`)."""
+    step = 1 if days >= 0 else -1
+    current, remaining = start, abs(days)
+    while remaining:
+        current += dt.timedelta(days=step)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current

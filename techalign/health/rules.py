@@ -1,0 +1,850 @@
+"""The process-health rules: what the article warns about, detected in what happened.
+
+Each rule reads the models and the audit trail for the whole selection with one or two queries,
+never one per requirement, and never refuses anything: the gates live in the services. Codes
+are stable; a retired rule keeps its code unused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+
+from techalign.health.base import (
+    CheckFunction,
+    Context,
+    Finding,
+    Rule,
+    Severity,
+    Text,
+    add_working_days,
+    start_of_day,
+    working_days_between,
+)
+from techalign.meetings.models import Invitee, Meeting
+from techalign.org.models import DEFAULT_COST_CURVE, Membership, OrgPolicy, Role
+from techalign.plans.models import (
+    ChangeRequest,
+    Item,
+    Phase,
+    Plan,
+    Review,
+    Revision,
+    SignOff,
+    Verdict,
+)
+from techalign.requirements.models import Question, Requirement, Scenario, Status
+
+RULES: dict[str, Rule] = {}
+
+PHASE_NAMES = {
+    Phase.REQUIREMENTS: Text("requirements", "需求阶段"),
+    Phase.DESIGN: Text("design", "设计阶段"),
+    Phase.DEVELOPMENT: Text("development", "开发阶段"),
+    Phase.TESTING: Text("testing", "测试阶段"),
+    Phase.RELEASE: Text("release", "发布阶段"),
+    Phase.PRODUCTION: Text("production", "线上"),
+}
+PHASE_ORDER = list(Phase.values)
+# A plan reaches these statuses only after it was submitted for review.
+SUBMITTED = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING, Status.FINALIZED}
+# Sign-offs matter while the plan is on its way to a (next) baseline.
+SIGNING = {Status.PLANNING, Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
+
+
+def rule(
+    code: str,
+    slug: str,
+    severity: Severity,
+    *,
+    title: Text,
+    messages: dict[str, Text],
+    prevents: Text,
+    fix: Text,
+    thresholds: tuple[str, ...] = (),
+    escalation: Text | None = None,
+):
+    """Register a check function as the rule `code`."""
+
+    def register(check: CheckFunction) -> CheckFunction:
+        RULES[code] = Rule(
+            code, slug, severity, title, messages, prevents, fix, thresholds, check, escalation
+        )
+        return check
+
+    return register
+
+
+def _pm_of_lead_team_only(user_ref: str) -> Q:
+    """The user at `user_ref` is the requirement's PM, or a lead-team PM without the DEV role."""
+    lead = "plan__requirement__lead_team"
+    return Q(**{user_ref: F("plan__requirement__owner")}) | (
+        Exists(
+            Membership.objects.filter(user=OuterRef(user_ref), team=OuterRef(lead), role=Role.PM)
+        )
+        & ~Exists(
+            Membership.objects.filter(user=OuterRef(user_ref), team=OuterRef(lead), role=Role.DEV)
+        )
+    )
+
+
+@rule(
+    "TA101",
+    "pm-authored-plan",
+    Severity.ERROR,
+    title=Text("Plan content written by a PM", "技术方案由产品经理编写"),
+    messages={
+        "default": Text(
+            "{requirement}: plan items were written by {user}, the product manager (revisions "
+            "{revisions}). The developers own the technical plan.",
+            "{requirement}：方案条目由产品经理 {user} 编写（修订 {revisions}）。"
+            "技术方案应由开发负责。",
+        )
+    },
+    prevents=Text(
+        "The PM designs the technical plan alone and presents it; the developers who will build "
+        "it never think it through, and the gaps surface in development or testing.",
+        "产品经理独自设计技术方案并讲解，真正开发的人没有深入思考，问题到开发或测试阶段才暴露。",
+    ),
+    fix=Text(
+        "Let a DEV of the lead team rewrite or take over the items (any edit by a DEV makes a "
+        "new revision). The PM comments and raises questions instead.",
+        "由主导方开发重写或接手这些条目（开发的任何修改都会产生新修订）；产品经理改为评论和提问。",
+    ),
+)
+def pm_authored_plan(ctx: Context) -> Iterator[Finding]:
+    rows = (
+        Revision.objects.filter(
+            plan__requirement__in=ctx.selection, change_kind=Revision.ChangeKind.ITEMS
+        )
+        .filter(_pm_of_lead_team_only("author"))
+        .order_by("plan__requirement_id", "author_id", "number")
+        .values_list("plan__requirement_id", "author_id", "number", "created_at")
+    )
+    grouped: dict[tuple[int, int], list[tuple[int, dt.datetime]]] = defaultdict(list)
+    for requirement_id, author_id, number, created_at in rows:
+        grouped[(requirement_id, author_id)].append((number, created_at))
+    for (requirement_id, author_id), revisions in grouped.items():
+        yield ctx.finding(
+            "TA101",
+            requirement_id,
+            at=revisions[0][1],
+            severity=Severity.ERROR,
+            subject=f"r{revisions[0][0]}",
+            user=ctx.user(author_id),
+            revisions=[n for n, _at in revisions],
+        )
+
+
+@rule(
+    "TA102",
+    "plan-before-hand-off",
+    Severity.WARNING,
+    title=Text("Plan started before the hand-off was complete", "需求传达未完成就开始写方案"),
+    messages={
+        "default": Text(
+            "{requirement}: plan items were written on {started}, before the hand-off was "
+            "complete on {completed}.",
+            "{requirement}：{started} 已开始编写方案条目，而需求传达直到 {completed} 才完成。",
+        ),
+        "pending": Text(
+            "{requirement}: plan items were written on {started}, and the hand-off is still not "
+            "complete (scenarios unacknowledged or questions unanswered).",
+            "{requirement}：{started} 已开始编写方案条目，但需求传达仍未完成"
+            "（有场景未确认或问题未答复）。",
+        ),
+    },
+    prevents=Text(
+        "Developers design against a requirement they have not understood: scenarios nobody "
+        "acknowledged are the ones the plan forgets.",
+        "开发在没有理解需求的情况下设计方案：没人确认过的场景，正是方案会遗漏的场景。",
+    ),
+    fix=Text(
+        "Acknowledge every scenario or ask about it, and have the PM answer the questions, "
+        "before writing items. Check that the items written early still fit the answers.",
+        "先逐条确认场景或就场景提问，由产品经理答复后再写方案条目；"
+        "并检查提前写的条目是否仍符合答复。",
+    ),
+)
+def plan_before_hand_off(ctx: Context) -> Iterator[Finding]:
+    rows = (
+        Plan.objects.filter(requirement__in=ctx.selection)
+        .annotate(
+            started=Min(
+                "revisions__created_at", filter=Q(revisions__change_kind=Revision.ChangeKind.ITEMS)
+            )
+        )
+        .filter(started__isnull=False)
+        .filter(
+            Q(requirement__hand_off_completed_at__isnull=True)
+            | Q(started__lt=F("requirement__hand_off_completed_at"))
+        )
+        .values_list("requirement_id", "started", "requirement__hand_off_completed_at")
+    )
+    for requirement_id, started, completed in rows:
+        yield ctx.finding(
+            "TA102",
+            requirement_id,
+            at=started,
+            severity=Severity.WARNING,
+            variant="default" if completed else "pending",
+            started=started,
+            completed=completed,
+        )
+
+
+def _approvals(ctx: Context):
+    return Review.objects.filter(
+        revision__plan__requirement__in=ctx.selection, verdict=Verdict.APPROVED
+    ).values_list("revision__plan__requirement_id", "revision__number", "reviewer_id", "created_at")
+
+
+@rule(
+    "TA103",
+    "review-by-author",
+    Severity.ERROR,
+    title=Text("Plan approved by one of its authors", "方案由其作者评审通过"),
+    messages={
+        "default": Text(
+            "{requirement}: revision {revision} was approved by {user}, who wrote plan content "
+            "of it.",
+            "{requirement}：修订 {revision} 由 {user} 评审通过，但 {user} 编写过该修订的方案内容。",
+        )
+    },
+    prevents=Text(
+        "A review by the author is no review: the second pair of eyes that catches a missing "
+        "party or an unworkable design is missing.",
+        "作者评审自己的方案等于没有评审：本该发现遗漏关联方或方案不可行的第二双眼睛缺席了。",
+    ),
+    fix=Text(
+        "Have a tech lead or architect who wrote none of the plan review the current revision; "
+        "add a reviewer to the team, or ask the technical committee.",
+        "请一位未参与编写的研发组长或架构师重新评审当前修订；"
+        "必要时为小组增加评审人或请技术委员会评审。",
+    ),
+)
+def review_by_author(ctx: Context) -> Iterator[Finding]:
+    wrote = Revision.objects.filter(
+        plan=OuterRef("revision__plan"),
+        number__lte=OuterRef("revision__number"),
+        change_kind=Revision.ChangeKind.ITEMS,
+        author=OuterRef("reviewer"),
+    )
+    for requirement_id, number, reviewer_id, at in _approvals(ctx).filter(Exists(wrote)):
+        yield ctx.finding(
+            "TA103",
+            requirement_id,
+            at=at,
+            severity=Severity.ERROR,
+            subject=f"r{number}",
+            revision=number,
+            user=ctx.user(reviewer_id),
+        )
+
+
+@rule(
+    "TA104",
+    "review-without-role",
+    Severity.ERROR,
+    title=Text(
+        "Plan approved by someone without the reviewer role", "方案由无评审角色的人评审通过"
+    ),
+    messages={
+        "default": Text(
+            "{requirement}: revision {revision} was approved by {user}, who is neither a tech lead "
+            "or architect of {team} nor an architect of a technical committee.",
+            "{requirement}：修订 {revision} 由 {user} 评审通过，"
+            "但 {user} 既不是 {team} 的研发组长或架构师，"
+            "也不是技术委员会的架构师。",
+        )
+    },
+    prevents=Text(
+        "Approval by someone who cannot judge the design, so the review catches nothing.",
+        "评审人不具备判断技术方案的职责，评审形同虚设。",
+    ),
+    fix=Text(
+        "Have a tech lead or architect review the current revision again. If the reviewer does "
+        "hold the role, record it in the team's roles (catalog or CSV import). Roles are "
+        "checked as they are now.",
+        "请研发组长或架构师重新评审当前修订。如果评审人确实担任该角色，请在小组角色中登记"
+        "（目录或 CSV 导入）。"
+        "角色按当前状态检查。",
+    ),
+)
+def review_without_role(ctx: Context) -> Iterator[Finding]:
+    lead_reviewer = Membership.objects.filter(
+        user=OuterRef("reviewer"),
+        team=OuterRef("revision__plan__requirement__lead_team"),
+        role__in=[Role.TECH_LEAD, Role.ARCHITECT],
+    )
+    committee = Membership.objects.filter(
+        user=OuterRef("reviewer"), team__is_committee=True, role=Role.ARCHITECT
+    )
+    rows = _approvals(ctx).exclude(Exists(lead_reviewer)).exclude(Exists(committee))
+    for requirement_id, number, reviewer_id, at in rows:
+        team = ctx.team(ctx.requirements[requirement_id].lead_team_id)
+        yield ctx.finding(
+            "TA104",
+            requirement_id,
+            at=at,
+            severity=Severity.ERROR,
+            subject=f"r{number}",
+            revision=number,
+            user=ctx.user(reviewer_id),
+            team=team,
+        )
+
+
+ROLE_NAMES = {Role.PM: Text("PM", "产品经理"), Role.DEV: Text("DEV", "开发")}
+
+
+@rule(
+    "TA105",
+    "party-absent-at-meeting",
+    Severity.ERROR,
+    title=Text(
+        "A party without its PM or DEV at the alignment meeting", "对齐会缺少某一方的产品经理或开发"
+    ),
+    messages={
+        "default": Text(
+            "{requirement} {meeting} ({date}): {team} had no {roles} present.",
+            "{requirement} {meeting}（{date}）：{team} 没有{roles}到场。",
+        )
+    },
+    prevents=Text(
+        "A party's needs are never integrated: its developer does not hear what must change, or "
+        "its PM does not hear how the scenarios are served, and the mismatch appears at joint "
+        "debugging.",
+        "某一方的诉求没有被整合：其开发没听到需要改什么，或其产品经理没听到场景如何被满足，"
+        "分歧到联调时才暴露。",
+    ),
+    fix=Text(
+        "Walk the absent party through its part of the plan (a short follow-up meeting), "
+        "record the questions it raises, and have it sign off the current revision.",
+        "与缺席方单独过一遍其负责的部分（可开简短的补充会），记录其提出的问题，"
+        "并请其签认当前修订。",
+    ),
+)
+def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
+    held = Meeting.objects.filter(requirement__in=ctx.selection, status=Meeting.Status.HELD)
+    meetings = list(held.values_list("pk", "requirement_id", "number", "revision_id", "starts_at"))
+    parties: dict[int, set[int]] = defaultdict(set)
+    for revision_id, team_id in (
+        Item.objects.filter(revision__meetings__in=held)
+        .values_list("revision_id", "owner_team_id")
+        .distinct()
+    ):
+        parties[revision_id].add(team_id)
+    present: dict[int, set[int]] = defaultdict(set)
+    # Unrecorded attendance counts as present: only a recorded absence is a finding.
+    for meeting_id, user_id in (
+        Invitee.objects.filter(meeting__in=held)
+        .exclude(attended=False)
+        .values_list("meeting_id", "user_id")
+    ):
+        present[meeting_id].add(user_id)
+    for meeting_id, requirement_id, number, revision_id, starts_at in meetings:
+        lead = ctx.requirements[requirement_id].lead_team_id
+        for team_id in sorted({lead, *parties[revision_id]}):
+            missing = [
+                role
+                for role in (Role.PM, Role.DEV)
+                if not any(ctx.holds(u, team_id, role) for u in present[meeting_id])
+            ]
+            if missing:
+                yield ctx.finding(
+                    "TA105",
+                    requirement_id,
+                    at=starts_at,
+                    severity=Severity.ERROR,
+                    subject=f"M-{number}",
+                    teams=[team_id],
+                    meeting=f"M-{number}",
+                    date=starts_at,
+                    team=ctx.team(team_id),
+                    roles=[ROLE_NAMES[r] for r in missing],
+                )
+
+
+@rule(
+    "TA106",
+    "pm-presenter",
+    Severity.WARNING,
+    title=Text("The PM presents the plan", "由产品经理讲解技术方案"),
+    messages={
+        "default": Text(
+            "{requirement} {meeting}: the presenter {user} is a product manager, not a developer "
+            "of {team}.",
+            "{requirement} {meeting}：讲解人 {user} 是产品经理，而不是 {team} 的开发。",
+        )
+    },
+    prevents=Text(
+        "When the PM presents, the developers sit silent and the other teams' developers have "
+        "no one to challenge on the technical details.",
+        "产品经理讲解时，开发沉默，其他团队的开发也找不到可以就技术细节讨论的人。",
+    ),
+    fix=Text(
+        "Change the presenter to a DEV of the lead team who wrote the plan; the PM listens and "
+        "raises questions where a scenario is not served.",
+        "把讲解人换成编写方案的主导方开发；产品经理旁听，并在场景未被满足处提问。",
+    ),
+)
+def pm_presenter(ctx: Context) -> Iterator[Finding]:
+    rows = (
+        Meeting.objects.filter(requirement__in=ctx.selection)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .values_list("requirement_id", "number", "presenter_id", "starts_at")
+    )
+    for requirement_id, number, presenter_id, starts_at in rows:
+        requirement = ctx.requirements[requirement_id]
+        if ctx.is_pm_not_dev(presenter_id, requirement):
+            yield ctx.finding(
+                "TA106",
+                requirement_id,
+                at=starts_at,
+                severity=Severity.WARNING,
+                subject=f"M-{number}",
+                meeting=f"M-{number}",
+                user=ctx.user(presenter_id),
+                team=ctx.team(requirement.lead_team_id),
+            )
+
+
+def _current_items():
+    return Item.objects.filter(
+        revision_id__in=Plan.objects.filter(current_revision__isnull=False).values(
+            "current_revision_id"
+        )
+    )
+
+
+@rule(
+    "TA107",
+    "owner-not-related-party",
+    Severity.ERROR,
+    title=Text(
+        "A touched component's owner is not a related party", "改动组件的负责团队不是关联方"
+    ),
+    messages={
+        "default": Text(
+            "{requirement} {item}: {component} is owned by {owner}, which is not a related party "
+            "(the plan names {recorded}).",
+            "{requirement} {item}：{component} 归属 {owner}，但 {owner} 不是关联方"
+            "（方案中记录的是 {recorded}）。",
+        )
+    },
+    prevents=Text(
+        "A team whose system changes is never asked: it learns about the change at joint "
+        "debugging or in production.",
+        "系统被改动的团队从未被征询：直到联调甚至上线后才得知这一改动。",
+    ),
+    fix=Text(
+        "Edit the item (any edit re-reads the owner from the service catalog) so that the owner "
+        "becomes a related party with a concrete ask, then take the revision through review "
+        "and sign-off again. If the catalog is wrong, fix the catalog.",
+        "编辑该条目（任何修改都会从服务目录重新读取负责团队），使其成为带有明确诉求的关联方，"
+        "然后重新评审和签认。如果是服务目录有误，请修正目录。",
+    ),
+)
+def owner_not_related_party(ctx: Context) -> Iterator[Finding]:
+    rows = (
+        _current_items()
+        .filter(revision__plan__requirement__in=ctx.selection)
+        .exclude(owner_team=F("component__owner_team"))
+        .values_list(
+            "revision__plan__requirement_id",
+            "number",
+            "component__name",
+            "component__owner_team_id",
+            "owner_team_id",
+            "revision__created_at",
+        )
+    )
+    for requirement_id, number, component, owner_id, recorded_id, at in rows:
+        yield ctx.finding(
+            "TA107",
+            requirement_id,
+            at=at,
+            severity=Severity.ERROR,
+            subject=f"I-{number}",
+            teams=[owner_id],
+            item=f"I-{number}",
+            component=component,
+            owner=ctx.team(owner_id),
+            recorded=ctx.team(recorded_id),
+        )
+
+
+@rule(
+    "TA108",
+    "uncovered-scenario",
+    Severity.ERROR,
+    title=Text("A scenario the submitted plan does not cover", "已提交的方案未覆盖某个场景"),
+    messages={
+        "default": Text(
+            "{requirement}: scenario {scenario} is neither covered by an item of revision "
+            "{revision} nor marked out of scope.",
+            "{requirement}：场景 {scenario} 既未被修订 {revision} 的任何条目覆盖，"
+            "也未被标记为不在范围内。",
+        )
+    },
+    prevents=Text(
+        "A requirement scenario nobody built: it is discovered in testing or by users, where "
+        "it costs many times more.",
+        "某个需求场景没有人实现：直到测试或用户使用时才被发现，修复成本高出许多倍。",
+    ),
+    fix=Text(
+        "Add the scenario to an item that serves it (or a new item), or have the PM mark it out "
+        "of scope with a reason, then submit the new revision.",
+        "把该场景关联到能满足它的条目（或新增条目），或由产品经理注明原因标记为不在范围内，"
+        "然后提交新修订。",
+    ),
+)
+def uncovered_scenario(ctx: Context) -> Iterator[Finding]:
+    covered = Item.scenarios.through.objects.filter(
+        scenario=OuterRef("pk"), item__revision=OuterRef("requirement__plan__current_revision")
+    )
+    rows = (
+        Scenario.objects.filter(
+            requirement__in=ctx.selection,
+            requirement__status__in=SUBMITTED,
+            is_withdrawn=False,
+            out_of_scope_at__isnull=True,
+        )
+        .exclude(Exists(covered))
+        .values_list(
+            "requirement_id",
+            "number",
+            "requirement__plan__current_revision__number",
+            "requirement__plan__current_revision__submitted_at",
+            "requirement__plan__current_revision__created_at",
+        )
+    )
+    for requirement_id, number, revision, submitted_at, created_at in rows:
+        yield ctx.finding(
+            "TA108",
+            requirement_id,
+            at=submitted_at or created_at,
+            severity=Severity.ERROR,
+            subject=f"S-{number}",
+            scenario=f"S-{number}",
+            revision=revision,
+        )
+
+
+def _part_of(content: dict, team_code: str | None) -> object:
+    """What a party agreed to: its own items; the lead team (None) agrees to everything."""
+    if team_code is None:
+        return content
+    return [item for item in content.get("items", []) if item["owner_team"] == team_code]
+
+
+@rule(
+    "TA109",
+    "stale-sign-off",
+    Severity.WARNING,
+    title=Text("A sign-off on a stale revision", "签认的是过期修订"),
+    messages={
+        "default": Text(
+            "{requirement}: {team} signed revision {signed}, but its part changed since (the plan "
+            "is at revision {current}); that sign-off no longer counts.",
+            "{requirement}：{team} 签认的是修订 {signed}，但其负责的部分此后已变化"
+            "（当前为修订 {current}），该签认不再有效。",
+        )
+    },
+    prevents=Text(
+        "A party believes it agreed to the plan while the plan it will have to build has "
+        "changed under it.",
+        "某一方以为自己已同意方案，而它要实现的内容其实已经变了。",
+    ),
+    fix=Text(
+        "Show the party what changed since its revision (the revision diff) and have it sign "
+        "the current revision, or reject it with a reason.",
+        "向该方说明自其签认的修订以来的变化（修订对比），请其签认当前修订，或说明理由后拒绝。",
+    ),
+)
+def stale_sign_off(ctx: Context) -> Iterator[Finding]:
+    signing = ctx.selection.filter(status__in=SIGNING)
+    current = F("revision__plan__current_revision")
+    on_current = set(
+        SignOff.objects.filter(
+            revision__plan__requirement__in=signing, revision=current
+        ).values_list("revision__plan__requirement_id", "team_id")
+    )
+    latest: dict[tuple[int, int], tuple[int, int]] = {}
+    for requirement_id, team_id, revision_id, number in (
+        SignOff.objects.filter(
+            revision__plan__requirement__in=signing, decision=SignOff.Decision.APPROVE
+        )
+        .exclude(revision=current)
+        .order_by("created_at", "id")
+        .values_list("revision__plan__requirement_id", "team_id", "revision_id", "revision__number")
+    ):
+        if (requirement_id, team_id) not in on_current:
+            latest[(requirement_id, team_id)] = (revision_id, number)
+    if not latest:
+        return
+    current_ids = {ctx.requirements[r].current_revision_id for r, _t in latest}
+    revisions = {
+        pk: (number, content, created_at)
+        for pk, number, content, created_at in Revision.objects.filter(
+            pk__in={rev for rev, _n in latest.values()} | current_ids
+        ).values_list("pk", "number", "content", "created_at")
+    }
+    for (requirement_id, team_id), (signed_id, signed_number) in sorted(latest.items()):
+        requirement = ctx.requirements[requirement_id]
+        now_number, now_content, now_at = revisions[requirement.current_revision_id]
+        code = None if team_id == requirement.lead_team_id else ctx.teams[team_id].code
+        part = _part_of(now_content, code)
+        if code is not None and not part:
+            continue  # no longer a party: its signature is simply not needed
+        if _part_of(revisions[signed_id][1], code) != part:
+            yield ctx.finding(
+                "TA109",
+                requirement_id,
+                at=now_at,
+                severity=Severity.WARNING,
+                subject=ctx.teams[team_id].code,
+                teams=[team_id],
+                team=ctx.team(team_id),
+                signed=signed_number,
+                current=now_number,
+            )
+
+
+@rule(
+    "TA110",
+    "blocking-question-open",
+    Severity.WARNING,
+    title=Text("A blocking question left open", "阻塞性问题长期未解决"),
+    messages={
+        "default": Text(
+            "{requirement} {question}: a blocking question raised by {user} on {raised} has been "
+            "open for {days} working days (at most {maximum} expected).",
+            "{requirement} {question}：{user} 于 {raised} 提出的阻塞性问题已 {days} 个工作日未解决"
+            "（应不超过 {maximum} 个）。",
+        )
+    },
+    prevents=Text(
+        "Questions raised at the meeting and never answered are the gaps that surface later "
+        "as change requests.",
+        "会上提出却一直没有答复的问题，就是日后以变更形式出现的缺口。",
+    ),
+    fix=Text(
+        "Answer the question (or decide it in a follow-up) and record the resolution; if the "
+        "answer changes the plan, revise it before sign-off.",
+        "答复该问题（或在后续会议中做出决定）并记录结论；如果结论改变了方案，请在签认前修订方案。",
+    ),
+    thresholds=("blocking_question_days",),
+)
+def blocking_question_open(ctx: Context) -> Iterator[Finding]:
+    maximum = ctx.policy.blocking_question_days
+    rows = Question.objects.filter(
+        requirement__in=ctx.selection, is_blocking=True, resolved_at__isnull=True
+    ).values_list("requirement_id", "number", "raised_by_id", "raised_at")
+    for requirement_id, number, raised_by, raised_at in rows:
+        days = working_days_between(raised_at.date(), ctx.today)
+        if days > maximum:
+            yield ctx.finding(
+                "TA110",
+                requirement_id,
+                at=raised_at,
+                severity=Severity.WARNING,
+                subject=f"Q-{number}",
+                question=f"Q-{number}",
+                user=ctx.user(raised_by),
+                raised=raised_at,
+                days=days,
+                maximum=maximum,
+            )
+
+
+def _late_alignment(ctx: Context, code: str, field: str, minimum: int) -> Iterator[Finding]:
+    """Alignment (the first meeting, held or scheduled, or else the first baseline) fewer than
+    `minimum` working days before the planned date in `field`; or none yet, that close."""
+    first_meeting = (
+        Meeting.objects.filter(requirement=OuterRef("pk"))
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    rows = (
+        Requirement.objects.filter(pk__in=ctx.selection, **{f"{field}__isnull": False})
+        .annotate(meeting_at=Subquery(first_meeting), baseline_at=Min("baselines__finalized_at"))
+        .values_list("pk", field, "meeting_at", "baseline_at")
+    )
+    for requirement_id, planned_on, meeting_at, baseline_at in rows:
+        aligned_at = min((t for t in (meeting_at, baseline_at) if t), default=None)
+        if aligned_at is not None:
+            aligned_on = aligned_at.date()
+            days = working_days_between(aligned_on, planned_on)
+            if days >= minimum:
+                continue
+            yield ctx.finding(
+                code,
+                requirement_id,
+                at=aligned_at,
+                severity=Severity.ERROR if days <= 0 else Severity.WARNING,
+                variant="after" if days <= 0 else "default",
+                aligned=aligned_on,
+                planned=planned_on,
+                days=days,
+                minimum=minimum,
+            )
+            continue
+        deadline = add_working_days(planned_on, -minimum)
+        if ctx.today <= deadline:
+            continue
+        days = working_days_between(ctx.today, planned_on)
+        yield ctx.finding(
+            code,
+            requirement_id,
+            at=start_of_day(deadline),
+            severity=Severity.ERROR if days <= 0 else Severity.WARNING,
+            variant="unaligned_after" if days <= 0 else "unaligned",
+            planned=planned_on,
+            days=days,
+            minimum=minimum,
+        )
+
+
+def _late_messages(what_en: str, what_zh: str) -> dict[str, Text]:
+    return {
+        "default": Text(
+            "{requirement}: alignment on {aligned} is only {days} working days before the "
+            f"planned {what_en} on {{planned}} (at least {{minimum}} expected).",
+            f"{{requirement}}：对齐时间 {{aligned}} 距计划{what_zh}"
+            f"（{{planned}}）仅 {{days}} 个工作日"
+            "（应至少 {minimum} 个）。",
+        ),
+        "after": Text(
+            f"{{requirement}}: alignment on {{aligned}} came after the planned {what_en} on "
+            "{planned}.",
+            f"{{requirement}}：对齐时间 {{aligned}} 晚于计划{what_zh}（{{planned}}）。",
+        ),
+        "unaligned": Text(
+            f"{{requirement}} is not aligned yet and the planned {what_en} on {{planned}} is "
+            "{days} working days away (at least {minimum} expected).",
+            f"{{requirement}} 尚未对齐，距计划{what_zh}（{{planned}}）只剩 {{days}} 个工作日"
+            f"（应至少 {{minimum}} 个）。",
+        ),
+        "unaligned_after": Text(
+            f"{{requirement}} is not aligned and the planned {what_en} on {{planned}} has passed.",
+            f"{{requirement}} 尚未对齐，而计划{what_zh}（{{planned}}）已过。",
+        ),
+    }
+
+
+@rule(
+    "TA111",
+    "late-alignment-dev-start",
+    Severity.WARNING,
+    title=Text("Alignment too close to the planned development start", "对齐距计划开发时间过近"),
+    messages=_late_messages("development start", "开发开始"),
+    prevents=Text(
+        "Aligning when development is about to start leaves no time to change the plan: the "
+        "other teams cannot schedule their part, and disagreements are settled in code.",
+        "临近开发才对齐，方案已没有调整余地：其他团队来不及排期，分歧只能在代码里解决。",
+    ),
+    fix=Text(
+        "Schedule the alignment meeting earlier, or move the planned development start. Once "
+        "late, hold the meeting at once and agree the schedule with every party.",
+        "提前安排对齐会，或推迟计划开发时间；已经偏晚时，请立即开会并与各方确认排期。",
+    ),
+    thresholds=("alignment_days_before_dev_start",),
+    escalation=Text(
+        "error when the alignment came after the planned start, or the start passed unaligned",
+        "对齐晚于计划开始时间，或到了计划开始时间仍未对齐时为错误",
+    ),
+)
+def late_alignment_dev_start(ctx: Context) -> Iterator[Finding]:
+    yield from _late_alignment(
+        ctx, "TA111", "planned_dev_start_on", ctx.policy.alignment_days_before_dev_start
+    )
+
+
+@rule(
+    "TA112",
+    "late-alignment-launch",
+    Severity.WARNING,
+    title=Text("Alignment too close to the planned launch", "对齐距计划上线时间过近"),
+    messages=_late_messages("launch", "上线"),
+    prevents=Text(
+        "Aligning weeks before launch means gaps found at the meeting can only be fixed by "
+        "cutting scope or slipping the launch.",
+        "离上线只有几周才对齐，会上发现的缺口只能靠砍范围或推迟上线来解决。",
+    ),
+    fix=Text(
+        "Align before development starts; if the launch date is fixed, agree now which "
+        "scenarios are out of scope.",
+        "在开发开始前完成对齐；如果上线日期不能变，请现在就确定哪些场景不在范围内。",
+    ),
+    thresholds=("alignment_days_before_launch",),
+    escalation=Text(
+        "error when the alignment came after the planned launch, or the launch passed unaligned",
+        "对齐晚于计划上线时间，或到了计划上线时间仍未对齐时为错误",
+    ),
+)
+def late_alignment_launch(ctx: Context) -> Iterator[Finding]:
+    yield from _late_alignment(
+        ctx, "TA112", "planned_launch_on", ctx.policy.alignment_days_before_launch
+    )
+
+
+@rule(
+    "TA113",
+    "late-change",
+    Severity.WARNING,
+    title=Text("A change found late", "变更发现得太晚"),
+    messages={
+        "default": Text(
+            '{requirement} {change} "{title}" was found in {phase}: cost weight {weight} (a change '
+            "found in requirements weighs {base}).",
+            "{requirement} {change}「{title}」在{phase}才被发现：成本权重 {weight}"
+            "（在需求阶段发现为 {base}）。",
+        )
+    },
+    prevents=Text(
+        "Gaps found in testing or production cost many times what they cost at the alignment "
+        "meeting; counting them shows where the process leaks.",
+        "在测试或线上才发现的缺口，成本是对齐会时的许多倍；统计它们能看出流程在哪里漏了。",
+    ),
+    fix=Text(
+        "Nothing to undo: hold a short review of why the alignment missed it (missing party, "
+        "uncovered scenario, silent developer) and fix that for the next requirement.",
+        "无需撤销：简短复盘对齐为何遗漏（缺少关联方、场景未覆盖、开发沉默），并在下一个需求中改进。",
+    ),
+    thresholds=("late_change_phase",),
+    escalation=Text("error when found in production", "线上发现的变更为错误"),
+)
+def late_change(ctx: Context) -> Iterator[Finding]:
+    late = PHASE_ORDER[PHASE_ORDER.index(ctx.policy.late_change_phase) :]
+    policy = OrgPolicy.objects.filter(pk=1).first()
+    base = policy.cost_weight(Phase.REQUIREMENTS) if policy else DEFAULT_COST_CURVE["requirements"]
+    changes = ChangeRequest.objects.filter(
+        requirement__in=ctx.selection, phase_found__in=late
+    ).exclude(status=ChangeRequest.Status.WITHDRAWN)
+    affected: dict[int, set[int]] = defaultdict(set)
+    for change_id, team_id in ChangeRequest.affected_teams.through.objects.filter(
+        changerequest__in=changes
+    ).values_list("changerequest_id", "team_id"):
+        affected[change_id].add(team_id)
+    for pk, requirement_id, number, title, phase, weight, opened_at in changes.values_list(
+        "pk", "requirement_id", "number", "title", "phase_found", "cost_weight", "opened_at"
+    ):
+        yield ctx.finding(
+            "TA113",
+            requirement_id,
+            at=opened_at,
+            severity=Severity.ERROR if phase == Phase.PRODUCTION else Severity.WARNING,
+            subject=f"CR-{number}",
+            teams=affected[pk],
+            change=f"CR-{number}",
+            title=title,
+            phase=PHASE_NAMES[Phase(phase)],
+            weight=weight,
+            base=base,
+        )

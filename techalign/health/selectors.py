@@ -1,0 +1,146 @@
+"""Reads on process health: which requirements a team or department answers for, and the
+findings of the rules over them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from techalign.core.errors import Refused
+from techalign.health.base import Context, Finding, Severity
+from techalign.health.models import HealthSettings
+from techalign.health.rules import RULES
+from techalign.org.models import Department, Team, User
+from techalign.plans.models import Item, Plan
+from techalign.requirements.models import Requirement, Status
+from techalign.requirements.selectors import visible_requirements
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A team, a department, or (neither) the whole organisation."""
+
+    team: Team | None = None
+    department: Department | None = None
+
+    @property
+    def team_ids(self) -> set[int] | None:
+        if self.team is not None:
+            return {self.team.pk}
+        if self.department is not None:
+            return set(self.department.teams.values_list("pk", flat=True))
+        return None
+
+    @property
+    def label(self) -> str:
+        if self.team is not None:
+            return self.team.name
+        if self.department is not None:
+            return self.department.name
+        return _("Whole organisation")
+
+    @property
+    def slug(self) -> str:
+        if self.team is not None:
+            return f"team-{self.team.code}"
+        if self.department is not None:
+            return f"department-{self.department.code}"
+        return "organisation"
+
+    def requirements(
+        self, *, user: User | None = None, led_only: bool = False
+    ) -> QuerySet[Requirement]:
+        """Requirements led by the scope's teams, or (unless `led_only`) with one of them as a
+        related party of the current revision; only those `user` may see, when given."""
+        selection = Requirement.objects.exclude(status=Status.CANCELLED)
+        if user is not None:
+            selection = selection.filter(pk__in=visible_requirements(user).values("pk"))
+        team_ids = self.team_ids
+        if team_ids is None:
+            return selection
+        condition = Q(lead_team__in=team_ids)
+        if not led_only:
+            involved = Item.objects.filter(
+                revision_id__in=Plan.objects.values("current_revision_id"),
+                owner_team__in=team_ids,
+            ).values("revision__plan__requirement_id")
+            condition |= Q(pk__in=involved)
+        return selection.filter(condition)
+
+
+def scope_of(*, team: str | None = None, department: str | None = None) -> Scope:
+    """The scope named by team and department codes; unknown codes are refused."""
+    if team and department:
+        raise Refused(
+            "input.invalid",
+            field="team, department",
+            problem=_("give a team or a department, not both"),
+        )
+    if team:
+        found = Team.objects.filter(code=team).first()
+        if found is None:
+            raise Refused("access.not_found", kind=_("Team"), ref=team)
+        return Scope(team=found)
+    if department:
+        found_department = Department.objects.filter(code=department).first()
+        if found_department is None:
+            raise Refused("access.not_found", kind=_("Department"), ref=department)
+        return Scope(department=found_department)
+    return Scope()
+
+
+def evaluate(
+    requirements: QuerySet[Requirement],
+    *,
+    team_ids: set[int] | None = None,
+    today: dt.date | None = None,
+    policy: HealthSettings | None = None,
+) -> list[Finding]:
+    """Every finding of every enabled rule over `requirements`, in a stable order.
+
+    With `team_ids`, only findings concerning one of those teams are kept.
+    """
+    policy = policy or HealthSettings.current()
+    context = Context(requirements, today=today or timezone.localdate(), policy=policy)
+    disabled = set(policy.disabled_rules or [])
+    findings = [
+        finding
+        for code, rule in RULES.items()
+        if code not in disabled
+        for finding in rule.check(context)
+        if team_ids is None or finding.teams & team_ids
+    ]
+    numbers = {pk: row.key for pk, row in context.requirements.items()}
+    findings.sort(
+        key=lambda f: (-int(numbers[f.requirement_id][4:]), f.code, f.subject, f.variant, f.at)
+    )
+    return findings
+
+
+def scope_findings(
+    scope: Scope, *, user: User | None = None, today: dt.date | None = None
+) -> list[Finding]:
+    return evaluate(scope.requirements(user=user), team_ids=scope.team_ids, today=today)
+
+
+def requirement_findings(
+    requirement: Requirement, *, today: dt.date | None = None
+) -> list[Finding]:
+    """The findings on one requirement, for its health panel."""
+    return evaluate(Requirement.objects.filter(pk=requirement.pk), today=today)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == Severity.ERROR for f in findings)
+
+
+def summary(findings: list[Finding]) -> dict[str, int]:
+    """Counts by severity."""
+    counts = {str(s): 0 for s in Severity}
+    for finding in findings:
+        counts[str(finding.severity)] += 1
+    return counts
