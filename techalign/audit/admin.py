@@ -23,7 +23,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "occurred_at", "actor", "action", "outcome", "target_label",
-                    "requirement")
+    list_display = (
+        "seq",
+        "occurred_at",
+        "actor",
+        "action",
+        "outcome",
+        "target_label",
+        "requirement",
+    )
     list_filter = ("outcome", "action")
     search_fields = ("action", "target_label")

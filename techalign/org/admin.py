@@ -14,8 +14,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class TechalignUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets,
-                 ("techalign", {"fields": ("display_name", "language", "time_zone")}))
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("techalign", {"fields": ("display_name", "language", "time_zone")}),
+    )
     list_display = ("username", "display_name", "email", "is_active", "is_staff")
     search_fields = ("username", "display_name", "email")
 

@@ -24,8 +24,14 @@ class SignOffAdmin(ReadOnlyAdmin):
 
 @admin.register(Baseline)
 class BaselineAdmin(ReadOnlyAdmin):
-    list_display = ("requirement", "version", "revision", "content_hash", "finalized_by",
-                    "finalized_at")
+    list_display = (
+        "requirement",
+        "version",
+        "revision",
+        "content_hash",
+        "finalized_by",
+        "finalized_at",
+    )
 
 
 @admin.register(ChangeRequest)

@@ -35,9 +35,7 @@ def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
 
 
 def can_submit_for_review(user: Any, requirement: Requirement) -> bool:
-    return requirement.status == Status.PLANNING and has_role(
-        user, requirement.lead_team, Role.DEV
-    )
+    return requirement.status == Status.PLANNING and has_role(user, requirement.lead_team, Role.DEV)
 
 
 def can_review(user: Any, revision: Revision) -> bool:
@@ -45,8 +43,10 @@ def can_review(user: Any, revision: Revision) -> bool:
     requirement = revision.plan.requirement
     if requirement.status != Status.IN_REVIEW:
         return False
-    if not (has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-            or committee_architect(user)):
+    if not (
+        has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
+        or committee_architect(user)
+    ):
         return False
     return user.pk not in selectors.plan_author_ids(revision)
 

@@ -27,9 +27,7 @@ def can_hand_off(user: Any, requirement: Requirement) -> bool:
 
 def can_acknowledge(user: Any, requirement: Requirement) -> bool:
     """A DEV of the lead team acknowledges or asks about scenarios once handed off."""
-    return requirement.status in AFTER_HAND_OFF and has_role(
-        user, requirement.lead_team, Role.DEV
-    )
+    return requirement.status in AFTER_HAND_OFF and has_role(user, requirement.lead_team, Role.DEV)
 
 
 def can_raise_question(user: Any, requirement: Requirement) -> bool:

@@ -83,8 +83,11 @@ def _text(value: Any) -> str:
 
 def _fields(before: dict[str, Any], after: dict[str, Any], skip: set[str]) -> list[FieldChange]:
     names = [k for k in dict.fromkeys([*before, *after]) if k not in skip]
-    return [FieldChange(n, _text(before.get(n)), _text(after.get(n)))
-            for n in names if before.get(n) != after.get(n)]
+    return [
+        FieldChange(n, _text(before.get(n)), _text(after.get(n)))
+        for n in names
+        if before.get(n) != after.get(n)
+    ]
 
 
 def _entries(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[EntryChange]:
@@ -94,13 +97,17 @@ def _entries(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[
     for key in dict.fromkeys([*old, *new]):
         if key not in old:
             entry = new[key]
-            changes.append(EntryChange(key, entry.get("title", ""), "added",
-                                       _fields({}, entry, {"key"})))
+            changes.append(
+                EntryChange(key, entry.get("title", ""), "added", _fields({}, entry, {"key"}))
+            )
         elif key not in new:
             changes.append(EntryChange(key, old[key].get("title", ""), "removed"))
         elif old[key] != new[key]:
-            changes.append(EntryChange(key, new[key].get("title", ""), "changed",
-                                       _fields(old[key], new[key], {"key"})))
+            changes.append(
+                EntryChange(
+                    key, new[key].get("title", ""), "changed", _fields(old[key], new[key], {"key"})
+                )
+            )
     return changes
 
 

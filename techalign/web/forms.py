@@ -41,24 +41,31 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 
 class RequirementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
-    user_stories = forms.CharField(label=_("User stories"), required=False,
-                                   max_length=TEXT_LIMIT, widget=_markdown_area(),
-                                   help_text=MARKDOWN_HELP)
-    business_process = forms.CharField(label=_("Business process"), required=False,
-                                       max_length=TEXT_LIMIT, widget=_markdown_area(),
-                                       help_text=MARKDOWN_HELP)
-    planned_dev_start_on = forms.DateField(label=_("Planned development start"), required=False,
-                                           widget=DateInput)
-    planned_launch_on = forms.DateField(label=_("Planned launch"), required=False,
-                                        widget=DateInput)
+    user_stories = forms.CharField(
+        label=_("User stories"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=_markdown_area(),
+        help_text=MARKDOWN_HELP,
+    )
+    business_process = forms.CharField(
+        label=_("Business process"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=_markdown_area(),
+        help_text=MARKDOWN_HELP,
+    )
+    planned_dev_start_on = forms.DateField(
+        label=_("Planned development start"), required=False, widget=DateInput
+    )
+    planned_launch_on = forms.DateField(label=_("Planned launch"), required=False, widget=DateInput)
     is_private = forms.BooleanField(label=_("Private to its teams"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class NewRequirementForm(RequirementForm):
     lead_team = forms.ModelChoiceField(label=_("Lead team"), queryset=Team.objects.none())
-    lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none(),
-                                 required=False)
+    lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none(), required=False)
     version = None
 
     def __init__(self, *args, teams, developers, **kwargs):
@@ -77,13 +84,19 @@ class LeadDevForm(forms.Form):
 
 class ScenarioForm(forms.Form):
     title = forms.CharField(label=_("Scenario"), max_length=TITLE_LIMIT)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
-                                 initial=Priority.P1)
-    description = forms.CharField(label=_("Description"), required=False, max_length=TEXT_LIMIT,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
-    acceptance_criteria = forms.CharField(label=_("Acceptance criteria"), required=False,
-                                          max_length=TEXT_LIMIT,
-                                          widget=forms.Textarea(attrs={"rows": 2}))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.P1)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    acceptance_criteria = forms.CharField(
+        label=_("Acceptance criteria"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ReasonForm(forms.Form):
@@ -91,8 +104,9 @@ class ReasonForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    body = forms.CharField(label=_("Question"), max_length=TEXT_LIMIT,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Question"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
     scenario = forms.ChoiceField(label=_("On scenario"), required=False)
     item_key = forms.ChoiceField(label=_("On item"), required=False)
     is_blocking = forms.BooleanField(label=_("Blocking"), required=False)
@@ -109,8 +123,9 @@ class AskForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Answer"), max_length=TEXT_LIMIT,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(
+        label=_("Answer"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ItemForm(forms.Form):
@@ -119,21 +134,31 @@ class ItemForm(forms.Form):
     component = forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
     title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
-    description = forms.CharField(label=_("Description"), required=False, max_length=TEXT_LIMIT,
-                                  widget=_markdown_area(5), help_text=MARKDOWN_HELP)
-    scenario_keys = forms.MultipleChoiceField(label=_("Covers scenarios"), required=False,
-                                              widget=forms.CheckboxSelectMultiple)
-    ask = forms.CharField(label=_("Ask to the owning team"), required=False,
-                          max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2}),
-                          help_text=_("Needed when another team owns the component."))
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=_markdown_area(5),
+        help_text=MARKDOWN_HELP,
+    )
+    scenario_keys = forms.MultipleChoiceField(
+        label=_("Covers scenarios"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    ask = forms.CharField(
+        label=_("Ask to the owning team"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when another team owns the component."),
+    )
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput)
     based_on = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, components, scenario_keys, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["component"].queryset = components
-        self.fields["component"].label_from_instance = (
-            lambda c: f"{c.name} · {c.key} ({c.owner_team.name})"
+        self.fields["component"].label_from_instance = lambda c: (
+            f"{c.name} · {c.key} ({c.owner_team.name})"
         )
         self.fields["scenario_keys"].choices = [(k, k) for k in scenario_keys]
 
@@ -143,8 +168,12 @@ class RevisionForm(forms.Form):
 
 
 class ReviewForm(RevisionForm):
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=TEXT_LIMIT,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class SignedContentForm(RevisionForm):
@@ -155,8 +184,9 @@ class SignedContentForm(RevisionForm):
 
 class SignOffForm(SignedContentForm):
     team = forms.ModelChoiceField(label=_("For team"), queryset=Team.objects.none())
-    reason = forms.CharField(label=_("Reason (required to reject)"), required=False,
-                             max_length=TEXT_LIMIT)
+    reason = forms.CharField(
+        label=_("Reason (required to reject)"), required=False, max_length=TEXT_LIMIT
+    )
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,10 +199,17 @@ class MeetingForm(forms.Form):
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput)
     location = forms.CharField(label=_("Location"), required=False, max_length=200)
     presenter = PersonChoiceField(label=_("Presenter"), queryset=User.objects.none())
-    required = PeopleChoiceField(label=_("Required invitees"), queryset=User.objects.none(),
-                                 widget=forms.CheckboxSelectMultiple)
-    optional = PeopleChoiceField(label=_("Optional invitees"), queryset=User.objects.none(),
-                                 required=False, widget=forms.CheckboxSelectMultiple)
+    required = PeopleChoiceField(
+        label=_("Required invitees"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    optional = PeopleChoiceField(
+        label=_("Optional invitees"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, people, presenters, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,13 +234,15 @@ class PersonForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.TypedChoiceField(coerce=lambda v: v == "yes",
-                                      choices=[("yes", _("Present")), ("no", _("Absent"))])
+    attended = forms.TypedChoiceField(
+        coerce=lambda v: v == "yes", choices=[("yes", _("Present")), ("no", _("Absent"))]
+    )
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(label=_("Decision"), max_length=TEXT_LIMIT,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Decision"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ActionItemForm(forms.Form):
@@ -218,12 +257,16 @@ class ActionItemForm(forms.Form):
 
 class ChangeRequestForm(forms.Form):
     title = forms.CharField(label=_("What changes"), max_length=TITLE_LIMIT)
-    reason = forms.CharField(label=_("Why"), max_length=TEXT_LIMIT,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
     phase_found = forms.ChoiceField(label=_("Phase found"), choices=Phase.choices)
     affected_teams = forms.ModelMultipleChoiceField(
-        label=_("Affected parties"), queryset=Team.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        label=_("Affected parties"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,8 +291,11 @@ class LanguageForm(forms.Form):
 
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    time_zone = forms.CharField(label=_("Time zone"), max_length=64,
-                                help_text=_("For example Asia/Shanghai or Europe/Berlin."))
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("For example Asia/Shanghai or Europe/Berlin."),
+    )
 
     def clean_time_zone(self) -> str:
         zone = self.cleaned_data["time_zone"]

@@ -31,23 +31,31 @@ def _teams(user: User, *roles: str) -> set[int]:
 
 def scenarios_to_acknowledge(user: User) -> QuerySet[Scenario]:
     """Scenarios handed to me as lead DEV that I have neither acknowledged nor asked about."""
-    return Scenario.objects.filter(
-        requirement__lead_dev=user,
-        requirement__status__in=AFTER_HAND_OFF,
-        acknowledged_at__isnull=True,
-        is_withdrawn=False,
-    ).select_related("requirement").order_by("requirement__number", "number")
+    return (
+        Scenario.objects.filter(
+            requirement__lead_dev=user,
+            requirement__status__in=AFTER_HAND_OFF,
+            acknowledged_at__isnull=True,
+            is_withdrawn=False,
+        )
+        .select_related("requirement")
+        .order_by("requirement__number", "number")
+    )
 
 
 def questions_to_answer(user: User) -> QuerySet[Question]:
     """Hand-off questions on requirements I own; other non-blocking questions on those I lead."""
     mine = Q(requirement__owner=user) | Q(requirement__lead_dev=user)
-    return Question.objects.filter(
-        Q(stage=Question.Stage.HAND_OFF, requirement__owner=user)
-        | (~Q(stage=Question.Stage.HAND_OFF) & Q(is_blocking=False) & mine),
-        resolved_at__isnull=True,
-        requirement__status__in=OPEN,
-    ).select_related("requirement", "scenario", "raised_by").order_by("raised_at")
+    return (
+        Question.objects.filter(
+            Q(stage=Question.Stage.HAND_OFF, requirement__owner=user)
+            | (~Q(stage=Question.Stage.HAND_OFF) & Q(is_blocking=False) & mine),
+            resolved_at__isnull=True,
+            requirement__status__in=OPEN,
+        )
+        .select_related("requirement", "scenario", "raised_by")
+        .order_by("raised_at")
+    )
 
 
 def plans_to_review(user: User) -> QuerySet[Requirement]:
@@ -67,9 +75,15 @@ def plans_to_review(user: User) -> QuerySet[Requirement]:
 
 
 def meetings_to_attend(user: User) -> QuerySet[Invitee]:
-    return Invitee.objects.filter(
-        user=user, meeting__status=Meeting.Status.SCHEDULED, meeting__ends_at__gte=timezone.now()
-    ).select_related("meeting__requirement", "meeting__presenter").order_by("meeting__starts_at")
+    return (
+        Invitee.objects.filter(
+            user=user,
+            meeting__status=Meeting.Status.SCHEDULED,
+            meeting__ends_at__gte=timezone.now(),
+        )
+        .select_related("meeting__requirement", "meeting__presenter")
+        .order_by("meeting__starts_at")
+    )
 
 
 @dataclass
@@ -89,15 +103,22 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         return []
     requirements = list(
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
-        .filter(Q(lead_team__in=teams)
-                | Q(plan__current_revision__items__owner_team__in=teams))
-        .select_related("lead_team", "plan__current_revision").distinct().order_by("number")
+        .filter(Q(lead_team__in=teams) | Q(plan__current_revision__items__owner_team__in=teams))
+        .select_related("lead_team", "plan__current_revision")
+        .distinct()
+        .order_by("number")
     )
     revision_ids = [r.plan.current_revision_id for r in requirements]
-    touched = set(Item.objects.filter(revision_id__in=revision_ids, owner_team__in=teams)
-                  .values_list("revision_id", "owner_team_id"))
-    decided = set(SignOff.objects.filter(revision_id__in=revision_ids, team__in=teams)
-                  .values_list("revision_id", "team_id"))
+    touched = set(
+        Item.objects.filter(revision_id__in=revision_ids, owner_team__in=teams).values_list(
+            "revision_id", "owner_team_id"
+        )
+    )
+    decided = set(
+        SignOff.objects.filter(revision_id__in=revision_ids, team__in=teams).values_list(
+            "revision_id", "team_id"
+        )
+    )
     team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
     owed = []
     for requirement in requirements:
@@ -106,29 +127,40 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         if requirement.lead_team_id in teams:
             parties.add(requirement.lead_team_id)
         for team_id in sorted(parties - {t for r, t in decided if r == revision_id}):
-            owed.append(OwedSignOff(requirement, team_by_id[team_id],
-                                    requirement.plan.current_revision.number))
+            owed.append(
+                OwedSignOff(
+                    requirement, team_by_id[team_id], requirement.plan.current_revision.number
+                )
+            )
     return owed
 
 
 def blocking_questions_on_my_plans(user: User) -> QuerySet[Question]:
     """Open blocking questions on requirements whose plan I lead or wrote items of."""
     my_items = Item.objects.filter(author=user, revision__plan__current_revision=F("revision"))
-    return Question.objects.filter(
-        Q(requirement__lead_dev=user)
-        | Q(requirement__in=my_items.values("revision__plan__requirement")),
-        is_blocking=True,
-        resolved_at__isnull=True,
-        requirement__status__in=OPEN,
-    ).select_related("requirement", "scenario", "raised_by").order_by("raised_at")
+    return (
+        Question.objects.filter(
+            Q(requirement__lead_dev=user)
+            | Q(requirement__in=my_items.values("revision__plan__requirement")),
+            is_blocking=True,
+            resolved_at__isnull=True,
+            requirement__status__in=OPEN,
+        )
+        .select_related("requirement", "scenario", "raised_by")
+        .order_by("raised_at")
+    )
 
 
 def milestones_due(user: User) -> QuerySet[Milestone]:
     """Open milestones of my parties due within two weeks (or overdue)."""
     horizon = timezone.localdate() + MILESTONE_HORIZON
-    return Milestone.objects.filter(
-        team__in=_teams(user, Role.PM, Role.DEV), done_on__isnull=True, due_on__lte=horizon
-    ).select_related("requirement", "team").order_by("due_on")
+    return (
+        Milestone.objects.filter(
+            team__in=_teams(user, Role.PM, Role.DEV), done_on__isnull=True, due_on__lte=horizon
+        )
+        .select_related("requirement", "team")
+        .order_by("due_on")
+    )
 
 
 @dataclass
@@ -162,7 +194,12 @@ def work_count(user: Any) -> int:
     """The number shown next to "My work" in the navigation bar."""
     return sum(
         qs.count()
-        for qs in (scenarios_to_acknowledge(user), questions_to_answer(user),
-                   plans_to_review(user), meetings_to_attend(user),
-                   blocking_questions_on_my_plans(user), milestones_due(user))
+        for qs in (
+            scenarios_to_acknowledge(user),
+            questions_to_answer(user),
+            plans_to_review(user),
+            meetings_to_attend(user),
+            blocking_questions_on_my_plans(user),
+            milestones_due(user),
+        )
     ) + len(signoffs_owed(user))

@@ -17,10 +17,14 @@ urlpatterns = [
     path("r/<str:key>/meetings/<str:meeting_key>/", meetings.meeting_page, name="meeting"),
     path("r/<str:key>/do/<str:name>/", common.perform, name="do"),
     path("r/<str:key>/do/<str:name>/<str:ref>/", common.perform, name="do_on"),
-    path("r/<str:key>/meetings/<str:meeting_key>/do/<str:name>/", common.perform,
-         name="meeting_do"),
-    path("r/<str:key>/meetings/<str:meeting_key>/do/<str:name>/<str:ref>/", common.perform,
-         name="meeting_do_on"),
+    path(
+        "r/<str:key>/meetings/<str:meeting_key>/do/<str:name>/", common.perform, name="meeting_do"
+    ),
+    path(
+        "r/<str:key>/meetings/<str:meeting_key>/do/<str:name>/<str:ref>/",
+        common.perform,
+        name="meeting_do_on",
+    ),
     path("markdown/preview", plans.markdown_preview, name="markdown_preview"),
     path("teams/<slug:code>/", home.team_page, name="team"),
     path("departments/<slug:code>/", home.department_page, name="department"),

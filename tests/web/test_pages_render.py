@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from tests.factories import STEPS, advance
 
-PAGES = ["web:requirement", "web:plan", "web:history", "web:align", "web:baseline",
-         "web:activity"]
+PAGES = ["web:requirement", "web:plan", "web:history", "web:align", "web:baseline", "web:activity"]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -26,9 +25,15 @@ def test_every_requirement_page_renders_at_every_step(w, as_user, step):
 def test_site_pages_render(w, as_user):
     req = advance(w, "finalized")
     client = as_user(w.lei)
-    for url in [reverse("web:inbox"), reverse("web:requirements"), reverse("web:org"),
-                reverse("web:catalog"), reverse("web:team", args=["order"]),
-                reverse("web:department", args=["trade"]), reverse("web:preferences"),
-                reverse("web:requirements") + "?status=finalized&mine=1"]:
+    for url in [
+        reverse("web:inbox"),
+        reverse("web:requirements"),
+        reverse("web:org"),
+        reverse("web:catalog"),
+        reverse("web:team", args=["order"]),
+        reverse("web:department", args=["trade"]),
+        reverse("web:preferences"),
+        reverse("web:requirements") + "?status=finalized&mine=1",
+    ]:
         assert client.get(url).status_code == 200, url
     assert req.key in client.get(reverse("web:team", args=["payments"])).content.decode()

@@ -40,12 +40,17 @@ def _int(value: Any) -> int | None:
 def baselines_section(screen: Screen) -> dict[str, Any]:
     baselines = list(
         Baseline.objects.filter(requirement=screen.requirement)
-        .select_related("finalized_by", "revision", "change_request").order_by("-version")
+        .select_related("finalized_by", "revision", "change_request")
+        .order_by("-version")
     )
     signers: dict[int, list[SignOff]] = {}
-    for signoff in SignOff.objects.filter(
-        revision__in=[b.revision_id for b in baselines], decision=SignOff.Decision.APPROVE
-    ).select_related("team", "signer").order_by("created_at"):
+    for signoff in (
+        SignOff.objects.filter(
+            revision__in=[b.revision_id for b in baselines], decision=SignOff.Decision.APPROVE
+        )
+        .select_related("team", "signer")
+        .order_by("created_at")
+    ):
         signers.setdefault(signoff.revision_id, []).append(signoff)
     by_version = {b.version: b for b in baselines}
     get = screen.request.GET
@@ -56,22 +61,29 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
     if a in by_version and b in by_version and a != b:
         diff = diff_content(by_version[a].revision.content, by_version[b].revision.content)
     return {
-        "baselines": [{"baseline": bl, "signers": signers.get(bl.revision_id, [])}
-                      for bl in baselines],
-        "baseline_a": a, "baseline_b": b, "baseline_diff": diff,
+        "baselines": [
+            {"baseline": bl, "signers": signers.get(bl.revision_id, [])} for bl in baselines
+        ],
+        "baseline_a": a,
+        "baseline_b": b,
+        "baseline_diff": diff,
     }
 
 
 def _party_teams(screen: Screen):
-    return Team.objects.filter(pk__in={screen.requirement.lead_team_id,
-                                       *plans.party_team_ids(screen.requirement)})
+    return Team.objects.filter(
+        pk__in={screen.requirement.lead_team_id, *plans.party_team_ids(screen.requirement)}
+    )
 
 
 @section("changes", "web/baseline/_changes.html", page="baseline")
 def changes_section(screen: Screen) -> dict[str, Any]:
     requirement = screen.requirement
-    changes = list(requirement.change_requests.select_related("opened_by", "base_baseline")
-                   .prefetch_related("affected_teams").order_by("-number"))
+    changes = list(
+        requirement.change_requests.select_related("opened_by", "base_baseline")
+        .prefetch_related("affected_teams")
+        .order_by("-number")
+    )
     can_open = can.can_open_change_request(screen.user, requirement)
     policy = OrgPolicy.objects.filter(pk=1).first() or OrgPolicy()
     return {
@@ -79,18 +91,21 @@ def changes_section(screen: Screen) -> dict[str, Any]:
         "withdrawable": {c.pk for c in changes if can.can_withdraw_change_request(screen.user, c)},
         "can_open_change": can_open,
         "change_form": forms.ChangeRequestForm(teams=_party_teams(screen)) if can_open else None,
-        "cost_curve": [(label, policy.cost_weight(value)) for value, label in
-                       Phase.choices],
-        "total_cost": sum(c.cost_weight for c in changes
-                          if c.status != ChangeRequest.Status.WITHDRAWN),
+        "cost_curve": [(label, policy.cost_weight(value)) for value, label in Phase.choices],
+        "total_cost": sum(
+            c.cost_weight for c in changes if c.status != ChangeRequest.Status.WITHDRAWN
+        ),
     }
 
 
 @section("milestones", "web/baseline/_milestones.html", page="baseline")
 def milestones_section(screen: Screen) -> dict[str, Any]:
     teams = can.milestone_teams(screen.user, screen.requirement)
-    milestones = list(screen.requirement.milestones.select_related("team", "updated_by")
-                      .order_by("team__code", "due_on"))
+    milestones = list(
+        screen.requirement.milestones.select_related("team", "updated_by").order_by(
+            "team__code", "due_on"
+        )
+    )
     by_team: dict[int, dict[str, Any]] = {}
     for milestone in milestones:
         by_team.setdefault(milestone.team_id, {"team": milestone.team, "rows": []})
@@ -99,29 +114,40 @@ def milestones_section(screen: Screen) -> dict[str, Any]:
         "milestone_groups": list(by_team.values()),
         "milestone_kinds": Milestone.Kind.choices,
         "milestone_form": forms.MilestoneForm(
-            teams=Team.objects.filter(pk__in=[t.pk for t in teams])) if teams else None,
+            teams=Team.objects.filter(pk__in=[t.pk for t in teams])
+        )
+        if teams
+        else None,
     }
 
 
 @section("activity", "web/baseline/_activity.html", page="activity")
 def activity_section(screen: Screen) -> dict[str, Any]:
-    return {"events": list(screen.requirement.audit_events.select_related("actor")
-                           .order_by("-seq")[:300])}
+    return {
+        "events": list(
+            screen.requirement.audit_events.select_related("actor").order_by("-seq")[:300]
+        )
+    }
 
 
 @action("open_change", section="changes")
 def open_change(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ChangeRequestForm, "change_form", teams=_party_teams(screen))
-    services.open_change_request(requirement=screen.requirement, actor=screen.user,
-                                 title=data["title"], reason=data["reason"],
-                                 phase_found=data["phase_found"],
-                                 affected_teams=list(data["affected_teams"]))
+    services.open_change_request(
+        requirement=screen.requirement,
+        actor=screen.user,
+        title=data["title"],
+        reason=data["reason"],
+        phase_found=data["phase_found"],
+        affected_teams=list(data["affected_teams"]),
+    )
 
 
 @action("withdraw_change", section="changes")
 def withdraw_change(screen: Screen, ref: str | None) -> None:
-    change = screen.requirement.change_requests.filter(number=_int(
-        (ref or "").removeprefix("CR-")) or 0).first()
+    change = screen.requirement.change_requests.filter(
+        number=_int((ref or "").removeprefix("CR-")) or 0
+    ).first()
     if change is None:
         raise Refused("access.not_found", kind="CR", ref=ref or "")
     services.withdraw_change_request(change=change, actor=screen.user)

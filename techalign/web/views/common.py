@@ -67,7 +67,10 @@ class Screen:
             number = parse_key(meeting_key, "M")
             self.meeting = (
                 self.requirement.meetings.select_related("presenter", "revision")
-                .filter(number=number).first() if number else None
+                .filter(number=number)
+                .first()
+                if number
+                else None
             )
             if self.meeting is None:
                 raise Http404(meeting_key)
@@ -94,8 +97,9 @@ class Screen:
     @cached_property
     def scenarios(self):
         return list(
-            self.requirement.scenarios.filter(is_withdrawn=False)
-            .select_related("acknowledged_by", "out_of_scope_by")
+            self.requirement.scenarios.filter(is_withdrawn=False).select_related(
+                "acknowledged_by", "out_of_scope_by"
+            )
         )
 
     @cached_property
@@ -192,8 +196,11 @@ def header_context(screen: Screen) -> dict[str, Any]:
     requirement = screen.requirement
     current = STEP_OF_STATUS[Status(requirement.status)]
     steps = [
-        {"number": n, "label": label,
-         "state": "done" if n < current else "current" if n == current else "todo"}
+        {
+            "number": n,
+            "label": label,
+            "state": "done" if n < current else "current" if n == current else "todo",
+        }
         for n, label in STEPS
     ]
     if requirement.status == Status.FINALIZED:
@@ -210,17 +217,27 @@ def header_context(screen: Screen) -> dict[str, Any]:
 
 
 def _context(screen: Screen, names: list[str], overrides: dict[str, Any]) -> dict[str, Any]:
-    context: dict[str, Any] = {"screen": screen, "requirement": screen.requirement,
-                               "meeting": screen.meeting, "user": screen.user}
+    context: dict[str, Any] = {
+        "screen": screen,
+        "requirement": screen.requirement,
+        "meeting": screen.meeting,
+        "user": screen.user,
+    }
     for name in names:
         context.update(SECTIONS[name].build(screen))
     context.update(overrides)
     return context
 
 
-def render_page(request: HttpRequest, screen: Screen, page_name: str, *,
-                overrides: dict[str, Any] | None = None, status: int = 200,
-                extra: dict[str, Any] | None = None) -> HttpResponse:
+def render_page(
+    request: HttpRequest,
+    screen: Screen,
+    page_name: str,
+    *,
+    overrides: dict[str, Any] | None = None,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
     """The full page: layout, requirement header, and every section of the page."""
     page_ = PAGES[page_name]
     context = _context(screen, page_.sections, overrides or {})
@@ -233,8 +250,9 @@ def render_page(request: HttpRequest, screen: Screen, page_name: str, *,
     return HttpResponse(html, status=status)
 
 
-def _partial(request: HttpRequest, screen: Screen, act: Action,
-             overrides: dict[str, Any]) -> HttpResponse:
+def _partial(
+    request: HttpRequest, screen: Screen, act: Action, overrides: dict[str, Any]
+) -> HttpResponse:
     section_ = SECTIONS[act.section]
     if act.target == "section":
         context = _context(screen, [act.section], overrides)
@@ -247,7 +265,8 @@ def _partial(request: HttpRequest, screen: Screen, act: Action,
     header = render_to_string(
         "web/requirement/_header.html",
         {**header_context(screen), "oob": True, "page": SECTIONS[act.section].page_for(screen)},
-        request)
+        request,
+    )
     return HttpResponse(body + header)
 
 
@@ -260,8 +279,13 @@ def page_url(screen: Screen, page_name: str) -> str:
 
 @login_required
 @require_POST
-def perform(request: HttpRequest, key: str, name: str, ref: str | None = None,
-            meeting_key: str | None = None) -> HttpResponse:
+def perform(
+    request: HttpRequest,
+    key: str,
+    name: str,
+    ref: str | None = None,
+    meeting_key: str | None = None,
+) -> HttpResponse:
     """Run one registered action and show its outcome where its form is."""
     act = ACTIONS.get(name)
     if act is None:
@@ -288,8 +312,9 @@ def perform(request: HttpRequest, key: str, name: str, ref: str | None = None,
         response = _partial(request, fresh, act, overrides)
         if status != 200:
             # htmx swaps 2xx answers only; the outcome stays machine-readable in a header.
-            response["X-Refused"] = overrides.get("refusal").code if "refusal" in overrides \
-                else "input.invalid"
+            response["X-Refused"] = (
+                overrides.get("refusal").code if "refusal" in overrides else "input.invalid"
+            )
         return response
     if not overrides:
         return redirect(page_url(fresh, page_name) + f"#{act.section}")

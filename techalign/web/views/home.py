@@ -22,8 +22,9 @@ from techalign.web.selectors import my_work
 def inbox(request: HttpRequest) -> HttpResponse:
     """What I must do next, across every requirement."""
     work = my_work(request.user)
-    return render(request, "web/inbox.html", {"work": work, "nav": "inbox",
-                                              "today": timezone.localdate()})
+    return render(
+        request, "web/inbox.html", {"work": work, "nav": "inbox", "today": timezone.localdate()}
+    )
 
 
 def _members_by_role(team: Team) -> list[tuple[str, list[User]]]:
@@ -37,30 +38,40 @@ def _members_by_role(team: Team) -> list[tuple[str, list[User]]]:
 def team_page(request: HttpRequest, code: str) -> HttpResponse:
     team = get_object_or_404(
         Team.objects.select_related("department").prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.select_related("user")
-                     .order_by("user__username")),
-            "components"),
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("user").order_by("user__username"),
+            ),
+            "components",
+        ),
         code=code,
     )
     visible = visible_requirements(request.user)
     touched = Item.objects.filter(owner_team=team, revision__plan__current_revision=F("revision"))
-    return render(request, "web/org/team.html", {
-        "nav": "org",
-        "team": team,
-        "members_by_role": _members_by_role(team),
-        "leading": visible.filter(lead_team=team),
-        "related": visible.filter(pk__in=touched.values("revision__plan__requirement"))
-        .exclude(lead_team=team),
-    })
+    return render(
+        request,
+        "web/org/team.html",
+        {
+            "nav": "org",
+            "team": team,
+            "members_by_role": _members_by_role(team),
+            "leading": visible.filter(lead_team=team),
+            "related": visible.filter(pk__in=touched.values("revision__plan__requirement")).exclude(
+                lead_team=team
+            ),
+        },
+    )
 
 
 @login_required
 def department_page(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
     teams = department.teams.prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("user")))
-    return render(request, "web/org/department.html", {"department": department, "teams": teams,
-                                                          "nav": "org"})
+        Prefetch("memberships", queryset=Membership.objects.select_related("user"))
+    )
+    return render(
+        request, "web/org/department.html", {"department": department, "teams": teams, "nav": "org"}
+    )
 
 
 @login_required
@@ -75,8 +86,9 @@ def catalog(request: HttpRequest) -> HttpResponse:
     components = Component.objects.select_related("owner_team", "system")
     if query:
         components = components.filter(Q(key__icontains=query) | Q(name__icontains=query))
-    return render(request, "web/org/catalog.html", {"components": components, "q": query,
-                                                      "nav": "catalog"})
+    return render(
+        request, "web/org/catalog.html", {"components": components, "q": query, "nav": "catalog"}
+    )
 
 
 @require_POST
@@ -86,8 +98,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     A display preference, not process state: it is written directly and not audited."""
     form = forms.LanguageForm(request.POST)
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     if form.is_valid():
         language = form.cleaned_data["language"]
@@ -101,8 +114,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     """Language and time zone of the signed-in user."""
     user = request.user
-    form = forms.PreferencesForm(request.POST or None, initial={
-        "language": user.language, "time_zone": user.time_zone})
+    form = forms.PreferencesForm(
+        request.POST or None, initial={"language": user.language, "time_zone": user.time_zone}
+    )
     if request.method == "POST" and form.is_valid():
         User.objects.filter(pk=user.pk).update(**form.cleaned_data)
         request.session["language"] = form.cleaned_data["language"]

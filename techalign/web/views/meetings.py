@@ -33,18 +33,21 @@ def _party_ids(screen: Screen) -> set[int]:
 
 def _people(screen: Screen):
     """Everyone in the lead team or a related party: whom a meeting may invite."""
-    return User.objects.filter(memberships__team__in=_party_ids(screen),
-                               is_active=True).distinct().order_by("username")
+    return (
+        User.objects.filter(memberships__team__in=_party_ids(screen), is_active=True)
+        .distinct()
+        .order_by("username")
+    )
 
 
 def _presenters(screen: Screen):
-    return User.objects.filter(memberships__team=screen.requirement.lead_team,
-                               memberships__role=Role.DEV, is_active=True).distinct()
+    return User.objects.filter(
+        memberships__team=screen.requirement.lead_team, memberships__role=Role.DEV, is_active=True
+    ).distinct()
 
 
 def _meeting_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.MeetingForm:
-    return forms.MeetingForm(data, people=_people(screen), presenters=_presenters(screen),
-                             **kwargs)
+    return forms.MeetingForm(data, people=_people(screen), presenters=_presenters(screen), **kwargs)
 
 
 @login_required
@@ -59,6 +62,7 @@ def meeting_page(request: HttpRequest, key: str, meeting_key: str) -> HttpRespon
 
 # --- sections ---------------------------------------------------------------------------------
 
+
 @section("meetings", "web/meeting/_meetings.html", page="align")
 def meetings_section(screen: Screen) -> dict[str, Any]:
     requirement = screen.requirement
@@ -66,15 +70,21 @@ def meetings_section(screen: Screen) -> dict[str, Any]:
     form = None
     if can_schedule:
         start = (timezone.localtime() + dt.timedelta(days=1)).replace(
-            hour=10, minute=0, second=0, microsecond=0)
-        form = _meeting_form(screen, initial={
-            "starts_at": start, "ends_at": start + dt.timedelta(hours=1),
-            "presenter": requirement.lead_dev_id,
-            "required": [u.pk for u, _t, _r in meetings.default_invitees(requirement)],
-        })
+            hour=10, minute=0, second=0, microsecond=0
+        )
+        form = _meeting_form(
+            screen,
+            initial={
+                "starts_at": start,
+                "ends_at": start + dt.timedelta(hours=1),
+                "presenter": requirement.lead_dev_id,
+                "required": [u.pk for u, _t, _r in meetings.default_invitees(requirement)],
+            },
+        )
     return {
-        "meetings": list(requirement.meetings.select_related("presenter", "revision")
-                         .order_by("-number")),
+        "meetings": list(
+            requirement.meetings.select_related("presenter", "revision").order_by("-number")
+        ),
         "can_schedule": can_schedule,
         "meeting_form": form,
         "minimum_seats": meetings.minimum_seats(requirement),
@@ -88,12 +98,18 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
     rows = []
     for team in state.required if state else []:
         decision = state.signed.get(team.pk) or state.rejected.get(team.pk)
-        rows.append({"team": team, "decision": decision,
-                     "is_lead": team.pk == requirement.lead_team_id})
-    history = list(
-        SignOff.objects.filter(revision__plan__requirement=requirement)
-        .select_related("team", "signer", "revision").order_by("-created_at", "-id")
-    ) if revision else []
+        rows.append(
+            {"team": team, "decision": decision, "is_lead": team.pk == requirement.lead_team_id}
+        )
+    history = (
+        list(
+            SignOff.objects.filter(revision__plan__requirement=requirement)
+            .select_related("team", "signer", "revision")
+            .order_by("-created_at", "-id")
+        )
+        if revision
+        else []
+    )
     teams = can_plan.signing_teams(screen.user, requirement, revision)
     return {
         "revision": revision,
@@ -102,9 +118,14 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
         "approval": plans.approval_of(revision),
         "signoff_form": forms.SignOffForm(
             teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
-            initial={"revision": revision.number if revision else 0,
-                     "content_hash": revision.content_hash if revision else "",
-                     "team": teams[0].pk if teams else None}) if teams else None,
+            initial={
+                "revision": revision.number if revision else 0,
+                "content_hash": revision.content_hash if revision else "",
+                "team": teams[0].pk if teams else None,
+            },
+        )
+        if teams
+        else None,
         "can_finalize": can_plan.can_finalize(screen.user, requirement),
         "finalize_gaps": plan_services.finalize_gaps(requirement, revision) if revision else [],
     }
@@ -113,17 +134,25 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
 @section("meeting_info", "web/meeting/_info.html", page="meeting")
 def meeting_info_section(screen: Screen) -> dict[str, Any]:
     meeting = screen.meeting
-    invitees = list(meeting.invitees.select_related("user", "team").order_by(
-        "-is_required", "team__code", "role", "user__username"))
+    invitees = list(
+        meeting.invitees.select_related("user", "team").order_by(
+            "-is_required", "team__code", "role", "user__username"
+        )
+    )
     can_organise = can_meet.can_organise(screen.user, meeting)
     return {
         "invitees": invitees,
         "can_organise": can_organise,
         "invite_form": forms.PersonForm(people=_people(screen)) if can_organise else None,
-        "reschedule_form": forms.RescheduleForm(initial={
-            "starts_at": timezone.localtime(meeting.starts_at),
-            "ends_at": timezone.localtime(meeting.ends_at), "location": meeting.location,
-        }) if can_organise else None,
+        "reschedule_form": forms.RescheduleForm(
+            initial={
+                "starts_at": timezone.localtime(meeting.starts_at),
+                "ends_at": timezone.localtime(meeting.ends_at),
+                "location": meeting.location,
+            }
+        )
+        if can_organise
+        else None,
         "is_stale": meeting.revision_id != (screen.revision.pk if screen.revision else None),
     }
 
@@ -147,8 +176,9 @@ def agenda_section(screen: Screen) -> dict[str, Any]:
 @section("minutes", "web/meeting/_minutes.html", page="meeting")
 def minutes_section(screen: Screen) -> dict[str, Any]:
     meeting = screen.meeting
-    invitees = list(meeting.invitees.select_related("user", "team").order_by(
-        "team__code", "user__username"))
+    invitees = list(
+        meeting.invitees.select_related("user", "team").order_by("team__code", "user__username")
+    )
     is_invitee = any(i.user_id == screen.user.pk for i in invitees)
     can_edit = can_meet.can_edit_minutes(screen.user, meeting, is_invitee=is_invitee)
     action_items = list(meeting.action_items.select_related("owner", "meeting__requirement"))
@@ -157,12 +187,15 @@ def minutes_section(screen: Screen) -> dict[str, Any]:
         "meeting_questions": [q for q in screen.questions if q.meeting_id == meeting.pk],
         "decisions": list(meeting.decisions.select_related("recorded_by")),
         "action_items": action_items,
-        "completable": {a.pk for a in action_items
-                        if can_meet.can_complete_action_item(screen.user, a)},
+        "completable": {
+            a.pk for a in action_items if can_meet.can_complete_action_item(screen.user, a)
+        },
         "can_edit_minutes": can_edit,
         "minutes_question_form": forms.QuestionForm(
-            scenario_keys=[s.key for s in screen.scenarios],
-            item_keys=[i.key for i in screen.items]) if can_edit else None,
+            scenario_keys=[s.key for s in screen.scenarios], item_keys=[i.key for i in screen.items]
+        )
+        if can_edit
+        else None,
         "decision_form": forms.TextForm() if can_edit else None,
         "action_item_form": forms.ActionItemForm(people=_people(screen)) if can_edit else None,
         "answerable": {q.pk for q in screen.questions if not q.is_resolved},
@@ -171,14 +204,22 @@ def minutes_section(screen: Screen) -> dict[str, Any]:
 
 # --- actions ----------------------------------------------------------------------------------
 
+
 @action("schedule_meeting", section="meetings")
 def schedule_meeting(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.MeetingForm, "meeting_form", people=_people(screen),
-                       presenters=_presenters(screen))
+    data = screen.bind(
+        forms.MeetingForm, "meeting_form", people=_people(screen), presenters=_presenters(screen)
+    )
     meeting = services.schedule_meeting(
-        requirement=screen.requirement, actor=screen.user, starts_at=data["starts_at"],
-        ends_at=data["ends_at"], presenter=data["presenter"], required=list(data["required"]),
-        optional=list(data["optional"]), title=data["title"], location=data["location"],
+        requirement=screen.requirement,
+        actor=screen.user,
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        presenter=data["presenter"],
+        required=list(data["required"]),
+        optional=list(data["optional"]),
+        title=data["title"],
+        location=data["location"],
     )
     screen.keep["created"] = meeting
 
@@ -188,9 +229,13 @@ def sign_off(screen: Screen, ref: str | None) -> None:
     # Any team may be named: a signer outside it is refused by the service, with the reason.
     data = screen.bind(forms.SignOffForm, "signoff_form", teams=Team.objects.all())
     plan_services.sign_off(
-        requirement=screen.requirement, actor=screen.user, team=data["team"],
-        revision_number=data["revision"], content_hash=data["content_hash"],
-        approve=screen.request.POST.get("decision") != "reject", reason=data["reason"],
+        requirement=screen.requirement,
+        actor=screen.user,
+        team=data["team"],
+        revision_number=data["revision"],
+        content_hash=data["content_hash"],
+        approve=screen.request.POST.get("decision") != "reject",
+        reason=data["reason"],
         meeting=screen.meeting,
     )
 
@@ -198,8 +243,12 @@ def sign_off(screen: Screen, ref: str | None) -> None:
 @action("finalize", section="signoff")
 def finalize(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.SignedContentForm, "finalize_form")
-    plan_services.finalize(requirement=screen.requirement, actor=screen.user,
-                           revision_number=data["revision"], content_hash=data["content_hash"])
+    plan_services.finalize(
+        requirement=screen.requirement,
+        actor=screen.user,
+        revision_number=data["revision"],
+        content_hash=data["content_hash"],
+    )
 
 
 def _user(screen: Screen, username: str | None) -> User:
@@ -212,8 +261,12 @@ def _user(screen: Screen, username: str | None) -> User:
 @action("invite", section="meeting_info")
 def invite(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.PersonForm, "invite_form", people=_people(screen))
-    services.add_invitee(meeting=screen.meeting, actor=screen.user, user=data["user"],
-                         is_required=data["is_required"])
+    services.add_invitee(
+        meeting=screen.meeting,
+        actor=screen.user,
+        user=data["user"],
+        is_required=data["is_required"],
+    )
 
 
 @action("uninvite", section="meeting_info")
@@ -223,8 +276,9 @@ def uninvite(screen: Screen, ref: str | None) -> None:
 
 @action("make_presenter", section="meeting_info")
 def make_presenter(screen: Screen, ref: str | None) -> None:
-    services.change_presenter(meeting=screen.meeting, actor=screen.user,
-                              presenter=_user(screen, ref))
+    services.change_presenter(
+        meeting=screen.meeting, actor=screen.user, presenter=_user(screen, ref)
+    )
 
 
 @action("reschedule", section="meeting_info")
@@ -235,8 +289,9 @@ def reschedule(screen: Screen, ref: str | None) -> None:
 
 @action("cancel_meeting", section="meeting_info")
 def cancel_meeting(screen: Screen, ref: str | None) -> None:
-    services.cancel_meeting(meeting=screen.meeting, actor=screen.user,
-                            reason=screen.request.POST.get("reason", ""))
+    services.cancel_meeting(
+        meeting=screen.meeting, actor=screen.user, reason=screen.request.POST.get("reason", "")
+    )
 
 
 @action("mark_held", section="meeting_info")
@@ -247,8 +302,12 @@ def mark_held(screen: Screen, ref: str | None) -> None:
 @action("attendance", section="minutes", target="section")
 def attendance(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.AttendanceForm, "attendance_form")
-    services.record_attendance(meeting=screen.meeting, actor=screen.user,
-                               user=_user(screen, ref), attended=data["attended"])
+    services.record_attendance(
+        meeting=screen.meeting,
+        actor=screen.user,
+        user=_user(screen, ref),
+        attended=data["attended"],
+    )
 
 
 @action("meeting_question", section="minutes")
@@ -256,13 +315,22 @@ def meeting_question(screen: Screen, ref: str | None) -> None:
     from techalign.requirements import services as requirement_services
     from techalign.requirements.selectors import get_scenario
 
-    data = screen.bind(forms.QuestionForm, "minutes_question_form",
-                       scenario_keys=[s.key for s in screen.scenarios],
-                       item_keys=[i.key for i in screen.items])
+    data = screen.bind(
+        forms.QuestionForm,
+        "minutes_question_form",
+        scenario_keys=[s.key for s in screen.scenarios],
+        item_keys=[i.key for i in screen.items],
+    )
     scenario = get_scenario(screen.requirement, data["scenario"]) if data["scenario"] else None
     requirement_services.raise_question(
-        requirement=screen.requirement, actor=screen.user, body=data["body"], scenario=scenario,
-        item_key=data["item_key"], is_blocking=data["is_blocking"], meeting=screen.meeting)
+        requirement=screen.requirement,
+        actor=screen.user,
+        body=data["body"],
+        scenario=scenario,
+        item_key=data["item_key"],
+        is_blocking=data["is_blocking"],
+        meeting=screen.meeting,
+    )
 
 
 @action("resolve", section="minutes")
@@ -271,8 +339,9 @@ def resolve(screen: Screen, ref: str | None) -> None:
     from techalign.requirements.selectors import get_question
 
     data = screen.bind(forms.AnswerForm, "answer_form")
-    requirement_services.answer_question(question=get_question(screen.requirement, ref),
-                                         actor=screen.user, answer=data["answer"])
+    requirement_services.answer_question(
+        question=get_question(screen.requirement, ref), actor=screen.user, answer=data["answer"]
+    )
 
 
 @action("decision", section="minutes", target="section")

@@ -31,8 +31,9 @@ def _components():
 
 
 def _item_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.ItemForm:
-    return forms.ItemForm(data, components=_components(),
-                          scenario_keys=[s.key for s in screen.scenarios], **kwargs)
+    return forms.ItemForm(
+        data, components=_components(), scenario_keys=[s.key for s in screen.scenarios], **kwargs
+    )
 
 
 @login_required
@@ -55,6 +56,7 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 
 # --- sections ---------------------------------------------------------------------------------
 
+
 @section("items", "web/plan/_items.html", page="plan")
 def items_section(screen: Screen) -> dict[str, Any]:
     number = screen.revision.number if screen.revision else 0
@@ -62,12 +64,19 @@ def items_section(screen: Screen) -> dict[str, Any]:
     edit_form = None
     for item in screen.items:
         if item.key == editing:
-            edit_form = _item_form(screen, initial={
-                "component": item.component_id, "kind": item.kind, "title": item.title,
-                "description": item.description, "ask": item.ask, "due_on": item.due_on,
-                "scenario_keys": [f"S-{s.number}" for s in item.scenarios.all()],
-                "based_on": number,
-            })
+            edit_form = _item_form(
+                screen,
+                initial={
+                    "component": item.component_id,
+                    "kind": item.kind,
+                    "title": item.title,
+                    "description": item.description,
+                    "ask": item.ask,
+                    "due_on": item.due_on,
+                    "scenario_keys": [f"S-{s.number}" for s in item.scenarios.all()],
+                    "based_on": number,
+                },
+            )
     return {
         "items": screen.items,
         "revision": screen.revision,
@@ -87,8 +96,11 @@ def coverage_section(screen: Screen) -> dict[str, Any]:
             covering.setdefault(scenario.pk, set()).add(item.pk)
     uncovered = {s.pk for s in screen.uncovered}
     rows = [
-        {"scenario": s, "cells": [item.pk in covering.get(s.pk, ()) for item in screen.items],
-         "is_uncovered": s.pk in uncovered}
+        {
+            "scenario": s,
+            "cells": [item.pk in covering.get(s.pk, ()) for item in screen.items],
+            "is_uncovered": s.pk in uncovered,
+        }
         for s in screen.scenarios
     ]
     asks: dict[int, list] = {}
@@ -107,7 +119,8 @@ def review_section(screen: Screen) -> dict[str, Any]:
     revision = screen.revision
     reviews = list(
         Review.objects.filter(revision__plan__requirement=screen.requirement)
-        .select_related("reviewer", "revision").order_by("-created_at")
+        .select_related("reviewer", "revision")
+        .order_by("-created_at")
     )
     return {
         "revision": revision,
@@ -123,10 +136,15 @@ def review_section(screen: Screen) -> dict[str, Any]:
 @section("revisions", "web/plan/_history.html", page="history")
 def history_section(screen: Screen) -> dict[str, Any]:
     plan = plans.plan_of(screen.requirement)
-    revisions = list(
-        Revision.objects.filter(plan=plan).select_related("author", "baseline")
-        .order_by("-number")
-    ) if plan else []
+    revisions = (
+        list(
+            Revision.objects.filter(plan=plan)
+            .select_related("author", "baseline")
+            .order_by("-number")
+        )
+        if plan
+        else []
+    )
     numbers = [r.number for r in revisions]
     get = screen.request.GET
     newest = numbers[0] if numbers else 0
@@ -136,8 +154,13 @@ def history_section(screen: Screen) -> dict[str, Any]:
     diff = None
     if a in by_number and b in by_number:
         diff = diff_content(by_number[a].content, by_number[b].content)
-    return {"revisions": revisions, "a": a, "b": b, "diff": diff,
-            "current_number": newest and plan.current_number}
+    return {
+        "revisions": revisions,
+        "a": a,
+        "b": b,
+        "diff": diff,
+        "current_number": newest and plan.current_number,
+    }
 
 
 def _int(value: Any, default: int) -> int:
@@ -149,47 +172,73 @@ def _int(value: Any, default: int) -> int:
 
 # --- actions ----------------------------------------------------------------------------------
 
+
 def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data[k] for k in ("component", "kind", "title", "description", "ask", "due_on",
-                                 "scenario_keys")}
+    return {
+        k: data[k]
+        for k in ("component", "kind", "title", "description", "ask", "due_on", "scenario_keys")
+    }
 
 
 @action("add_item", section="items")
 def add_item(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.ItemForm, "item_form", components=_components(),
-                       scenario_keys=[s.key for s in screen.scenarios])
-    services.add_item(requirement=screen.requirement, actor=screen.user,
-                      based_on=data["based_on"], **_item_fields(data))
+    data = screen.bind(
+        forms.ItemForm,
+        "item_form",
+        components=_components(),
+        scenario_keys=[s.key for s in screen.scenarios],
+    )
+    services.add_item(
+        requirement=screen.requirement,
+        actor=screen.user,
+        based_on=data["based_on"],
+        **_item_fields(data),
+    )
 
 
 @action("update_item", section="items")
 def update_item(screen: Screen, ref: str | None) -> None:
     screen.keep["editing"] = ref  # a refused edit re-opens the same item's form
-    data = screen.bind(forms.ItemForm, "edit_item_form", components=_components(),
-                       scenario_keys=[s.key for s in screen.scenarios])
-    services.update_item(requirement=screen.requirement, actor=screen.user,
-                         based_on=data["based_on"], item_key=ref, **_item_fields(data))
+    data = screen.bind(
+        forms.ItemForm,
+        "edit_item_form",
+        components=_components(),
+        scenario_keys=[s.key for s in screen.scenarios],
+    )
+    services.update_item(
+        requirement=screen.requirement,
+        actor=screen.user,
+        based_on=data["based_on"],
+        item_key=ref,
+        **_item_fields(data),
+    )
 
 
 @action("remove_item", section="items")
 def remove_item(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RevisionForm, "remove_form")
-    services.remove_item(requirement=screen.requirement, actor=screen.user,
-                         based_on=data["revision"], item_key=ref)
+    services.remove_item(
+        requirement=screen.requirement, actor=screen.user, based_on=data["revision"], item_key=ref
+    )
 
 
 @action("submit_for_review", section="review")
 def submit_for_review(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RevisionForm, "submit_form")
-    services.submit_for_review(requirement=screen.requirement, actor=screen.user,
-                               revision_number=data["revision"])
+    services.submit_for_review(
+        requirement=screen.requirement, actor=screen.user, revision_number=data["revision"]
+    )
 
 
 def _reviewed_revision(screen: Screen, number: int) -> Revision:
     """The revision the reviewer saw; the service refuses it if it is no longer current."""
     plan = plans.plan_of(screen.requirement)
-    revision = Revision.objects.select_related("plan__requirement").filter(
-        plan=plan, number=number).first() or screen.revision
+    revision = (
+        Revision.objects.select_related("plan__requirement")
+        .filter(plan=plan, number=number)
+        .first()
+        or screen.revision
+    )
     if revision is None:
         raise Refused("plan.empty")
     return revision
@@ -198,12 +247,18 @@ def _reviewed_revision(screen: Screen, number: int) -> Revision:
 @action("approve", section="review")
 def approve(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReviewForm, "review_form")
-    services.approve_revision(revision=_reviewed_revision(screen, data["revision"]),
-                              actor=screen.user, comment=data["comment"])
+    services.approve_revision(
+        revision=_reviewed_revision(screen, data["revision"]),
+        actor=screen.user,
+        comment=data["comment"],
+    )
 
 
 @action("request_changes", section="review")
 def request_changes(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReviewForm, "review_form")
-    services.request_changes(revision=_reviewed_revision(screen, data["revision"]),
-                             actor=screen.user, comment=data["comment"])
+    services.request_changes(
+        revision=_reviewed_revision(screen, data["revision"]),
+        actor=screen.user,
+        comment=data["comment"],
+    )

@@ -23,8 +23,11 @@ page("overview", "web/requirement/overview.html")
 
 
 def developers_of(team: Team):
-    return User.objects.filter(memberships__team=team, memberships__role=Role.DEV,
-                               is_active=True).distinct().order_by("username")
+    return (
+        User.objects.filter(memberships__team=team, memberships__role=Role.DEV, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
 
 
 def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementForm | None:
@@ -32,9 +35,11 @@ def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementF
     if not teams:
         return None
     return forms.NewRequirementForm(
-        data, teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
-        developers=User.objects.filter(memberships__team__in=teams,
-                                       memberships__role=Role.DEV).distinct(),
+        data,
+        teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
+        developers=User.objects.filter(
+            memberships__team__in=teams, memberships__role=Role.DEV
+        ).distinct(),
     )
 
 
@@ -49,14 +54,18 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
         requirements = requirements.filter(status=status)
     if request.GET.get("mine"):
         requirements = requirements.filter(Q(owner=request.user) | Q(lead_dev=request.user))
-    return render(request, "web/requirement_list.html", {
-        "requirements": requirements,
-        "statuses": Status.choices,
-        "status": status,
-        "mine": bool(request.GET.get("mine")),
-        "new_form": _new_requirement_form(request.user),
-        "nav": "requirements",
-    })
+    return render(
+        request,
+        "web/requirement_list.html",
+        {
+            "requirements": requirements,
+            "statuses": Status.choices,
+            "status": status,
+            "mine": bool(request.GET.get("mine")),
+            "new_form": _new_requirement_form(request.user),
+            "nav": "requirements",
+        },
+    )
 
 
 @login_required
@@ -68,9 +77,13 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             requirement = services.create_requirement(
-                actor=request.user, lead_team=data["lead_team"], title=data["title"],
-                user_stories=data["user_stories"], business_process=data["business_process"],
-                lead_dev=data["lead_dev"], is_private=data["is_private"],
+                actor=request.user,
+                lead_team=data["lead_team"],
+                title=data["title"],
+                user_stories=data["user_stories"],
+                business_process=data["business_process"],
+                lead_dev=data["lead_dev"],
+                is_private=data["is_private"],
                 planned_dev_start_on=data["planned_dev_start_on"],
                 planned_launch_on=data["planned_launch_on"],
             )
@@ -78,12 +91,20 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
             refusal = refused
         else:
             return redirect("web:requirement", requirement.key)
-    return render(request, "web/requirement_list.html", {
-        "requirements": visible_requirements(request.user)[:50],
-        "statuses": Status.choices,
-        "new_form": form, "refusal": refusal, "refusal_at": "create", "open_new": True,
-        "nav": "requirements",
-    }, status=refusal.status if refusal else 422)
+    return render(
+        request,
+        "web/requirement_list.html",
+        {
+            "requirements": visible_requirements(request.user)[:50],
+            "statuses": Status.choices,
+            "new_form": form,
+            "refusal": refusal,
+            "refusal_at": "create",
+            "open_new": True,
+            "nav": "requirements",
+        },
+        status=refusal.status if refusal else 422,
+    )
 
 
 @login_required
@@ -94,21 +115,27 @@ def requirement_page(request: HttpRequest, key: str) -> HttpResponse:
 
 # --- sections ---------------------------------------------------------------------------------
 
+
 @section("details", "web/requirement/_details.html", page="overview")
 def details_section(screen: Screen) -> dict[str, Any]:
     requirement = screen.requirement
     return {
         "can_edit_requirement": can.can_edit_requirement(screen.user, requirement),
-        "requirement_form": forms.RequirementForm(initial={
-            "title": requirement.title, "user_stories": requirement.user_stories,
-            "business_process": requirement.business_process,
-            "planned_dev_start_on": requirement.planned_dev_start_on,
-            "planned_launch_on": requirement.planned_launch_on,
-            "is_private": requirement.is_private, "version": requirement.version,
-        }),
+        "requirement_form": forms.RequirementForm(
+            initial={
+                "title": requirement.title,
+                "user_stories": requirement.user_stories,
+                "business_process": requirement.business_process,
+                "planned_dev_start_on": requirement.planned_dev_start_on,
+                "planned_launch_on": requirement.planned_launch_on,
+                "is_private": requirement.is_private,
+                "version": requirement.version,
+            }
+        ),
         "lead_dev_form": forms.LeadDevForm(
             initial={"lead_dev": requirement.lead_dev_id},
-            developers=developers_of(requirement.lead_team)),
+            developers=developers_of(requirement.lead_team),
+        ),
     }
 
 
@@ -139,27 +166,32 @@ def questions_section(screen: Screen) -> dict[str, Any]:
         "resolved_questions": [q for q in questions if q.is_resolved],
         "answerable": {q.pk for q in questions if can.can_answer_question(user, q)},
         "can_raise_question": can.can_raise_question(user, screen.requirement),
-        "question_form": forms.QuestionForm(scenario_keys=[s.key for s in screen.scenarios],
-                                            item_keys=[i.key for i in screen.items]),
+        "question_form": forms.QuestionForm(
+            scenario_keys=[s.key for s in screen.scenarios], item_keys=[i.key for i in screen.items]
+        ),
     }
 
 
 # --- actions ----------------------------------------------------------------------------------
 
+
 @action("update_requirement", section="details")
 def update_requirement(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RequirementForm, "requirement_form")
     version = data.pop("version")
-    services.update_requirement(requirement=screen.requirement, actor=screen.user,
-                                version=version, **data)
+    services.update_requirement(
+        requirement=screen.requirement, actor=screen.user, version=version, **data
+    )
 
 
 @action("assign_lead_dev", section="details")
 def assign_lead_dev(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.LeadDevForm, "lead_dev_form",
-                       developers=developers_of(screen.requirement.lead_team))
-    services.assign_lead_dev(requirement=screen.requirement, actor=screen.user,
-                             lead_dev=data["lead_dev"])
+    data = screen.bind(
+        forms.LeadDevForm, "lead_dev_form", developers=developers_of(screen.requirement.lead_team)
+    )
+    services.assign_lead_dev(
+        requirement=screen.requirement, actor=screen.user, lead_dev=data["lead_dev"]
+    )
 
 
 @action("add_scenario", section="scenarios")
@@ -171,15 +203,17 @@ def add_scenario(screen: Screen, ref: str | None) -> None:
 @action("update_scenario", section="scenarios")
 def update_scenario(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ScenarioForm, "edit_scenario_form")
-    services.update_scenario(scenario=get_scenario(screen.requirement, ref), actor=screen.user,
-                             **data)
+    services.update_scenario(
+        scenario=get_scenario(screen.requirement, ref), actor=screen.user, **data
+    )
 
 
 @action("out_of_scope", section="scenarios")
 def out_of_scope(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReasonForm, "reason_form")
-    services.mark_out_of_scope(scenario=get_scenario(screen.requirement, ref),
-                               actor=screen.user, reason=data["reason"])
+    services.mark_out_of_scope(
+        scenario=get_scenario(screen.requirement, ref), actor=screen.user, reason=data["reason"]
+    )
 
 
 @action("return_to_scope", section="scenarios")
@@ -194,32 +228,45 @@ def hand_off(screen: Screen, ref: str | None) -> None:
 
 @action("acknowledge", section="scenarios")
 def acknowledge(screen: Screen, ref: str | None) -> None:
-    services.acknowledge_scenario(scenario=get_scenario(screen.requirement, ref),
-                                  actor=screen.user)
+    services.acknowledge_scenario(scenario=get_scenario(screen.requirement, ref), actor=screen.user)
 
 
 @action("ask", section="scenarios")
 def ask(screen: Screen, ref: str | None) -> None:
     """A question on one scenario, from its row (at hand-off: the DEV's "what is meant here?")."""
     data = screen.bind(forms.AskForm, "ask_form")
-    services.raise_question(requirement=screen.requirement, actor=screen.user, body=data["body"],
-                            scenario=get_scenario(screen.requirement, ref),
-                            is_blocking=data["is_blocking"])
+    services.raise_question(
+        requirement=screen.requirement,
+        actor=screen.user,
+        body=data["body"],
+        scenario=get_scenario(screen.requirement, ref),
+        is_blocking=data["is_blocking"],
+    )
 
 
 @action("raise_question", section="questions")
 def raise_question(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.QuestionForm, "question_form",
-                       scenario_keys=[s.key for s in screen.scenarios],
-                       item_keys=[i.key for i in screen.items])
+    data = screen.bind(
+        forms.QuestionForm,
+        "question_form",
+        scenario_keys=[s.key for s in screen.scenarios],
+        item_keys=[i.key for i in screen.items],
+    )
     scenario = get_scenario(screen.requirement, data["scenario"]) if data["scenario"] else None
-    services.raise_question(requirement=screen.requirement, actor=screen.user, body=data["body"],
-                            scenario=scenario, item_key=data["item_key"],
-                            is_blocking=data["is_blocking"], meeting=screen.meeting)
+    services.raise_question(
+        requirement=screen.requirement,
+        actor=screen.user,
+        body=data["body"],
+        scenario=scenario,
+        item_key=data["item_key"],
+        is_blocking=data["is_blocking"],
+        meeting=screen.meeting,
+    )
 
 
 @action("answer", section="questions")
 def answer(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.AnswerForm, "answer_form")
-    services.answer_question(question=get_question(screen.requirement, ref), actor=screen.user,
-                             answer=data["answer"])
+    services.answer_question(
+        question=get_question(screen.requirement, ref), actor=screen.user, answer=data["answer"]
+    )
