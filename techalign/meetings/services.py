@@ -10,6 +10,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.meetings import selectors
@@ -112,6 +113,7 @@ def schedule_meeting(
         move_to(requirement, Status.ALIGNING)
     else:
         bump_version(requirement)
+    notify.emit("meeting.invited", meeting=meeting, actor=actor)
     record(actor=actor, action="meeting.scheduled", target=meeting,
            summary={"key": meeting.key, "starts_at": starts_at.isoformat(),
                     "revision": revision.number, "presenter": presenter.username,
@@ -153,6 +155,7 @@ def reschedule_meeting(
          **extra)
     record(actor=actor, action="meeting.rescheduled", target=meeting,
            summary={"from": before, "to": starts_at.isoformat(), "sequence": meeting.sequence})
+    notify.emit("meeting.changed", meeting=meeting, actor=actor)
     return meeting
 
 
@@ -167,6 +170,7 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
         move_to(requirement, Status.APPROVED)
     record(actor=actor, action="meeting.cancelled", target=meeting,
            summary={"key": meeting.key, "reason": reason[:500]})
+    notify.emit("meeting.cancelled", meeting=meeting, actor=actor)
     return meeting
 
 
@@ -191,6 +195,7 @@ def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool 
     _cas(meeting, None)
     record(actor=actor, action="meeting.invitee_added", target=meeting,
            summary={"user": user.username, "required": is_required})
+    notify.emit("meeting.invited", meeting=meeting, user=user, actor=actor)
     return invitee
 
 
@@ -214,6 +219,7 @@ def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
     _cas(meeting, None)
     record(actor=actor, action="meeting.invitee_removed", target=meeting,
            summary={"user": user.username})
+    notify.emit("meeting.cancelled", meeting=meeting, user=user, actor=actor)
     return meeting
 
 
@@ -254,6 +260,7 @@ def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("mark as held"))
     _cas(meeting, None, status=Meeting.Status.HELD, held_at=timezone.now())
     record(actor=actor, action="meeting.held", target=meeting, summary={"key": meeting.key})
+    notify.emit("signoff.requested", meeting=meeting, actor=actor)
     return meeting
 
 

@@ -9,6 +9,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
@@ -290,6 +291,7 @@ def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     move_to(requirement, Status.HANDED_OFF)
     record(actor=actor, action="requirement.handed_off", target=requirement,
            summary={"to": requirement.lead_dev.username})
+    notify.emit("requirement.handed_off", requirement=requirement, actor=actor)
     return requirement
 
 
@@ -385,6 +387,7 @@ def raise_question(
     record(actor=actor, action="question.raised", target=question,
            summary={"key": question.key, "stage": stage, "blocking": is_blocking,
                     "scenario": scenario.key if scenario else None, "item": item_key or None})
+    notify.emit("question.asked", question=question, actor=actor)
     return question
 
 
@@ -408,5 +411,6 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
     question.refresh_from_db()
     record(actor=actor, action="question.answered", target=question,
            summary={"key": question.key, "answer": answer[:500]})
+    notify.emit("question.answered", question=question, actor=actor)
     _complete_hand_off_if_done(requirement, actor)
     return question

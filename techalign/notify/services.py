@@ -1,0 +1,389 @@
+"""Notifying people: fan-out of domain events, delivery with retries, preferences, channels.
+
+Flow: a domain service calls `emit(event, obj=..., actor=...)` inside its transaction. After
+commit, `fan_out` writes the inbox rows and one Delivery per email or chat message (rendered
+then, so a retry resends the same text), and the worker sends each Delivery. A fan-out that
+fails is retried by the worker; a delivery that fails is retried with backoff and its error
+kept; neither ever reaches the user's request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from techalign.audit.services import record, transition
+from techalign.calendars.invitations import agenda, invitation
+from techalign.calendars.sealing import redact_url, seal
+from techalign.core.errors import Refused
+from techalign.notify import events
+from techalign.notify.channels import SendFailure, send_chat, send_email
+from techalign.notify.models import (
+    Channel,
+    Delivery,
+    Event,
+    Notification,
+    Preference,
+    Reminder,
+)
+from techalign.org.models import Membership, Team, User
+from techalign.org.permissions import has_role, is_admin
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKOFF = [30, 120, 600, 3600, 6 * 3600]
+
+
+def emit(event: str, **objects: Any) -> None:
+    """Notify about `event` once the current transaction commits (never if it rolls back).
+
+    `objects` name the event's subject (meeting=..., question=...) and optionally `actor`, who
+    is not told of their own action."""
+    if event not in Event.values:
+        raise ValueError(f"unknown notification event {event!r}")
+    refs = {name: obj.pk for name, obj in objects.items() if obj is not None}
+    transaction.on_commit(lambda: dispatch(event, refs), robust=True)
+
+
+def dispatch(event: str, refs: dict[str, int]) -> None:
+    """Fan out now; if that fails, leave it to the worker rather than to the user's request."""
+    from techalign.notify.tasks import deliver_task, fan_out_task
+
+    try:
+        with transaction.atomic():
+            deliveries = fan_out(event, refs)
+    except Exception:
+        log.exception("fan-out of %s %s failed; queued for the worker", event, refs)
+        fan_out_task.enqueue(event, refs)
+        return
+    for delivery in deliveries:
+        deliver_task.enqueue(delivery.pk)
+
+
+def _preferences(users: list[User], teams: list[Team], event: str):
+    """(user prefs by user id, team prefs by team id, the users' team ids) in three queries."""
+    by_user = {p.user_id: p for p in Preference.objects.filter(user__in=users, event=event)}
+    member_teams: dict[int, set[int]] = {}
+    for user_id, team_id in Membership.objects.filter(user__in=users).values_list(
+        "user_id", "team_id"
+    ):
+        member_teams.setdefault(user_id, set()).add(team_id)
+    all_teams = {t.pk for t in teams} | {t for ids in member_teams.values() for t in ids}
+    by_team = {p.team_id: p for p in Preference.objects.filter(team_id__in=all_teams, event=event)}
+    return by_user, by_team, member_teams
+
+
+def _wants(user_pref, team_prefs: list[Preference], medium: str) -> bool:
+    """A person's own choice wins; else any of their teams asking for it; else on."""
+    if user_pref is not None:
+        return getattr(user_pref, medium)
+    if team_prefs:
+        return any(getattr(p, medium) for p in team_prefs)
+    return True
+
+
+def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
+    """Write the inbox rows and the deliveries for one event; return the deliveries."""
+    occasion = events.occasion(event, refs)
+    users = occasion.recipients
+    by_user, by_team, member_teams = _preferences(users, occasion.teams, event)
+    texts: dict[str, tuple[str, str]] = {}
+
+    def texts_in(language: str) -> tuple[str, str]:
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = occasion.texts()
+        return texts[language]
+
+    method = ics = meeting_agenda = None
+    if occasion.meeting is not None:
+        method, ics = invitation(occasion.meeting, cancelled=occasion.cancel_for_recipients)
+        meeting_agenda = agenda(occasion.meeting)
+    deliveries: list[Delivery] = []
+    for user in users:
+        title, body = texts_in(user.language or settings.LANGUAGE_CODE)
+        team_prefs = [by_team[t] for t in member_teams.get(user.pk, ()) if t in by_team]
+        notification = None
+        if _wants(by_user.get(user.pk), team_prefs, "in_app"):
+            notification = Notification.objects.create(
+                recipient=user,
+                event=event,
+                requirement=occasion.requirement,
+                title=title[:300],
+                body=body,
+                url=occasion.url,
+            )
+        if user.email and _wants(by_user.get(user.pk), team_prefs, "email"):
+            payload = {"body": f"{body}\n\n{meeting_agenda or occasion.url}"}
+            if ics:
+                payload.update(ics=ics, method=method)
+            deliveries.append(
+                Delivery(
+                    event=event,
+                    medium=Delivery.Medium.EMAIL,
+                    notification=notification,
+                    recipient=user.email,
+                    subject=f"[techalign] {title}"[:300],
+                    payload=payload,
+                    next_attempt_at=timezone.now(),
+                )
+            )
+        for channel in Channel.objects.filter(user=user, is_active=True):
+            if _wants(by_user.get(user.pk), [], "chat"):
+                deliveries.append(_chat_delivery(occasion, channel, title, body))
+    team_language = settings.LANGUAGE_CODE
+    for team in occasion.teams:
+        pref = by_team.get(team.pk)
+        if pref is not None and not pref.chat:
+            continue
+        title, body = texts_in(team_language)
+        for channel in Channel.objects.filter(team=team, is_active=True):
+            deliveries.append(_chat_delivery(occasion, channel, title, body))
+    return Delivery.objects.bulk_create(deliveries)
+
+
+def _chat_delivery(occasion: events.Occasion, channel: Channel, title: str, body: str) -> Delivery:
+    return Delivery(
+        event=occasion.event,
+        medium=Delivery.Medium.CHAT,
+        channel=channel,
+        recipient=f"{channel.name} ({channel.get_kind_display()})"[:300],
+        subject=title[:300],
+        payload={
+            "title": title,
+            "body": body,
+            "url": occasion.url,
+            "requirement": occasion.requirement.key if occasion.requirement else None,
+            "data": occasion.data,
+        },
+        next_attempt_at=timezone.now(),
+    )
+
+
+def _backoff() -> list[int]:
+    return list(getattr(settings, "TECHALIGN_NOTIFY_BACKOFF", DEFAULT_BACKOFF))
+
+
+def deliver(delivery_id: int) -> str:
+    """Attempt one delivery. Claims it first (so two workers never send it twice), records the
+    outcome, and schedules the next attempt with backoff when the failure may heal."""
+    from techalign.notify.tasks import deliver_task
+
+    now = timezone.now()
+    timeout = getattr(settings, "TECHALIGN_WEBHOOK_TIMEOUT", 5)
+    lease = now + dt.timedelta(seconds=max(timeout, settings.EMAIL_TIMEOUT or 10) * 3 + 60)
+    claimed = Delivery.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        pk=delivery_id,
+        status=Delivery.Status.PENDING,
+    ).update(next_attempt_at=lease, attempts=F("attempts") + 1)
+    if not claimed:
+        return "not due"
+    delivery = Delivery.objects.select_related("channel").get(pk=delivery_id)
+    try:
+        if delivery.medium == Delivery.Medium.EMAIL:
+            status = send_email(delivery)
+        elif delivery.channel is None:
+            raise SendFailure("the channel was removed", retry=False)
+        else:
+            status = send_chat(delivery.channel, delivery)
+    except SendFailure as failure:
+        backoff = _backoff()
+        retry = failure.retry and delivery.attempts <= len(backoff)
+        due = (
+            timezone.now() + dt.timedelta(seconds=backoff[delivery.attempts - 1]) if retry else None
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.PENDING if retry else Delivery.Status.FAILED,
+            last_error=failure.problem[:2000],
+            last_status_code=failure.status,
+            next_attempt_at=due,
+        )
+        if retry:
+            deliver_task.using(run_after=due).enqueue(delivery.pk)
+        return "retrying" if retry else "failed"
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        last_status_code=status,
+        next_attempt_at=None,
+        last_error="",
+    )
+    return "sent"
+
+
+def overdue_deliveries(now: dt.datetime | None = None):
+    """Pending deliveries whose attempt is due: new ones whose task was lost, retries, and
+    attempts whose worker died (their lease ran out)."""
+    return Delivery.objects.filter(
+        status=Delivery.Status.PENDING, next_attempt_at__lte=now or timezone.now()
+    )
+
+
+@transition("notify.delivery_retried")
+def retry_delivery(*, actor: User, delivery: Delivery) -> Delivery:
+    """Admin: send a failed delivery again, with a fresh set of attempts."""
+    from techalign.notify.tasks import deliver_task
+
+    if not is_admin(actor):
+        raise Refused("notify.not_allowed", user=str(actor), target=delivery.recipient)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    delivery.refresh_from_db()
+    transaction.on_commit(lambda: deliver_task.enqueue(delivery.pk), robust=True)
+    record(
+        actor=actor,
+        action="notify.delivery_retried",
+        target=delivery,
+        summary={"delivery": delivery.pk, "to": delivery.recipient},
+    )
+    return delivery
+
+
+def remind_milestones(today: dt.date | None = None) -> int:
+    """Tell each party of milestones due within a day and of those overdue, once per due date.
+    Returns how many reminders were emitted."""
+    from techalign.plans.models import Milestone
+
+    today = today or timezone.localdate()
+    sent = 0
+    pending = Milestone.objects.filter(done_on__isnull=True, due_on__lte=today + dt.timedelta(1))
+    for milestone in pending:
+        event = Event.MILESTONE_OVERDUE if milestone.due_on < today else Event.MILESTONE_DUE
+        try:
+            with transaction.atomic():
+                Reminder.objects.create(key=f"{event}:{milestone.pk}:{milestone.due_on}")
+        except IntegrityError:
+            continue  # already reminded of this due date
+        dispatch(event, {"milestone": milestone.pk})
+        sent += 1
+    return sent
+
+
+# Preferences and channels
+
+
+def can_configure(actor: Any, *, user: User | None = None, team: Team | None = None) -> bool:
+    """Own settings; a team's PMs, tech leads and admins configure the team's."""
+    if is_admin(actor):
+        return True
+    if user is not None:
+        return getattr(actor, "pk", None) == user.pk
+    return team is not None and has_role(actor, team, "PM", "TECH_LEAD")
+
+
+def _require_configure(actor: Any, *, user: User | None = None, team: Team | None = None) -> None:
+    if not can_configure(actor, user=user, team=team):
+        raise Refused("notify.not_allowed", user=str(actor), target=str(user or team))
+
+
+@transition("notify.preference_set")
+def set_preference(
+    *,
+    actor: User,
+    event: str,
+    user: User | None = None,
+    team: Team | None = None,
+    in_app: bool = True,
+    email: bool = True,
+    chat: bool = True,
+) -> Preference:
+    """Choose the media of one event for a person, or as a team's default."""
+    _require_configure(actor, user=user, team=team)
+    if event not in Event.values:
+        raise Refused("notify.unknown_event", event=event)
+    if (user is None) == (team is None):
+        raise Refused("input.invalid", field="user/team", problem=_("name exactly one"))
+    preference, _created = Preference.objects.update_or_create(
+        user=user,
+        team=team,
+        event=event,
+        defaults={"in_app": in_app, "email": email, "chat": chat},
+    )
+    record(
+        actor=actor,
+        action="notify.preference_set",
+        target=preference,
+        summary={
+            "event": event,
+            "user": user.username if user else None,
+            "team": team.code if team else None,
+            "in_app": in_app,
+            "email": email,
+            "chat": chat,
+        },
+    )
+    return preference
+
+
+@transition("notify.channel_added")
+def add_channel(
+    *,
+    actor: User,
+    kind: str,
+    name: str,
+    url: str,
+    secret: str = "",
+    team: Team | None = None,
+    user: User | None = None,
+) -> Channel:
+    """Connect a chat webhook to a team (its group chat) or to one person."""
+    _require_configure(actor, user=user, team=team)
+    if kind not in Channel.Kind.values:
+        raise Refused("notify.bad_channel", problem=", ".join(Channel.Kind.values))
+    if (user is None) == (team is None):
+        raise Refused("input.invalid", field="user/team", problem=_("name exactly one"))
+    url = (url or "").strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise Refused("notify.bad_channel", problem=_("the webhook address must be http(s)"))
+    if kind == Channel.Kind.WEBHOOK and not secret:
+        raise Refused("notify.bad_channel", problem=_("a JSON webhook needs a signing secret"))
+    channel = Channel.objects.create(
+        kind=kind,
+        name=(name or "").strip()[:100] or kind,
+        team=team,
+        user=user,
+        display_url=redact_url(url),
+        sealed_secret=seal({"url": url, "secret": secret}),
+        created_by=actor,
+    )
+    record(
+        actor=actor,
+        action="notify.channel_added",
+        target=channel,
+        summary={
+            "kind": kind,
+            "name": channel.name,
+            "url": channel.display_url,
+            "team": team.code if team else None,
+            "user": user.username if user else None,
+        },
+    )
+    return channel
+
+
+@transition("notify.channel_removed")
+def remove_channel(*, actor: User, channel: Channel) -> None:
+    """Disconnect a chat webhook; its delivery log stays."""
+    _require_configure(actor, user=channel.user, team=channel.team)
+    record(
+        actor=actor, action="notify.channel_removed", target=channel, summary={"name": channel.name}
+    )
+    channel.delete()
+
+
+def mark_read(*, actor: User, notifications: Iterable[int] | None = None) -> int:
+    """Mark the actor's notifications read (all of them when none are named)."""
+    rows = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notifications is not None:
+        rows = rows.filter(pk__in=list(notifications))
+    return rows.update(read_at=timezone.now())
