@@ -10,6 +10,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.org.models import Component, OrgPolicy, Role, Team, User
@@ -233,6 +234,7 @@ def submit_for_review(*, requirement: Requirement, actor: User, revision_number:
     move_to(requirement, Status.IN_REVIEW)
     record(actor=actor, action="plan.submitted", target=revision,
            summary={"revision": revision.number})
+    notify.emit("review.requested", revision=revision, actor=actor)
     return revision
 
 
@@ -287,6 +289,7 @@ def approve_revision(
     move_to(requirement, Status.APPROVED)
     record(actor=actor, action="plan.approved", target=revision,
            summary={"revision": revision.number, "hash": revision.content_hash})
+    notify.emit("review.decided", review=review, actor=actor)
     return review
 
 
@@ -308,6 +311,7 @@ def request_changes(
     move_to(requirement, Status.PLANNING)
     record(actor=actor, action="plan.changes_requested", target=revision,
            summary={"revision": revision.number, "comment": comment[:500]})
+    notify.emit("review.decided", review=review, actor=actor)
     return review
 
 
@@ -412,6 +416,7 @@ def finalize(
     record(actor=actor, action="plan.finalized", target=baseline,
            summary={"version": version, "revision": revision.number,
                     "hash": revision.content_hash})
+    notify.emit("plan.finalized", baseline=baseline, actor=actor)
     return baseline
 
 
@@ -452,6 +457,7 @@ def open_change_request(
            summary={"key": change.key, "phase_found": phase_found,
                     "cost_weight": change.cost_weight,
                     "affected": sorted(t.code for t in affected_teams)})
+    notify.emit("change.opened", change=change, actor=actor)
     return change
 
 
