@@ -32,3 +32,16 @@ def test_next_actions_follow_the_requirement_through_its_steps(w):
     actions = next_actions(req)
     assert {a.action for a in actions} == {"sign_off"}
     assert {a.team.code for a in actions} == {"order", "payments", "finance"}
+
+
+def test_one_requirement_object_can_be_used_for_several_writes(w):
+    """Services read the plan as stored, not as cached on the object they were given."""
+    from techalign.plans import selectors
+    from techalign.plans.services import submit_for_review
+    from techalign.requirements.services import add_scenario, mark_out_of_scope
+
+    req = advance(w, "planning", scenarios=4)
+    scenario = add_scenario(requirement=req, actor=w.ming, title="补充场景")
+    mark_out_of_scope(scenario=scenario, actor=w.ming, reason="下期做")
+    submit_for_review(requirement=req, actor=w.lei, revision_number=5)
+    assert selectors.current_revision(req).number == 5

@@ -25,10 +25,9 @@ from techalign.requirements.models import Question, Requirement, Scenario
 
 
 def plan_of(requirement: Requirement) -> Plan | None:
-    try:
-        return requirement.plan
-    except Plan.DoesNotExist:
-        return None
+    """The plan as stored now: not `requirement.plan`, which Django caches on the object and
+    which a caller holding the requirement across several writes would see stale."""
+    return Plan.objects.select_related("current_revision").filter(requirement=requirement).first()
 
 
 def current_revision(requirement: Requirement) -> Revision | None:
@@ -176,7 +175,9 @@ def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int
     untouched parties' earlier signatures still stand.
     """
     parties = party_team_ids(requirement, revision)
-    change = open_change_request(requirement)
+    # The request the revision was written under, not whichever is open now: a baseline made
+    # under a change request stays fully signed after the request is closed.
+    change = revision.change_request
     if change is None:
         return {requirement.lead_team_id, *parties}
     base = change.base_baseline.revision.content
