@@ -41,14 +41,14 @@ var/secret_key:
 	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 # Plain http on 127.0.0.1: cookies cannot be marked secure there.
-run: export SECRET_KEY = $(shell cat var/secret_key)
-run: export SESSION_COOKIE_SECURE := 0
+RUN_ENV = SECRET_KEY="$$(cat var/secret_key)" SESSION_COOKIE_SECURE=0
+
 run: install var/secret_key
-	techalign migrate --noinput -v 1
-	techalign collectstatic --noinput -v 0
-	techalign demo
+	$(RUN_ENV) techalign migrate --noinput -v 1
+	$(RUN_ENV) techalign collectstatic --noinput -v 0
+	$(RUN_ENV) techalign demo
 	@# The background worker (`techalign worker`) will start here, beside the web server.
-	techalign serve --bind $(BIND)
+	$(RUN_ENV) techalign serve --bind $(BIND)
 
 test: install lint
 	@echo "== tests on SQLite"

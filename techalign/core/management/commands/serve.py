@@ -32,6 +32,8 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
         "-",
         "--error-logfile",
         "-",
+        # One control socket per user by default: a second server on the machine would clash.
+        "--no-control-socket",
     ]
 
 
