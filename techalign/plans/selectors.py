@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from techalign.org.models import Team
 from techalign.plans.models import (
@@ -235,3 +235,29 @@ def signoffs_of(plan: Plan) -> list[SignOff]:
     return list(
         SignOff.objects.filter(revision__plan=plan).select_related("revision", "team", "signer")
     )
+
+
+def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """Uncovered scenario keys per requirement id, over every plan's current revision.
+
+    The same answer as `uncovered_scenarios(requirement, current_revision(requirement))` for each
+    requirement with a plan, in one query: the database keeps only in-scope live scenarios that
+    no item of their plan's current revision links to. Requirements without gaps are left out.
+    """
+    covering = Item.scenarios.through.objects.filter(
+        scenario_id=OuterRef("pk"),
+        item__revision_id=OuterRef("requirement__plan__current_revision_id"),
+    )
+    gaps = Scenario.objects.filter(
+        is_withdrawn=False,
+        out_of_scope_at__isnull=True,
+        requirement__plan__current_revision__isnull=False,
+    ).exclude(Exists(covering))
+    if requirement_ids is not None:
+        gaps = gaps.filter(requirement_id__in=requirement_ids)
+    uncovered: dict[int, list[str]] = defaultdict(list)
+    for requirement_id, number in gaps.order_by("requirement_id", "number").values_list(
+        "requirement_id", "number"
+    ):
+        uncovered[requirement_id].append(f"S-{number}")
+    return dict(uncovered)
