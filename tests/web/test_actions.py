@@ -1,0 +1,193 @@
+"""Acting from the pages: each write goes through its service, a refusal is shown inline with
+the unmet condition, and what was refused leaves nothing behind."""
+
+import datetime as dt
+
+from django.urls import reverse
+
+from techalign.org.models import User
+from techalign.plans.selectors import current_revision
+from techalign.requirements.models import Status
+from tests.factories import advance, sign_all
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def do(client, req, name, ref=None, **data):
+    args = [req.key, name, *([ref] if ref else [])]
+    return client.post(reverse("web:do_on" if ref else "web:do", args=args), data, **HTMX)
+
+
+def test_hand_off_then_acknowledge_moves_the_stepper(w, as_user):
+    req = advance(w, "draft")
+    response = do(as_user(w.ming), req, "hand_off")
+    assert response.status_code == 200
+    assert 'hx-swap-oob="true"' in response.content.decode()  # the header follows
+    req.refresh_from_db()
+    assert req.status == Status.HANDED_OFF
+    lei = as_user(w.lei)
+    for scenario in req.scenarios.all():
+        assert do(lei, req, "acknowledge", scenario.key).status_code == 200
+    req.refresh_from_db()
+    assert req.status == Status.PLANNING
+
+
+def test_a_question_at_hand_off_is_answered_by_the_pm(w, as_user):
+    req = advance(w, "handed_off")
+    do(as_user(w.lei), req, "ask", "S-1", body="部分退款包含运费吗？")
+    question = req.questions.get()
+    page = as_user(w.ming).get(reverse("web:requirement", args=[req.key])).content.decode()
+    assert "部分退款包含运费吗？" in page and f"answer-{question.key}" in page
+    do(as_user(w.ming), req, "answer", question.key, answer="不含运费")
+    question.refresh_from_db()
+    assert question.is_resolved
+
+
+def test_a_pm_editing_the_plan_is_refused_with_the_reason(w, as_user):
+    req = advance(w, "planning")
+    response = do(
+        as_user(w.ming),
+        req,
+        "add_item",
+        component=w.order_service.pk,
+        kind="api_change",
+        title="PM 写的条目",
+        based_on=3,
+    )
+    body = response.content.decode()
+    assert response["X-Refused"] == "role.not_allowed"
+    assert "Only a Developer of team 订单组 may edit the technical plan" in body
+    assert current_revision(req).number == 3  # nothing written
+
+
+def test_an_edit_based_on_an_old_revision_names_the_current_one(w, as_user):
+    req = advance(w, "planning")
+    response = do(
+        as_user(w.fang),
+        req,
+        "update_item",
+        "I-1",
+        component=w.order_service.pk,
+        kind="api_change",
+        title="改标题",
+        based_on=2,
+    )
+    assert response["X-Refused"] == "plan.stale_revision"
+    assert "The plan is at revision 3; your change was based on revision 2" in (
+        response.content.decode()
+    )
+    assert 'value="改标题"' in response.content.decode()  # what was typed is kept
+
+
+def test_missing_fields_are_shown_next_to_the_form(w, as_user):
+    req = advance(w, "planning")
+    response = do(as_user(w.lei), req, "add_item", kind="api_change", based_on=3)
+    assert response.status_code == 200 and response["X-Refused"] == "input.invalid"
+    assert 'class="errorlist"' in response.content.decode()
+
+
+def test_approving_with_an_uncovered_scenario_is_refused(w, as_user):
+    req = advance(w, "handed_off", scenarios=4)
+    for scenario in req.scenarios.all():
+        do(as_user(w.lei), req, "acknowledge", scenario.key)
+    do(
+        as_user(w.lei),
+        req,
+        "add_item",
+        component=w.order_service.pk,
+        kind="api_change",
+        title="只覆盖 S-1",
+        scenario_keys=["S-1"],
+        based_on=0,
+    )
+    do(as_user(w.lei), req, "submit_for_review", revision=1)
+    response = do(as_user(w.qiang), req, "approve", revision=1, comment="")
+    assert response["X-Refused"] == "plan.coverage_incomplete"
+    assert "S-2, S-3, S-4" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == Status.IN_REVIEW
+
+
+def test_finalizing_lists_and_refuses_a_missing_sign_off(w, as_user):
+    req = advance(w, "aligning")
+    sign_all(w, req, [w.order, w.payments])
+    revision = current_revision(req)
+    page = as_user(w.ming).get(reverse("web:align", args=[req.key])).content.decode()
+    assert f"Not signed on revision {revision.number} by: 财务组" in page
+    response = do(
+        as_user(w.ming),
+        req,
+        "finalize",
+        revision=revision.number,
+        content_hash=revision.content_hash,
+    )
+    assert response["X-Refused"] == "finalize.signoffs_missing"
+    do(
+        as_user(w.wei),
+        req,
+        "sign_off",
+        team=w.finance.pk,
+        revision=revision.number,
+        content_hash=revision.content_hash,
+        decision="approve",
+    )
+    response = do(
+        as_user(w.ming),
+        req,
+        "finalize",
+        revision=revision.number,
+        content_hash=revision.content_hash,
+    )
+    assert "X-Refused" not in response
+    req.refresh_from_db()
+    assert req.status == Status.FINALIZED
+
+
+def test_a_plain_form_post_is_redirected_after_success(w, as_user):
+    req = advance(w, "draft")
+    response = as_user(w.ming).post(reverse("web:do", args=[req.key, "hand_off"]))
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/r/{req.key}/#scenarios")
+
+
+def test_a_plain_form_post_refused_shows_the_page_with_the_reason(w, as_user):
+    req = advance(w, "draft")
+    response = as_user(w.lei).post(reverse("web:do", args=[req.key, "hand_off"]))
+    assert response.status_code == 403
+    assert "may hand off the requirement" in response.content.decode()
+
+
+def test_the_language_switch_is_remembered_on_the_user(w, client):
+    client.force_login(w.ming)
+    client.post(reverse("web:language"), {"language": "en", "next": "/requirements/"})
+    assert User.objects.get(pk=w.ming.pk).language == "en"
+    assert "Requirements" in client.get(reverse("web:requirements")).content.decode()
+    client.post(reverse("web:language"), {"language": "zh-hans", "next": "https://evil.example"})
+    assert User.objects.get(pk=w.ming.pk).language == "zh-hans"
+
+
+def test_times_show_in_the_users_time_zone(w, as_user):
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    User.objects.filter(pk=w.hua.pk).update(time_zone="Europe/Berlin")
+    w.hua.refresh_from_db()
+    page = as_user(w.hua).get(reverse("web:meeting", args=[req.key, meeting.key]))
+    berlin = meeting.starts_at.astimezone(dt.timezone(dt.timedelta(hours=1)))
+    shanghai = meeting.starts_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    body = page.content.decode()
+    assert berlin.strftime("%Y-%m-%d %H:%M") in body or "CEST" in body
+    assert shanghai.strftime("%Y-%m-%d %H:%M") not in body
+
+
+def test_markdown_preview_is_sanitised(w, as_user):
+    response = as_user(w.lei).post(
+        reverse("web:markdown_preview"), {"description": "**粗体** <script>x</script>"}
+    )
+    assert "<strong>粗体</strong>" in response.content.decode()
+    assert "<script>" not in response.content.decode()
+
+
+def test_an_outsider_cannot_see_a_private_requirement(w, as_user):
+    req = advance(w, "draft")
+    req.__class__.objects.filter(pk=req.pk).update(is_private=True)
+    assert as_user(w.charlie).get(reverse("web:requirement", args=[req.key])).status_code == 404

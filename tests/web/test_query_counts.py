@@ -1,0 +1,80 @@
+"""Pages stay fast as requirements grow: the same number of queries at two data sizes."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from techalign.plans import services as plans
+from techalign.plans.selectors import current_revision
+from techalign.requirements import services as requirements
+from tests.factories import advance
+
+
+def grow(w, req, *, scenarios: int, items: int):
+    """Add scenarios, and items on every component covering them, through the services."""
+    for n in range(scenarios):
+        requirements.add_scenario(requirement=req, actor=w.ming, title=f"更多场景 {n}")
+    keys = [s.key for s in req.scenarios.all()]
+    due = dt.date.today() + dt.timedelta(days=20)
+    components = [w.order_service, w.refund_api, w.ledger]
+    for n in range(items):
+        plans.add_item(
+            requirement=req,
+            actor=w.lei,
+            based_on=current_revision(req).number,
+            component=components[n % 3],
+            kind="api_change",
+            title=f"条目 {n}",
+            ask="请配合",
+            due_on=due,
+            scenario_keys=keys[n % len(keys) :: 3],
+        )
+    req.refresh_from_db()
+    return req
+
+
+@pytest.fixture(params=["small", "large"])
+def sized(request, w):
+    req = advance(w, "planning")
+    req.size = request.param
+    if request.param == "large":
+        grow(w, req, scenarios=20, items=15)
+    return req
+
+
+# Bounds measured on the small data set with a little headroom; the large one must fit too.
+@pytest.mark.parametrize(
+    ("url_name", "bound"),
+    [("web:requirement", 30), ("web:plan", 42), ("web:history", 24), ("web:align", 40)],
+)
+def test_requirement_pages_do_not_query_per_row(
+    request, sized, w, as_user, django_assert_max_num_queries, url_name, bound
+):
+    if url_name == "web:plan" and sized.size == "large":
+        # plans.services.approval_gaps reads item.component.owner_team once per item, since
+        # plans.selectors.items_of does not select component__owner_team. Reported to the
+        # plans owner; strict, so this turns red (and is removed) once that is fixed.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="approval_gaps N+1"))
+    client = as_user(w.lei)
+    url = reverse(url_name, args=[sized.key])
+    client.get(url)  # warm the session and the role caches
+    with django_assert_max_num_queries(bound):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_inbox_does_not_query_per_row(w, as_user, django_assert_max_num_queries):
+    """Every category holds rows at both sizes (empty ones skip their query altogether)."""
+    advance(w, "handed_off")
+    advance(w, "aligning")
+    client = as_user(w.lei)
+    client.get(reverse("web:inbox"))
+    with django_assert_max_num_queries(25) as small_run:
+        client.get(reverse("web:inbox"))
+    for _ in range(5):
+        req = advance(w, "aligning")
+    grow(w, advance(w, "handed_off"), scenarios=10, items=0)
+    with django_assert_max_num_queries(len(small_run.captured_queries)):
+        response = client.get(reverse("web:inbox"))
+    assert req.key in response.content.decode()
