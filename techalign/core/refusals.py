@@ -103,6 +103,10 @@ REFUSALS: dict[str, Refusal] = {
         _("Revision {revision} is under review; withdraw it or wait for the review before editing."),
     ),
     "item.not_found": Refusal(NOT_FOUND, _("Item {item} is not in revision {revision}.")),
+    "plan.markdown_invalid": Refusal(INVALID, _("Plan file, line {line}: {problem}.")),
+    "plan.markdown_other_requirement": Refusal(
+        INVALID, _("The plan file is about {document}, not {requirement}.")
+    ),
     "item.unknown_scenario": Refusal(
         INVALID, _("Scenario(s) {scenarios} do not exist in requirement {requirement}.")
     ),

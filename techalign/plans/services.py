@@ -505,3 +505,61 @@ def set_milestone(
            summary={"team": team.code, "kind": kind, "due_on": due_on.isoformat(),
                     "done_on": done_on.isoformat() if done_on else None, "created": created})
     return milestone
+
+
+# Fields an imported item may change; two specs equal on these are the same item.
+_ITEM_CONTENT = ("component", "kind", "title", "description", "ask", "due_on")
+
+
+def _same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return all(old[f] == new[f] for f in _ITEM_CONTENT) and (
+        {s.pk for s in old["scenarios"]} == {s.pk for s in new["scenarios"]}
+    )
+
+
+@transition("plan.items_replaced")
+def replace_items(
+    *, requirement: Requirement, actor: User, based_on: int, items: list[dict[str, Any]]
+) -> Revision | None:
+    """A DEV of the lead team replaces the whole item list in one revision (a plan imported
+    from Markdown). An entry with a `key` ("I-3") updates that item, one without is added,
+    current items left out are removed. Unchanged items keep their author; when nothing
+    changed, no revision is made and None is returned."""
+    _check_item_edit(requirement, actor)
+    plan = _plan_for_update(requirement)
+    _check_based_on(plan, based_on)
+    current = {f"I-{spec['number']}": spec for spec in _current_specs(plan)}
+    keys = [entry["key"] for entry in items if entry.get("key")]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise Refused("input.invalid", field="key", problem=", ".join(duplicates))
+    unknown = [k for k in keys if k not in current]
+    if unknown:
+        raise Refused("item.not_found", item=", ".join(unknown), revision=plan.current_number)
+    added = sum(1 for entry in items if not entry.get("key"))
+    if added:
+        Plan.objects.filter(pk=plan.pk).update(next_item_number=F("next_item_number") + added)
+        plan.refresh_from_db(fields=["next_item_number"])
+    next_number = plan.next_item_number - added
+    specs, changes = [], []
+    for entry in items:
+        fields = {k: v for k, v in entry.items() if k != "key"}
+        old = current.get(entry.get("key") or "")
+        if old is None:
+            specs.append(_item_spec(requirement, actor, next_number, fields))
+            changes.append(f"I-{next_number} added")
+            next_number += 1
+            continue
+        new = _item_spec(requirement, actor, old["number"], fields, base=old)
+        if _same_content(old, new):
+            specs.append(old)
+        else:
+            specs.append(new)
+            changes.append(f"{entry['key']} changed")
+    changes += [f"{key} removed" for key in current if key not in keys]
+    if not changes:
+        return None
+    return _commit_revision(
+        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
+        summary="; ".join(changes), items=sorted(specs, key=lambda s: s["number"]),
+    )

@@ -1,0 +1,73 @@
+"""`techalign plan export REQ [-o FILE]` and `techalign plan import FILE --as USER`.
+
+Plans as Markdown files (docs/plan-markdown.md). An import is a plan edit by the named user,
+with every gate of a plan edit; it is refused when the plan changed since the export.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+
+from techalign.core.errors import Refused
+from techalign.org.models import User
+from techalign.plans.markdown import export_plan, import_plan
+from techalign.requirements.models import Requirement
+from techalign.requirements.selectors import parse_key
+
+
+class Command(BaseCommand):
+    help = "Export a technical plan as Markdown, or import an edited file as a new revision."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        export = actions.add_parser("export", help="write the current revision as Markdown")
+        export.add_argument("requirement", help="REQ-12 or 12")
+        export.add_argument("-o", "--output", help="file to write (default: standard output)")
+        imported = actions.add_parser("import", help="apply an edited file as a new revision")
+        imported.add_argument("file", help="the Markdown file, or - for standard input")
+        imported.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            help="the DEV making the edit (recorded as its author)",
+        )
+        for sub in (export, imported):
+            sub.add_argument("--language", default=None, help="language of the messages")
+
+    def handle(self, *args, action: str, **options) -> None:
+        with translation.override(options["language"] or translation.get_language()):
+            try:
+                if action == "export":
+                    self._export(options["requirement"], options["output"])
+                else:
+                    self._import(options["file"], options["username"])
+            except Refused as refused:
+                raise CommandError(refused.message) from refused
+
+    def _export(self, key: str, output: str | None) -> None:
+        number = parse_key(key, "REQ")
+        requirement = Requirement.objects.filter(number=number).first() if number else None
+        if requirement is None:
+            raise CommandError(f"no requirement {key}")
+        text = export_plan(requirement)
+        if output:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        else:
+            self.stdout.write(text, ending="")
+
+    def _import(self, file: str, username: str) -> None:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user {username}")
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            # newline="" keeps line endings as written: they may be part of an item's text.
+            with open(file, encoding="utf-8", newline="") as handle:
+                text = handle.read()
+        result = import_plan(actor=user, text=text)
+        self.stdout.write(result.summary)
