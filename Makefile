@@ -3,6 +3,7 @@
 #   make run    install what is missing, set up a local SQLite database with demo data, and
 #               serve it on http://127.0.0.1:8000/
 #   make test   lint, then the test suite on SQLite and on a throwaway PostgreSQL 15
+#   make bench  the benchmark suite at S=1 (BENCH_SCALE) on SQLite and PostgreSQL; not in make test
 
 PYTHON ?= python3
 APT_PACKAGES := gettext chromium postgresql-15
@@ -18,7 +19,7 @@ export PIP_ROOT_USER_ACTION := ignore
 # that Python as externally managed.
 export PIP_BREAK_SYSTEM_PACKAGES := 1
 
-.PHONY: install run test lint fmt
+.PHONY: install run test lint fmt bench
 
 install:
 	@missing=""; \
@@ -63,3 +64,14 @@ lint:
 fmt:
 	ruff check --fix .
 	ruff format .
+
+# The SQLite file is kept between runs (seeding S=1 takes minutes); PostgreSQL is seeded afresh.
+BENCH_SCALE ?= 1
+BENCH_DB := $(CURDIR)/bench/results/db/bench-S$(BENCH_SCALE).sqlite3
+bench: export SECRET_KEY = $(shell cat var/secret_key)
+bench: install var/secret_key
+	@mkdir -p bench/results/db
+	@echo "== bench on SQLite"
+	DATABASE_URL=sqlite:///$(BENCH_DB) techalign bench run --scale $(BENCH_SCALE)
+	@echo "== bench on PostgreSQL 15"
+	scripts/with-postgres techalign bench run --scale $(BENCH_SCALE)

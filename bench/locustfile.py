@@ -1,0 +1,124 @@
+"""Locust users for `make bench` throughput runs against 127.0.0.1 (see bench/runner.py).
+
+`Mixed` is a PM working through the API on their team's requirements: mostly reads, one request
+in five a write (raise a question, answer it, set a milestone). Each simulated user is a
+different PM of a different team, so writes never contend for one requirement. `Floor` asks for
+the trivial view only. Both loop without think time (a closed loop: throughput, not pacing).
+
+Environment: BENCH_PERSONAS (JSON file written by the runner), BENCH_MAX_REQUESTS (the run
+stops after that many requests even before --run-time).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+from pathlib import Path
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+
+PERSONAS = json.loads(Path(os.environ.get("BENCH_PERSONAS", "/dev/null")).read_text() or "[]")
+MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "100000"))
+_next_persona = itertools.count()
+_sent = itertools.count(1)
+
+
+_environment = None
+
+
+@events.init.add_listener
+def _remember(environment, **_kwargs) -> None:
+    global _environment
+    _environment = environment
+
+
+@events.request.add_listener
+def _bounded(**_kwargs) -> None:
+    """Stop the whole run once the request budget is spent."""
+    if next(_sent) == MAX_REQUESTS and _environment is not None and _environment.runner:
+        gevent.spawn(_environment.runner.quit)
+
+
+class Mixed(FastHttpUser):
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        persona = PERSONAS[next(_next_persona) % len(PERSONAS)]
+        self.rng = random.Random(persona["username"])
+        self.headers = {"Authorization": f"Bearer {persona['token']}"}
+        self.team = persona["team"]
+        self.readable = persona["readable"]
+        self.writable = persona["writable"]
+        self.finalized = persona["finalized"]
+        self.asked: list[tuple[str, str]] = []
+
+    def _get(self, path: str, name: str) -> None:
+        self.client.get(path, headers=self.headers, name=name)
+
+    @task(30)
+    def requirement(self) -> None:
+        self._get(f"/api/v1/requirements/{self.rng.choice(self.readable)}", "GET requirement")
+
+    @task(15)
+    def requirement_list(self) -> None:
+        page = self.rng.randint(0, 20) * 50
+        self._get(f"/api/v1/requirements?offset={page}", "GET requirements")
+
+    @task(20)
+    def plan(self) -> None:
+        self._get(f"/api/v1/requirements/{self.rng.choice(self.readable)}/plan", "GET plan")
+
+    @task(15)
+    def questions(self) -> None:
+        key = self.rng.choice(self.readable)
+        self._get(f"/api/v1/requirements/{key}/questions", "GET questions")
+
+    @task(10)
+    def raise_question(self) -> None:
+        key = self.rng.choice(self.writable)
+        with self.client.post(
+            f"/api/v1/requirements/{key}/questions",
+            headers=self.headers,
+            json={"body": "接口超时如何处理？"},
+            name="POST question",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 201:
+                self.asked.append((key, response.json()["key"]))
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+
+    @task(5)
+    def answer_question(self) -> None:
+        if not self.asked:
+            return
+        key, question = self.asked.pop()
+        self.client.post(
+            f"/api/v1/requirements/{key}/questions/{question}/answer",
+            headers=self.headers,
+            json={"answer": "按重试策略处理。"},
+            name="POST answer",
+        )
+
+    @task(5)
+    def set_milestone(self) -> None:
+        key = self.rng.choice(self.finalized)
+        due = f"2027-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}"
+        self.client.put(
+            f"/api/v1/requirements/{key}/milestones",
+            headers=self.headers,
+            json={"team": self.team, "kind": "test", "due_on": due},
+            name="PUT milestone",
+        )
+
+
+class Floor(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def floor(self) -> None:
+        self.client.get("/bench/floor", name="GET floor")

@@ -1,0 +1,685 @@
+"""`techalign bench run`: every measurement of docs/benchmarks.md, one table, one JSON file.
+
+Runs against the database DATABASE_URL names (make bench points it at a cached SQLite file, or
+at a throwaway PostgreSQL), seeding it first when it holds no organisation of this scale and
+seed. Each figure carries the command that produced it, the target it is held to, and the load
+average of the machine while it ran (this machine is shared; a busy neighbour shows there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
+
+from bench import coverage
+from bench.generator import BENCH_PASSWORD
+from bench.generator import seed as generate
+from bench.server import RESULTS, ROOT, Client, Server, timed
+from techalign.org.models import ApiToken, Membership, Role, User
+from techalign.org.services import issue_token
+from techalign.plans.models import Plan
+from techalign.plans.selectors import org_coverage
+from techalign.requirements.models import Requirement, Status
+
+PARTS = ["seed", "api", "pages", "throughput", "coverage", "tools", "lint", "slots"]
+LATENCY_SAMPLES = 100
+WARMUP = 5
+LOAD_SECONDS = 20
+LOAD_MAX_REQUESTS = 30_000
+CONCURRENCY = [1, 8, 32]
+TOOLS_SLICE = 100
+
+
+@dataclass
+class Figure:
+    """One measured figure: what, the numbers, the command that produced them, the target."""
+
+    part: str
+    name: str
+    values: dict[str, Any]
+    command: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    load: float = field(default_factory=lambda: round(os.getloadavg()[0], 2))
+
+
+class Run:
+    def __init__(self, scale: float, seed: int, label: str) -> None:
+        self.scale, self.seed, self.label = scale, seed, label
+        self.vendor = connection.vendor
+        self.figures: list[Figure] = []
+        self.missing: list[str] = []
+        self.started = dt.datetime.now(dt.UTC)
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        status = {True: "met", False: "MISSED", None: ""}[figure.met]
+        print(
+            f"  {figure.part:<10} {figure.name:<38} {_brief(figure.values):<52} {status}",
+            flush=True,
+        )
+        return figure
+
+    def not_measured(self, what: str) -> None:
+        self.missing.append(what)
+        print(f"  not measured yet: {what}", flush=True)
+
+    def write(self) -> Path:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = self.started.strftime("%Y%m%dT%H%M%S")
+        path = (
+            RESULTS
+            / f"{self.vendor}-S{self.scale:g}-{stamp}{'-' + self.label if self.label else ''}.json"
+        )
+        path.write_text(
+            json.dumps(
+                {
+                    "vendor": self.vendor,
+                    "scale": self.scale,
+                    "seed": self.seed,
+                    "started_at": self.started.isoformat(),
+                    "machine": {
+                        "cpus": os.cpu_count(),
+                        "python": platform.python_version(),
+                        "platform": platform.platform(),
+                    },
+                    "figures": [f.__dict__ for f in self.figures],
+                    "not_measured": self.missing,
+                },
+                indent=2,
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return path
+
+
+def _brief(values: dict[str, Any]) -> str:
+    shown = [f"{k}={v}" for k, v in values.items() if not isinstance(v, dict | list)]
+    return " ".join(shown)[:52]
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "p50": round(cuts[49], 1),
+        "p95": round(cuts[94], 1),
+        "p99": round(cuts[98], 1),
+        "n": len(ordered),
+    }
+
+
+# --- the organisation under test -------------------------------------------------------------
+
+
+def seeded_marker() -> Path | None:
+    """Where a SQLite database records what it was seeded with (None on PostgreSQL)."""
+    if connection.vendor != "sqlite":
+        return None
+    return Path(str(connection.settings_dict["NAME"]) + ".seeded.json")
+
+
+def generator_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256((ROOT / "bench" / "generator.py").read_bytes()).hexdigest()[:12]
+
+
+def ensure_seeded(run: Run) -> None:
+    """Migrate, and seed unless this database already holds this scale and seed."""
+    wanted = {"scale": run.scale, "seed": run.seed, "generator": generator_digest()}
+    marker = seeded_marker()
+    if marker is not None and marker.exists():
+        recorded = json.loads(marker.read_text())
+        if {k: recorded.get(k) for k in wanted} == wanted:
+            run.add(
+                Figure(
+                    "seed",
+                    "generator (cached database)",
+                    recorded["counts"],
+                    f"techalign bench seed --scale {run.scale:g} --seed {run.seed}",
+                    "S=1 under 600 s on SQLite",
+                    met=recorded["counts"]["seconds"] < 600 if run.scale == 1 else None,
+                    note=f"seeded {recorded['at']}",
+                )
+            )
+            return
+        if connection.vendor == "sqlite":
+            # Another scale, seed or generator: start the file over.
+            name = Path(str(connection.settings_dict["NAME"]))
+            connection.close()
+            for path in (name, Path(f"{name}-wal"), Path(f"{name}-shm"), marker):
+                path.unlink(missing_ok=True)
+    call_command("migrate", verbosity=0, interactive=False)
+    counts = generate(run.scale, run.seed, stream=sys.stderr)
+    if marker is not None:
+        marker.write_text(
+            json.dumps({**wanted, "counts": counts, "at": dt.datetime.now(dt.UTC).isoformat()})
+        )
+    run.add(
+        Figure(
+            "seed",
+            "generator",
+            counts,
+            f"techalign bench seed --scale {run.scale:g} --seed {run.seed}",
+            "S=1 under 600 s on SQLite",
+            met=counts["seconds"] < 600 if run.scale == 1 and run.vendor == "sqlite" else None,
+        )
+    )
+
+
+@dataclass
+class Cast:
+    """Who the measurements act as, and on what."""
+
+    user: User
+    token: str
+    large: Requirement
+    typical: list[Requirement]
+    personas: list[dict[str, Any]]
+
+
+def _token(user: User) -> str:
+    # Earlier runs' tokens are only stored as digests: issue a fresh one.
+    ApiToken.objects.filter(user=user, name="bench").delete()
+    return issue_token(actor=None, user=user, name="bench", expires_in_days=None)[1]
+
+
+def cast(run: Run) -> Cast:
+    rng = random.Random(run.seed)
+    large = (
+        Requirement.objects.annotate(n=Count("scenarios"))
+        .order_by("-n", "number")
+        .select_related("lead_dev")
+        .first()
+    )
+    assert large is not None and large.lead_dev is not None
+    user = large.lead_dev
+    public = list(
+        Requirement.objects.filter(is_private=False)
+        .exclude(pk=large.pk)
+        .values_list("pk", flat=True)
+    )
+    typical = list(
+        Requirement.objects.filter(pk__in=rng.sample(public, min(20, len(public)))).order_by(
+            "number"
+        )
+    )
+    writable_statuses = [
+        Status.HANDED_OFF,
+        Status.PLANNING,
+        Status.IN_REVIEW,
+        Status.APPROVED,
+        Status.ALIGNING,
+    ]
+    personas = []
+    pms = Membership.objects.filter(role=Role.PM).select_related("user", "team").order_by("pk")
+    seen_teams: set[int] = set()
+    for membership in pms:
+        if len(personas) == max(CONCURRENCY) or membership.team_id in seen_teams:
+            continue
+        led = Requirement.objects.filter(lead_team_id=membership.team_id)
+        writable = list(led.filter(status__in=writable_statuses).values_list("number", flat=True))
+        finalized = list(led.filter(status=Status.FINALIZED).values_list("number", flat=True))
+        if not writable or not finalized:
+            continue
+        seen_teams.add(membership.team_id)
+        personas.append(
+            {
+                "username": membership.user.username,
+                "token": _token(membership.user),
+                "team": membership.team.code,
+                "writable": [f"REQ-{n}" for n in writable],
+                "finalized": [f"REQ-{n}" for n in finalized],
+                "readable": [f"REQ-{n}" for n in rng.sample(public, min(200, len(public)))],
+            }
+        )
+    return Cast(user, _token(user), large, typical, personas)
+
+
+# --- latency ---------------------------------------------------------------------------------
+
+
+def latency(
+    run: Run, client: Client, part: str, name: str, paths: list[str], target_ms: float, command: str
+) -> None:
+    """Single client, warm: a few unmeasured requests, then LATENCY_SAMPLES measured ones,
+    rotating over `paths` (different rows, so no row is measured only from a warm cache)."""
+    for path in paths[:WARMUP]:
+        client.get(path)
+    samples, errors = [], 0
+    for i in range(LATENCY_SAMPLES):
+        elapsed, status = timed(client, paths[i % len(paths)])
+        samples.append(elapsed)
+        errors += status >= 400
+    values = {**percentiles(samples), "errors": errors}
+    run.add(
+        Figure(
+            part,
+            name,
+            values,
+            command,
+            f"p95 < {target_ms:g} ms",
+            met=values["p95"] < target_ms and errors == 0,
+        )
+    )
+
+
+def measure_api(run: Run, server: Server, who: Cast) -> None:
+    client = Client(server.base, headers={"Authorization": f"Bearer {who.token}"})
+    keys = [r.key for r in who.typical]
+    api = "/api/v1"
+    command = f"GET {api}/... as {who.user.username} (token), single client, {server.command}"
+    endpoints = [
+        ("GET /requirements (list, page 1)", [f"{api}/requirements"]),
+        ("GET /requirements?status=finalized", [f"{api}/requirements?status=finalized"]),
+        ("GET /requirements/{key} (detail)", [f"{api}/requirements/{k}" for k in keys]),
+        ("GET /requirements/{key}/plan", [f"{api}/requirements/{k}/plan" for k in keys]),
+        ("GET /requirements/{large}/plan (50x100)", [f"{api}/requirements/{who.large.key}/plan"]),
+        ("GET /requirements/{large} (50x100)", [f"{api}/requirements/{who.large.key}"]),
+        (
+            "GET /requirements/{key}/plan/revisions",
+            [f"{api}/requirements/{k}/plan/revisions" for k in keys],
+        ),
+        ("GET /requirements/{key}/questions", [f"{api}/requirements/{k}/questions" for k in keys]),
+        ("GET /requirements/{key}/meetings", [f"{api}/requirements/{k}/meetings" for k in keys]),
+        ("GET /teams", [f"{api}/teams"]),
+        ("GET /components", [f"{api}/components"]),
+    ]
+    for name, paths in endpoints:
+        latency(run, client, "api", name, paths, 250, command)
+
+
+def url_for(name: str, **kwargs: Any) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def measure_pages(run: Run, server: Server, who: Cast) -> None:
+    client = Client(server.base)
+    client.login(who.user.username, BENCH_PASSWORD)
+    command = f"GET (session of {who.user.username}), single client, {server.command}"
+    if url_for("web:requirement", key="REQ-1") is None:
+        run.not_measured("pages: techalign/web URLs missing")
+        return
+    team = who.large.lead_team.code
+    pages: list[tuple[str, list[str | None], float]] = [
+        ("requirement page", [url_for("web:requirement", key=r.key) for r in who.typical], 100),
+        ("requirement page (50x100)", [url_for("web:requirement", key=who.large.key)], 100),
+        ("inbox", [url_for("web:inbox")], 250),
+        ("coverage matrix (plan page, 50x100)", [url_for("web:plan", key=who.large.key)], 250),
+        ("requirement list", [url_for("web:requirements")], 250),
+        ("team page", [url_for("web:team", code=team)], 250),
+    ]
+    health = url_for("web:team_health", code=team) or url_for("health:team", code=team)
+    if health:
+        pages.append(("team health view", [health], 250))
+    else:
+        run.not_measured("team health view: no URL named web:team_health or health:team")
+    for name, paths, target in pages:
+        if None in paths:
+            run.not_measured(f"{name}: URL missing")
+            continue
+        latency(run, client, "pages", name, [p for p in paths if p], target, command)
+
+
+# --- throughput ------------------------------------------------------------------------------
+
+
+def locust(server: Server, user_class: str, users: int, personas: Path) -> dict[str, Any]:
+    """One bounded locust run (time and request count), headless, against 127.0.0.1."""
+    with tempfile.TemporaryDirectory() as folder:
+        prefix = Path(folder) / "run"
+        argv = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "--run-time",
+            f"{LOAD_SECONDS}s",
+            "--host",
+            server.base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+            "--stop-timeout",
+            "5",
+            user_class,
+        ]
+        env = {
+            **os.environ,
+            "BENCH_PERSONAS": str(personas),
+            "BENCH_MAX_REQUESTS": str(LOAD_MAX_REQUESTS),
+        }
+        started = time.perf_counter()
+        done = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=LOAD_SECONDS + 120
+        )
+        wall = time.perf_counter() - started
+        rows = _csv(Path(f"{prefix}_stats.csv"))
+        failures = _csv(Path(f"{prefix}_failures.csv"))
+    total = next((r for r in rows if r["Name"] == "Aggregated"), None)
+    if total is None:
+        raise RuntimeError(f"locust gave no summary: {done.stderr[-2000:]}")
+    requests = int(total["Request Count"])
+    failed = int(total["Failure Count"])
+    return {
+        "rps": round(float(total["Requests/s"]), 1),
+        "requests": requests,
+        "errors": failed,
+        "error_rate": round(failed / requests, 4) if requests else None,
+        "p50_ms": float(total["50%"]),
+        "p95_ms": float(total["95%"]),
+        "wall_s": round(wall, 1),
+        "by_name": {
+            r["Name"]: {
+                "count": int(r["Request Count"]),
+                "failures": int(r["Failure Count"]),
+                "p50": r["50%"],
+                "p95": r["95%"],
+            }
+            for r in rows
+            if r["Name"] != "Aggregated"
+        },
+        "failures": [
+            f"{r['Method']} {r['Name']}: {r['Error']} x{r['Occurrences']}" for r in failures
+        ],
+    }
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    if not path.exists():
+        return []
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def measure_throughput(run: Run, server: Server, who: Cast) -> None:
+    if not who.personas:
+        run.not_measured("throughput: no team with both open and finalized requirements")
+        return
+    personas = RESULTS / "personas.json"
+    personas.write_text(json.dumps(who.personas))
+    for users in CONCURRENCY:
+        floor = locust(server, "Floor", users, personas)
+        mixed = locust(server, "Mixed", users, personas)
+        ratio = round(mixed["rps"] / floor["rps"], 3) if floor["rps"] else None
+        command = (
+            f"locust -f bench/locustfile.py --headless -u {users} -r {users} "
+            f"--run-time {LOAD_SECONDS}s Mixed|Floor; {server.command}"
+        )
+        target = "at 32 clients: >= 40% of the floor, no errors" if users == 32 else ""
+        met = None
+        if users == 32:
+            met = ratio is not None and ratio >= 0.4 and mixed["errors"] == 0
+        run.add(
+            Figure(
+                "throughput",
+                f"mixed API vs floor, {users} clients",
+                {
+                    "mixed_rps": mixed["rps"],
+                    "floor_rps": floor["rps"],
+                    "ratio": ratio,
+                    "errors": mixed["errors"],
+                    "error_rate": mixed["error_rate"],
+                    "mixed_p95_ms": mixed["p95_ms"],
+                    "mixed": mixed,
+                    "floor": floor,
+                },
+                command,
+                target,
+                met,
+            )
+        )
+        if users == max(CONCURRENCY):
+            peaks = server.worker_peak_rss_mb()
+            top = max(peaks.values()) if peaks else None
+            run.add(
+                Figure(
+                    "memory",
+                    "worker peak RSS after 32-client load",
+                    {"peak_mb": top, "workers": list(peaks.values())},
+                    f"VmHWM of each gunicorn worker of {server.command}",
+                    "< 300 MB",
+                    met=top is not None and top < 300,
+                )
+            )
+
+
+# --- org-wide coverage, lint, slots ----------------------------------------------------------
+
+
+def measure_coverage(run: Run) -> None:
+    repeat = 5
+    techalign_s, answer = coverage.median_seconds(org_coverage, repeat)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "coverage.json"
+        exported = coverage.export_rows(path)
+        size_mb = round(path.stat().st_size / 1e6, 1)
+        floor_s, floor_answer = coverage.median_seconds(lambda: coverage.floor(path), repeat)
+        data = json.loads(path.read_text())
+        compute_s, _ = coverage.median_seconds(lambda: coverage.floor_compute(data), repeat)
+    agree = floor_answer == answer
+    ratio = round(techalign_s / floor_s, 2)
+    run.add(
+        Figure(
+            "coverage",
+            "org-wide coverage vs plain-set floor",
+            {
+                "techalign_s": round(techalign_s, 3),
+                "floor_s": round(floor_s, 3),
+                "ratio": ratio,
+                "floor_compute_only_s": round(compute_s, 3),
+                "ratio_to_compute_only": round(techalign_s / compute_s, 2),
+                "requirements_with_gaps": len(answer),
+                "answers_agree": agree,
+                "exported_rows": exported,
+                "export_mb": size_mb,
+            },
+            "plans.selectors.org_coverage() vs bench/coverage.py floor (json.load + sets), "
+            f"median of {repeat}",
+            "within 3x of the floor (load + compute)",
+            met=agree and ratio <= 3,
+        )
+    )
+
+
+def measure_tools(run: Run) -> None:
+    python = coverage.tools_python(RESULTS / "tools-venv")
+    ids = list(
+        Plan.objects.filter(current_revision__isnull=False)
+        .order_by("requirement_id")
+        .values_list("requirement_id", flat=True)[:TOOLS_SLICE]
+    )
+    techalign_s, answer = coverage.median_seconds(lambda: org_coverage(ids), 5)
+    expected = sum(len(v) for v in answer.values())
+    with tempfile.TemporaryDirectory() as folder:
+        for tool, export, script, module in [
+            ("doorstop", coverage.export_doorstop, coverage.DOORSTOP_QUESTION, "doorstop"),
+            ("strictdoc", coverage.export_strictdoc, coverage.STRICTDOC_QUESTION, "strictdoc"),
+        ]:
+            root = Path(folder) / tool
+            export(root, ids)
+            try:
+                seconds, said = coverage.run_tool(python, script, root)
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                run.not_measured(f"{tool}: {str(error).strip().splitlines()[-1][:200]}")
+                continue
+            startup = coverage.tool_startup(python, module)
+            run.add(
+                Figure(
+                    "tools",
+                    f"coverage by {tool} {coverage.TOOLS[tool]} vs techalign",
+                    {
+                        "requirements": len(ids),
+                        "tool_s": round(seconds, 2),
+                        "tool_startup_s": round(startup, 2),
+                        "techalign_s": round(techalign_s, 4),
+                        "ratio_tool_to_techalign": round(seconds / techalign_s, 1),
+                        "ratio_without_startup": round(max(seconds - startup, 0) / techalign_s, 1),
+                        "uncovered_tool": said,
+                        "uncovered_techalign": expected,
+                    },
+                    f"{tool} (venv at bench/results/tools-venv) on {len(ids)} requirements "
+                    "exported by bench/coverage.py; techalign: org_coverage(ids)",
+                    "",
+                )
+            )
+
+
+def measure_lint(run: Run) -> None:
+    try:
+        from techalign.health.management.commands import lint  # noqa: F401
+    except ImportError:
+        run.not_measured("lint: techalign lint (techalign/health) missing")
+        return
+    argv = [sys.executable, "-m", "techalign.cli", "lint", "--format", "json"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    seconds = time.perf_counter() - started
+    findings = None
+    try:
+        report = json.loads(done.stdout)
+        findings = len(report.get("findings", [])) if isinstance(report, dict) else len(report)
+    except json.JSONDecodeError:
+        pass
+    ok = done.returncode in (0, 1)
+    if not ok:
+        run.not_measured(f"lint: exit {done.returncode}: {done.stderr.strip()[-300:]}")
+        return
+    run.add(
+        Figure(
+            "lint",
+            "techalign lint, whole organisation",
+            {
+                "seconds": round(seconds, 1),
+                "exit": done.returncode,
+                "findings": findings,
+                "requirements": Requirement.objects.count(),
+            },
+            "techalign lint --format json",
+            "< 10 s",
+            met=seconds < 10,
+        )
+    )
+
+
+def measure_slots(run: Run) -> None:
+    from bench import slots
+
+    try:
+        values = slots.measure()
+    except slots.NotReady as missing:
+        run.not_measured(f"slot finder: {missing}")
+        return
+    run.add(
+        Figure(
+            "slots",
+            "slot finder, 20 invitees x a year of events",
+            values,
+            "bench/slots.py: calendars.slots.find_slots for 20 required invitees",
+            "p95 < 250 ms",
+            met=values.get("p95", 1e9) < 250,
+        )
+    )
+
+
+# --- the whole run ---------------------------------------------------------------------------
+
+
+def print_table(run: Run) -> None:
+    print(f"\ntechalign bench — {run.vendor}, S={run.scale:g}, seed {run.seed}")
+    print(f"{'part':<10} {'figure':<40} {'numbers':<58} {'target':<28} ok")
+    for f in run.figures:
+        status = {True: "yes", False: "NO", None: "-"}[f.met]
+        print(
+            f"{f.part:<10} {f.name[:40]:<40} {_brief(f.values)[:58]:<58} {f.target[:28]:<28} "
+            f"{status}"
+        )
+    for what in run.missing:
+        print(f"not measured yet: {what}")
+
+
+def main(*, scale: float, seed: int, parts: list[str], label: str) -> int:
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        print(f"unknown parts: {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
+        return 2
+    wanted = parts or PARTS
+    run = Run(scale, seed, label)
+    print(
+        f"== bench on {run.vendor} ({settings.DATABASES['default']['NAME']}), S={scale:g}",
+        flush=True,
+    )
+    ensure_seeded(run)
+    who = cast(run)
+    steps: list[tuple[str, Callable[[], None]]] = []
+    server_parts = [p for p in ("api", "pages", "throughput") if p in wanted]
+    if server_parts:
+
+        def served() -> None:
+            with Server() as server:
+                for part in server_parts:
+                    {"api": measure_api, "pages": measure_pages, "throughput": measure_throughput}[
+                        part
+                    ](run, server, who)
+
+        steps.append(("server", served))
+    steps += [
+        (p, f)
+        for p, f in [
+            ("coverage", lambda: measure_coverage(run)),
+            ("tools", lambda: measure_tools(run)),
+            ("lint", lambda: measure_lint(run)),
+            ("slots", lambda: measure_slots(run)),
+        ]
+        if p in wanted
+    ]
+    for name, step in steps:
+        try:
+            step()
+        except Exception:  # one broken part must not lose the others' figures
+            traceback.print_exc()
+            run.not_measured(f"{name}: failed, see the traceback above")
+    print_table(run)
+    print(f"results: {run.write()}")
+    return 0
