@@ -1,0 +1,186 @@
+"""Notifications: the inbox, per-event preferences, chat channels, and (for admins) the
+delivery log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from techalign.api.common import ERRORS, Body, actor
+from techalign.core.errors import Refused
+from techalign.notify import selectors, services
+from techalign.notify.models import Channel, Delivery
+from techalign.org.models import Team
+from techalign.org.permissions import is_admin
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    event: str
+    title: str
+    body: str
+    url: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class ReadIn(Body):
+    ids: list[int] | None = Field(default=None, max_length=500, description="omitted: all of them")
+
+
+class ReadOut(Schema):
+    marked: int
+
+
+class PreferenceOut(Schema):
+    event: str
+    in_app: bool
+    email: bool
+    chat: bool
+
+
+class PreferenceIn(Body):
+    event: str = Field(max_length=40)
+    team: str | None = Field(
+        default=None, max_length=50, description="a team's default instead of your own"
+    )
+    in_app: bool = True
+    email: bool = True
+    chat: bool = True
+
+
+class ChannelOut(Schema):
+    id: int
+    kind: str
+    name: str
+    team: str | None
+    display_url: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_team(obj: Channel) -> str | None:
+        return obj.team.code if obj.team_id else None
+
+
+class ChannelIn(Body):
+    kind: str = Field(max_length=10)
+    name: str = Field(default="", max_length=100)
+    url: str = Field(min_length=1, max_length=2000)
+    secret: str = Field(default="", max_length=500)
+    team: str | None = Field(
+        default=None, max_length=50, description="the team's group chat; omitted: your own"
+    )
+
+
+class DeliveryOut(Schema):
+    id: int
+    event: str
+    medium: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str
+    last_status_code: int | None
+    next_attempt_at: dt.datetime | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def _team(code: str) -> Team:
+    team = Team.objects.filter(code=code).first()
+    if team is None:
+        raise Refused("access.not_found", kind="team", ref=code)
+    return team
+
+
+@router.get("/notifications", response={200: list[NotificationOut], **ERRORS})
+def inbox(request: HttpRequest, unread: bool = False, limit: int = 50):
+    """Your newest notifications."""
+    return list(selectors.inbox(actor(request), unread_only=unread)[: max(1, min(limit, 200))])
+
+
+@router.post("/notifications/read", response={200: ReadOut, **ERRORS})
+def mark_read(request: HttpRequest, body: ReadIn):
+    return ReadOut(marked=services.mark_read(actor=actor(request), notifications=body.ids))
+
+
+@router.get("/notifications/preferences", response={200: list[PreferenceOut], **ERRORS})
+def preferences(request: HttpRequest):
+    """Your choice of media for every event (defaults included)."""
+    return selectors.preferences_of(actor(request))
+
+
+@router.put("/notifications/preferences", response={200: PreferenceOut, **ERRORS})
+def set_preference(request: HttpRequest, body: PreferenceIn):
+    me = actor(request)
+    team = _team(body.team) if body.team else None
+    return services.set_preference(
+        actor=me,
+        event=body.event,
+        user=None if team else me,
+        team=team,
+        in_app=body.in_app,
+        email=body.email,
+        chat=body.chat,
+    )
+
+
+@router.get("/channels", response={200: list[ChannelOut], **ERRORS})
+def channels(request: HttpRequest):
+    """Your chat channels and those of teams you may configure."""
+    return selectors.channels_for(actor(request))
+
+
+@router.post("/channels", response={201: ChannelOut, **ERRORS})
+def add_channel(request: HttpRequest, body: ChannelIn):
+    """Connect a Feishu/Lark, DingTalk, WeCom or Slack bot, or a signed JSON webhook."""
+    me = actor(request)
+    team = _team(body.team) if body.team else None
+    return Status(
+        201,
+        services.add_channel(
+            actor=me,
+            kind=body.kind,
+            name=body.name,
+            url=body.url,
+            secret=body.secret,
+            team=team,
+            user=None if team else me,
+        ),
+    )
+
+
+@router.delete("/channels/{channel_id}", response={204: None, **ERRORS})
+def remove_channel(request: HttpRequest, channel_id: int):
+    channel = Channel.objects.select_related("team", "user").filter(pk=channel_id).first()
+    if channel is None or not services.can_configure(
+        actor(request), user=channel.user, team=channel.team
+    ):
+        raise Refused("access.not_found", kind="channel", ref=str(channel_id))
+    services.remove_channel(actor=actor(request), channel=channel)
+    return Status(204, None)
+
+
+@router.get("/deliveries", response={200: list[DeliveryOut], **ERRORS})
+def deliveries(request: HttpRequest, status: str | None = None, limit: int = 100):
+    """Admins: the delivery log, newest first, with each one's attempts and last error."""
+    if not is_admin(actor(request)):
+        raise Refused("notify.not_allowed", user=str(actor(request)), target="deliveries")
+    rows = Delivery.objects.all()
+    if status:
+        rows = rows.filter(status=status)
+    return list(rows[: max(1, min(limit, 500))])
+
+
+@router.post("/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS})
+def retry_delivery(request: HttpRequest, delivery_id: int):
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        raise Refused("access.not_found", kind="delivery", ref=str(delivery_id))
+    return services.retry_delivery(actor=actor(request), delivery=delivery)

@@ -1,0 +1,55 @@
+"""Reads on notifications, scoped to the person asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from techalign.notify.models import Channel, Event, Notification, Preference
+from techalign.org.models import Membership, Role, User
+from techalign.org.permissions import is_admin
+
+
+@dataclass
+class Choice:
+    """A person's media for one event, their stored choice or the default."""
+
+    event: str
+    label: str
+    in_app: bool = True
+    email: bool = True
+    chat: bool = True
+
+
+def inbox(user: User, *, unread_only: bool = False):
+    rows = Notification.objects.filter(recipient=user)
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def preferences_of(user: User) -> list[Choice]:
+    stored = {p.event: p for p in Preference.objects.filter(user=user)}
+    choices = []
+    for event, label in Event.choices:
+        pref = stored.get(event)
+        choice = Choice(event, str(label))
+        if pref is not None:
+            choice.in_app, choice.email, choice.chat = pref.in_app, pref.email, pref.chat
+        choices.append(choice)
+    return choices
+
+
+def channels_for(user: User) -> list[Channel]:
+    """The person's own channels, and those of teams where they are PM or tech lead (all of
+    them for an admin)."""
+    rows = Channel.objects.select_related("team", "user")
+    if is_admin(user):
+        return list(rows)
+    teams = Membership.objects.filter(user=user, role__in=[Role.PM, Role.TECH_LEAD]).values(
+        "team_id"
+    )
+    return list(rows.filter(Q(user=user) | Q(team_id__in=teams)))
