@@ -9,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("calendars/", include("techalign.calendars.urls")),
+    path("notifications/", include("techalign.notify.urls")),
     path("", include("techalign.web.urls")),
 ]

@@ -1,0 +1,165 @@
+"""Pages: my calendars (sources, working hours, working days), the slot finder, and the private
+meeting feed. Views parse input and call one service; every rule lives in the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from techalign.calendars import selectors, services, workdays
+from techalign.calendars.invitations import absolute, feed, feed_token
+from techalign.calendars.models import CalendarSource, WorkingHours
+from techalign.calendars.slots import find_slots
+from techalign.core.errors import Refused
+from techalign.org.models import User
+
+
+def _time(value: str) -> dt.time | None:
+    return dt.time.fromisoformat(value) if value else None
+
+
+@login_required
+def my_calendars(request: HttpRequest) -> HttpResponse:
+    """Sources with their fetch status and errors, the forms to add more, working hours, the
+    private feed URL, and the next weeks' working days with where each came from."""
+    user = request.user
+    error = None
+    if request.method == "POST":
+        form = request.POST
+        try:
+            kind = form.get("form")
+            if kind == "upload":
+                upload = request.FILES.get("file")
+                content = upload.read() if upload else form.get("ics", "")
+                services.add_upload(
+                    actor=user, user=user, name=form.get("name", ""), content=content
+                )
+            elif kind == "feed":
+                services.add_feed(
+                    actor=user, user=user, name=form.get("name", ""), url=form.get("url", "")
+                )
+            elif kind == "caldav":
+                services.add_caldav(
+                    actor=user,
+                    user=user,
+                    name=form.get("name", ""),
+                    url=form.get("url", ""),
+                    username=form.get("username", ""),
+                    password=form.get("password", ""),
+                )
+            elif kind == "hours":
+                services.set_working_hours(
+                    actor=user,
+                    user=user,
+                    starts=_time(form["starts"]),
+                    ends=_time(form["ends"]),
+                    break_starts=_time(form.get("break_starts", "")),
+                    break_ends=_time(form.get("break_ends", "")),
+                    weekdays=[int(d) for d in form.getlist("weekdays")],
+                    time_zone=form.get("time_zone") or None,
+                )
+            elif kind == "feed_key":
+                services.reset_feed_key(actor=user, user=user)
+            return redirect("calendars:mine")
+        except Refused as refusal:
+            error = refusal.message
+        except (KeyError, ValueError):
+            error = Refused("input.invalid", field="form", problem="incomplete").message
+    hours = WorkingHours.objects.filter(user=user).first()
+    today = timezone.localdate()
+    return render(
+        request,
+        "calendars/mine.html",
+        {
+            "nav": "calendars",
+            "error": error,
+            "sources": selectors.sources_of(user),
+            "hours": hours or WorkingHours(user=user),
+            "feed_url": absolute(
+                f"/calendars/feed/{user.pk}/{feed_token(user, hours.feed_key)}.ics"
+            )
+            if hours
+            else "",
+            "days": [
+                d
+                for d in workdays.days(today, today + dt.timedelta(days=45))
+                if d.name or not d.is_workday
+            ],
+            "weekdays": range(1, 8),
+        },
+    )
+
+
+@login_required
+@require_POST
+def source_action(request: HttpRequest, source_id: int, action: str) -> HttpResponse:
+    source = CalendarSource.objects.select_related("user").filter(pk=source_id).first()
+    if source is None or not services.can_manage(request.user, source.user):
+        raise Http404
+    if action == "refresh":
+        services.refresh_source(source=source)
+    elif action == "remove":
+        services.remove_source(actor=request.user, source=source)
+    elif action in {"pause", "resume"}:
+        services.update_source(actor=request.user, source=source, is_active=action == "resume")
+    return redirect("calendars:mine")
+
+
+@login_required
+def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
+    """Slots for REQ-n (its minimum invitees) or REQ-n/M-k (that meeting's invitees)."""
+    from techalign.requirements.selectors import get_requirement
+
+    try:
+        target = selectors.slot_target(ref)
+        get_requirement(request.user, target.requirement.key)  # visible to this person?
+        minutes = int(request.GET.get("duration") or target.duration.total_seconds() // 60)
+        search = find_slots(
+            required=target.required,
+            optional=target.optional,
+            duration=dt.timedelta(minutes=minutes),
+            count=int(request.GET.get("count") or 5),
+            horizon=dt.timedelta(days=int(request.GET.get("days") or 14)),
+            notice=dt.timedelta(minutes=int(request.GET.get("notice") or 120)),
+            buffer=dt.timedelta(minutes=int(request.GET.get("buffer") or 0)),
+            exclude_meeting=target.meeting,
+        )
+    except Refused as refusal:
+        return render(
+            request,
+            "calendars/slots.html",
+            {"error": refusal.message, "ref": ref},
+            status=refusal.status,
+        )
+    except ValueError:
+        return render(
+            request, "calendars/slots.html", {"error": "bad number", "ref": ref}, status=422
+        )
+    return render(
+        request,
+        "calendars/slots.html",
+        {
+            "ref": ref,
+            "target": target,
+            "search": search,
+            "minutes": minutes,
+            "params": request.GET,
+        },
+    )
+
+
+def meeting_feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
+    """A person's techalign meetings as ICS, for calendar subscription; the token in the URL
+    is the only credential, and resetting the feed key revokes it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    hours = WorkingHours.objects.filter(user_id=user_id).first()
+    if user is None or hours is None or token != feed_token(user, hours.feed_key):
+        raise Http404
+    response = HttpResponse(feed(user), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

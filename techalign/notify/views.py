@@ -1,0 +1,72 @@
+"""Pages: my notifications (with read marks and per-event preferences), and for admins the
+delivery log. Views parse input and call one service."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from techalign.core.errors import Refused
+from techalign.notify import selectors, services
+from techalign.notify.models import Delivery
+from techalign.org.permissions import is_admin
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "read":
+                services.mark_read(actor=request.user)
+            else:
+                for choice in selectors.preferences_of(request.user):
+                    media = {
+                        m: f"{choice.event}:{m}" in request.POST
+                        for m in ("in_app", "email", "chat")
+                    }
+                    if media != {
+                        "in_app": choice.in_app,
+                        "email": choice.email,
+                        "chat": choice.chat,
+                    }:
+                        services.set_preference(
+                            actor=request.user, user=request.user, event=choice.event, **media
+                        )
+            return redirect("notify:inbox")
+        except Refused as refusal:
+            error = refusal.message
+    return render(
+        request,
+        "notify/inbox.html",
+        {
+            "nav": "notifications",
+            "error": error,
+            "items": selectors.inbox(request.user)[:100],
+            "choices": selectors.preferences_of(request.user),
+            "channels": selectors.channels_for(request.user),
+        },
+    )
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """The delivery log: every email and chat message, its attempts and last error."""
+    if not is_admin(request.user):
+        raise PermissionDenied
+    rows = Delivery.objects.all()
+    status = request.GET.get("status")
+    if status in Delivery.Status.values:
+        rows = rows.filter(status=status)
+    if request.method == "POST":
+        delivery = Delivery.objects.filter(pk=request.POST.get("retry")).first()
+        if delivery is not None:
+            services.retry_delivery(actor=request.user, delivery=delivery)
+        return redirect("notify:deliveries")
+    return render(
+        request,
+        "notify/deliveries.html",
+        {"rows": rows[:300], "statuses": Delivery.Status.choices, "status": status},
+    )
