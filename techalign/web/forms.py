@@ -183,7 +183,9 @@ class SignedContentForm(RevisionForm):
 
 
 class SignOffForm(SignedContentForm):
-    team = forms.ModelChoiceField(label=_("For team"), queryset=Team.objects.none())
+    team = forms.ModelChoiceField(
+        label=_("For team"), queryset=Team.objects.none(), empty_label=None
+    )
     reason = forms.CharField(
         label=_("Reason (required to reject)"), required=False, max_length=TEXT_LIMIT
     )
@@ -274,7 +276,7 @@ class ChangeRequestForm(forms.Form):
 
 
 class MilestoneForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), empty_label=None)
     kind = forms.ChoiceField(label=_("Milestone"), choices=Milestone.Kind.choices)
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
     done_on = forms.DateField(label=_("Done"), required=False, widget=DateInput)
