@@ -210,6 +210,9 @@ REFUSALS: dict[str, Refusal] = {
     "milestone.not_a_party": Refusal(
         CONFLICT, _("Team {team} has no part in baseline v{version} of {requirement}.")
     ),
+    "org.admin_required": Refusal(
+        FORBIDDEN, _("Only an administrator may {action}; {user} is not one.")
+    ),
     "token.user_inactive": Refusal(CONFLICT, _("User {user} is inactive.")),
     "token.not_owner": Refusal(
         FORBIDDEN,
