@@ -24,7 +24,7 @@ FIELD_LABELS = {
     "component": _("Component"),
     "owner_team": _("Owning team"),
     "kind": _("Kind"),
-    "ask": _("Ask"),
+    "ask": _("The ask"),
     "due_on": _("Due"),
     "scenarios": _("Covers"),
 }
