@@ -145,6 +145,11 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT, _("{user} is the only {role} of {team} invited; the minimum needs one.")
     ),
     "meeting.not_invitee": Refusal(INVALID, _("{user} is not invited to meeting {meeting}.")),
+    "meeting.not_participant": Refusal(
+        FORBIDDEN,
+        _("Only invitees of meeting {meeting} and the lead team's PMs and DEVs may {action}; "
+          "{user} is neither."),
+    ),
     # sign-off and finalize
     "signoff.not_a_party": Refusal(
         CONFLICT, _("Team {team} is neither the lead team nor a related party of {requirement}.")
@@ -204,6 +209,11 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT, _("Change request {change} is still open for {requirement}.")
     ),
     "change.wrong_state": Refusal(CONFLICT, _("Change request {change} is {status}.")),
+    "change.nothing_changed": Refusal(
+        CONFLICT,
+        _("Change request {change} has not changed the plan since baseline v{version}; "
+          "change the plan or withdraw the request."),
+    ),
     "milestone.not_baselined": Refusal(
         CONFLICT, _("Requirement {requirement} has no baseline; schedule milestones after finalizing.")
     ),

@@ -178,7 +178,8 @@ def _require_invitee(meeting: Meeting, actor: User, action: Any) -> None:
     if not meeting.invitees.filter(user=actor).exists() and not has_role(
         actor, meeting.requirement.lead_team, Role.PM, Role.DEV
     ):
-        raise Refused("meeting.not_invitee", user=str(actor), meeting=meeting.key)
+        raise Refused("meeting.not_participant", user=str(actor), meeting=meeting.key,
+                      action=action)
 
 
 @transition("meeting.invitee_added")

@@ -1,0 +1,246 @@
+"""Every API operation x every kind of caller. An operation missing from ACCESS fails the suite:
+new endpoints must say who may call them.
+
+Callers: anonymous; charlie, an outsider from another department; the lead team's PM (ming),
+DEV (lei) and tech lead (qiang); the payments party's PM (hua) and DEV (jun); and arch, an
+architect of the technical committee. Role checks come before state checks in every service, so
+a caller outside the allowed set is refused with 403 whatever step the requirement is at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from techalign.audit.models import AuditEvent
+from techalign.meetings.services import add_action_item
+from techalign.plans.services import open_change_request
+from techalign.requirements.models import Requirement
+from techalign.requirements.services import raise_question
+from tests.api.conftest import Api
+from tests.factories import advance
+
+INSIDERS = ["ming", "lei", "qiang", "hua", "jun", "arch"]
+LEAD_PM = {"ming"}
+LEAD_DEV = {"lei"}
+ORGANISERS = {"ming", "lei"}
+PAYMENTS = {"hua", "jun"}
+DUE = (dt.date.today() + dt.timedelta(days=9)).isoformat()
+START = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).replace(microsecond=0)
+WHEN = {"starts_at": START.isoformat(), "ends_at": (START + dt.timedelta(hours=1)).isoformat()}
+
+
+@dataclass(frozen=True)
+class Access:
+    """`org`: any signed-in user; `read`: whoever sees the requirement; `write`: only `allowed`."""
+
+    kind: str
+    allowed: frozenset[str] = field(default_factory=frozenset)
+    body: dict | None = None
+    if_match: str | None = None
+
+
+def write(allowed: set[str], body: dict | None = None, if_match: str | None = None) -> Access:
+    return Access("write", frozenset(allowed), body, if_match)
+
+
+ORG, READ = Access("org"), Access("read")
+R = "/api/v1/requirements/{key}"
+M = R + "/meetings/M-1"
+
+ACCESS: dict[str, Access] = {
+    "GET /api/v1/me": ORG,
+    "GET /api/v1/departments": ORG,
+    "GET /api/v1/teams": ORG,
+    "GET /api/v1/teams/{code}": ORG,
+    "GET /api/v1/components": ORG,
+    "GET /api/v1/requirements": ORG,
+    "POST /api/v1/requirements": write(LEAD_PM, {"lead_team": "order", "title": "新需求"}),
+    f"GET {R}": READ,
+    f"PATCH {R}": write(LEAD_PM, {"title": "改"}, if_match="requirement"),
+    f"POST {R}/lead-dev": write(LEAD_PM, {"username": "fang"}),
+    f"POST {R}/hand-off": write(LEAD_PM),
+    f"POST {R}/scenarios": write(LEAD_PM, {"title": "新场景"}),
+    f"PATCH {R}/scenarios/{{scenario}}": write(LEAD_PM, {"title": "改"}, if_match="requirement"),
+    f"POST {R}/scenarios/{{scenario}}/acknowledge": write(LEAD_DEV),
+    f"POST {R}/scenarios/{{scenario}}/out-of-scope": write(LEAD_PM, {"reason": "下期"}),
+    f"DELETE {R}/scenarios/{{scenario}}/out-of-scope": write(LEAD_PM),
+    f"GET {R}/questions": READ,
+    f"POST {R}/questions": write({"ming", "lei", "qiang", "hua", "jun"}, {"body": "问"}),
+    f"POST {R}/questions/{{question}}/answer": write({"ming", "lei", "hua"}, {"answer": "答"}),
+    f"GET {R}/audit": READ,
+    f"GET {R}/plan": READ,
+    f"POST {R}/plan/items": write(
+        LEAD_DEV, {"based_on": 3, "component": "ledger", "kind": "data", "title": "t"}
+    ),
+    f"PATCH {R}/plan/items/{{item}}": write(LEAD_DEV, {"based_on": 3, "title": "t"}),
+    f"DELETE {R}/plan/items/{{item}}": write(LEAD_DEV, if_match="plan"),
+    f"GET {R}/plan/revisions": READ,
+    f"GET {R}/plan/revisions/{{number}}": READ,
+    f"POST {R}/plan/submit": write(LEAD_DEV, {"revision": 3}),
+    f"POST {R}/plan/revisions/{{number}}/approve": write(
+        {"qiang", "arch"}, {"content_hash": "0" * 64}
+    ),
+    f"POST {R}/plan/revisions/{{number}}/request-changes": write(
+        {"qiang", "arch"}, {"content_hash": "0" * 64, "comment": "改"}
+    ),
+    f"POST {R}/sign-offs": write(
+        PAYMENTS, {"team": "payments", "revision": 3, "content_hash": "0" * 64}
+    ),
+    f"POST {R}/finalize": write(
+        {"ming", "lei", "qiang"}, {"revision": 3, "content_hash": "0" * 64}
+    ),
+    f"GET {R}/baselines": READ,
+    f"GET {R}/baselines/{{version}}": READ,
+    f"GET {R}/change-requests": READ,
+    f"POST {R}/change-requests": write(
+        {"ming", "lei", "hua", "jun"}, {"title": "变", "reason": "因", "phase_found": "testing"}
+    ),
+    f"POST {R}/change-requests/{{change}}/withdraw": write({"ming", "lei", "qiang"}),
+    f"GET {R}/milestones": READ,
+    f"PUT {R}/milestones": write(PAYMENTS, {"team": "payments", "kind": "test", "due_on": DUE}),
+    f"GET {R}/meetings": READ,
+    f"POST {R}/meetings": write(ORGANISERS, WHEN),
+    f"GET {M.replace('M-1', '{meeting}')}": READ,
+    f"POST {R}/meetings/{{meeting}}/reschedule": write(ORGANISERS, WHEN, if_match="meeting"),
+    f"POST {R}/meetings/{{meeting}}/cancel": write(ORGANISERS),
+    f"POST {R}/meetings/{{meeting}}/invitees": write(ORGANISERS, {"username": "fang"}),
+    f"DELETE {R}/meetings/{{meeting}}/invitees/{{username}}": write(ORGANISERS),
+    f"POST {R}/meetings/{{meeting}}/presenter": write(ORGANISERS, {"username": "fang"}),
+    f"POST {R}/meetings/{{meeting}}/attendance": write(
+        ORGANISERS | PAYMENTS, {"username": "hua", "attended": True}
+    ),
+    f"POST {R}/meetings/{{meeting}}/held": write(ORGANISERS | PAYMENTS),
+    f"POST {R}/meetings/{{meeting}}/decisions": write(ORGANISERS | PAYMENTS, {"text": "定"}),
+    f"POST {R}/meetings/{{meeting}}/action-items": write(
+        ORGANISERS | PAYMENTS, {"text": "做", "owner": "jun", "due_on": DUE}
+    ),
+    f"POST {R}/meetings/{{meeting}}/action-items/{{item_id}}/done": write(ORGANISERS | {"jun"}),
+}
+
+
+def _operations() -> list[str]:
+    schema = Client().get("/api/v1/openapi.json").json()
+    return sorted(
+        f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops
+    )
+
+
+def test_every_api_operation_is_classified(db):
+    unclassified = set(_operations()) - set(ACCESS)
+    assert not unclassified, f"say who may call: {sorted(unclassified)}"
+    assert not set(ACCESS) - set(_operations()), "classified operations that no longer exist"
+
+
+@pytest.fixture
+def scene(w):
+    """A baselined requirement reopened by a change request, with a meeting, a question by
+    the payments PM, and an action item owned by the payments DEV."""
+    req = advance(w, "finalized")
+    open_change_request(
+        requirement=req,
+        actor=w.lei,
+        title="变",
+        reason="因",
+        phase_found="testing",
+        affected_teams=[w.payments],
+    )
+    question = raise_question(requirement=req, actor=w.hua, body="幂等？", item_key="I-2")
+    item = add_action_item(
+        meeting=req.meetings.get(), actor=w.lei, text="补图", owner=w.jun, due_on=dt.date.today()
+    )
+    params = {
+        "key": req.key,
+        "scenario": "S-1",
+        "question": question.key,
+        "item": "I-2",
+        "number": "3",
+        "version": "1",
+        "change": "CR-1",
+        "meeting": "M-1",
+        "username": "jun",
+        "item_id": str(item.pk),
+        "code": "order",
+    }
+    return req, params
+
+
+def _url(operation: str, params: dict) -> tuple[str, str]:
+    method, path = operation.split(" ", 1)
+    return method.lower(), path.format(**params)
+
+
+def _call(client: Client, headers: dict, operation: str, params: dict, access: Access):
+    method, url = _url(operation, params)
+    if access.if_match:
+        read = {
+            "requirement": f"/api/v1/requirements/{params['key']}",
+            "plan": f"/api/v1/requirements/{params['key']}/plan",
+            "meeting": f"/api/v1/requirements/{params['key']}/meetings/M-1",
+        }
+        # A caller who may not read the resource cannot have its ETag: send a made-up one.
+        etag = client.get(read[access.if_match], headers=headers).headers.get("ETag", '"v0"')
+        headers = {**headers, "If-Match": etag}
+    if method in {"get", "delete"}:
+        return getattr(client, method)(url, headers=headers)
+    return getattr(client, method)(
+        url, data=access.body or {}, headers=headers, content_type="application/json"
+    )
+
+
+@pytest.mark.parametrize("operation", sorted(ACCESS))
+def test_anonymous_callers_are_refused_401(scene, operation):
+    _req, params = scene
+    response = _call(Client(), {}, operation, params, ACCESS[operation])
+    assert response.status_code == 401, response.content
+
+
+REQUIREMENT_SCOPED = sorted(op for op in ACCESS if "{key}" in op)
+
+
+@pytest.mark.parametrize("operation", REQUIREMENT_SCOPED)
+def test_a_private_requirement_is_not_found_for_an_outsider(scene, w, operation):
+    req, params = scene
+    Requirement.objects.filter(pk=req.pk).update(is_private=True)
+    before = AuditEvent.objects.count()
+    outsider = Api(w.charlie)
+    response = _call(outsider.client, outsider.headers, operation, params, ACCESS[operation])
+    assert response.status_code == 404, response.content
+    assert AuditEvent.objects.exclude(action__startswith="token.").count() == before
+
+
+READS = sorted(op for op, access in ACCESS.items() if access.kind in {"org", "read"})
+
+
+@pytest.mark.parametrize("operation", READS)
+def test_reads_answer_every_insider(scene, w, operation):
+    _req, params = scene
+    for name in ["ming", "jun", "charlie"]:  # the requirement is public: outsiders read too
+        caller = Api(getattr(w, name))
+        response = _call(caller.client, caller.headers, operation, params, ACCESS[operation])
+        assert response.status_code == 200, (name, response.content)
+
+
+WRITES = sorted(op for op, access in ACCESS.items() if access.kind == "write")
+
+
+@pytest.mark.parametrize("operation", WRITES)
+def test_writes_refuse_everyone_outside_their_roles(scene, w, operation):
+    _req, params = scene
+    access = ACCESS[operation]
+    for name in [*INSIDERS, "charlie"]:
+        if name in access.allowed:
+            continue
+        caller = Api(getattr(w, name))
+        done_before = (
+            AuditEvent.objects.filter(outcome="done").exclude(action__startswith="token.").count()
+        )
+        response = _call(caller.client, caller.headers, operation, params, access)
+        assert response.status_code == 403, (name, response.content)
+        assert (
+            AuditEvent.objects.filter(outcome="done").exclude(action__startswith="token.").count()
+            == done_before
+        )
