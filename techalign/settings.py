@@ -6,6 +6,7 @@ Environment:
   DEBUG               "1" for development
   ALLOWED_HOSTS       comma-separated
   TECHALIGN_VAR_DIR   where the default SQLite file and other runtime state live
+  TECHALIGN_SQLITE_TIMEOUT  seconds a write waits for SQLite's lock before answering 503
 """
 
 import os
@@ -38,7 +39,7 @@ def database_from_url(url: str) -> dict:
             # the lock instead of failing with "database is locked" half-way.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": float(os.environ.get("TECHALIGN_SQLITE_TIMEOUT", "20")),
                 "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON",
             },
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs page from its own static files instead of a CDN.
+    "ninja",
     "techalign.core",
     "techalign.audit",
     "techalign.org",
@@ -113,6 +116,7 @@ TECHALIGN_SEALING_KEY = os.environ.get("TECHALIGN_SEALING_KEY", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "techalign.core.middleware.ContentSecurityPolicyMiddleware",
     # Serves STATIC_ROOT under gunicorn, where Django itself serves no static files.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
