@@ -22,9 +22,11 @@ export PIP_BREAK_SYSTEM_PACKAGES := 1
 .PHONY: install run test lint fmt bench
 
 install:
+	@# A removed package whose configuration files remain is known to dpkg, but not installed.
 	@missing=""; \
 	for package in $(APT_PACKAGES); do \
-	    dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	    dpkg -s $$package 2>/dev/null | grep -q '^Status: install ok installed' \
+	        || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
@@ -72,6 +74,6 @@ bench: export SECRET_KEY = $(shell cat var/secret_key)
 bench: install var/secret_key
 	@mkdir -p bench/results/db
 	@echo "== bench on SQLite"
-	DATABASE_URL=sqlite:///$(BENCH_DB) techalign bench run --scale $(BENCH_SCALE)
+	DATABASE_URL=sqlite:///$(BENCH_DB) $(PYTHON) -m techalign.cli bench run --scale $(BENCH_SCALE)
 	@echo "== bench on PostgreSQL 15"
-	scripts/with-postgres techalign bench run --scale $(BENCH_SCALE)
+	scripts/with-postgres $(PYTHON) -m techalign.cli bench run --scale $(BENCH_SCALE)
