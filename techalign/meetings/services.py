@@ -19,7 +19,7 @@ from techalign.org.models import Role, User
 from techalign.org.permissions import has_role, require_role
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import bump_version, move_to
+from techalign.requirements.services import bump_version, lock_requirement, move_to
 
 MEETING_STEPS = {Status.APPROVED, Status.ALIGNING}
 
@@ -66,7 +66,7 @@ def schedule_meeting(
     Without `required`, the minimum is filled from team roles; with it, it is checked.
     """
     _require_organiser(requirement, actor, _("schedule the alignment meeting"))
-    requirement.refresh_from_db(fields=["status", "version"])
+    lock_requirement(requirement)
     if requirement.status not in MEETING_STEPS:
         revision = plans.current_revision(requirement)
         raise Refused("meeting.plan_not_approved", requirement=requirement.key,

@@ -30,7 +30,13 @@ from techalign.plans.models import (
     Verdict,
 )
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import EDITABLE, bump_version, move_to, require_status
+from techalign.requirements.services import (
+    EDITABLE,
+    bump_version,
+    lock_requirement,
+    move_to,
+    require_status,
+)
 
 # Statuses whose approval or sign-offs a new revision makes stale: back to planning.
 STALE_ON_REVISION = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
@@ -435,6 +441,7 @@ def open_change_request(
     if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
         require_role(actor, requirement.lead_team, Role.PM, Role.DEV,
                      action=_("open a change request"))
+    lock_requirement(requirement)
     if requirement.status != Status.FINALIZED:
         existing = selectors.open_change_request(requirement)
         if existing is not None:

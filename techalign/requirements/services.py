@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,16 +17,36 @@ from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
 
+# pg_advisory_xact_lock key under which requirement numbers are taken.
+_NUMBERING_LOCK_KEY = 7_437_002
+
 # Statuses in which the requirement's content may still change without a change request.
 EDITABLE = {Status.DRAFT, Status.HANDED_OFF, Status.PLANNING, Status.IN_REVIEW, Status.APPROVED,
             Status.ALIGNING}
 
 
+def lock_requirement(requirement: Requirement) -> None:
+    """Hold the requirement's row lock until commit, and re-read its status and version.
+
+    On PostgreSQL, transitions of one requirement then take turns, as SQLite's IMMEDIATE
+    transactions already do: what a gate reads cannot change before the write it guards
+    commits, and numbers taken as max + 1 (revisions, baselines, change requests, questions,
+    meetings) cannot collide. SQLite ignores FOR UPDATE and needs nothing more.
+    """
+    requirement.status, requirement.version = (
+        Requirement.objects.select_for_update()
+        .filter(pk=requirement.pk)
+        .values_list("status", "version")
+        .get()
+    )
+
+
 def require_status(requirement: Requirement, allowed: set[str], *, action: Any) -> None:
     """Refuse unless the requirement is in one of `allowed`; a baseline gets its own reason.
 
-    Re-reads the status inside the transaction: the caller's object may be older than the row."""
-    requirement.refresh_from_db(fields=["status", "version"])
+    Locks and re-reads the status inside the transaction: the caller's object may be older
+    than the row."""
+    lock_requirement(requirement)
     if requirement.status in allowed:
         return
     if requirement.status == Status.FINALIZED:
@@ -109,6 +130,11 @@ def create_requirement(
     """A PM of the lead team drafts a requirement and owns it."""
     require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
     _check_lead_dev(lead_team, lead_dev)
+    if connection.vendor == "postgresql":
+        # Keys are numbered across all teams, so creators take turns until commit; without
+        # this, two of them take the same max + 1. SQLite's IMMEDIATE transactions already do.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NUMBERING_LOCK_KEY])
     number = (Requirement.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     requirement = Requirement.objects.create(
         number=number,
