@@ -1,0 +1,228 @@
+"""A storm of editors, reviewers, signers and finalizers on one requirement, through the API of a
+server with several workers, on SQLite and on PostgreSQL.
+
+What must hold afterwards: no server error; every acknowledged edit is in exactly one revision
+and revision numbers have no gap; every baseline froze a revision that its lead team and every
+party had approved (by sign-off, in commit order, before the finalization) and a reviewer had
+approved; the audit chain verifies with gap-free sequence numbers.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+
+from techalign.audit.models import AuditEvent
+from techalign.audit.services import verify_chain
+from techalign.plans.models import Baseline, Review, SignOff, Verdict
+from techalign.requirements.models import Requirement
+from tests.factories import advance
+from tests.integrity.load import lost_or_doubled_edits, revision_numbers_are_contiguous
+from tests.integrity.support import Reply, call
+
+pytestmark = pytest.mark.slow
+
+EDITABLE = {"planning", "in_review", "approved", "aligning"}
+SIGNABLE = {"approved", "aligning"}
+
+
+@dataclass
+class Storm:
+    port: int
+    requirement: str
+    token: dict[str, str]
+    # The storm ends after this many baselines, or when its time or action budget is spent.
+    cycles: int = 3
+    seconds: float = 25.0
+    actions_per_thread: int = 80
+    statuses: Counter = field(default_factory=Counter)
+    outcomes: Counter = field(default_factory=Counter)
+    edits: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request(self, who: str, method: str, path: str, body=None) -> Reply:
+        """`path` is under the storm's requirement unless it is a full /api/ path."""
+        if not path.startswith("/api/"):
+            path = f"/api/v1/requirements/{self.requirement}{path}"
+        reply = call(self.port, method, path, token=self.token[who], body=body)
+        with self._lock:
+            self.statuses[reply.status] += 1
+            if reply.status >= 500 and not (
+                reply.status == 503 and reply.headers.get("retry-after")
+            ):
+                self.failures.append(f"{who} {method} {path} -> {reply.status} {reply.body!r}")
+        return reply
+
+    def note(self, what: str, reply: Reply) -> None:
+        with self._lock:
+            self.outcomes[f"{what} {reply.status}"] += 1
+            if self.outcomes["finalize 201"] >= self.cycles:
+                self.done.set()
+
+    def actor(self, step, *args) -> None:
+        """Repeat one actor's step until its budget or the storm's time is used up."""
+        deadline = time.monotonic() + self.seconds
+        rng = random.Random(f"{step.__name__}{args}")
+        for attempt in range(self.actions_per_thread):
+            if time.monotonic() > deadline or self.done.is_set():
+                return
+            plan = self.request(args[0], "GET", "/plan")
+            if plan.ok:
+                step(plan.body, attempt, rng, *args)
+
+    def edit(self, plan: dict, attempt: int, rng, who: str, item: str) -> None:
+        if plan["status"] == "finalized":
+            opened = self.request(who, "POST", "/change-requests", {
+                "title": f"{who} reopens", "reason": "found in testing",
+                "phase_found": "testing", "affected_teams": ["payments", "finance"],
+            })
+            self.note("change-request", opened)
+        # Mostly while planning; now and then later too, which makes approvals and sign-offs
+        # stale under the reviewers' and signers' feet.
+        elif plan["status"] == "planning" or (plan["status"] in EDITABLE and rng.random() < 0.15):
+            marker = f"{who} {item} edit {attempt}"
+            reply = self.request(who, "PATCH", f"/plan/items/{item}",
+                                 {"based_on": plan["revision"], "description": marker})
+            self.note("edit", reply)
+            if reply.ok:
+                with self._lock:
+                    self.edits.append(marker)
+
+    def review(self, plan: dict, attempt: int, rng, submitter: str, reviewer: str) -> None:
+        if plan["status"] == "planning":
+            self.note("submit", self.request(submitter, "POST", "/plan/submit",
+                                             {"revision": plan["revision"]}))
+        elif plan["status"] == "in_review":
+            self.note("approve", self.request(
+                reviewer, "POST", f"/plan/revisions/{plan['revision']}/approve", {}))
+
+    def sign(self, plan: dict, attempt: int, rng, who: str, team: str) -> None:
+        signed = {
+            s["team"] for s in plan["signoffs"]
+            if not s["is_stale"] and s["decision"] == "approve"
+        }
+        if plan["status"] not in SIGNABLE or team in signed:
+            return
+        # Now and then a party rejects, so finalizers meet revisions that are not fully signed.
+        approve = rng.random() > 0.2
+        reply = self.request(who, "POST", "/sign-offs", {
+            "team": team, "revision": plan["revision"], "content_hash": plan["content_hash"],
+            "decision": "approve" if approve else "reject",
+            "reason": "" if approve else "not yet",
+        })
+        self.note("sign-off" if approve else "reject", reply)
+
+    def finalize(self, plan: dict, attempt: int, rng, who: str) -> None:
+        # Half the time without looking at the gaps: the server must refuse, not trust us.
+        if plan["status"] in SIGNABLE and (not plan["finalize_gaps"] or rng.random() < 0.5):
+            self.note("finalize", self.request(who, "POST", "/finalize", {
+                "revision": plan["revision"], "content_hash": plan["content_hash"],
+            }))
+
+    def create(self, who: str, team: str) -> None:
+        """Draft requirements elsewhere meanwhile: their keys are numbered across all teams."""
+        deadline = time.monotonic() + self.seconds
+        for n in range(self.actions_per_thread // 4):
+            if time.monotonic() > deadline or self.done.is_set():
+                return
+            reply = self.request(who, "POST", "/api/v1/requirements",
+                                 {"lead_team": team, "title": f"{who} drafts #{n}"})
+            self.note("create", reply)
+
+    def run(self) -> None:
+        actors = [
+            (self.edit, "lei", "I-1"),
+            (self.edit, "fang", "I-2"),
+            (self.review, "lei", "qiang"),
+            (self.sign, "lei", "order"),
+            (self.sign, "jun", "payments"),
+            (self.sign, "wei", "finance"),
+            (self.finalize, "ming"),
+            (self.finalize, "qiang"),
+        ]
+        threads = [threading.Thread(target=self.actor, args=a) for a in actors]
+        threads += [threading.Thread(target=self.create, args=("ming", "order")),
+                    threading.Thread(target=self.create, args=("hua", "payments"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=self.seconds + 60)
+        assert not any(t.is_alive() for t in threads), "an actor hung"
+
+
+def unsigned_baselines(requirement) -> list[str]:
+    """Baselines whose revision lacked, at the moment of finalizing, an approve sign-off of the
+    lead team or of a party owning one of its items, or an approving review.
+
+    "At the moment" is commit order: the audit chain's seq, taken under the chain's lock.
+    """
+    problems = []
+    for baseline in Baseline.objects.filter(requirement=requirement).select_related("revision"):
+        revision = baseline.revision
+        required = {requirement.lead_team.code} | {
+            item["owner_team"] for item in revision.content["items"]
+        }
+        finalized = AuditEvent.objects.get(
+            action="plan.finalized", target_type="plans.baseline", target_id=str(baseline.pk)
+        )
+        decisions = AuditEvent.objects.filter(
+            action__in=["plan.signed_off", "plan.sign_off_rejected"],
+            outcome=AuditEvent.Outcome.DONE,
+            target_type="plans.revision",
+            target_id=str(revision.pk),
+            seq__lt=finalized.seq,
+        ).order_by("seq")
+        latest = {e.summary["team"]: e.action for e in decisions}
+        unsigned = sorted(t for t in required if latest.get(t) != "plan.signed_off")
+        stored = set(
+            SignOff.objects.filter(
+                revision=revision, decision=SignOff.Decision.APPROVE,
+                content_hash=revision.content_hash,
+            ).values_list("team__code", flat=True)
+        )
+        approved = Review.objects.filter(revision=revision, verdict=Verdict.APPROVED).exists()
+        if unsigned or not required <= stored or not approved:
+            problems.append(f"v{baseline.version} r{revision.number}: unsigned {unsigned}, "
+                            f"stored {sorted(stored)}, approved {approved}")
+    return problems
+
+
+def test_a_storm_of_editors_signers_and_finalizers_loses_nothing_and_freezes_only_signed_plans(
+    stage, tw
+):
+    requirement = advance(tw, to="approved")
+    names = ("ming", "lei", "fang", "qiang", "jun", "wei", "hua")
+    storm = Storm(0, requirement.key, {n: stage.token(getattr(tw, n)) for n in names})
+    server = stage.serve(workers=4)
+    storm.port = server.port
+
+    storm.run()
+    server.stop()
+    stage.reload()
+
+    assert storm.failures == [], server.tracebacks()
+    # 409: refused by a gate; 412: based on a revision or version that has moved on.
+    assert set(storm.statuses) <= {200, 201, 409, 412, 503}, storm.statuses
+    # The storm went through every step: edits, reviews, sign-offs, baselines, change requests.
+    assert storm.outcomes["edit 200"] >= 3, (storm.outcomes, storm.statuses)
+    assert storm.outcomes["finalize 201"] >= 1, (storm.outcomes, storm.statuses)
+    assert storm.outcomes["create 201"] >= 2, (storm.outcomes, storm.statuses)
+    numbers = sorted(Requirement.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 2 + storm.outcomes["create 201"]))
+    assert lost_or_doubled_edits(requirement, storm.edits) == {}
+    assert revision_numbers_are_contiguous(requirement)
+    versions = list(Baseline.objects.filter(requirement=requirement)
+                    .order_by("version").values_list("version", flat=True))
+    assert versions == list(range(1, len(versions) + 1))
+    assert unsigned_baselines(requirement) == []
+    checked, broken = verify_chain()
+    assert broken is None
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, checked + 1))
