@@ -15,6 +15,11 @@ urlpatterns = [
     path("r/<str:key>/baseline/", baselines.baseline_page, name="baseline"),
     path("r/<str:key>/activity/", baselines.activity_page, name="activity"),
     path("r/<str:key>/meetings/<str:meeting_key>/", meetings.meeting_page, name="meeting"),
+    path(
+        "r/<str:key>/meetings/<str:meeting_key>/minutes/",
+        meetings.minutes_record,
+        name="minutes_record",
+    ),
     path("r/<str:key>/do/<str:name>/", common.perform, name="do"),
     path("r/<str:key>/do/<str:name>/<str:ref>/", common.perform, name="do_on"),
     path(

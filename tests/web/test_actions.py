@@ -191,3 +191,14 @@ def test_an_outsider_cannot_see_a_private_requirement(w, as_user):
     req = advance(w, "draft")
     req.__class__.objects.filter(pk=req.pk).update(is_private=True)
     assert as_user(w.charlie).get(reverse("web:requirement", args=[req.key])).status_code == 404
+
+
+def test_minutes_recorded_by_one_invitee_reach_the_others_page(w, as_user):
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    url = reverse("web:meeting_do", args=[req.key, meeting.key, "decision"])
+    response = as_user(w.ming).post(url, {"decision-text": "重试三次后转人工"}, **HTMX)
+    assert "重试三次后转人工" in response.content.decode()
+    record = as_user(w.jun).get(reverse("web:minutes_record", args=[req.key, meeting.key]))
+    assert 'hx-trigger="every 15s"' in record.content.decode()
+    assert "重试三次后转人工" in record.content.decode()

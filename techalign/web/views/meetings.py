@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from techalign.core.errors import Refused
@@ -53,6 +54,18 @@ def _meeting_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.Meet
 @login_required
 def align_page(request: HttpRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "align")
+
+
+@login_required
+def minutes_record(request: HttpRequest, key: str, meeting_key: str) -> HttpResponse:
+    """The minutes recorded so far, polled by the meeting page so all invitees see them live."""
+    screen = Screen(request, key, meeting_key)
+    context = {
+        "requirement": screen.requirement,
+        "meeting": screen.meeting,
+        **minutes_section(screen),
+    }
+    return render(request, "web/meeting/_minutes_record.html", context)
 
 
 @login_required
@@ -191,13 +204,16 @@ def minutes_section(screen: Screen) -> dict[str, Any]:
             a.pk for a in action_items if can_meet.can_complete_action_item(screen.user, a)
         },
         "can_edit_minutes": can_edit,
+        "can_poll_minutes": meeting.status != meeting.Status.CANCELLED,
         "minutes_question_form": forms.QuestionForm(
             scenario_keys=[s.key for s in screen.scenarios], item_keys=[i.key for i in screen.items]
         )
         if can_edit
         else None,
-        "decision_form": forms.TextForm() if can_edit else None,
-        "action_item_form": forms.ActionItemForm(people=_people(screen)) if can_edit else None,
+        "decision_form": forms.TextForm(prefix="decision") if can_edit else None,
+        "action_item_form": (
+            forms.ActionItemForm(people=_people(screen), prefix="action") if can_edit else None
+        ),
         "answerable": {q.pk for q in screen.questions if not q.is_resolved},
     }
 
@@ -346,13 +362,15 @@ def resolve(screen: Screen, ref: str | None) -> None:
 
 @action("decision", section="minutes", target="section")
 def decision(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.TextForm, "decision_form")
+    data = screen.bind(forms.TextForm, "decision_form", prefix="decision")
     services.record_decision(meeting=screen.meeting, actor=screen.user, text=data["text"])
 
 
 @action("action_item", section="minutes", target="section")
 def action_item(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.ActionItemForm, "action_item_form", people=_people(screen))
+    data = screen.bind(
+        forms.ActionItemForm, "action_item_form", people=_people(screen), prefix="action"
+    )
     services.add_action_item(meeting=screen.meeting, actor=screen.user, **data)
 
 
