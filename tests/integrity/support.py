@@ -17,12 +17,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from django.db import connection
+from django.db import connection, connections
 
 from techalign.org.services import issue_token
 
@@ -229,6 +231,21 @@ class Stage:
         return subprocess.run(
             [*TECHALIGN, *argv], env=env, capture_output=True, text=True, timeout=timeout
         )
+
+    @contextmanager
+    def own_connection(self) -> Iterator[None]:
+        """Give the calling thread a database connection of its own, closed at the end.
+
+        On PostgreSQL every thread has one already. On SQLite the thread connects to the
+        stage's file, as a server worker would, rather than to the in-memory test database.
+        """
+        if self.vendor == "sqlite":
+            settings = {**connection.settings_dict, "NAME": str(self.sqlite_file)}
+            connections["default"] = type(connections["default"])(settings, alias="default")
+        try:
+            yield
+        finally:
+            connections.close_all()
 
     def reload(self) -> None:
         """Make what the servers wrote visible to this process's ORM."""
