@@ -34,8 +34,13 @@ class Load:
 
     def _request(self, method: str, path: str, token: str, body=None) -> Reply | None:
         try:
-            reply = call(self.port, method, f"/api/v1/requirements/{self.requirement}{path}",
-                         token=token, body=body)
+            reply = call(
+                self.port,
+                method,
+                f"/api/v1/requirements/{self.requirement}{path}",
+                token=token,
+                body=body,
+            )
         except OSError as error:
             # Expected only once the server is gone; the caller decides whether that is allowed.
             with self._lock:
@@ -80,7 +85,9 @@ class Load:
                 continue
             marker = f"{name} edit {attempt}"
             reply = self._request(
-                "PATCH", f"/plan/items/{item}", token,
+                "PATCH",
+                f"/plan/items/{item}",
+                token,
                 {"based_on": plan.body["revision"], "description": marker},
             )
             if reply is None:

@@ -100,9 +100,12 @@ def test_two_events_swapped_in_order_break_the_chain_where_the_order_changed(cha
     ],
 )
 def test_postgresql_refuses_to_change_or_delete_audit_events(chain, statement):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
     assert verify_chain() == (5, None)
 
@@ -110,15 +113,17 @@ def test_postgresql_refuses_to_change_or_delete_audit_events(chain, statement):
 @postgresql_only
 def test_postgresql_refuses_truncate_even_to_a_role_granted_it(chain):
     role = f"auditor_{uuid.uuid4().hex[:12]}"
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE ROLE {role} NOLOGIN")
-            cursor.execute(f"GRANT TRUNCATE ON {TABLE} TO {role}")
-            # The chain's inserts left deferred foreign-key checks pending; TRUNCATE waits
-            # for none.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"SET LOCAL ROLE {role}")
-            cursor.execute(f"TRUNCATE {TABLE}")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT TRUNCATE ON {TABLE} TO {role}")
+        # The chain's inserts left deferred foreign-key checks pending; TRUNCATE waits for none.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        cursor.execute(f"TRUNCATE {TABLE}")
 
     assert verify_chain() == (5, None)
 

@@ -79,17 +79,28 @@ class Storm:
 
     def edit(self, plan: dict, attempt: int, rng, who: str, item: str) -> None:
         if plan["status"] == "finalized":
-            opened = self.request(who, "POST", "/change-requests", {
-                "title": f"{who} reopens", "reason": "found in testing",
-                "phase_found": "testing", "affected_teams": ["payments", "finance"],
-            })
+            opened = self.request(
+                who,
+                "POST",
+                "/change-requests",
+                {
+                    "title": f"{who} reopens",
+                    "reason": "found in testing",
+                    "phase_found": "testing",
+                    "affected_teams": ["payments", "finance"],
+                },
+            )
             self.note("change-request", opened)
         # Mostly while planning; now and then later too, which makes approvals and sign-offs
         # stale under the reviewers' and signers' feet.
         elif plan["status"] == "planning" or (plan["status"] in EDITABLE and rng.random() < 0.15):
             marker = f"{who} {item} edit {attempt}"
-            reply = self.request(who, "PATCH", f"/plan/items/{item}",
-                                 {"based_on": plan["revision"], "description": marker})
+            reply = self.request(
+                who,
+                "PATCH",
+                f"/plan/items/{item}",
+                {"based_on": plan["revision"], "description": marker},
+            )
             self.note("edit", reply)
             if reply.ok:
                 with self._lock:
@@ -97,34 +108,53 @@ class Storm:
 
     def review(self, plan: dict, attempt: int, rng, submitter: str, reviewer: str) -> None:
         if plan["status"] == "planning":
-            self.note("submit", self.request(submitter, "POST", "/plan/submit",
-                                             {"revision": plan["revision"]}))
+            self.note(
+                "submit",
+                self.request(submitter, "POST", "/plan/submit", {"revision": plan["revision"]}),
+            )
         elif plan["status"] == "in_review":
-            self.note("approve", self.request(
-                reviewer, "POST", f"/plan/revisions/{plan['revision']}/approve", {}))
+            self.note(
+                "approve",
+                self.request(reviewer, "POST", f"/plan/revisions/{plan['revision']}/approve", {}),
+            )
 
     def sign(self, plan: dict, attempt: int, rng, who: str, team: str) -> None:
         signed = {
-            s["team"] for s in plan["signoffs"]
-            if not s["is_stale"] and s["decision"] == "approve"
+            s["team"] for s in plan["signoffs"] if not s["is_stale"] and s["decision"] == "approve"
         }
         if plan["status"] not in SIGNABLE or team in signed:
             return
         # Now and then a party rejects, so finalizers meet revisions that are not fully signed.
         approve = rng.random() > 0.2
-        reply = self.request(who, "POST", "/sign-offs", {
-            "team": team, "revision": plan["revision"], "content_hash": plan["content_hash"],
-            "decision": "approve" if approve else "reject",
-            "reason": "" if approve else "not yet",
-        })
+        reply = self.request(
+            who,
+            "POST",
+            "/sign-offs",
+            {
+                "team": team,
+                "revision": plan["revision"],
+                "content_hash": plan["content_hash"],
+                "decision": "approve" if approve else "reject",
+                "reason": "" if approve else "not yet",
+            },
+        )
         self.note("sign-off" if approve else "reject", reply)
 
     def finalize(self, plan: dict, attempt: int, rng, who: str) -> None:
         # Half the time without looking at the gaps: the server must refuse, not trust us.
         if plan["status"] in SIGNABLE and (not plan["finalize_gaps"] or rng.random() < 0.5):
-            self.note("finalize", self.request(who, "POST", "/finalize", {
-                "revision": plan["revision"], "content_hash": plan["content_hash"],
-            }))
+            self.note(
+                "finalize",
+                self.request(
+                    who,
+                    "POST",
+                    "/finalize",
+                    {
+                        "revision": plan["revision"],
+                        "content_hash": plan["content_hash"],
+                    },
+                ),
+            )
 
     def create(self, who: str, team: str) -> None:
         """Draft requirements elsewhere meanwhile: their keys are numbered across all teams."""
@@ -132,8 +162,12 @@ class Storm:
         for n in range(self.actions_per_thread // 4):
             if time.monotonic() > deadline or self.done.is_set():
                 return
-            reply = self.request(who, "POST", "/api/v1/requirements",
-                                 {"lead_team": team, "title": f"{who} drafts #{n}"})
+            reply = self.request(
+                who,
+                "POST",
+                "/api/v1/requirements",
+                {"lead_team": team, "title": f"{who} drafts #{n}"},
+            )
             self.note("create", reply)
 
     def run(self) -> None:
@@ -148,8 +182,10 @@ class Storm:
             (self.finalize, "qiang"),
         ]
         threads = [threading.Thread(target=self.actor, args=a) for a in actors]
-        threads += [threading.Thread(target=self.create, args=("ming", "order")),
-                    threading.Thread(target=self.create, args=("hua", "payments"))]
+        threads += [
+            threading.Thread(target=self.create, args=("ming", "order")),
+            threading.Thread(target=self.create, args=("hua", "payments")),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -183,14 +219,17 @@ def unsigned_baselines(requirement) -> list[str]:
         unsigned = sorted(t for t in required if latest.get(t) != "plan.signed_off")
         stored = set(
             SignOff.objects.filter(
-                revision=revision, decision=SignOff.Decision.APPROVE,
+                revision=revision,
+                decision=SignOff.Decision.APPROVE,
                 content_hash=revision.content_hash,
             ).values_list("team__code", flat=True)
         )
         approved = Review.objects.filter(revision=revision, verdict=Verdict.APPROVED).exists()
         if unsigned or not required <= stored or not approved:
-            problems.append(f"v{baseline.version} r{revision.number}: unsigned {unsigned}, "
-                            f"stored {sorted(stored)}, approved {approved}")
+            problems.append(
+                f"v{baseline.version} r{revision.number}: unsigned {unsigned}, "
+                f"stored {sorted(stored)}, approved {approved}"
+            )
     return problems
 
 
@@ -218,8 +257,11 @@ def test_a_storm_of_editors_signers_and_finalizers_loses_nothing_and_freezes_onl
     assert numbers == list(range(1, 2 + storm.outcomes["create 201"]))
     assert lost_or_doubled_edits(requirement, storm.edits) == {}
     assert revision_numbers_are_contiguous(requirement)
-    versions = list(Baseline.objects.filter(requirement=requirement)
-                    .order_by("version").values_list("version", flat=True))
+    versions = list(
+        Baseline.objects.filter(requirement=requirement)
+        .order_by("version")
+        .values_list("version", flat=True)
+    )
     assert versions == list(range(1, len(versions) + 1))
     assert unsigned_baselines(requirement) == []
     checked, broken = verify_chain()

@@ -23,18 +23,21 @@ pytestmark = [sqlite_only, pytest.mark.slow]
 
 def test_three_workers_take_concurrent_writes_without_a_server_error(stage, tw):
     requirement = advance(tw, to="planning")
-    token = {name: stage.token(getattr(tw, name)) for name in ("ming", "qiang", "hua", "lei", "fang")}
+    names = ("ming", "qiang", "hua", "lei", "fang")
+    token = {name: stage.token(getattr(tw, name)) for name in names}
     server = stage.serve(workers=3)
     load = Load(server.port, requirement.key, writes_per_thread=12, seconds=20)
 
-    load.run([
-        (load.ask, "ming", token["ming"]),
-        (load.ask, "qiang", token["qiang"]),
-        (load.ask, "hua", token["hua"]),
-        (load.edit, "lei", token["lei"], "I-1"),
-        (load.edit, "fang", token["fang"], "I-2"),
-        (load.edit, "lei-again", token["lei"], "I-3"),
-    ])
+    load.run(
+        [
+            (load.ask, "ming", token["ming"]),
+            (load.ask, "qiang", token["qiang"]),
+            (load.ask, "hua", token["hua"]),
+            (load.edit, "lei", token["lei"], "I-1"),
+            (load.edit, "fang", token["fang"], "I-2"),
+            (load.edit, "lei-again", token["lei"], "I-3"),
+        ]
+    )
     server.stop()
     stage.reload()
 
