@@ -372,6 +372,11 @@ def sign_off(
 def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
     """Every unmet condition for finalizing, so the UI can list them all at once."""
     gaps: list[Refused] = []
+    change = selectors.open_change_request(requirement)
+    if change is not None and revision.pk == change.base_baseline.revision_id:
+        # Its revision is already baseline v(n); finalizing again would baseline it twice.
+        gaps.append(Refused("change.nothing_changed", change=change.key,
+                            version=change.base_baseline.version))
     if selectors.approval_of(revision) is None:
         gaps.append(Refused("finalize.not_approved", revision=revision.number))
     uncovered = selectors.uncovered_scenarios(requirement, revision)

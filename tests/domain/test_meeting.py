@@ -218,7 +218,7 @@ def test_an_outsider_cannot_write_the_minutes(w):
     with pytest.raises(Refused) as refused:
         meetings.record_decision(meeting=meeting, actor=w.charlie, text="不做了")
 
-    assert refused.value.code == "meeting.not_invitee"
+    assert refused.value.code == "meeting.not_participant"
     assert not meeting.decisions.exists()
 
 

@@ -191,3 +191,15 @@ def test_a_new_scenario_is_a_new_revision_but_not_plan_authorship(w):
     assert revision.change_kind == "scenarios"
     assert [s["key"] for s in revision.content["scenarios"]] == ["S-1", "S-2", "S-3", "S-4"]
     assert status_of(req) == Status.PLANNING
+
+
+def test_a_scenario_added_through_an_object_read_before_the_last_item_edit_is_a_new_revision(w):
+    """An import applies many edits through one requirement object; each must see the last."""
+    req = advance(w, "planning")
+    current(req)  # the object now holds the plan as of revision 3
+    add_order_item(req, w.lei, 3, component=w.order_service)
+
+    requirements.add_scenario(requirement=req, actor=w.ming, title="场景 4")
+
+    assert [r.number for r in Plan.objects.get(requirement=req).revisions.all()] == [1, 2, 3, 4, 5]
+    assert len(current(req).content["items"]) == 4
