@@ -430,20 +430,18 @@ def submit_for_review(request: HttpRequest, key: str, body: RevisionRef):
 @router.post("/{key}/plan/revisions/{number}/approve", response={200: ReviewOut, **ERRORS})
 def approve_revision(request: HttpRequest, key: str, number: int, body: ReviewIn):
     """A tech lead or architect, not an author, approves exactly this revision and hash."""
-    revision = _revision(_requirement(request, key), number)
-    review = services.approve_revision(
-        revision=revision,
-        actor=actor(request),
-        comment=body.comment,
-        content_hash=body.content_hash,
-    )
-    return _review_out(review)
+    return _review(request, key, number, body, services.approve_revision)
 
 
 @router.post("/{key}/plan/revisions/{number}/request-changes", response={200: ReviewOut, **ERRORS})
 def request_changes(request: HttpRequest, key: str, number: int, body: ReviewIn):
+    """A reviewer sends this revision back with what must change."""
+    return _review(request, key, number, body, services.request_changes)
+
+
+def _review(request: HttpRequest, key: str, number: int, body: ReviewIn, verdict) -> dict:
     revision = _revision(_requirement(request, key), number)
-    review = services.request_changes(
+    review = verdict(
         revision=revision,
         actor=actor(request),
         comment=body.comment,
