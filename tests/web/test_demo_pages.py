@@ -1,0 +1,75 @@
+"""Every page renders with the demo organisation, in both languages, without a server error."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from techalign.demo import PERSONAS, load_demo
+from techalign.org.models import Department, Team, User
+from techalign.requirements.models import Requirement
+
+TABS = ["web:requirement", "web:plan", "web:history", "web:align", "web:baseline", "web:activity"]
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+
+
+def signed_in(username: str, language: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    session = client.session
+    session["language"] = language
+    session.save()
+    return client
+
+
+def urls() -> list[str]:
+    pages = [
+        reverse("web:inbox"),
+        reverse("web:requirements"),
+        reverse("web:org"),
+        reverse("web:catalog"),
+        reverse("web:preferences"),
+    ]
+    pages += [reverse("web:team", args=[t.code]) for t in Team.objects.all()]
+    pages += [reverse("web:department", args=[d.code]) for d in Department.objects.all()]
+    for requirement in Requirement.objects.prefetch_related("meetings"):
+        pages += [reverse(name, args=[requirement.key]) for name in TABS]
+        pages += [
+            reverse("web:meeting", args=[requirement.key, m.key])
+            for m in requirement.meetings.all()
+        ]
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("persona", "language"),
+    [("lead_pm", "zh-hans"), ("payments_dev", "en"), ("outsider", "zh-hans")],
+)
+def test_every_page_renders_with_the_demo(demo, persona, language):
+    client = signed_in(PERSONAS[persona], language)
+    for url in urls():
+        response = client.get(url)
+        # Private requirements of other teams are simply not found.
+        assert response.status_code in {200, 404}, url
+        if response.status_code == 200:
+            assert response["Content-Language"] == language
+
+
+def test_the_admin_renders_for_a_superuser(demo):
+    client = Client()
+    client.force_login(User.objects.filter(is_superuser=True).first())
+    for model in [
+        "org/team",
+        "org/component",
+        "requirements/requirement",
+        "plans/baseline",
+        "audit/auditevent",
+        "meetings/meeting",
+        "plans/revision",
+    ]:
+        assert client.get(f"/admin/{model}/").status_code == 200, model
+    event = client.get("/admin/audit/auditevent/1/change/")
+    assert event.status_code == 200 and b'name="_save"' not in event.content
