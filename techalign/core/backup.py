@@ -68,9 +68,8 @@ def restore(source: Path, *, force: bool = False) -> Outcome:
         raise BackupError(f"{source}: no such file")
     kind = _format_of(source)
     if kind != connection.vendor:
-        raise BackupError(
-            f"{source} is a {kind or 'unknown'} backup; this installation uses {connection.vendor}"
-        )
+        found = f"a {kind} backup" if kind else "not a backup"
+        raise BackupError(f"{source} is {found}; this installation uses {connection.vendor}")
     if holds_data() and not force:
         raise BackupError(
             "the database already holds data; restoring replaces all of it "

@@ -27,6 +27,7 @@ from urllib.parse import quote
 from django.db import connection, connections
 
 from techalign.org.services import issue_token
+from techalign.settings import database_from_url
 
 TECHALIGN = [sys.executable, "-m", "techalign.cli"]
 HOST = "127.0.0.1"
@@ -168,6 +169,7 @@ class Stage:
     tokens: dict[str, str] = field(default_factory=dict)
     servers: list[Server] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
+    databases: list[str] = field(default_factory=list)
     _sqlite_file: Path | None = None
 
     @property
@@ -231,19 +233,44 @@ class Stage:
         )
 
     @contextmanager
+    def connected_to(self, database_url: str) -> Iterator[None]:
+        """Point the calling thread's default connection at another database for a while."""
+        original = connections["default"]
+        settings = {**original.settings_dict, **database_from_url(database_url)}
+        replacement = type(original)(settings, alias="default")
+        connections["default"] = replacement
+        try:
+            yield
+        finally:
+            replacement.close()
+            connections["default"] = original
+
+    @contextmanager
     def own_connection(self) -> Iterator[None]:
         """Give the calling thread a database connection of its own, closed at the end.
 
         On PostgreSQL every thread has one already. On SQLite the thread connects to the
         stage's file, as a server worker would, rather than to the in-memory test database.
         """
-        if self.vendor == "sqlite":
-            settings = {**connection.settings_dict, "NAME": str(self.sqlite_file)}
-            connections["default"] = type(connections["default"])(settings, alias="default")
         try:
-            yield
+            if self.vendor == "sqlite":
+                with self.connected_to(self.database_url()):
+                    yield
+            else:
+                yield
         finally:
             connections.close_all()
+
+    def fresh_database(self, name: str) -> str:
+        """The URL of a new, empty database (dropped with the stage on PostgreSQL)."""
+        if self.vendor == "sqlite":
+            return f"sqlite:///{self.tmp / (name + '.sqlite3')}"
+        database = f"{connection.settings_dict['NAME']}_{name}"
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            cursor.execute(f'CREATE DATABASE "{database}"')
+        self.databases.append(database)
+        return database_url_of_test_database().rsplit("/", 1)[0] + "/" + database
 
     def reload(self) -> None:
         """Make what the servers wrote visible to this process's ORM."""
@@ -259,3 +286,6 @@ class Stage:
     def close(self) -> None:
         for server in self.servers:
             server.kill()
+        for database in self.databases:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
