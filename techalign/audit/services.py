@@ -95,10 +95,13 @@ def record(
 
 
 def _target_of(kwargs: dict[str, Any]) -> models.Model | None:
-    for value in kwargs.values():
-        if isinstance(value, models.Model) and not _is_user(value):
+    """The object a refused attempt was about. Keyword order is the caller's, so prefer an
+    object inside a requirement over, say, the team someone tried to sign for."""
+    candidates = [v for v in kwargs.values() if isinstance(v, models.Model) and not _is_user(v)]
+    for value in candidates:
+        if value.pk is not None and requirement_id_of(value) is not None:
             return value
-    return None
+    return candidates[0] if candidates else None
 
 
 def _is_user(obj: Any) -> bool:
