@@ -35,8 +35,9 @@ install:
 	fi
 	$(PYTHON) -m pip install -q -r requirements.lock
 	$(PYTHON) -m pip install -q --no-deps -e .
-	@# The .mo files are built here, not kept in git.
-	@if [ -d techalign/locale ]; then techalign compilemessages -v 0 --ignore '.*'; fi
+	@# The .mo files are built here, not kept in git; only ours, not those of anything under var/
+	@# or bench/results/.
+	@if [ -d techalign/locale ]; then cd techalign && techalign compilemessages -v 0; fi
 
 # Generated once and kept, so sessions survive a restart of `make run`.
 var/secret_key:
