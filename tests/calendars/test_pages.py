@@ -11,6 +11,8 @@ from tests.factories import advance, grant
 
 
 def client_for(user) -> Client:
+    """A signed-in browser of `user`, who reads English (the assertions quote English text)."""
+    type(user).objects.filter(pk=user.pk).update(language="en")
     client = Client()
     client.force_login(user)
     return client

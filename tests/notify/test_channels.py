@@ -57,7 +57,7 @@ def test_every_platform_gets_its_format_and_a_valid_signature(
     expected = base64.b64encode(hmac.new(string_to_sign, b"", hashlib.sha256).digest()).decode()
     assert feishu["sign"] == expected and fresh(int(feishu["timestamp"]))
     assert feishu["msg_type"] == "post"
-    assert "Invitation" in feishu["content"]["post"]["zh_cn"]["title"]
+    assert "REQ-1" in feishu["content"]["post"]["zh_cn"]["title"]
 
     query = parse_qs(urlsplit(got["dingtalk"].path).query)
     timestamp = query["timestamp"][0]
@@ -69,7 +69,7 @@ def test_every_platform_gets_its_format_and_a_valid_signature(
     assert got["dingtalk"].json()["msgtype"] == "markdown"
 
     assert got["wecom"].json()["msgtype"] == "markdown"
-    assert "Invitation" in got["slack"].json()["text"]
+    assert "REQ-1" in got["slack"].json()["text"]
 
     generic = got["webhook"]
     stamp = generic.headers["X-Techalign-Timestamp"]
