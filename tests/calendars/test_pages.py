@@ -51,9 +51,9 @@ def test_the_slot_finder_page_lists_times_for_a_meeting(w):
 
 def test_notifications_page_and_the_admin_only_delivery_log(w, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        advance(w, "handed_off")
+        req = advance(w, "handed_off")
     page = client_for(w.lei)
-    assert "handed off to you" in page.get("/notifications/").content.decode()
+    assert f"/r/{req.key}/" in page.get("/notifications/").content.decode()
     page.post("/notifications/", {"form": "read"})
     assert not Notification.objects.filter(recipient=w.lei, read_at__isnull=True).exists()
     assert page.get("/notifications/deliveries/").status_code == 403
