@@ -202,3 +202,18 @@ def test_minutes_recorded_by_one_invitee_reach_the_others_page(w, as_user):
     record = as_user(w.jun).get(reverse("web:minutes_record", args=[req.key, meeting.key]))
     assert 'hx-trigger="every 15s"' in record.content.decode()
     assert "重试三次后转人工" in record.content.decode()
+
+
+def test_a_pm_creates_a_requirement_and_lands_on_it(w, as_user):
+    response = as_user(w.ming).post(
+        reverse("web:requirement_create"),
+        {"title": "退款到余额", "lead_team": w.order.pk, "lead_dev": w.lei.pk},
+    )
+    assert response.status_code == 302
+    page = as_user(w.ming).get(response["Location"]).content.decode()
+    assert "退款到余额" in page and "Write the scenarios and hand off" in page
+
+
+def test_a_developer_is_offered_no_requirement_form(w, as_user):
+    page = as_user(w.lei).get(reverse("web:requirements")).content.decode()
+    assert "requirements/new" not in page

@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from techalign.core.markdown import render_markdown
+from techalign.org.models import Role
 
 register = template.Library()
 
@@ -17,6 +18,12 @@ def markdown(text: str) -> str:
 @register.filter
 def short_hash(value: str) -> str:
     return (value or "")[:12]
+
+
+@register.filter
+def role_label(value: str) -> str:
+    """A role code as its translated name; a seat without a role (a guest) stays as it is."""
+    return str(Role(value).label) if value in Role.values else value
 
 
 @register.filter
