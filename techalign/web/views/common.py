@@ -236,13 +236,11 @@ def render_page(
     *,
     overrides: dict[str, Any] | None = None,
     status: int = 200,
-    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The full page: layout, requirement header, and every section of the page."""
     page_ = PAGES[page_name]
     context = _context(screen, page_.sections, overrides or {})
     context.update(header_context(screen))
-    context.update(extra or {})
     context["page"] = page_name
     context["page_body"] = page_.template
     context["nav"] = "requirements"
@@ -293,15 +291,15 @@ def perform(
     screen = Screen(request, key, meeting_key)
     at = f"{name}:{ref}" if ref else name
     overrides: dict[str, Any] = {}
-    status = 200
+    status, code = 200, ""
     try:
         act.run(screen, ref)
     except Invalid as invalid:
         overrides = {"invalid": invalid.form, "refusal_at": at}
-        status = 422
+        status, code = 422, "input.invalid"
     except Refused as refused:
         overrides = {"refusal": refused, "refusal_at": at}
-        status = refused.status
+        status, code = refused.status, refused.code
     # Bound forms come back only with what went wrong; after success the forms start empty.
     if overrides:
         overrides.update(screen.bound)
@@ -310,11 +308,9 @@ def perform(
     page_name = SECTIONS[act.section].page_for(fresh)
     if is_htmx(request):
         response = _partial(request, fresh, act, overrides)
-        if status != 200:
+        if code:
             # htmx swaps 2xx answers only; the outcome stays machine-readable in a header.
-            response["X-Refused"] = (
-                overrides.get("refusal").code if "refusal" in overrides else "input.invalid"
-            )
+            response["X-Refused"] = code
         return response
     if not overrides:
         return redirect(page_url(fresh, page_name) + f"#{act.section}")

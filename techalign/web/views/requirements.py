@@ -43,68 +43,68 @@ def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementF
     )
 
 
-@login_required
-def requirement_list(request: HttpRequest) -> HttpResponse:
+def _list_page(
+    request: HttpRequest, *, new_form: Any, status: int = 200, **extra: Any
+) -> HttpResponse:
     """Every requirement the user may see, newest first, filterable by step and involvement."""
     requirements = visible_requirements(request.user).annotate(
         scenario_count=Count("scenarios", filter=Q(scenarios__is_withdrawn=False), distinct=True)
     )
-    status = request.GET.get("status", "")
-    if status in Status.values:
-        requirements = requirements.filter(status=status)
-    if request.GET.get("mine"):
+    step = request.GET.get("status", "")
+    if step in Status.values:
+        requirements = requirements.filter(status=step)
+    mine = bool(request.GET.get("mine"))
+    if mine:
         requirements = requirements.filter(Q(owner=request.user) | Q(lead_dev=request.user))
-    return render(
-        request,
-        "web/requirement_list.html",
-        {
-            "requirements": requirements,
-            "statuses": Status.choices,
-            "status": status,
-            "mine": bool(request.GET.get("mine")),
-            "new_form": _new_requirement_form(request.user),
-            "nav": "requirements",
-        },
-    )
+    context = {
+        "requirements": requirements,
+        "statuses": Status.choices,
+        "status": step,
+        "mine": mine,
+        "new_form": new_form,
+        "nav": "requirements",
+        **extra,
+    }
+    return render(request, "web/requirement_list.html", context, status=status)
+
+
+@login_required
+def requirement_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, new_form=_new_requirement_form(request.user))
 
 
 @login_required
 @require_POST
 def requirement_create(request: HttpRequest) -> HttpResponse:
+    """A PM drafts a requirement; field errors and refusals are shown on the list page."""
     form = _new_requirement_form(request.user, request.POST)
-    refusal = None
-    if form is not None and form.is_valid():
-        data = form.cleaned_data
-        try:
-            requirement = services.create_requirement(
-                actor=request.user,
-                lead_team=data["lead_team"],
-                title=data["title"],
-                user_stories=data["user_stories"],
-                business_process=data["business_process"],
-                lead_dev=data["lead_dev"],
-                is_private=data["is_private"],
-                planned_dev_start_on=data["planned_dev_start_on"],
-                planned_launch_on=data["planned_launch_on"],
-            )
-        except Refused as refused:
-            refusal = refused
-        else:
-            return redirect("web:requirement", requirement.key)
-    return render(
-        request,
-        "web/requirement_list.html",
-        {
-            "requirements": visible_requirements(request.user)[:50],
-            "statuses": Status.choices,
-            "new_form": form,
-            "refusal": refusal,
-            "refusal_at": "create",
-            "open_new": True,
-            "nav": "requirements",
-        },
-        status=refusal.status if refusal else 422,
-    )
+    if form is None:
+        return redirect("web:requirements")
+    if not form.is_valid():
+        return _list_page(request, new_form=form, status=422, open_new=True)
+    data = form.cleaned_data
+    try:
+        requirement = services.create_requirement(
+            actor=request.user,
+            lead_team=data["lead_team"],
+            title=data["title"],
+            user_stories=data["user_stories"],
+            business_process=data["business_process"],
+            lead_dev=data["lead_dev"],
+            is_private=data["is_private"],
+            planned_dev_start_on=data["planned_dev_start_on"],
+            planned_launch_on=data["planned_launch_on"],
+        )
+    except Refused as refused:
+        return _list_page(
+            request,
+            new_form=form,
+            status=refused.status,
+            open_new=True,
+            refusal=refused,
+            refusal_at="create",
+        )
+    return redirect("web:requirement", requirement.key)
 
 
 @login_required
