@@ -37,7 +37,6 @@ def grow(w, req, *, scenarios: int, items: int):
 @pytest.fixture(params=["small", "large"])
 def sized(request, w):
     req = advance(w, "planning")
-    req.size = request.param
     if request.param == "large":
         grow(w, req, scenarios=20, items=15)
     return req
@@ -49,13 +48,8 @@ def sized(request, w):
     [("web:requirement", 30), ("web:plan", 42), ("web:history", 24), ("web:align", 40)],
 )
 def test_requirement_pages_do_not_query_per_row(
-    request, sized, w, as_user, django_assert_max_num_queries, url_name, bound
+    sized, w, as_user, django_assert_max_num_queries, url_name, bound
 ):
-    if url_name == "web:plan" and sized.size == "large":
-        # plans.services.approval_gaps reads item.component.owner_team once per item, since
-        # plans.selectors.items_of does not select component__owner_team. Reported to the
-        # plans owner; strict, so this turns red (and is removed) once that is fixed.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="approval_gaps N+1"))
     client = as_user(w.lei)
     url = reverse(url_name, args=[sized.key])
     client.get(url)  # warm the session and the role caches
