@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("calendars/", include("techalign.calendars.urls")),
     path("notifications/", include("techalign.notify.urls")),
+    path("health/", include("techalign.health.urls")),
     path("", include("techalign.web.urls")),
 ]

@@ -1,0 +1,252 @@
+"""Process-health pages: the organisation, a team and a department, one requirement's panel,
+the rule documentation, and the reports with their charts and CSV.
+
+Views only read: each evaluates the rules once for the requirements the user may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
+
+from techalign.core.errors import Refused
+from techalign.health.base import Finding
+from techalign.health.models import HealthSettings
+from techalign.health.reports import REPORTS, Period, build_report
+from techalign.health.rules import RULES
+from techalign.health.selectors import Scope, requirement_findings, scope_findings, summary
+from techalign.org.models import Department, Team
+from techalign.requirements.models import Requirement
+from techalign.requirements.selectors import get_requirement
+
+
+def _filtered(request: HttpRequest, findings: list[Finding]) -> list[Finding]:
+    """Findings narrowed by the `rule` and `severity` query parameters."""
+    rule, severity = request.GET.get("rule"), request.GET.get("severity")
+    return [
+        f
+        for f in findings
+        if (not rule or f.code == rule) and (not severity or f.severity == severity)
+    ]
+
+
+def _by_requirement(findings: list[Finding]) -> list[dict[str, Any]]:
+    """Findings grouped under their requirement, newest requirement first, in one query."""
+    grouped: dict[int, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        grouped[finding.requirement_id].append(finding)
+    requirements = Requirement.objects.select_related("lead_team").in_bulk(list(grouped))
+    return [
+        {"requirement": requirements[pk], "findings": items, "summary": summary(items)}
+        for pk, items in sorted(grouped.items(), key=lambda kv: -requirements[kv[0]].number)
+    ]
+
+
+def _rule_counts(findings: list[Finding]) -> list[dict[str, Any]]:
+    counts = Counter(f.code for f in findings)
+    return [{"rule": RULES[code], "count": counts[code]} for code in RULES if counts[code]]
+
+
+def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
+    findings = scope_findings(scope, user=request.user)
+    shown = _filtered(request, findings)
+    return {
+        "nav": "health",
+        "section": "findings",
+        "scope": scope,
+        "summary": summary(findings),
+        "rule_counts": _rule_counts(findings),
+        "groups": _by_requirement(shown),
+        "shown": len(shown),
+        "filters": {
+            "rule": request.GET.get("rule", ""),
+            "severity": request.GET.get("severity", ""),
+        },
+        "reports": REPORTS.values(),
+    }
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Every department and team with its errors and warnings, then every finding."""
+    context = _scope_context(request, Scope())
+    per_team: dict[int, Counter[str]] = defaultdict(Counter)
+    for group in context["groups"] if not context["filters"]["rule"] else []:
+        for finding in group["findings"]:
+            for team_id in finding.teams:
+                per_team[team_id][str(finding.severity)] += 1
+    departments = Department.objects.prefetch_related("teams")
+    context["departments"] = [
+        {
+            "department": d,
+            "teams": [{"team": t, "counts": per_team.get(t.pk, Counter())} for t in d.teams.all()],
+        }
+        for d in departments
+    ]
+    return render(request, "health/overview.html", context)
+
+
+@login_required
+def team_health(request: HttpRequest, code: str) -> HttpResponse:
+    team = get_object_or_404(Team.objects.select_related("department"), code=code)
+    return render(request, "health/scope.html", _scope_context(request, Scope(team=team)))
+
+
+@login_required
+def department_health(request: HttpRequest, code: str) -> HttpResponse:
+    department = get_object_or_404(Department, code=code)
+    context = _scope_context(request, Scope(department=department))
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for group in context["groups"]:
+        for finding in group["findings"]:
+            for team_id in finding.teams:
+                counts[team_id][str(finding.severity)] += 1
+    context["teams"] = [
+        {"team": t, "counts": counts.get(t.pk, Counter())} for t in department.teams.all()
+    ]
+    return render(request, "health/scope.html", context)
+
+
+def _requirement(request: HttpRequest, key: str) -> Requirement:
+    try:
+        return get_requirement(request.user, key)
+    except Refused as refused:
+        raise Http404(refused.message) from refused
+
+
+@login_required
+def requirement_panel(request: HttpRequest, key: str) -> HttpResponse:
+    """The health panel alone, which the requirement page loads after it has rendered, so the
+    rules' queries never slow the page itself."""
+    requirement = _requirement(request, key)
+    findings = requirement_findings(requirement)
+    return render(
+        request,
+        "health/_panel.html",
+        {"requirement": requirement, "findings": findings, "summary": summary(findings)},
+    )
+
+
+@login_required
+def requirement_health(request: HttpRequest, key: str) -> HttpResponse:
+    requirement = _requirement(request, key)
+    findings = requirement_findings(requirement)
+    return render(
+        request,
+        "health/requirement.html",
+        {
+            "nav": "health",
+            "section": "findings",
+            "requirement": requirement,
+            "findings": findings,
+            "summary": summary(findings),
+        },
+    )
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "health/rules.html", {"nav": "health", "section": "rules", "rules": RULES.values()}
+    )
+
+
+@login_required
+def rule_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The documentation page of one rule: the failure it prevents and how to fix it."""
+    rule = RULES.get(code.upper())
+    if rule is None:
+        raise Http404(code)
+    policy = HealthSettings.current()
+    thresholds = [
+        {
+            "name": name,
+            "label": HealthSettings._meta.get_field(name).verbose_name,
+            "value": getattr(policy, name),
+            "default": HealthSettings._meta.get_field(name).default,
+        }
+        for name in rule.thresholds
+    ]
+    return render(
+        request,
+        "health/rule.html",
+        {
+            "nav": "health",
+            "section": "rules",
+            "rule": rule,
+            "thresholds": thresholds,
+            "is_disabled": rule.code in (policy.disabled_rules or []),
+        },
+    )
+
+
+def _period(request: HttpRequest) -> Period:
+    default = Period.last_months(12)
+    try:
+        start = dt.date.fromisoformat(request.GET.get("from") or default.start.isoformat())
+        end = dt.date.fromisoformat(request.GET.get("to") or default.end.isoformat())
+    except ValueError:
+        return default
+    if end < start or (end - start).days > 3660:
+        return default
+    return Period(start, end)
+
+
+def _report_scope(request: HttpRequest) -> Scope:
+    if code := request.GET.get("team"):
+        return Scope(team=get_object_or_404(Team, code=code))
+    if code := request.GET.get("department"):
+        return Scope(department=get_object_or_404(Department, code=code))
+    return Scope()
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "health/reports.html",
+        {
+            "nav": "health",
+            "section": "reports",
+            "reports": REPORTS.values(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """One report as charts and a table; `?format=csv` downloads the table."""
+    if slug not in REPORTS:
+        raise Http404(slug)
+    scope, period = _report_scope(request), _period(request)
+    report = build_report(slug, scope, period, user=request.user)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(report.as_csv(), content_type="text/csv; charset=utf-8")
+        name = f"{slug}-{scope.slug}-{period.start}-{period.end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return render(
+        request,
+        "health/report.html",
+        {
+            "nav": "health",
+            "section": "reports",
+            "report": report,
+            # Drawn by techalign.health.charts, which escapes every text it places.
+            "charts": [mark_safe(svg) for svg in report.charts],
+            "scope": scope,
+            "teams": Team.objects.order_by("code"),
+            "departments": Department.objects.order_by("code"),
+            "csv_query": query.urlencode(),
+            "reports": REPORTS.values(),
+        },
+    )
