@@ -167,19 +167,21 @@ class RevisionForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ReviewForm(RevisionForm):
+class SignedContentForm(RevisionForm):
+    """What the reader saw: the revision number and its content hash."""
+
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class ReviewForm(SignedContentForm):
+    """A verdict on the exact content the reviewer read."""
+
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class SignedContentForm(RevisionForm):
-    """What the signer saw: the revision number and its content hash."""
-
-    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 class SignOffForm(SignedContentForm):

@@ -101,11 +101,15 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     teams = _teams(user, Role.PM, Role.DEV)
     if not teams:
         return []
+    # The party side as a subquery: OR-ing the item join into the main query multiplied each
+    # requirement by its items and needed DISTINCT over the whole org (run on every page).
+    party_to = Item.objects.filter(
+        owner_team__in=teams, revision__plan__current_revision=F("revision")
+    ).values("revision__plan__requirement_id")
     requirements = list(
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
-        .filter(Q(lead_team__in=teams) | Q(plan__current_revision__items__owner_team__in=teams))
+        .filter(Q(lead_team__in=teams) | Q(pk__in=party_to))
         .select_related("lead_team", "plan__current_revision")
-        .distinct()
         .order_by("number")
     )
     revision_ids = [r.plan.current_revision_id for r in requirements]

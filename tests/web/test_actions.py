@@ -101,7 +101,8 @@ def test_approving_with_an_uncovered_scenario_is_refused(w, as_user):
         based_on=0,
     )
     do(as_user(w.lei), req, "submit_for_review", revision=1)
-    response = do(as_user(w.qiang), req, "approve", revision=1, comment="")
+    seen = current_revision(req).content_hash
+    response = do(as_user(w.qiang), req, "approve", revision=1, content_hash=seen)
     assert response["X-Refused"] == "plan.coverage_incomplete"
     assert "S-2, S-3, S-4" in response.content.decode()
     req.refresh_from_db()

@@ -129,7 +129,12 @@ def review_section(screen: Screen) -> dict[str, Any]:
         "reviews": reviews,
         "can_submit": can.can_submit_for_review(screen.user, screen.requirement),
         "can_review": revision is not None and can.can_review(screen.user, revision),
-        "review_form": forms.ReviewForm(initial={"revision": revision.number if revision else 0}),
+        "review_form": forms.ReviewForm(
+            initial={
+                "revision": revision.number if revision else 0,
+                "content_hash": revision.content_hash if revision else "",
+            }
+        ),
     }
 
 
@@ -251,6 +256,7 @@ def approve(screen: Screen, ref: str | None) -> None:
         revision=_reviewed_revision(screen, data["revision"]),
         actor=screen.user,
         comment=data["comment"],
+        content_hash=data["content_hash"],
     )
 
 
@@ -261,4 +267,5 @@ def request_changes(screen: Screen, ref: str | None) -> None:
         revision=_reviewed_revision(screen, data["revision"]),
         actor=screen.user,
         comment=data["comment"],
+        content_hash=data["content_hash"],
     )
