@@ -438,6 +438,13 @@ def _check_references(doc: PlanDocument, requirement: Requirement) -> dict[str, 
     return components
 
 
+def refuse_unless_editable(actor: User, requirement: Requirement) -> None:
+    """Someone who may not edit the plan hears the plan edit's own refusal (its role or step)
+    rather than a complaint about a file: the service refuses before it looks at any item."""
+    if not can_edit_plan(actor, requirement):
+        services.replace_items(requirement=requirement, actor=actor, based_on=0, items=[])
+
+
 def import_plan(*, actor: User, text: str, requirement: Requirement | None = None) -> ImportResult:
     """Replace the plan's items with the file's, as one new revision by `actor`.
 
@@ -445,6 +452,8 @@ def import_plan(*, actor: User, text: str, requirement: Requirement | None = Non
     refused when the plan has moved on since, and like any plan edit when `actor` may not
     edit the plan. With `requirement`, the file must be about that requirement.
     """
+    if requirement is not None:
+        refuse_unless_editable(actor, requirement)
     doc = parse(text)
     if requirement is not None and requirement.key != doc.requirement:
         raise Refused(

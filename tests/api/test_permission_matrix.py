@@ -48,6 +48,8 @@ def write(allowed: set[str], body: dict | None = None, if_match: str | None = No
 
 
 ORG, READ = Access("org"), Access("read")
+# Administrators only.
+ADMIN = Access("admin")
 R = "/api/v1/requirements/{key}"
 M = R + "/meetings/M-1"
 
@@ -119,6 +121,16 @@ ACCESS: dict[str, Access] = {
         ORGANISERS | PAYMENTS, {"text": "做", "owner": "jun", "due_on": DUE}
     ),
     f"POST {R}/meetings/{{meeting}}/action-items/{{item_id}}/done": write(ORGANISERS | {"jun"}),
+    # Process health and plans as Markdown.
+    "GET /api/v1/health/rules": ORG,
+    "GET /api/v1/health/findings": ORG,
+    "GET /api/v1/health/reports": ORG,
+    "GET /api/v1/health/reports/{name}": ORG,
+    "GET /api/v1/health/settings": ORG,
+    "PUT /api/v1/health/settings": ADMIN,
+    f"GET {R}/health": READ,
+    f"GET {R}/plan.md": READ,
+    f"POST {R}/plan.md": write(LEAD_DEV),
 }
 
 
@@ -164,6 +176,7 @@ def scene(w):
         "username": "jun",
         "item_id": str(item.pk),
         "code": "order",
+        "name": "coverage",
     }
     return req, params
 

@@ -1,0 +1,64 @@
+"""Writes on process health: the organisation's thresholds for the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from techalign.audit.services import record, transition
+from techalign.core.errors import Refused
+from techalign.health.models import HealthSettings
+from techalign.health.rules import RULES
+from techalign.org.models import User
+from techalign.org.permissions import is_admin
+from techalign.plans.models import Phase
+
+DAY_FIELDS = {
+    "alignment_days_before_dev_start",
+    "alignment_days_before_launch",
+    "blocking_question_days",
+}
+SETTINGS_FIELDS = DAY_FIELDS | {"late_change_phase", "disabled_rules"}
+DAY_LIMIT = 250
+
+
+@transition("health.settings_updated")
+def update_health_settings(*, actor: User | None, **changes: Any) -> HealthSettings:
+    """An administrator changes thresholds (or switches rules off); the rest keep their value.
+
+    `actor` None is the operator at the server's console.
+    """
+    if actor is not None and not is_admin(actor):
+        raise Refused("org.admin_required", user=str(actor), action=_("change health settings"))
+    unknown = set(changes) - SETTINGS_FIELDS
+    if unknown:
+        raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    for name in DAY_FIELDS & set(changes):
+        value = changes[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DAY_LIMIT:
+            raise Refused(
+                "input.invalid",
+                field=name,
+                problem=_("a number of working days from 0 to %(n)d") % {"n": DAY_LIMIT},
+            )
+    if "late_change_phase" in changes and changes["late_change_phase"] not in Phase.values:
+        raise Refused("input.invalid", field="late_change_phase", problem=", ".join(Phase.values))
+    if "disabled_rules" in changes:
+        codes = changes["disabled_rules"]
+        if not isinstance(codes, list) or any(code not in RULES for code in codes):
+            raise Refused("input.invalid", field="disabled_rules", problem=", ".join(RULES))
+        changes["disabled_rules"] = sorted(set(codes))
+    settings = HealthSettings.current()
+    before = {name: getattr(settings, name) for name in changes}
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    settings.updated_by = actor
+    settings.save()
+    record(
+        actor=actor,
+        action="health.settings_updated",
+        target=settings,
+        summary={"before": before, "after": changes},
+    )
+    return settings
