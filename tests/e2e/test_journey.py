@@ -96,9 +96,8 @@ def test_the_demo_requirement_goes_through_all_five_steps(desk):
     expect(dev.page.locator("#inbox-acknowledge li")).to_have_count(7)
     dev.shot("02-inbox-lead-dev")
     dev.page.goto(home)
-    row = dev.page.locator("#scenario-S-3")
-    row.locator("details summary").first.click()
-    row.locator("#ask-S-3").fill("并发提交时以哪个请求为准？幂等键由谁生成？")
+    open_editor(dev.page, "ask/S-3")
+    dev.page.locator("#ask-S-3").fill("并发提交时以哪个请求为准？幂等键由谁生成？")
     form(dev.page, "ask/S-3").locator("button").click()
     expect(dev.page.locator("#question-Q-1")).to_be_visible()
     submit(dev.page, "acknowledge/S-3")
@@ -170,9 +169,8 @@ def test_the_demo_requirement_goes_through_all_five_steps(desk):
     expect(lead.page.locator("#review table")).to_contain_text("S-7 未覆盖")
 
     pm.page.goto(home)
-    row = pm.page.locator("#scenario-S-7")
-    row.locator("details summary").first.click()
-    row.locator("#oos-S-7").fill("超时退款走售后工单，本期不做。")
+    open_editor(pm.page, "out_of_scope/S-7")
+    pm.page.locator("#oos-S-7").fill("超时退款走售后工单，本期不做。")
     submit(pm.page, "out_of_scope/S-7")
     expect(pm.page.locator("#scenario-S-7")).to_contain_text("超时退款走售后工单")
 
