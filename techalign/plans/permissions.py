@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from techalign.org.models import Role, Team
-from techalign.org.permissions import committee_architect, has_role, teams_of
+from techalign.org.permissions import committee_architect, has_role
 from techalign.plans import selectors
 from techalign.plans.models import ChangeRequest, Revision
 from techalign.requirements.models import Requirement, Status
@@ -26,12 +26,14 @@ def can_edit_plan(user: Any, requirement: Requirement) -> bool:
 
 
 def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
-    """The item editor is offered to every member of the lead team while the plan is editable.
+    """The item editor is offered to the lead team's DEVs and PMs while the plan is editable.
 
-    Only DEVs may save: a PM who tries is refused with the reason, which is how the tool
-    teaches that the technical plan is the developers' job.
+    Only DEVs may save: a PM who tries (the article's failure mode: the PM drafts the plan
+    alone) is refused with the reason, which is how the tool teaches whose job the plan is.
     """
-    return requirement.status in PLAN_EDITABLE and requirement.lead_team_id in teams_of(user)
+    return requirement.status in PLAN_EDITABLE and has_role(
+        user, requirement.lead_team, Role.DEV, Role.PM
+    )
 
 
 def can_submit_for_review(user: Any, requirement: Requirement) -> bool:
