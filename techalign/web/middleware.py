@@ -1,5 +1,6 @@
 """Dates and times on pages in the signed-in user's own time zone."""
 
+import contextlib
 import zoneinfo
 
 from django.utils import timezone
@@ -14,11 +15,12 @@ class UserTimeZoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(zone)) if zone else timezone.deactivate()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            # A zone name the system no longer knows must not take the whole site down.
-            timezone.deactivate()
+        timezone.deactivate()
+        # A zone name the system no longer knows falls back to the site's zone rather than
+        # taking every page of that user down.
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            if zone:
+                timezone.activate(zoneinfo.ZoneInfo(zone))
         try:
             return self.get_response(request)
         finally:
