@@ -39,8 +39,10 @@ def items_of(revision: Revision | None) -> list[Item]:
     """Items of a revision with their component, owner and scenarios, in three queries."""
     if revision is None:
         return []
+    # The component's owner too: the approval gate compares it with the item's owner team.
     return list(
-        revision.items.select_related("component", "owner_team", "author").prefetch_related(
+        revision.items.select_related("component__owner_team", "owner_team", "author")
+        .prefetch_related(
             Prefetch("scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id"))
         )
     )

@@ -20,14 +20,18 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
     if is_admin(user):
         return base
     teams = teams_of(user)
-    involved = Requirement.objects.filter(
-        Q(lead_team__in=teams)
-        | Q(plan__current_revision__items__owner_team__in=teams)
-        | Q(meetings__invitees__user=user)
+    # One subquery per multi-valued path: OR-ing them inside one subquery joined every
+    # requirement to all its items and invitees first (0.6-0.9 s at 20,000 requirements).
+    party_to = Requirement.objects.filter(plan__current_revision__items__owner_team__in=teams)
+    invited_to = Requirement.objects.filter(meetings__invitees__user=user)
+    return base.filter(
+        Q(is_private=False)
+        | Q(lead_team__in=teams)
         | Q(owner=user)
         | Q(lead_dev=user)
-    ).values("pk")
-    return base.filter(Q(is_private=False) | Q(pk__in=involved))
+        | Q(pk__in=party_to.values("pk"))
+        | Q(pk__in=invited_to.values("pk"))
+    )
 
 
 def parse_key(key: str | int, prefix: str) -> int | None:
@@ -83,12 +87,19 @@ class NextAction:
 
 
 def _members(team: Team, *roles: str) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(team=team, role__in=roles, user__is_active=True)
+    return _members_by_team([team], *roles)[team.pk]
+
+
+def _members_by_team(teams: list[Team], *roles: str) -> dict[int, list[User]]:
+    """Active holders of `roles` per team, in one query whatever the number of parties."""
+    members: dict[int, list[User]] = {t.pk: [] for t in teams}
+    for m in (
+        Membership.objects.filter(team__in=teams, role__in=roles, user__is_active=True)
         .select_related("user")
         .order_by("user__username")
-    ]
+    ):
+        members[m.team_id].append(m.user)
+    return members
 
 
 def next_actions(requirement: Requirement) -> list[NextAction]:
@@ -144,11 +155,12 @@ def next_actions(requirement: Requirement) -> list[NextAction]:
             lead, [Role.PM, Role.DEV], [u for u in (requirement.owner, requirement.lead_dev) if u]))
     if status in {Status.APPROVED, Status.ALIGNING} and revision is not None:
         state = plans.signoff_state(requirement, revision)
+        signers = _members_by_team(state.missing, Role.PM, Role.DEV)
         for team in state.missing:
             actions.append(NextAction(
                 "sign_off", _("%(team)s must sign revision %(n)s.")
                 % {"team": team.name, "n": revision.number}, team, [Role.PM, Role.DEV],
-                _members(team, Role.PM, Role.DEV)))
+                signers[team.pk]))
         blocking = [q for q in open_questions if q.is_blocking]
         if blocking:
             actions.append(NextAction(
@@ -164,10 +176,10 @@ def next_actions(requirement: Requirement) -> list[NextAction]:
         baseline = plans.latest_baseline(requirement)
         planned = set(requirement.milestones.values_list("team_id", flat=True))
         parties = [lead, *plans.related_parties(requirement, baseline.revision)]
-        for team in parties:
-            if team.pk not in planned:
-                actions.append(NextAction(
-                    "set_milestones", _("%(team)s: plan the schedule milestones.")
-                    % {"team": team.name}, team, [Role.PM, Role.DEV],
-                    _members(team, Role.PM, Role.DEV)))
+        unplanned = [team for team in parties if team.pk not in planned]
+        planners = _members_by_team(unplanned, Role.PM, Role.DEV)
+        for team in unplanned:
+            actions.append(NextAction(
+                "set_milestones", _("%(team)s: plan the schedule milestones.")
+                % {"team": team.name}, team, [Role.PM, Role.DEV], planners[team.pk]))
     return actions
