@@ -313,12 +313,12 @@ class Generator:
     ) -> None:
         self.sizes = Sizes.of(scale)
         self.large_scenarios, self.large_items = large_shape
+        self.large_numbers = set(large_plan_numbers(scale))
         self.rng = random.Random(seed)
         self.stream = stream
         self.counts: dict[str, int] = {}
         self.ids: dict[type[models.Model], int] = defaultdict(int)
         self.events: list[Event] = []
-        self.large_every = min(LARGE_PLAN_EVERY, self.sizes.requirements)
 
     def next_id(self, model: type[models.Model]) -> int:
         self.ids[model] += 1
@@ -536,7 +536,7 @@ class RequirementBuilder:
     def __init__(self, gen: Generator, org: Org, rows: Rows, number: int) -> None:
         self.gen, self.org, self.rows, self.number = gen, org, rows, number
         self.rng = gen.rng
-        self.is_large = number % gen.large_every == 0
+        self.is_large = number in gen.large_numbers
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -704,7 +704,7 @@ class RequirementBuilder:
                 owner = self.team_id
             component_id, component_key = rng.choice(org.components[owner])
             covers = {in_scope[(n - 1) % len(in_scope)]} if in_scope else set()
-            for _ in range(rng.choice((1, 1, 2, 2, 3, 3))):
+            for _ in range(rng.choice((1, 2, 2, 2, 3, 3))):
                 covers.add(rng.choice(in_scope))
             cross = owner != self.team_id
             items.append(
@@ -897,15 +897,19 @@ class RequirementBuilder:
         parties = sorted({i.owner_team_id for i in final} - {self.team_id})
         meeting = None
         if status == Status.ALIGNING or rng.random() < 0.9:
-            meeting = self.meeting(
-                revision, parties, held=status == Status.FINALIZED or rng.random() < 0.5
-            )
+            # The large plan is always just out of its meeting with nobody signed yet: the same
+            # state at every scale, so its pages do the same work whatever its size.
+            held = status == Status.FINALIZED or self.is_large or rng.random() < 0.5
+            meeting = self.meeting(revision, parties, held=held)
         signers = [self.team_id, *parties]
         if status == Status.ALIGNING:
             signed = [
                 t
                 for t in signers
-                if meeting and meeting.status == Meeting.Status.HELD and rng.random() < 0.5
+                if meeting
+                and meeting.status == Meeting.Status.HELD
+                and not self.is_large
+                and rng.random() < 0.5
             ]
             self.sign(revision, signed, meeting)
             return writes + 3 + len(signed)
@@ -920,7 +924,7 @@ class RequirementBuilder:
     def meeting(self, revision: Revision, parties: list[int], *, held: bool) -> Meeting:
         rng, gen, rows = self.rng, self.gen, self.rows
         number = 1
-        if rng.random() < 0.04:
+        if not self.is_large and rng.random() < 0.04:
             # An earlier slot that was cancelled and replaced.
             self.new_meeting(revision, number, Meeting.Status.CANCELLED, parties)
             number += 1
@@ -1148,6 +1152,13 @@ class RequirementBuilder:
         change.closed_at = self.at
         self.baseline(revision, version=2, change=change)
         return 8
+
+
+def large_plan_numbers(scale: float) -> list[int]:
+    """Numbers of the requirements that carry the large plan (REQ-2000, REQ-4000, … at S=1)."""
+    total = Sizes.of(scale).requirements
+    every = min(LARGE_PLAN_EVERY, total)
+    return list(range(every, total + 1, every))
 
 
 def rng_q(rng: random.Random) -> str:

@@ -110,14 +110,26 @@ def test_a_database_with_an_organisation_is_refused():
         seed(TINY, 1, stream=None)
 
 
-def test_org_coverage_agrees_with_the_per_plan_gate():
-    seed(TINY, 5, stream=None)
+def _gaps_per_plan() -> dict[int, list[str]]:
     expected = {}
     for plan in Plan.objects.select_related("requirement", "current_revision"):
         gaps = selectors.uncovered_scenarios(plan.requirement, plan.current_revision)
         if gaps:
             expected[plan.requirement_id] = [s.key for s in gaps]
-    assert expected, "the generated org has plans still being written"
+    return expected
+
+
+def test_org_coverage_agrees_with_the_per_plan_gate():
+    from django.db import transaction
+
+    mark = transaction.savepoint()
+    for attempt in range(1, 11):
+        seed(TINY, attempt, stream=None)
+        expected = _gaps_per_plan()
+        if expected:
+            break
+        transaction.savepoint_rollback(mark)
+    assert expected, "no seed gave a plan still being written"
     assert selectors.org_coverage() == expected
     some = sorted(expected)[:1]
     assert selectors.org_coverage(some) == {some[0]: expected[some[0]]}
