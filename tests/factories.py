@@ -26,6 +26,7 @@ _counter = itertools.count(1)
 
 def make_user(username: str | None = None, **fields) -> User:
     username = username or f"user{next(_counter)}"
+    fields.setdefault("language", "en")
     user = User.objects.create_user(username=username, password="pw-" + username, **fields)
     return user
 

@@ -12,9 +12,8 @@ from pydantic import Field
 from techalign.api.common import ERRORS, Body, actor
 from techalign.core.errors import Refused
 from techalign.notify import selectors, services
-from techalign.notify.models import Channel, Delivery
+from techalign.notify.models import Channel
 from techalign.org.models import Team
-from techalign.org.permissions import is_admin
 
 router = Router(tags=["notifications"])
 
@@ -170,17 +169,13 @@ def remove_channel(request: HttpRequest, channel_id: int):
 @router.get("/deliveries", response={200: list[DeliveryOut], **ERRORS})
 def deliveries(request: HttpRequest, status: str | None = None, limit: int = 100):
     """Admins: the delivery log, newest first, with each one's attempts and last error."""
-    if not is_admin(actor(request)):
-        raise Refused("notify.not_allowed", user=str(actor(request)), target="deliveries")
-    rows = Delivery.objects.all()
-    if status:
-        rows = rows.filter(status=status)
+    rows = selectors.delivery_log(actor(request), status=status)
     return list(rows[: max(1, min(limit, 500))])
 
 
 @router.post("/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS})
 def retry_delivery(request: HttpRequest, delivery_id: int):
-    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    delivery = selectors.delivery_log(actor(request)).filter(pk=delivery_id).first()
     if delivery is None:
         raise Refused("access.not_found", kind="delivery", ref=str(delivery_id))
     return services.retry_delivery(actor=actor(request), delivery=delivery)

@@ -53,3 +53,14 @@ def channels_for(user: User) -> list[Channel]:
         "team_id"
     )
     return list(rows.filter(Q(user=user) | Q(team_id__in=teams)))
+
+
+def delivery_log(user: User, *, status: str | None = None):
+    """The delivery log, newest first: administrators only."""
+    from techalign.core.errors import Refused
+    from techalign.notify.models import Delivery
+
+    if not is_admin(user):
+        raise Refused("notify.not_allowed", user=str(user), target="deliveries")
+    rows = Delivery.objects.order_by("-id")
+    return rows.filter(status=status) if status else rows
