@@ -291,3 +291,14 @@ def test_submitting_a_revision_that_is_not_current_is_refused(w):
 
     assert refused.value.code == "review.stale_revision"
     assert status_of(req) == Status.PLANNING
+
+
+def test_a_second_approval_of_the_same_revision_is_refused(w):
+    req = advance(w, "in_review")
+    plans.approve_revision(revision=current(req), actor=w.qiang)
+
+    with pytest.raises(Refused) as refused:
+        plans.approve_revision(revision=current(req), actor=w.arch)
+
+    assert refused.value.code == "requirement.wrong_step"
+    assert Review.objects.count() == 1

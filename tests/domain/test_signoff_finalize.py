@@ -365,3 +365,21 @@ def test_signing_through_an_object_read_before_a_newer_revision_is_refused(w):
 
     assert refused.value.code == "signoff.stale_revision"
     assert not SignOff.objects.exists()
+
+
+def test_finalizing_twice_makes_one_baseline(w):
+    req = advance(w, "aligning")
+    sign_all(w, req)
+    revision = current(req)
+    finalize(req, w.ming)
+
+    with pytest.raises(Refused) as refused:
+        plans.finalize(
+            requirement=req,
+            actor=w.lei,
+            revision_number=revision.number,
+            content_hash=revision.content_hash,
+        )
+
+    assert refused.value.code == "requirement.baselined"
+    assert Baseline.objects.count() == 1
