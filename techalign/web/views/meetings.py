@@ -123,7 +123,12 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
         if revision
         else []
     )
-    teams = can_plan.signing_teams(screen.user, requirement, revision)
+    # A party that has signed has nothing left to do here; one that rejected may still sign.
+    teams = [
+        t
+        for t in can_plan.signing_teams(screen.user, requirement, revision)
+        if t.pk not in state.signed
+    ]
     return {
         "revision": revision,
         "signoff_rows": rows,

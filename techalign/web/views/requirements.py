@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +15,13 @@ from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
 from techalign.requirements import permissions as can
 from techalign.requirements import services
-from techalign.requirements.models import Question, Status
+from techalign.requirements.models import Question, Scenario, Status
 from techalign.requirements.selectors import get_question, get_scenario, visible_requirements
 from techalign.web import forms
 from techalign.web.views.common import Screen, action, page, render_page, section
 
 page("overview", "web/requirement/overview.html")
+LIST_PAGE_SIZE = 50
 
 
 def developers_of(team: Team):
@@ -46,18 +48,27 @@ def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementF
 def _list_page(
     request: HttpRequest, *, new_form: Any, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    """Every requirement the user may see, newest first, filterable by step and involvement."""
-    requirements = visible_requirements(request.user).annotate(
-        scenario_count=Count("scenarios", filter=Q(scenarios__is_withdrawn=False), distinct=True)
-    )
+    """Every requirement the user may see, newest first, filterable by step and involvement,
+    a page at a time."""
+    requirements = visible_requirements(request.user).order_by("-number")
     step = request.GET.get("status", "")
     if step in Status.values:
         requirements = requirements.filter(status=step)
     mine = bool(request.GET.get("mine"))
     if mine:
         requirements = requirements.filter(Q(owner=request.user) | Q(lead_dev=request.user))
+    # An organisation keeps years of requirements: render one page, count scenarios for it only.
+    listing = Paginator(requirements, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(listing.object_list)
+    live = Scenario.objects.filter(requirement__in=rows, is_withdrawn=False)
+    counts = dict(
+        live.values_list("requirement").annotate(n=Count("pk")).values_list("requirement", "n")
+    )
+    for row in rows:
+        row.scenario_count = counts.get(row.pk, 0)
     context = {
-        "requirements": requirements,
+        "requirements": rows,
+        "listing": listing,
         "statuses": Status.choices,
         "status": step,
         "mine": mine,
