@@ -93,14 +93,15 @@ INSTALLED_APPS = [
 # `techalign worker` processes it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Outgoing mail: invitations and notifications. Without EMAIL_HOST, mail is printed by the
-# worker instead of sent.
+# Outgoing mail: invitations and notifications. Without EMAIL_HOST, each message is written
+# as a file under var/mail/ instead of sent, so a local run keeps them without a mail server.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
