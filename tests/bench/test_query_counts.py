@@ -50,6 +50,7 @@ def _page_paths(requirement: Requirement) -> list[str]:
         ("web:inbox", {}),
         ("web:requirements", {}),
         ("web:team", {"code": requirement.lead_team.code}),
+        ("health:team", {"code": requirement.lead_team.code}),
     ]:
         try:
             paths.append(reverse(name, kwargs=kwargs or None))
