@@ -174,6 +174,7 @@ LOGIN_REDIRECT_URL = "/"
 # Request bodies beyond this are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+NINJA_PAGINATION_CLASS = "techalign.api.common.Pages"
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
 

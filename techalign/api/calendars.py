@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from techalign.api.common import ERRORS, Body, actor
 from techalign.calendars import selectors, services, workdays
@@ -86,6 +86,15 @@ class HoursIn(Body):
     break_ends: dt.time | None = None
     weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], max_length=7)
     time_zone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("starts", "ends", "break_starts", "break_ends")
+    @classmethod
+    def _wall_clock(cls, value: dt.time | None) -> dt.time | None:
+        """Hours are wall-clock times in `time_zone`: an offset has no meaning there (and the
+        database cannot store one)."""
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("a time of day without an offset; time_zone gives the zone")
+        return value
 
 
 class DayOut(Schema):

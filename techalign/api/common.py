@@ -2,28 +2,73 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from datetime import date, datetime, time
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from techalign.core.errors import Refused
 from techalign.org.models import User
 from techalign.org.services import user_for_token
 
 
+def _has_json_type(annotation: Any, value: Any) -> bool:
+    """Whether a value parsed from JSON has the JSON type its field declares.
+
+    Checks only what pydantic would otherwise coerce: booleans, numbers, and dates or times
+    (which it also reads from numbers). Everything else pydantic checks itself.
+    """
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _has_json_type(args[0], value)
+    if origin in (Union, UnionType):
+        return any(_has_json_type(arg, value) for arg in args)
+    if origin is list:
+        return not isinstance(value, list) or all(_has_json_type(args[0], v) for v in value)
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation in (int, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation in (date, datetime, time):
+        return isinstance(value, str)
+    return True
+
+
 class Body(BaseModel):
-    """Base of every request body: a JSON object with known fields only.
+    """Base of every request body: a JSON object with known fields only, of the JSON types
+    the schema documents (`0` is not `false`, `"1"` is not `1`).
 
     A plain pydantic model (not ninja.Schema): ninja's Schema reads attributes off any value,
     so a bare JSON string would pass as an object.
     """
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types_only(cls, value: Any, info: ValidationInfo) -> Any:
+        annotation = cls.model_fields[info.field_name].annotation  # type: ignore[index]
+        if not _has_json_type(annotation, value):
+            raise ValueError(f"{json.dumps(value)} is not of the documented type")
+        return value
+
+
+class Pages(LimitOffsetPagination):
+    """ninja's limit/offset pages, with an offset the database can take: a larger one failed
+    in the database as a 500 instead of a 422."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class ErrorOut(Schema):

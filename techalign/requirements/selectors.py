@@ -38,7 +38,8 @@ def parse_key(key: str | int, prefix: str) -> int | None:
     text = str(key).strip().upper()
     if text.startswith(prefix + "-"):
         text = text[len(prefix) + 1:]
-    return int(text) if text.isdigit() else None
+    # isdigit() alone admits digits such as "²" that int() refuses.
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def get_requirement(user: User, key: str | int) -> Requirement:

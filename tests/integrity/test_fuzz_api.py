@@ -1,0 +1,154 @@
+"""Hostile input over the whole API, in process through the WSGI application.
+
+schemathesis generates valid and schema-violating requests for every operation in the OpenAPI
+schema, with a fixed seed and a bounded number of examples, authenticated with a real token.
+No answer may be a 5xx, and no request with a schema-violating body may be accepted with a 2xx.
+Path parameters are pinned to objects that exist, so valid requests reach the services instead
+of stopping at 404.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import negative_data_rejection
+
+from techalign.api.main import api
+from techalign.org.services import issue_token
+from techalign.requirements.services import raise_question
+from techalign.wsgi import application
+from tests.factories import advance, world
+
+pytestmark = pytest.mark.slow
+
+SEED = 20261126
+EXAMPLES_PER_OPERATION = 6
+# Objects the fixture below creates.
+EXISTING = {
+    "key": ["REQ-1", "REQ-2"],
+    "code": ["order", "payments"],
+    "scenario": ["S-1", "S-2"],
+    "item": ["I-1", "I-3"],
+    "question": ["Q-1"],
+    "number": [1, 3],
+    "version": [1],
+    "change": ["CR-1"],
+    "meeting": ["M-1"],
+    "username": ["lei", "hua"],
+    "item_id": [1],
+}
+
+
+def pinned(schema: dict) -> dict:
+    """The OpenAPI schema with each known path parameter limited to existing objects."""
+    schema = copy.deepcopy(schema)
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in EXISTING:
+                    parameter["schema"]["enum"] = EXISTING[parameter["name"]]
+    return schema
+
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "generation": {
+            "max-examples": EXAMPLES_PER_OPERATION,
+            "mode": "all",
+            # The real token below authenticates; generated credentials would only hide it.
+            "with-security-parameters": False,
+            "database": "none",
+        },
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {"negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]}},
+    }
+)
+
+
+schema = schemathesis.openapi.from_dict(pinned(api.get_openapi_schema()), config=CONFIG)
+schema.app = application
+
+
+@pytest.fixture(scope="module")
+def fuzz_data(django_db_setup, django_db_blocker):
+    """Built once for every operation: each test's own transaction rolls back to this one,
+    which rolls back when the module is done."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        w = world()
+        aligning = advance(w, to="aligning")
+        raise_question(requirement=aligning, actor=w.hua, body="退款失败时如何通知?")
+        advance(w, to="finalized")
+        yield issue_token(actor=None, user=w.lei, name="fuzz")[1]
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def token(fuzz_data, db) -> str:
+    """The lead DEV's token, on a requirement in its alignment meeting and a baselined one."""
+    return fuzz_data
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """Requests run inside the test's transaction, as under Django's test client: the signal
+    that closes connections between requests would end that transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@schema.parametrize()
+# The fixtures hold the data every example works on; each example may change it, on purpose.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+def test_no_request_gets_a_server_error_or_a_malformed_body_accepted(case, token):
+    response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+
+    checks = [not_a_server_error]
+    if body_is_malformed(case):
+        checks.append(negative_data_rejection)
+    case.validate_response(response, checks=checks)
+
+
+def body_is_malformed(case) -> bool:
+    """Whether this case's request body violates the schema (rather than only its query or
+    path: a lenient query parser is not what this test is about)."""
+    body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+    return body is not None and body.mode.is_negative
+
+
+BODY_OPERATIONS = [
+    (method.upper(), path)
+    for path, operations in api.get_openapi_schema()["paths"].items()
+    for method, operation in operations.items()
+    if "application/json" in operation.get("requestBody", {}).get("content", {})
+]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+@pytest.mark.parametrize("body", ['"AAA"', "[]", "42", "null", '{"unknown": 1}'])
+def test_every_request_body_must_be_an_object_of_known_fields(client, token, method, path, body):
+    url = path
+    for name, values in EXISTING.items():
+        url = url.replace("{" + name + "}", str(values[0]))
+
+    response = client.generic(
+        method,
+        url,
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code in {400, 422}, (response.status_code, response.content[:300])
+    assert json.loads(response.content)["code"] in {"input.invalid", "input.malformed"}
