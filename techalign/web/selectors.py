@@ -46,12 +46,16 @@ def scenarios_to_acknowledge(user: User) -> QuerySet[Scenario]:
 def questions_to_answer(user: User) -> QuerySet[Question]:
     """Hand-off questions on requirements I own; other non-blocking questions on those I lead."""
     mine = Q(requirement__owner=user) | Q(requirement__lead_dev=user)
+    # Implied by both branches, but as a subquery it lets the database start from my few
+    # requirements instead of every open question (on every page: the navigation counts it).
+    my_requirements = Requirement.objects.filter(Q(owner=user) | Q(lead_dev=user)).values("pk")
     return (
         Question.objects.filter(
             Q(stage=Question.Stage.HAND_OFF, requirement__owner=user)
             | (~Q(stage=Question.Stage.HAND_OFF) & Q(is_blocking=False) & mine),
             resolved_at__isnull=True,
             requirement__status__in=OPEN,
+            requirement__in=my_requirements,
         )
         .select_related("requirement", "scenario", "raised_by")
         .order_by("raised_at")
