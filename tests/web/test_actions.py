@@ -218,3 +218,75 @@ def test_a_pm_creates_a_requirement_and_lands_on_it(w, as_user):
 def test_a_developer_is_offered_no_requirement_form(w, as_user):
     page = as_user(w.lei).get(reverse("web:requirements")).content.decode()
     assert "requirements/new" not in page
+
+
+def meeting_do(client, req, meeting, name, ref=None, **data):
+    args = [req.key, meeting.key, name, *([ref] if ref else [])]
+    url = reverse("web:meeting_do_on" if ref else "web:meeting_do", args=args)
+    return client.post(url, data, **HTMX)
+
+
+def test_the_meeting_never_drops_below_its_minimum(w, as_user):
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    ming = as_user(w.ming)
+    response = meeting_do(ming, req, meeting, "uninvite", "jun")
+    assert response["X-Refused"] == "meeting.below_minimum"
+    assert meeting.invitees.filter(user=w.jun).exists()
+    meeting_do(ming, req, meeting, "invite", user=w.fang.pk)
+    assert meeting.invitees.filter(user=w.fang, is_required=False).exists()
+    meeting_do(ming, req, meeting, "make_presenter", "fang")
+    meeting.refresh_from_db()
+    assert meeting.presenter == w.fang
+    response = meeting_do(ming, req, meeting, "make_presenter", "hua")
+    assert response["X-Refused"] == "meeting.presenter_not_dev"
+
+
+def test_action_items_are_recorded_and_completed_by_their_owner(w, as_user):
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    due = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    meeting_do(
+        as_user(w.ming),
+        req,
+        meeting,
+        "action_item",
+        **{"action-text": "补充退款幂等说明", "action-owner": w.jun.pk, "action-due_on": due},
+    )
+    item = meeting.action_items.get()
+    response = meeting_do(as_user(w.jun), req, meeting, "complete_action_item", str(item.pk))
+    assert "X-Refused" not in response
+    item.refresh_from_db()
+    assert item.done_at is not None
+
+
+def test_a_change_request_reopens_the_plan_and_can_be_withdrawn(w, as_user):
+    req = advance(w, "finalized")
+    response = do(
+        as_user(w.jun),
+        req,
+        "open_change",
+        title="退款接口增加回调重试",
+        reason="提测时发现渠道回调丢失",
+        phase_found="testing",
+        affected_teams=[w.payments.pk],
+    )
+    assert "X-Refused" not in response
+    change = req.change_requests.get()
+    assert change.cost_weight == 15
+    req.refresh_from_db()
+    assert req.status == Status.PLANNING
+    page = as_user(w.ming).get(reverse("web:baseline", args=[req.key])).content.decode()
+    assert "CR-1" in page and "退款接口增加回调重试" in page
+    do(as_user(w.ming), req, "withdraw_change", "CR-1")
+    req.refresh_from_db()
+    assert req.status == Status.FINALIZED
+
+
+def test_a_milestone_for_another_party_is_refused(w, as_user):
+    req = advance(w, "finalized")
+    due = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    response = do(as_user(w.jun), req, "set_milestone", team=w.finance.pk, kind="test", due_on=due)
+    assert response["X-Refused"] == "role.not_party_member"
+    do(as_user(w.jun), req, "set_milestone", team=w.payments.pk, kind="test", due_on=due)
+    assert req.milestones.get().team == w.payments
