@@ -5,6 +5,8 @@ docs/health-rules.md holds it between two markers; `techalign lint --rules-markd
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from techalign.health.base import Rule
 from techalign.health.models import HealthSettings
 from techalign.health.rules import RULES
@@ -53,4 +55,6 @@ def rule_markdown(rule: Rule) -> str:
 
 
 def rules_markdown() -> str:
-    return "\n".join(rule_markdown(rule) for rule in RULES.values())
+    """Both languages side by side; the setting names from the models in English."""
+    with translation.override("en"):
+        return "\n".join(rule_markdown(rule) for rule in RULES.values())
