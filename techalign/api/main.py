@@ -36,7 +36,7 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details=N
 @api.exception_handler(Refused)
 def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     details = {
-        k: (list(v) if isinstance(v, list | tuple | set) else str(v))
+        k: ([str(x) for x in v] if isinstance(v, list | tuple | set) else str(v))
         for k, v in exc.details.items()
     }
     return _error(request, exc.status, exc.code, exc.message, details)

@@ -38,6 +38,7 @@ def canonical_event(event: AuditEvent) -> bytes:
         "outcome": event.outcome,
         "target_type": event.target_type,
         "target_id": event.target_id,
+        "target_label": event.target_label,
         "requirement": event.requirement_id,
         "summary": event.summary,
         "prev": event.prev_hash,

@@ -37,7 +37,13 @@ class Refused(Exception):
         return f"{self.code}: {self.message}"
 
 
+class AnyOf(tuple):
+    """Alternatives in a refusal's details ("PM or DEV"), joined in the language of display."""
+
+
 def _display(value: Any) -> str:
+    if isinstance(value, AnyOf):
+        return gettext(" or ").join(str(v) for v in value)
     if isinstance(value, list | tuple | set):
         return ", ".join(str(v) for v in value)
     return str(value)

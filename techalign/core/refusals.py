@@ -54,14 +54,10 @@ REFUSALS: dict[str, Refusal] = {
     "requirement.lead_dev_not_dev": Refusal(
         INVALID, _("{user} is not a DEV of the lead team {team}, so cannot be the lead DEV.")
     ),
-    "requirement.owner_not_pm": Refusal(
-        INVALID, _("{user} is not a PM of the lead team {team}, so cannot own the requirement.")
-    ),
     "requirement.baselined": Refusal(
         CONFLICT,
         _("Requirement {requirement} has baseline v{version}; change it through a change request."),
     ),
-    "scenario.duplicate_key": Refusal(CONFLICT, _("Scenario {scenario} already exists in {requirement}.")),
     "scenario.already_acknowledged": Refusal(
         CONFLICT, _("Scenario {scenario} is already acknowledged.")
     ),
@@ -71,11 +67,6 @@ REFUSALS: dict[str, Refusal] = {
     "scenario.not_out_of_scope": Refusal(CONFLICT, _("Scenario {scenario} is not marked out of scope.")),
     "scenario.covered_cannot_be_out_of_scope": Refusal(
         CONFLICT, _("Scenario {scenario} is covered by item(s) {items}; remove them from it first.")
-    ),
-    "handoff.incomplete": Refusal(
-        CONFLICT,
-        _("Hand-off of {requirement} is not complete: unacknowledged scenarios {scenarios}; "
-          "unanswered questions {questions}."),
     ),
     "question.already_resolved": Refusal(CONFLICT, _("Question {question} is already resolved.")),
     "question.not_blocking_target": Refusal(
@@ -95,13 +86,6 @@ REFUSALS: dict[str, Refusal] = {
         _("Component {component} is owned by team {team}, which is not a related party."),
     ),
     "plan.empty": Refusal(CONFLICT, _("The plan has no items yet.")),
-    "plan.not_in_review": Refusal(
-        CONFLICT, _("Revision {revision} is not submitted for review (the plan is {status}).")
-    ),
-    "plan.locked_in_review": Refusal(
-        CONFLICT,
-        _("Revision {revision} is under review; withdraw it or wait for the review before editing."),
-    ),
     "item.not_found": Refusal(NOT_FOUND, _("Item {item} is not in revision {revision}.")),
     "plan.markdown_invalid": Refusal(INVALID, _("Plan file, line {line}: {problem}.")),
     "plan.markdown_other_requirement": Refusal(
@@ -153,6 +137,10 @@ REFUSALS: dict[str, Refusal] = {
     # sign-off and finalize
     "signoff.not_a_party": Refusal(
         CONFLICT, _("Team {team} is neither the lead team nor a related party of {requirement}.")
+    ),
+    "signoff.not_required": Refusal(
+        CONFLICT,
+        _("Team {team}'s part is unchanged by {change}; its sign-off on the baseline still stands."),
     ),
     "signoff.stale_revision": Refusal(
         CONFLICT,

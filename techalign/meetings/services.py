@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
-from techalign.core.errors import Refused
+from techalign.core.errors import AnyOf, Refused
 from techalign.meetings import selectors
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
 from techalign.org.models import Role, User
@@ -126,7 +126,7 @@ def _require_state(meeting: Meeting, allowed: set[str], action: Any) -> None:
     if meeting.status not in allowed:
         raise Refused("meeting.wrong_state", meeting=meeting.key,
                       status=Meeting.Status(meeting.status).label, action=action,
-                      needed=" / ".join(str(Meeting.Status(s).label) for s in allowed))
+                      needed=AnyOf(Meeting.Status(s).label for s in allowed))
 
 
 def _cas(meeting: Meeting, version: int | None, **changes: Any) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext
 
-from techalign.core.errors import Refused
+from techalign.core.errors import AnyOf, Refused
 from techalign.org.models import Membership, Role, Team, User
 
 
@@ -33,9 +32,12 @@ def has_role(user: Any, team: Team | int, *roles: str) -> bool:
 
 
 def is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or any(
-        role == Role.ADMIN for _, role in roles_of(user)
-    ) if getattr(user, "is_authenticated", False) else False
+    return (
+        bool(getattr(user, "is_superuser", False))
+        or any(role == Role.ADMIN for _, role in roles_of(user))
+        if getattr(user, "is_authenticated", False)
+        else False
+    )
 
 
 def teams_of(user: Any) -> set[int]:
@@ -49,16 +51,23 @@ def committee_architect(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     committee_ids = set(Team.objects.filter(is_committee=True).values_list("pk", flat=True))
-    return any(team_id in committee_ids and role == Role.ARCHITECT for team_id, role in roles_of(user))
+    return any(
+        team_id in committee_ids and role == Role.ARCHITECT for team_id, role in roles_of(user)
+    )
 
 
-def role_names(roles: Iterable[str]) -> str:
-    return gettext(" or ").join(str(Role(r).label) for r in roles)
+def role_names(roles: Iterable[str]) -> AnyOf:
+    """Role labels, translated when the refusal is shown rather than when it is raised."""
+    return AnyOf(Role(r).label for r in roles)
 
 
 def require_role(user: Any, team: Team, *roles: str, action: str) -> None:
     """Refuse unless `user` holds one of `roles` in `team`."""
     if not has_role(user, team, *roles):
         raise Refused(
-            "role.not_allowed", roles=role_names(roles), team=team.name, action=action, user=str(user)
+            "role.not_allowed",
+            roles=role_names(roles),
+            team=team.name,
+            action=action,
+            user=str(user),
         )

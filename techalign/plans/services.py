@@ -354,6 +354,9 @@ def sign_off(
     if selectors.approval_of(revision) is None:
         raise Refused("signoff.plan_not_approved", revision=revision.number)
     if team.pk not in selectors.required_signer_ids(requirement, revision):
+        if revision.change_request_id and team.pk in selectors.party_team_ids(requirement, revision):
+            raise Refused("signoff.not_required", team=team.name,
+                          change=revision.change_request.key)
         raise Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
     if not approve and not reason.strip():
         raise Refused("signoff.reason_required")
@@ -478,14 +481,14 @@ def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequ
     """Close an open change request that has not yet changed the plan; the baseline stands."""
     requirement = change.requirement
     _require_lead_member(requirement, actor, _("withdraw a change request"))
-    if change.status != ChangeRequest.Status.OPEN:
-        raise Refused("change.wrong_state", change=change.key,
-                      status=ChangeRequest.Status(change.status).label)
     if selectors.current_revision(requirement).pk != change.base_baseline.revision_id:
         raise Refused("change.wrong_state", change=change.key, status=_("already revised"))
-    ChangeRequest.objects.filter(pk=change.pk).update(
+    if not ChangeRequest.objects.filter(pk=change.pk, status=ChangeRequest.Status.OPEN).update(
         status=ChangeRequest.Status.WITHDRAWN, closed_at=timezone.now()
-    )
+    ):
+        change.refresh_from_db()
+        raise Refused("change.wrong_state", change=change.key,
+                      status=ChangeRequest.Status(change.status).label)
     move_to(requirement, Status.FINALIZED)
     change.refresh_from_db()
     record(actor=actor, action="change.withdrawn", target=change, summary={"key": change.key})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
-from techalign.core.errors import Refused
+from techalign.core.errors import AnyOf, Refused
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
@@ -63,25 +63,26 @@ def require_status(requirement: Requirement, allowed: set[str], *, action: Any) 
         requirement=requirement.key,
         status=Status(requirement.status).label,
         action=action,
-        needed=" / ".join(str(Status(s).label) for s in sorted(allowed, key=list(Status).index)),
+        needed=AnyOf(Status(s).label for s in sorted(allowed, key=list(Status).index)),
     )
 
 
-def move_to(requirement: Requirement, new_status: str, *, expected: set[str] | None = None) -> None:
+def move_to(requirement: Requirement, new_status: str) -> None:
     """Compare-and-set the status; zero rows means another writer moved it first."""
-    rows = Requirement.objects.filter(pk=requirement.pk, status__in=expected or {requirement.status})
+    rows = Requirement.objects.filter(pk=requirement.pk, status=requirement.status)
     extra: dict[str, Any] = {}
     if new_status == Status.HANDED_OFF:
         extra["handed_off_at"] = timezone.now()
     if new_status == Status.FINALIZED:
         extra["finalized_at"] = timezone.now()
     if not rows.update(status=new_status, version=F("version") + 1, **extra):
+        seen = requirement.version
         requirement.refresh_from_db()
         raise Refused(
             "conflict.stale_version",
             kind=_("Requirement"),
             ref=requirement.key,
-            seen=requirement.version,
+            seen=seen,
             current=requirement.version,
         )
     requirement.refresh_from_db(fields=["status", "version", "handed_off_at", "finalized_at"])

@@ -265,7 +265,7 @@ MESSAGES = [
     (
         finalize_in_planning,
         "requirement.wrong_step",
-        'Requirement REQ-1 is at step "Planning"; finalize needs "Approved / Aligning".',
+        'Requirement REQ-1 is at step "Planning"; finalize needs "Approved or Aligning".',
     ),
     (
         baselined_edit,
