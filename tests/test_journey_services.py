@@ -45,3 +45,14 @@ def test_one_requirement_object_can_be_used_for_several_writes(w):
     mark_out_of_scope(scenario=scenario, actor=w.ming, reason="下期做")
     submit_for_review(requirement=req, actor=w.lei, revision_number=5)
     assert selectors.current_revision(req).number == 5
+
+
+def test_a_plan_reapproved_while_its_meeting_is_scheduled_stays_at_the_meeting_step(w):
+    from techalign.plans import selectors, services
+
+    req = advance(w, "aligning")
+    services.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="改")
+    services.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
+    services.approve_revision(revision=selectors.current_revision(req), actor=w.qiang)
+    req.refresh_from_db()
+    assert req.status == Status.ALIGNING

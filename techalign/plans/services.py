@@ -292,7 +292,9 @@ def approve_revision(
         raise gaps[0]
     review = Review.objects.create(revision=revision, reviewer=actor, verdict=Verdict.APPROVED,
                                    comment=comment, content_hash=revision.content_hash)
-    move_to(requirement, Status.APPROVED)
+    # A meeting still on the calendar is where the parties will sign this revision too.
+    scheduled = requirement.meetings.filter(status="scheduled").exists()
+    move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
     record(actor=actor, action="plan.approved", target=revision,
            summary={"revision": revision.number, "hash": revision.content_hash})
     notify.emit("review.decided", review=review, actor=actor)
