@@ -5,6 +5,8 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from techalign.org.models import Component, Language, Team, User
@@ -128,10 +130,32 @@ class AnswerForm(forms.Form):
     )
 
 
+class CatalogSelect(forms.Select):
+    """A select of the whole service catalog, with the markup of Django's template built in
+    Python: a template per option made the plan page take 0.6 s at 2,000 components."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, choices, _index in widget["optgroups"]
+                for option in choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options
+        )
+
+
 class ItemForm(forms.Form):
     """One plan item. `based_on` is the revision the author saw; a newer one refuses the edit."""
 
-    component = forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none())
+    component = forms.ModelChoiceField(
+        label=_("Component"), queryset=Component.objects.none(), widget=CatalogSelect
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
     title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
     description = forms.CharField(
