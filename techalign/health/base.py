@@ -133,6 +133,20 @@ class RequirementRow:
     current_revision_id: int | None
 
 
+# Up to this many requirements, the selection is read once and handed to the rules as ids.
+SETTLED_SELECTION_LIMIT = 5_000
+
+
+def _settled(selection: QuerySet[Requirement]) -> QuerySet[Requirement]:
+    """The selection as a subquery of ids. A team's or a user's selection (visibility, related
+    parties) cost every rule tens of milliseconds to recompute as a subquery, so a small one is
+    read once and passed as a list; the whole organisation stays a plain subquery."""
+    ids = list(selection.values_list("pk", flat=True)[: SETTLED_SELECTION_LIMIT + 1])
+    if len(ids) > SETTLED_SELECTION_LIMIT:
+        return selection.values("pk")
+    return Requirement.objects.filter(pk__in=ids).values("pk")
+
+
 class Context:
     """What the rules read, loaded once per evaluation and shared by all rules.
 
@@ -143,7 +157,7 @@ class Context:
     def __init__(
         self, selection: QuerySet[Requirement], *, today: dt.date, policy: HealthSettings
     ) -> None:
-        self.selection = selection.values("pk")
+        self.selection = _settled(selection)
         self.today = today
         self.policy = policy
 
