@@ -160,6 +160,8 @@ class Context:
         self.selection = _settled(selection)
         self.today = today
         self.policy = policy
+        # Rows one rule loads and another reuses, by name.
+        self.shared: dict[str, Any] = {}
 
     @cached_property
     def requirements(self) -> dict[int, RequirementRow]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from techalign.health.base import (
     CheckFunction,
@@ -646,7 +648,7 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
         requirement__in=ctx.selection, is_blocking=True, resolved_at__isnull=True
     ).values_list("requirement_id", "number", "raised_by_id", "raised_at")
     for requirement_id, number, raised_by, raised_at in rows:
-        days = working_days_between(raised_at.date(), ctx.today)
+        days = working_days_between(timezone.localtime(raised_at).date(), ctx.today)
         if days > maximum:
             yield ctx.finding(
                 "TA110",
@@ -662,24 +664,44 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None, Any]]:
+    """(requirement, planned development start, planned launch, aligned at) for requirements
+    with a planned date, in one query shared by TA111 and TA112. Aligned: the first meeting
+    not cancelled (held, or scheduled), or else the first baseline, whichever came first."""
+    if "alignments" not in ctx.shared:
+        first_meeting = (
+            Meeting.objects.filter(requirement=OuterRef("pk"))
+            .exclude(status=Meeting.Status.CANCELLED)
+            .order_by("starts_at")
+            .values("starts_at")[:1]
+        )
+        rows = (
+            Requirement.objects.filter(pk__in=ctx.selection)
+            .filter(Q(planned_dev_start_on__isnull=False) | Q(planned_launch_on__isnull=False))
+            .annotate(
+                meeting_at=Subquery(first_meeting), baseline_at=Min("baselines__finalized_at")
+            )
+            .values_list(
+                "pk", "planned_dev_start_on", "planned_launch_on", "meeting_at", "baseline_at"
+            )
+        )
+        ctx.shared["alignments"] = [
+            (pk, start, launch, min((t for t in (meeting_at, baseline_at) if t), default=None))
+            for pk, start, launch, meeting_at, baseline_at in rows
+        ]
+    return ctx.shared["alignments"]
+
+
 def _late_alignment(ctx: Context, code: str, field: str, minimum: int) -> Iterator[Finding]:
-    """Alignment (the first meeting, held or scheduled, or else the first baseline) fewer than
-    `minimum` working days before the planned date in `field`; or none yet, that close."""
-    first_meeting = (
-        Meeting.objects.filter(requirement=OuterRef("pk"))
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("starts_at")
-        .values("starts_at")[:1]
-    )
-    rows = (
-        Requirement.objects.filter(pk__in=ctx.selection, **{f"{field}__isnull": False})
-        .annotate(meeting_at=Subquery(first_meeting), baseline_at=Min("baselines__finalized_at"))
-        .values_list("pk", field, "meeting_at", "baseline_at")
-    )
-    for requirement_id, planned_on, meeting_at, baseline_at in rows:
-        aligned_at = min((t for t in (meeting_at, baseline_at) if t), default=None)
+    """Alignment fewer than `minimum` working days before the planned date in `field`
+    (development start or launch); or none yet, that close to it."""
+    position = 1 if field == "planned_dev_start_on" else 2
+    for row in _alignments(ctx):
+        requirement_id, planned_on, aligned_at = row[0], row[position], row[3]
+        if planned_on is None:
+            continue
         if aligned_at is not None:
-            aligned_on = aligned_at.date()
+            aligned_on = timezone.localtime(aligned_at).date()
             days = working_days_between(aligned_on, planned_on)
             if days >= minimum:
                 continue
