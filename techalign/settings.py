@@ -7,9 +7,12 @@ Environment:
   ALLOWED_HOSTS       comma-separated
   TECHALIGN_VAR_DIR   where the default SQLite file and other runtime state live
   TECHALIGN_SQLITE_TIMEOUT  seconds a write waits for SQLite's lock before answering 503
+  TECHALIGN_LOGIN_FAILURES  failed logins per username and address before a lockout (5)
+  TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -73,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Login rate limiting: failed attempts per username and address, then a lockout.
+    "axes",
     # Serves the API docs page from its own static files instead of a CDN.
     "ninja",
     "techalign.core",
@@ -129,6 +134,8 @@ MIDDLEWARE = [
     "techalign.web.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes requires: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "techalign.urls"
@@ -170,6 +177,18 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# axes checks every authenticate() call that comes with a request first; authenticate()
+# without one (the test client's login(), scripts) raises, so tests use force_login.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TECHALIGN_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOUT_MINUTES", "15")))
+# Per username and address together: one attacker cannot lock a user out from everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 # Request bodies beyond this are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

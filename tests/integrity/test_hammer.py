@@ -29,6 +29,9 @@ pytestmark = pytest.mark.slow
 
 EDITABLE = {"planning", "in_review", "approved", "aligning"}
 SIGNABLE = {"approved", "aligning"}
+# Besides success: 409, refused by a gate; 412, based on a revision or version that has moved
+# on. Anything else (or a 503 without Retry-After) is a failure.
+ANSWERS = {200, 201, 409, 412}
 
 
 @dataclass
@@ -37,8 +40,8 @@ class Storm:
     requirement: str
     token: dict[str, str]
     # The storm ends after this many baselines, or when its time or action budget is spent.
-    cycles: int = 3
-    seconds: float = 25.0
+    cycles: int = 2
+    seconds: float = 20.0
     actions_per_thread: int = 80
     statuses: Counter = field(default_factory=Counter)
     outcomes: Counter = field(default_factory=Counter)
@@ -54,10 +57,11 @@ class Storm:
         reply = call(self.port, method, path, token=self.token[who], body=body)
         with self._lock:
             self.statuses[reply.status] += 1
-            if reply.status >= 500 and not (
-                reply.status == 503 and reply.headers.get("retry-after")
-            ):
-                self.failures.append(f"{who} {method} {path} -> {reply.status} {reply.body!r}")
+            busy = reply.status == 503 and reply.headers.get("retry-after")
+            if reply.status not in ANSWERS and not busy:
+                self.failures.append(
+                    f"{who} {method} {path} {body} -> {reply.status} {reply.body!r}"
+                )
         return reply
 
     def note(self, what: str, reply: Reply) -> None:
@@ -115,7 +119,12 @@ class Storm:
         elif plan["status"] == "in_review":
             self.note(
                 "approve",
-                self.request(reviewer, "POST", f"/plan/revisions/{plan['revision']}/approve", {}),
+                self.request(
+                    reviewer,
+                    "POST",
+                    f"/plan/revisions/{plan['revision']}/approve",
+                    {"content_hash": plan["content_hash"]},
+                ),
             )
 
     def sign(self, plan: dict, attempt: int, rng, who: str, team: str) -> None:
@@ -247,8 +256,6 @@ def test_a_storm_of_editors_signers_and_finalizers_loses_nothing_and_freezes_onl
     stage.reload()
 
     assert storm.failures == [], server.tracebacks()
-    # 409: refused by a gate; 412: based on a revision or version that has moved on.
-    assert set(storm.statuses) <= {200, 201, 409, 412, 503}, storm.statuses
     # The storm went through every step: edits, reviews, sign-offs, baselines, change requests.
     assert storm.outcomes["edit 200"] >= 3, (storm.outcomes, storm.statuses)
     assert storm.outcomes["finalize 201"] >= 1, (storm.outcomes, storm.statuses)
