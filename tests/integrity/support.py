@@ -214,7 +214,6 @@ class Stage:
             STATIC_ROOT=str(self.tmp / "static"),
             SESSION_COOKIE_SECURE="0",
             ALLOWED_HOSTS=HOST,
-            WEB_CONCURRENCY="2",
             **self.extra_env,
         )
         return env

@@ -1,5 +1,6 @@
 """A storm of editors, reviewers, signers and finalizers on one requirement, through the API of a
-server with several workers, on SQLite and on PostgreSQL.
+server with several workers, on SQLite and on PostgreSQL; meanwhile two PMs draft requirements
+elsewhere, whose keys are numbered across all teams.
 
 What must hold afterwards: no server error; every acknowledged edit is in exactly one revision
 and revision numbers have no gap; every baseline froze a revision that its lead team and every
