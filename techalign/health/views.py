@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -36,16 +37,32 @@ def _filtered(request: HttpRequest, findings: list[Finding]) -> list[Finding]:
     ]
 
 
-def _by_requirement(findings: list[Finding]) -> list[dict[str, Any]]:
-    """Findings grouped under their requirement, newest requirement first, in one query."""
+GROUPS_PER_PAGE = 50
+
+
+def _by_requirement(findings: list[Finding], page_number: str | None) -> tuple[list, Any]:
+    """One page of findings grouped under their requirement, newest requirement first; the
+    page's requirements in one query."""
     grouped: dict[int, list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[finding.requirement_id].append(finding)
-    requirements = Requirement.objects.select_related("lead_team").in_bulk(list(grouped))
-    return [
-        {"requirement": requirements[pk], "findings": items, "summary": summary(items)}
-        for pk, items in sorted(grouped.items(), key=lambda kv: -requirements[kv[0]].number)
+    # Findings come sorted newest requirement first, so the grouping keeps that order.
+    page = Paginator(list(grouped), GROUPS_PER_PAGE).get_page(page_number)
+    requirements = Requirement.objects.select_related("lead_team").in_bulk(list(page))
+    groups = [
+        {"requirement": requirements[pk], "findings": grouped[pk], "summary": summary(grouped[pk])}
+        for pk in page
     ]
+    return groups, page
+
+
+def _team_counts(findings: list[Finding]) -> dict[int, Counter[str]]:
+    """Errors and warnings per team concerned."""
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for finding in findings:
+        for team_id in finding.teams:
+            counts[team_id][str(finding.severity)] += 1
+    return counts
 
 
 def _rule_counts(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -56,13 +73,19 @@ def _rule_counts(findings: list[Finding]) -> list[dict[str, Any]]:
 def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     findings = scope_findings(scope, user=request.user)
     shown = _filtered(request, findings)
+    groups, page = _by_requirement(shown, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return {
         "nav": "health",
         "section": "findings",
         "scope": scope,
         "summary": summary(findings),
         "rule_counts": _rule_counts(findings),
-        "groups": _by_requirement(shown),
+        "groups": groups,
+        "page": page,
+        "page_query": query.urlencode(),
+        "team_counts": _team_counts(findings),
         "shown": len(shown),
         "filters": {
             "rule": request.GET.get("rule", ""),
@@ -76,18 +99,13 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
 def overview(request: HttpRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
     context = _scope_context(request, Scope())
-    per_team: dict[int, Counter[str]] = defaultdict(Counter)
-    for group in context["groups"] if not context["filters"]["rule"] else []:
-        for finding in group["findings"]:
-            for team_id in finding.teams:
-                per_team[team_id][str(finding.severity)] += 1
-    departments = Department.objects.prefetch_related("teams")
+    counts = context["team_counts"]
     context["departments"] = [
         {
             "department": d,
-            "teams": [{"team": t, "counts": per_team.get(t.pk, Counter())} for t in d.teams.all()],
+            "teams": [{"team": t, "counts": counts.get(t.pk, Counter())} for t in d.teams.all()],
         }
-        for d in departments
+        for d in Department.objects.prefetch_related("teams")
     ]
     return render(request, "health/overview.html", context)
 
@@ -102,11 +120,7 @@ def team_health(request: HttpRequest, code: str) -> HttpResponse:
 def department_health(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
     context = _scope_context(request, Scope(department=department))
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for group in context["groups"]:
-        for finding in group["findings"]:
-            for team_id in finding.teams:
-                counts[team_id][str(finding.severity)] += 1
+    counts = context["team_counts"]
     context["teams"] = [
         {"team": t, "counts": counts.get(t.pk, Counter())} for t in department.teams.all()
     ]

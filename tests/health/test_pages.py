@@ -72,6 +72,19 @@ def test_team_and_department_views_count_findings(w):
     assert "TA113" in overview
 
 
+def test_findings_come_a_page_of_requirements_at_a_time(w, monkeypatch):
+    from techalign.health import views
+
+    monkeypatch.setattr(views, "GROUPS_PER_PAGE", 1)
+    _production_change(w, advance(w, "finalized"))
+    _production_change(w, advance(w, "finalized"))
+    client = client_for(w.ming)
+    first = client.get("/health/?severity=error").content.decode()
+    assert "REQ-2" in first and "REQ-1 " not in first and "page=2" in first
+    second = client.get("/health/?severity=error&page=2").content.decode()
+    assert "REQ-1 " in second and "REQ-2 " not in second
+
+
 def test_private_requirements_stay_hidden_from_outsiders(w):
     req = advance(w, "finalized")
     Requirement.objects.filter(pk=req.pk).update(is_private=True)
