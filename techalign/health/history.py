@@ -123,6 +123,16 @@ PHASES_OF_PROFILE = {
     "prod_cr": "production",
 }
 OVERSEAS = "海外用户"
+# The requirements still under way: their state, and a template whose teams are not the order
+# team, whose people walk the demo's main requirement.
+ONGOING = (
+    ("finalized", 2),
+    ("aligning", 11),
+    ("unaligned", 10),
+    ("stale_signoff", 1),
+    ("blocked", 9),
+    ("uncovered", 3),
+)
 # The profile of each finished requirement, by its position (template index + cycle).
 PROFILES = (
     "good",
@@ -225,10 +235,8 @@ def load_history(*, today: dt.date | None = None, finished: int = FINISHED) -> i
                     out_of_scope=n % 3 == 2,
                 )
                 count += 1
-            for n, state in enumerate(
-                ("finalized", "aligning", "unaligned", "stale_signoff", "blocked", "uncovered")
-            ):
-                template = TEMPLATES[(finished + n) % len(TEMPLATES)]
+            for n, (state, template_index) in enumerate(ONGOING):
+                template = TEMPLATES[template_index]
                 _ongoing(
                     people,
                     clock,
@@ -333,6 +341,25 @@ class Walk:
             revision_number=revision.number,
             content_hash=revision.content_hash,
         )
+
+    def milestones(self, dev_start: dt.date, launch: dt.date, today: dt.date) -> None:
+        """Every party plans its part of the schedule, so no history is left as work for
+        anyone: joint debugging for the parties, the launch for the lead team."""
+        lead = self.people.teams[self.lead]
+        for party in [lead, *selectors.related_parties(self.requirement)]:
+            kind, due = (
+                (Milestone.Kind.LAUNCH, launch)
+                if party == lead
+                else (Milestone.Kind.JOINT_DEBUGGING, dev_start + dt.timedelta(days=18))
+            )
+            plans.set_milestone(
+                requirement=self.requirement,
+                actor=self.people.dev[party.code],
+                team=party,
+                kind=kind,
+                due_on=due,
+                done_on=due if due < today else None,
+            )
 
     def meeting(self, day: dt.date, *, presenter: User | None = None) -> Meeting:
         starts_at = _at(day, 14)
@@ -485,14 +512,7 @@ def _finished(
     final_on = meeting_on + dt.timedelta(days=5 if profile in {"late", "very_late"} else 1)
     walk.at(_at(final_on, 11))
     walk.finalize()
-    plans.set_milestone(
-        requirement=walk.requirement,
-        actor=people.dev[walk.lead],
-        team=people.teams[walk.lead],
-        kind=Milestone.Kind.LAUNCH,
-        due_on=launch,
-        done_on=launch if launch < today else None,
-    )
+    walk.milestones(dev_start, launch, today)
     phase = PHASES_OF_PROFILE[profile]
     if phase is not None:
         found_on = {
@@ -606,3 +626,4 @@ def _ongoing(
         return
     walk.at(_at(meeting_on + dt.timedelta(days=1), 11))
     walk.finalize()
+    walk.milestones(dev_start, dev_start + dt.timedelta(days=40), today)
