@@ -150,6 +150,8 @@ def ensure_seeded(run: Run) -> None:
     """Migrate, and seed unless this database already holds this scale and seed."""
     wanted = {"scale": run.scale, "seed": run.seed, "generator": generator_digest()}
     marker = seeded_marker()
+    # A cached database still takes the migrations added since it was seeded.
+    call_command("migrate", verbosity=0, interactive=False)
     if marker is not None and marker.exists():
         recorded = json.loads(marker.read_text())
         if {k: recorded.get(k) for k in wanted} == wanted:
