@@ -48,7 +48,7 @@ def table(path: Path) -> str:
     run = json.loads(path.read_text())
     lines = [
         f"**{run['vendor']}, S={run['scale']:g}, seed {run['seed']}** ({path.name}, "
-        f"{run['started_at'][:16]} UTC)",
+        f"{run['started_at'][:16]} UTC, commit {run.get('commit', '?')})",
         "",
         "| part | figure | numbers | target | met | load avg |",
         "|---|---|---|---|---|---|",

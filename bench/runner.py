@@ -98,6 +98,7 @@ class Run:
                     "scale": self.scale,
                     "seed": self.seed,
                     "started_at": self.started.isoformat(),
+                    "commit": _commit(),
                     "machine": {
                         "cpus": os.cpu_count(),
                         "python": platform.python_version(),
@@ -112,6 +113,16 @@ class Run:
             )
         )
         return path
+
+
+def _commit() -> str:
+    """The checkout measured: HEAD, marked when the tree has uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain") else "")
 
 
 def _brief(values: dict[str, Any]) -> str:
