@@ -163,11 +163,15 @@ def is_empty() -> bool:
     return not Department.objects.exists() and not Requirement.objects.exists()
 
 
-def load_demo(*, only_if_empty: bool = False, today: dt.date | None = None) -> Outcome:
+def load_demo(
+    *, only_if_empty: bool = False, today: dt.date | None = None, with_history: bool = False
+) -> Outcome:
     """Load the demo organisation unless it is already there; all of it or nothing.
 
     With `only_if_empty`, a database that already holds an organisation is left alone.
     `today` (Asia/Shanghai) anchors the relative dates; it defaults to the current day.
+    `with_history` adds a year of finished and late requirements, so that the health views and
+    reports have figures; it takes several seconds, which tests of the pages do without.
     """
     if is_loaded():
         return Outcome.ALREADY_LOADED
@@ -175,6 +179,11 @@ def load_demo(*, only_if_empty: bool = False, today: dt.date | None = None) -> O
         return Outcome.NOT_EMPTY
     with transaction.atomic():
         org = _build_org(today or timezone.localdate(timezone=SHANGHAI))
+        if with_history:
+            # Before the stories, so the current requirements keep the highest numbers.
+            from techalign.health.history import load_history
+
+            load_history(today=org.today)
         _membership_coupons(org)
         _cross_store_discount(org)
         _digital_yuan(org)

@@ -43,7 +43,7 @@ def main_requirement() -> Requirement:
 def test_loading_twice_changes_nothing_the_second_time(loaded):
     before = row_counts()
     assert demo.load_demo() == demo.Outcome.ALREADY_LOADED
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--no-history", stdout=io.StringIO())
     assert row_counts() == before
     assert before["requirements.Requirement"] >= 9
     assert before["org.Component"] >= 10
@@ -142,7 +142,7 @@ def test_the_audit_chain_of_the_demo_verifies(loaded):
 
 def test_command_prints_every_persona_with_their_roles_and_the_password(db):
     out = io.StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", "--no-history", stdout=out)
     text = out.getvalue()
     lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
     for username in [*demo.PERSONAS.values(), demo.SUPERUSER]:
@@ -154,7 +154,7 @@ def test_command_prints_every_persona_with_their_roles_and_the_password(db):
     assert User.objects.get(username=demo.SUPERUSER).check_password(demo.DEMO_PASSWORD)
 
     again = io.StringIO()
-    call_command("demo", stdout=again)
+    call_command("demo", "--no-history", stdout=again)
     assert "already loaded" in again.getvalue()
     assert all(username in again.getvalue() for username in demo.PERSONAS.values())
 
@@ -162,7 +162,7 @@ def test_command_prints_every_persona_with_their_roles_and_the_password(db):
 def test_if_empty_leaves_an_existing_organisation_alone(db):
     Department.objects.create(code="acme", name="Acme")
     out = io.StringIO()
-    call_command("demo", "--if-empty", stdout=out)
+    call_command("demo", "--if-empty", "--no-history", stdout=out)
     assert "demo not loaded" in out.getvalue()
     assert not Requirement.objects.exists()
     assert not User.objects.exists()

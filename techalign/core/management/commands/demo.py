@@ -22,9 +22,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Load only into a database that holds no organisation yet.",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Leave out the year of past requirements behind the health reports.",
+        )
 
-    def handle(self, *args, if_empty: bool, **options) -> None:
-        outcome = demo.load_demo(only_if_empty=if_empty)
+    def handle(self, *args, if_empty: bool, no_history: bool, **options) -> None:
+        outcome = demo.load_demo(only_if_empty=if_empty, with_history=not no_history)
         self.stdout.write(MESSAGES[outcome])
         if outcome == demo.Outcome.NOT_EMPTY:
             return
