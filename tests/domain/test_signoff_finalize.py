@@ -335,7 +335,8 @@ def test_finalizing_through_an_object_read_before_a_newer_revision_is_refused(w)
     assert refused.value.code == "review.stale_revision"
     assert refused.value.details == {"revision": 3, "current": 4}
     assert not Baseline.objects.exists()
-    assert status_of(req) == Status.APPROVED
+    # Re-approved while its meeting is still scheduled: the requirement stays at that step.
+    assert status_of(req) == Status.ALIGNING
 
 
 def test_signing_through_an_object_read_before_a_newer_revision_is_refused(w):
