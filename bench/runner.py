@@ -451,8 +451,14 @@ def measure_throughput(run: Run, server: Server, who: Cast) -> None:
     if not who.personas:
         run.not_measured("throughput: no team with both open and finalized requirements")
         return
-    personas = RESULTS / "personas.json"
-    personas.write_text(json.dumps(who.personas))
+    with tempfile.TemporaryDirectory() as folder:
+        # The personas carry API tokens: they live only as long as the runs that need them.
+        personas = Path(folder) / "personas.json"
+        personas.write_text(json.dumps(who.personas))
+        _throughput_runs(run, server, personas)
+
+
+def _throughput_runs(run: Run, server: Server, personas: Path) -> None:
     for users in CONCURRENCY:
         floor = locust(server, "Floor", users, personas)
         mixed = locust(server, "Mixed", users, personas)
