@@ -1,0 +1,32 @@
+"""The production configuration the README describes passes Django's deployment checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+PRODUCTION = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "techalign.example.com",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+    "SECURE_PROXY_SSL_HEADER": "1",
+}
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        PRODUCTION, DJANGO_SETTINGS_MODULE="techalign.settings", TECHALIGN_VAR_DIR=str(tmp_path)
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
