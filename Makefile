@@ -63,9 +63,9 @@ test: install lint
 	@echo "== tests on PostgreSQL 15"
 	scripts/with-postgres $(PYTEST) || $(NO_TESTS)
 
-# `ruff format --check .` belongs here too, once `make fmt` has formatted the whole tree.
 lint:
 	ruff check .
+	ruff format --check .
 
 fmt:
 	ruff check --fix .

@@ -1,7 +1,8 @@
 """One environment-driven settings module.
 
 Environment:
-  DATABASE_URL        sqlite:///path or postgres://user:pass@host:port/name (default: var/techalign.sqlite3)
+  DATABASE_URL        sqlite:///path or postgres://user:pass@host:port/name
+                      (default: var/techalign.sqlite3)
   SECRET_KEY          required unless DEBUG is on
   DEBUG               "1" for development
   ALLOWED_HOSTS       comma-separated
@@ -25,9 +26,7 @@ DEBUG = os.environ.get("DEBUG", "") in {"1", "true", "yes"}
 # Without DEBUG there is no fallback: Django refuses to start with an empty SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key" if DEBUG else "")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 
 def database_from_url(url: str) -> dict:
@@ -103,7 +102,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"

@@ -32,11 +32,15 @@ def make_user(username: str | None = None, **fields) -> User:
 
 
 def make_team(code: str, department: Department | None = None, **fields) -> Team:
-    department = department or Department.objects.get_or_create(
-        code="dept-" + code, defaults={"name": "Dept " + code}
-    )[0]
-    return Team.objects.create(code=code, name=fields.pop("name", code.title()),
-                               department=department, **fields)
+    department = (
+        department
+        or Department.objects.get_or_create(code="dept-" + code, defaults={"name": "Dept " + code})[
+            0
+        ]
+    )
+    return Team.objects.create(
+        code=code, name=fields.pop("name", code.title()), department=department, **fields
+    )
 
 
 def grant(user: User, team: Team, *roles: str) -> User:
@@ -47,8 +51,9 @@ def grant(user: User, team: Team, *roles: str) -> User:
 
 
 def make_component(key: str, owner: Team, **fields) -> Component:
-    return Component.objects.create(key=key, name=fields.pop("name", key), owner_team=owner,
-                                    **fields)
+    return Component.objects.create(
+        key=key, name=fields.pop("name", key), owner_team=owner, **fields
+    )
 
 
 @dataclass
@@ -86,8 +91,10 @@ def world() -> World:
     finance = make_team("finance", fin, name="财务组")
     committee = make_team("committee", trade, name="技术委员会", is_committee=True)
     elsewhere = make_team("marketing", other, name="营销组")
-    people = {name: make_user(name) for name in
-              ["ming", "lei", "fang", "qiang", "hua", "jun", "li", "wei", "arch", "charlie"]}
+    people = {
+        name: make_user(name)
+        for name in ["ming", "lei", "fang", "qiang", "hua", "jun", "li", "wei", "arch", "charlie"]
+    }
     grant(people["ming"], order, Role.PM)
     grant(people["lei"], order, Role.DEV)
     grant(people["fang"], order, Role.DEV)
@@ -99,8 +106,12 @@ def world() -> World:
     grant(people["arch"], committee, Role.ARCHITECT)
     grant(people["charlie"], elsewhere, Role.PM, Role.DEV)
     return World(
-        order=order, payments=payments, finance=finance, committee=committee,
-        elsewhere=elsewhere, **people,
+        order=order,
+        payments=payments,
+        finance=finance,
+        committee=committee,
+        elsewhere=elsewhere,
+        **people,
         order_service=make_component("order-service", order, name="订单服务"),
         refund_api=make_component("refund-api", payments, name="退款接口"),
         ledger=make_component("ledger", finance, name="总账"),
@@ -116,8 +127,9 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
     Its plan has one item per component: order-service covers S-1, refund-api S-2, ledger S-3.
     """
     stop = STEPS.index(to)
-    req = requirements.create_requirement(actor=w.ming, lead_team=w.order, title="部分退款",
-                                          lead_dev=w.lei)
+    req = requirements.create_requirement(
+        actor=w.ming, lead_team=w.order, title="部分退款", lead_dev=w.lei
+    )
     for n in range(1, scenarios + 1):
         requirements.add_scenario(requirement=req, actor=w.ming, title=f"场景 {n}")
     if stop >= 1:
@@ -128,9 +140,15 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
         due = dt.date.today() + dt.timedelta(days=30)
         for n, component in enumerate([w.order_service, w.refund_api, w.ledger], start=1):
             plans.add_item(
-                requirement=req, actor=w.lei, based_on=n - 1, component=component,
-                kind="api_change", title=f"改 {component.key}", ask="请支持部分退款",
-                due_on=due, scenario_keys=[f"S-{k}" for k in range(n, scenarios + 1, 3)],
+                requirement=req,
+                actor=w.lei,
+                based_on=n - 1,
+                component=component,
+                kind="api_change",
+                title=f"改 {component.key}",
+                ask="请支持部分退款",
+                due_on=due,
+                scenario_keys=[f"S-{k}" for k in range(n, scenarios + 1, 3)],
             )
     req.refresh_from_db()
     if stop >= 3:
@@ -139,13 +157,18 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
         plans.approve_revision(revision=plan_selectors.current_revision(req), actor=w.qiang)
     if stop >= 5:
         start = timezone.now() + dt.timedelta(days=2)
-        schedule_meeting(requirement=req, actor=w.ming, starts_at=start,
-                         ends_at=start + dt.timedelta(hours=1))
+        schedule_meeting(
+            requirement=req, actor=w.ming, starts_at=start, ends_at=start + dt.timedelta(hours=1)
+        )
     if stop >= 6:
         sign_all(w, req)
         revision = plan_selectors.current_revision(req)
-        plans.finalize(requirement=req, actor=w.ming, revision_number=revision.number,
-                       content_hash=revision.content_hash)
+        plans.finalize(
+            requirement=req,
+            actor=w.ming,
+            revision_number=revision.number,
+            content_hash=revision.content_hash,
+        )
     req.refresh_from_db()
     return req
 
@@ -154,5 +177,10 @@ def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> Non
     revision = plan_selectors.current_revision(req)
     signers = {w.order.pk: w.lei, w.payments.pk: w.jun, w.finance.pk: w.wei}
     for team in teams or [w.order, w.payments, w.finance]:
-        plans.sign_off(requirement=req, actor=signers[team.pk], team=team,
-                       revision_number=revision.number, content_hash=revision.content_hash)
+        plans.sign_off(
+            requirement=req,
+            actor=signers[team.pk],
+            team=team,
+            revision_number=revision.number,
+            content_hash=revision.content_hash,
+        )

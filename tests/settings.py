@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only")
 
-from techalign.settings import *  # noqa: E402,F403
+from techalign.settings import *  # noqa: F403
 
 # Hashing every persona's password with PBKDF2 would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -148,7 +148,10 @@ def verify_chain() -> tuple[int, AuditEvent | None]:
     prev = GENESIS
     checked = 0
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.prev_hash != prev or hashlib.sha256(canonical_event(event)).hexdigest() != event.hash:
+        if (
+            event.prev_hash != prev
+            or hashlib.sha256(canonical_event(event)).hexdigest() != event.hash
+        ):
             return checked, event
         prev = event.hash
         checked += 1

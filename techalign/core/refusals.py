@@ -25,7 +25,9 @@ REFUSALS: dict[str, Refusal] = {
     "role.not_party_member": Refusal(
         FORBIDDEN, _("{user} is neither a PM nor a DEV of team {team}, so cannot sign for it.")
     ),
-    "access.not_found": Refusal(NOT_FOUND, _("{kind} {ref} does not exist or is not visible to you.")),
+    "access.not_found": Refusal(
+        NOT_FOUND, _("{kind} {ref} does not exist or is not visible to you.")
+    ),
     "auth.required": Refusal(401, _("Sign in or send an API token to do this.")),
     # generic input
     "input.invalid": Refusal(INVALID, _("{field}: {problem}")),
@@ -38,15 +40,18 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "conflict.stale_version": Refusal(
         412,
-        _("{kind} {ref} was changed by someone else (you edited version {seen}, it is now "
-          "version {current}); reload and try again."),
+        _(
+            "{kind} {ref} was changed by someone else (you edited version {seen}, it is now "
+            "version {current}); reload and try again."
+        ),
     ),
     # requirements and hand-off
     "requirement.wrong_step": Refusal(
-        CONFLICT, _("Requirement {requirement} is at step \"{status}\"; {action} needs \"{needed}\".")
+        CONFLICT, _('Requirement {requirement} is at step "{status}"; {action} needs "{needed}".')
     ),
     "requirement.no_scenarios": Refusal(
-        CONFLICT, _("Requirement {requirement} has no scenarios; add at least one before handing off.")
+        CONFLICT,
+        _("Requirement {requirement} has no scenarios; add at least one before handing off."),
     ),
     "requirement.lead_dev_missing": Refusal(
         CONFLICT, _("Requirement {requirement} has no lead DEV; assign one before handing off.")
@@ -64,7 +69,9 @@ REFUSALS: dict[str, Refusal] = {
     "scenario.open_questions": Refusal(
         CONFLICT, _("Scenario {scenario} has unanswered questions: {questions}.")
     ),
-    "scenario.not_out_of_scope": Refusal(CONFLICT, _("Scenario {scenario} is not marked out of scope.")),
+    "scenario.not_out_of_scope": Refusal(
+        CONFLICT, _("Scenario {scenario} is not marked out of scope.")
+    ),
     "scenario.covered_cannot_be_out_of_scope": Refusal(
         CONFLICT, _("Scenario {scenario} is covered by item(s) {items}; remove them from it first.")
     ),
@@ -75,8 +82,10 @@ REFUSALS: dict[str, Refusal] = {
     # plans, revisions, review
     "plan.stale_revision": Refusal(
         CONFLICT,
-        _("The plan is at revision {current}; your change was based on revision {based_on}. "
-          "Reload and apply it again."),
+        _(
+            "The plan is at revision {current}; your change was based on revision {based_on}. "
+            "Reload and apply it again."
+        ),
     ),
     "plan.coverage_incomplete": Refusal(
         CONFLICT, _("Scenario(s) {scenarios} not covered by any item nor marked out of scope.")
@@ -96,7 +105,10 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "item.ask_missing": Refusal(
         INVALID,
-        _("Item {item} changes {component} of team {team}: state the ask to that team and a due date."),
+        _(
+            "Item {item} changes {component} of team {team}: "
+            "state the ask to that team and a due date."
+        ),
     ),
     "review.own_revision": Refusal(
         FORBIDDEN, _("{user} authored plan content of revision {revision} and cannot review it.")
@@ -112,9 +124,7 @@ REFUSALS: dict[str, Refusal] = {
     "meeting.plan_not_approved": Refusal(
         CONFLICT, _("The plan of {requirement} is not approved (revision {revision} is {status}).")
     ),
-    "meeting.invitees_missing": Refusal(
-        CONFLICT, _("Required invitees missing: {missing}.")
-    ),
+    "meeting.invitees_missing": Refusal(CONFLICT, _("Required invitees missing: {missing}.")),
     "meeting.presenter_not_dev": Refusal(
         CONFLICT, _("The presenter must be a DEV of the lead team {team}; {user} is not.")
     ),
@@ -131,8 +141,10 @@ REFUSALS: dict[str, Refusal] = {
     "meeting.not_invitee": Refusal(INVALID, _("{user} is not invited to meeting {meeting}.")),
     "meeting.not_participant": Refusal(
         FORBIDDEN,
-        _("Only invitees of meeting {meeting} and the lead team's PMs and DEVs may {action}; "
-          "{user} is neither."),
+        _(
+            "Only invitees of meeting {meeting} and the lead team's PMs and DEVs may {action}; "
+            "{user} is neither."
+        ),
     ),
     # sign-off and finalize
     "signoff.not_a_party": Refusal(
@@ -140,7 +152,10 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "signoff.not_required": Refusal(
         CONFLICT,
-        _("Team {team}'s part is unchanged by {change}; its sign-off on the baseline still stands."),
+        _(
+            "Team {team}'s part is unchanged by {change}; "
+            "its sign-off on the baseline still stands."
+        ),
     ),
     "signoff.stale_revision": Refusal(
         CONFLICT,
@@ -150,7 +165,8 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT, _("The content you reviewed ({seen}) is not revision {revision}'s ({current}).")
     ),
     "signoff.plan_not_approved": Refusal(
-        CONFLICT, _("Revision {revision} is not approved by a reviewer yet, so it cannot be signed.")
+        CONFLICT,
+        _("Revision {revision} is not approved by a reviewer yet, so it cannot be signed."),
     ),
     "signoff.reason_required": Refusal(INVALID, _("Give a reason when rejecting.")),
     "finalize.signoffs_missing": Refusal(
@@ -199,11 +215,14 @@ REFUSALS: dict[str, Refusal] = {
     "change.wrong_state": Refusal(CONFLICT, _("Change request {change} is {status}.")),
     "change.nothing_changed": Refusal(
         CONFLICT,
-        _("Change request {change} has not changed the plan since baseline v{version}; "
-          "change the plan or withdraw the request."),
+        _(
+            "Change request {change} has not changed the plan since baseline v{version}; "
+            "change the plan or withdraw the request."
+        ),
     ),
     "milestone.not_baselined": Refusal(
-        CONFLICT, _("Requirement {requirement} has no baseline; schedule milestones after finalizing.")
+        CONFLICT,
+        _("Requirement {requirement} has no baseline; schedule milestones after finalizing."),
     ),
     "milestone.not_a_party": Refusal(
         CONFLICT, _("Team {team} has no part in baseline v{version} of {requirement}.")

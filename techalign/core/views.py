@@ -12,6 +12,9 @@ def healthz(request):
     body = {
         "status": "ok" if not pending else "migrations_pending",
         "database": {"vendor": connection.vendor, "name": str(connection.settings_dict["NAME"])},
-        "migrations": {"applied": not pending, "pending": [f"{m.app_label}.{m.name}" for m, _ in pending]},
+        "migrations": {
+            "applied": not pending,
+            "pending": [f"{m.app_label}.{m.name}" for m, _ in pending],
+        },
     }
     return JsonResponse(body, status=200)

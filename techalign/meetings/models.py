@@ -25,7 +25,9 @@ class Meeting(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="meetings")
     title = models.CharField(_("title"), max_length=TITLE_LIMIT)
-    presenter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -33,7 +35,9 @@ class Meeting(models.Model):
     # RFC 5545 SEQUENCE: bumped on every reschedule so calendar clients replace the event.
     sequence = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
-    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     held_at = models.DateTimeField(null=True, blank=True)
 
@@ -42,7 +46,8 @@ class Meeting(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["requirement", "number"], name="meeting_unique_number"),
             models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_start",
             ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
@@ -59,7 +64,9 @@ class Meeting(models.Model):
 
 class Invitee(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitees")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations"
+    )
     # The party the invitee represents; the minimum is counted per party.
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=16)
@@ -81,7 +88,9 @@ class Invitee(models.Model):
 class Decision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     text = models.TextField(_("decision"), max_length=TEXT_LIMIT)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -96,10 +105,14 @@ class Decision(models.Model):
 class ActionItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
     text = models.TextField(_("action"), max_length=TEXT_LIMIT)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items"
+    )
     due_on = models.DateField(_("due"))
     done_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["meeting", "due_on", "id"]

@@ -49,7 +49,8 @@ def unmet_seats(requirement: Requirement, required: list[tuple[User, int, str]])
     missing = []
     for seat in minimum_seats(requirement):
         filled = any(
-            team_id == seat.team.pk and role == seat.role
+            team_id == seat.team.pk
+            and role == seat.role
             and (seat.user is None or user.pk == seat.user.pk)
             for user, team_id, role in required
         )

@@ -42,8 +42,9 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 
 def _check_presenter(requirement: Requirement, presenter: User, invited: set[int]) -> None:
     if not has_role(presenter, requirement.lead_team, Role.DEV):
-        raise Refused("meeting.presenter_not_dev", team=requirement.lead_team.name,
-                      user=str(presenter))
+        raise Refused(
+            "meeting.presenter_not_dev", team=requirement.lead_team.name, user=str(presenter)
+        )
     if presenter.pk not in invited:
         raise Refused("meeting.presenter_not_invited", user=str(presenter))
 
@@ -69,9 +70,12 @@ def schedule_meeting(
     lock_requirement(requirement)
     if requirement.status not in MEETING_STEPS:
         revision = plans.current_revision(requirement)
-        raise Refused("meeting.plan_not_approved", requirement=requirement.key,
-                      revision=revision.number if revision else 0,
-                      status=Status(requirement.status).label)
+        raise Refused(
+            "meeting.plan_not_approved",
+            requirement=requirement.key,
+            revision=revision.number if revision else 0,
+            status=Status(requirement.status).label,
+        )
     _check_times(starts_at, ends_at)
     revision = plans.current_revision(requirement)
     if required is None:
@@ -94,39 +98,60 @@ def schedule_meeting(
     _check_presenter(requirement, presenter, required_ids)
     number = (requirement.meetings.aggregate(n=Max("number"))["n"] or 0) + 1
     meeting = Meeting.objects.create(
-        requirement=requirement, number=number, revision=revision, presenter=presenter,
-        title=title or f"{requirement.key} {requirement.title}", starts_at=starts_at,
-        ends_at=ends_at, location=location, scheduled_by=actor,
+        requirement=requirement,
+        number=number,
+        revision=revision,
+        presenter=presenter,
+        title=title or f"{requirement.key} {requirement.title}",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        scheduled_by=actor,
     )
     invitees: dict[int, Invitee] = {}
     for user, team_id, role in seats:
-        invitees.setdefault(user.pk, Invitee(meeting=meeting, user=user, team_id=team_id,
-                                             role=role, is_required=True))
+        invitees.setdefault(
+            user.pk,
+            Invitee(meeting=meeting, user=user, team_id=team_id, role=role, is_required=True),
+        )
     optional_users = [u for u in (optional or []) if u.pk not in invitees]
     held = selectors.party_roles(requirement, optional_users)
     for user in optional_users:
         team_id, role = _seat_of(requirement, held[user.pk])
-        invitees[user.pk] = Invitee(meeting=meeting, user=user, team_id=team_id, role=role,
-                                    is_required=False)
+        invitees[user.pk] = Invitee(
+            meeting=meeting, user=user, team_id=team_id, role=role, is_required=False
+        )
     Invitee.objects.bulk_create(invitees.values())
     if requirement.status == Status.APPROVED:
         move_to(requirement, Status.ALIGNING)
     else:
         bump_version(requirement)
     notify.emit("meeting.invited", meeting=meeting, actor=actor)
-    record(actor=actor, action="meeting.scheduled", target=meeting,
-           summary={"key": meeting.key, "starts_at": starts_at.isoformat(),
-                    "revision": revision.number, "presenter": presenter.username,
-                    "required": sorted({u.username for u, _t, _r in seats}),
-                    "optional": sorted(u.username for u in optional_users)})
+    record(
+        actor=actor,
+        action="meeting.scheduled",
+        target=meeting,
+        summary={
+            "key": meeting.key,
+            "starts_at": starts_at.isoformat(),
+            "revision": revision.number,
+            "presenter": presenter.username,
+            "required": sorted({u.username for u, _t, _r in seats}),
+            "optional": sorted(u.username for u in optional_users),
+        },
+    )
     return meeting
 
 
 def _require_state(meeting: Meeting, allowed: set[str], action: Any) -> None:
     if meeting.status not in allowed:
-        raise Refused("meeting.wrong_state", meeting=meeting.key,
-                      status=Meeting.Status(meeting.status).label, action=action,
-                      needed=AnyOf(Meeting.Status(s).label for s in allowed))
+        raise Refused(
+            "meeting.wrong_state",
+            meeting=meeting.key,
+            status=Meeting.Status(meeting.status).label,
+            action=action,
+            needed=AnyOf(Meeting.Status(s).label for s in allowed),
+        )
 
 
 def _cas(meeting: Meeting, version: int | None, **changes: Any) -> None:
@@ -135,15 +160,25 @@ def _cas(meeting: Meeting, version: int | None, **changes: Any) -> None:
         rows = rows.filter(version=version)
     if not rows.update(version=F("version") + 1, **changes):
         current = Meeting.objects.values_list("version", flat=True).get(pk=meeting.pk)
-        raise Refused("conflict.stale_version", kind=_("Meeting"), ref=meeting.key, seen=version,
-                      current=current)
+        raise Refused(
+            "conflict.stale_version",
+            kind=_("Meeting"),
+            ref=meeting.key,
+            seen=version,
+            current=current,
+        )
     meeting.refresh_from_db()
 
 
 @transition("meeting.rescheduled")
 def reschedule_meeting(
-    *, meeting: Meeting, actor: User, starts_at: datetime, ends_at: datetime,
-    version: int | None = None, location: str | None = None,
+    *,
+    meeting: Meeting,
+    actor: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    version: int | None = None,
+    location: str | None = None,
 ) -> Meeting:
     """Move a scheduled meeting; SEQUENCE goes up so calendars replace the invitation."""
     _require_organiser(meeting.requirement, actor, _("reschedule the meeting"))
@@ -151,10 +186,15 @@ def reschedule_meeting(
     _check_times(starts_at, ends_at)
     before = meeting.starts_at.isoformat()
     extra = {"location": location} if location is not None else {}
-    _cas(meeting, version, starts_at=starts_at, ends_at=ends_at, sequence=F("sequence") + 1,
-         **extra)
-    record(actor=actor, action="meeting.rescheduled", target=meeting,
-           summary={"from": before, "to": starts_at.isoformat(), "sequence": meeting.sequence})
+    _cas(
+        meeting, version, starts_at=starts_at, ends_at=ends_at, sequence=F("sequence") + 1, **extra
+    )
+    record(
+        actor=actor,
+        action="meeting.rescheduled",
+        target=meeting,
+        summary={"from": before, "to": starts_at.isoformat(), "sequence": meeting.sequence},
+    )
     notify.emit("meeting.changed", meeting=meeting, actor=actor)
     return meeting
 
@@ -166,10 +206,17 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
     _require_organiser(requirement, actor, _("cancel the meeting"))
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("cancel"))
     _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
-    if requirement.status == Status.ALIGNING and not selectors.active_meetings(requirement).exists():
+    if (
+        requirement.status == Status.ALIGNING
+        and not selectors.active_meetings(requirement).exists()
+    ):
         move_to(requirement, Status.APPROVED)
-    record(actor=actor, action="meeting.cancelled", target=meeting,
-           summary={"key": meeting.key, "reason": reason[:500]})
+    record(
+        actor=actor,
+        action="meeting.cancelled",
+        target=meeting,
+        summary={"key": meeting.key, "reason": reason[:500]},
+    )
     notify.emit("meeting.cancelled", meeting=meeting, actor=actor)
     return meeting
 
@@ -178,8 +225,9 @@ def _require_invitee(meeting: Meeting, actor: User, action: Any) -> None:
     if not meeting.invitees.filter(user=actor).exists() and not has_role(
         actor, meeting.requirement.lead_team, Role.PM, Role.DEV
     ):
-        raise Refused("meeting.not_participant", user=str(actor), meeting=meeting.key,
-                      action=action)
+        raise Refused(
+            "meeting.not_participant", user=str(actor), meeting=meeting.key, action=action
+        )
 
 
 @transition("meeting.invitee_added")
@@ -190,12 +238,17 @@ def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool 
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the invitees"))
     team_id, role = _seat_of(requirement, selectors.party_roles(requirement, [user])[user.pk])
     invitee, _created = Invitee.objects.update_or_create(
-        meeting=meeting, user=user,
+        meeting=meeting,
+        user=user,
         defaults={"team_id": team_id, "role": role, "is_required": is_required},
     )
     _cas(meeting, None)
-    record(actor=actor, action="meeting.invitee_added", target=meeting,
-           summary={"user": user.username, "required": is_required})
+    record(
+        actor=actor,
+        action="meeting.invitee_added",
+        target=meeting,
+        summary={"user": user.username, "required": is_required},
+    )
     notify.emit("meeting.invited", meeting=meeting, user=user, actor=actor)
     return invitee
 
@@ -206,20 +259,26 @@ def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
     requirement = meeting.requirement
     _require_organiser(requirement, actor, _("change the invitees"))
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the invitees"))
-    remaining = list(meeting.invitees.filter(is_required=True).exclude(user=user)
-                     .select_related("user"))
+    remaining = list(
+        meeting.invitees.filter(is_required=True).exclude(user=user).select_related("user")
+    )
     held = selectors.party_roles(requirement, [i.user for i in remaining])
     seats = [(i.user, t, r) for i in remaining for t, r in held[i.user.pk]]
     missing = selectors.unmet_seats(requirement, seats)
     if missing:
-        raise Refused("meeting.below_minimum", user=str(user), role=missing[0].role,
-                      team=missing[0].team.name)
+        raise Refused(
+            "meeting.below_minimum", user=str(user), role=missing[0].role, team=missing[0].team.name
+        )
     if meeting.presenter_id == user.pk:
         raise Refused("meeting.presenter_not_invited", user=str(user))
     meeting.invitees.filter(user=user).delete()
     _cas(meeting, None)
-    record(actor=actor, action="meeting.invitee_removed", target=meeting,
-           summary={"user": user.username})
+    record(
+        actor=actor,
+        action="meeting.invitee_removed",
+        target=meeting,
+        summary={"user": user.username},
+    )
     notify.emit("meeting.cancelled", meeting=meeting, user=user, actor=actor)
     return meeting
 
@@ -230,11 +289,16 @@ def change_presenter(*, meeting: Meeting, actor: User, presenter: User) -> Meeti
     requirement = meeting.requirement
     _require_organiser(requirement, actor, _("change the presenter"))
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the presenter"))
-    _check_presenter(requirement, presenter,
-                     set(meeting.invitees.values_list("user_id", flat=True)))
+    _check_presenter(
+        requirement, presenter, set(meeting.invitees.values_list("user_id", flat=True))
+    )
     _cas(meeting, None, presenter=presenter)
-    record(actor=actor, action="meeting.presenter_changed", target=meeting,
-           summary={"presenter": presenter.username})
+    record(
+        actor=actor,
+        action="meeting.presenter_changed",
+        target=meeting,
+        summary={"presenter": presenter.username},
+    )
     return meeting
 
 
@@ -249,8 +313,12 @@ def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bo
     Invitee.objects.filter(pk=invitee.pk).update(attended=attended)
     invitee.attended = attended
     _cas(meeting, None)
-    record(actor=actor, action="meeting.attendance_recorded", target=meeting,
-           summary={"user": user.username, "attended": attended})
+    record(
+        actor=actor,
+        action="meeting.attendance_recorded",
+        target=meeting,
+        summary={"user": user.username, "attended": attended},
+    )
     return invitee
 
 
@@ -274,8 +342,12 @@ def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
     _cas(meeting, None)
-    record(actor=actor, action="meeting.decision_recorded", target=meeting,
-           summary={"decision": text[:500]})
+    record(
+        actor=actor,
+        action="meeting.decision_recorded",
+        target=meeting,
+        summary={"decision": text[:500]},
+    )
     return decision
 
 
@@ -285,15 +357,21 @@ def add_action_item(
 ) -> ActionItem:
     """Minutes: a follow-up with an owner and a due date."""
     _require_invitee(meeting, actor, _("add an action item"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD},
-                   _("add an action item"))
+    _require_state(
+        meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("add an action item")
+    )
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
-    item = ActionItem.objects.create(meeting=meeting, text=text, owner=owner, due_on=due_on,
-                                     recorded_by=actor)
+    item = ActionItem.objects.create(
+        meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor
+    )
     _cas(meeting, None)
-    record(actor=actor, action="meeting.action_item_added", target=meeting,
-           summary={"text": text[:500], "owner": owner.username, "due_on": due_on.isoformat()})
+    record(
+        actor=actor,
+        action="meeting.action_item_added",
+        target=meeting,
+        summary={"text": text[:500], "owner": owner.username, "due_on": due_on.isoformat()},
+    )
     return item
 
 
@@ -305,6 +383,10 @@ def complete_action_item(*, action_item: ActionItem, actor: User) -> ActionItem:
         _require_organiser(meeting.requirement, actor, _("complete an action item"))
     ActionItem.objects.filter(pk=action_item.pk).update(done_at=timezone.now())
     action_item.refresh_from_db()
-    record(actor=actor, action="meeting.action_item_done", target=meeting,
-           summary={"action_item": action_item.pk})
+    record(
+        actor=actor,
+        action="meeting.action_item_done",
+        target=meeting,
+        summary={"action_item": action_item.pk},
+    )
     return action_item

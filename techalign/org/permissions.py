@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-
 from techalign.core.errors import AnyOf, Refused
 from techalign.org.models import Membership, Role, Team, User
 

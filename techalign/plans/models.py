@@ -118,7 +118,9 @@ class Verdict(models.TextChoices):
 
 class Review(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
     comment = models.TextField(blank=True, max_length=TEXT_LIMIT)
     content_hash = models.CharField(max_length=64)
@@ -184,9 +186,13 @@ class ChangeRequest(models.Model):
     reason = models.TextField(_("why"), max_length=TEXT_LIMIT)
     phase_found = models.CharField(_("phase found"), max_length=16, choices=Phase.choices)
     cost_weight = models.PositiveIntegerField(_("cost weight"))
-    affected_teams = models.ManyToManyField(Team, related_name="+", verbose_name=_("affected parties"))
+    affected_teams = models.ManyToManyField(
+        Team, related_name="+", verbose_name=_("affected parties")
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     base_baseline = models.ForeignKey("Baseline", on_delete=models.PROTECT, related_name="+")
@@ -225,7 +231,9 @@ class Baseline(models.Model):
     class Meta:
         ordering = ["requirement", "version"]
         constraints = [
-            models.UniqueConstraint(fields=["requirement", "version"], name="baseline_unique_version")
+            models.UniqueConstraint(
+                fields=["requirement", "version"], name="baseline_unique_version"
+            )
         ]
         verbose_name = _("baseline")
         verbose_name_plural = _("baselines")
@@ -246,12 +254,16 @@ class Milestone(models.Model):
         TEST = "test", _("Handed to test")
         LAUNCH = "launch", _("Launch")
 
-    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="milestones")
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="milestones"
+    )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="milestones")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("done"), null=True, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Reads on plans: current revision, coverage, related parties, sign-off state, canonical content."""
+"""Reads on plans: current revision, coverage, related parties, sign-off state, and the
+canonical content that hashes and baselines are made of."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ def items_of(revision: Revision | None) -> list[Item]:
         return []
     # The component's owner too: the approval gate compares it with the item's owner team.
     return list(
-        revision.items.select_related("component__owner_team", "owner_team", "author")
-        .prefetch_related(
+        revision.items.select_related(
+            "component__owner_team", "owner_team", "author"
+        ).prefetch_related(
             Prefetch("scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id"))
         )
     )
@@ -89,9 +91,7 @@ def uncovered_scenarios(requirement: Requirement, revision: Revision | None) -> 
                 "scenario_id", flat=True
             )
         )
-    return [
-        s for s in live_scenarios(requirement) if s.pk not in covered and not s.is_out_of_scope
-    ]
+    return [s for s in live_scenarios(requirement) if s.pk not in covered and not s.is_out_of_scope]
 
 
 def canonical_content(requirement: Requirement, items: list[Item]) -> dict[str, Any]:
@@ -148,7 +148,8 @@ def plan_author_ids(revision: Revision) -> set[int]:
     """Everyone who wrote plan items up to this revision: they may not review it."""
     return set(
         Revision.objects.filter(
-            plan_id=revision.plan_id, number__lte=revision.number,
+            plan_id=revision.plan_id,
+            number__lte=revision.number,
             change_kind=Revision.ChangeKind.ITEMS,
         ).values_list("author_id", flat=True)
     )
@@ -209,8 +210,10 @@ class SignOffState:
 def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
     """Each required party's latest decision on exactly this revision."""
     required_ids = required_signer_ids(requirement, revision)
-    required = sorted(Team.objects.filter(pk__in=required_ids), key=lambda t: (
-        t.pk != requirement.lead_team_id, t.code))
+    required = sorted(
+        Team.objects.filter(pk__in=required_ids),
+        key=lambda t: (t.pk != requirement.lead_team_id, t.code),
+    )
     state = SignOffState(required=required)
     latest: dict[int, SignOff] = {}
     for signoff in revision.signoffs.select_related("signer", "team").order_by("created_at", "id"):

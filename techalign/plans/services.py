@@ -75,11 +75,19 @@ def _commit_revision(
     previous = plan.current_revision_id
     number = plan.current_number + 1
     revision = Revision.objects.create(
-        plan=plan, number=number, author=actor, change_kind=kind, summary=summary[:500],
-        content={}, content_hash="", change_request=selectors.open_change_request(requirement),
+        plan=plan,
+        number=number,
+        author=actor,
+        change_kind=kind,
+        summary=summary[:500],
+        content={},
+        content_hash="",
+        change_request=selectors.open_change_request(requirement),
     )
-    rows = [Item(revision=revision, **{k: v for k, v in spec.items() if k != "scenarios"})
-            for spec in items]
+    rows = [
+        Item(revision=revision, **{k: v for k, v in spec.items() if k != "scenarios"})
+        for spec in items
+    ]
     Item.objects.bulk_create(rows)
     created = {item.number: item for item in revision.items.all()}
     Link = Item.scenarios.through
@@ -101,13 +109,25 @@ def _commit_revision(
     if requirement.status in STALE_ON_REVISION:
         was = requirement.status
         move_to(requirement, Status.PLANNING)
-        record(actor=actor, action="plan.approvals_stale", target=revision,
-               summary={"revision": number, "was": was})
+        record(
+            actor=actor,
+            action="plan.approvals_stale",
+            target=revision,
+            summary={"revision": number, "was": was},
+        )
     else:
         bump_version(requirement)
-    record(actor=actor, action="plan.revised", target=revision,
-           summary={"revision": number, "kind": kind, "change": summary,
-                    "hash": revision.content_hash})
+    record(
+        actor=actor,
+        action="plan.revised",
+        target=revision,
+        summary={
+            "revision": number,
+            "kind": kind,
+            "change": summary,
+            "hash": revision.content_hash,
+        },
+    )
     return revision
 
 
@@ -115,12 +135,20 @@ def _current_specs(plan: Plan) -> list[dict[str, Any]]:
     """The current revision's items as editable dicts."""
     specs = []
     for item in selectors.items_of(plan.current_revision):
-        specs.append({
-            "number": item.number, "component": item.component, "owner_team": item.owner_team,
-            "kind": item.kind, "title": item.title, "description": item.description,
-            "ask": item.ask, "due_on": item.due_on, "author": item.author,
-            "scenarios": list(item.scenarios.all()),
-        })
+        specs.append(
+            {
+                "number": item.number,
+                "component": item.component,
+                "owner_team": item.owner_team,
+                "kind": item.kind,
+                "title": item.title,
+                "description": item.description,
+                "ask": item.ask,
+                "due_on": item.due_on,
+                "author": item.author,
+                "scenarios": list(item.scenarios.all()),
+            }
+        )
     return specs
 
 
@@ -129,8 +157,13 @@ def _check_item_edit(requirement: Requirement, actor: User) -> None:
     require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("edit the technical plan"))
 
 
-def _item_spec(requirement: Requirement, actor: User, number: int, fields: dict[str, Any],
-               base: dict[str, Any] | None = None) -> dict[str, Any]:
+def _item_spec(
+    requirement: Requirement,
+    actor: User,
+    number: int,
+    fields: dict[str, Any],
+    base: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     unknown = set(fields) - ITEM_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
@@ -161,8 +194,12 @@ def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: 
     number = plan.next_item_number - 1
     spec = _item_spec(requirement, actor, number, fields)
     revision = _commit_revision(
-        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
-        summary=f"I-{number} added", items=[*_current_specs(plan), spec],
+        requirement=requirement,
+        plan=plan,
+        actor=actor,
+        kind=Revision.ChangeKind.ITEMS,
+        summary=f"I-{number} added",
+        items=[*_current_specs(plan), spec],
     )
     return revision.items.get(number=number)
 
@@ -187,8 +224,12 @@ def update_item(
     new = _item_spec(requirement, actor, old["number"], fields, base=old)
     specs = [new if s is old else s for s in specs]
     revision = _commit_revision(
-        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
-        summary=f"{item_key} changed", items=specs,
+        requirement=requirement,
+        plan=plan,
+        actor=actor,
+        kind=Revision.ChangeKind.ITEMS,
+        summary=f"{item_key} changed",
+        items=specs,
     )
     return revision.items.get(number=old["number"])
 
@@ -201,8 +242,12 @@ def remove_item(*, requirement: Requirement, actor: User, based_on: int, item_ke
     _check_based_on(plan, based_on)
     specs, old = _find_spec(plan, item_key)
     return _commit_revision(
-        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
-        summary=f"{item_key} removed", items=[s for s in specs if s is not old],
+        requirement=requirement,
+        plan=plan,
+        actor=actor,
+        kind=Revision.ChangeKind.ITEMS,
+        summary=f"{item_key} removed",
+        items=[s for s in specs if s is not old],
     )
 
 
@@ -214,8 +259,12 @@ def revise_for_scenarios(*, requirement: Requirement, actor: User, summary: str)
         return
     requirement.refresh_from_db()
     _commit_revision(
-        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.SCENARIOS,
-        summary=summary, items=_current_specs(plan),
+        requirement=requirement,
+        plan=plan,
+        actor=actor,
+        kind=Revision.ChangeKind.SCENARIOS,
+        summary=summary,
+        items=_current_specs(plan),
     )
 
 
@@ -238,8 +287,9 @@ def submit_for_review(*, requirement: Requirement, actor: User, revision_number:
         raise Refused("plan.empty")
     Revision.objects.filter(pk=revision.pk).update(submitted_at=timezone.now(), submitted_by=actor)
     move_to(requirement, Status.IN_REVIEW)
-    record(actor=actor, action="plan.submitted", target=revision,
-           summary={"revision": revision.number})
+    record(
+        actor=actor, action="plan.submitted", target=revision, summary={"revision": revision.number}
+    )
     notify.emit("review.requested", revision=revision, actor=actor)
     return revision
 
@@ -247,15 +297,26 @@ def submit_for_review(*, requirement: Requirement, actor: User, revision_number:
 def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
     """A reviewer who names the content they read must have read this revision's."""
     if content_hash is not None and content_hash != revision.content_hash:
-        raise Refused("review.hash_mismatch", seen=content_hash[:12], revision=revision.number,
-                      current=revision.content_hash[:12])
+        raise Refused(
+            "review.hash_mismatch",
+            seen=content_hash[:12],
+            revision=revision.number,
+            current=revision.content_hash[:12],
+        )
 
 
 def _check_reviewer(requirement: Requirement, revision: Revision, actor: User) -> None:
-    if not (has_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-            or committee_architect(actor)):
-        require_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT,
-                     action=_("review the plan"))
+    if not (
+        has_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
+        or committee_architect(actor)
+    ):
+        require_role(
+            actor,
+            requirement.lead_team,
+            Role.TECH_LEAD,
+            Role.ARCHITECT,
+            action=_("review the plan"),
+        )
     if actor.pk in selectors.plan_author_ids(revision):
         raise Refused("review.own_revision", user=str(actor), revision=revision.number)
 
@@ -269,11 +330,20 @@ def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
     for item in selectors.items_of(revision):
         owner = item.component.owner_team
         if owner.pk != item.owner_team_id:
-            gaps.append(Refused("plan.related_party_missing", component=item.component.name,
-                                team=owner.name))
+            gaps.append(
+                Refused(
+                    "plan.related_party_missing", component=item.component.name, team=owner.name
+                )
+            )
         elif owner.pk != requirement.lead_team_id and not (item.ask.strip() and item.due_on):
-            gaps.append(Refused("item.ask_missing", item=item.key, component=item.component.name,
-                                team=owner.name))
+            gaps.append(
+                Refused(
+                    "item.ask_missing",
+                    item=item.key,
+                    component=item.component.name,
+                    team=owner.name,
+                )
+            )
     return gaps
 
 
@@ -290,13 +360,22 @@ def approve_revision(
     gaps = approval_gaps(requirement, revision)
     if gaps:
         raise gaps[0]
-    review = Review.objects.create(revision=revision, reviewer=actor, verdict=Verdict.APPROVED,
-                                   comment=comment, content_hash=revision.content_hash)
+    review = Review.objects.create(
+        revision=revision,
+        reviewer=actor,
+        verdict=Verdict.APPROVED,
+        comment=comment,
+        content_hash=revision.content_hash,
+    )
     # A meeting still on the calendar is where the parties will sign this revision too.
     scheduled = requirement.meetings.filter(status="scheduled").exists()
     move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
-    record(actor=actor, action="plan.approved", target=revision,
-           summary={"revision": revision.number, "hash": revision.content_hash})
+    record(
+        actor=actor,
+        action="plan.approved",
+        target=revision,
+        summary={"revision": revision.number, "hash": revision.content_hash},
+    )
     notify.emit("review.decided", review=review, actor=actor)
     return review
 
@@ -313,25 +392,38 @@ def request_changes(
     _check_reviewed_hash(revision, content_hash)
     if not comment.strip():
         raise Refused("review.comment_required")
-    review = Review.objects.create(revision=revision, reviewer=actor,
-                                   verdict=Verdict.CHANGES_REQUESTED, comment=comment,
-                                   content_hash=revision.content_hash)
+    review = Review.objects.create(
+        revision=revision,
+        reviewer=actor,
+        verdict=Verdict.CHANGES_REQUESTED,
+        comment=comment,
+        content_hash=revision.content_hash,
+    )
     move_to(requirement, Status.PLANNING)
-    record(actor=actor, action="plan.changes_requested", target=revision,
-           summary={"revision": revision.number, "comment": comment[:500]})
+    record(
+        actor=actor,
+        action="plan.changes_requested",
+        target=revision,
+        summary={"revision": revision.number, "comment": comment[:500]},
+    )
     notify.emit("review.decided", review=review, actor=actor)
     return review
 
 
-def _check_revision_and_hash(requirement: Requirement, revision_number: int,
-                             content_hash: str, code: str) -> Revision:
+def _check_revision_and_hash(
+    requirement: Requirement, revision_number: int, content_hash: str, code: str
+) -> Revision:
     revision = selectors.current_revision(requirement)
     current = revision.number if revision else 0
     if revision is None or revision_number != current:
         raise Refused(code, revision=revision_number, current=current)
     if content_hash != revision.content_hash:
-        raise Refused("signoff.hash_mismatch", seen=content_hash[:12], revision=current,
-                      current=revision.content_hash[:12])
+        raise Refused(
+            "signoff.hash_mismatch",
+            seen=content_hash[:12],
+            revision=current,
+            current=revision.content_hash[:12],
+        )
     return revision
 
 
@@ -351,26 +443,37 @@ def sign_off(
     if not has_role(actor, team, Role.PM, Role.DEV):
         raise Refused("role.not_party_member", user=str(actor), team=team.name)
     require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("sign off"))
-    revision = _check_revision_and_hash(requirement, revision_number, content_hash,
-                                        "signoff.stale_revision")
+    revision = _check_revision_and_hash(
+        requirement, revision_number, content_hash, "signoff.stale_revision"
+    )
     if selectors.approval_of(revision) is None:
         raise Refused("signoff.plan_not_approved", revision=revision.number)
     if team.pk not in selectors.required_signer_ids(requirement, revision):
-        if revision.change_request_id and team.pk in selectors.party_team_ids(requirement, revision):
-            raise Refused("signoff.not_required", team=team.name,
-                          change=revision.change_request.key)
+        if revision.change_request_id and team.pk in selectors.party_team_ids(
+            requirement, revision
+        ):
+            raise Refused(
+                "signoff.not_required", team=team.name, change=revision.change_request.key
+            )
         raise Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
     if not approve and not reason.strip():
         raise Refused("signoff.reason_required")
     signoff = SignOff.objects.create(
-        revision=revision, team=team, signer=actor, reason=reason, meeting=meeting,
+        revision=revision,
+        team=team,
+        signer=actor,
+        reason=reason,
+        meeting=meeting,
         decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.REJECT,
         content_hash=revision.content_hash,
     )
     bump_version(requirement)
-    record(actor=actor, action="plan.signed_off" if approve else "plan.sign_off_rejected",
-           target=revision, summary={"team": team.code, "revision": revision.number,
-                                     "reason": reason[:500]})
+    record(
+        actor=actor,
+        action="plan.signed_off" if approve else "plan.sign_off_rejected",
+        target=revision,
+        summary={"team": team.code, "revision": revision.number, "reason": reason[:500]},
+    )
     return signoff
 
 
@@ -380,8 +483,11 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
     change = selectors.open_change_request(requirement)
     if change is not None and revision.pk == change.base_baseline.revision_id:
         # Its revision is already baseline v(n); finalizing again would baseline it twice.
-        gaps.append(Refused("change.nothing_changed", change=change.key,
-                            version=change.base_baseline.version))
+        gaps.append(
+            Refused(
+                "change.nothing_changed", change=change.key, version=change.base_baseline.version
+            )
+        )
     if selectors.approval_of(revision) is None:
         gaps.append(Refused("finalize.not_approved", revision=revision.number))
     uncovered = selectors.uncovered_scenarios(requirement, revision)
@@ -392,11 +498,21 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
         gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
     state = selectors.signoff_state(requirement, revision)
     if state.rejected:
-        gaps.append(Refused("finalize.signoffs_rejected", revision=revision.number,
-                            teams=[s.team.name for s in state.rejected.values()]))
+        gaps.append(
+            Refused(
+                "finalize.signoffs_rejected",
+                revision=revision.number,
+                teams=[s.team.name for s in state.rejected.values()],
+            )
+        )
     if state.missing:
-        gaps.append(Refused("finalize.signoffs_missing", revision=revision.number,
-                            teams=[t.name for t in state.missing]))
+        gaps.append(
+            Refused(
+                "finalize.signoffs_missing",
+                revision=revision.number,
+                teams=[t.name for t in state.missing],
+            )
+        )
     return gaps
 
 
@@ -411,27 +527,39 @@ def finalize(
     """Step 5: freeze the fully signed current revision as the next baseline version."""
     _require_lead_member(requirement, actor, _("finalize the plan"))
     require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("finalize"))
-    revision = _check_revision_and_hash(requirement, revision_number, content_hash,
-                                        "review.stale_revision")
+    revision = _check_revision_and_hash(
+        requirement, revision_number, content_hash, "review.stale_revision"
+    )
     gaps = finalize_gaps(requirement, revision)
     if gaps:
         raise gaps[0]
     change = selectors.open_change_request(requirement)
     version = (requirement.baselines.aggregate(v=Max("version"))["v"] or 0) + 1
     baseline = Baseline.objects.create(
-        requirement=requirement, version=version, revision=revision,
-        content_hash=revision.content_hash, finalized_by=actor, change_request=change,
+        requirement=requirement,
+        version=version,
+        revision=revision,
+        content_hash=revision.content_hash,
+        finalized_by=actor,
+        change_request=change,
     )
     if change is not None:
         ChangeRequest.objects.filter(pk=change.pk).update(
             status=ChangeRequest.Status.DONE, closed_at=timezone.now()
         )
-        record(actor=actor, action="change.baselined", target=change,
-               summary={"key": change.key, "baseline": version})
+        record(
+            actor=actor,
+            action="change.baselined",
+            target=change,
+            summary={"key": change.key, "baseline": version},
+        )
     move_to(requirement, Status.FINALIZED)
-    record(actor=actor, action="plan.finalized", target=baseline,
-           summary={"version": version, "revision": revision.number,
-                    "hash": revision.content_hash})
+    record(
+        actor=actor,
+        action="plan.finalized",
+        target=baseline,
+        summary={"version": version, "revision": revision.number, "hash": revision.content_hash},
+    )
     notify.emit("plan.finalized", baseline=baseline, actor=actor)
     return baseline
 
@@ -449,8 +577,9 @@ def open_change_request(
     """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
     parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
     if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
-        require_role(actor, requirement.lead_team, Role.PM, Role.DEV,
-                     action=_("open a change request"))
+        require_role(
+            actor, requirement.lead_team, Role.PM, Role.DEV, action=_("open a change request")
+        )
     lock_requirement(requirement)
     if requirement.status != Status.FINALIZED:
         existing = selectors.open_change_request(requirement)
@@ -464,16 +593,28 @@ def open_change_request(
     policy, _created = OrgPolicy.objects.get_or_create(pk=1)
     number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
     change = ChangeRequest.objects.create(
-        requirement=requirement, number=number, title=title, reason=reason,
-        phase_found=phase_found, cost_weight=policy.cost_weight(phase_found), opened_by=actor,
+        requirement=requirement,
+        number=number,
+        title=title,
+        reason=reason,
+        phase_found=phase_found,
+        cost_weight=policy.cost_weight(phase_found),
+        opened_by=actor,
         base_baseline=selectors.latest_baseline(requirement),
     )
     change.affected_teams.set(affected_teams)
     move_to(requirement, Status.PLANNING)
-    record(actor=actor, action="change.opened", target=change,
-           summary={"key": change.key, "phase_found": phase_found,
-                    "cost_weight": change.cost_weight,
-                    "affected": sorted(t.code for t in affected_teams)})
+    record(
+        actor=actor,
+        action="change.opened",
+        target=change,
+        summary={
+            "key": change.key,
+            "phase_found": phase_found,
+            "cost_weight": change.cost_weight,
+            "affected": sorted(t.code for t in affected_teams),
+        },
+    )
     notify.emit("change.opened", change=change, actor=actor)
     return change
 
@@ -489,8 +630,11 @@ def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequ
         status=ChangeRequest.Status.WITHDRAWN, closed_at=timezone.now()
     ):
         change.refresh_from_db()
-        raise Refused("change.wrong_state", change=change.key,
-                      status=ChangeRequest.Status(change.status).label)
+        raise Refused(
+            "change.wrong_state",
+            change=change.key,
+            status=ChangeRequest.Status(change.status).label,
+        )
     move_to(requirement, Status.FINALIZED)
     change.refresh_from_db()
     record(actor=actor, action="change.withdrawn", target=change, summary={"key": change.key})
@@ -499,7 +643,12 @@ def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequ
 
 @transition("schedule.milestone_set")
 def set_milestone(
-    *, requirement: Requirement, actor: User, team: Team, kind: str, due_on: date,
+    *,
+    requirement: Requirement,
+    actor: User,
+    team: Team,
+    kind: str,
+    due_on: date,
     done_on: date | None = None,
 ) -> Milestone:
     """A party's PM or DEV plans (or reports) one of its milestones against the baseline."""
@@ -510,17 +659,32 @@ def set_milestone(
         raise Refused("milestone.not_baselined", requirement=requirement.key)
     parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement, baseline.revision)}
     if team.pk not in parties:
-        raise Refused("milestone.not_a_party", team=team.name, version=baseline.version,
-                      requirement=requirement.key)
+        raise Refused(
+            "milestone.not_a_party",
+            team=team.name,
+            version=baseline.version,
+            requirement=requirement.key,
+        )
     if kind not in Milestone.Kind.values:
         raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
     milestone, created = Milestone.objects.update_or_create(
-        requirement=requirement, team=team, kind=kind,
+        requirement=requirement,
+        team=team,
+        kind=kind,
         defaults={"due_on": due_on, "done_on": done_on, "updated_by": actor},
     )
-    record(actor=actor, action="schedule.milestone_set", target=milestone,
-           summary={"team": team.code, "kind": kind, "due_on": due_on.isoformat(),
-                    "done_on": done_on.isoformat() if done_on else None, "created": created})
+    record(
+        actor=actor,
+        action="schedule.milestone_set",
+        target=milestone,
+        summary={
+            "team": team.code,
+            "kind": kind,
+            "due_on": due_on.isoformat(),
+            "done_on": done_on.isoformat() if done_on else None,
+            "created": created,
+        },
+    )
     return milestone
 
 
@@ -577,6 +741,10 @@ def replace_items(
     if not changes:
         return None
     return _commit_revision(
-        requirement=requirement, plan=plan, actor=actor, kind=Revision.ChangeKind.ITEMS,
-        summary="; ".join(changes), items=sorted(specs, key=lambda s: s["number"]),
+        requirement=requirement,
+        plan=plan,
+        actor=actor,
+        kind=Revision.ChangeKind.ITEMS,
+        summary="; ".join(changes),
+        items=sorted(specs, key=lambda s: s["number"]),
     )

@@ -66,7 +66,9 @@ class Requirement(models.Model):
     )
     user_stories = models.TextField(_("user stories"), blank=True, max_length=TEXT_LIMIT)
     business_process = models.TextField(_("business process"), blank=True, max_length=TEXT_LIMIT)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
     is_private = models.BooleanField(_("private to its teams"), default=False)
     planned_dev_start_on = models.DateField(_("planned development start"), null=True, blank=True)
     planned_launch_on = models.DateField(_("planned launch"), null=True, blank=True)
@@ -101,13 +103,19 @@ class Scenario(models.Model):
     number = models.PositiveIntegerField()
     title = models.CharField(_("title"), max_length=TITLE_LIMIT)
     description = models.TextField(_("description"), blank=True, max_length=TEXT_LIMIT)
-    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default=Priority.P1)
-    acceptance_criteria = models.TextField(_("acceptance criteria"), blank=True, max_length=TEXT_LIMIT)
+    priority = models.CharField(
+        _("priority"), max_length=2, choices=Priority.choices, default=Priority.P1
+    )
+    acceptance_criteria = models.TextField(
+        _("acceptance criteria"), blank=True, max_length=TEXT_LIMIT
+    )
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    out_of_scope_reason = models.TextField(_("out-of-scope reason"), blank=True, max_length=TEXT_LIMIT)
+    out_of_scope_reason = models.TextField(
+        _("out-of-scope reason"), blank=True, max_length=TEXT_LIMIT
+    )
     out_of_scope_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -151,9 +159,15 @@ class Question(models.Model):
     # Items are revision-scoped rows; the stable item key ("I-3") names the item across revisions.
     item_key = models.CharField(max_length=20, blank=True)
     meeting = models.ForeignKey(
-        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+        "meetings.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questions",
     )
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     raised_at = models.DateTimeField(auto_now_add=True)
     body = models.TextField(_("question"), max_length=TEXT_LIMIT)
     is_blocking = models.BooleanField(_("blocking"), default=False)

@@ -37,7 +37,7 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
 def parse_key(key: str | int, prefix: str) -> int | None:
     text = str(key).strip().upper()
     if text.startswith(prefix + "-"):
-        text = text[len(prefix) + 1:]
+        text = text[len(prefix) + 1 :]
     # isdigit() alone admits digits such as "²" that int() refuses.
     return int(text) if text.isascii() and text.isdigit() else None
 
@@ -112,67 +112,118 @@ def next_actions(requirement: Requirement) -> list[NextAction]:
     lead = requirement.lead_team
     actions: list[NextAction] = []
     open_questions = list(requirement.questions.filter(resolved_at__isnull=True))
-    pending = [s for s in requirement.scenarios.filter(is_withdrawn=False)
-               if s.acknowledged_at is None]
+    pending = [
+        s for s in requirement.scenarios.filter(is_withdrawn=False) if s.acknowledged_at is None
+    ]
 
     if status == Status.DRAFT:
-        actions.append(NextAction("hand_off", _("Write the scenarios and hand off to the lead DEV."),
-                                  lead, [Role.PM], [requirement.owner]))
+        actions.append(
+            NextAction(
+                "hand_off",
+                _("Write the scenarios and hand off to the lead DEV."),
+                lead,
+                [Role.PM],
+                [requirement.owner],
+            )
+        )
     if status != Status.DRAFT and pending and status not in {Status.FINALIZED, Status.CANCELLED}:
         dev = [requirement.lead_dev] if requirement.lead_dev else _members(lead, Role.DEV)
-        actions.append(NextAction(
-            "acknowledge", _("Acknowledge or ask about scenarios %(keys)s.")
-            % {"keys": ", ".join(s.key for s in pending)}, lead, [Role.DEV], dev))
+        actions.append(
+            NextAction(
+                "acknowledge",
+                _("Acknowledge or ask about scenarios %(keys)s.")
+                % {"keys": ", ".join(s.key for s in pending)},
+                lead,
+                [Role.DEV],
+                dev,
+            )
+        )
     hand_off_questions = [q for q in open_questions if q.stage == Question.Stage.HAND_OFF]
     if hand_off_questions:
-        actions.append(NextAction(
-            "answer_questions", _("Answer hand-off questions %(keys)s.")
-            % {"keys": ", ".join(q.key for q in hand_off_questions)}, lead, [Role.PM],
-            [requirement.owner]))
+        actions.append(
+            NextAction(
+                "answer_questions",
+                _("Answer hand-off questions %(keys)s.")
+                % {"keys": ", ".join(q.key for q in hand_off_questions)},
+                lead,
+                [Role.PM],
+                [requirement.owner],
+            )
+        )
     revision = plans.current_revision(requirement)
     if status == Status.PLANNING:
         if revision is None or not revision.items.exists():
             message = _("Write the technical plan: add items for the scenarios.")
         else:
             uncovered = plans.uncovered_scenarios(requirement, revision)
-            message = (_("Cover scenarios %(keys)s, then submit for review.")
-                       % {"keys": ", ".join(s.key for s in uncovered)} if uncovered
-                       else _("Submit revision %(n)s for review.") % {"n": revision.number})
-        actions.append(NextAction("write_plan", message, lead, [Role.DEV],
-                                  _members(lead, Role.DEV)))
+            message = (
+                _("Cover scenarios %(keys)s, then submit for review.")
+                % {"keys": ", ".join(s.key for s in uncovered)}
+                if uncovered
+                else _("Submit revision %(n)s for review.") % {"n": revision.number}
+            )
+        actions.append(
+            NextAction("write_plan", message, lead, [Role.DEV], _members(lead, Role.DEV))
+        )
     if status == Status.IN_REVIEW and revision is not None:
         gaps = approval_gaps(requirement, revision)
         authors = plans.plan_author_ids(revision)
-        reviewers = [u for u in _members(lead, Role.TECH_LEAD, Role.ARCHITECT)
-                     if u.pk not in authors]
+        reviewers = [
+            u for u in _members(lead, Role.TECH_LEAD, Role.ARCHITECT) if u.pk not in authors
+        ]
         message = _("Review revision %(n)s.") % {"n": revision.number}
         if gaps:
             message += " " + " ".join(g.message for g in gaps)
-        actions.append(NextAction("review", message, lead, [Role.TECH_LEAD, Role.ARCHITECT],
-                                  reviewers))
+        actions.append(
+            NextAction("review", message, lead, [Role.TECH_LEAD, Role.ARCHITECT], reviewers)
+        )
     if status == Status.APPROVED and plans.open_change_request(requirement) is None:
-        actions.append(NextAction(
-            "schedule_meeting", _("Schedule the alignment meeting with every related party."),
-            lead, [Role.PM, Role.DEV], [u for u in (requirement.owner, requirement.lead_dev) if u]))
+        actions.append(
+            NextAction(
+                "schedule_meeting",
+                _("Schedule the alignment meeting with every related party."),
+                lead,
+                [Role.PM, Role.DEV],
+                [u for u in (requirement.owner, requirement.lead_dev) if u],
+            )
+        )
     if status in {Status.APPROVED, Status.ALIGNING} and revision is not None:
         state = plans.signoff_state(requirement, revision)
         signers = _members_by_team(state.missing, Role.PM, Role.DEV)
         for team in state.missing:
-            actions.append(NextAction(
-                "sign_off", _("%(team)s must sign revision %(n)s.")
-                % {"team": team.name, "n": revision.number}, team, [Role.PM, Role.DEV],
-                signers[team.pk]))
+            actions.append(
+                NextAction(
+                    "sign_off",
+                    _("%(team)s must sign revision %(n)s.")
+                    % {"team": team.name, "n": revision.number},
+                    team,
+                    [Role.PM, Role.DEV],
+                    signers[team.pk],
+                )
+            )
         blocking = [q for q in open_questions if q.is_blocking]
         if blocking:
-            actions.append(NextAction(
-                "resolve_blocking", _("Resolve blocking questions %(keys)s.")
-                % {"keys": ", ".join(q.key for q in blocking)}, lead, [Role.PM, Role.DEV],
-                _members(lead, Role.DEV)))
+            actions.append(
+                NextAction(
+                    "resolve_blocking",
+                    _("Resolve blocking questions %(keys)s.")
+                    % {"keys": ", ".join(q.key for q in blocking)},
+                    lead,
+                    [Role.PM, Role.DEV],
+                    _members(lead, Role.DEV),
+                )
+            )
         if not finalize_gaps(requirement, revision):
-            actions.append(NextAction(
-                "finalize", _("Everything is signed: finalize revision %(n)s as the baseline.")
-                % {"n": revision.number}, lead, [Role.PM, Role.DEV],
-                [u for u in (requirement.owner, requirement.lead_dev) if u]))
+            actions.append(
+                NextAction(
+                    "finalize",
+                    _("Everything is signed: finalize revision %(n)s as the baseline.")
+                    % {"n": revision.number},
+                    lead,
+                    [Role.PM, Role.DEV],
+                    [u for u in (requirement.owner, requirement.lead_dev) if u],
+                )
+            )
     if status == Status.FINALIZED:
         baseline = plans.latest_baseline(requirement)
         planned = set(requirement.milestones.values_list("team_id", flat=True))
@@ -180,7 +231,13 @@ def next_actions(requirement: Requirement) -> list[NextAction]:
         unplanned = [team for team in parties if team.pk not in planned]
         planners = _members_by_team(unplanned, Role.PM, Role.DEV)
         for team in unplanned:
-            actions.append(NextAction(
-                "set_milestones", _("%(team)s: plan the schedule milestones.")
-                % {"team": team.name}, team, [Role.PM, Role.DEV], planners[team.pk]))
+            actions.append(
+                NextAction(
+                    "set_milestones",
+                    _("%(team)s: plan the schedule milestones.") % {"team": team.name},
+                    team,
+                    [Role.PM, Role.DEV],
+                    planners[team.pk],
+                )
+            )
     return actions

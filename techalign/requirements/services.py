@@ -21,8 +21,14 @@ from techalign.requirements.models import Priority, Question, Requirement, Scena
 _NUMBERING_LOCK_KEY = 7_437_002
 
 # Statuses in which the requirement's content may still change without a change request.
-EDITABLE = {Status.DRAFT, Status.HANDED_OFF, Status.PLANNING, Status.IN_REVIEW, Status.APPROVED,
-            Status.ALIGNING}
+EDITABLE = {
+    Status.DRAFT,
+    Status.HANDED_OFF,
+    Status.PLANNING,
+    Status.IN_REVIEW,
+    Status.APPROVED,
+    Status.ALIGNING,
+}
 
 
 def lock_requirement(requirement: Requirement) -> None:
@@ -96,7 +102,10 @@ def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
     if not rows.update(version=F("version") + 1):
         current = Requirement.objects.values_list("version", flat=True).get(pk=requirement.pk)
         raise Refused(
-            "conflict.stale_version", kind=_("Requirement"), ref=requirement.key, seen=seen,
+            "conflict.stale_version",
+            kind=_("Requirement"),
+            ref=requirement.key,
+            seen=seen,
             current=current,
         )
     requirement.refresh_from_db(fields=["version"])
@@ -149,13 +158,23 @@ def create_requirement(
         planned_dev_start_on=planned_dev_start_on,
         planned_launch_on=planned_launch_on,
     )
-    record(actor=actor, action="requirement.created", target=requirement,
-           summary={"title": title, "lead_team": lead_team.code})
+    record(
+        actor=actor,
+        action="requirement.created",
+        target=requirement,
+        summary={"title": title, "lead_team": lead_team.code},
+    )
     return requirement
 
 
-REQUIREMENT_FIELDS = {"title", "user_stories", "business_process", "is_private",
-                      "planned_dev_start_on", "planned_launch_on"}
+REQUIREMENT_FIELDS = {
+    "title",
+    "user_stories",
+    "business_process",
+    "is_private",
+    "planned_dev_start_on",
+    "planned_launch_on",
+}
 
 
 @transition("requirement.updated")
@@ -172,8 +191,12 @@ def update_requirement(
     before = {f: getattr(requirement, f) for f in changes}
     Requirement.objects.filter(pk=requirement.pk).update(**changes)
     requirement.refresh_from_db()
-    record(actor=actor, action="requirement.updated", target=requirement,
-           summary={"before": before, "after": changes})
+    record(
+        actor=actor,
+        action="requirement.updated",
+        target=requirement,
+        summary={"before": before, "after": changes},
+    )
     if changes.keys() & {"title", "user_stories", "business_process"}:
         _after_scenario_change(requirement, actor, "requirement text changed")
     return requirement
@@ -189,8 +212,12 @@ def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) ->
     bump_version(requirement)
     Requirement.objects.filter(pk=requirement.pk).update(lead_dev=lead_dev)
     requirement.lead_dev = lead_dev
-    record(actor=actor, action="requirement.lead_dev_assigned", target=requirement,
-           summary={"from": str(previous) if previous else None, "to": lead_dev.username})
+    record(
+        actor=actor,
+        action="requirement.lead_dev_assigned",
+        target=requirement,
+        summary={"from": str(previous) if previous else None, "to": lead_dev.username},
+    )
     return requirement
 
 
@@ -228,8 +255,12 @@ def add_scenario(
         priority=priority,
         acceptance_criteria=acceptance_criteria,
     )
-    record(actor=actor, action="scenario.added", target=scenario,
-           summary={"key": scenario.key, "title": title, "priority": priority})
+    record(
+        actor=actor,
+        action="scenario.added",
+        target=scenario,
+        summary={"key": scenario.key, "title": title, "priority": priority},
+    )
     _after_scenario_change(requirement, actor, f"{scenario.key} added")
     return scenario
 
@@ -241,7 +272,8 @@ SCENARIO_FIELDS = {"title", "description", "priority", "acceptance_criteria"}
 def update_scenario(
     *, scenario: Scenario, actor: User, version: int | None = None, **changes: Any
 ) -> Scenario:
-    """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old text."""
+    """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old
+    text."""
     requirement = scenario.requirement
     _require_pm(requirement, actor, _("edit a scenario"))
     require_status(requirement, EDITABLE, action=_("edit a scenario"))
@@ -256,8 +288,12 @@ def update_scenario(
         acknowledged_by=None, acknowledged_at=None, **changes
     )
     scenario.refresh_from_db()
-    record(actor=actor, action="scenario.updated", target=scenario,
-           summary={"key": scenario.key, "before": before, "after": changes})
+    record(
+        actor=actor,
+        action="scenario.updated",
+        target=scenario,
+        summary={"key": scenario.key, "before": before, "after": changes},
+    )
     _after_scenario_change(requirement, actor, f"{scenario.key} changed")
     return scenario
 
@@ -274,15 +310,20 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
 
     covering = items_covering(scenario)
     if covering:
-        raise Refused("scenario.covered_cannot_be_out_of_scope", scenario=scenario.key,
-                      items=covering)
+        raise Refused(
+            "scenario.covered_cannot_be_out_of_scope", scenario=scenario.key, items=covering
+        )
     bump_version(requirement)
     Scenario.objects.filter(pk=scenario.pk).update(
         out_of_scope_reason=reason, out_of_scope_by=actor, out_of_scope_at=timezone.now()
     )
     scenario.refresh_from_db()
-    record(actor=actor, action="scenario.marked_out_of_scope", target=scenario,
-           summary={"key": scenario.key, "reason": reason})
+    record(
+        actor=actor,
+        action="scenario.marked_out_of_scope",
+        target=scenario,
+        summary={"key": scenario.key, "reason": reason},
+    )
     _after_scenario_change(requirement, actor, f"{scenario.key} out of scope")
     return scenario
 
@@ -300,8 +341,12 @@ def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
         out_of_scope_reason="", out_of_scope_by=None, out_of_scope_at=None
     )
     scenario.refresh_from_db()
-    record(actor=actor, action="scenario.returned_to_scope", target=scenario,
-           summary={"key": scenario.key})
+    record(
+        actor=actor,
+        action="scenario.returned_to_scope",
+        target=scenario,
+        summary={"key": scenario.key},
+    )
     _after_scenario_change(requirement, actor, f"{scenario.key} back in scope")
     return scenario
 
@@ -316,8 +361,12 @@ def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     if requirement.lead_dev_id is None:
         raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
     move_to(requirement, Status.HANDED_OFF)
-    record(actor=actor, action="requirement.handed_off", target=requirement,
-           summary={"to": requirement.lead_dev.username})
+    record(
+        actor=actor,
+        action="requirement.handed_off",
+        target=requirement,
+        summary={"to": requirement.lead_dev.username},
+    )
     notify.emit("requirement.handed_off", requirement=requirement, actor=actor)
     return requirement
 
@@ -358,8 +407,9 @@ def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     if not rows:
         raise Refused("scenario.already_acknowledged", scenario=scenario.key)
     scenario.refresh_from_db()
-    record(actor=actor, action="scenario.acknowledged", target=scenario,
-           summary={"key": scenario.key})
+    record(
+        actor=actor, action="scenario.acknowledged", target=scenario, summary={"key": scenario.key}
+    )
     _complete_hand_off_if_done(requirement, actor)
     return scenario
 
@@ -385,15 +435,23 @@ def raise_question(
     meeting: Any = None,
     is_blocking: bool = False,
 ) -> Question:
-    """Ask on a scenario (at hand-off), on a plan item, or in a meeting; blocking stops finalizing."""
+    """Ask on a scenario (at hand-off), on a plan item, or in a meeting; a blocking question
+    stops finalizing until it is resolved."""
     if not is_involved(actor, requirement):
-        raise Refused("role.not_allowed", roles=_("member"), team=requirement.lead_team.name,
-                      action=_("raise a question"), user=str(actor))
+        raise Refused(
+            "role.not_allowed",
+            roles=_("member"),
+            team=requirement.lead_team.name,
+            action=_("raise a question"),
+            user=str(actor),
+        )
     require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
     if scenario is not None and scenario.requirement_id != requirement.pk:
-        raise Refused("item.unknown_scenario", scenarios=[scenario.key], requirement=requirement.key)
+        raise Refused(
+            "item.unknown_scenario", scenarios=[scenario.key], requirement=requirement.key
+        )
     if item_key:
         from techalign.plans.selectors import current_item_keys
 
@@ -408,12 +466,28 @@ def raise_question(
     number = (requirement.questions.aggregate(n=Max("number"))["n"] or 0) + 1
     bump_version(requirement)
     question = Question.objects.create(
-        requirement=requirement, number=number, stage=stage, scenario=scenario, item_key=item_key,
-        meeting=meeting, raised_by=actor, body=body, is_blocking=is_blocking,
+        requirement=requirement,
+        number=number,
+        stage=stage,
+        scenario=scenario,
+        item_key=item_key,
+        meeting=meeting,
+        raised_by=actor,
+        body=body,
+        is_blocking=is_blocking,
     )
-    record(actor=actor, action="question.raised", target=question,
-           summary={"key": question.key, "stage": stage, "blocking": is_blocking,
-                    "scenario": scenario.key if scenario else None, "item": item_key or None})
+    record(
+        actor=actor,
+        action="question.raised",
+        target=question,
+        summary={
+            "key": question.key,
+            "stage": stage,
+            "blocking": is_blocking,
+            "scenario": scenario.key if scenario else None,
+            "item": item_key or None,
+        },
+    )
     notify.emit("question.asked", question=question, actor=actor)
     return question
 
@@ -426,7 +500,9 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
     if question.stage == Question.Stage.HAND_OFF:
         _require_pm(requirement, actor, _("answer a hand-off question"))
     elif actor.pk != question.raised_by_id:
-        require_role(actor, requirement.lead_team, Role.PM, Role.DEV, action=_("resolve a question"))
+        require_role(
+            actor, requirement.lead_team, Role.PM, Role.DEV, action=_("resolve a question")
+        )
     if not answer.strip():
         raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
     rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
@@ -436,8 +512,12 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
         raise Refused("question.already_resolved", question=question.key)
     bump_version(requirement)
     question.refresh_from_db()
-    record(actor=actor, action="question.answered", target=question,
-           summary={"key": question.key, "answer": answer[:500]})
+    record(
+        actor=actor,
+        action="question.answered",
+        target=question,
+        summary={"key": question.key, "answer": answer[:500]},
+    )
     notify.emit("question.answered", question=question, actor=actor)
     _complete_hand_off_if_done(requirement, actor)
     return question
