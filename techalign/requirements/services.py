@@ -406,6 +406,8 @@ def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     )
     if not rows:
         raise Refused("scenario.already_acknowledged", scenario=scenario.key)
+    # The requirement's ETag covers its scenarios' state.
+    bump_version(requirement)
     scenario.refresh_from_db()
     record(
         actor=actor, action="scenario.acknowledged", target=scenario, summary={"key": scenario.key}

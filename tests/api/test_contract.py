@@ -59,3 +59,10 @@ def test_api_docs_are_served_without_a_cdn_and_under_the_csp(db):
         "script-src 'self'" in csp
         and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     )
+
+
+def test_acknowledging_a_scenario_changes_the_requirements_etag(w, as_):
+    key = advance(w, "handed_off").key
+    before = as_("lei").get(f"/requirements/{key}")["ETag"]
+    as_("lei").post(f"/requirements/{key}/scenarios/S-1/acknowledge")
+    assert as_("lei").get(f"/requirements/{key}")["ETag"] != before
