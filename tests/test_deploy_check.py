@@ -17,7 +17,10 @@ PRODUCTION = {
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    # Only what a production start has: not the test run's own switches (the browser tests
+    # set DJANGO_ALLOW_ASYNC_UNSAFE in this process).
+    test_only = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.update(
         PRODUCTION, DJANGO_SETTINGS_MODULE="techalign.settings", TECHALIGN_VAR_DIR=str(tmp_path)
     )

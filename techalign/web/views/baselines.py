@@ -33,7 +33,9 @@ def activity_page(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    text = str(value or "")
+    # isdigit() alone admits digits such as "²" that int() refuses.
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @section("baselines", "web/baseline/_baselines.html", page="baseline")
