@@ -333,36 +333,16 @@ def attendance(screen: Screen, ref: str | None) -> None:
 
 @action("meeting_question", section="minutes")
 def meeting_question(screen: Screen, ref: str | None) -> None:
-    from techalign.requirements import services as requirement_services
-    from techalign.requirements.selectors import get_scenario
+    from techalign.web.views.requirements import raise_question_with
 
-    data = screen.bind(
-        forms.QuestionForm,
-        "minutes_question_form",
-        scenario_keys=[s.key for s in screen.scenarios],
-        item_keys=[i.key for i in screen.items],
-    )
-    scenario = get_scenario(screen.requirement, data["scenario"]) if data["scenario"] else None
-    requirement_services.raise_question(
-        requirement=screen.requirement,
-        actor=screen.user,
-        body=data["body"],
-        scenario=scenario,
-        item_key=data["item_key"],
-        is_blocking=data["is_blocking"],
-        meeting=screen.meeting,
-    )
+    raise_question_with(screen, "minutes_question_form")
 
 
 @action("resolve", section="minutes")
 def resolve(screen: Screen, ref: str | None) -> None:
-    from techalign.requirements import services as requirement_services
-    from techalign.requirements.selectors import get_question
+    from techalign.web.views.requirements import answer_question_with
 
-    data = screen.bind(forms.AnswerForm, "answer_form")
-    requirement_services.answer_question(
-        question=get_question(screen.requirement, ref), actor=screen.user, answer=data["answer"]
-    )
+    answer_question_with(screen, ref)
 
 
 @action("decision", section="minutes", target="section")

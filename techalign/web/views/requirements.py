@@ -257,9 +257,15 @@ def ask(screen: Screen, ref: str | None) -> None:
 
 @action("raise_question", section="questions")
 def raise_question(screen: Screen, ref: str | None) -> None:
+    raise_question_with(screen, "question_form")
+
+
+def raise_question_with(screen: Screen, form_name: str) -> None:
+    """Raise the question of form `form_name`; the requirement page and the meeting minutes
+    each have one (in a meeting, it is tagged with that meeting)."""
     data = screen.bind(
         forms.QuestionForm,
-        "question_form",
+        form_name,
         scenario_keys=[s.key for s in screen.scenarios],
         item_keys=[i.key for i in screen.items],
     )
@@ -277,6 +283,11 @@ def raise_question(screen: Screen, ref: str | None) -> None:
 
 @action("answer", section="questions")
 def answer(screen: Screen, ref: str | None) -> None:
+    answer_question_with(screen, ref)
+
+
+def answer_question_with(screen: Screen, ref: str | None) -> None:
+    """Answer (resolve) question `ref` from the answer form."""
     data = screen.bind(forms.AnswerForm, "answer_form")
     services.answer_question(
         question=get_question(screen.requirement, ref), actor=screen.user, answer=data["answer"]
