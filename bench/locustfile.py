@@ -108,9 +108,12 @@ class Mixed(FastHttpUser):
     def set_milestone(self) -> None:
         key = self.rng.choice(self.finalized)
         due = f"2027-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}"
+        read = self.client.get(
+            f"/api/v1/requirements/{key}/milestones", headers=self.headers, name="GET milestones"
+        )
         self.client.put(
             f"/api/v1/requirements/{key}/milestones",
-            headers=self.headers,
+            headers={**self.headers, "If-Match": read.headers.get("ETag", "")},
             json={"team": self.team, "kind": "test", "due_on": due},
             name="PUT milestone",
         )

@@ -563,16 +563,21 @@ def withdraw_change_request(request: HttpRequest, key: str, change: str):
 
 
 @router.get("/{key}/milestones", response={200: list[MilestoneOut], **ERRORS})
-def list_milestones(request: HttpRequest, key: str):
-    return list(_requirement(request, key).milestones.select_related("team", "updated_by"))
+def list_milestones(request: HttpRequest, key: str, response: HttpResponse):
+    """Every party's milestones; the ETag is the requirement's, which they belong to."""
+    requirement = _requirement(request, key)
+    set_etag(response, "v", requirement.version)
+    return list(requirement.milestones.select_related("team", "updated_by"))
 
 
-@router.put("/{key}/milestones", response={200: MilestoneOut, **ERRORS})
+@router.put("/{key}/milestones", response={200: MilestoneOut, **PRECONDITION_ERRORS})
 def set_milestone(request: HttpRequest, key: str, body: MilestoneIn):
-    """Plan or report one of a party's milestones (dev done, joint debugging, test, launch)."""
+    """Plan or report one of a party's milestones (dev done, joint debugging, test, launch);
+    needs If-Match with the requirement's ETag."""
     return services.set_milestone(
         requirement=_requirement(request, key),
         actor=actor(request),
+        version=if_match(request, "v"),
         team=get_team(body.team),
         kind=body.kind,
         due_on=body.due_on,

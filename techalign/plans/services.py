@@ -650,8 +650,12 @@ def set_milestone(
     kind: str,
     due_on: date,
     done_on: date | None = None,
+    version: int | None = None,
 ) -> Milestone:
-    """A party's PM or DEV plans (or reports) one of its milestones against the baseline."""
+    """A party's PM or DEV plans (or reports) one of its milestones against the baseline.
+
+    Milestones belong to the requirement: `version` is the requirement version the caller read,
+    compared and bumped in one update, so two parties' planners cannot overwrite each other."""
     if not has_role(actor, team, Role.PM, Role.DEV):
         raise Refused("role.not_party_member", user=str(actor), team=team.name)
     baseline = selectors.latest_baseline(requirement)
@@ -667,6 +671,7 @@ def set_milestone(
         )
     if kind not in Milestone.Kind.values:
         raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
+    bump_version(requirement, seen=version)
     milestone, created = Milestone.objects.update_or_create(
         requirement=requirement,
         team=team,

@@ -33,8 +33,8 @@ class Api:
     def patch(self, path, body, if_match=None):
         return self._call("patch", path, body, if_match=if_match)
 
-    def put(self, path, body):
-        return self._call("put", path, body)
+    def put(self, path, body, if_match=None):
+        return self._call("put", path, body, if_match=if_match)
 
     def delete(self, path, **params):
         query = "&".join(f"{k}={v}" for k, v in params.items())

@@ -208,15 +208,12 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert ming.post(f"/requirements/{key}/finalize", sign).json()["version"] == 2
 
     # Schedule milestones per party, and the whole story is in the audit log.
-    assert (
-        as_("jun")
-        .put(
-            f"/requirements/{key}/milestones",
-            {"team": "payments", "kind": "joint_debugging", "due_on": due},
-        )
-        .status_code
-        == 200
-    )
+    etag = as_("jun").get(f"/requirements/{key}/milestones")["ETag"]
+    milestone = {"team": "payments", "kind": "joint_debugging", "due_on": due}
+    planned = as_("jun").put(f"/requirements/{key}/milestones", milestone, if_match=etag)
+    assert planned.status_code == 200, planned.content
+    stale = as_("hua").put(f"/requirements/{key}/milestones", milestone, if_match=etag)
+    _refused(stale, 412, "conflict.stale_version")
     assert Baseline.objects.filter(requirement__number=int(key[4:])).count() == 2
     assert Revision.objects.filter(plan__requirement__number=int(key[4:])).count() == 4
     actions = [

@@ -127,7 +127,9 @@ ACCESS: dict[str, Access] = {
     ),
     f"POST {R}/change-requests/{{change}}/withdraw": write({"ming", "lei", "qiang"}),
     f"GET {R}/milestones": READ,
-    f"PUT {R}/milestones": write(PAYMENTS, {"team": "payments", "kind": "test", "due_on": DUE}),
+    f"PUT {R}/milestones": write(
+        PAYMENTS, {"team": "payments", "kind": "test", "due_on": DUE}, if_match="requirement"
+    ),
     f"GET {R}/meetings": READ,
     f"POST {R}/meetings": write(ORGANISERS, WHEN),
     f"GET {M.replace('M-1', '{meeting}')}": READ,
