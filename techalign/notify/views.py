@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from techalign.core.errors import Refused
 from techalign.notify import selectors, services
 from techalign.notify.models import Delivery
-from techalign.org.permissions import is_admin
 
 
 @login_required
@@ -54,14 +53,15 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 def deliveries(request: HttpRequest) -> HttpResponse:
     """The delivery log: every email and chat message, its attempts and last error."""
-    if not is_admin(request.user):
-        raise PermissionDenied
-    rows = Delivery.objects.all()
     status = request.GET.get("status")
-    if status in Delivery.Status.values:
-        rows = rows.filter(status=status)
+    try:
+        rows = selectors.delivery_log(
+            request.user, status=status if status in Delivery.Status.values else None
+        )
+    except Refused as refusal:
+        raise PermissionDenied(refusal.message) from refusal
     if request.method == "POST":
-        delivery = Delivery.objects.filter(pk=request.POST.get("retry")).first()
+        delivery = rows.filter(pk=request.POST.get("retry")).first()
         if delivery is not None:
             services.retry_delivery(actor=request.user, delivery=delivery)
         return redirect("notify:deliveries")
