@@ -192,6 +192,10 @@ class Stage:
             target = sqlite3.connect(self._sqlite_file)
             try:
                 connection.connection.backup(target)
+                # As after `techalign migrate`: the file is in WAL mode before anyone else opens
+                # it. Left to the servers' first connections, several would switch it at once,
+                # and a connection upgrading its read lock is refused without waiting.
+                target.execute("PRAGMA journal_mode=WAL")
             finally:
                 target.close()
         return f"sqlite:///{self._sqlite_file}"
