@@ -1,0 +1,78 @@
+"""Where one page's or endpoint's time goes, in process, against a benchmark database.
+
+    DATABASE_URL=sqlite:////tmp/copy.sqlite3 python -m bench.profile u0606 /requirements/REQ-2000/
+    ... python -m bench.profile u0606 /api/v1/requirements/REQ-2000 --token --top 30
+
+Signs in as USER (session, or a fresh API token with --token), requests PATH a few times to
+warm up, then reports the median wall time, the queries of one request and their total time,
+and the functions that took the most cumulative time under cProfile. Run it on a copy of a
+`make bench` database (bench/results/db/): the token it issues is a write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("SECRET_KEY", "bench-profile-only")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("username")
+    parser.add_argument("path")
+    parser.add_argument("--token", action="store_true", help="call as an API client")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--queries", action="store_true", help="print every query")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from techalign.org.models import User
+    from techalign.org.services import issue_token
+
+    user = User.objects.get(username=args.username)
+    if args.token:
+        token = issue_token(actor=None, user=user, name="profile", expires_in_days=1)[1]
+        client = Client(headers={"Authorization": f"Bearer {token}"})
+    else:
+        client = Client()
+        client.force_login(user)
+
+    def fetch() -> int:
+        return client.get(args.path).status_code
+
+    status = fetch()
+    times = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        fetch()
+        times.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        fetch()
+    query_ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
+    print(f"{args.path}: HTTP {status}, median {statistics.median(times):.1f} ms")
+    print(f"{len(captured)} queries, {query_ms:.1f} ms in the database")
+    if args.queries:
+        for query in captured.captured_queries:
+            print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+    profile = cProfile.Profile()
+    profile.runcall(fetch)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
