@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--queries", action="store_true", help="print every query")
+    parser.add_argument("--callers", nargs="*", default=[], help="who calls these functions")
     args = parser.parse_args()
 
     import django
@@ -71,7 +72,10 @@ def main() -> None:
             print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
     profile = cProfile.Profile()
     profile.runcall(fetch)
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    stats = pstats.Stats(profile).sort_stats("cumulative")
+    stats.print_stats(args.top)
+    for function in args.callers:
+        stats.print_callers(function)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
@@ -35,3 +36,13 @@ def get_component(key: str) -> Component:
     if component is None:
         raise Refused("access.not_found", kind=_("Component"), ref=key)
     return component
+
+
+def search_components(query: str, limit: int | None = 20) -> QuerySet[Component]:
+    """Components whose key or name contains `query`, with their owner and system; the whole
+    catalog for an empty query when `limit` is None."""
+    components = Component.objects.select_related("owner_team", "system")
+    query = query.strip()
+    if query:
+        components = components.filter(Q(key__icontains=query) | Q(name__icontains=query))
+    return components[:limit] if limit else components

@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.inbox, name="inbox"),
+    path("my-work/count", home.work_count, name="work_count"),
     path("requirements/", requirements.requirement_list, name="requirements"),
     path("requirements/new", requirements.requirement_create, name="requirement_create"),
     path("r/<str:key>/", requirements.requirement_page, name="requirement"),
@@ -31,6 +32,7 @@ urlpatterns = [
         name="meeting_do_on",
     ),
     path("markdown/preview", plans.markdown_preview, name="markdown_preview"),
+    path("catalog/options", plans.component_options, name="component_options"),
     path("teams/<slug:code>/", home.team_page, name="team"),
     path("departments/<slug:code>/", home.department_page, name="department"),
     path("org/", home.org_page, name="org"),

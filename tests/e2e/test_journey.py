@@ -50,7 +50,7 @@ def add_item(
 ) -> None:
     open_editor(page, "add_item")
     add = form(page, "add_item")
-    add.locator("#id_component").select_option(str(Component.objects.get(key=component).pk))
+    add.locator("#id_component").fill(component)
     add.locator("#id_kind").select_option(kind)
     add.locator("#id_title").fill(title)
     if description:

@@ -49,7 +49,7 @@ def test_a_pm_editing_the_plan_is_refused_with_the_reason(w, as_user):
         as_user(w.ming),
         req,
         "add_item",
-        component=w.order_service.pk,
+        component=w.order_service.key,
         kind="api_change",
         title="PM 写的条目",
         based_on=3,
@@ -67,7 +67,7 @@ def test_an_edit_based_on_an_old_revision_names_the_current_one(w, as_user):
         req,
         "update_item",
         "I-1",
-        component=w.order_service.pk,
+        component=w.order_service.key,
         kind="api_change",
         title="改标题",
         based_on=2,
@@ -94,7 +94,7 @@ def test_approving_with_an_uncovered_scenario_is_refused(w, as_user):
         as_user(w.lei),
         req,
         "add_item",
-        component=w.order_service.pk,
+        component=w.order_service.key,
         kind="api_change",
         title="只覆盖 S-1",
         scenario_keys=["S-1"],
@@ -290,3 +290,32 @@ def test_a_milestone_for_another_party_is_refused(w, as_user):
     assert response["X-Refused"] == "role.not_party_member"
     do(as_user(w.jun), req, "set_milestone", team=w.payments.pk, kind="test", due_on=due)
     assert req.milestones.get().team == w.payments
+
+
+def test_an_item_names_its_component_by_catalog_key_and_an_unknown_key_is_refused(w, as_user):
+    req = advance(w, "planning")
+    fang = as_user(w.fang)
+    response = do(
+        fang, req, "add_item", component="no-such-service", kind="api_change", title="x", based_on=3
+    )
+    assert response["X-Refused"] == "input.invalid"
+    assert "No component no-such-service in the catalog." in response.content.decode()
+    assert current_revision(req).number == 3
+
+    do(fang, req, "add_item", component=w.ledger.key, kind="api_change", title="记账", based_on=3)
+    assert current_revision(req).items.get(title="记账").component == w.ledger
+
+
+def test_the_component_field_suggests_catalog_entries_as_one_types(w, as_user):
+    req = advance(w, "planning")
+    fang = as_user(w.fang)
+    plan_page = fang.get(reverse("web:plan", args=[req.key])).content.decode()
+    # The lead team's components are suggested before anything is typed.
+    assert f'<option value="{w.order_service.key}">' in plan_page
+    options = fang.get(reverse("web:component_options"), {"component": "ledg"}).content.decode()
+    assert f'<option value="{w.ledger.key}">' in options
+    assert w.order_service.key not in options
+
+
+def test_component_suggestions_need_a_signed_in_user(client):
+    assert "/login" in client.get(reverse("web:component_options"))["Location"]

@@ -35,7 +35,7 @@ def test_a_refusal_is_shown_in_the_users_language(w, as_user):
     req = advance(w, "planning")
     response = as_user(w.ming, "zh-hans").post(
         reverse("web:do", args=[req.key, "add_item"]),
-        {"component": w.order_service.pk, "kind": "api_change", "title": "x", "based_on": 3},
+        {"component": w.order_service.key, "kind": "api_change", "title": "x", "based_on": 3},
         HTTP_HX_REQUEST="true",
     )
     assert "只有订单组的开发才能编辑技术方案；ming不是。" in response.content.decode()

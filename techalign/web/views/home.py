@@ -4,18 +4,19 @@ signed-in user's language and time zone."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from techalign.org.models import Component, Department, Membership, Role, Team, User
+from techalign.org.models import Department, Membership, Role, Team, User
+from techalign.org.selectors import search_components
 from techalign.plans.models import Item
 from techalign.requirements.selectors import visible_requirements
 from techalign.web import forms
-from techalign.web.selectors import my_work
+from techalign.web.selectors import count_my_work, my_work
 
 
 @login_required
@@ -23,8 +24,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """What I must do next, across every requirement."""
     work = my_work(request.user)
     return render(
-        request, "web/inbox.html", {"work": work, "nav": "inbox", "today": timezone.localdate()}
+        request,
+        "web/inbox.html",
+        {"work": work, "work_count": work.total, "nav": "inbox", "today": timezone.localdate()},
     )
+
+
+@login_required
+def work_count(request: HttpRequest) -> HttpResponse:
+    """The navigation bar's count of things waiting for me, fetched after the page has shown:
+    counting across every requirement should not hold up the page being opened."""
+    return render(request, "web/_work_count.html", {"work_count": count_my_work(request.user)})
 
 
 def _members_by_role(team: Team) -> list[tuple[str, list[User]]]:
@@ -83,9 +93,7 @@ def org_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    components = Component.objects.select_related("owner_team", "system")
-    if query:
-        components = components.filter(Q(key__icontains=query) | Q(name__icontains=query))
+    components = search_components(query, limit=None)
     return render(
         request, "web/org/catalog.html", {"components": components, "q": query, "nav": "catalog"}
     )

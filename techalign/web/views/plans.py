@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from techalign.core.errors import Refused
 from techalign.core.markdown import render_markdown
 from techalign.org.models import Component
+from techalign.org.selectors import search_components
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
@@ -26,13 +27,24 @@ page("plan", "web/plan/plan.html")
 page("history", "web/plan/history.html")
 
 
-def _components():
-    return Component.objects.select_related("owner_team").order_by("owner_team__code", "key")
+SUGGESTED_COMPONENTS = 30
 
 
-def _item_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.ItemForm:
+def _suggestions(screen: Screen) -> list[Component]:
+    """The lead team's and the related parties' components: the likeliest next items."""
+    teams = {screen.requirement.lead_team_id, *(item.owner_team_id for item in screen.items)}
+    return list(
+        Component.objects.filter(owner_team__in=teams)
+        .select_related("owner_team")
+        .order_by("owner_team__code", "key")[:SUGGESTED_COMPONENTS]
+    )
+
+
+def _item_form(screen: Screen, suggestions: list[Component], **kwargs: Any) -> forms.ItemForm:
     return forms.ItemForm(
-        data, components=_components(), scenario_keys=[s.key for s in screen.scenarios], **kwargs
+        suggestions=suggestions,
+        scenario_keys=[s.key for s in screen.scenarios],
+        **kwargs,
     )
 
 
@@ -44,6 +56,16 @@ def plan_page(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def history_page(request: HttpRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "history")
+
+
+@login_required
+def component_options(request: HttpRequest) -> HttpResponse:
+    """Catalog components whose key or name contains what was typed, as datalist options."""
+    return render(
+        request,
+        "web/plan/_component_options.html",
+        {"components": search_components(request.GET.get("component", ""))},
+    )
 
 
 @login_required
@@ -61,13 +83,16 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 def items_section(screen: Screen) -> dict[str, Any]:
     number = screen.revision.number if screen.revision else 0
     editing = screen.request.GET.get("edit_item", "")
+    suggestions = _suggestions(screen)
     edit_form = None
     for item in screen.items:
         if item.key == editing:
             edit_form = _item_form(
                 screen,
+                suggestions,
+                auto_id="edit_%s",
                 initial={
-                    "component": item.component_id,
+                    "component": item.component,
                     "kind": item.kind,
                     "title": item.title,
                     "description": item.description,
@@ -81,7 +106,7 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "items": screen.items,
         "revision": screen.revision,
         "sees_editor": can.sees_plan_editor(screen.user, screen.requirement),
-        "item_form": _item_form(screen, initial={"based_on": number}),
+        "item_form": _item_form(screen, suggestions, initial={"based_on": number}),
         "editing": editing,
         "edit_item_form": edit_form,
         "lead_team_id": screen.requirement.lead_team_id,
@@ -190,7 +215,6 @@ def add_item(screen: Screen, ref: str | None) -> None:
     data = screen.bind(
         forms.ItemForm,
         "item_form",
-        components=_components(),
         scenario_keys=[s.key for s in screen.scenarios],
     )
     services.add_item(
@@ -207,7 +231,7 @@ def update_item(screen: Screen, ref: str | None) -> None:
     data = screen.bind(
         forms.ItemForm,
         "edit_item_form",
-        components=_components(),
+        auto_id="edit_%s",
         scenario_keys=[s.key for s in screen.scenarios],
     )
     services.update_item(
