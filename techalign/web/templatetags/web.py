@@ -43,3 +43,14 @@ def act(context, name: str, ref: str = "") -> str:
         args = [key, meeting.key, name, *([str(ref)] if ref else [])]
         return reverse("web:meeting_do_on" if ref else "web:meeting_do", args=args)
     return reverse("web:do_on" if ref else "web:do", args=[key, name, *([str(ref)] if ref else [])])
+
+
+_HIT = '<td class="cell hit">●</td>'
+_MISS = '<td class="cell"></td>'
+
+
+@register.simple_tag
+def matrix_cells(cells: list[bool]) -> str:
+    """One coverage-matrix row's cells: a template loop over 50 x 100 of them took most of the
+    plan page's time."""
+    return mark_safe("".join(_HIT if hit else _MISS for hit in cells))
