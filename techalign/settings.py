@@ -154,7 +154,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
-                "techalign.web.context_processors.navigation",
             ]
         },
     }

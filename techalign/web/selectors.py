@@ -198,7 +198,7 @@ def my_work(user: User) -> Inbox:
     )
 
 
-def work_count(user: Any) -> int:
+def count_my_work(user: Any) -> int:
     """The number shown next to "My work" in the navigation bar."""
     return sum(
         qs.count()

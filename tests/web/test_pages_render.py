@@ -37,3 +37,18 @@ def test_site_pages_render(w, as_user):
     ]:
         assert client.get(url).status_code == 200, url
     assert req.key in client.get(reverse("web:team", args=["payments"])).content.decode()
+
+
+def test_the_navigation_counts_my_work_on_the_inbox_and_after_other_pages_load(w, as_user):
+    req = advance(w, "handed_off", scenarios=2)  # two scenarios wait for lei to acknowledge
+    client = as_user(w.lei)
+    inbox = client.get(reverse("web:inbox")).content.decode()
+    assert 'id="work-count" title="Things waiting for you">2</span>' in inbox
+
+    page = client.get(reverse("web:requirement", args=[req.key])).content.decode()
+    loader = f'<span id="work-count" hx-get="{reverse("web:work_count")}" hx-trigger="load"'
+    assert loader in page
+    count = client.get(reverse("web:work_count")).content.decode()
+    assert 'title="Things waiting for you">2</span>' in count
+    assert client.get(reverse("web:work_count"), follow=False).status_code == 200
+    assert as_user(w.charlie).get(reverse("web:work_count")).content.decode().strip() == ""
