@@ -40,14 +40,20 @@ def items_of(revision: Revision | None) -> list[Item]:
     """Items of a revision with their component, owner and scenarios, in three queries."""
     if revision is None:
         return []
-    # The component's owner too: the approval gate compares it with the item's owner team.
-    return list(
-        revision.items.select_related(
-            "component__owner_team", "owner_team", "author"
-        ).prefetch_related(
-            Prefetch("scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id"))
+    # A written revision never changes, so one instance reads its items once however many
+    # sections of a page (coverage, approval gaps, parties) ask for them.
+    if not hasattr(revision, "_items"):
+        # The component's owner too: the approval gate compares it with the item's owner team.
+        revision._items = list(
+            revision.items.select_related(
+                "component__owner_team", "owner_team", "author"
+            ).prefetch_related(
+                Prefetch(
+                    "scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id")
+                )
+            )
         )
-    )
+    return revision._items
 
 
 def current_item_keys(requirement: Requirement) -> set[str]:
@@ -70,7 +76,10 @@ def party_team_ids(requirement: Requirement, revision: Revision | None = None) -
     revision = revision or current_revision(requirement)
     if revision is None:
         return set()
-    owners = set(revision.items.values_list("owner_team_id", flat=True))
+    if hasattr(revision, "_items"):
+        owners = {item.owner_team_id for item in revision._items}
+    else:
+        owners = set(revision.items.values_list("owner_team_id", flat=True))
     return owners - {requirement.lead_team_id}
 
 
@@ -85,7 +94,9 @@ def live_scenarios(requirement: Requirement) -> list[Scenario]:
 def uncovered_scenarios(requirement: Requirement, revision: Revision | None) -> list[Scenario]:
     """Scenarios neither covered by an item of the revision nor marked out of scope."""
     covered: set[int] = set()
-    if revision is not None:
+    if revision is not None and hasattr(revision, "_items"):
+        covered = {s.pk for item in revision._items for s in item.scenarios.all()}
+    elif revision is not None:
         covered = set(
             Item.scenarios.through.objects.filter(item__revision=revision).values_list(
                 "scenario_id", flat=True
