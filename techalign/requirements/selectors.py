@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -12,6 +12,9 @@ from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin, teams_of
 from techalign.requirements.models import Question, Requirement, Scenario, Status
+
+if TYPE_CHECKING:
+    from techalign.plans.models import Revision
 
 
 def visible_requirements(user: User) -> QuerySet[Requirement]:
@@ -103,8 +106,9 @@ def _members_by_team(teams: list[Team], *roles: str) -> dict[int, list[User]]:
     return members
 
 
-def next_actions(requirement: Requirement) -> list[NextAction]:
-    """Who must act next, and why, for the requirement's current step."""
+def next_actions(requirement: Requirement, revision: Revision | None = None) -> list[NextAction]:
+    """Who must act next, and why, for the requirement's current step; `revision` is the
+    current revision when the caller has read it already."""
     from techalign.plans import selectors as plans
     from techalign.plans.services import approval_gaps, finalize_gaps
 
@@ -150,7 +154,7 @@ def next_actions(requirement: Requirement) -> list[NextAction]:
                 [requirement.owner],
             )
         )
-    revision = plans.current_revision(requirement)
+    revision = revision or plans.current_revision(requirement)
     if status == Status.PLANNING:
         if revision is None or not revision.items.exists():
             message = _("Write the technical plan: add items for the scenarios.")

@@ -205,7 +205,7 @@ def header_context(screen: Screen) -> dict[str, Any]:
     ]
     if requirement.status == Status.FINALIZED:
         steps[-1]["state"] = "done"
-    actions = next_actions(requirement)
+    actions = next_actions(requirement, screen.revision)
     mine = [a for a in actions if any(u.pk == screen.user.pk for u in a.users)]
     return {
         "requirement": requirement,
