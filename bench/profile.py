@@ -65,7 +65,10 @@ def main() -> None:
     with CaptureQueriesContext(connection) as captured:
         fetch()
     query_ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
-    print(f"{args.path}: HTTP {status}, median {statistics.median(times):.1f} ms")
+    print(
+        f"{args.path}: HTTP {status}, median {statistics.median(times):.1f} ms, "
+        f"fastest {min(times):.1f} ms"
+    )
     print(f"{len(captured)} queries, {query_ms:.1f} ms in the database")
     if args.queries:
         for query in captured.captured_queries:
