@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from techalign.health.models import HealthSettings
@@ -125,26 +125,19 @@ class RequirementRow:
     key: str
     lead_team_id: int
     owner_id: int
-    status: str
-    planned_dev_start_on: dt.date | None
-    planned_launch_on: dt.date | None
-    handed_off_at: dt.datetime | None
-    hand_off_completed_at: dt.datetime | None
     current_revision_id: int | None
 
 
-# Up to this many requirements, the selection is read once and handed to the rules as ids.
+# Up to this many ids, a rule's query receives them as a list rather than as a subquery.
 SETTLED_SELECTION_LIMIT = 5_000
 
 
-def _settled(selection: QuerySet[Requirement]) -> QuerySet[Requirement]:
-    """The selection as a subquery of ids. A team's or a user's selection (visibility, related
-    parties) cost every rule tens of milliseconds to recompute as a subquery, so a small one is
-    read once and passed as a list; the whole organisation stays a plain subquery."""
-    ids = list(selection.values_list("pk", flat=True)[: SETTLED_SELECTION_LIMIT + 1])
-    if len(ids) > SETTLED_SELECTION_LIMIT:
-        return selection.values("pk")
-    return Requirement.objects.filter(pk__in=ids).values("pk")
+def settled(ids: Collection[int], subquery: QuerySet[Any]) -> Collection[int] | QuerySet[Any]:
+    """What to filter on with `__in` for rows already read: the ids themselves, or `subquery`
+    (which gives the same ids) when they are too many to pass as parameters. A team's or a
+    user's selection (visibility, related parties) cost every rule tens of milliseconds to
+    recompute as a subquery; the whole organisation stays one."""
+    return subquery if len(ids) > SETTLED_SELECTION_LIMIT else ids
 
 
 class Context:
@@ -152,40 +145,70 @@ class Context:
 
     `selection` is a queryset of requirement ids used as a subquery by each rule, so a rule
     costs one or two queries however many requirements are selected.
+
+    With `team_ids` (a team's or a department's page), only findings concerning one of those
+    teams are kept. Every finding concerns the requirement's lead team, so on a requirement
+    led elsewhere (where the team is only a related party) only a finding that names the team
+    itself counts. A rule whose findings name no team but the lead team therefore reads `led`;
+    a rule that names a party reads `selection` and narrows its rows with `concerning`.
     """
 
     def __init__(
-        self, selection: QuerySet[Requirement], *, today: dt.date, policy: HealthSettings
+        self,
+        selection: QuerySet[Requirement],
+        *,
+        today: dt.date,
+        policy: HealthSettings,
+        team_ids: Iterable[int] | None = None,
     ) -> None:
-        self.selection = _settled(selection)
         self.today = today
         self.policy = policy
+        self.team_ids = frozenset(team_ids) if team_ids is not None else None
+        rows = selection.order_by().values_list(
+            "pk", "number", "lead_team_id", "owner_id", "plan__current_revision_id"
+        )
+        self.requirements: dict[int, RequirementRow] = {
+            pk: RequirementRow(pk, f"REQ-{number}", *rest) for pk, number, *rest in rows
+        }
+        self.selection = Requirement.objects.filter(
+            pk__in=settled(list(self.requirements), selection.order_by().values("pk"))
+        ).values("pk")
+        self.led = self.selection
+        if self.team_ids is not None:
+            led = [pk for pk, row in self.requirements.items() if row.lead_team_id in self.team_ids]
+            self.led = Requirement.objects.filter(
+                pk__in=settled(led, selection.filter(lead_team__in=self.team_ids).values("pk"))
+            ).values("pk")
         # Rows one rule loads and another reuses, by name.
         self.shared: dict[str, Any] = {}
 
+    def concerning(self, requirement: str, team: str) -> Q:
+        """Rows of the selection whose finding concerns the scope's teams: rows of requirements
+        they lead, and rows whose `team` (the party the finding names) is one of them. Every
+        row without a team scope. `requirement` and `team` are lookups from the rule's model."""
+        if self.team_ids is None:
+            return Q()
+        return Q(**{f"{requirement}__in": self.led}) | Q(**{f"{team}__in": self.team_ids})
+
     @cached_property
-    def requirements(self) -> dict[int, RequirementRow]:
-        rows = Requirement.objects.filter(pk__in=self.selection).values_list(
-            "pk",
-            "number",
-            "lead_team_id",
-            "owner_id",
-            "status",
-            "planned_dev_start_on",
-            "planned_launch_on",
-            "handed_off_at",
-            "hand_off_completed_at",
-            "plan__current_revision_id",
-        )
-        return {pk: RequirementRow(pk, f"REQ-{number}", *rest) for pk, number, *rest in rows}
+    def _memberships(self) -> list[tuple[int, int, str]]:
+        return list(Membership.objects.values_list("user_id", "team_id", "role"))
 
     @cached_property
     def roles(self) -> dict[tuple[int, int], frozenset[str]]:
         """(user, team) -> roles held, for every membership of the organisation."""
         held: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for user_id, team_id, role in Membership.objects.values_list("user_id", "team_id", "role"):
+        for user_id, team_id, role in self._memberships:
             held[(user_id, team_id)].add(role)
         return {key: frozenset(roles) for key, roles in held.items()}
+
+    @cached_property
+    def holders(self) -> dict[tuple[int, str], frozenset[int]]:
+        """(team, role) -> users holding the role in the team."""
+        users: dict[tuple[int, str], set[int]] = defaultdict(set)
+        for user_id, team_id, role in self._memberships:
+            users[(team_id, role)].add(user_id)
+        return {key: frozenset(ids) for key, ids in users.items()}
 
     @cached_property
     def teams(self) -> dict[int, Team]:

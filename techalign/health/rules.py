@@ -23,11 +23,12 @@ from techalign.health.base import (
     Severity,
     Text,
     add_working_days,
+    settled,
     start_of_day,
     working_days_between,
 )
 from techalign.meetings.models import Invitee, Meeting
-from techalign.org.models import DEFAULT_COST_CURVE, Membership, OrgPolicy, Role
+from techalign.org.models import DEFAULT_COST_CURVE, Component, Membership, OrgPolicy, Role
 from techalign.plans.models import (
     ChangeRequest,
     Item,
@@ -120,7 +121,7 @@ def _pm_of_lead_team_only(user_ref: str) -> Q:
 def pm_authored_plan(ctx: Context) -> Iterator[Finding]:
     rows = (
         Revision.objects.filter(
-            plan__requirement__in=ctx.selection, change_kind=Revision.ChangeKind.ITEMS
+            plan__requirement__in=ctx.led, change_kind=Revision.ChangeKind.ITEMS
         )
         .filter(_pm_of_lead_team_only("author"))
         .order_by("plan__requirement_id", "author_id", "number")
@@ -173,7 +174,7 @@ def pm_authored_plan(ctx: Context) -> Iterator[Finding]:
 )
 def plan_before_hand_off(ctx: Context) -> Iterator[Finding]:
     rows = (
-        Plan.objects.filter(requirement__in=ctx.selection)
+        Plan.objects.filter(requirement__in=ctx.led)
         .annotate(
             started=Min(
                 "revisions__created_at", filter=Q(revisions__change_kind=Revision.ChangeKind.ITEMS)
@@ -200,7 +201,7 @@ def plan_before_hand_off(ctx: Context) -> Iterator[Finding]:
 
 def _approvals(ctx: Context):
     return Review.objects.filter(
-        revision__plan__requirement__in=ctx.selection, verdict=Verdict.APPROVED
+        revision__plan__requirement__in=ctx.led, verdict=Verdict.APPROVED
     ).values_list("revision__plan__requirement_id", "revision__number", "reviewer_id", "created_at")
 
 
@@ -331,30 +332,45 @@ ROLE_NAMES = {Role.PM: Text("PM", "产品经理"), Role.DEV: Text("DEV", "开发
     ),
 )
 def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
-    held = Meeting.objects.filter(requirement__in=ctx.selection, status=Meeting.Status.HELD)
+    held = Meeting.objects.filter(
+        requirement__in=ctx.selection, status=Meeting.Status.HELD
+    ).order_by()
     meetings = list(held.values_list("pk", "requirement_id", "number", "revision_id", "starts_at"))
     parties: dict[int, set[int]] = defaultdict(set)
+    revisions = {revision_id for _pk, _r, _n, revision_id, _at in meetings}
     for revision_id, team_id in (
-        Item.objects.filter(revision__meetings__in=held)
+        Item.objects.filter(revision__in=settled(revisions, held.values("revision_id")))
+        .order_by()
         .values_list("revision_id", "owner_team_id")
         .distinct()
     ):
         parties[revision_id].add(team_id)
+    # The teams whose attendance is checked at each meeting: the lead team and every party; on
+    # a requirement led elsewhere, only the scope's own teams concern the scope.
+    checked: dict[int, list[int]] = {}
+    for meeting_id, requirement_id, _number, revision_id, _at in meetings:
+        lead = ctx.requirements[requirement_id].lead_team_id
+        teams = {lead, *parties[revision_id]}
+        if ctx.team_ids is not None and lead not in ctx.team_ids:
+            teams &= ctx.team_ids
+        if teams:
+            checked[meeting_id] = sorted(teams)
     present: dict[int, set[int]] = defaultdict(set)
     # Unrecorded attendance counts as present: only a recorded absence is a finding.
     for meeting_id, user_id in (
-        Invitee.objects.filter(meeting__in=held)
+        Invitee.objects.filter(meeting__in=settled(list(checked), held.values("pk")))
         .exclude(attended=False)
+        .order_by()
         .values_list("meeting_id", "user_id")
     ):
         present[meeting_id].add(user_id)
-    for meeting_id, requirement_id, number, revision_id, starts_at in meetings:
-        lead = ctx.requirements[requirement_id].lead_team_id
-        for team_id in sorted({lead, *parties[revision_id]}):
+    nobody: frozenset[int] = frozenset()
+    for meeting_id, requirement_id, number, _revision_id, starts_at in meetings:
+        for team_id in checked.get(meeting_id, ()):
             missing = [
                 role
                 for role in (Role.PM, Role.DEV)
-                if not any(ctx.holds(u, team_id, role) for u in present[meeting_id])
+                if ctx.holders.get((team_id, role), nobody).isdisjoint(present[meeting_id])
             ]
             if missing:
                 yield ctx.finding(
@@ -396,7 +412,7 @@ def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
 )
 def pm_presenter(ctx: Context) -> Iterator[Finding]:
     rows = (
-        Meeting.objects.filter(requirement__in=ctx.selection)
+        Meeting.objects.filter(requirement__in=ctx.led)
         .exclude(status=Meeting.Status.CANCELLED)
         .values_list("requirement_id", "number", "presenter_id", "starts_at")
     )
@@ -413,14 +429,6 @@ def pm_presenter(ctx: Context) -> Iterator[Finding]:
                 user=ctx.user(presenter_id),
                 team=ctx.team(requirement.lead_team_id),
             )
-
-
-def _current_items():
-    return Item.objects.filter(
-        revision_id__in=Plan.objects.filter(current_revision__isnull=False).values(
-            "current_revision_id"
-        )
-    )
 
 
 @rule(
@@ -452,10 +460,17 @@ def _current_items():
     ),
 )
 def owner_not_related_party(ctx: Context) -> Iterator[Finding]:
+    current = Plan.objects.filter(requirement__in=ctx.selection).values("current_revision_id")
+    items = Item.objects.filter(revision__in=current)
+    if ctx.team_ids is not None:
+        # Led elsewhere, an item concerns the scope when one of its teams owns the component:
+        # read from the items of those components rather than from every current item.
+        led = Plan.objects.filter(requirement__in=ctx.led).values("current_revision_id")
+        owned = Component.objects.filter(owner_team__in=ctx.team_ids)
+        items = items.filter(Q(revision__in=led) | Q(component__in=owned))
     rows = (
-        _current_items()
-        .filter(revision__plan__requirement__in=ctx.selection)
-        .exclude(owner_team=F("component__owner_team"))
+        items.exclude(owner_team=F("component__owner_team"))
+        .order_by()
         .values_list(
             "revision__plan__requirement_id",
             "number",
@@ -511,7 +526,7 @@ def uncovered_scenario(ctx: Context) -> Iterator[Finding]:
     )
     rows = (
         Scenario.objects.filter(
-            requirement__in=ctx.selection,
+            requirement__in=ctx.led,
             requirement__status__in=SUBMITTED,
             is_withdrawn=False,
             out_of_scope_at__isnull=True,
@@ -570,23 +585,26 @@ def _part_of(content: dict, team_code: str | None) -> object:
 )
 def stale_sign_off(ctx: Context) -> Iterator[Finding]:
     signing = ctx.selection.filter(status__in=SIGNING)
-    current = F("revision__plan__current_revision")
-    on_current = set(
-        SignOff.objects.filter(
-            revision__plan__requirement__in=signing, revision=current
-        ).values_list("revision__plan__requirement_id", "team_id")
-    )
+    on_current: set[tuple[int, int]] = set()
     latest: dict[tuple[int, int], tuple[int, int]] = {}
-    for requirement_id, team_id, revision_id, number in (
-        SignOff.objects.filter(
-            revision__plan__requirement__in=signing, decision=SignOff.Decision.APPROVE
-        )
-        .exclude(revision=current)
+    for requirement_id, team_id, revision_id, number, decision in (
+        SignOff.objects.filter(revision__plan__requirement__in=signing)
+        .filter(ctx.concerning("revision__plan__requirement", "team"))
         .order_by("created_at", "id")
-        .values_list("revision__plan__requirement_id", "team_id", "revision_id", "revision__number")
+        .values_list(
+            "revision__plan__requirement_id",
+            "team_id",
+            "revision_id",
+            "revision__number",
+            "decision",
+        )
     ):
-        if (requirement_id, team_id) not in on_current:
+        if revision_id == ctx.requirements[requirement_id].current_revision_id:
+            on_current.add((requirement_id, team_id))
+        elif decision == SignOff.Decision.APPROVE:
             latest[(requirement_id, team_id)] = (revision_id, number)
+    # A party that signed (or refused) the current revision has no stale sign-off.
+    latest = {pair: signed for pair, signed in latest.items() if pair not in on_current}
     if not latest:
         return
     current_ids = {ctx.requirements[r].current_revision_id for r, _t in latest}
@@ -645,7 +663,7 @@ def stale_sign_off(ctx: Context) -> Iterator[Finding]:
 def blocking_question_open(ctx: Context) -> Iterator[Finding]:
     maximum = ctx.policy.blocking_question_days
     rows = Question.objects.filter(
-        requirement__in=ctx.selection, is_blocking=True, resolved_at__isnull=True
+        requirement__in=ctx.led, is_blocking=True, resolved_at__isnull=True
     ).values_list("requirement_id", "number", "raised_by_id", "raised_at")
     for requirement_id, number, raised_by, raised_at in rows:
         days = working_days_between(timezone.localtime(raised_at).date(), ctx.today)
@@ -676,7 +694,7 @@ def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None,
             .values("starts_at")[:1]
         )
         rows = (
-            Requirement.objects.filter(pk__in=ctx.selection)
+            Requirement.objects.filter(pk__in=ctx.led)
             .filter(Q(planned_dev_start_on__isnull=False) | Q(planned_launch_on__isnull=False))
             .annotate(
                 meeting_at=Subquery(first_meeting), baseline_at=Min("baselines__finalized_at")
@@ -849,14 +867,21 @@ def late_change(ctx: Context) -> Iterator[Finding]:
     changes = ChangeRequest.objects.filter(
         requirement__in=ctx.selection, phase_found__in=late
     ).exclude(status=ChangeRequest.Status.WITHDRAWN)
+    affected_teams = ChangeRequest.affected_teams.through.objects
+    if ctx.team_ids is not None:
+        naming = affected_teams.filter(team__in=ctx.team_ids).values("changerequest_id")
+        changes = changes.filter(Q(requirement__in=ctx.led) | Q(pk__in=naming))
+    rows = list(
+        changes.values_list(
+            "pk", "requirement_id", "number", "title", "phase_found", "cost_weight", "opened_at"
+        )
+    )
     affected: dict[int, set[int]] = defaultdict(set)
-    for change_id, team_id in ChangeRequest.affected_teams.through.objects.filter(
-        changerequest__in=changes
+    for change_id, team_id in affected_teams.filter(
+        changerequest__in=settled([row[0] for row in rows], changes.values("pk"))
     ).values_list("changerequest_id", "team_id"):
         affected[change_id].add(team_id)
-    for pk, requirement_id, number, title, phase, weight, opened_at in changes.values_list(
-        "pk", "requirement_id", "number", "title", "phase_found", "cost_weight", "opened_at"
-    ):
+    for pk, requirement_id, number, title, phase, weight, opened_at in rows:
         yield ctx.finding(
             "TA113",
             requirement_id,

@@ -15,7 +15,7 @@ from techalign.health.base import Context, Finding, Severity
 from techalign.health.models import HealthSettings
 from techalign.health.rules import RULES
 from techalign.org.models import Department, Team, User
-from techalign.plans.models import Item, Plan
+from techalign.plans.models import Plan
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.selectors import visible_requirements
 
@@ -56,19 +56,19 @@ class Scope:
     ) -> QuerySet[Requirement]:
         """Requirements led by the scope's teams, or (unless `led_only`) with one of them as a
         related party of the current revision; only those `user` may see, when given."""
-        selection = Requirement.objects.exclude(status=Status.CANCELLED)
-        if user is not None:
-            selection = selection.filter(pk__in=visible_requirements(user).values("pk"))
+        # Visibility filters the same rows as the team condition, rather than a subquery of
+        # every requirement the user may see, so the database starts from the team's rows.
+        selection = visible_requirements(user) if user is not None else Requirement.objects
+        selection = selection.exclude(status=Status.CANCELLED)
         team_ids = self.team_ids
         if team_ids is None:
             return selection
         condition = Q(lead_team__in=team_ids)
         if not led_only:
-            involved = Item.objects.filter(
-                revision_id__in=Plan.objects.values("current_revision_id"),
-                owner_team__in=team_ids,
-            ).values("revision__plan__requirement_id")
-            condition |= Q(pk__in=involved)
+            # From the teams' items to the plans they are current in: an index search on the
+            # items' owner team, where starting from every current revision read them all.
+            involved = Plan.objects.filter(current_revision__items__owner_team__in=team_ids)
+            condition |= Q(pk__in=involved.values("requirement_id"))
         return selection.filter(condition)
 
 
@@ -105,7 +105,9 @@ def evaluate(
     With `team_ids`, only findings concerning one of those teams are kept.
     """
     policy = policy or HealthSettings.current()
-    context = Context(requirements, today=today or timezone.localdate(), policy=policy)
+    context = Context(
+        requirements, today=today or timezone.localdate(), policy=policy, team_ids=team_ids
+    )
     disabled = set(policy.disabled_rules or [])
     findings = [
         finding
