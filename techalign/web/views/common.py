@@ -95,6 +95,13 @@ class Screen:
         return plans.items_of(self.revision)
 
     @cached_property
+    def item_keys(self) -> list[str]:
+        """The current items' keys, without reading the items when nothing else needs them."""
+        if self.revision is None:
+            return []
+        return [f"I-{n}" for n in self.revision.items.values_list("number", flat=True)]
+
+    @cached_property
     def scenarios(self):
         return list(
             self.requirement.scenarios.filter(is_withdrawn=False).select_related(

@@ -211,7 +211,7 @@ def minutes_section(screen: Screen) -> dict[str, Any]:
         "can_edit_minutes": can_edit,
         "can_poll_minutes": meeting.status != meeting.Status.CANCELLED,
         "minutes_question_form": forms.QuestionForm(
-            scenario_keys=[s.key for s in screen.scenarios], item_keys=[i.key for i in screen.items]
+            scenario_keys=[s.key for s in screen.scenarios], item_keys=screen.item_keys
         )
         if can_edit
         else None,

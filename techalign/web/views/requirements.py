@@ -178,7 +178,7 @@ def questions_section(screen: Screen) -> dict[str, Any]:
         "answerable": {q.pk for q in questions if can.can_answer_question(user, q)},
         "can_raise_question": can.can_raise_question(user, screen.requirement),
         "question_form": forms.QuestionForm(
-            scenario_keys=[s.key for s in screen.scenarios], item_keys=[i.key for i in screen.items]
+            scenario_keys=[s.key for s in screen.scenarios], item_keys=screen.item_keys
         ),
     }
 
@@ -267,7 +267,7 @@ def raise_question_with(screen: Screen, form_name: str) -> None:
         forms.QuestionForm,
         form_name,
         scenario_keys=[s.key for s in screen.scenarios],
-        item_keys=[i.key for i in screen.items],
+        item_keys=screen.item_keys,
     )
     scenario = get_scenario(screen.requirement, data["scenario"]) if data["scenario"] else None
     services.raise_question(
