@@ -290,6 +290,11 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date `days` working days after `start` (before it for negative `days`)."""
     step = 1 if days >= 0 else -1
     current, remaining = start, abs(days)
+    # Any seven days in a row hold five working days; the last few are stepped one by one so
+    # the result is a working day even from a weekend start.
+    weeks = max(0, (remaining - 1) // 5)
+    current += dt.timedelta(days=7 * weeks * step)
+    remaining -= 5 * weeks
     while remaining:
         current += dt.timedelta(days=step)
         if current.weekday() < 5:

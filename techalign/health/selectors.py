@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,13 +63,14 @@ class Scope:
         team_ids = self.team_ids
         if team_ids is None:
             return selection
-        condition = Q(lead_team__in=team_ids)
-        if not led_only:
-            # From the teams' items to the plans they are current in: an index search on the
-            # items' owner team, where starting from every current revision read them all.
-            involved = Plan.objects.filter(current_revision__items__owner_team__in=team_ids)
-            condition |= Q(pk__in=involved.values("requirement_id"))
-        return selection.filter(condition)
+        if led_only:
+            return selection.filter(lead_team__in=team_ids)
+        led = Requirement.objects.filter(lead_team__in=team_ids).order_by().values("pk")
+        # From the teams' items to the plans they are current in: an index search on the items'
+        # owner team, where starting from every current revision read them all. As one side of
+        # a union rather than OR-ed with the lead team, the database reads those items once.
+        party = Plan.objects.filter(current_revision__items__owner_team__in=team_ids)
+        return selection.filter(pk__in=led.union(party.values("requirement_id")))
 
 
 def scope_of(*, team: str | None = None, department: str | None = None) -> Scope:
