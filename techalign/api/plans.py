@@ -286,10 +286,10 @@ def _signoff_out(signoff, current: Revision | None) -> dict:
 
 
 def _plan_out(requirement: Requirement) -> dict:
-    revision = selectors.current_revision(requirement)
+    plan = selectors.plan_of(requirement)
+    revision = plan.current_revision if plan and plan.current_revision_id else None
     items = selectors.items_of(revision)
     parties = selectors.related_parties(requirement, revision)
-    plan = selectors.plan_of(requirement)
     reviews, signoffs = [], []
     if plan is not None:
         for review in selectors.reviews_of(plan):

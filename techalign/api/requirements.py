@@ -74,6 +74,14 @@ class RequirementSummaryOut(Schema):
         return obj.lead_dev.username if obj.lead_dev_id else None
 
 
+def _current_revision(requirement: Requirement):
+    """The current revision, read once for the whole response: the plan summary and the next
+    actions then share its items, owners and coverage."""
+    if "_current_revision" not in requirement.__dict__:
+        requirement.__dict__["_current_revision"] = plans.current_revision(requirement)
+    return requirement.__dict__["_current_revision"]
+
+
 class PlanSummaryOut(Schema):
     revision: int
     content_hash: str | None
@@ -100,7 +108,7 @@ class RequirementOut(RequirementSummaryOut):
 
     @staticmethod
     def resolve_plan(obj: Requirement) -> dict:
-        revision = plans.current_revision(obj)
+        revision = _current_revision(obj)
         baseline = plans.latest_baseline(obj)
         return {
             "revision": revision.number if revision else 0,
@@ -113,7 +121,7 @@ class RequirementOut(RequirementSummaryOut):
 
     @staticmethod
     def resolve_next_actions(obj: Requirement) -> list[dict]:
-        return [a.as_dict() for a in selectors.next_actions(obj)]
+        return [a.as_dict() for a in selectors.next_actions(obj, _current_revision(obj))]
 
 
 class QuestionOut(Schema):

@@ -7,7 +7,8 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch
 
@@ -24,6 +25,8 @@ from techalign.plans.models import (
 )
 from techalign.requirements.models import Question, Requirement, Scenario
 
+T = TypeVar("T")
+
 
 def plan_of(requirement: Requirement) -> Plan | None:
     """The plan as stored now: not `requirement.plan`, which Django caches on the object and
@@ -36,15 +39,28 @@ def current_revision(requirement: Requirement) -> Revision | None:
     return plan.current_revision if plan and plan.current_revision_id else None
 
 
+def _once(revision: Revision, name: str, read: Callable[[], T]) -> T:
+    """A fact of a revision, read once per instance. A written revision never changes, so the
+    sections of a page or response that ask for its items, owners or coverage share one read."""
+    reads = revision.__dict__.setdefault("_reads", {})
+    if name not in reads:
+        reads[name] = read()
+    return reads[name]
+
+
+def _has_read(revision: Revision, name: str) -> bool:
+    return name in revision.__dict__.get("_reads", {})
+
+
 def items_of(revision: Revision | None) -> list[Item]:
     """Items of a revision with their component, owner and scenarios, in three queries."""
     if revision is None:
         return []
-    # A written revision never changes, so one instance reads its items once however many
-    # sections of a page (coverage, approval gaps, parties) ask for them.
-    if not hasattr(revision, "_items"):
-        # The component's owner too: the approval gate compares it with the item's owner team.
-        revision._items = list(
+    # The component's owner too: the approval gate compares it with the item's owner team.
+    return _once(
+        revision,
+        "items",
+        lambda: list(
             revision.items.select_related(
                 "component__owner_team", "owner_team", "author"
             ).prefetch_related(
@@ -52,8 +68,24 @@ def items_of(revision: Revision | None) -> list[Item]:
                     "scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id")
                 )
             )
+        ),
+    )
+
+
+def _owner_team_ids(revision: Revision) -> set[int]:
+    if _has_read(revision, "items"):
+        return {item.owner_team_id for item in items_of(revision)}
+    return set(revision.items.values_list("owner_team_id", flat=True))
+
+
+def _covered_scenario_ids(revision: Revision) -> set[int]:
+    if _has_read(revision, "items"):
+        return {s.pk for item in items_of(revision) for s in item.scenarios.all()}
+    return set(
+        Item.scenarios.through.objects.filter(item__revision=revision).values_list(
+            "scenario_id", flat=True
         )
-    return revision._items
+    )
 
 
 def current_item_keys(requirement: Requirement) -> set[str]:
@@ -76,10 +108,7 @@ def party_team_ids(requirement: Requirement, revision: Revision | None = None) -
     revision = revision or current_revision(requirement)
     if revision is None:
         return set()
-    if hasattr(revision, "_items"):
-        owners = {item.owner_team_id for item in revision._items}
-    else:
-        owners = set(revision.items.values_list("owner_team_id", flat=True))
+    owners = _once(revision, "owners", lambda: _owner_team_ids(revision))
     return owners - {requirement.lead_team_id}
 
 
@@ -94,14 +123,8 @@ def live_scenarios(requirement: Requirement) -> list[Scenario]:
 def uncovered_scenarios(requirement: Requirement, revision: Revision | None) -> list[Scenario]:
     """Scenarios neither covered by an item of the revision nor marked out of scope."""
     covered: set[int] = set()
-    if revision is not None and hasattr(revision, "_items"):
-        covered = {s.pk for item in revision._items for s in item.scenarios.all()}
-    elif revision is not None:
-        covered = set(
-            Item.scenarios.through.objects.filter(item__revision=revision).values_list(
-                "scenario_id", flat=True
-            )
-        )
+    if revision is not None:
+        covered = _once(revision, "covered", lambda: _covered_scenario_ids(revision))
     return [s for s in live_scenarios(requirement) if s.pk not in covered and not s.is_out_of_scope]
 
 
