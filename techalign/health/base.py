@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from techalign.health.models import HealthSettings
 from techalign.org.models import Membership, Role, Team, User
+from techalign.plans.models import Plan
 from techalign.requirements.models import Requirement
 
 
@@ -175,12 +176,27 @@ class Context:
         ).values("pk")
         self.led = self.selection
         if self.team_ids is not None:
-            led = [pk for pk, row in self.requirements.items() if row.lead_team_id in self.team_ids]
+            led = [pk for pk, row in self.requirements.items() if self.is_led(row)]
             self.led = Requirement.objects.filter(
                 pk__in=settled(led, selection.filter(lead_team__in=self.team_ids).values("pk"))
             ).values("pk")
         # Rows one rule loads and another reuses, by name.
         self.shared: dict[str, Any] = {}
+
+    def is_led(self, requirement: RequirementRow) -> bool:
+        """Whether the requirement is led by one of the scope's teams (always, without one)."""
+        return self.team_ids is None or requirement.lead_team_id in self.team_ids
+
+    def current_revisions(self, *, led: bool = False) -> Collection[int] | QuerySet[Any]:
+        """The current revisions of the selected requirements' plans (only of those the scope
+        leads, with `led`), for `revision__in`."""
+        ids = [
+            row.current_revision_id
+            for row in self.requirements.values()
+            if row.current_revision_id is not None and (not led or self.is_led(row))
+        ]
+        plans = Plan.objects.filter(requirement__in=self.led if led else self.selection)
+        return settled(ids, plans.values("current_revision_id"))
 
     def concerning(self, requirement: str, team: str) -> Q:
         """Rows of the selection whose finding concerns the scope's teams: rows of requirements

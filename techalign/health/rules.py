@@ -349,9 +349,9 @@ def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
     # a requirement led elsewhere, only the scope's own teams concern the scope.
     checked: dict[int, list[int]] = {}
     for meeting_id, requirement_id, _number, revision_id, _at in meetings:
-        lead = ctx.requirements[requirement_id].lead_team_id
-        teams = {lead, *parties[revision_id]}
-        if ctx.team_ids is not None and lead not in ctx.team_ids:
+        requirement = ctx.requirements[requirement_id]
+        teams = {requirement.lead_team_id, *parties[revision_id]}
+        if ctx.team_ids is not None and not ctx.is_led(requirement):
             teams &= ctx.team_ids
         if teams:
             checked[meeting_id] = sorted(teams)
@@ -460,14 +460,14 @@ def pm_presenter(ctx: Context) -> Iterator[Finding]:
     ),
 )
 def owner_not_related_party(ctx: Context) -> Iterator[Finding]:
-    current = Plan.objects.filter(requirement__in=ctx.selection).values("current_revision_id")
-    items = Item.objects.filter(revision__in=current)
+    items = Item.objects.filter(revision__in=ctx.current_revisions())
     if ctx.team_ids is not None:
-        # Led elsewhere, an item concerns the scope when one of its teams owns the component:
-        # read from the items of those components rather than from every current item.
-        led = Plan.objects.filter(requirement__in=ctx.led).values("current_revision_id")
+        # Led elsewhere, an item concerns the scope when one of its teams owns the component.
         owned = Component.objects.filter(owner_team__in=ctx.team_ids)
-        items = items.filter(Q(revision__in=led) | Q(component__in=owned))
+        items = Item.objects.filter(
+            Q(revision__in=ctx.current_revisions(led=True))
+            | Q(revision__in=ctx.current_revisions(), component__in=owned)
+        )
     rows = (
         items.exclude(owner_team=F("component__owner_team"))
         .order_by()
