@@ -33,6 +33,7 @@ from django.db import connection, models, transaction
 
 from techalign.audit.models import AuditEvent
 from techalign.audit.services import GENESIS, canonical_event
+from techalign.core.db import refresh_planner_statistics
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
 from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.plans.models import (
@@ -348,6 +349,8 @@ class Generator:
             with transaction.atomic():
                 self.write_audit_chain()
         self.reset_sequences()
+        # As `techalign worker` keeps them on a live installation.
+        refresh_planner_statistics()
         self.counts["seconds"] = round(time.monotonic() - started, 1)
         # On a shared machine the wall time says more about the neighbours than the generator.
         self.counts["cpu_seconds"] = round(time.process_time() - cpu_started, 1)

@@ -33,6 +33,7 @@ from bench import coverage
 from bench.generator import BENCH_PASSWORD, large_plan_numbers
 from bench.generator import seed as generate
 from bench.server import RESULTS, ROOT, Client, Server, timed
+from techalign.core.db import refresh_planner_statistics
 from techalign.org.models import ApiToken, Membership, Role, User
 from techalign.org.services import issue_token
 from techalign.plans.models import Plan
@@ -163,6 +164,8 @@ def ensure_seeded(run: Run) -> None:
     marker = seeded_marker()
     # A cached database still takes the migrations added since it was seeded.
     call_command("migrate", verbosity=0, interactive=False)
+    # A database seeded before the generator refreshed the planner's statistics.
+    refresh_planner_statistics()
     if marker is not None and marker.exists():
         recorded = json.loads(marker.read_text())
         if {k: recorded.get(k) for k in wanted} == wanted:
