@@ -52,3 +52,12 @@ def test_the_navigation_counts_my_work_on_the_inbox_and_after_other_pages_load(w
     assert 'title="Things waiting for you">2</span>' in count
     assert client.get(reverse("web:work_count"), follow=False).status_code == 200
     assert as_user(w.charlie).get(reverse("web:work_count")).content.decode().strip() == ""
+
+
+def test_plan_items_show_their_kind_and_post_their_actions_to_their_own_urls(w, as_user):
+    req = advance(w, "planning")
+    page = as_user(w.lei).get(reverse("web:plan", args=[req.key])).content.decode()
+    assert '<span class="badge">API change</span>' in page
+    remove = reverse("web:do_on", args=[req.key, "remove_item", "I-1"])
+    assert f'action="{remove}"' in page
+    assert f'action="{reverse("web:do", args=[req.key, "add_item"])}"' in page

@@ -1,6 +1,9 @@
 """Template filters the pages share."""
 
+from urllib.parse import quote
+
 from django import template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from techalign.core.markdown import render_markdown
@@ -34,15 +37,29 @@ def get(mapping, key):
 
 @register.simple_tag(takes_context=True)
 def act(context, name: str, ref: str = "") -> str:
-    """The URL an action form posts to: from a meeting's page, in that meeting's name."""
-    from django.urls import reverse
+    """The URL an action form posts to: from a meeting's page, in that meeting's name.
 
+    The requirement's (or meeting's) part is resolved once per template: a large plan asks
+    for one URL per item."""
     key = context["requirement"].key
     meeting = context.get("meeting")
-    if meeting is not None:
-        args = [key, meeting.key, name, *([str(ref)] if ref else [])]
-        return reverse("web:meeting_do_on" if ref else "web:meeting_do", args=args)
-    return reverse("web:do_on" if ref else "web:do", args=[key, name, *([str(ref)] if ref else [])])
+    cached = ("act", key, meeting.key if meeting is not None else None)
+    base = context.render_context.get(cached)
+    if base is None:
+        if meeting is not None:
+            base = reverse("web:meeting_do", args=[key, meeting.key, "-"])
+        else:
+            base = reverse("web:do", args=[key, "-"])
+        base = context.render_context[cached] = base.removesuffix("-/")
+    tail = f"{quote(name)}/"
+    return base + (tail + f"{quote(str(ref), safe='')}/" if ref else tail)
+
+
+@register.filter
+def choice_label(value: str, choices) -> str:
+    """A stored choice as its translated label, e.g. `item.kind|choice_label:kinds`; cheaper than
+    `get_FOO_display`, which rebuilds the choices for every row."""
+    return str(choices(value).label) if value in choices.values else value
 
 
 _HIT = '<td class="cell hit">●</td>'

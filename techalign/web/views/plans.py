@@ -17,7 +17,7 @@ from techalign.org.selectors import search_components
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
-from techalign.plans.models import Review, Revision
+from techalign.plans.models import ItemKind, Review, Revision
 from techalign.plans.services import approval_gaps
 from techalign.web import forms
 from techalign.web.diff import diff_content
@@ -110,6 +110,7 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "editing": editing,
         "edit_item_form": edit_form,
         "lead_team_id": screen.requirement.lead_team_id,
+        "kinds": ItemKind,
     }
 
 
