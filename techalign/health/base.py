@@ -207,24 +207,12 @@ class Context:
         return Q(**{f"{requirement}__in": self.led}) | Q(**{f"{team}__in": self.team_ids})
 
     @cached_property
-    def _memberships(self) -> list[tuple[int, int, str]]:
-        return list(Membership.objects.values_list("user_id", "team_id", "role"))
-
-    @cached_property
-    def roles(self) -> dict[tuple[int, int], frozenset[str]]:
-        """(user, team) -> roles held, for every membership of the organisation."""
-        held: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for user_id, team_id, role in self._memberships:
-            held[(user_id, team_id)].add(role)
-        return {key: frozenset(roles) for key, roles in held.items()}
-
-    @cached_property
-    def holders(self) -> dict[tuple[int, str], frozenset[int]]:
-        """(team, role) -> users holding the role in the team."""
+    def holders(self) -> dict[tuple[int, str], set[int]]:
+        """(team, role) -> the users holding the role in the team, for the whole organisation."""
         users: dict[tuple[int, str], set[int]] = defaultdict(set)
-        for user_id, team_id, role in self._memberships:
+        for user_id, team_id, role in Membership.objects.values_list("user_id", "team_id", "role"):
             users[(team_id, role)].add(user_id)
-        return {key: frozenset(ids) for key, ids in users.items()}
+        return dict(users)
 
     @cached_property
     def teams(self) -> dict[int, Team]:
@@ -247,7 +235,7 @@ class Context:
         return team.name if team else "?"
 
     def holds(self, user_id: int, team_id: int, *roles: str) -> bool:
-        return bool(self.roles.get((user_id, team_id), frozenset()) & set(roles))
+        return any(user_id in self.holders.get((team_id, role), ()) for role in roles)
 
     def is_pm_not_dev(self, user_id: int, requirement: RequirementRow) -> bool:
         """The requirement's owning PM, or a PM of the lead team who is not also its DEV."""
@@ -295,11 +283,8 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     if end < start:
         return -working_days_between(end, start)
     weeks, rest = divmod((end - start).days, 7)
-    days = weeks * 5
-    for offset in range(rest):
-        if (start + dt.timedelta(days=offset)).weekday() < 5:
-            days += 1
-    return days
+    first = start.weekday()
+    return weeks * 5 + sum(1 for offset in range(rest) if (first + offset) % 7 < 5)
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

@@ -364,7 +364,7 @@ def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
         .values_list("meeting_id", "user_id")
     ):
         present[meeting_id].add(user_id)
-    nobody: frozenset[int] = frozenset()
+    nobody: set[int] = set()
     for meeting_id, requirement_id, number, _revision_id, starts_at in meetings:
         for team_id in checked.get(meeting_id, ()):
             missing = [
