@@ -28,12 +28,11 @@ from techalign.health.base import (
     working_days_between,
 )
 from techalign.meetings.models import Invitee, Meeting
-from techalign.org.models import DEFAULT_COST_CURVE, Component, Membership, OrgPolicy, Role
+from techalign.org.models import DEFAULT_COST_CURVE, Component, OrgPolicy, Role
 from techalign.plans.models import (
     ChangeRequest,
     Item,
     Phase,
-    Plan,
     Review,
     Revision,
     SignOff,
@@ -81,17 +80,25 @@ def rule(
     return register
 
 
-def _pm_of_lead_team_only(user_ref: str) -> Q:
-    """The user at `user_ref` is the requirement's PM, or a lead-team PM without the DEV role."""
-    lead = "plan__requirement__lead_team"
-    return Q(**{user_ref: F("plan__requirement__owner")}) | (
-        Exists(
-            Membership.objects.filter(user=OuterRef(user_ref), team=OuterRef(lead), role=Role.PM)
+def _item_revisions(ctx: Context) -> list[tuple[int, int, int, dt.datetime, Any]]:
+    """(requirement, author, number, created at, hand-off completed at) of every revision that
+    changed plan items, on the requirements the scope leads, by requirement, author and number;
+    one query shared by TA101 and TA102."""
+    if "item_revisions" not in ctx.shared:
+        ctx.shared["item_revisions"] = list(
+            Revision.objects.filter(
+                plan__requirement__in=ctx.led, change_kind=Revision.ChangeKind.ITEMS
+            )
+            .order_by("plan__requirement_id", "author_id", "number")
+            .values_list(
+                "plan__requirement_id",
+                "author_id",
+                "number",
+                "created_at",
+                "plan__requirement__hand_off_completed_at",
+            )
         )
-        & ~Exists(
-            Membership.objects.filter(user=OuterRef(user_ref), team=OuterRef(lead), role=Role.DEV)
-        )
-    )
+    return ctx.shared["item_revisions"]
 
 
 @rule(
@@ -119,17 +126,10 @@ def _pm_of_lead_team_only(user_ref: str) -> Q:
     ),
 )
 def pm_authored_plan(ctx: Context) -> Iterator[Finding]:
-    rows = (
-        Revision.objects.filter(
-            plan__requirement__in=ctx.led, change_kind=Revision.ChangeKind.ITEMS
-        )
-        .filter(_pm_of_lead_team_only("author"))
-        .order_by("plan__requirement_id", "author_id", "number")
-        .values_list("plan__requirement_id", "author_id", "number", "created_at")
-    )
     grouped: dict[tuple[int, int], list[tuple[int, dt.datetime]]] = defaultdict(list)
-    for requirement_id, author_id, number, created_at in rows:
-        grouped[(requirement_id, author_id)].append((number, created_at))
+    for requirement_id, author_id, number, created_at, _completed in _item_revisions(ctx):
+        if ctx.is_pm_not_dev(author_id, ctx.requirements[requirement_id]):
+            grouped[(requirement_id, author_id)].append((number, created_at))
     for (requirement_id, author_id), revisions in grouped.items():
         yield ctx.finding(
             "TA101",
@@ -173,21 +173,13 @@ def pm_authored_plan(ctx: Context) -> Iterator[Finding]:
     ),
 )
 def plan_before_hand_off(ctx: Context) -> Iterator[Finding]:
-    rows = (
-        Plan.objects.filter(requirement__in=ctx.led)
-        .annotate(
-            started=Min(
-                "revisions__created_at", filter=Q(revisions__change_kind=Revision.ChangeKind.ITEMS)
-            )
-        )
-        .filter(started__isnull=False)
-        .filter(
-            Q(requirement__hand_off_completed_at__isnull=True)
-            | Q(started__lt=F("requirement__hand_off_completed_at"))
-        )
-        .values_list("requirement_id", "started", "requirement__hand_off_completed_at")
-    )
-    for requirement_id, started, completed in rows:
+    first: dict[int, tuple[dt.datetime, dt.datetime | None]] = {}
+    for requirement_id, _author, _number, created_at, completed in _item_revisions(ctx):
+        if requirement_id not in first or created_at < first[requirement_id][0]:
+            first[requirement_id] = (created_at, completed)
+    for requirement_id, (started, completed) in first.items():
+        if completed is not None and started >= completed:
+            continue
         yield ctx.finding(
             "TA102",
             requirement_id,
@@ -199,10 +191,29 @@ def plan_before_hand_off(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _approvals(ctx: Context):
-    return Review.objects.filter(
-        revision__plan__requirement__in=ctx.led, verdict=Verdict.APPROVED
-    ).values_list("revision__plan__requirement_id", "revision__number", "reviewer_id", "created_at")
+def _approvals(ctx: Context) -> list[tuple[int, int, int, dt.datetime, bool]]:
+    """(requirement, revision number, reviewer, approved at, whether the reviewer wrote plan
+    content of the revision) of every approval on the requirements the scope leads; one query
+    shared by TA103 and TA104."""
+    if "approvals" not in ctx.shared:
+        wrote = Revision.objects.filter(
+            plan=OuterRef("revision__plan"),
+            number__lte=OuterRef("revision__number"),
+            change_kind=Revision.ChangeKind.ITEMS,
+            author=OuterRef("reviewer"),
+        )
+        ctx.shared["approvals"] = list(
+            Review.objects.filter(revision__plan__requirement__in=ctx.led, verdict=Verdict.APPROVED)
+            .annotate(by_author=Exists(wrote))
+            .values_list(
+                "revision__plan__requirement_id",
+                "revision__number",
+                "reviewer_id",
+                "created_at",
+                "by_author",
+            )
+        )
+    return ctx.shared["approvals"]
 
 
 @rule(
@@ -230,13 +241,9 @@ def _approvals(ctx: Context):
     ),
 )
 def review_by_author(ctx: Context) -> Iterator[Finding]:
-    wrote = Revision.objects.filter(
-        plan=OuterRef("revision__plan"),
-        number__lte=OuterRef("revision__number"),
-        change_kind=Revision.ChangeKind.ITEMS,
-        author=OuterRef("reviewer"),
-    )
-    for requirement_id, number, reviewer_id, at in _approvals(ctx).filter(Exists(wrote)):
+    for requirement_id, number, reviewer_id, at, by_author in _approvals(ctx):
+        if not by_author:
+            continue
         yield ctx.finding(
             "TA103",
             requirement_id,
@@ -278,17 +285,14 @@ def review_by_author(ctx: Context) -> Iterator[Finding]:
     ),
 )
 def review_without_role(ctx: Context) -> Iterator[Finding]:
-    lead_reviewer = Membership.objects.filter(
-        user=OuterRef("reviewer"),
-        team=OuterRef("revision__plan__requirement__lead_team"),
-        role__in=[Role.TECH_LEAD, Role.ARCHITECT],
-    )
-    committee = Membership.objects.filter(
-        user=OuterRef("reviewer"), team__is_committee=True, role=Role.ARCHITECT
-    )
-    rows = _approvals(ctx).exclude(Exists(lead_reviewer)).exclude(Exists(committee))
-    for requirement_id, number, reviewer_id, at in rows:
-        team = ctx.team(ctx.requirements[requirement_id].lead_team_id)
+    committees = [pk for pk, team in ctx.teams.items() if team.is_committee]
+    for requirement_id, number, reviewer_id, at, _by_author in _approvals(ctx):
+        lead = ctx.requirements[requirement_id].lead_team_id
+        if ctx.holds(reviewer_id, lead, Role.TECH_LEAD, Role.ARCHITECT) or any(
+            ctx.holds(reviewer_id, committee, Role.ARCHITECT) for committee in committees
+        ):
+            continue
+        team = ctx.team(lead)
         yield ctx.finding(
             "TA104",
             requirement_id,
@@ -299,6 +303,27 @@ def review_without_role(ctx: Context) -> Iterator[Finding]:
             user=ctx.user(reviewer_id),
             team=team,
         )
+
+
+def _meetings(ctx: Context) -> list[tuple[int, int, int, int, int, dt.datetime, str]]:
+    """(meeting, requirement, number, revision, presenter, starts at, status) of the selection's
+    meetings that were not cancelled; one query shared by TA105 and TA106."""
+    if "meetings" not in ctx.shared:
+        ctx.shared["meetings"] = list(
+            Meeting.objects.filter(requirement__in=ctx.selection)
+            .exclude(status=Meeting.Status.CANCELLED)
+            .order_by()
+            .values_list(
+                "pk",
+                "requirement_id",
+                "number",
+                "revision_id",
+                "presenter_id",
+                "starts_at",
+                "status",
+            )
+        )
+    return ctx.shared["meetings"]
 
 
 ROLE_NAMES = {Role.PM: Text("PM", "产品经理"), Role.DEV: Text("DEV", "开发")}
@@ -332,10 +357,12 @@ ROLE_NAMES = {Role.PM: Text("PM", "产品经理"), Role.DEV: Text("DEV", "开发
     ),
 )
 def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
-    held = Meeting.objects.filter(
-        requirement__in=ctx.selection, status=Meeting.Status.HELD
-    ).order_by()
-    meetings = list(held.values_list("pk", "requirement_id", "number", "revision_id", "starts_at"))
+    held = Meeting.objects.filter(requirement__in=ctx.selection, status=Meeting.Status.HELD)
+    meetings = [
+        (pk, requirement_id, number, revision_id, starts_at)
+        for pk, requirement_id, number, revision_id, _by, starts_at, status in _meetings(ctx)
+        if status == Meeting.Status.HELD
+    ]
     parties: dict[int, set[int]] = defaultdict(set)
     revisions = {revision_id for _pk, _r, _n, revision_id, _at in meetings}
     for revision_id, team_id in (
@@ -411,14 +438,9 @@ def party_absent_at_meeting(ctx: Context) -> Iterator[Finding]:
     ),
 )
 def pm_presenter(ctx: Context) -> Iterator[Finding]:
-    rows = (
-        Meeting.objects.filter(requirement__in=ctx.led)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .values_list("requirement_id", "number", "presenter_id", "starts_at")
-    )
-    for requirement_id, number, presenter_id, starts_at in rows:
+    for _pk, requirement_id, number, _revision, presenter_id, starts_at, _status in _meetings(ctx):
         requirement = ctx.requirements[requirement_id]
-        if ctx.is_pm_not_dev(presenter_id, requirement):
+        if ctx.is_led(requirement) and ctx.is_pm_not_dev(presenter_id, requirement):
             yield ctx.finding(
                 "TA106",
                 requirement_id,
@@ -862,8 +884,6 @@ def late_alignment_launch(ctx: Context) -> Iterator[Finding]:
 )
 def late_change(ctx: Context) -> Iterator[Finding]:
     late = PHASE_ORDER[PHASE_ORDER.index(ctx.policy.late_change_phase) :]
-    policy = OrgPolicy.objects.filter(pk=1).first()
-    base = policy.cost_weight(Phase.REQUIREMENTS) if policy else DEFAULT_COST_CURVE["requirements"]
     changes = ChangeRequest.objects.filter(
         requirement__in=ctx.selection, phase_found__in=late
     ).exclude(status=ChangeRequest.Status.WITHDRAWN)
@@ -876,6 +896,10 @@ def late_change(ctx: Context) -> Iterator[Finding]:
             "pk", "requirement_id", "number", "title", "phase_found", "cost_weight", "opened_at"
         )
     )
+    if not rows:
+        return
+    policy = OrgPolicy.objects.filter(pk=1).first()
+    base = policy.cost_weight(Phase.REQUIREMENTS) if policy else DEFAULT_COST_CURVE["requirements"]
     affected: dict[int, set[int]] = defaultdict(set)
     for change_id, team_id in affected_teams.filter(
         changerequest__in=settled([row[0] for row in rows], changes.values("pk"))
