@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
-from techalign.api.common import ERRORS, Body, actor
+from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed_token
 from techalign.calendars.models import CalendarSource, WorkingHours
@@ -34,6 +34,7 @@ class SourceOut(Schema):
     fetched_at: dt.datetime | None
     next_fetch_at: dt.datetime | None
     busy_intervals: int
+    version: int
 
     @staticmethod
     def resolve_busy_intervals(obj: CalendarSource) -> int:
@@ -144,8 +145,10 @@ def _source(request: HttpRequest, source_id: int) -> CalendarSource:
     return source
 
 
-def _hours(user) -> HoursOut:
-    hours = WorkingHours.objects.filter(user=user).first() or WorkingHours(user=user)
+def _hours(user, response: HttpResponse, hours: WorkingHours | None = None) -> HoursOut:
+    """The working hours as read (or as just written), with their ETag."""
+    hours = hours or WorkingHours.objects.filter(user=user).first() or WorkingHours(user=user)
+    set_etag(response, "v", hours.version)
     token = feed_token(user, hours.feed_key) if hours.pk else ""
     return HoursOut(
         time_zone=user.time_zone,
@@ -195,14 +198,28 @@ def add_caldav(request: HttpRequest, body: CalDavIn):
     )
 
 
-@router.patch("/sources/{source_id}", response={200: SourceOut, **ERRORS})
-def update_source(request: HttpRequest, source_id: int, body: SourcePatchIn):
-    """Rename, re-point, re-authenticate, pause or resume a source."""
-    return services.update_source(
+@router.get("/sources/{source_id}", response={200: SourceOut, **ERRORS})
+def get_source(request: HttpRequest, source_id: int, response: HttpResponse):
+    """One of your calendar sources; its ETag changes with every change you make to it."""
+    source = _source(request, source_id)
+    set_etag(response, "v", source.version)
+    return source
+
+
+@router.patch("/sources/{source_id}", response={200: SourceOut, **PRECONDITION_ERRORS})
+def update_source(
+    request: HttpRequest, source_id: int, body: SourcePatchIn, response: HttpResponse
+):
+    """Rename, re-point, re-authenticate, pause or resume a source; needs If-Match with the
+    source's ETag."""
+    source = services.update_source(
         actor=actor(request),
         source=_source(request, source_id),
+        version=if_match(request, "v"),
         **body.model_dump(exclude_unset=True),
     )
+    set_etag(response, "v", source.version)
+    return source
 
 
 @router.post("/sources/{source_id}/refresh", response={200: SourceOut, **ERRORS})
@@ -211,23 +228,31 @@ def refresh_source(request: HttpRequest, source_id: int):
     return services.refresh_source(source=_source(request, source_id))
 
 
-@router.delete("/sources/{source_id}", response={204: None, **ERRORS})
+@router.delete("/sources/{source_id}", response={204: None, **PRECONDITION_ERRORS})
 def remove_source(request: HttpRequest, source_id: int):
-    services.remove_source(actor=actor(request), source=_source(request, source_id))
+    """Remove a source; needs If-Match with the source's ETag, so a source changed since you
+    read it is not removed unseen."""
+    services.remove_source(
+        actor=actor(request), source=_source(request, source_id), version=if_match(request, "v")
+    )
     return Status(204, None)
 
 
 @router.get("/working-hours", response={200: HoursOut, **ERRORS})
-def get_working_hours(request: HttpRequest):
-    """Your time zone, working hours, and the private URL of your techalign meetings feed."""
-    return _hours(actor(request))
+def get_working_hours(request: HttpRequest, response: HttpResponse):
+    """Your time zone, working hours, and the private URL of your techalign meetings feed.
+    The ETag changes with every change to them."""
+    return _hours(actor(request), response)
 
 
-@router.put("/working-hours", response={200: HoursOut, **ERRORS})
-def set_working_hours(request: HttpRequest, body: HoursIn):
+@router.put("/working-hours", response={200: HoursOut, **PRECONDITION_ERRORS})
+def set_working_hours(request: HttpRequest, body: HoursIn, response: HttpResponse):
+    """Set your working hours (and time zone); needs If-Match with their ETag."""
     me = actor(request)
-    services.set_working_hours(actor=me, user=me, **body.model_dump())
-    return _hours(me)
+    hours = services.set_working_hours(
+        actor=me, user=me, version=if_match(request, "v"), **body.model_dump()
+    )
+    return _hours(me, response, hours)
 
 
 @router.get("/days", response={200: list[DayOut], **ERRORS})

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from techalign.api.common import ERRORS, Body, actor
+from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.core.errors import Refused
 from techalign.notify import selectors, services
-from techalign.notify.models import Channel
+from techalign.notify.models import Channel, Event, Preference, PreferenceSet
 from techalign.org.models import Team
 
 router = Router(tags=["notifications"])
@@ -109,17 +109,41 @@ def mark_read(request: HttpRequest, body: ReadIn):
     return ReadOut(marked=services.mark_read(actor=actor(request), notifications=body.ids))
 
 
+def _team_choices(team: Team) -> list[PreferenceOut]:
+    """A team's defaults for every event (an event without one: every medium)."""
+    stored = {p.event: p for p in Preference.objects.filter(team=team)}
+    return [
+        PreferenceOut(event=event, in_app=p.in_app, email=p.email, chat=p.chat)
+        if (p := stored.get(event))
+        else PreferenceOut(event=event, in_app=True, email=True, chat=True)
+        for event in Event.values
+    ]
+
+
 @router.get("/notifications/preferences", response={200: list[PreferenceOut], **ERRORS})
-def preferences(request: HttpRequest):
-    """Your choice of media for every event (defaults included)."""
-    return selectors.preferences_of(actor(request))
+def preferences(request: HttpRequest, response: HttpResponse, team: str | None = None):
+    """Your choice of media for every event (defaults included), or with `team` that team's
+    defaults (for its PMs and tech leads). The ETag changes with every change to any of them."""
+    me = actor(request)
+    found = _team(team) if team else None
+    if found is not None and not services.can_configure(me, team=found):
+        raise Refused("notify.not_allowed", user=str(me), target=str(found))
+    # The version before the choices: a write in between then makes this ETag stale (412),
+    # never a newer ETag over older choices.
+    if found is not None:
+        set_etag(response, "v", PreferenceSet.version_of(team=found))
+        return _team_choices(found)
+    set_etag(response, "v", PreferenceSet.version_of(user=me))
+    return selectors.preferences_of(me)
 
 
-@router.put("/notifications/preferences", response={200: PreferenceOut, **ERRORS})
-def set_preference(request: HttpRequest, body: PreferenceIn):
+@router.put("/notifications/preferences", response={200: PreferenceOut, **PRECONDITION_ERRORS})
+def set_preference(request: HttpRequest, body: PreferenceIn, response: HttpResponse):
+    """Choose the media of one event; needs If-Match with the ETag of the preferences you read
+    (your own, or with `team` that team's)."""
     me = actor(request)
     team = _team(body.team) if body.team else None
-    return services.set_preference(
+    preference, version = services.set_preference(
         actor=me,
         event=body.event,
         user=None if team else me,
@@ -127,7 +151,10 @@ def set_preference(request: HttpRequest, body: PreferenceIn):
         in_app=body.in_app,
         email=body.email,
         chat=body.chat,
+        version=if_match(request, "v"),
     )
+    set_etag(response, "v", version)
+    return preference
 
 
 @router.get("/channels", response={200: list[ChannelOut], **ERRORS})

@@ -48,6 +48,9 @@ class CalendarSource(models.Model):
     # Fernet token of {"url": ..., "password": ...}; never rendered, see calendars.sealing.
     sealed_secret = models.TextField(blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Goes up with every change its owner makes (not with background fetches): the ETag, and
+    # the compare-and-set token of every edit.
+    version = models.PositiveIntegerField(default=1)
     # The last good calendar text received; busy time is re-expanded from it without a fetch.
     ics_text = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
@@ -99,6 +102,9 @@ class WorkingHours(models.Model):
     weekdays = models.JSONField(_("working weekdays"), default=monday_to_friday)
     # The feed key signs the private meeting-feed URL; replacing it revokes the old URL.
     feed_key = models.CharField(max_length=64, default=new_feed_key)
+    # Goes up with every change (0: never set, as when there is no row): the ETag, and the
+    # compare-and-set token of every edit.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("working hours")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +86,27 @@ def _schedule_refresh(source: CalendarSource) -> None:
     transaction.on_commit(lambda: refresh_source_task.enqueue(source.pk))
 
 
+def _compare_and_set(source: CalendarSource, seen: int | None, **changes: Any) -> None:
+    """Write the owner's changes and bump the version in one update, only if the version is
+    still `seen` (None: whatever it is); zero rows means someone changed the source first."""
+    rows = CalendarSource.objects.filter(pk=source.pk)
+    if seen is not None:
+        rows = rows.filter(version=seen)
+    if not rows.update(version=F("version") + 1, **changes):
+        current = (
+            CalendarSource.objects.filter(pk=source.pk).values_list("version", flat=True).first()
+        )
+        if current is None:
+            raise Refused("access.not_found", kind="calendar", ref=str(source.pk))
+        raise Refused(
+            "conflict.stale_version",
+            kind=_("Calendar source"),
+            ref=source.name,
+            seen=seen,
+            current=current,
+        )
+
+
 @transition("calendar.source_added")
 def add_upload(*, actor: User, user: User, name: str, content: str | bytes) -> CalendarSource:
     """Add an uploaded ICS file as a calendar source; a malformed file is refused, not stored."""
@@ -114,7 +136,7 @@ def replace_upload(*, actor: User, source: CalendarSource, content: str | bytes)
     if source.kind != Kind.UPLOAD:
         raise Refused("input.invalid", field="kind", problem=_("only an uploaded file is replaced"))
     _accept_upload(source, content)
-    CalendarSource.objects.filter(pk=source.pk).update(fetched_at=timezone.now())
+    _compare_and_set(source, None, fetched_at=timezone.now())
     record(
         actor=actor, action="calendar.source_replaced", target=source, summary={"name": source.name}
     )
@@ -185,9 +207,13 @@ def update_source(
     username: str | None = None,
     password: str | None = None,
     is_active: bool | None = None,
+    version: int | None = None,
 ) -> CalendarSource:
     """Rename, re-point, re-authenticate, pause or resume a source. A secret left out (None)
-    keeps the stored one; it is never read back."""
+    keeps the stored one; it is never read back.
+
+    `version` is the one the owner read: the changes (secrets included, which are re-sealed
+    from what was read) are written only if nobody changed the source since."""
     _require_manager(actor, source.user)
     changes: dict[str, Any] = {}
     if name is not None and name.strip():
@@ -210,7 +236,7 @@ def update_source(
         changes.update(
             sealed_secret=seal(secrets), next_fetch_at=timezone.now(), etag="", last_modified=""
         )
-    CalendarSource.objects.filter(pk=source.pk).update(**changes)
+    _compare_and_set(source, version, **changes)
     source.refresh_from_db()
     if refetch or (is_active and source.is_remote):
         _schedule_refresh(source)
@@ -228,9 +254,11 @@ def update_source(
 
 
 @transition("calendar.source_removed")
-def remove_source(*, actor: User, source: CalendarSource) -> None:
-    """Remove a source; its busy time stops counting at once."""
+def remove_source(*, actor: User, source: CalendarSource, version: int | None = None) -> None:
+    """Remove a source; its busy time stops counting at once. With `version`, only the source
+    as the owner read it: one changed since is refused."""
     _require_manager(actor, source.user)
+    _compare_and_set(source, version)
     record(
         actor=actor,
         action="calendar.source_removed",
@@ -338,6 +366,26 @@ def due_sources(now: dt.datetime | None = None):
     )
 
 
+def _hours_compare_and_set(user: User, seen: int | None, **changes: Any) -> WorkingHours:
+    """Write a person's working hours and bump their version in one update, only if the
+    version is still `seen` (None: whatever it is). A person without a row reads as version
+    0; the row is made first, so two first writers still meet at the compare-and-set."""
+    hours, _created = WorkingHours.objects.get_or_create(user=user)
+    rows = WorkingHours.objects.filter(pk=hours.pk)
+    if seen is not None:
+        rows = rows.filter(version=seen)
+    if not rows.update(version=F("version") + 1, **changes):
+        raise Refused(
+            "conflict.stale_version",
+            kind=_("Working hours"),
+            ref=user.username,
+            seen=seen,
+            current=WorkingHours.objects.values_list("version", flat=True).get(pk=hours.pk),
+        )
+    hours.refresh_from_db()
+    return hours
+
+
 @transition("calendar.working_hours_set")
 def set_working_hours(
     *,
@@ -349,8 +397,12 @@ def set_working_hours(
     break_ends: dt.time | None = None,
     weekdays: list[int] | None = None,
     time_zone: str | None = None,
+    version: int | None = None,
 ) -> WorkingHours:
-    """Set a person's working hours (and optionally their time zone)."""
+    """Set a person's working hours (and optionally their time zone).
+
+    `version` is the one the caller read (0 before the first setting): an edit made on an
+    older read is refused rather than overwriting the newer hours."""
     _require_manager(actor, user)
     if ends <= starts:
         raise Refused("calendar.bad_hours", problem=_("work must end after it starts"))
@@ -366,18 +418,18 @@ def set_working_hours(
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise Refused("calendar.bad_time_zone", zone=time_zone) from None
+    hours = _hours_compare_and_set(
+        user,
+        version,
+        starts=starts,
+        ends=ends,
+        break_starts=break_starts,
+        break_ends=break_ends,
+        weekdays=days,
+    )
+    if time_zone is not None:
         User.objects.filter(pk=user.pk).update(time_zone=time_zone)
         user.time_zone = time_zone
-    hours, _created = WorkingHours.objects.update_or_create(
-        user=user,
-        defaults={
-            "starts": starts,
-            "ends": ends,
-            "break_starts": break_starts,
-            "break_ends": break_ends,
-            "weekdays": days,
-        },
-    )
     record(
         actor=actor,
         action="calendar.working_hours_set",
@@ -399,9 +451,7 @@ def reset_feed_key(*, actor: User, user: User) -> WorkingHours:
     from techalign.calendars.models import new_feed_key
 
     _require_manager(actor, user)
-    hours, _created = WorkingHours.objects.get_or_create(user=user)
-    WorkingHours.objects.filter(pk=hours.pk).update(feed_key=new_feed_key())
-    hours.refresh_from_db()
+    hours = _hours_compare_and_set(user, None, feed_key=new_feed_key())
     record(
         actor=actor, action="calendar.feed_key_reset", target=hours, summary={"user": user.username}
     )

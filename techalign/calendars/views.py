@@ -23,12 +23,16 @@ def _time(value: str) -> dt.time | None:
     return dt.time.fromisoformat(value) if value else None
 
 
+def _version(form) -> int:
+    """The version a form was rendered with; an edit without one is incomplete."""
+    return int(form["version"])
+
+
 @login_required
 def my_calendars(request: HttpRequest) -> HttpResponse:
     """Sources with their fetch status and errors, the forms to add more, working hours, the
     private feed URL, and the next weeks' working days with where each came from."""
     user = request.user
-    error = None
     if request.method == "POST":
         form = request.POST
         try:
@@ -62,14 +66,21 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
                     break_ends=_time(form.get("break_ends", "")),
                     weekdays=[int(d) for d in form.getlist("weekdays")],
                     time_zone=form.get("time_zone") or None,
+                    version=_version(form),
                 )
             elif kind == "feed_key":
                 services.reset_feed_key(actor=user, user=user)
             return redirect("calendars:mine")
         except Refused as refusal:
-            error = refusal.message
+            return _page(request, refusal)
         except (KeyError, ValueError):
-            error = Refused("input.invalid", field="form", problem="incomplete").message
+            return _page(request, Refused("input.invalid", field="form", problem="incomplete"))
+    return _page(request)
+
+
+def _page(request: HttpRequest, refusal: Refused | None = None) -> HttpResponse:
+    """The calendars page as it is now; a refused edit is shown with its reason."""
+    user = request.user
     hours = WorkingHours.objects.filter(user=user).first()
     today = timezone.localdate()
     return render(
@@ -77,7 +88,7 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
         "calendars/mine.html",
         {
             "nav": "calendars",
-            "error": error,
+            "error": refusal.message if refusal else None,
             "sources": selectors.sources_of(user),
             "hours": hours or WorkingHours(user=user),
             "feed_url": absolute(
@@ -92,21 +103,35 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
             ],
             "weekdays": range(1, 8),
         },
+        status=refusal.status if refusal else 200,
     )
 
 
 @login_required
 @require_POST
 def source_action(request: HttpRequest, source_id: int, action: str) -> HttpResponse:
+    """Fetch now, pause, resume or remove a source; the last three only as the page showed it."""
     source = CalendarSource.objects.select_related("user").filter(pk=source_id).first()
     if source is None or not services.can_manage(request.user, source.user):
         raise Http404
-    if action == "refresh":
-        services.refresh_source(source=source)
-    elif action == "remove":
-        services.remove_source(actor=request.user, source=source)
-    elif action in {"pause", "resume"}:
-        services.update_source(actor=request.user, source=source, is_active=action == "resume")
+    try:
+        if action == "refresh":
+            services.refresh_source(source=source)
+        elif action == "remove":
+            services.remove_source(
+                actor=request.user, source=source, version=_version(request.POST)
+            )
+        elif action in {"pause", "resume"}:
+            services.update_source(
+                actor=request.user,
+                source=source,
+                is_active=action == "resume",
+                version=_version(request.POST),
+            )
+    except Refused as refusal:
+        return _page(request, refusal)
+    except (KeyError, ValueError):
+        return _page(request, Refused("input.invalid", field="version", problem="incomplete"))
     return redirect("calendars:mine")
 
 

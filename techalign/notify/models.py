@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from techalign.org.models import Team
+from techalign.org.models import Team, User
 
 
 class Event(models.TextChoices):
@@ -142,6 +142,47 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or self.team}: {self.event}"
+
+
+class PreferenceSet(models.Model):
+    """The preferences of one person (or the defaults of one team) taken as a whole: its
+    version goes up with every change to any of them, so an edit made on an older read is
+    refused. No row: version 0."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notification_preference_set",
+    )
+    team = models.OneToOneField(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notification_preference_set",
+    )
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True) ^ models.Q(user__isnull=True),
+                name="preference_set_team_xor_user",
+            ),
+        ]
+        verbose_name = _("notification preferences")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user or self.team}: v{self.version}"
+
+    @classmethod
+    def version_of(cls, *, user: User | None = None, team: Team | None = None) -> int:
+        """The current version of a person's preferences or of a team's defaults."""
+        found = cls.objects.filter(user=user, team=team).values_list("version", flat=True)
+        return found.first() or 0
 
 
 class Delivery(models.Model):

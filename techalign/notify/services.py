@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from techalign.notify.models import (
     Event,
     Notification,
     Preference,
+    PreferenceSet,
     Reminder,
 )
 from techalign.org.models import Membership, Team, User
@@ -286,6 +287,80 @@ def _require_configure(actor: Any, *, user: User | None = None, team: Team | Non
         raise Refused("notify.not_allowed", user=str(actor), target=str(user or team))
 
 
+Media = Mapping[str, bool]
+MEDIA = ("in_app", "email", "chat")
+
+
+def _preferences_compare_and_set(*, user: User | None, team: Team | None, seen: int | None) -> int:
+    """Bump the version of a person's preferences (or a team's defaults) only if it is still
+    `seen` (None: whatever it is), and return the new one. Without a row it reads as 0; the row
+    is made first, so two first writers still meet at the compare-and-set."""
+    owner, _created = PreferenceSet.objects.get_or_create(user=user, team=team)
+    rows = PreferenceSet.objects.filter(pk=owner.pk)
+    if seen is not None:
+        rows = rows.filter(version=seen)
+    if not rows.update(version=F("version") + 1):
+        raise Refused(
+            "conflict.stale_version",
+            kind=_("Notification preferences"),
+            ref=str(user or team),
+            seen=seen,
+            current=PreferenceSet.objects.values_list("version", flat=True).get(pk=owner.pk),
+        )
+    return PreferenceSet.objects.values_list("version", flat=True).get(pk=owner.pk)
+
+
+def _choose(
+    *,
+    actor: User,
+    choices: Mapping[str, Media],
+    user: User | None,
+    team: Team | None,
+    version: int | None,
+) -> int:
+    _require_configure(actor, user=user, team=team)
+    if unknown := sorted(set(choices) - set(Event.values)):
+        raise Refused("notify.unknown_event", event=", ".join(unknown))
+    if (user is None) == (team is None):
+        raise Refused("input.invalid", field="user/team", problem=_("name exactly one"))
+    new_version = _preferences_compare_and_set(user=user, team=team, seen=version)
+    for event, media in choices.items():
+        chosen = {m: bool(media.get(m, True)) for m in MEDIA}
+        preference, _created = Preference.objects.update_or_create(
+            user=user, team=team, event=event, defaults=chosen
+        )
+        record(
+            actor=actor,
+            action="notify.preference_set",
+            target=preference,
+            summary={
+                "event": event,
+                "user": user.username if user else None,
+                "team": team.code if team else None,
+                **chosen,
+            },
+        )
+    return new_version
+
+
+@transition("notify.preference_set")
+def set_preferences(
+    *,
+    actor: User,
+    choices: Mapping[str, Media],
+    user: User | None = None,
+    team: Team | None = None,
+    version: int | None = None,
+) -> int:
+    """Choose the media of several events at once ({event: {"in_app": …, "email": …,
+    "chat": …}}, a medium left out is on) for a person, or as a team's defaults. Returns the
+    new version of the preferences.
+
+    `version` is the one the caller read: the choices of all events move together, so an edit
+    made on an older read is refused rather than overwriting a newer choice."""
+    return _choose(actor=actor, choices=choices, user=user, team=team, version=version)
+
+
 @transition("notify.preference_set")
 def set_preference(
     *,
@@ -296,33 +371,18 @@ def set_preference(
     in_app: bool = True,
     email: bool = True,
     chat: bool = True,
-) -> Preference:
-    """Choose the media of one event for a person, or as a team's default."""
-    _require_configure(actor, user=user, team=team)
-    if event not in Event.values:
-        raise Refused("notify.unknown_event", event=event)
-    if (user is None) == (team is None):
-        raise Refused("input.invalid", field="user/team", problem=_("name exactly one"))
-    preference, _created = Preference.objects.update_or_create(
+    version: int | None = None,
+) -> tuple[Preference, int]:
+    """Choose the media of one event for a person, or as a team's default. Returns the choice
+    and the new version of the preferences (see `set_preferences`)."""
+    new_version = _choose(
+        actor=actor,
+        choices={event: {"in_app": in_app, "email": email, "chat": chat}},
         user=user,
         team=team,
-        event=event,
-        defaults={"in_app": in_app, "email": email, "chat": chat},
+        version=version,
     )
-    record(
-        actor=actor,
-        action="notify.preference_set",
-        target=preference,
-        summary={
-            "event": event,
-            "user": user.username if user else None,
-            "team": team.code if team else None,
-            "in_app": in_app,
-            "email": email,
-            "chat": chat,
-        },
-    )
-    return preference
+    return Preference.objects.get(user=user, team=team, event=event), new_version
 
 
 @transition("notify.channel_added")

@@ -10,44 +10,54 @@ from django.shortcuts import redirect, render
 
 from techalign.core.errors import Refused
 from techalign.notify import selectors, services
-from techalign.notify.models import Delivery
+from techalign.notify.models import Delivery, PreferenceSet
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    error = None
+    refusal = None
     if request.method == "POST":
         try:
             if request.POST.get("form") == "read":
                 services.mark_read(actor=request.user)
             else:
-                for choice in selectors.preferences_of(request.user):
-                    media = {
-                        m: f"{choice.event}:{m}" in request.POST
-                        for m in ("in_app", "email", "chat")
-                    }
-                    if media != {
-                        "in_app": choice.in_app,
-                        "email": choice.email,
-                        "chat": choice.chat,
-                    }:
-                        services.set_preference(
-                            actor=request.user, user=request.user, event=choice.event, **media
-                        )
+                _save_preferences(request)
             return redirect("notify:inbox")
-        except Refused as refusal:
-            error = refusal.message
+        except Refused as refused:
+            refusal = refused
+        except (KeyError, ValueError):
+            refusal = Refused("input.invalid", field="version", problem="incomplete")
+    # The version before the choices, as the API reads them: a change in between makes the
+    # form stale rather than newer than what it shows.
+    version = PreferenceSet.version_of(user=request.user)
     return render(
         request,
         "notify/inbox.html",
         {
             "nav": "notifications",
-            "error": error,
+            "error": refusal.message if refusal else None,
             "items": selectors.inbox(request.user)[:100],
+            "preferences_version": version,
             "choices": selectors.preferences_of(request.user),
             "channels": selectors.channels_for(request.user),
         },
+        status=refusal.status if refusal else 200,
     )
+
+
+def _save_preferences(request: HttpRequest) -> None:
+    """The events whose boxes differ from the stored choices, saved together as of the version
+    the form was rendered with (a form older than the preferences is refused)."""
+    version = int(request.POST["version"])
+    changed = {}
+    for choice in selectors.preferences_of(request.user):
+        media = {m: f"{choice.event}:{m}" in request.POST for m in services.MEDIA}
+        if media != {"in_app": choice.in_app, "email": choice.email, "chat": choice.chat}:
+            changed[choice.event] = media
+    if changed:
+        services.set_preferences(
+            actor=request.user, user=request.user, choices=changed, version=version
+        )
 
 
 @login_required

@@ -36,9 +36,9 @@ class Api:
     def put(self, path, body, if_match=None):
         return self._call("put", path, body, if_match=if_match)
 
-    def delete(self, path, **params):
+    def delete(self, path, if_match=None, **params):
         query = "&".join(f"{k}={v}" for k, v in params.items())
-        return self._call("delete", path + (f"?{query}" if query else ""))
+        return self._call("delete", path + (f"?{query}" if query else ""), if_match=if_match)
 
 
 @pytest.fixture

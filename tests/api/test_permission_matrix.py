@@ -50,6 +50,12 @@ def write(allowed: set[str], body: dict | None = None, if_match: str | None = No
 ORG, READ = Access("org"), Access("read")
 # The caller's own calendars, notifications and channels: anyone signed in, about themselves.
 OWN = Access("own")
+
+
+def own(body: dict | None = None, if_match: str | None = None) -> Access:
+    return Access("own", frozenset(), body, if_match)
+
+
 # The notification delivery log: administrators only.
 ADMIN = Access("admin")
 C = "/api/v1/calendars"
@@ -62,18 +68,19 @@ ACCESS: dict[str, Access] = {
     f"POST {C}/sources/upload": OWN,
     f"POST {C}/sources/feed": OWN,
     f"POST {C}/sources/caldav": OWN,
-    f"PATCH {C}/sources/{{source_id}}": OWN,
-    f"DELETE {C}/sources/{{source_id}}": OWN,
+    f"GET {C}/sources/{{source_id}}": OWN,
+    f"PATCH {C}/sources/{{source_id}}": own({"name": "改"}, if_match="source"),
+    f"DELETE {C}/sources/{{source_id}}": own(if_match="source"),
     f"POST {C}/sources/{{source_id}}/refresh": OWN,
     f"GET {C}/working-hours": OWN,
-    f"PUT {C}/working-hours": OWN,
+    f"PUT {C}/working-hours": own({"starts": "09:00", "ends": "18:00"}, if_match="hours"),
     f"GET {C}/days": OWN,
     f"GET {C}/slots/{{key}}": READ,
     f"GET {C}/slots/{{key}}/{{meeting}}": READ,
     "GET /api/v1/notifications": OWN,
     "POST /api/v1/notifications/read": OWN,
     "GET /api/v1/notifications/preferences": OWN,
-    "PUT /api/v1/notifications/preferences": OWN,
+    "PUT /api/v1/notifications/preferences": own({"event": "meeting.invited"}, "preferences"),
     "GET /api/v1/channels": OWN,
     "POST /api/v1/channels": OWN,
     "DELETE /api/v1/channels/{channel_id}": OWN,
@@ -222,6 +229,9 @@ def _call(client: Client, headers: dict, operation: str, params: dict, access: A
             "requirement": f"/api/v1/requirements/{params['key']}",
             "plan": f"/api/v1/requirements/{params['key']}/plan",
             "meeting": f"/api/v1/requirements/{params['key']}/meetings/M-1",
+            "source": f"/api/v1/calendars/sources/{params['source_id']}",
+            "hours": "/api/v1/calendars/working-hours",
+            "preferences": "/api/v1/notifications/preferences",
         }
         # A caller who may not read the resource cannot have its ETag: send a made-up one.
         etag = client.get(read[access.if_match], headers=headers).headers.get("ETag", '"v0"')

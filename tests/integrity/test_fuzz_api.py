@@ -3,8 +3,9 @@
 schemathesis generates valid and schema-violating requests for every operation in the OpenAPI
 schema, with a fixed seed and a bounded number of examples, authenticated with a real token.
 No answer may be a 5xx, and no request with a schema-violating body may be accepted with a 2xx.
-Path parameters are pinned to objects that exist, so valid requests reach the services instead
-of stopping at 404.
+Path parameters are pinned to objects that exist, and writes to an editable resource (those
+documenting 428) carry its current ETag in If-Match, so valid requests reach the services instead
+of stopping at 404 or 428; without If-Match, no valid request to such a write is accepted.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
+from werkzeug.test import Client as WsgiClient
 
 from techalign.api.main import api
+from techalign.calendars.services import add_upload
 from techalign.org.services import issue_token
 from techalign.requirements.services import raise_question
 from techalign.wsgi import application
+from tests.calendars.ics_builders import calendar
 from tests.factories import advance, world
 
 pytestmark = pytest.mark.slow
@@ -44,6 +48,7 @@ EXISTING = {
     "meeting": ["M-1"],
     "username": ["lei", "hua"],
     "item_id": [1],
+    "source_id": [1],
 }
 
 
@@ -58,24 +63,53 @@ def pinned(schema: dict) -> dict:
     return schema
 
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": SEED,
-        "generation": {
-            "max-examples": EXAMPLES_PER_OPERATION,
-            "mode": "all",
-            # The real token below authenticates; generated credentials would only hide it.
-            "with-security-parameters": False,
-            "database": "none",
-        },
-        "phases": {"stateful": {"enabled": False}},
-        "checks": {"negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]}},
-    }
-)
+CONFIG_DICT = {
+    "seed": SEED,
+    "generation": {
+        "max-examples": EXAMPLES_PER_OPERATION,
+        "mode": "all",
+        # The real token below authenticates; generated credentials would only hide it.
+        "with-security-parameters": False,
+        "database": "none",
+    },
+    "phases": {"stateful": {"enabled": False}},
+    "checks": {"negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]}},
+}
+CONFIG = schemathesis.Config.from_dict(CONFIG_DICT)
 
 
 schema = schemathesis.openapi.from_dict(pinned(api.get_openapi_schema()), config=CONFIG)
 schema.app = application
+
+
+def needs_if_match(ctx) -> bool:
+    """A write to an editable resource: it documents 428 (If-Match missing) and 412 (stale)."""
+    return "428" in ctx.operation.definition.raw.get("responses", {})
+
+
+def current_etag(path: str, headers: dict) -> str | None:
+    """The ETag a client would have read before this write: from a GET of its path, else of the
+    nearest enclosing resource (a scenario's is its requirement's, a plan item's its plan's).
+
+    Read through the WSGI application as the cases are; Django's test client would reconnect
+    the signal that closes connections between requests, ending the test's transaction."""
+    client = WsgiClient(application)
+    while path.count("/") > 2:
+        etag = client.get(path, headers=headers).headers.get("ETag")
+        if etag:
+            return etag
+        path = path.rsplit("/", 1)[0]
+    return None
+
+
+# Valid requests only, to the writes that need If-Match, sent without it.
+unconditional = schemathesis.openapi.from_dict(
+    pinned(api.get_openapi_schema()),
+    config=schemathesis.Config.from_dict(
+        {**CONFIG_DICT, "generation": {**CONFIG_DICT["generation"], "mode": "positive"}}
+    ),
+).include(needs_if_match)
+unconditional.app = application
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +121,7 @@ def fuzz_data(django_db_setup, django_db_blocker):
         aligning = advance(w, to="aligning")
         raise_question(requirement=aligning, actor=w.hua, body="退款失败时如何通知?")
         advance(w, to="finalized")
+        add_upload(actor=w.lei, user=w.lei, name="work", content=calendar())
         yield issue_token(actor=None, user=w.lei, name="fuzz")[1]
         transaction.set_rollback(True)
 
@@ -112,12 +147,27 @@ def connection_kept_across_requests():
 # The fixtures hold the data every example works on; each example may change it, on purpose.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 def test_no_request_gets_a_server_error_or_a_malformed_body_accepted(case, token):
-    response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    if needs_if_match(case):
+        etag = current_etag(case.formatted_path, headers)
+        headers.update({"If-Match": etag} if etag else {})
+    response = case.call(headers=headers)
 
     checks = [not_a_server_error]
     if body_is_malformed(case):
         checks.append(negative_data_rejection)
     case.validate_response(response, checks=checks)
+
+
+@unconditional.parametrize()
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+def test_no_write_that_needs_if_match_is_accepted_without_it(case, token):
+    if isinstance(case.body, dict) and case.body.get("based_on") is not None:
+        return  # a plan edit may name the revision it is based on in its body instead
+    response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+
+    assert response.status_code >= 400, (case.method, case.formatted_path, response.text[:300])
+    case.validate_response(response, checks=[not_a_server_error])
 
 
 def body_is_malformed(case) -> bool:
