@@ -884,18 +884,24 @@ def late_alignment_launch(ctx: Context) -> Iterator[Finding]:
 )
 def late_change(ctx: Context) -> Iterator[Finding]:
     late = PHASE_ORDER[PHASE_ORDER.index(ctx.policy.late_change_phase) :]
-    changes = ChangeRequest.objects.filter(
-        requirement__in=ctx.selection, phase_found__in=late
-    ).exclude(status=ChangeRequest.Status.WITHDRAWN)
+    changes = ChangeRequest.objects.filter(phase_found__in=late).exclude(
+        status=ChangeRequest.Status.WITHDRAWN
+    )
     affected_teams = ChangeRequest.affected_teams.through.objects
-    if ctx.team_ids is not None:
+    if ctx.team_ids is None:
+        changes = changes.filter(requirement__in=ctx.selection)
+    else:
+        # Led elsewhere, a change concerns the scope when it affects one of its teams: the few
+        # changes affecting them are read whatever their requirement, then kept if selected.
         naming = affected_teams.filter(team__in=ctx.team_ids).values("changerequest_id")
         changes = changes.filter(Q(requirement__in=ctx.led) | Q(pk__in=naming))
-    rows = list(
-        changes.values_list(
+    rows = [
+        row
+        for row in changes.values_list(
             "pk", "requirement_id", "number", "title", "phase_found", "cost_weight", "opened_at"
         )
-    )
+        if row[1] in ctx.requirements
+    ]
     if not rows:
         return
     policy = OrgPolicy.objects.filter(pk=1).first()

@@ -52,9 +52,11 @@ def findings_everywhere(w):
     plans.update_item(
         requirement=stale, actor=w.lei, based_on=3, item_key="I-3", ask="请支持部分退款并记账"
     )
-    # TA113: late changes, one affecting finance, one payments.
+    # TA113: late changes, one affecting finance, one payments; one affecting marketing,
+    # which is no party to the requirement, so not in marketing's scope.
     _change(w, advance(w, "finalized"), "production", w.finance)
     _change(w, advance(w, "finalized"), "testing", w.payments)
+    _change(w, advance(w, "finalized"), "release", w.elsewhere)
     # TA107: the refund API now belongs to finance, which every plan records as payments'.
     w.refund_api.owner_team = w.finance
     w.refund_api.save()
@@ -91,3 +93,5 @@ def test_a_party_sees_only_the_findings_that_name_it(findings_everywhere):
     assert all(w.finance.pk in f.teams for f in found)
     lead = Scope(team=w.order)
     assert "TA108" in {f.code for f in evaluate(lead.requirements(), team_ids=lead.team_ids)}
+    outsider = Scope(team=w.elsewhere)
+    assert evaluate(outsider.requirements(), team_ids=outsider.team_ids) == []
