@@ -482,18 +482,22 @@ def pm_presenter(ctx: Context) -> Iterator[Finding]:
     ),
 )
 def owner_not_related_party(ctx: Context) -> Iterator[Finding]:
-    items = Item.objects.filter(revision__in=ctx.current_revisions())
-    if ctx.team_ids is not None:
-        # Led elsewhere, an item concerns the scope when one of its teams owns the component.
+    if ctx.team_ids is None:
+        items = Item.objects.filter(revision__in=ctx.current_revisions())
+    else:
+        # Led elsewhere, an item concerns the scope when one of its teams owns the component:
+        # the items of those components are read whatever their revision (an index search),
+        # and kept below when their revision is current in a selected requirement.
         owned = Component.objects.filter(owner_team__in=ctx.team_ids)
         items = Item.objects.filter(
-            Q(revision__in=ctx.current_revisions(led=True))
-            | Q(revision__in=ctx.current_revisions(), component__in=owned)
+            Q(revision__in=ctx.current_revisions(led=True)) | Q(component__in=owned)
         )
+    current = {row.current_revision_id for row in ctx.requirements.values()}
     rows = (
         items.exclude(owner_team=F("component__owner_team"))
         .order_by()
         .values_list(
+            "revision_id",
             "revision__plan__requirement_id",
             "number",
             "component__name",
@@ -502,7 +506,9 @@ def owner_not_related_party(ctx: Context) -> Iterator[Finding]:
             "revision__created_at",
         )
     )
-    for requirement_id, number, component, owner_id, recorded_id, at in rows:
+    for revision_id, requirement_id, number, component, owner_id, recorded_id, at in rows:
+        if revision_id not in current:
+            continue
         yield ctx.finding(
             "TA107",
             requirement_id,
