@@ -445,6 +445,28 @@ def set_working_hours(
     return hours
 
 
+@transition("calendar.time_zone_set")
+def set_time_zone(*, actor: User, user: User, time_zone: str) -> WorkingHours:
+    """Set the time zone a person's working hours are read in. It is part of what the
+    working-hours resource shows, so its version moves too: a form read before the change
+    cannot put the older zone back."""
+    _require_manager(actor, user)
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Refused("calendar.bad_time_zone", zone=time_zone) from None
+    hours = _hours_compare_and_set(user, None)
+    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+    user.time_zone = time_zone
+    record(
+        actor=actor,
+        action="calendar.time_zone_set",
+        target=hours,
+        summary={"user": user.username, "time_zone": time_zone},
+    )
+    return hours
+
+
 @transition("calendar.feed_key_reset")
 def reset_feed_key(*, actor: User, user: User) -> WorkingHours:
     """Replace the key of the private meeting-feed URL; the old URL stops working."""

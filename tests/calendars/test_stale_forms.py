@@ -112,3 +112,15 @@ def test_the_preferences_form_saves_every_change_at_once(w):
     assert shown_version(page.get("/notifications/").content.decode(), "preferences") == str(
         int(version) + 1
     )
+
+
+def test_changing_the_time_zone_on_the_preferences_page_makes_an_open_hours_form_stale(w):
+    page = client_for(w.lei)
+    version = shown_version(page.get("/calendars/").content.decode(), "hours")
+    saved = page.post("/preferences/", {"language": "en", "time_zone": "Europe/Berlin"})
+    assert saved.status_code == 302
+    w.lei.refresh_from_db()
+    assert w.lei.time_zone == "Europe/Berlin"
+    stale = page.post("/calendars/", {**HOURS, "version": version})
+    assert STALE in stale.content.decode()
+    assert WorkingHours.objects.get(user=w.lei).starts.hour != 10

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from techalign.calendars.services import set_time_zone
 from techalign.org.models import Department, Membership, Role, Team, User
 from techalign.org.selectors import search_components
 from techalign.plans.models import Item
@@ -126,7 +127,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
         request.POST or None, initial={"language": user.language, "time_zone": user.time_zone}
     )
     if request.method == "POST" and form.is_valid():
-        User.objects.filter(pk=user.pk).update(**form.cleaned_data)
-        request.session["language"] = form.cleaned_data["language"]
+        language, time_zone = form.cleaned_data["language"], form.cleaned_data["time_zone"]
+        # The language is a display preference, written directly; the time zone decides
+        # when the person is free, so it goes through the calendar service and is audited.
+        User.objects.filter(pk=user.pk).update(language=language)
+        request.session["language"] = language
+        if time_zone != user.time_zone:
+            set_time_zone(actor=user, user=user, time_zone=time_zone)
         return redirect("web:preferences")
     return render(request, "web/preferences.html", {"form": form})
