@@ -12,8 +12,8 @@ from pydantic import Field
 from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.core.errors import Refused
 from techalign.notify import selectors, services
-from techalign.notify.models import Channel, Event, Preference, PreferenceSet
-from techalign.org.models import Team
+from techalign.notify.models import Channel, PreferenceSet
+from techalign.org.selectors import get_team
 
 router = Router(tags=["notifications"])
 
@@ -91,13 +91,6 @@ class DeliveryOut(Schema):
     sent_at: dt.datetime | None
 
 
-def _team(code: str) -> Team:
-    team = Team.objects.filter(code=code).first()
-    if team is None:
-        raise Refused("access.not_found", kind="team", ref=code)
-    return team
-
-
 @router.get("/notifications", response={200: list[NotificationOut], **ERRORS})
 def inbox(request: HttpRequest, unread: bool = False, limit: int = 50):
     """Your newest notifications."""
@@ -109,32 +102,22 @@ def mark_read(request: HttpRequest, body: ReadIn):
     return ReadOut(marked=services.mark_read(actor=actor(request), notifications=body.ids))
 
 
-def _team_choices(team: Team) -> list[PreferenceOut]:
-    """A team's defaults for every event (an event without one: every medium)."""
-    stored = {p.event: p for p in Preference.objects.filter(team=team)}
-    return [
-        PreferenceOut(event=event, in_app=p.in_app, email=p.email, chat=p.chat)
-        if (p := stored.get(event))
-        else PreferenceOut(event=event, in_app=True, email=True, chat=True)
-        for event in Event.values
-    ]
-
-
 @router.get("/notifications/preferences", response={200: list[PreferenceOut], **ERRORS})
 def preferences(request: HttpRequest, response: HttpResponse, team: str | None = None):
     """Your choice of media for every event (defaults included), or with `team` that team's
     defaults (for its PMs and tech leads). The ETag changes with every change to any of them."""
     me = actor(request)
-    found = _team(team) if team else None
-    if found is not None and not services.can_configure(me, team=found):
-        raise Refused("notify.not_allowed", user=str(me), target=str(found))
-    # The version before the choices: a write in between then makes this ETag stale (412),
-    # never a newer ETag over older choices.
-    if found is not None:
-        set_etag(response, "v", PreferenceSet.version_of(team=found))
-        return _team_choices(found)
-    set_etag(response, "v", PreferenceSet.version_of(user=me))
-    return selectors.preferences_of(me)
+    if team:
+        found = get_team(team)
+        # The version before the choices: a write in between then makes this ETag stale
+        # (412), never a newer ETag over older choices.
+        version = PreferenceSet.version_of(team=found)
+        choices = selectors.team_preferences(me, found)
+    else:
+        version = PreferenceSet.version_of(user=me)
+        choices = selectors.preferences_of(me)
+    set_etag(response, "v", version)
+    return choices
 
 
 @router.put("/notifications/preferences", response={200: PreferenceOut, **PRECONDITION_ERRORS})
@@ -142,7 +125,7 @@ def set_preference(request: HttpRequest, body: PreferenceIn, response: HttpRespo
     """Choose the media of one event; needs If-Match with the ETag of the preferences you read
     (your own, or with `team` that team's)."""
     me = actor(request)
-    team = _team(body.team) if body.team else None
+    team = get_team(body.team) if body.team else None
     preference, version = services.set_preference(
         actor=me,
         event=body.event,
@@ -167,7 +150,7 @@ def channels(request: HttpRequest):
 def add_channel(request: HttpRequest, body: ChannelIn):
     """Connect a Feishu/Lark, DingTalk, WeCom or Slack bot, or a signed JSON webhook."""
     me = actor(request)
-    team = _team(body.team) if body.team else None
+    team = get_team(body.team) if body.team else None
     return Status(
         201,
         services.add_channel(

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from techalign.core.errors import Refused
 from techalign.notify.models import Channel, Event, Notification, Preference
-from techalign.org.models import Membership, Role, User
+from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin
 
 
@@ -31,8 +32,15 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def preferences_of(user: User) -> list[Choice]:
-    stored = {p.event: p for p in Preference.objects.filter(user=user)}
+def preferences_of(user: User | None = None, *, team: Team | None = None) -> list[Choice]:
+    """Media for every event: a person's own choices, or with `team` that team's defaults. An
+    event without a stored choice has every medium."""
+    rows = (
+        Preference.objects.filter(team=team)
+        if team is not None
+        else Preference.objects.filter(user=user)
+    )
+    stored = {p.event: p for p in rows}
     choices = []
     for event, label in Event.choices:
         pref = stored.get(event)
@@ -41,6 +49,15 @@ def preferences_of(user: User) -> list[Choice]:
             choice.in_app, choice.email, choice.chat = pref.in_app, pref.email, pref.chat
         choices.append(choice)
     return choices
+
+
+def team_preferences(actor: User, team: Team) -> list[Choice]:
+    """A team's default media, for those who may set them (its PMs and tech leads, admins)."""
+    from techalign.notify.services import can_configure
+
+    if not can_configure(actor, team=team):
+        raise Refused("notify.not_allowed", user=str(actor), target=str(team))
+    return preferences_of(team=team)
 
 
 def channels_for(user: User) -> list[Channel]:
@@ -57,7 +74,6 @@ def channels_for(user: User) -> list[Channel]:
 
 def delivery_log(user: User, *, status: str | None = None):
     """The delivery log, newest first: administrators only."""
-    from techalign.core.errors import Refused
     from techalign.notify.models import Delivery
 
     if not is_admin(user):
