@@ -3,6 +3,8 @@
 Needs the compiled catalog (`techalign compilemessages`, run by `make install`)."""
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -39,3 +41,13 @@ def test_a_refusal_is_shown_in_the_users_language(w, as_user):
         HTTP_HX_REQUEST="true",
     )
     assert "只有订单组的开发才能编辑技术方案；ming不是。" in response.content.decode()
+
+
+def test_the_chinese_catalog_passes_msgfmt_check():
+    """Plural entries have exactly the forms zh-Hans has (one), and the header is complete:
+    a catalog msgfmt refuses would stop `make install` from compiling it."""
+    catalog = Path(__file__).parents[2] / "techalign/locale/zh_Hans/LC_MESSAGES/django.po"
+    checked = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(catalog)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
