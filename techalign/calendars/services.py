@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +23,7 @@ from techalign.calendars.http import HttpFailure, request
 from techalign.calendars.models import CalendarSource, CompanyDay, HolidayPolicy, WorkingHours
 from techalign.calendars.sealing import redact_url, seal, unseal
 from techalign.core.errors import Refused
+from techalign.core.versions import compare_and_set
 from techalign.org.models import User
 from techalign.org.permissions import is_admin
 
@@ -89,22 +89,7 @@ def _schedule_refresh(source: CalendarSource) -> None:
 def _compare_and_set(source: CalendarSource, seen: int | None, **changes: Any) -> None:
     """Write the owner's changes and bump the version in one update, only if the version is
     still `seen` (None: whatever it is); zero rows means someone changed the source first."""
-    rows = CalendarSource.objects.filter(pk=source.pk)
-    if seen is not None:
-        rows = rows.filter(version=seen)
-    if not rows.update(version=F("version") + 1, **changes):
-        current = (
-            CalendarSource.objects.filter(pk=source.pk).values_list("version", flat=True).first()
-        )
-        if current is None:
-            raise Refused("access.not_found", kind="calendar", ref=str(source.pk))
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Calendar source"),
-            ref=source.name,
-            seen=seen,
-            current=current,
-        )
+    compare_and_set(source, seen, kind=_("Calendar source"), ref=source.name, **changes)
 
 
 @transition("calendar.source_added")
@@ -371,17 +356,7 @@ def _hours_compare_and_set(user: User, seen: int | None, **changes: Any) -> Work
     version is still `seen` (None: whatever it is). A person without a row reads as version
     0; the row is made first, so two first writers still meet at the compare-and-set."""
     hours, _created = WorkingHours.objects.get_or_create(user=user)
-    rows = WorkingHours.objects.filter(pk=hours.pk)
-    if seen is not None:
-        rows = rows.filter(version=seen)
-    if not rows.update(version=F("version") + 1, **changes):
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Working hours"),
-            ref=user.username,
-            seen=seen,
-            current=WorkingHours.objects.values_list("version", flat=True).get(pk=hours.pk),
-        )
+    compare_and_set(hours, seen, kind=_("Working hours"), ref=user.username, **changes)
     hours.refresh_from_db()
     return hours
 

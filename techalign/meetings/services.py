@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.versions import compare_and_set
 from techalign.meetings import selectors
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
 from techalign.org.models import Role, User
@@ -155,18 +156,7 @@ def _require_state(meeting: Meeting, allowed: set[str], action: Any) -> None:
 
 
 def _cas(meeting: Meeting, version: int | None, **changes: Any) -> None:
-    rows = Meeting.objects.filter(pk=meeting.pk)
-    if version is not None:
-        rows = rows.filter(version=version)
-    if not rows.update(version=F("version") + 1, **changes):
-        current = Meeting.objects.values_list("version", flat=True).get(pk=meeting.pk)
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Meeting"),
-            ref=meeting.key,
-            seen=version,
-            current=current,
-        )
+    compare_and_set(meeting, version, kind=_("Meeting"), ref=meeting.key, **changes)
     meeting.refresh_from_db()
 
 

@@ -24,6 +24,7 @@ from techalign.audit.services import record, transition
 from techalign.calendars.invitations import agenda, invitation
 from techalign.calendars.sealing import redact_url, seal
 from techalign.core.errors import Refused
+from techalign.core.versions import compare_and_set
 from techalign.notify import events
 from techalign.notify.channels import SendFailure, send_chat, send_email
 from techalign.notify.models import (
@@ -296,17 +297,7 @@ def _preferences_compare_and_set(*, user: User | None, team: Team | None, seen: 
     `seen` (None: whatever it is), and return the new one. Without a row it reads as 0; the row
     is made first, so two first writers still meet at the compare-and-set."""
     owner, _created = PreferenceSet.objects.get_or_create(user=user, team=team)
-    rows = PreferenceSet.objects.filter(pk=owner.pk)
-    if seen is not None:
-        rows = rows.filter(version=seen)
-    if not rows.update(version=F("version") + 1):
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Notification preferences"),
-            ref=str(user or team),
-            seen=seen,
-            current=PreferenceSet.objects.values_list("version", flat=True).get(pk=owner.pk),
-        )
+    compare_and_set(owner, seen, kind=_("Notification preferences"), ref=str(user or team))
     return PreferenceSet.objects.values_list("version", flat=True).get(pk=owner.pk)
 
 

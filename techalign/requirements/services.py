@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.versions import compare_and_set
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
@@ -96,18 +97,7 @@ def move_to(requirement: Requirement, new_status: str) -> None:
 
 def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
     """Compare-and-set the optimistic-concurrency token of the requirement row."""
-    rows = Requirement.objects.filter(pk=requirement.pk)
-    if seen is not None:
-        rows = rows.filter(version=seen)
-    if not rows.update(version=F("version") + 1):
-        current = Requirement.objects.values_list("version", flat=True).get(pk=requirement.pk)
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Requirement"),
-            ref=requirement.key,
-            seen=seen,
-            current=current,
-        )
+    compare_and_set(requirement, seen, kind=_("Requirement"), ref=requirement.key)
     requirement.refresh_from_db(fields=["version"])
 
 
