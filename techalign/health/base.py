@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from techalign.health.models import HealthSettings
@@ -151,7 +151,8 @@ class Context:
     teams are kept. Every finding concerns the requirement's lead team, so on a requirement
     led elsewhere (where the team is only a related party) only a finding that names the team
     itself counts. A rule whose findings name no team but the lead team therefore reads `led`;
-    a rule that names a party reads `selection` and narrows its rows with `concerning`.
+    a rule that names a party reads `selection`, and on requirements led elsewhere only the rows
+    naming one of the scope's teams.
     """
 
     def __init__(
@@ -197,14 +198,6 @@ class Context:
         ]
         plans = Plan.objects.filter(requirement__in=self.led if led else self.selection)
         return settled(ids, plans.values("current_revision_id"))
-
-    def concerning(self, requirement: str, team: str) -> Q:
-        """Rows of the selection whose finding concerns the scope's teams: rows of requirements
-        they lead, and rows whose `team` (the party the finding names) is one of them. Every
-        row without a team scope. `requirement` and `team` are lookups from the rule's model."""
-        if self.team_ids is None:
-            return Q()
-        return Q(**{f"{requirement}__in": self.led}) | Q(**{f"{team}__in": self.team_ids})
 
     @cached_property
     def holders(self) -> dict[tuple[int, str], set[int]]:

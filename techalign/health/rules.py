@@ -613,20 +613,18 @@ def _part_of(content: dict, team_code: str | None) -> object:
 )
 def stale_sign_off(ctx: Context) -> Iterator[Finding]:
     signing = ctx.selection.filter(status__in=SIGNING)
+    sign_offs = SignOff.objects.filter(revision__plan__requirement__in=signing)
+    if ctx.team_ids is not None:
+        # Led elsewhere, only the sign-offs of the scope's own teams concern the scope.
+        sign_offs = sign_offs.filter(
+            Q(revision__plan__requirement__in=ctx.led) | Q(team__in=ctx.team_ids)
+        )
+    rows = sign_offs.order_by("created_at", "id").values_list(
+        "revision__plan__requirement_id", "team_id", "revision_id", "revision__number", "decision"
+    )
     on_current: set[tuple[int, int]] = set()
     latest: dict[tuple[int, int], tuple[int, int]] = {}
-    for requirement_id, team_id, revision_id, number, decision in (
-        SignOff.objects.filter(revision__plan__requirement__in=signing)
-        .filter(ctx.concerning("revision__plan__requirement", "team"))
-        .order_by("created_at", "id")
-        .values_list(
-            "revision__plan__requirement_id",
-            "team_id",
-            "revision_id",
-            "revision__number",
-            "decision",
-        )
-    ):
+    for requirement_id, team_id, revision_id, number, decision in rows:
         if revision_id == ctx.requirements[requirement_id].current_revision_id:
             on_current.add((requirement_id, team_id))
         elif decision == SignOff.Decision.APPROVE:
