@@ -100,6 +100,8 @@ class Item(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["revision", "number"], name="item_unique_number")
         ]
+        # "Which plans is this team a party to": visibility, sign-offs owed, team health.
+        indexes = [models.Index(fields=["owner_team", "revision"], name="item_owner_revision")]
         verbose_name = _("plan item")
         verbose_name_plural = _("plan items")
 
