@@ -10,6 +10,8 @@ Environment:
   TECHALIGN_SQLITE_TIMEOUT  seconds a write waits for SQLite's lock before answering 503
   TECHALIGN_LOGIN_FAILURES  failed logins per username and address before a lockout (5)
   TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
+  TECHALIGN_OUTBOUND_ALLOWLIST  comma-separated hosts and networks (10.1.0.0/16) inside the
+                      local network that calendar feeds, CalDAV and webhooks may reach
 """
 
 import os
@@ -119,6 +121,13 @@ TECHALIGN_BASE_URL = os.environ.get("TECHALIGN_BASE_URL", "http://127.0.0.1:8000
 # A Fernet key for credentials at rest (calendar passwords, webhook secrets); derived from
 # SECRET_KEY when unset.
 TECHALIGN_SEALING_KEY = os.environ.get("TECHALIGN_SEALING_KEY", "")
+# Calendar feeds, CalDAV servers and webhooks are addresses users type: none may lead into the
+# server's own network (loopback, private, link-local, ...) unless listed here.
+TECHALIGN_OUTBOUND_ALLOWLIST = [
+    entry.strip()
+    for entry in os.environ.get("TECHALIGN_OUTBOUND_ALLOWLIST", "").split(",")
+    if entry.strip()
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -14,5 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# The tests' calendar, CalDAV and webhook servers listen on loopback.
+TECHALIGN_OUTBOUND_ALLOWLIST = ["127.0.0.0/8", "::1", "localhost"]
+
 # Tests read messages in English unless they choose Chinese; the demo and new users stay zh-hans.
 LANGUAGE_CODE = "en"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.audit.services import record, transition
 from techalign.calendars import busy, caldav, ics
-from techalign.calendars.http import HttpFailure, request
+from techalign.calendars.http import HttpFailure, request, require_outside_url
 from techalign.calendars.models import CalendarSource, CompanyDay, HolidayPolicy, WorkingHours
 from techalign.calendars.sealing import redact_url, seal, unseal
 from techalign.core.errors import Refused
@@ -53,6 +53,7 @@ def _clean_url(url: str) -> str:
         url = "https://" + url[len("webcal://") :]
     if not url.lower().startswith(("http://", "https://")):
         raise Refused("calendar.bad_url", url=redact_url(url) or "''")
+    require_outside_url(url)
     return url
 
 

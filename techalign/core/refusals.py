@@ -187,6 +187,13 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "calendar.ics_invalid": Refusal(INVALID, _("Calendar {name} cannot be read: {problem}.")),
     "calendar.bad_url": Refusal(INVALID, _("{url} is not an http or https address.")),
+    "outbound.local_address": Refusal(
+        INVALID,
+        _(
+            "{host} leads into the server's own network ({address}); an administrator can "
+            "allow it in TECHALIGN_OUTBOUND_ALLOWLIST."
+        ),
+    ),
     "calendar.fetch_failed": Refusal(CONFLICT, _("Fetching calendar {name} failed: {problem}.")),
     "calendar.caldav_auth_failed": Refusal(
         CONFLICT, _("The CalDAV server {server} refused the login of {user} (HTTP {status}).")

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from techalign.audit.services import record, transition
+from techalign.calendars.http import require_outside_url
 from techalign.calendars.invitations import agenda, invitation
 from techalign.calendars.sealing import redact_url, seal
 from techalign.core.errors import Refused
@@ -396,6 +397,7 @@ def add_channel(
     url = (url or "").strip()
     if not url.lower().startswith(("http://", "https://")):
         raise Refused("notify.bad_channel", problem=_("the webhook address must be http(s)"))
+    require_outside_url(url)
     if kind == Channel.Kind.WEBHOOK and not secret:
         raise Refused("notify.bad_channel", problem=_("a JSON webhook needs a signing secret"))
     channel = Channel.objects.create(
