@@ -46,6 +46,32 @@ def run_ready_tasks(*, limit: int | None = None, worker_id: str | None = None) -
     return done
 
 
+# Finished task results are kept a while for the admin to look into, then deleted; what a
+# delivery did stays in its own row (the delivery log) regardless.
+KEEP_SUCCEEDED = dt.timedelta(days=14)
+KEEP_FAILED = dt.timedelta(days=30)
+
+
+def maintain() -> dict[str, int]:
+    """The slow, rare upkeep: prune old task results, refresh the planner's statistics."""
+    from django.db.models import Q
+    from django_tasks import TaskResultStatus
+
+    from techalign.core.db import refresh_planner_statistics
+
+    now = timezone.now()
+    pruned, _ = (
+        DBTaskResult.objects.finished()
+        .filter(
+            Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lte=now - KEEP_SUCCEEDED)
+            | Q(status=TaskResultStatus.FAILED, finished_at__lte=now - KEEP_FAILED)
+        )
+        .delete()
+    )
+    refresh_planner_statistics()
+    return {"task_results_pruned": pruned}
+
+
 def sweep() -> dict[str, int]:
     """Enqueue the work that became due with time; returns counts per kind."""
     from techalign.calendars.models import CalendarSource

@@ -1,7 +1,8 @@
 """`techalign worker`: run background tasks and the periodic sweep until stopped.
 
-`--once` runs one sweep and every task that is due, then exits (for cron or tests). The
-database's planner statistics are refreshed when the worker starts and every few hours.
+`--once` runs one sweep and every task that is due, then exits (for cron or tests). Every few
+hours (and at start) it also prunes old task results and refreshes the database's planner
+statistics.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from techalign.core.db import refresh_planner_statistics
-from techalign.notify.worker import run_ready_tasks, sweep
+from techalign.notify.worker import maintain, run_ready_tasks, sweep
 
-ANALYZE_EVERY = 6 * 3600.0
+MAINTAIN_EVERY = 6 * 3600.0
 
 
 class Command(BaseCommand):
@@ -43,14 +43,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         verbose = options["verbosity"] > 1
         last_sweep = 0.0
-        last_analyze = None
+        last_upkeep = None
         while self.running:
             close_old_connections()
             if not once and (
-                last_analyze is None or time.monotonic() - last_analyze >= ANALYZE_EVERY
+                last_upkeep is None or time.monotonic() - last_upkeep >= MAINTAIN_EVERY
             ):
-                refresh_planner_statistics()
-                last_analyze = time.monotonic()
+                maintain()
+                last_upkeep = time.monotonic()
             if time.monotonic() - last_sweep >= sweep_every or once:
                 counts = sweep()
                 last_sweep = time.monotonic()
