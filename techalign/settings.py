@@ -197,6 +197,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOU
 # Per username and address together: one attacker cannot lock a user out from everywhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "techalign.web.views.signin.locked_out"
 
 # Request bodies beyond this are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

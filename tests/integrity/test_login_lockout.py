@@ -87,3 +87,20 @@ def test_the_limit_and_the_lockout_time_come_from_the_environment():
     )
 
     assert shown.stdout.split() == ["3", "1:00:00"]
+
+
+def test_the_lockout_page_says_why_and_for_how_long_in_the_sites_language(w, settings):
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(4):
+        log_in(attacker, "ming", "guess")
+    locked = attacker.post(LOGIN, {"username": "ming", "password": "guess"})
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert 'data-code="auth.locked_out"' in page
+    assert "After 5 failed sign-ins for ming from this address, signing in is paused." in page
+    assert "Try again in 15 minutes" in page
+
+    settings.LANGUAGE_CODE = "zh-hans"  # the site's default outside the tests
+    again = attacker.post(LOGIN, {"username": "ming", "password": "guess"}).content.decode()
+    assert "ming 在此地址连续 5 次登录失败，登录已暂停。" in again
+    assert "请在 15 分钟后再试" in again
