@@ -362,6 +362,18 @@ def _hours_compare_and_set(user: User, seen: int | None, **changes: Any) -> Work
     return hours
 
 
+def _check_zone(time_zone: str) -> None:
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Refused("calendar.bad_time_zone", zone=time_zone) from None
+
+
+def _save_zone(user: User, time_zone: str) -> None:
+    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+    user.time_zone = time_zone
+
+
 @transition("calendar.working_hours_set")
 def set_working_hours(
     *,
@@ -390,10 +402,7 @@ def set_working_hours(
     if not days or any(d not in range(1, 8) for d in days):
         raise Refused("calendar.bad_hours", problem=_("weekdays are 1 (Monday) to 7 (Sunday)"))
     if time_zone is not None:
-        try:
-            ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise Refused("calendar.bad_time_zone", zone=time_zone) from None
+        _check_zone(time_zone)
     hours = _hours_compare_and_set(
         user,
         version,
@@ -404,8 +413,7 @@ def set_working_hours(
         weekdays=days,
     )
     if time_zone is not None:
-        User.objects.filter(pk=user.pk).update(time_zone=time_zone)
-        user.time_zone = time_zone
+        _save_zone(user, time_zone)
     record(
         actor=actor,
         action="calendar.working_hours_set",
@@ -427,13 +435,9 @@ def set_time_zone(*, actor: User, user: User, time_zone: str) -> WorkingHours:
     working-hours resource shows, so its version moves too: a form read before the change
     cannot put the older zone back."""
     _require_manager(actor, user)
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Refused("calendar.bad_time_zone", zone=time_zone) from None
+    _check_zone(time_zone)
     hours = _hours_compare_and_set(user, None)
-    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
-    user.time_zone = time_zone
+    _save_zone(user, time_zone)
     record(
         actor=actor,
         action="calendar.time_zone_set",
