@@ -40,11 +40,14 @@ def _require_manager(actor: Any, user: User) -> None:
         raise Refused("calendar.not_owner", owner=str(user))
 
 
+def can_edit_company_calendar(actor: Any) -> bool:
+    """Administrators set the holiday policy and the company's own days."""
+    return is_admin(actor)
+
+
 def _require_admin(actor: Any, action: Any) -> None:
-    if not is_admin(actor):
-        raise Refused(
-            "role.not_allowed", roles=_("Administrator"), team="*", action=action, user=str(actor)
-        )
+    if not can_edit_company_calendar(actor):
+        raise Refused("org.admin_required", action=action, user=str(actor))
 
 
 def _clean_url(url: str) -> str:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed, feed_token
-from techalign.calendars.models import CalendarSource, WorkingHours
+from techalign.calendars.models import CalendarSource, CompanyDay, WorkingHours
 from techalign.calendars.slots import find_slots
 from techalign.core.errors import Refused
 from techalign.org.models import User
@@ -102,6 +102,60 @@ def _page(request: HttpRequest, refusal: Refused | None = None) -> HttpResponse:
                 if d.name or not d.is_workday
             ],
             "weekdays": range(1, 8),
+        },
+        status=refusal.status if refusal else 200,
+    )
+
+
+@login_required
+def company_calendar(request: HttpRequest) -> HttpResponse:
+    """The organisation's working days: whether public holidays and make-up working days
+    apply, the company's own days off and extra working days, and a year of the result with
+    the source of every exception. Everyone may read it; administrators edit it."""
+    user = request.user
+    refusal: Refused | None = None
+    if request.method == "POST":
+        form = request.POST
+        try:
+            kind = form.get("form")
+            if kind == "policy":
+                services.set_holiday_policy(
+                    actor=user,
+                    use_public_holidays=form.get("use_public_holidays") == "on",
+                    country=form.get("country", "CN"),
+                )
+            elif kind == "day":
+                services.set_company_day(
+                    actor=user,
+                    on=dt.date.fromisoformat(form["on"]),
+                    name=form.get("name", ""),
+                    is_working_day=form.get("is_working_day") == "on",
+                )
+            elif kind == "remove":
+                day = CompanyDay.objects.filter(pk=int(form["day"])).first()
+                if day is None:
+                    raise Refused("access.not_found", kind="company day", ref=form["day"])
+                services.remove_company_day(actor=user, day=day)
+            return redirect("calendars:company")
+        except Refused as refused:
+            refusal = refused
+        except (KeyError, ValueError):
+            refusal = Refused("input.invalid", field="form", problem="incomplete")
+    today = timezone.localdate()
+    return render(
+        request,
+        "calendars/company.html",
+        {
+            "nav": "calendars",
+            "error": refusal.message if refusal else None,
+            "can_edit": services.can_edit_company_calendar(user),
+            "policy": workdays.policy(),
+            "company_days": CompanyDay.objects.filter(on__gte=today - dt.timedelta(days=31)),
+            "exceptions": [
+                d
+                for d in workdays.days(today, today + dt.timedelta(days=365))
+                if d.source != workdays.Source.WEEKDAY
+            ],
         },
         status=refusal.status if refusal else 200,
     )

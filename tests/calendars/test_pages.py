@@ -3,6 +3,7 @@
 import icalendar
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from techalign.calendars.models import CalendarSource
 from techalign.notify.models import Notification
@@ -59,3 +60,53 @@ def test_notifications_page_and_the_admin_only_delivery_log(w, django_capture_on
     assert page.get("/notifications/deliveries/").status_code == 403
     grant(w.charlie, w.elsewhere, "ADMIN")
     assert client_for(w.charlie).get("/notifications/deliveries/").status_code == 200
+
+
+def test_an_admin_keeps_the_company_calendar_on_its_page(w):
+    from techalign.audit.models import AuditEvent
+    from techalign.calendars.models import CompanyDay
+
+    grant(w.charlie, w.elsewhere, "ADMIN")
+    page = client_for(w.charlie)
+    next_year = timezone.localdate().year + 1
+    added = page.post(
+        "/calendars/company/", {"form": "day", "on": f"{next_year}-03-13", "name": "年会"}
+    )
+    assert added.status_code == 302
+    html = page.get("/calendars/company/").content.decode()
+    assert "年会" in html and "company calendar" in html  # listed, with its source
+    assert 'name="use_public_holidays" checked' in html
+
+    page.post("/calendars/company/", {"form": "policy", "country": "CN"})  # box unticked
+    assert "Public holidays are not observed" in page.get("/calendars/company/").content.decode()
+
+    day = CompanyDay.objects.get(name="年会")
+    page.post("/calendars/company/", {"form": "remove", "day": str(day.pk)})
+    assert not CompanyDay.objects.exists()
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "calendar.company_day_set",
+        "calendar.holiday_policy_set",
+        "calendar.company_day_removed",
+    } <= actions
+
+
+def test_everyone_reads_the_company_calendar_and_only_admins_change_it(w):
+    from techalign.calendars.models import CompanyDay
+
+    page = client_for(w.lei)
+    html = page.get("/calendars/company/").content.decode()
+    assert "Company calendar" in html and 'name="is_working_day"' not in html
+    refused = page.post("/calendars/company/", {"form": "day", "on": "2027-03-13", "name": "x"})
+    assert refused.status_code == 403
+    assert "Only an administrator may change company days; lei is not one." in (
+        refused.content.decode()
+    )
+    assert not CompanyDay.objects.exists()
+
+
+def test_the_company_calendar_reads_in_chinese(w):
+    page = client_for(w.lei)
+    type(w.lei).objects.filter(pk=w.lei.pk).update(language="zh-hans")
+    html = page.get("/calendars/company/").content.decode()
+    assert "公司日历" in html and "未来十二个月" in html and "法定节假日" in html

@@ -57,4 +57,4 @@ def test_company_days_override_and_the_policy_switch_turns_holidays_off(w, admin
 def test_only_an_admin_changes_the_holiday_policy(w):
     with pytest.raises(Refused) as refused:
         services.set_holiday_policy(actor=w.ming, use_public_holidays=False)
-    assert refused.value.code == "role.not_allowed"
+    assert refused.value.code == "org.admin_required"
