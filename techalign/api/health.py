@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from techalign.api.common import ERRORS, Body, actor
+from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.core.errors import Refused
 from techalign.health.base import Finding, Severity
 from techalign.health.models import HealthSettings
@@ -256,18 +256,26 @@ def get_report(request: HttpRequest, name: ReportName, query: Query[ReportQuery]
 
 
 @router.get("/health/settings", response={200: SettingsOut, **ERRORS})
-def get_settings(request: HttpRequest):
-    """The thresholds the rules use now (the defaults until an administrator changes them)."""
-    return _settings_out(HealthSettings.current())
+def get_settings(request: HttpRequest, response: HttpResponse):
+    """The thresholds the rules use now (the defaults until an administrator changes them).
+    The ETag changes with every change to them."""
+    settings = HealthSettings.current()
+    set_etag(response, "v", settings.version)
+    return _settings_out(settings)
 
 
-@router.put("/health/settings", response={200: SettingsOut, **ERRORS})
-def put_settings(request: HttpRequest, body: SettingsIn):
-    """Change thresholds or switch rules off (administrators); fields left out stay as they are."""
+@router.put("/health/settings", response={200: SettingsOut, **PRECONDITION_ERRORS})
+def put_settings(request: HttpRequest, body: SettingsIn, response: HttpResponse):
+    """Change thresholds or switch rules off (administrators); fields left out stay as they are.
+    Needs If-Match with the ETag of the settings you read."""
     changes = body.model_dump(exclude_none=True)
     if "late_change_phase" in changes:
         changes["late_change_phase"] = str(changes["late_change_phase"])
-    return _settings_out(update_health_settings(actor=actor(request), **changes))
+    settings = update_health_settings(
+        actor=actor(request), version=if_match(request, "v"), **changes
+    )
+    set_etag(response, "v", settings.version)
+    return _settings_out(settings)
 
 
 # --- plans as Markdown ---------------------------------------------------------------------

@@ -31,6 +31,8 @@ class HealthSettings(models.Model):
     )
     disabled_rules = models.JSONField(_("rule codes switched off"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: an edit made on an older read is refused (0: never saved).
+    version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
+from techalign.core.versions import compare_and_set
 from techalign.health.models import HealthSettings
 from techalign.health.rules import RULES
 from techalign.org.models import User
@@ -24,10 +26,13 @@ DAY_LIMIT = 250
 
 
 @transition("health.settings_updated")
-def update_health_settings(*, actor: User | None, **changes: Any) -> HealthSettings:
+def update_health_settings(
+    *, actor: User | None, version: int | None = None, **changes: Any
+) -> HealthSettings:
     """An administrator changes thresholds (or switches rules off); the rest keep their value.
 
-    `actor` None is the operator at the server's console.
+    `version` is the one the caller read (0 before anybody saved settings); an edit made on an
+    older read is refused. `actor` None is the operator at the server's console.
     """
     if actor is not None and not is_admin(actor):
         raise Refused("org.admin_required", user=str(actor), action=_("change health settings"))
@@ -49,12 +54,19 @@ def update_health_settings(*, actor: User | None, **changes: Any) -> HealthSetti
         if not isinstance(codes, list) or any(code not in RULES for code in codes):
             raise Refused("input.invalid", field="disabled_rules", problem=", ".join(RULES))
         changes["disabled_rules"] = sorted(set(codes))
-    settings = HealthSettings.current()
+    # The row is made first, so two first writers still meet at the compare-and-set.
+    settings, _created = HealthSettings.objects.get_or_create(pk=1)
     before = {name: getattr(settings, name) for name in changes}
-    for name, value in changes.items():
-        setattr(settings, name, value)
-    settings.updated_by = actor
-    settings.save()
+    compare_and_set(
+        settings,
+        version,
+        kind=_("Process-health settings"),
+        ref="health",
+        updated_by=actor,
+        updated_at=timezone.now(),
+        **changes,
+    )
+    settings.refresh_from_db()
     record(
         actor=actor,
         action="health.settings_updated",

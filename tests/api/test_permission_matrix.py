@@ -160,7 +160,7 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/health/reports": ORG,
     "GET /api/v1/health/reports/{name}": ORG,
     "GET /api/v1/health/settings": ORG,
-    "PUT /api/v1/health/settings": ADMIN,
+    "PUT /api/v1/health/settings": Access("admin", if_match="health_settings"),
     f"GET {R}/health": READ,
     f"GET {R}/plan.md": READ,
     f"POST {R}/plan.md": write(LEAD_DEV),
@@ -232,6 +232,7 @@ def _call(client: Client, headers: dict, operation: str, params: dict, access: A
             "source": f"/api/v1/calendars/sources/{params['source_id']}",
             "hours": "/api/v1/calendars/working-hours",
             "preferences": "/api/v1/notifications/preferences",
+            "health_settings": "/api/v1/health/settings",
         }
         # A caller who may not read the resource cannot have its ETag: send a made-up one.
         etag = client.get(read[access.if_match], headers=headers).headers.get("ETag", '"v0"')

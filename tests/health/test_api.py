@@ -72,17 +72,35 @@ def test_a_report_as_json_and_as_csv(w, as_):
 
 
 def test_thresholds_are_read_by_all_and_changed_by_administrators(w, as_):
-    assert as_("ming").get("/health/settings").json()["alignment_days_before_dev_start"] == 5
-    assert as_("qiang").put("/health/settings", {"blocking_question_days": 5}).status_code == 403
+    read = as_("ming").get("/health/settings")
+    assert read.json()["alignment_days_before_dev_start"] == 5 and read["ETag"] == '"v0"'
+    refused = as_("qiang").put("/health/settings", {"blocking_question_days": 5}, if_match='"v0"')
+    assert refused.status_code == 403
     admin = Api(make_user("root", is_superuser=True))
     changed = admin.put(
-        "/health/settings", {"alignment_days_before_launch": 20, "disabled_rules": ["TA106"]}
+        "/health/settings",
+        {"alignment_days_before_launch": 20, "disabled_rules": ["TA106"]},
+        if_match='"v0"',
     )
     assert changed.status_code == 200, changed.content
+    assert changed["ETag"] == '"v1"' == admin.get("/health/settings")["ETag"]
     settings = HealthSettings.current()
     assert settings.alignment_days_before_launch == 20 and settings.disabled_rules == ["TA106"]
     assert settings.blocking_question_days == 3  # left out: unchanged
-    assert admin.put("/health/settings", {"disabled_rules": ["TA999"]}).status_code == 422
+    bad = admin.put("/health/settings", {"disabled_rules": ["TA999"]}, if_match='"v1"')
+    assert bad.status_code == 422
+
+
+def test_threshold_changes_need_the_etag_of_what_was_read(w):
+    admin = Api(make_user("root", is_superuser=True))
+    unconditional = admin.put("/health/settings", {"blocking_question_days": 4})
+    assert unconditional.status_code == 428
+    assert unconditional.json()["code"] == "precondition.required"
+    saved = admin.put("/health/settings", {"blocking_question_days": 4}, if_match='"v0"')
+    assert saved.status_code == 200
+    stale = admin.put("/health/settings", {"blocking_question_days": 9}, if_match='"v0"')
+    assert stale.status_code == 412 and stale.json()["code"] == "conflict.stale_version"
+    assert HealthSettings.current().blocking_question_days == 4  # the stale edit wrote nothing
 
 
 def _post_markdown(api: Api, key: str, text: str, content_type="text/markdown"):
