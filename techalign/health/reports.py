@@ -356,6 +356,30 @@ def lead_time(scope: Scope, period: Period, user: Any) -> Report:
     return result
 
 
+def _monthly_share(
+    result: Report, period: Period, counts: dict[dt.date, list[int]], series: Text, colour: str
+) -> list[int]:
+    """Rows month by month (how many, how many of them hit, the share %), a total row and the
+    share as a chart; `counts` holds [how many, hits] per month. Returns the totals."""
+    months = period.months()
+    for month in months:
+        n, hits = counts.get(month, [0, 0])
+        result.rows.append([month_label(month), n, hits, percent(hits, n)])
+    total = [sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())]
+    result.rows.append(["total", *total, percent(total[1], total[0])])
+    shares = [row[3] for row in result.rows[:-1]]
+    result.charts.append(
+        column_chart(
+            result.title,
+            [month_label(m) for m in months],
+            [Series(str(series), shares, colour)],
+            unit="%",
+            top=100,
+        )
+    )
+    return total
+
+
 @report(
     "finalized-before-dev",
     Text("Finalized before development started", "开发开始前已敲定"),
@@ -400,26 +424,8 @@ def finalized_before_dev(scope: Scope, period: Period, user: Any) -> Report:
         counts[month_of(planned)][1] += on_time
         if not on_time:
             result.details.append([f"REQ-{number}", planned, finalized_on])
-    months = period.months()
-    for month in months:
-        n, before = counts.get(month, [0, 0])
-        result.rows.append([month_label(month), n, before, percent(before, n)])
-    total = [sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())]
-    result.rows.append(["total", *total, percent(total[1], total[0])])
-    result.charts.append(
-        column_chart(
-            result.title,
-            [month_label(m) for m in months],
-            [
-                Series(
-                    str(Text("Finalized before development", "开发前敲定")),
-                    [r[3] for r in result.rows[:-1]],
-                    "#009E73",
-                )
-            ],
-            unit="%",
-            top=100,
-        )
+    total = _monthly_share(
+        result, period, counts, Text("Finalized before development", "开发前敲定"), "#009E73"
     )
     result.headline = [
         (
@@ -481,25 +487,7 @@ def realignment(scope: Scope, period: Period, user: Any) -> Report:
             result.details.append(
                 [f"REQ-{number}", timezone.localtime(first_baseline).date(), changes]
             )
-    months = period.months()
-    for month in months:
-        n, again = counts.get(month, [0, 0])
-        result.rows.append([month_label(month), n, again, percent(again, n)])
-    total = [sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())]
-    result.rows.append(["total", *total, percent(total[1], total[0])])
-    result.charts.append(
-        column_chart(
-            result.title,
-            [month_label(m) for m in months],
-            [
-                Series(
-                    str(Text("Re-aligned", "重新对齐")), [r[3] for r in result.rows[:-1]], "#E69F00"
-                )
-            ],
-            unit="%",
-            top=100,
-        )
-    )
+    total = _monthly_share(result, period, counts, Text("Re-aligned", "重新对齐"), "#E69F00")
     result.headline = [
         (str(Text("Re-alignment rate", "重新对齐率")), _pct(percent(total[1], total[0]))),
         (str(Text("Baselined", "形成基线")), str(total[0])),
