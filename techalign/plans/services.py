@@ -294,6 +294,22 @@ def submit_for_review(*, requirement: Requirement, actor: User, revision_number:
     return revision
 
 
+def _check_review(
+    requirement: Requirement,
+    revision: Revision,
+    actor: User,
+    content_hash: str | None,
+    *,
+    action: Any,
+) -> None:
+    """What approving and requesting changes both need: a reviewer who wrote none of the plan,
+    the plan in review, this revision still current, and the content the reviewer read."""
+    _check_reviewer(requirement, revision, actor)
+    require_status(requirement, {Status.IN_REVIEW}, action=action)
+    _current(requirement, revision.number)
+    _check_reviewed_hash(revision, content_hash)
+
+
 def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
     """A reviewer who names the content they read must have read this revision's."""
     if content_hash is not None and content_hash != revision.content_hash:
@@ -353,10 +369,7 @@ def approve_revision(
 ) -> Review:
     """A tech lead or architect who wrote none of the plan approves this exact revision."""
     requirement = revision.plan.requirement
-    _check_reviewer(requirement, revision, actor)
-    require_status(requirement, {Status.IN_REVIEW}, action=_("approve the plan"))
-    _current(requirement, revision.number)
-    _check_reviewed_hash(revision, content_hash)
+    _check_review(requirement, revision, actor, content_hash, action=_("approve the plan"))
     gaps = approval_gaps(requirement, revision)
     if gaps:
         raise gaps[0]
@@ -386,10 +399,7 @@ def request_changes(
 ) -> Review:
     """A reviewer sends the revision back to the DEVs with what must change."""
     requirement = revision.plan.requirement
-    _check_reviewer(requirement, revision, actor)
-    require_status(requirement, {Status.IN_REVIEW}, action=_("request changes"))
-    _current(requirement, revision.number)
-    _check_reviewed_hash(revision, content_hash)
+    _check_review(requirement, revision, actor, content_hash, action=_("request changes"))
     if not comment.strip():
         raise Refused("review.comment_required")
     review = Review.objects.create(
