@@ -25,6 +25,22 @@ def current(req: Requirement) -> Revision:
     return revision
 
 
+def add_progress_item(req: Requirement, actor, *, based_on: int = 3):
+    """A DEV adds one UI item covering S-1 to the plan: the usual way to make a new revision."""
+    from techalign.org.models import Component
+    from techalign.plans import services
+
+    return services.add_item(
+        requirement=req,
+        actor=actor,
+        based_on=based_on,
+        component=Component.objects.get(key="order-service"),
+        kind="ui",
+        title="退款进度条",
+        scenario_keys=["S-1"],
+    )
+
+
 def revision_count(req: Requirement) -> int:
     return Revision.objects.filter(plan__requirement=req).count()
 

@@ -10,7 +10,7 @@ from techalign.plans.models import Review
 from techalign.plans.selectors import related_parties
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Status
-from tests.domain.support import current, due, status_of
+from tests.domain.support import add_progress_item, current, due, status_of
 from tests.factories import advance, grant, make_user
 
 
@@ -79,15 +79,7 @@ def test_an_author_cannot_approve_their_own_revision(w):
 
 def test_an_author_of_an_earlier_revision_cannot_approve_a_later_one(w):
     req = advance(w, "planning")
-    plans.add_item(
-        requirement=req,
-        actor=w.fang,
-        based_on=3,
-        component=w.order_service,
-        kind="ui",
-        title="退款进度条",
-        scenario_keys=["S-1"],
-    )
+    add_progress_item(req, w.fang)
     plans.update_item(requirement=req, actor=w.lei, based_on=4, item_key="I-4", title="退款进度")
     grant(w.fang, w.order, Role.TECH_LEAD)
     submit(req)

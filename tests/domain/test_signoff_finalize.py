@@ -9,7 +9,7 @@ from techalign.plans.models import Baseline, SignOff
 from techalign.plans.selectors import current_revision
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement, Status
-from tests.domain.support import current, status_of
+from tests.domain.support import add_progress_item, current, status_of
 from tests.factories import advance, sign_all
 
 
@@ -230,15 +230,7 @@ def test_a_new_item_after_approval_makes_approval_and_all_sign_offs_stale(w):
     req = advance(w, "aligning")
     sign_all(w, req)
 
-    plans.add_item(
-        requirement=req,
-        actor=w.lei,
-        based_on=3,
-        component=w.order_service,
-        kind="ui",
-        title="退款进度条",
-        scenario_keys=["S-1"],
-    )
+    add_progress_item(req, w.lei)
 
     assert status_of(req) == Status.PLANNING
     with pytest.raises(Refused) as refused:
@@ -312,15 +304,7 @@ def test_finalizing_through_an_object_read_before_a_newer_revision_is_refused(w)
     sign_all(w, req)
     first_tab = Requirement.objects.get(pk=req.pk)
     seen = current_revision(first_tab)
-    plans.add_item(
-        requirement=req,
-        actor=w.lei,
-        based_on=3,
-        component=w.order_service,
-        kind="ui",
-        title="退款进度条",
-        scenario_keys=["S-1"],
-    )
+    add_progress_item(req, w.lei)
     plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
     plans.approve_revision(revision=current(req), actor=w.qiang)
 
@@ -343,15 +327,7 @@ def test_signing_through_an_object_read_before_a_newer_revision_is_refused(w):
     req = advance(w, "aligning")
     first_tab = Requirement.objects.get(pk=req.pk)
     seen = current_revision(first_tab)
-    plans.add_item(
-        requirement=req,
-        actor=w.lei,
-        based_on=3,
-        component=w.order_service,
-        kind="ui",
-        title="退款进度条",
-        scenario_keys=["S-1"],
-    )
+    add_progress_item(req, w.lei)
     plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
     plans.approve_revision(revision=current(req), actor=w.qiang)
 
