@@ -46,3 +46,15 @@ def search_components(query: str, limit: int | None = 20) -> QuerySet[Component]
     if query:
         components = components.filter(Q(key__icontains=query) | Q(name__icontains=query))
     return components[:limit] if limit else components
+
+
+def holders_of(teams, *roles: str) -> QuerySet[User]:
+    """Active people holding one of `roles` in any of `teams`, by user name: who a form may
+    offer as lead DEV, presenter and the like (the services still check the choice)."""
+    return (
+        User.objects.filter(
+            memberships__team__in=teams, memberships__role__in=roles, is_active=True
+        )
+        .distinct()
+        .order_by("username")
+    )

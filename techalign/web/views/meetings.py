@@ -17,6 +17,7 @@ from techalign.meetings import selectors as meetings
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem
 from techalign.org.models import Role, Team, User
+from techalign.org.selectors import holders_of
 from techalign.plans import permissions as can_plan
 from techalign.plans import selectors as plans
 from techalign.plans import services as plan_services
@@ -42,9 +43,7 @@ def _people(screen: Screen):
 
 
 def _presenters(screen: Screen):
-    return User.objects.filter(
-        memberships__team=screen.requirement.lead_team, memberships__role=Role.DEV, is_active=True
-    ).distinct()
+    return holders_of([screen.requirement.lead_team], Role.DEV)
 
 
 def _meeting_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.MeetingForm:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
+from techalign.org.selectors import holders_of
 from techalign.requirements import permissions as can
 from techalign.requirements import services
 from techalign.requirements.models import Question, Scenario, Status
@@ -24,14 +25,6 @@ page("overview", "web/requirement/overview.html")
 LIST_PAGE_SIZE = 50
 
 
-def developers_of(team: Team):
-    return (
-        User.objects.filter(memberships__team=team, memberships__role=Role.DEV, is_active=True)
-        .distinct()
-        .order_by("username")
-    )
-
-
 def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementForm | None:
     teams = can.creatable_lead_teams(user)
     if not teams:
@@ -39,9 +32,7 @@ def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementF
     return forms.NewRequirementForm(
         data,
         teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
-        developers=User.objects.filter(
-            memberships__team__in=teams, memberships__role=Role.DEV
-        ).distinct(),
+        developers=holders_of(teams, Role.DEV),
     )
 
 
@@ -145,7 +136,7 @@ def details_section(screen: Screen) -> dict[str, Any]:
         ),
         "lead_dev_form": forms.LeadDevForm(
             initial={"lead_dev": requirement.lead_dev_id},
-            developers=developers_of(requirement.lead_team),
+            developers=holders_of([requirement.lead_team], Role.DEV),
         ),
     }
 
@@ -198,7 +189,9 @@ def update_requirement(screen: Screen, ref: str | None) -> None:
 @action("assign_lead_dev", section="details")
 def assign_lead_dev(screen: Screen, ref: str | None) -> None:
     data = screen.bind(
-        forms.LeadDevForm, "lead_dev_form", developers=developers_of(screen.requirement.lead_team)
+        forms.LeadDevForm,
+        "lead_dev_form",
+        developers=holders_of([screen.requirement.lead_team], Role.DEV),
     )
     services.assign_lead_dev(
         requirement=screen.requirement, actor=screen.user, lead_dev=data["lead_dev"]
