@@ -88,11 +88,21 @@ def _covered_scenario_ids(revision: Revision) -> set[int]:
     )
 
 
-def current_item_keys(requirement: Requirement) -> set[str]:
-    revision = current_revision(requirement)
+def item_keys_of(revision: Revision | None) -> list[str]:
+    """The revision's item keys, from its items when they were read already."""
     if revision is None:
-        return set()
-    return {f"I-{n}" for n in revision.items.values_list("number", flat=True)}
+        return []
+    if _has_read(revision, "items"):
+        return [item.key for item in items_of(revision)]
+    return _once(
+        revision,
+        "item_keys",
+        lambda: [f"I-{n}" for n in revision.items.values_list("number", flat=True)],
+    )
+
+
+def current_item_keys(requirement: Requirement) -> set[str]:
+    return set(item_keys_of(current_revision(requirement)))
 
 
 def items_covering(scenario: Scenario) -> list[str]:

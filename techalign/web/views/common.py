@@ -97,9 +97,7 @@ class Screen:
     @cached_property
     def item_keys(self) -> list[str]:
         """The current items' keys, without reading the items when nothing else needs them."""
-        if self.revision is None:
-            return []
-        return [f"I-{n}" for n in self.revision.items.values_list("number", flat=True)]
+        return plans.item_keys_of(self.revision)
 
     @cached_property
     def scenarios(self):
