@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 
 from techalign.audit.services import record
 from techalign.core.errors import Refused
@@ -729,25 +729,16 @@ def _resolved(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _write_department(change: Change) -> Department:
-    department, _created = Department.objects.update_or_create(
-        code=change.key, defaults=_resolved(change.fields)
-    )
-    return department
+def _upsert(model: type[Model], key_field: str) -> Callable[[Change], Model]:
+    """The writer of a catalog entry found by its natural key (a code or a key)."""
 
+    def write(change: Change) -> Model:
+        entry, _created = model.objects.update_or_create(
+            **{key_field: change.key}, defaults=_resolved(change.fields)
+        )
+        return entry
 
-def _write_team(change: Change) -> Team:
-    team, _created = Team.objects.update_or_create(
-        code=change.key, defaults=_resolved(change.fields)
-    )
-    return team
-
-
-def _write_component(change: Change) -> Component:
-    component, _created = Component.objects.update_or_create(
-        key=change.key, defaults=_resolved(change.fields)
-    )
-    return component
+    return write
 
 
 def _write_user(change: Change) -> User:
@@ -773,9 +764,9 @@ def _write_membership(change: Change) -> Membership:
 
 
 _WRITERS = {
-    "department": _write_department,
-    "team": _write_team,
-    "component": _write_component,
+    "department": _upsert(Department, "code"),
+    "team": _upsert(Team, "code"),
+    "component": _upsert(Component, "key"),
     "user": _write_user,
     "membership": _write_membership,
 }
