@@ -7,6 +7,7 @@ concurrent editors conflict and must see 409, never a lost update. Every answer 
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections import Counter
@@ -41,8 +42,9 @@ class Load:
                 token=token,
                 body=body,
             )
-        except OSError as error:
-            # Expected only once the server is gone; the caller decides whether that is allowed.
+        except (OSError, http.client.HTTPException) as error:
+            # Expected only once the server is gone (refused, reset, or killed half-way through
+            # its answer); the caller decides whether that is allowed.
             with self._lock:
                 self.unanswered.append(f"{method} {path}: {error!r}")
             return None
