@@ -237,6 +237,13 @@ REFUSALS: dict[str, Refusal] = {
     "org.admin_required": Refusal(
         FORBIDDEN, _("Only an administrator may {action}; {user} is not one.")
     ),
+    "org.last_admin": Refusal(
+        CONFLICT,
+        _("{user} is the last administrator; grant the role to someone else before removing it."),
+    ),
+    "org.deactivate_self": Refusal(
+        CONFLICT, _("{user} cannot deactivate their own account; ask another administrator.")
+    ),
     "token.user_inactive": Refusal(CONFLICT, _("User {user} is inactive.")),
     "token.not_owner": Refusal(
         FORBIDDEN,

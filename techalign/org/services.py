@@ -1,4 +1,5 @@
-"""Writes on the organisation: personal API tokens.
+"""Writes on the organisation: personal API tokens, and the administrators' changes to teams,
+roles, people and the service catalog.
 
 A raw token is shown once, when it is issued; only its first characters (to recognise it in a
 list) and its SHA-256 digest are stored, so a copy of the database does not hand out access.
@@ -9,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
-from techalign.org.models import ApiToken, User
-from techalign.org.permissions import is_admin
+from techalign.org.models import ApiToken, Component, Department, Membership, Role, Team, User
+from techalign.org.permissions import forget_roles, is_admin
 
 TOKEN_MARK = "ta_"
 PREFIX_LENGTH = 10
@@ -124,3 +126,148 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- administration: teams, roles, people, the service catalog ------------------------------
+
+
+def can_administer(actor: Any) -> bool:
+    """Administrators shape the organisation: teams, who holds which role, components."""
+    return is_admin(actor)
+
+
+def require_admin(actor: Any, action: str) -> None:
+    """Refuse unless `actor` is an administrator."""
+    if not can_administer(actor):
+        raise Refused("org.admin_required", action=action, user=str(actor))
+
+
+def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set `values` on `obj`; return {field: [before, after]} for the ones that differ."""
+    changed = {}
+    for name, value in values.items():
+        # A new row's unset relation reads as None rather than raising.
+        before = getattr(obj, name, None) if obj.pk else None
+        if before != value:
+            changed[name] = [str(before), str(value)]
+            setattr(obj, name, value)
+    return changed
+
+
+@transition("team.saved")
+def save_team(
+    *, actor: Any, code: str, name: str, department: Department, is_committee: bool = False
+) -> Team:
+    """Create the team `code` or change its name, department and committee flag."""
+    require_admin(actor, gettext("change teams"))
+    team = Team.objects.filter(code=code).first() or Team(code=code)
+    created = team.pk is None
+    changed = _changes(team, {"name": name, "department": department, "is_committee": is_committee})
+    if created or changed:
+        team.save()
+        record(
+            actor=actor,
+            action="team.saved",
+            target=team,
+            summary={"code": code, "created": created, "changes": changed},
+        )
+    return team
+
+
+@transition("role.granted")
+def grant_role(*, actor: Any, user: User, team: Team, role: str) -> Membership:
+    """Give `user` the role `role` in `team`; granting a role held already changes nothing."""
+    require_admin(actor, gettext("grant roles"))
+    if not user.is_active:
+        raise Refused("token.user_inactive", user=str(user))
+    membership, created = Membership.objects.get_or_create(user=user, team=team, role=role)
+    if created:
+        forget_roles(user)
+        record(
+            actor=actor,
+            action="role.granted",
+            target=membership,
+            summary={"user": user.username, "team": team.code, "role": role},
+        )
+    return membership
+
+
+@transition("role.revoked")
+def revoke_role(*, actor: Any, user: User, team: Team, role: str) -> None:
+    """Take the role `role` in `team` from `user`. The last administrator cannot be removed:
+    nobody could give the role back."""
+    require_admin(actor, gettext("revoke roles"))
+    membership = Membership.objects.filter(user=user, team=team, role=role).first()
+    if membership is None:
+        return
+    if (
+        role == Role.ADMIN
+        and not Membership.objects.filter(role=Role.ADMIN, user__is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise Refused("org.last_admin", user=str(user))
+    record(
+        actor=actor,
+        action="role.revoked",
+        target=team,
+        summary={"user": user.username, "team": team.code, "role": role},
+    )
+    membership.delete()
+    forget_roles(user)
+
+
+@transition("user.saved")
+def save_user(
+    *, actor: Any, username: str, display_name: str, email: str, is_active: bool = True
+) -> User:
+    """Create the person `username` (with no password: they sign in once one is set or through
+    the company's sign-in) or change their name, e-mail and whether they may sign in."""
+    require_admin(actor, gettext("change people"))
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if user is None:
+        user = User(username=username)
+        user.set_unusable_password()
+    if user.pk == getattr(actor, "pk", None) and not is_active:
+        raise Refused("org.deactivate_self", user=str(user))
+    changed = _changes(user, {"display_name": display_name, "email": email, "is_active": is_active})
+    if created or changed:
+        user.save()
+        record(
+            actor=actor,
+            action="user.saved",
+            target=user,
+            summary={"username": username, "created": created, "changes": changed},
+        )
+    return user
+
+
+@transition("component.saved")
+def save_component(
+    *,
+    actor: Any,
+    key: str,
+    name: str,
+    kind: str,
+    owner_team: Team,
+    description: str = "",
+) -> Component:
+    """Create the component `key` or change it. A new owner team becomes the related party of
+    plans that touch the component from their next revision on."""
+    require_admin(actor, gettext("change the service catalog"))
+    component = Component.objects.filter(key=key).first() or Component(key=key)
+    created = component.pk is None
+    changed = _changes(
+        component,
+        {"name": name, "kind": kind, "owner_team": owner_team, "description": description},
+    )
+    if created or changed:
+        component.save()
+        record(
+            actor=actor,
+            action="component.saved",
+            target=component,
+            summary={"key": key, "created": created, "changes": changed},
+        )
+    return component

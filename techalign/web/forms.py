@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from techalign.org.models import Component, Language, Team, User
+from techalign.org.models import Component, Department, Language, Role, Team, User
 from techalign.plans.models import ItemKind, Milestone, Phase
 from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority
 
@@ -379,3 +379,37 @@ class PreferencesForm(forms.Form):
         if zone not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("Unknown time zone."))
         return zone
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+class TeamAdminForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=50)
+    name = forms.CharField(label=_("name"), max_length=100)
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.all())
+    is_committee = forms.BooleanField(label=_("is a technical committee"), required=False)
+
+
+class GrantRoleForm(forms.Form):
+    username = forms.CharField(label=_("user name"), max_length=150)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+
+
+class PersonAdminForm(forms.Form):
+    username = forms.RegexField(
+        label=_("user name"), max_length=150, regex=r"^[\w.@+-]+\Z", strip=True
+    )
+    display_name = forms.CharField(label=_("display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    is_active = forms.BooleanField(label=_("may sign in"), required=False, initial=True)
+
+
+class ComponentAdminForm(forms.Form):
+    key = forms.SlugField(label=_("key"), max_length=100)
+    name = forms.CharField(label=_("name"), max_length=200)
+    kind = forms.ChoiceField(label=_("kind"), choices=Component.Kind.choices)
+    owner_team = forms.ModelChoiceField(label=_("owning team"), queryset=Team.objects.all())
+    description = forms.CharField(
+        label=_("description"), max_length=5000, required=False, widget=forms.Textarea({"rows": 3})
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from techalign.web.views import baselines, common, home, meetings, plans, requirements
+from techalign.web.views import baselines, common, home, manage, meetings, plans, requirements
 
 app_name = "web"
 
@@ -39,4 +39,9 @@ urlpatterns = [
     path("catalog/", home.catalog, name="catalog"),
     path("language", home.switch_language, name="language"),
     path("preferences/", home.preferences, name="preferences"),
+    path("manage/", manage.manage_home, name="manage"),
+    path("manage/teams/<slug:code>/", manage.manage_team, name="manage_team"),
+    path("manage/people/", manage.manage_people, name="manage_people"),
+    path("manage/people/<str:username>/", manage.manage_person, name="manage_person"),
+    path("manage/components/", manage.manage_components, name="manage_components"),
 ]

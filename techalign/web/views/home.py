@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from techalign.calendars.services import set_time_zone
 from techalign.org.models import Department, Membership, Role, Team, User
 from techalign.org.selectors import search_components
+from techalign.org.services import can_administer
 from techalign.plans.models import Item
 from techalign.requirements.selectors import visible_requirements
 from techalign.web import forms
@@ -88,7 +89,15 @@ def department_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def org_page(request: HttpRequest) -> HttpResponse:
     departments = Department.objects.prefetch_related("teams")
-    return render(request, "web/org/org.html", {"departments": departments, "nav": "org"})
+    return render(
+        request,
+        "web/org/org.html",
+        {
+            "departments": departments,
+            "nav": "org",
+            "can_administer": can_administer(request.user),
+        },
+    )
 
 
 @login_required
