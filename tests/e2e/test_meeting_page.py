@@ -53,6 +53,7 @@ def assert_whole(page, url: str, watch: Watch) -> None:
     expect(page.locator("#meeting_info")).to_have_count(1)
     expect(page.locator("#minutes")).to_have_count(1)
     expect(page.locator("#minutes-record")).to_have_count(1)
+    expect(page.locator("#minutes")).not_to_contain_text("{#")  # no template source shown
     assert page.url.endswith(url), page.url
     assert not watch.htmx_errors(), watch.htmx_errors()
 
