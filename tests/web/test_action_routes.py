@@ -113,3 +113,16 @@ def test_a_malformed_action_item_number_is_refused_not_an_error(w, as_user):
         response = client.post(url, **HTMX)
         assert response.status_code == 200
         assert response["X-Refused"] == "access.not_found"
+
+
+def test_saving_preferences_redirects_to_them_with_a_saved_note(w, as_user):
+    client = as_user(w.ming)
+    response = client.post(
+        reverse("web:preferences"), {"language": "en", "time_zone": "Europe/Berlin"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:preferences")
+    assert (
+        'class="flash" role="status">Saved.</p>'
+        in client.get(reverse("web:preferences")).content.decode()
+    )
