@@ -12,9 +12,8 @@ from playwright.sync_api import expect
 
 from techalign.org.models import User
 from techalign.plans.selectors import current_revision, items_of
-from techalign.requirements import services as requirements
 from tests.e2e.conftest import Desk
-from tests.factories import advance, world
+from tests.factories import advance, with_planned_dates, world
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +23,7 @@ def planning(transactional_db, live_server):
     """A requirement in planning, with planned dates and a related party's dated ask."""
     w = world()
     User.objects.update(language="zh-hans", time_zone="Asia/Shanghai")
-    req = advance(w, "planning")
-    requirements.update_requirement(
-        requirement=req,
-        actor=w.ming,
-        version=req.version,
-        planned_dev_start_on=dt.date(2026, 12, 21),
-        planned_launch_on=dt.date(2027, 1, 18),
-    )
-    req.refresh_from_db()
-    return w, req, live_server.url
+    return w, with_planned_dates(w, advance(w, "planning")), live_server.url
 
 
 def test_saving_the_requirement_unchanged_keeps_its_planned_dates(browser, planning):

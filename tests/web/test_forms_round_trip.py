@@ -27,7 +27,7 @@ from techalign.org.models import User
 from techalign.plans.selectors import current_revision, items_of
 from techalign.requirements import services as requirements
 from techalign.web import forms
-from tests.factories import advance
+from tests.factories import advance, with_planned_dates
 
 LANGUAGES = ["zh-hans", "en"]
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -170,18 +170,30 @@ def no_action(attrs: dict[str, str], fields: list[Field]) -> bool:
 # --- the edit forms ------------------------------------------------------------------------
 
 
-def _dated_requirement(w, status: str = "planning"):
-    req = advance(w, status)
+def _dated_requirement(w):
+    req = with_planned_dates(w, advance(w, "planning"))
     requirements.update_requirement(
         requirement=req,
         actor=w.ming,
         version=req.version,
-        planned_dev_start_on=dt.date(2026, 12, 21),
-        planned_launch_on=dt.date(2027, 1, 18),
         user_stories="作为买家，我可以退部分商品。",
     )
     req.refresh_from_db()
     return req
+
+
+def _rescheduled_meeting(w):
+    """The meeting of an aligning requirement, moved to 09:30-10:45 UTC on 4 March 2030."""
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    meetings.reschedule_meeting(
+        meeting=meeting,
+        actor=w.ming,
+        starts_at=dt.datetime(2030, 3, 4, 9, 30, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2030, 3, 4, 10, 45, tzinfo=dt.UTC),
+        location="A 座 5 楼",
+    )
+    return req, meeting
 
 
 def _requirement_state(req) -> dict[str, Any]:
@@ -261,15 +273,7 @@ def edit_item(w, open_as):
 
 def reschedule(w, open_as):
     client = open_as(w.ming)
-    req = advance(w, "aligning")
-    meeting = req.meetings.get()
-    meetings.reschedule_meeting(
-        meeting=meeting,
-        actor=w.ming,
-        starts_at=dt.datetime(2030, 3, 4, 9, 30, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2030, 3, 4, 10, 45, tzinfo=dt.UTC),
-        location="A 座 5 楼",
-    )
+    req, meeting = _rescheduled_meeting(w)
 
     def state():
         meeting.refresh_from_db()
@@ -350,14 +354,7 @@ def test_a_meeting_time_is_shown_in_the_readers_zone(w, as_user):
     """09:30 UTC on 4 March 2030 is 10:30 in Berlin: that is what the Berlin reader's
     reschedule form holds."""
     User.objects.filter(pk=w.ming.pk).update(time_zone="Europe/Berlin")
-    req = advance(w, "aligning")
-    meeting = req.meetings.get()
-    meetings.reschedule_meeting(
-        meeting=meeting,
-        actor=w.ming,
-        starts_at=dt.datetime(2030, 3, 4, 9, 30, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2030, 3, 4, 10, 45, tzinfo=dt.UTC),
-    )
+    req, meeting = _rescheduled_meeting(w)
     page = as_user(w.ming, "zh-hans").get(reverse("web:meeting", args=[req.key, meeting.key]))
     html = page.content.decode()
     assert 'name="starts_at" value="2030-03-04T10:30"' in html
