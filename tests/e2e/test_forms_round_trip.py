@@ -71,3 +71,28 @@ def test_editing_an_items_title_keeps_its_asks_due_date(browser, planning):
     edited = items_of(current_revision(req))[1]
     assert edited.title == "改 refund-api：支持部分退款"
     assert edited.due_on == due
+
+
+def test_a_half_typed_question_survives_saving_the_requirement(browser, planning):
+    w, req, url = planning
+    desk = Desk(browser, url, w.ming.username, "en", password=f"pw-{w.ming.username}")
+    errors: list[str] = []
+    desk.page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    try:
+        page = desk.page
+        page.goto(f"/r/{req.key}/")
+        page.locator('details:has(form[action$="/do/raise_question/"]) summary').click()
+        question = page.locator('form[action$="/do/raise_question/"] textarea[name=body]')
+        question.fill("Does a partial refund include the")
+        page.locator('details:has(form[action$="/do/update_requirement/"]) summary').click()
+        edit = page.locator('form[action$="/do/update_requirement/"]')
+        edit.locator("input[name=title]").fill("Partial refunds")
+        edit.locator("button.primary").click()
+        expect(page.locator("#req-header h1")).to_contain_text("Partial refunds")
+        expect(question).to_have_value("Does a partial refund include the")
+        assert page.url.endswith(f"/r/{req.key}/")
+        assert not [e for e in errors if "htmx" in e.lower()], errors
+    finally:
+        desk.close()
+    req.refresh_from_db()
+    assert req.planned_launch_on is not None
