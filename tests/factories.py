@@ -184,3 +184,20 @@ def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> Non
             revision_number=revision.number,
             content_hash=revision.content_hash,
         )
+
+
+PLANNED_DEV_START_ON = dt.date(2026, 12, 21)
+PLANNED_LAUNCH_ON = dt.date(2027, 1, 18)
+
+
+def with_planned_dates(w: World, req: Requirement) -> Requirement:
+    """The requirement with planned development start and launch dates, set by its PM."""
+    requirements.update_requirement(
+        requirement=req,
+        actor=w.ming,
+        version=req.version,
+        planned_dev_start_on=PLANNED_DEV_START_ON,
+        planned_launch_on=PLANNED_LAUNCH_ON,
+    )
+    req.refresh_from_db()
+    return req

@@ -18,15 +18,27 @@ from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority
 MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
 
 
-class DateInput(forms.DateInput):
+class ISOFormat:
+    """A date or time widget whose value is always rendered in the one format the browser's
+    `<input type=date|datetime-local>` accepts, whatever the language: under zh-Hans Django
+    would render `2026/12/21`, which the browser drops, so an unchanged form saved it empty.
+    Datetimes reach the widget already in the reader's time zone (the form field converts
+    them), and are parsed back in that zone."""
+
+    iso_format = ""
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=self.iso_format)  # type: ignore[call-arg]
+
+
+class DateInput(ISOFormat, forms.DateInput):
     input_type = "date"
+    iso_format = "%Y-%m-%d"
 
 
-class DateTimeInput(forms.DateTimeInput):
+class DateTimeInput(ISOFormat, forms.DateTimeInput):
     input_type = "datetime-local"
-
-    def format_value(self, value):
-        return value.strftime("%Y-%m-%dT%H:%M") if hasattr(value, "strftime") else value
+    iso_format = "%Y-%m-%dT%H:%M"
 
 
 def _markdown_area(rows: int = 6) -> forms.Textarea:

@@ -50,7 +50,9 @@ def demo(transactional_db, live_server):
 class Desk:
     """One persona at their own browser (separate cookies), signed in to the demo."""
 
-    def __init__(self, browser, base_url: str, username: str, language: str) -> None:
+    def __init__(
+        self, browser, base_url: str, username: str, language: str, password: str = ""
+    ) -> None:
         from techalign.demo import DEMO_PASSWORD
 
         self.context = browser.new_context(
@@ -60,7 +62,7 @@ class Desk:
         self.page = self.context.new_page()
         self.page.goto("/accounts/login/")
         self.page.fill("#id_username", username)
-        self.page.fill("#id_password", DEMO_PASSWORD)
+        self.page.fill("#id_password", password or DEMO_PASSWORD)
         self.page.click("button[type=submit]")
         self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
         if language != "zh-hans":

@@ -16,7 +16,7 @@ from techalign.plans import services
 from techalign.plans.models import Baseline, ChangeRequest, Milestone, Phase, SignOff
 from techalign.web import forms
 from techalign.web.diff import diff_content
-from techalign.web.views.common import Screen, action, page, render_page, section
+from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
 
 page("baseline", "web/baseline/baseline.html")
 page("activity", "web/baseline/activity.html")
@@ -30,12 +30,6 @@ def baseline_page(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def activity_page(request: HttpRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "activity")
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    # isdigit() alone admits digits such as "²" that int() refuses.
-    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @section("baselines", "web/baseline/_baselines.html", page="baseline")
@@ -57,8 +51,8 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
     by_version = {b.version: b for b in baselines}
     get = screen.request.GET
     newest = baselines[0].version if baselines else 0
-    a = _int(get.get("a")) or max(newest - 1, 1)
-    b = _int(get.get("b")) or newest
+    a = whole_number(get.get("a")) or max(newest - 1, 1)
+    b = whole_number(get.get("b")) or newest
     diff = None
     if a in by_version and b in by_version and a != b:
         diff = diff_content(by_version[a].revision.content, by_version[b].revision.content)
@@ -148,7 +142,7 @@ def open_change(screen: Screen, ref: str | None) -> None:
 @action("withdraw_change", section="changes")
 def withdraw_change(screen: Screen, ref: str | None) -> None:
     change = screen.requirement.change_requests.filter(
-        number=_int((ref or "").removeprefix("CR-")) or 0
+        number=whole_number((ref or "").removeprefix("CR-")) or 0
     ).first()
     if change is None:
         raise Refused("access.not_found", kind="CR", ref=ref or "")

@@ -7,6 +7,11 @@ runs an action and answers an htmx request with the re-rendered page body (or ju
 action's section) and the requirement header out of band; a plain form post is redirected on
 success and shown the whole page with the refusal otherwise. Views never decide whether an
 action is allowed: the service refuses, and its message names the unmet condition.
+
+The server, not the markup, says where an htmx answer goes (`HX-Retarget`, `HX-Reswap`) and
+which address the browser shows (`HX-Replace-Url`, the page's own): a form inside a fragment
+that is polled or swapped on its own can then never swap the whole body or leave the action's
+URL in the address bar.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from techalign.core.errors import Refused
 from techalign.meetings.models import Meeting
@@ -143,6 +148,13 @@ class Section:
             return "meeting"
         return self.pages[0]
 
+    def belongs_to(self, screen: Screen) -> bool:
+        """A meeting's own sections act only under a meeting's address, the others only where
+        their page is: an action posted elsewhere is not found rather than half-run."""
+        if screen.meeting is not None:
+            return "meeting" in self.pages
+        return any(name != "meeting" for name in self.pages)
+
 
 @dataclass
 class Action:
@@ -190,6 +202,13 @@ def action(name: str, *, section: str, target: str = "page"):
         return run
 
     return register
+
+
+def whole_number(value: Any) -> int | None:
+    """A number typed in an address or a form, or None when it is not one."""
+    text = str(value or "")
+    # isdigit() alone admits digits such as "²" that int() refuses.
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -280,8 +299,19 @@ def page_url(screen: Screen, page_name: str) -> str:
     return reverse(PAGE_URLS.get(page_name, f"web:{page_name}"), args=[key])
 
 
+def _swap_into(response: HttpResponse, act: Action, url: str) -> None:
+    """Tell htmx where the answer goes, whatever the form inherited, and keep the address bar
+    on the page (never on the action's URL)."""
+    if act.target == "section":
+        response["HX-Retarget"] = f"#{act.section}"
+        response["HX-Reswap"] = "outerHTML show:none"
+    else:
+        response["HX-Retarget"] = "#page"
+        response["HX-Reswap"] = "innerHTML show:none"
+    response["HX-Replace-Url"] = url
+
+
 @login_required
-@require_POST
 def perform(
     request: HttpRequest,
     key: str,
@@ -290,10 +320,18 @@ def perform(
     meeting_key: str | None = None,
 ) -> HttpResponse:
     """Run one registered action and show its outcome where its form is."""
+    if request.method in ("GET", "HEAD"):
+        # An action's address is only posted to; whoever lands on it (a reload of a page that
+        # was shown after a refused plain post, a shared link) is taken to its page.
+        return redirect(_landing(request, key, name, meeting_key))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     act = ACTIONS.get(name)
     if act is None:
         raise Http404(name)
     screen = Screen(request, key, meeting_key)
+    if not SECTIONS[act.section].belongs_to(screen):
+        raise Http404(name)
     at = f"{name}:{ref}" if ref else name
     overrides: dict[str, Any] = {}
     status, code = 200, ""
@@ -309,10 +347,13 @@ def perform(
     if overrides:
         overrides.update(screen.bound)
         overrides.update(screen.keep)
+    else:
+        messages.success(request, _("Saved."))
     fresh = Screen(request, key, meeting_key)
     page_name = SECTIONS[act.section].page_for(fresh)
     if is_htmx(request):
         response = _partial(request, fresh, act, overrides)
+        _swap_into(response, act, page_url(fresh, page_name))
         if code:
             # htmx swaps 2xx answers only; the outcome stays machine-readable in a header.
             response["X-Refused"] = code
@@ -320,3 +361,13 @@ def perform(
     if not overrides:
         return redirect(page_url(fresh, page_name) + f"#{act.section}")
     return render_page(request, fresh, page_name, overrides=overrides, status=status)
+
+
+def _landing(request: HttpRequest, key: str, name: str, meeting_key: str | None) -> str:
+    """The page an action's address leads to when it is opened rather than posted to."""
+    screen = Screen(request, key, meeting_key)
+    act = ACTIONS.get(name)
+    home = SECTIONS[act.section] if act is not None else None
+    if home is not None and home.belongs_to(screen):
+        return page_url(screen, home.page_for(screen))
+    return page_url(screen, "meeting" if screen.meeting is not None else "overview")

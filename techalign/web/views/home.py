@@ -3,12 +3,14 @@ signed-in user's language and time zone."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from techalign.calendars.services import set_time_zone
@@ -143,5 +145,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
         request.session["language"] = language
         if time_zone != user.time_zone:
             set_time_zone(actor=user, user=user, time_zone=time_zone)
+        messages.success(request, _("Saved."))
         return redirect("web:preferences")
     return render(request, "web/preferences.html", {"form": form})

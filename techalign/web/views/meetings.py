@@ -23,7 +23,7 @@ from techalign.plans import selectors as plans
 from techalign.plans import services as plan_services
 from techalign.plans.models import SignOff
 from techalign.web import forms
-from techalign.web.views.common import Screen, action, page, render_page, section
+from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
 
 page("align", "web/meeting/align.html")
 page("meeting", "web/meeting/meeting.html")
@@ -360,7 +360,7 @@ def action_item(screen: Screen, ref: str | None) -> None:
 
 @action("complete_action_item", section="minutes", target="section")
 def complete_action_item(screen: Screen, ref: str | None) -> None:
-    item = ActionItem.objects.filter(meeting=screen.meeting, pk=ref or 0).first()
+    item = ActionItem.objects.filter(meeting=screen.meeting, pk=whole_number(ref) or 0).first()
     if item is None:
         raise Refused("access.not_found", kind="Action item", ref=ref or "")
     services.complete_action_item(action_item=item, actor=screen.user)

@@ -19,3 +19,64 @@ document.addEventListener("htmx:load", (event) => {
     htmx.process(area);
   });
 });
+
+// What a person has typed but not sent yet survives a neighbouring action or a poll that
+// re-renders the region around it: before the swap, every field that differs from how the
+// server rendered it is noted (by its form's action and its name), and written back into the
+// new content after. The form that was just sent and accepted comes back empty on purpose.
+const UNKEPT = new Set(["hidden", "file", "password", "submit", "button", "reset"]);
+let typed = [];
+
+function keyOf(field) {
+  const form = field.form;
+  return form ? [form.getAttribute("action") || "", field.name].join(" ") : null;
+}
+
+function changedFields(root, skip) {
+  const found = [];
+  root.querySelectorAll("input, textarea, select").forEach((field) => {
+    if (!field.name || UNKEPT.has(field.type) || !field.form || field.form === skip) return;
+    const key = keyOf(field);
+    if (field.type === "checkbox" || field.type === "radio") {
+      if (field.checked !== field.defaultChecked) {
+        found.push({ key, value: field.value, checked: field.checked });
+      }
+    } else if (field.tagName === "SELECT") {
+      const options = Array.from(field.options);
+      if (options.some((o) => o.selected !== o.defaultSelected)) {
+        found.push({ key, selected: options.filter((o) => o.selected).map((o) => o.value) });
+      }
+    } else if (field.value !== field.defaultValue) {
+      found.push({ key, text: field.value });
+    }
+  });
+  return found;
+}
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const detail = event.detail;
+  if (!detail.shouldSwap || !detail.target) return;
+  const source = detail.requestConfig && detail.requestConfig.elt;
+  const sent = source && source.closest ? source.closest("form") : null;
+  const accepted = detail.xhr && !detail.xhr.getResponseHeader("X-Refused");
+  typed = changedFields(detail.target, accepted ? sent : null);
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  const pending = typed;
+  typed = [];
+  pending.forEach((entry) => {
+    document.querySelectorAll("input, textarea, select").forEach((field) => {
+      if (!field.name || keyOf(field) !== entry.key) return;
+      if ("checked" in entry) {
+        if (field.value === entry.value) field.checked = entry.checked;
+      } else if ("selected" in entry) {
+        Array.from(field.options).forEach((o) => { o.selected = entry.selected.includes(o.value); });
+      } else {
+        field.value = entry.text;
+      }
+      const folded = field.closest("details");
+      if (folded) folded.open = true;
+    });
+  });
+});
