@@ -8,11 +8,13 @@ outline contrasts at least 3:1 with what surrounds it, on the dark top bar as on
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.pages import DESKTOP, PHONE, discover, walk
 
 pytestmark = pytest.mark.browser
@@ -49,6 +51,8 @@ def test_no_page_has_a_serious_or_critical_axe_violation(browser, demo):
     pages = discover()
     found: dict[tuple[str, str], list[str]] = {}
 
+    every: list[dict] = []  # all impacts, for test-artifacts/axe-violations.json
+
     def check(tab, where, language, viewport):
         if viewport is PHONE:  # ids do not depend on the width
             for duplicate in tab.evaluate(DUPLICATE_IDS):
@@ -56,6 +60,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(browser, demo):
                     f"  {where.name} {language}: {duplicate}"
                 )
         for violation in axe_violations(tab):
+            every.append({"page": where.name, "language": language, **viewport, **violation})
             if violation["impact"] not in SERIOUS:
                 continue
             key = (violation["id"], f"{violation['impact']}: {violation['help']}")
@@ -64,6 +69,8 @@ def test_no_page_has_a_serious_or_critical_axe_violation(browser, demo):
             )
 
     walk(browser, demo.url, pages, check)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe-violations.json").write_text(json.dumps(every, ensure_ascii=False, indent=1))
     report = [
         f"{rule} ({summary}) on {len(places)} page views:\n" + "\n".join(places[:6])
         for (rule, summary), places in found.items()
