@@ -168,6 +168,11 @@ def walk(
             context.close()
 
 
+def unfold(tab) -> None:
+    """Open every <details> (editors, folded forms), so their content is checked too."""
+    tab.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+
+
 def overflow(tab) -> dict | None:
     """None when the page fits its viewport; else the widths and the elements sticking out."""
     return tab.evaluate(OVERFLOW)

@@ -1,9 +1,10 @@
 """axe-core over every page, in Chinese and in English, at phone and desktop widths.
 
 axe-core is vendored in tests/e2e/vendor/axe-core/ (version in its VERSION file) and injected
-into each page as the demo's personas see it (tests/e2e/pages.py). Any serious or critical
-violation fails, listed with the elements it concerns. The keyboard focus is visible: its
-outline contrasts at least 3:1 with what surrounds it, on the dark top bar as on the page.
+into each page as the demo's personas see it (tests/e2e/pages.py), its folded editors opened.
+Any serious or critical violation fails, listed with the elements it concerns. The keyboard
+focus is visible: its outline contrasts at least 3:1 with what surrounds it, on the dark top
+bar as on the page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.pages import DESKTOP, PHONE, discover, walk
+from tests.e2e.pages import DESKTOP, PHONE, discover, unfold, walk
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +60,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(browser, demo):
                 found.setdefault(("duplicate-id", "ids must be unique"), []).append(
                     f"  {where.name} {language}: {duplicate}"
                 )
+        unfold(tab)
         for violation in axe_violations(tab):
             every.append({"page": where.name, "language": language, **viewport, **violation})
             if violation["impact"] not in SERIOUS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import DESKTOP, PHONE, discover, overflow, screenshot, walk
+from tests.e2e.pages import DESKTOP, PHONE, discover, overflow, screenshot, unfold, walk
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,17 @@ def test_every_page_fits_a_phone_and_a_desktop_in_both_languages(browser, demo):
         for title in per_character_titles(tab):
             squeezed.append(f"{where.name} {language} at {viewport['width']} px: {title}")
         screenshot(tab, where, language, viewport)
+        if viewport is DESKTOP:  # last: the folded editors fit as well, once opened
+            unfold(tab)
+            for width in (DESKTOP, PHONE):
+                tab.set_viewport_size(width)
+                found = overflow(tab)
+                if found:
+                    too_wide.append(
+                        f"{where.name} ({where.path}) {language}, editors open, at "
+                        f"{width['width']} px: {found['scrollWidth']} px wide; "
+                        f"sticking out: {found['culprits']}"
+                    )
 
     walk(browser, demo.url, pages, check)
     assert not too_wide, "pages wider than the viewport:\n" + "\n".join(too_wide)
