@@ -11,7 +11,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import DESKTOP, PHONE, discover, overflow, screenshot, unfold, walk
+from tests.e2e.pages import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    discover,
+    overflow,
+    screenshot,
+    unfold,
+    walk,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +99,8 @@ def test_the_navigation_folds_into_a_menu_on_a_phone(desk):
     expect(requirements_link).to_be_visible()
     page.keyboard.press("Tab")
     expect(page.locator(".topbar nav a").first).to_be_focused()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "menu-open-en-390.png"))
     page.keyboard.press("Escape")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(requirements_link).to_be_hidden()
