@@ -4,9 +4,12 @@ key rotation (SECRET_KEY_FALLBACKS, sealing keys and `techalign rekey`)."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client, RequestFactory
 
 from techalign.core.middleware import client_address
+from techalign.org.services import issue_token
+from tests.factories import make_user
 
 LOGIN = "/accounts/login/"
 PROXY = "10.0.0.5"
@@ -67,3 +70,167 @@ class TestClientAddressBehindTheProxy:
 
         assert address_of(PROXY, "203.0.113.7, not-an-address") == PROXY
         assert address_of(PROXY, "") == PROXY
+
+
+UPLOAD = "/api/v1/calendars/sources/upload"
+
+
+def api_client(user, address: str = "10.1.2.3", language: str = "en") -> Client:
+    _token, raw = issue_token(actor=None, user=user)
+    return Client(
+        REMOTE_ADDR=address, HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+
+def upload(client: Client):
+    return client.post(UPLOAD, {"name": "c", "ics": "junk"}, content_type="application/json")
+
+
+@pytest.fixture
+def two_uploads_an_hour(settings):
+    settings.TECHALIGN_THROTTLES = {**settings.TECHALIGN_THROTTLES, "calendar_upload": (2, 3600)}
+
+
+class TestThrottling:
+    def test_the_third_upload_within_the_hour_is_refused_with_429_and_retry_after(
+        self, w, two_uploads_an_hour
+    ):
+        lei = api_client(w.lei)
+
+        answers = [upload(lei) for _ in range(3)]
+
+        assert [a.status_code for a in answers] == [422, 422, 429]
+        refused = answers[-1]
+        assert 1 <= int(refused["Retry-After"]) <= 3600
+        body = refused.json()
+        assert body["code"] == "request.throttled"
+        assert body["message"].startswith(
+            "Too many calendar uploads and fetches from lei: at most 2 every 3600 seconds."
+        )
+        assert body["details"]["retry_after"] == int(refused["Retry-After"])
+
+    def test_the_refusal_speaks_the_clients_language(self, w, two_uploads_an_hour):
+        lei = api_client(w.lei, language="zh-hans")
+        for _ in range(2):
+            upload(lei)
+
+        body = upload(lei).json()
+
+        assert "lei" in body["message"] and "秒" in body["message"]
+        assert body["message"].startswith("来自 lei 的")
+
+    def test_a_user_is_counted_across_addresses(self, w, two_uploads_an_hour):
+        upload(api_client(w.lei, "10.1.2.3"))
+        upload(api_client(w.lei, "10.9.9.9"))
+
+        assert upload(api_client(w.lei, "10.7.7.7")).status_code == 429
+        assert upload(api_client(w.fang, "10.7.7.7")).status_code == 422
+
+    def test_an_address_is_counted_across_users(self, w, two_uploads_an_hour):
+        upload(api_client(w.lei, "203.0.113.7"))
+        upload(api_client(w.fang, "203.0.113.7"))
+
+        refused = upload(api_client(w.jun, "203.0.113.7"))
+
+        assert refused.status_code == 429
+        assert "from 203.0.113.7" in refused.json()["message"]
+
+    def test_the_window_ends_and_uploads_are_accepted_again(self, w, two_uploads_an_hour):
+        from techalign.core.models import ThrottleCount
+
+        lei = api_client(w.lei)
+        for _ in range(3):
+            upload(lei)
+        ThrottleCount.objects.update(window_start=0)  # an hour and more ago
+
+        assert upload(lei).status_code == 422
+
+    def test_sign_in_attempts_are_throttled_per_address_across_usernames(self, w, settings):
+        settings.TECHALIGN_THROTTLES = {**settings.TECHALIGN_THROTTLES, "signin": (3, 300)}
+        sprayer = Client(REMOTE_ADDR="203.0.113.7")
+
+        answers = [log_in(sprayer, name, "guess") for name in ("ming", "lei", "fang", "qiang")]
+        page = sprayer.post(LOGIN, {"username": "hua", "password": "pw-hua"})
+
+        assert answers == [200, 200, 200, 429]
+        assert page.status_code == 429 and "Retry-After" in page
+        assert 'data-code="request.throttled"' in page.content.decode()
+        assert log_in(Client(REMOTE_ADDR="10.1.2.3"), "hua", "pw-hua") == 302
+
+    def test_web_calendar_uploads_count_but_working_hours_do_not(self, w, settings):
+        settings.TECHALIGN_THROTTLES = {**settings.TECHALIGN_THROTTLES, "calendar_upload": (1, 60)}
+        browser = Client(REMOTE_ADDR="10.1.2.3")
+        browser.force_login(w.lei)
+
+        first = browser.post("/calendars/", {"form": "upload", "name": "c", "ics": "junk"})
+        second = browser.post("/calendars/", {"form": "upload", "name": "c", "ics": "junk"})
+        hours = browser.post("/calendars/", {"form": "hours", "starts": "09:00", "ends": "x"})
+
+        assert first.status_code != 429
+        assert second.status_code == 429 and int(second["Retry-After"]) <= 60
+        assert hours.status_code != 429
+
+    def test_slot_searches_are_throttled_on_the_api(self, w, settings):
+        settings.TECHALIGN_THROTTLES = {**settings.TECHALIGN_THROTTLES, "slot_search": (1, 60)}
+        lei = api_client(w.lei)
+
+        lei.get("/api/v1/calendars/slots/REQ-999")
+        refused = lei.get("/api/v1/calendars/slots/REQ-999")
+
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "request.throttled"
+
+    def test_limits_come_from_the_environment(self):
+        import os
+        import subprocess
+        import sys
+
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "techalign.settings", "SECRET_KEY": "k"}
+        env.update(TECHALIGN_THROTTLE_SLOT_SEARCH="7/30", TECHALIGN_TRUSTED_PROXIES="10.0.0.5")
+        shown = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from django.conf import settings as s; "
+                "print(s.TECHALIGN_THROTTLES['slot_search'], s.TECHALIGN_TRUSTED_PROXIES)",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+        assert shown.stdout.strip() == "(7, 30) ['10.0.0.5']"
+
+
+class TestPrivateCaching:
+    def test_signed_in_pages_and_api_answers_are_private(self, w):
+        browser = Client()
+        browser.force_login(w.ming)
+
+        page = browser.get("/")
+        answer = api_client(w.ming).get("/api/v1/me")
+
+        for response in (page, answer):
+            assert response.status_code == 200
+            directives = {d.strip() for d in response["Cache-Control"].split(",")}
+            assert {"private", "no-cache"} <= directives
+            assert "public" not in directives
+
+
+class TestHealthCheck:
+    def test_strangers_learn_neither_the_database_path_nor_versions(self, db):
+        body = Client().get("/healthz").content.decode()
+
+        assert "sqlite" not in body and "/" not in body.replace("\\/", "")
+        assert "pending" not in body
+        assert Client().get("/healthz").json()["status"] == "ok"
+
+    def test_staff_see_where_the_database_is(self, db):
+        ops = Client()
+        ops.force_login(make_user("ops", is_staff=True))
+
+        body = ops.get("/healthz").json()
+
+        assert "name" in body["database"] and body["migrations"]["pending"] == []
