@@ -13,12 +13,12 @@ import urllib.request
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from techalign.audit.models import AuditEvent
 from techalign.core.management.commands.serve import default_workers, gunicorn_argv
 from techalign.org.services import issue_token
 from tests.factories import make_user
+from tests.integrity.tampering import tamper
 
 EXPECTED_VENDOR = (
     "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
@@ -51,15 +51,12 @@ def test_audit_verify_names_the_first_tampered_event(w):
     for name in ("one", "two", "three"):
         issue_token(actor=w.ming, user=w.ming, name=name)
     tampered = AuditEvent.objects.order_by("seq")[1]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # As a superuser would, past the append-only triggers; undone with the test's
-            # transaction.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
+    tamper(
+        (
             f"UPDATE {AuditEvent._meta.db_table} SET summary = %s WHERE seq = %s",
             ['{"name": "forged"}', tampered.seq],
         )
+    )
 
     with pytest.raises(CommandError) as broken:
         call_command("audit", "verify")

@@ -20,6 +20,8 @@ def healthz(request):
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
-        body["database"].update(vendor=connection.vendor, name=str(connection.settings_dict["NAME"]))
+        body["database"].update(
+            vendor=connection.vendor, name=str(connection.settings_dict["NAME"])
+        )
         body["migrations"]["pending"] = [f"{m.app_label}.{m.name}" for m, _ in pending]
     return JsonResponse(body, status=200)
