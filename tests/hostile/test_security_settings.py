@@ -4,14 +4,25 @@ key rotation (SECRET_KEY_FALLBACKS, sealing keys and `techalign rekey`)."""
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 
+from techalign.calendars.models import CalendarSource
+from techalign.calendars.sealing import unseal
+from techalign.calendars.services import add_caldav, add_feed
 from techalign.core.middleware import client_address
 from techalign.org.services import issue_token
 from tests.factories import make_user
 
 LOGIN = "/accounts/login/"
+FEED_URL = "https://127.0.0.1:8443/cal/lei.ics?token=feed-secret"
 PROXY = "10.0.0.5"
 
 
@@ -181,10 +192,6 @@ class TestThrottling:
         assert refused.json()["code"] == "request.throttled"
 
     def test_limits_come_from_the_environment(self):
-        import os
-        import subprocess
-        import sys
-
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "techalign.settings", "SECRET_KEY": "k"}
         env.update(TECHALIGN_THROTTLE_SLOT_SEARCH="7/30", TECHALIGN_TRUSTED_PROXIES="10.0.0.5")
         shown = subprocess.run(
@@ -234,3 +241,101 @@ class TestHealthCheck:
         body = ops.get("/healthz").json()
 
         assert "name" in body["database"] and body["migrations"]["pending"] == []
+
+
+KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
+
+
+def feed_secret(source) -> dict:
+    source.refresh_from_db()
+    return unseal(source.sealed_secret)
+
+
+class TestKeyRotation:
+    def test_a_session_survives_a_secret_key_rotation_only_with_the_old_key_as_fallback(
+        self, w, settings
+    ):
+        settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "old-secret-key-0123456789", []
+        kept, lost = Client(), Client()
+        kept.force_login(w.ming)
+        lost.force_login(w.lei)
+        settings.SECRET_KEY = "new-secret-key-0123456789"
+
+        settings.SECRET_KEY_FALLBACKS = ["old-secret-key-0123456789"]
+        assert kept.get("/").status_code == 200
+        settings.SECRET_KEY_FALLBACKS = []
+        assert lost.get("/").status_code == 302  # signed out: back to the sign-in page
+
+    def test_fallbacks_and_sealing_keys_are_lists_from_the_environment(self):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "techalign.settings", "SECRET_KEY": "k"}
+        env.update(SECRET_KEY_FALLBACKS="old1, old2", TECHALIGN_SEALING_KEY=f"{KEY_A},{KEY_B}")
+        shown = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from django.conf import settings as s; "
+                "print(s.SECRET_KEY_FALLBACKS, len(s.TECHALIGN_SEALING_KEY))",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+        assert shown.stdout.strip() == "['old1', 'old2'] 2"
+
+    def test_rekey_reseals_every_credential_with_the_first_key(self, w, settings, capsys):
+        settings.TECHALIGN_SEALING_KEY = [KEY_A]
+        feed = add_feed(actor=w.lei, user=w.lei, name="f", url=FEED_URL)
+        caldav = add_caldav(
+            actor=w.fang, user=w.fang, name="c", url=FEED_URL, username="fang", password="s3cret"
+        )
+
+        settings.TECHALIGN_SEALING_KEY = [KEY_B, KEY_A]  # the new key first, the old still read
+        assert feed_secret(feed) == {"url": FEED_URL}
+        call_command("rekey")
+        settings.TECHALIGN_SEALING_KEY = [KEY_B]  # the old key dropped
+
+        assert capsys.readouterr().out.strip() == (
+            "re-sealed 2 stored secrets with the first sealing key"
+        )
+        assert feed_secret(feed) == {"url": FEED_URL}
+        assert feed_secret(caldav)["password"] == "s3cret"
+
+    def test_without_rekey_dropping_the_old_key_loses_the_credentials(self, w, settings):
+        settings.TECHALIGN_SEALING_KEY = [KEY_A]
+        feed = add_feed(actor=w.lei, user=w.lei, name="f", url=FEED_URL)
+
+        settings.TECHALIGN_SEALING_KEY = [KEY_B]
+
+        assert feed_secret(feed) == {}
+
+    def test_rekey_changes_nothing_when_a_secret_opens_with_no_key(self, w, settings):
+        settings.TECHALIGN_SEALING_KEY = [KEY_C]
+        lost = add_feed(actor=w.lei, user=w.lei, name="lost", url=FEED_URL)
+        settings.TECHALIGN_SEALING_KEY = [KEY_A]
+        kept = add_feed(actor=w.fang, user=w.fang, name="kept", url=FEED_URL)
+        sealed_before = CalendarSource.objects.get(pk=kept.pk).sealed_secret
+        settings.TECHALIGN_SEALING_KEY = [KEY_B, KEY_A]
+
+        with pytest.raises(CommandError) as refused:
+            call_command("rekey")
+
+        assert refused.value.returncode == 1
+        assert f"calendar source {lost.pk}" in str(refused.value)
+        assert CalendarSource.objects.get(pk=kept.pk).sealed_secret == sealed_before
+
+    def test_sealed_with_the_secret_key_credentials_open_after_its_rotation_with_fallback(
+        self, w, settings
+    ):
+        settings.TECHALIGN_SEALING_KEY = []
+        settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "old-secret-key-0123456789", []
+        feed = add_feed(actor=w.lei, user=w.lei, name="f", url=FEED_URL)
+
+        settings.SECRET_KEY = "new-secret-key-0123456789"
+        settings.SECRET_KEY_FALLBACKS = ["old-secret-key-0123456789"]
+        call_command("rekey", stdout=io.StringIO())
+        settings.SECRET_KEY_FALLBACKS = []
+
+        assert feed_secret(feed) == {"url": FEED_URL}
