@@ -12,6 +12,8 @@ Environment:
   TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
   TECHALIGN_OUTBOUND_ALLOWLIST  comma-separated hosts and networks (10.1.0.0/16) inside the
                       local network that calendar feeds, CalDAV and webhooks may reach
+  TECHALIGN_TRUSTED_PROXIES, SECRET_KEY_FALLBACKS, TECHALIGN_SEALING_KEY, TECHALIGN_AUDIT_KEY,
+  TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
 """
 
 import os

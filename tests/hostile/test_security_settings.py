@@ -35,6 +35,19 @@ def log_in(client: Client, username: str, password: str) -> int:
     return client.post(LOGIN, {"username": username, "password": password}).status_code
 
 
+def settings_under(shown: str, **environment: str) -> str:
+    """`print(s.<shown>)` of the production settings read in a fresh process under this
+    environment."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "techalign.settings", "SECRET_KEY": "k"}
+    env.update(environment)
+    script = f"from django.conf import settings as s; print(s.{shown})"
+    run = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
 def address_of(remote: str, forwarded: str | None = None) -> str:
     headers = {"REMOTE_ADDR": remote}
     if forwarded is not None:
@@ -192,23 +205,13 @@ class TestThrottling:
         assert refused.json()["code"] == "request.throttled"
 
     def test_limits_come_from_the_environment(self):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "techalign.settings", "SECRET_KEY": "k"}
-        env.update(TECHALIGN_THROTTLE_SLOT_SEARCH="7/30", TECHALIGN_TRUSTED_PROXIES="10.0.0.5")
-        shown = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from django.conf import settings as s; "
-                "print(s.TECHALIGN_THROTTLES['slot_search'], s.TECHALIGN_TRUSTED_PROXIES)",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
+        shown = settings_under(
+            "TECHALIGN_THROTTLES['slot_search'], s.TECHALIGN_TRUSTED_PROXIES",
+            TECHALIGN_THROTTLE_SLOT_SEARCH="7/30",
+            TECHALIGN_TRUSTED_PROXIES="10.0.0.5",
         )
 
-        assert shown.stdout.strip() == "(7, 30) ['10.0.0.5']"
+        assert shown == "(7, 30) ['10.0.0.5']"
 
 
 class TestPrivateCaching:
@@ -267,23 +270,13 @@ class TestKeyRotation:
         assert lost.get("/").status_code == 302  # signed out: back to the sign-in page
 
     def test_fallbacks_and_sealing_keys_are_lists_from_the_environment(self):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "techalign.settings", "SECRET_KEY": "k"}
-        env.update(SECRET_KEY_FALLBACKS="old1, old2", TECHALIGN_SEALING_KEY=f"{KEY_A},{KEY_B}")
-        shown = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from django.conf import settings as s; "
-                "print(s.SECRET_KEY_FALLBACKS, len(s.TECHALIGN_SEALING_KEY))",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
+        shown = settings_under(
+            "SECRET_KEY_FALLBACKS, len(s.TECHALIGN_SEALING_KEY)",
+            SECRET_KEY_FALLBACKS="old1, old2",
+            TECHALIGN_SEALING_KEY=f"{KEY_A},{KEY_B}",
         )
 
-        assert shown.stdout.strip() == "['old1', 'old2'] 2"
+        assert shown == "['old1', 'old2'] 2"
 
     def test_rekey_reseals_every_credential_with_the_first_key(self, w, settings, capsys):
         settings.TECHALIGN_SEALING_KEY = [KEY_A]
