@@ -103,13 +103,11 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-def _networks(
+@functools.lru_cache(maxsize=4)
+def _trusted_networks(
     entries: tuple[str, ...],
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-_trusted_networks = functools.lru_cache(maxsize=4)(_networks)
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -253,20 +251,27 @@ class ThrottleMiddleware:
         if not over:
             return self.get_response(request)
         retry_after = max(1, math.ceil(window_start + seconds - now))
-        return self.throttled(request, endpoint.rule, over[0][1], limit, seconds, retry_after)
+        details = {"rule": endpoint.rule, "limit": limit, "seconds": seconds}
+        details.update(who=over[0][1], retry_after=retry_after)
+        # A token's holder reads the refusal in their language when the request names none.
+        language = (
+            user.language
+            if user is not None and not request.META.get("HTTP_ACCEPT_LANGUAGE")
+            else translation.get_language()
+        )
+        with translation.override(_supported(language) or translation.get_language()):
+            return self.throttled(request, details)
 
-    def throttled(self, request, rule, who, limit, seconds, retry_after):
+    def throttled(self, request: HttpRequest, details: dict) -> HttpResponse:
         refusal = Refused(
             "request.throttled",
-            what=THROTTLE_SUBJECTS[rule],
-            who=who,
-            limit=limit,
-            seconds=seconds,
-            retry_after=retry_after,
+            what=THROTTLE_SUBJECTS[details["rule"]],
+            who=details["who"],
+            limit=details["limit"],
+            seconds=details["seconds"],
+            retry_after=details["retry_after"],
         )
         if request.path_info.startswith("/api/"):
-            details = {"rule": rule, "limit": limit, "seconds": seconds}
-            details["retry_after"] = retry_after
             response = JsonResponse(
                 {"code": refusal.code, "message": refusal.message, "details": details},
                 status=429,
@@ -280,7 +285,7 @@ class ThrottleMiddleware:
                 ),
                 status=429,
             )
-        response["Retry-After"] = str(retry_after)
+        response["Retry-After"] = str(details["retry_after"])
         return response
 
 

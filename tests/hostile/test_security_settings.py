@@ -143,6 +143,18 @@ class TestThrottling:
         assert "lei" in body["message"] and "秒" in body["message"]
         assert body["message"].startswith("来自 lei 的")
 
+    def test_without_accept_language_the_token_holders_language_is_used(
+        self, w, two_uploads_an_hour
+    ):
+        w.lei.language = "zh-hans"
+        w.lei.save(update_fields=["language"])
+        _token, raw = issue_token(actor=None, user=w.lei)
+        lei = Client(REMOTE_ADDR="10.1.2.3", HTTP_AUTHORIZATION=f"Bearer {raw}")
+        for _ in range(2):
+            upload(lei)
+
+        assert upload(lei).json()["message"].startswith("来自 lei 的日历上传与抓取过多")
+
     def test_a_user_is_counted_across_addresses(self, w, two_uploads_an_hour):
         upload(api_client(w.lei, "10.1.2.3"))
         upload(api_client(w.lei, "10.9.9.9"))
