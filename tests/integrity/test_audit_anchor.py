@@ -166,6 +166,16 @@ def test_anchor_to_writes_the_given_file(w, tmp_path, capsys):
     assert "audit chain OK: 2 events" in capsys.readouterr().out
 
 
+def test_an_anchor_that_cannot_be_written_is_an_error_not_a_traceback(w, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    with pytest.raises(CommandError, match="cannot append the anchor to") as failed:
+        call_command("audit", "anchor", "--to", str(blocker / "anchors.jsonl"))
+
+    assert failed.value.returncode == 1
+
+
 def test_a_changed_audit_key_fails_verification_unless_the_old_key_is_kept(w, settings):
     settings.TECHALIGN_AUDIT_KEY = ["first-key"]
     issue(w, 2)

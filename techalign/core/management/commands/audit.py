@@ -51,7 +51,12 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         if action == "anchor":
             path = options["to"] or default_anchor_file()
-            written = write_anchor(path)
+            try:
+                written = write_anchor(path)
+            except OSError as error:
+                raise CommandError(
+                    f"cannot append the anchor to {path}: {error.strerror}", returncode=1
+                ) from error
             self.stdout.write(
                 f"audit anchor written to {path}: seq {written.seq}, {written.count} events, "
                 f"head {written.head[:16]}…"
