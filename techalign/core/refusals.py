@@ -249,4 +249,12 @@ REFUSALS: dict[str, Refusal] = {
         FORBIDDEN,
         _("Only {owner} or an administrator may {action} API tokens of {owner}; {user} may not."),
     ),
+    # throttling of expensive endpoints
+    "request.throttled": Refusal(
+        429,
+        _(
+            "Too many {what} from {who}: at most {limit} every {seconds} seconds. "
+            "Try again in {retry_after} seconds."
+        ),
+    ),
 }
