@@ -136,6 +136,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "techalign.core.middleware.UserLanguageMiddleware",
+    # Refuses an oversized body (413, docs/limits.md) before anything reads it.
+    "techalign.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -200,6 +202,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "techalign.web.views.signin.locked_out"
 
 # Request bodies beyond this are refused before they reach a view.
+# Django's own cap, behind RequestBodyLimitMiddleware's REQUEST_BODY_BYTES (the same size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 NINJA_PAGINATION_CLASS = "techalign.api.common.Pages"

@@ -137,5 +137,7 @@ def _read(loader_class: Any, text: str, *, file: str = "") -> Iterator[tuple[Any
 
 def load(text: str, *, file: str) -> Any:
     """The one document in `text` (None when empty), within the limits."""
-    check(text, file=file)
-    return yaml.load(text, Loader=Loader)  # Loader is a safe loader
+    found = [data for data, _node in documents(text, file=file)]
+    if len(found) > 1:
+        raise yaml.YAMLError("expected a single document")
+    return found[0] if found else None
