@@ -58,8 +58,9 @@ class PyLoader(yaml.SafeLoader):
 Loader: Any = getattr(yaml, "CSafeLoader", PyLoader)
 
 
-def check(text: str, *, file: str) -> None:
+def check(text: str, *, file: str, loader: Any = None) -> None:
     """Refuse `text` when it passes a YAML limit; a syntax error is left to the loader."""
+    loader = loader or Loader
     documents = values = 0
     sizes: dict[str, int] = {}  # anchor -> how many values it stands for
     # The collections being read, innermost last: [anchor, values so far].
@@ -77,7 +78,7 @@ def check(text: str, *, file: str) -> None:
             raise _too_complex(file, event, limits.YAML_VALUES, what, seen)
 
     try:
-        for event in yaml.parse(text, Loader=Loader):
+        for event in _events(loader, text, file=file):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > limits.YAML_DOCUMENTS:
@@ -105,23 +106,40 @@ def check(text: str, *, file: str) -> None:
                 # An undefined alias counts as one; the loader then names the error.
                 add(sizes.get(event.anchor, 1), event)
     except INVALID:
-        return
+        # What libyaml cannot read, PyYAML may (an escaped surrogate, for one): measure the
+        # rest of the file the way it will be read.
+        if loader is not PyLoader:
+            check(text, file=file, loader=PyLoader)
+
+
+def _events(loader_class: Any, text: str, *, file: str) -> Iterator[yaml.Event]:
+    loader = loader_class(text)
+    loader.file = file
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
 
 
 def documents(text: str, *, file: str) -> Iterator[tuple[Any, yaml.Node]]:
     """Each document of `text` as (data, node), within the limits. Raises `Refused` for a
     limit passed, and one of INVALID for a file that is not YAML."""
     check(text, file=file)
+    done = 0
     try:
-        yield from _read(Loader, text)
+        for found in _read(Loader, text, file=file):
+            done += 1
+            yield found
     except INVALID:
         if Loader is PyLoader:
             raise
-        # libyaml words its errors differently: read again, up to the error, with PyYAML's
-        # own loader, so a file gets the same message wherever techalign runs.
-        for _found in _read(PyLoader, text, file=file):
-            pass
-        raise
+        # libyaml words its errors differently and refuses a few things PyYAML reads: read
+        # again with PyYAML's own loader, so a file reads (or fails, with the same message)
+        # the same wherever techalign runs.
+        for index, found in enumerate(_read(PyLoader, text, file=file)):
+            if index >= done:
+                yield found
 
 
 def _read(loader_class: Any, text: str, *, file: str = "") -> Iterator[tuple[Any, yaml.Node]]:
