@@ -594,6 +594,7 @@ def open_change_request(
     affected_teams: list[Team],
 ) -> ChangeRequest:
     """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
+    limits.check_texts(title=title, reason=reason)
     parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
     if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
         require_role(
