@@ -9,6 +9,7 @@ refused input holds no database lock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ FILES: dict[str, tuple[int, Any]] = {
     "catalog_file_bytes": (CATALOG_FILE_BYTES, _("a catalog file")),
     "org_csv_bytes": (ORG_CSV_BYTES, _("an organisation CSV file")),
 }
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 # Fields held to the title length; every other text is held to TEXT_LIMIT.
 TITLE_FIELDS = {"title"}
 
@@ -83,9 +85,16 @@ def check_texts(*, where: str = "", **fields: Any) -> None:
     values that are not text are left to their own checks. `where` ("I-3 ", "line 12: ")
     prefixes the field's name in the message."""
     for field, value in fields.items():
+        if not isinstance(value, str):
+            continue
         limit = TITLE_LIMIT if field in TITLE_FIELDS else TEXT_LIMIT
-        if isinstance(value, str) and len(value) > limit:
+        if len(value) > limit:
             raise Refused("input.too_long", field=f"{where}{field}", limit=limit, value=len(value))
+        if _NOT_TEXT.search(value):
+            # JSON can carry "\u0000" and "\ud800"; PostgreSQL stores neither, SQLite not the
+            # second, so they are refused as input rather than failing in the database.
+            problem = gettext("holds a NUL or a lone surrogate, which is not text")
+            raise Refused("input.invalid", field=f"{where}{field}", problem=problem)
 
 
 def check_item(fields: Mapping[str, Any], *, where: str = "") -> None:

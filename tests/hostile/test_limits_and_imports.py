@@ -378,3 +378,19 @@ def test_an_org_csv_with_a_field_longer_than_csv_takes_is_a_problem_not_a_traceb
     assert raised.value.returncode == 1
     assert "not valid CSV: field larger than field limit" in str(raised.value)
     assert not Department.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"], ids=["nul", "surrogate"])
+def test_a_text_no_database_can_store_is_refused_as_input_not_a_server_error(w, text):
+    req = advance(w, "planning")
+    client, headers = api(w.lei)
+    response = client.post(
+        f"/api/v1/requirements/{req.key}/plan/items",
+        {"based_on": 3, "component": "ledger", "kind": "data", "title": "x", "description": text},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "input.invalid"
+    assert "description" in response.json()["message"], response.json()
+    assert nothing_written(req, 3)
