@@ -67,15 +67,18 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
 
     def _import(self, file: str, username: str) -> None:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {username}")
-        # Read as bytes, so line endings stay as written: they may be part of an item's text.
+        # The file first, before the database is asked anything: a file that cannot be a plan
+        # is refused the same whoever runs the command. Read as bytes, so line endings stay as
+        # written: they may be part of an item's text.
         if file == "-":
             data = sys.stdin.buffer.read(limits.PLAN_FILE_BYTES + 1)
         elif Path(file).is_file():
             data = limits.read_file(Path(file), "plan_file_bytes")
         else:
             raise CommandError(f"{file}: no such file", returncode=2)
-        result = import_plan(actor=user, text=read_plan_file(data, file=file), file=file)
+        text = read_plan_file(data, file=file)
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user {username}")
+        result = import_plan(actor=user, text=text, file=file)
         self.stdout.write(result.summary)
