@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from techalign.audit.models import AuditEvent
@@ -101,6 +102,24 @@ def test_a_plan_file_of_exactly_the_item_limit_is_imported(w):
         )
     assert refused.value.code == "limit.too_many"
     assert refused.value.details["value"] == limits.ITEMS_PER_PLAN + 1
+    assert nothing_written(req, 4)
+
+
+def test_the_plan_page_refuses_an_item_past_the_limit_inline(w):
+    req = advance(w, "planning")
+    import_plan(actor=w.lei, text=attack_plan(req, limits.ITEMS_PER_PLAN - 3))
+    client = Client()
+    client.force_login(w.lei)
+    session = client.session
+    session["language"] = "zh-hans"
+    session.save()
+    response = client.post(
+        reverse("web:do", args=[req.key, "add_item"]),
+        {"component": "ledger", "kind": "data", "title": "第 301 条", "based_on": 4},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["X-Refused"] == "limit.too_many"
+    assert "方案中的条目过多：301，上限为 300。" in response.content.decode()
     assert nothing_written(req, 4)
 
 
