@@ -104,7 +104,7 @@ def check(text: str, *, file: str, loader: Any = None) -> None:
                     what = _("values once its aliases are expanded")
                     raise _too_complex(file, event, limits.YAML_VALUES, what, "∞")
                 # An undefined alias counts as one; the loader then names the error.
-                add(sizes.get(event.anchor, 1), event)
+                add(sizes.get(str(event.anchor), 1), event)
     except INVALID:
         # What libyaml cannot read, PyYAML may (an escaped surrogate, for one): measure the
         # rest of the file the way it will be read.
