@@ -137,7 +137,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "techalign.core.middleware.UserLanguageMiddleware",
     # Refuses an oversized body (413, docs/limits.md) before anything reads it.
-    "techalign.core.middleware.RequestBodyLimitMiddleware",
+    "techalign.core.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
