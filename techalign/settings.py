@@ -178,6 +178,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "techalign.core.middleware.UserLanguageMiddleware",
+    # Refuses an oversized body (413, docs/limits.md) before anything reads it.
+    "techalign.core.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -247,6 +249,7 @@ AXES_LOCKOUT_CALLABLE = "techalign.web.views.signin.locked_out"
 AXES_CLIENT_IP_CALLABLE = "techalign.core.middleware.client_address"
 
 # Request bodies beyond this are refused before they reach a view.
+# Django's own cap, behind RequestBodyLimitMiddleware's REQUEST_BODY_BYTES (the same size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 NINJA_PAGINATION_CLASS = "techalign.api.common.Pages"
