@@ -15,7 +15,7 @@ from techalign.calendars.invitations import absolute, feed_token
 from techalign.calendars.models import CalendarSource, WorkingHours
 from techalign.calendars.slots import SlotSearch, find_slots
 from techalign.core.errors import Refused
-from techalign.meetings.selectors import get_meeting
+from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_users
 from techalign.requirements.selectors import get_requirement
 
@@ -326,5 +326,5 @@ def requirement_slots(request: HttpRequest, key: str, query: Query[SlotQuery]):
 @router.get("/slots/{key}/{meeting}", response={200: SlotsOut, **ERRORS})
 def meeting_slots(request: HttpRequest, key: str, meeting: str, query: Query[SlotQuery]):
     """Slots to move a meeting to: its required invitees, optional ones ranked."""
-    found = get_meeting(get_requirement(actor(request), key), meeting)
+    found = access_meeting(get_requirement(actor(request), key), meeting)
     return _search(selectors.slot_target(f"{found.requirement.key}/{found.key}"), query)

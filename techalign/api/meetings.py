@@ -9,10 +9,9 @@ from ninja import Router, Schema, Status
 from pydantic import Field, model_validator
 
 from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
-from techalign.core.errors import Refused
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem, Meeting
-from techalign.meetings.selectors import get_meeting
+from techalign.meetings.selectors import access_action_item, access_meeting
 from techalign.org.selectors import get_user, get_users
 from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
 from techalign.requirements.selectors import get_requirement
@@ -171,7 +170,7 @@ def _requirement(request: HttpRequest, key: str) -> Requirement:
 
 
 def _meeting(request: HttpRequest, key: str, meeting: str) -> Meeting:
-    return get_meeting(_requirement(request, key), meeting)
+    return access_meeting(_requirement(request, key), meeting)
 
 
 @router.get("/{key}/meetings", response={200: list[MeetingOut], **ERRORS})
@@ -304,8 +303,6 @@ def add_action_item(request: HttpRequest, key: str, meeting: str, body: ActionIt
 @router.post(
     "/{key}/meetings/{meeting}/action-items/{item_id}/done", response={200: ActionItemOut, **ERRORS}
 )
-def complete_action_item(request: HttpRequest, key: str, meeting: str, item_id: int):
-    found = _meeting(request, key, meeting).action_items.filter(pk=item_id).first()
-    if found is None:
-        raise Refused("access.not_found", kind="Action item", ref=str(item_id))
+def complete_action_item(request: HttpRequest, key: str, meeting: str, item_id: str):
+    found = access_action_item(_meeting(request, key, meeting), item_id)
     return services.complete_action_item(action_item=found, actor=actor(request))

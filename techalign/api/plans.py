@@ -12,12 +12,12 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
-from techalign.core.errors import Refused
+from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_component, get_team
 from techalign.plans import selectors, services
 from techalign.plans.models import ChangeRequest, Item, ItemKind, Milestone, Phase, Revision
 from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
-from techalign.requirements.selectors import get_requirement, parse_key
+from techalign.requirements.selectors import get_requirement
 
 router = Router(tags=["plans"])
 
@@ -346,14 +346,6 @@ def _plan_out(requirement: Requirement) -> dict:
     }
 
 
-def _revision(requirement: Requirement, number: int) -> Revision:
-    plan = selectors.plan_of(requirement)
-    revision = plan.revisions.filter(number=number).first() if plan else None
-    if revision is None:
-        raise Refused("access.not_found", kind="Revision", ref=f"{requirement.key}/r{number}")
-    return revision
-
-
 # --- operations ----------------------------------------------------------------------------
 
 
@@ -388,7 +380,7 @@ def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch):
         requirement=_requirement(request, key),
         actor=actor(request),
         based_on=_based_on(request, data.get("based_on")),
-        item_key=item.upper(),
+        item_key=selectors.item_key(item),
         **_item_fields(data),
     )
 
@@ -399,7 +391,7 @@ def remove_item(request: HttpRequest, key: str, item: str, based_on: int | None 
         requirement=_requirement(request, key),
         actor=actor(request),
         based_on=_based_on(request, based_on),
-        item_key=item.upper(),
+        item_key=selectors.item_key(item),
     )
 
 
@@ -413,9 +405,9 @@ def list_revisions(request: HttpRequest, key: str):
 
 
 @router.get("/{key}/plan/revisions/{number}", response={200: RevisionDetailOut, **ERRORS})
-def get_revision(request: HttpRequest, key: str, number: int):
+def get_revision(request: HttpRequest, key: str, number: str):
     """One revision with its canonical content (what its hash covers)."""
-    return _revision(_requirement(request, key), number)
+    return selectors.access_revision(_requirement(request, key), number)
 
 
 @router.post("/{key}/plan/submit", response={200: RevisionOut, **ERRORS})
@@ -428,19 +420,19 @@ def submit_for_review(request: HttpRequest, key: str, body: RevisionRef):
 
 
 @router.post("/{key}/plan/revisions/{number}/approve", response={200: ReviewOut, **ERRORS})
-def approve_revision(request: HttpRequest, key: str, number: int, body: ReviewIn):
+def approve_revision(request: HttpRequest, key: str, number: str, body: ReviewIn):
     """A tech lead or architect, not an author, approves exactly this revision and hash."""
     return _review(request, key, number, body, services.approve_revision)
 
 
 @router.post("/{key}/plan/revisions/{number}/request-changes", response={200: ReviewOut, **ERRORS})
-def request_changes(request: HttpRequest, key: str, number: int, body: ReviewIn):
+def request_changes(request: HttpRequest, key: str, number: str, body: ReviewIn):
     """A reviewer sends this revision back with what must change."""
     return _review(request, key, number, body, services.request_changes)
 
 
-def _review(request: HttpRequest, key: str, number: int, body: ReviewIn, verdict) -> dict:
-    revision = _revision(_requirement(request, key), number)
+def _review(request: HttpRequest, key: str, number: str, body: ReviewIn, verdict) -> dict:
+    revision = selectors.access_revision(_requirement(request, key), number)
     review = verdict(
         revision=revision,
         actor=actor(request),
@@ -464,8 +456,6 @@ def _review_out(review) -> dict:
 @router.post("/{key}/sign-offs", response={201: SignOffOut, **ERRORS})
 def sign_off(request: HttpRequest, key: str, body: SignOffIn):
     """A PM or DEV of a party signs (or rejects) one exact revision, named with its hash."""
-    from techalign.meetings.selectors import get_meeting
-
     requirement = _requirement(request, key)
     signoff = services.sign_off(
         requirement=requirement,
@@ -475,7 +465,7 @@ def sign_off(request: HttpRequest, key: str, body: SignOffIn):
         content_hash=body.content_hash,
         approve=body.decision == "approve",
         reason=body.reason,
-        meeting=get_meeting(requirement, body.meeting) if body.meeting else None,
+        meeting=access_meeting(requirement, body.meeting) if body.meeting else None,
     )
     return Status(201, _signoff_out(signoff, signoff.revision))
 
@@ -518,11 +508,8 @@ def list_baselines(request: HttpRequest, key: str):
 
 
 @router.get("/{key}/baselines/{version}", response={200: BaselineDetailOut, **ERRORS})
-def get_baseline(request: HttpRequest, key: str, version: int):
-    requirement = _requirement(request, key)
-    baseline = requirement.baselines.filter(version=version).first()
-    if baseline is None:
-        raise Refused("access.not_found", kind="Baseline", ref=f"{requirement.key}/v{version}")
+def get_baseline(request: HttpRequest, key: str, version: str):
+    baseline = selectors.access_baseline(_requirement(request, key), version)
     return _baseline_out(baseline, with_content=True)
 
 
@@ -554,11 +541,7 @@ def open_change_request(request: HttpRequest, key: str, body: ChangeRequestIn):
 
 @router.post("/{key}/change-requests/{change}/withdraw", response={200: ChangeRequestOut, **ERRORS})
 def withdraw_change_request(request: HttpRequest, key: str, change: str):
-    requirement = _requirement(request, key)
-    number = parse_key(change, "CR")
-    found = requirement.change_requests.filter(number=number).first() if number else None
-    if found is None:
-        raise Refused("access.not_found", kind="Change request", ref=f"{requirement.key}/{change}")
+    found = selectors.access_change_request(_requirement(request, key), change)
     return services.withdraw_change_request(change=found, actor=actor(request))
 
 

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
 from techalign.audit.models import AuditEvent
+from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_team, get_user
 from techalign.plans import selectors as plans
 from techalign.requirements import selectors, services
@@ -362,8 +363,6 @@ def list_questions(request: HttpRequest, key: str, open: bool = False):
 @router.post("/{key}/questions", response={201: QuestionOut, **ERRORS})
 def raise_question(request: HttpRequest, key: str, body: QuestionIn):
     """Ask on a scenario, a plan item, or in a meeting; `is_blocking` stops finalizing."""
-    from techalign.meetings.selectors import get_meeting
-
     requirement = _detail(request, key)
     return Status(
         201,
@@ -373,7 +372,7 @@ def raise_question(request: HttpRequest, key: str, body: QuestionIn):
             body=body.body,
             scenario=selectors.get_scenario(requirement, body.scenario) if body.scenario else None,
             item_key=(body.item or "").upper(),
-            meeting=get_meeting(requirement, body.meeting) if body.meeting else None,
+            meeting=access_meeting(requirement, body.meeting) if body.meeting else None,
             is_blocking=body.is_blocking,
         ),
     )

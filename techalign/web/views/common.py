@@ -27,9 +27,10 @@ from django.views.decorators.http import require_POST
 
 from techalign.core.errors import Refused
 from techalign.meetings.models import Meeting
+from techalign.meetings.selectors import access_meeting
 from techalign.plans import selectors as plans
 from techalign.requirements.models import STEP_OF_STATUS, Question, Requirement, Status
-from techalign.requirements.selectors import get_requirement, next_actions, parse_key
+from techalign.requirements.selectors import get_requirement, next_actions
 
 STEPS = [
     (1, _("Hand-off")),
@@ -64,16 +65,10 @@ class Screen:
             raise Http404(refused.message) from refused
         self.meeting: Meeting | None = None
         if meeting_key is not None:
-            number = parse_key(meeting_key, "M")
-            self.meeting = (
-                self.requirement.meetings.select_related("presenter", "revision")
-                .filter(number=number)
-                .first()
-                if number
-                else None
-            )
-            if self.meeting is None:
-                raise Http404(meeting_key)
+            try:
+                self.meeting = access_meeting(self.requirement, meeting_key)
+            except Refused as refused:
+                raise Http404(refused.message) from refused
         self.bound: dict[str, forms.Form] = {}
         # Context an action wants back if it fails, e.g. which row's form to keep open.
         self.keep: dict[str, Any] = {}
@@ -294,6 +289,8 @@ def perform(
     if act is None:
         raise Http404(name)
     screen = Screen(request, key, meeting_key)
+    if screen.meeting is None and SECTIONS[act.section].pages == ["meeting"]:
+        raise Http404(name)  # an action on a meeting's minutes, posted without the meeting
     at = f"{name}:{ref}" if ref else name
     overrides: dict[str, Any] = {}
     status, code = 200, ""
