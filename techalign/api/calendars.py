@@ -9,7 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed_token
 from techalign.calendars.models import CalendarSource, WorkingHours
@@ -161,10 +170,10 @@ def _hours(user, response: HttpResponse, hours: WorkingHours | None = None) -> H
     )
 
 
-@router.get("/sources", response={200: list[SourceOut], **ERRORS})
+@router.get("/sources", response={200: listing(SourceOut), **ERRORS})
 def list_sources(request: HttpRequest):
     """Your calendar sources with their last fetch status and error; secrets are never shown."""
-    return list(selectors.sources_of(actor(request)).defer(None).defer("ics_text"))
+    return listed(selectors.sources_of(actor(request)).defer(None).defer("ics_text"))
 
 
 @router.post("/sources/upload", response={201: SourceOut, **ERRORS})
@@ -255,13 +264,13 @@ def set_working_hours(request: HttpRequest, body: HoursIn, response: HttpRespons
     return _hours(me, response, hours)
 
 
-@router.get("/days", response={200: list[DayOut], **ERRORS})
+@router.get("/days", response={200: listing(DayOut), **ERRORS})
 def list_days(request: HttpRequest, start: dt.date, end: dt.date):
     """Working days and holidays, each with the source it came from (company calendar,
     official schedule, rule-computed holidays, weekday rule)."""
     if not dt.timedelta(0) <= end - start <= dt.timedelta(days=400):
         raise Refused("input.invalid", field="end", problem="0 to 400 days after start")
-    return [
+    return listed(
         DayOut(
             on=d.on,
             is_workday=d.is_workday,
@@ -270,7 +279,7 @@ def list_days(request: HttpRequest, start: dt.date, end: dt.date):
             name=d.name,
         )
         for d in workdays.days(start, end)
-    ]
+    )
 
 
 def _answer(search: SlotSearch) -> SlotsOut:

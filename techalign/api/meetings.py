@@ -8,7 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field, model_validator
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem, Meeting
 from techalign.meetings.selectors import access_action_item, access_meeting
@@ -173,9 +182,9 @@ def _meeting(request: HttpRequest, key: str, meeting: str) -> Meeting:
     return access_meeting(_requirement(request, key), meeting)
 
 
-@router.get("/{key}/meetings", response={200: list[MeetingOut], **ERRORS})
+@router.get("/{key}/meetings", response={200: listing(MeetingOut), **ERRORS})
 def list_meetings(request: HttpRequest, key: str):
-    return list(_requirement(request, key).meetings.select_related("revision", "presenter"))
+    return listed(_requirement(request, key).meetings.select_related("revision", "presenter"))
 
 
 @router.post("/{key}/meetings", response={201: MeetingOut, **ERRORS})

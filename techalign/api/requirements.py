@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.plans import PartyOut, parties_out
 from techalign.audit.models import AuditEvent
 from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_team, get_user
@@ -88,7 +89,7 @@ class PlanSummaryOut(Schema):
     content_hash: str | None
     items: int
     uncovered: list[str]
-    related_parties: list[str]
+    related_parties: list[PartyOut]
     baseline_version: int | None
 
 
@@ -116,7 +117,7 @@ class RequirementOut(RequirementSummaryOut):
             "content_hash": revision.content_hash if revision else None,
             "items": revision.items.count() if revision else 0,
             "uncovered": [s.key for s in plans.uncovered_scenarios(obj, revision)],
-            "related_parties": sorted(t.code for t in plans.related_parties(obj, revision)),
+            "related_parties": parties_out(obj, revision),
             "baseline_version": baseline.version if baseline else None,
         }
 
