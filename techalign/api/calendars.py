@@ -303,7 +303,9 @@ def _answer(search: SlotSearch) -> SlotsOut:
         ],
         blockers=[
             BlockerOut(
-                username=b.user.username, sole_blocker=b.sole_blocker, unavailable=b.unavailable
+                username=str(getattr(b.user, "username", b.user)),
+                sole_blocker=b.sole_blocker,
+                unavailable=b.unavailable,
             )
             for b in search.blockers
         ],

@@ -80,7 +80,10 @@ def listing(schema: type[Schema]) -> type[Schema]:
     (`?limit=&offset=`) have the same shape, with `count` the total."""
     if schema not in _LISTINGS:
         _LISTINGS[schema] = create_model(
-            f"{schema.__name__}List", __base__=Schema, items=(list[schema], ...), count=(int, ...)
+            f"{schema.__name__}List",
+            __base__=Schema,
+            items=(list[schema], ...),  # type: ignore[valid-type]
+            count=(int, ...),
         )
     return _LISTINGS[schema]
 
@@ -170,4 +173,4 @@ AUTH = [TokenAuth(), SessionAuth(csrf=True)]
 
 
 def actor(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined, no-any-return]
+    return request.auth  # type: ignore[attr-defined]

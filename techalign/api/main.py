@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,7 +39,7 @@ def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     return _error(request, exc.status, exc.code, exc.message, envelope_details(exc))
 
 
-def _field_name(loc: list[str]) -> str:
+def _field_name(loc: Sequence[str]) -> str:
     """`["body", "body", "title"]` -> "title": the field as the client named it."""
     parts = list(loc)
     while len(parts) > 1 and parts[0] in {"body", "query", "path"}:

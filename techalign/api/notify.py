@@ -72,7 +72,7 @@ class ChannelOut(Schema):
 
     @staticmethod
     def resolve_team(obj: Channel) -> str | None:
-        return obj.team.code if obj.team_id else None
+        return obj.team.code if obj.team else None
 
 
 class ChannelIn(Body):

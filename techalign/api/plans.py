@@ -126,7 +126,7 @@ class RevisionOut(Schema):
 
     @staticmethod
     def resolve_change_request(obj: Revision) -> str | None:
-        return f"CR-{obj.change_request.number}" if obj.change_request_id else None
+        return f"CR-{obj.change_request.number}" if obj.change_request else None
 
 
 class RevisionDetailOut(RevisionOut):

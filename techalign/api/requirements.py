@@ -40,7 +40,7 @@ class ScenarioOut(Schema):
 
     @staticmethod
     def resolve_acknowledged_by(obj) -> str | None:
-        return obj.acknowledged_by.username if obj.acknowledged_by_id else None
+        return obj.acknowledged_by.username if obj.acknowledged_by else None
 
 
 class NextActionOut(Schema):
@@ -73,7 +73,7 @@ class RequirementSummaryOut(Schema):
 
     @staticmethod
     def resolve_lead_dev(obj: Requirement) -> str | None:
-        return obj.lead_dev.username if obj.lead_dev_id else None
+        return obj.lead_dev.username if obj.lead_dev else None
 
 
 def _current_revision(requirement: Requirement):
@@ -142,7 +142,7 @@ class QuestionOut(Schema):
 
     @staticmethod
     def resolve_scenario(obj: Question) -> str | None:
-        return f"S-{obj.scenario.number}" if obj.scenario_id else None
+        return f"S-{obj.scenario.number}" if obj.scenario else None
 
     @staticmethod
     def resolve_item(obj: Question) -> str | None:
@@ -150,7 +150,7 @@ class QuestionOut(Schema):
 
     @staticmethod
     def resolve_meeting(obj: Question) -> str | None:
-        return f"M-{obj.meeting.number}" if obj.meeting_id else None
+        return f"M-{obj.meeting.number}" if obj.meeting else None
 
     @staticmethod
     def resolve_raised_by(obj: Question) -> str:
@@ -158,7 +158,7 @@ class QuestionOut(Schema):
 
     @staticmethod
     def resolve_resolved_by(obj: Question) -> str | None:
-        return obj.resolved_by.username if obj.resolved_by_id else None
+        return obj.resolved_by.username if obj.resolved_by else None
 
 
 class AuditEventOut(Schema):
@@ -174,7 +174,7 @@ class AuditEventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: AuditEvent) -> str | None:
-        return obj.actor.username if obj.actor_id else None
+        return obj.actor.username if obj.actor else None
 
 
 # --- inputs --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
@@ -85,7 +86,7 @@ def default_invitees(requirement: Requirement) -> list[tuple[User, Team, str]]:
     return chosen
 
 
-def active_meetings(requirement: Requirement):
+def active_meetings(requirement: Requirement) -> QuerySet[Meeting]:
     return requirement.meetings.exclude(status=Meeting.Status.CANCELLED)
 
 

@@ -45,7 +45,8 @@ def _once(revision: Revision, name: str, read: Callable[[], T]) -> T:
     reads = revision.__dict__.setdefault("_reads", {})
     if name not in reads:
         reads[name] = read()
-    return reads[name]
+    value: T = reads[name]
+    return value
 
 
 def _has_read(revision: Revision, name: str) -> bool:
