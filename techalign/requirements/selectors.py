@@ -45,10 +45,15 @@ def parse_key(key: str | int, prefix: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def get_requirement(user: User, key: str | int) -> Requirement:
-    """One requirement by key (REQ-12) or number; invisible ones are simply not found."""
+def get_requirement(user: User | None, key: str | int) -> Requirement:
+    """One requirement by key (REQ-12, req-12) or number, the one lookup the API, the pages and
+    the command line share; invisible ones are simply not found. `user` None is the command
+    line, whose operator sees every requirement."""
     number = parse_key(key, "REQ")
-    requirement = visible_requirements(user).filter(number=number).first() if number else None
+    if number is not None and number >= 2**31:
+        number = None  # beyond a database integer: names nothing
+    found = visible_requirements(user) if user is not None else Requirement.objects.all()
+    requirement = found.filter(number=number).first() if number else None
     if requirement is None:
         raise Refused("access.not_found", kind=_("Requirement"), ref=str(key))
     return requirement

@@ -13,10 +13,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from techalign.core.errors import Refused
-from techalign.org.models import User
+from techalign.org.selectors import get_user
 from techalign.plans.markdown import export_plan, import_plan
-from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import parse_key
+from techalign.requirements.selectors import get_requirement
 
 
 class Command(BaseCommand):
@@ -49,20 +48,14 @@ class Command(BaseCommand):
                 raise CommandError(refused.message) from refused
 
     def _export(self, key: str, output: str | None) -> None:
-        number = parse_key(key, "REQ")
-        requirement = Requirement.objects.filter(number=number).first() if number else None
-        if requirement is None:
-            raise CommandError(f"no requirement {key}")
-        text = export_plan(requirement)
+        text = export_plan(get_requirement(None, key))
         if output:
             Path(output).write_text(text, encoding="utf-8", newline="")
         else:
             self.stdout.write(text, ending="")
 
     def _import(self, file: str, username: str) -> None:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {username}")
+        user = get_user(username)
         if file == "-":
             text = sys.stdin.read()
         else:
