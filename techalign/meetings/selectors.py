@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 
-from techalign.core.errors import Refused
 from techalign.meetings.models import ActionItem, Meeting
 from techalign.org.models import Membership, Role, Team, User
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import parse_key
+from techalign.requirements.selectors import access_one
 
 
 @dataclass(frozen=True)
@@ -93,29 +91,27 @@ def active_meetings(requirement: Requirement) -> QuerySet[Meeting]:
 def access_meeting(requirement: Requirement, key: str | None, *, lock: bool = False) -> Meeting:
     """One meeting of a requirement by key (M-2, m-2 or 2), the one lookup the API, the pages
     and the command line share. Visibility is the requirement's: pass one that
-    `get_requirement(user, key)` gave. A key that is not a meeting of this requirement is a
-    not-found refusal, never an error; `lock` takes the row lock for a write that follows."""
-    number = parse_key(key, "M") if key is not None else None
-    meetings = requirement.meetings.select_related("presenter", "revision")
-    if lock:
-        meetings = meetings.select_for_update()
-    meeting = meetings.filter(number=number).first() if number else None
-    if meeting is None:
-        raise Refused("access.not_found", kind=_("Meeting"), ref=f"{requirement.key}/{key}")
-    return meeting
+    `get_requirement(user, key)` gave."""
+    return access_one(
+        requirement.meetings.select_related("presenter", "revision"),
+        key,
+        prefix="M",
+        kind="Meeting",
+        label=f"{requirement.key}/{key}",
+        lock=lock,
+    )
 
 
 def access_action_item(
     meeting: Meeting, ref: str | int | None, *, lock: bool = False
 ) -> ActionItem:
-    """One action item of a meeting by its id; an id that is not a number, or that belongs to
-    another meeting, is a not-found refusal."""
-    text = str(ref if ref is not None else "").strip()
-    number = int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
-    items = meeting.action_items.select_related("owner", "meeting__requirement")
-    if lock:
-        items = items.select_for_update()
-    item = items.filter(pk=number).first() if number else None
-    if item is None:
-        raise Refused("access.not_found", kind=_("Action item"), ref=f"{meeting.key}/{ref}")
-    return item
+    """One action item of a meeting by its id; another meeting's item is not found."""
+    return access_one(
+        meeting.action_items.select_related("owner", "meeting__requirement"),
+        ref,
+        prefix=None,
+        field="pk",
+        kind="Action item",
+        label=f"{meeting.key}/{ref}",
+        lock=lock,
+    )

@@ -318,71 +318,60 @@ def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str
 # that does not name an object of that requirement is a not-found refusal, never an error.
 
 
-def _number(ref: str | int | None, prefix: str) -> int | None:
-    from techalign.requirements.selectors import parse_key
-
-    if ref is None:
-        return None
-    number = parse_key(ref, prefix)
-    # Larger numbers overflow a database integer: they name nothing.
-    return number if number is not None and number < 2**31 else None
-
-
-def _not_found(kind: str, ref: str) -> Exception:
-    # Imported here: the access functions are appended to a module others edit at the top.
-    from django.utils.translation import gettext_lazy
-
-    from techalign.core.errors import Refused
-
-    return Refused("access.not_found", kind=gettext_lazy(kind), ref=ref)
-
-
 def access_revision(
     requirement: Requirement, number: str | int | None, *, lock: bool = False
 ) -> Revision:
     """One revision of the requirement's plan by number (4 or r4); never another one instead."""
-    found = _number(number, "R")
-    revisions = Revision.objects.select_related("plan__requirement", "author").filter(
-        plan__requirement=requirement
+    from techalign.requirements.selectors import access_one
+
+    revisions = Revision.objects.select_related("plan__requirement", "author")
+    return access_one(
+        revisions.filter(plan__requirement=requirement),
+        number,
+        prefix="R",
+        kind="Revision",
+        label=f"{requirement.key}/r{number}",
+        lock=lock,
     )
-    if lock:
-        revisions = revisions.select_for_update()
-    revision = revisions.filter(number=found).first() if found else None
-    if revision is None:
-        raise _not_found("Revision", f"{requirement.key}/r{number}")
-    return revision
 
 
 def access_baseline(
     requirement: Requirement, version: str | int | None, *, lock: bool = False
 ) -> Baseline:
     """One baseline of the requirement by version (2 or v2)."""
-    found = _number(version, "V")
-    baselines = requirement.baselines.select_related("revision", "finalized_by", "change_request")
-    if lock:
-        baselines = baselines.select_for_update()
-    baseline = baselines.filter(version=found).first() if found else None
-    if baseline is None:
-        raise _not_found("Baseline", f"{requirement.key}/v{version}")
-    return baseline
+    from techalign.requirements.selectors import access_one
+
+    return access_one(
+        requirement.baselines.select_related("revision", "finalized_by", "change_request"),
+        version,
+        prefix="V",
+        field="version",
+        kind="Baseline",
+        label=f"{requirement.key}/v{version}",
+        lock=lock,
+    )
 
 
 def access_change_request(
     requirement: Requirement, key: str | int | None, *, lock: bool = False
 ) -> ChangeRequest:
     """One change request of the requirement by key (CR-2, cr-2 or 2)."""
-    found = _number(key, "CR")
-    changes = requirement.change_requests.select_related("opened_by", "base_baseline")
-    if lock:
-        changes = changes.select_for_update()
-    change = changes.filter(number=found).first() if found else None
-    if change is None:
-        raise _not_found("Change request", f"{requirement.key}/{key}")
-    return change
+    from techalign.requirements.selectors import access_one
+
+    return access_one(
+        requirement.change_requests.select_related("opened_by", "base_baseline"),
+        key,
+        prefix="CR",
+        kind="Change request",
+        label=f"{requirement.key}/{key}",
+        lock=lock,
+    )
 
 
 def item_key(ref: str | None) -> str:
     """An item reference as the plan names its items (i-2 and 2 -> I-2); what is not an item
     key stays as given, so the refusal names what the client sent."""
-    number = _number(ref, "I")
+    from techalign.requirements.selectors import parse_key
+
+    number = parse_key(ref, "I") if ref is not None else None
     return f"I-{number}" if number else (ref or "")

@@ -53,6 +53,9 @@ def test_every_action_with_a_garbage_reference_answers_without_a_server_error(w,
             ):
                 response = client.post(url, {}, **headers)
                 assert response.status_code < 500, (url, response.status_code)
+        # ... and without any reference at all.
+        response = client.post(reverse("web:do", args=[req.key, name]), {}, **HTMX)
+        assert response.status_code < 500, (name, response.status_code)
 
 
 def test_a_meeting_action_posted_to_the_requirement_url_is_not_found(w, aligning):
