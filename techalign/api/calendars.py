@@ -148,10 +148,7 @@ class SlotsOut(Schema):
 
 
 def _source(request: HttpRequest, source_id: int) -> CalendarSource:
-    source = CalendarSource.objects.select_related("user").filter(pk=source_id).first()
-    if source is None or not services.can_manage(actor(request), source.user):
-        raise Refused("access.not_found", kind="calendar", ref=str(source_id))
-    return source
+    return selectors.access_source(actor(request), source_id)
 
 
 def _hours(user, response: HttpResponse, hours: WorkingHours | None = None) -> HoursOut:

@@ -62,3 +62,23 @@ def slot_target(ref: str) -> SlotTarget:
 def sources_of(user: User):
     """A person's calendar sources, without the stored calendar text."""
     return CalendarSource.objects.filter(user=user).defer("ics_text", "busy").order_by("name")
+
+
+def access_source(user: User, source_id: str | int, *, lock: bool = False) -> CalendarSource:
+    """A calendar source its owner (or an administrator) manages, by id, for the API and the
+    calendar pages alike; anyone else's, or an unknown id, is not found."""
+    from techalign.calendars.services import can_manage
+    from techalign.requirements.selectors import access_one
+
+    source = access_one(
+        CalendarSource.objects.select_related("user"),
+        source_id,
+        prefix=None,
+        field="pk",
+        kind="Calendar",
+        label=str(source_id),
+        lock=lock,
+    )
+    if not can_manage(user, source.user):
+        raise Refused("access.not_found", kind="Calendar", ref=str(source_id))
+    return source
