@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         for sub in (export, imported):
             sub.add_argument("--language", default=None, help="language of the messages")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         with translation.override(options["language"] or translation.get_language()):
             try:
                 if action == "export":
