@@ -66,6 +66,8 @@ test: install lint
 lint:
 	ruff check .
 	ruff format --check .
+	@# Strict on the domain apps, normal elsewhere (pyproject.toml [tool.mypy]).
+	$(PYTHON) -m mypy techalign
 
 fmt:
 	ruff check --fix .

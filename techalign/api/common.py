@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -13,10 +14,10 @@ from django.utils import translation
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_validator
 
 from techalign.core.errors import Refused
-from techalign.org.models import User
+from techalign.org.models import Role, User
 from techalign.org.services import user_for_token
 
 
@@ -71,6 +72,28 @@ class Pages(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
+_LISTINGS: dict[type[Schema], type[Schema]] = {}
+
+
+def listing(schema: type[Schema]) -> type[Schema]:
+    """The one list envelope, `{items, count}`, for a list answered whole; paginated lists
+    (`?limit=&offset=`) have the same shape, with `count` the total."""
+    if schema not in _LISTINGS:
+        _LISTINGS[schema] = create_model(
+            f"{schema.__name__}List",
+            __base__=Schema,
+            items=(list[schema], ...),  # type: ignore[valid-type]
+            count=(int, ...),
+        )
+    return _LISTINGS[schema]
+
+
+def listed(rows: Iterable[Any]) -> dict[str, Any]:
+    """A whole list in the list envelope."""
+    items = list(rows)
+    return {"items": items, "count": len(items)}
+
+
 class ErrorOut(Schema):
     code: str
     message: str
@@ -88,6 +111,29 @@ ERRORS: dict[int, type[Schema]] = {
 }
 # ... and those of writes to an editable resource, which need If-Match.
 PRECONDITION_ERRORS: dict[int, type[Schema]] = {**ERRORS, 412: ErrorOut, 428: ErrorOut}
+
+
+def envelope_details(refused: Refused) -> dict[str, Any]:
+    """A refusal's details as the error envelope shows them: names of objects as text, roles
+    as their codes (`["DEV"]`, display names beside them in `role_names`), and the current
+    revision as a number wherever a refusal is about a stale one."""
+    details: dict[str, Any] = {}
+    for name, value in refused.details.items():
+        if name == "current_revision":
+            details[name] = int(value)
+        elif isinstance(value, list | tuple | set):
+            details[name] = [str(v) for v in value]
+        else:
+            details[name] = str(value)
+    if "roles" in details:
+        names = details["roles"] if isinstance(details["roles"], list) else [details["roles"]]
+        codes = {str(label): code for code, label in Role.choices}
+        details["roles"] = [codes.get(n, n) for n in names]
+        details["role_names"] = names
+    current = details.get("current", "")
+    if refused.code.endswith(".stale_revision") and str(current).isdigit():
+        details.setdefault("current_revision", int(current))
+    return details
 
 
 def set_etag(response: HttpResponse, tag: str, version: int) -> None:
@@ -127,4 +173,4 @@ AUTH = [TokenAuth(), SessionAuth(csrf=True)]
 
 
 def actor(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined, no-any-return]
+    return request.auth  # type: ignore[attr-defined]

@@ -19,6 +19,8 @@ from techalign.api.common import (
     ErrorOut,
     actor,
     if_match,
+    listed,
+    listing,
     set_etag,
 )
 from techalign.core.errors import Refused
@@ -186,10 +188,10 @@ def _settings_out(settings: HealthSettings) -> dict:
 # --- process health ------------------------------------------------------------------------
 
 
-@router.get("/health/rules", response={200: list[RuleOut], **ERRORS})
+@router.get("/health/rules", response={200: listing(RuleOut), **ERRORS})
 def list_rules(request: HttpRequest):
     """Every rule with its code, severity and documentation, in the caller's language."""
-    return [
+    return listed(
         {
             "code": r.code,
             "slug": r.slug,
@@ -202,7 +204,7 @@ def list_rules(request: HttpRequest):
             "messages": {k: str(v) for k, v in r.messages.items()},
         }
         for r in RULES.values()
-    ]
+    )
 
 
 @router.get("/health/findings", response={200: FindingsOut, **ERRORS})
@@ -224,12 +226,12 @@ def requirement_health(request: HttpRequest, key: str, query: Query[FindingsQuer
     )
 
 
-@router.get("/health/reports", response={200: list[ReportKindOut], **ERRORS})
+@router.get("/health/reports", response={200: listing(ReportKindOut), **ERRORS})
 def list_reports(request: HttpRequest):
-    return [
+    return listed(
         {"name": k.slug, "title": str(k.title), "definition": str(k.definition)}
         for k in REPORTS.values()
-    ]
+    )
 
 
 @router.get(

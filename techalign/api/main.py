@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,14 +12,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from techalign.api import calendars, meetings, notify, org, plans, requirements
-from techalign.api.common import AUTH
+from techalign.api.common import AUTH, envelope_details
 from techalign.core.errors import Refused
 
 log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="techalign",
-    version="1",
+    version="0.2.0",
     description="Cross-team technical-plan alignment: requirements, plans, reviews, meetings, "
     "sign-offs, baselines and change control. Errors are `{code, message, details}`; messages "
     "follow Accept-Language, then the user's language.",
@@ -35,14 +36,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details=N
 
 @api.exception_handler(Refused)
 def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
-    details = {
-        k: ([str(x) for x in v] if isinstance(v, list | tuple | set) else str(v))
-        for k, v in exc.details.items()
-    }
-    return _error(request, exc.status, exc.code, exc.message, details)
+    return _error(request, exc.status, exc.code, exc.message, envelope_details(exc))
 
 
-def _field_name(loc: list[str]) -> str:
+def _field_name(loc: Sequence[str]) -> str:
     """`["body", "body", "title"]` -> "title": the field as the client named it."""
     parts = list(loc)
     while len(parts) > 1 and parts[0] in {"body", "query", "path"}:

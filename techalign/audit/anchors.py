@@ -105,7 +105,7 @@ def check_anchor(anchor: Anchor) -> None:
         )
     if kept < anchor.count:
         raise AnchorProblem(f"audit log truncated: {recorded}, but only {kept} of them are left")
-    if anchor.seq and head != anchor.head:
+    if anchor.seq and head is not None and head != anchor.head:
         raise AnchorProblem(
             f"audit log rewritten: {recorded} with head {anchor.head[:16]}…, but event seq "
             f"{anchor.seq} now has hash {head[:16]}…"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _state = threading.local()
 
@@ -32,7 +33,7 @@ def unlocked_audit_log() -> Iterator[None]:
         _state.depth -= 1
 
 
-def register_unlock_function(sender, connection, **kwargs) -> None:
+def register_unlock_function(sender: object, connection: Any, **kwargs: object) -> None:
     """On every new SQLite connection of the application (connection_created)."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(UNLOCKED_FUNCTION, 0, _is_unlocked)

@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 
 def _derived(secret: str) -> Fernet:
@@ -71,7 +71,7 @@ class UnreadableSecrets(Exception):
     """Stored secrets that none of the sealing keys opens; `rekey` changes nothing then."""
 
 
-def sealed_fields() -> list[tuple[type, str]]:
+def sealed_fields() -> list[tuple[type[models.Model], str]]:
     """Every model field that holds sealed secrets."""
     from techalign.calendars.models import CalendarSource
     from techalign.notify.models import Channel
@@ -86,7 +86,7 @@ def reseal_all() -> int:
     resealed, unreadable = 0, []
     with transaction.atomic():
         for model, field in sealed_fields():
-            rows = model.objects.exclude(**{field: ""}).order_by("pk")
+            rows = model._default_manager.exclude(**{field: ""}).order_by("pk")
             for pk, token in rows.select_for_update().values_list("pk", field):
                 try:
                     fresh = reseal(token)
@@ -94,7 +94,8 @@ def reseal_all() -> int:
                     unreadable.append(f"{model._meta.verbose_name} {pk}")
                     continue
                 # Compare-and-set: a secret edited meanwhile is already sealed with the first key.
-                resealed += model.objects.filter(pk=pk, **{field: token}).update(**{field: fresh})
+                unchanged = model._default_manager.filter(pk=pk, **{field: token})
+                resealed += unchanged.update(**{field: fresh})
         if unreadable:
             transaction.set_rollback(True)
             raise UnreadableSecrets(", ".join(unreadable))

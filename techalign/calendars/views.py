@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed, feed_token
-from techalign.calendars.models import CalendarSource, CompanyDay, WorkingHours
+from techalign.calendars.models import CompanyDay, WorkingHours
 from techalign.calendars.slots import find_slots
 from techalign.core.errors import Refused
 from techalign.org.models import User
@@ -165,9 +165,10 @@ def company_calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 def source_action(request: HttpRequest, source_id: int, action: str) -> HttpResponse:
     """Fetch now, pause, resume or remove a source; the last three only as the page showed it."""
-    source = CalendarSource.objects.select_related("user").filter(pk=source_id).first()
-    if source is None or not services.can_manage(request.user, source.user):
-        raise Http404
+    try:
+        source = selectors.access_source(request.user, source_id)
+    except Refused as refused:
+        raise Http404(refused.message) from refused
     try:
         if action == "refresh":
             services.refresh_source(source=source)

@@ -1,7 +1,9 @@
 """Request bodies past REQUEST_BODY_BYTES (docs/limits.md) are answered 413 before any view,
 form or API schema reads them."""
 
-from django.http import HttpResponse, JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from techalign.core import limits
 from techalign.core.errors import Refused
@@ -11,10 +13,10 @@ class RequestBodyLimitMiddleware:
     """A request whose body is larger than REQUEST_BODY_BYTES is answered 413 before anything
     reads it: in the API's `{code, message, details}` envelope under /api/, as text elsewhere."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -28,7 +30,7 @@ class RequestBodyLimitMiddleware:
                 "message": refused.message,
                 "details": {"limit": limits.REQUEST_BODY_BYTES, "value": length},
             }
-            response = JsonResponse(body, status=refused.status)
+            response: HttpResponse = JsonResponse(body, status=refused.status)
         else:
             response = HttpResponse(
                 refused.message, status=refused.status, content_type="text/plain; charset=utf-8"

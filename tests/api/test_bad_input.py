@@ -74,6 +74,7 @@ def test_unparseable_json_is_400(w, as_):
         ("/requirements/{key}/scenarios/S-99/acknowledge", {}),
         ("/requirements/{key}/questions/Q-9/answer", {"answer": "a"}),
         ("/requirements/{key}/plan/revisions/9/approve", {"content_hash": "0" * 64}),
+        ("/requirements/{key}/plan/approve", {"revision": 9, "content_hash": "0" * 64}),
         ("/requirements/{key}/meetings/M-9/cancel", {}),
     ],
 )

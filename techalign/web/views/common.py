@@ -32,9 +32,10 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
 from techalign.meetings.models import Meeting
+from techalign.meetings.selectors import access_meeting
 from techalign.plans import selectors as plans
 from techalign.requirements.models import STEP_OF_STATUS, Question, Requirement, Status
-from techalign.requirements.selectors import get_requirement, next_actions, parse_key
+from techalign.requirements.selectors import get_requirement, next_actions
 
 STEPS = [
     (1, _("Hand-off")),
@@ -69,16 +70,10 @@ class Screen:
             raise Http404(refused.message) from refused
         self.meeting: Meeting | None = None
         if meeting_key is not None:
-            number = parse_key(meeting_key, "M")
-            self.meeting = (
-                self.requirement.meetings.select_related("presenter", "revision")
-                .filter(number=number)
-                .first()
-                if number
-                else None
-            )
-            if self.meeting is None:
-                raise Http404(meeting_key)
+            try:
+                self.meeting = access_meeting(self.requirement, meeting_key)
+            except Refused as refused:
+                raise Http404(refused.message) from refused
         self.bound: dict[str, forms.Form] = {}
         # Context an action wants back if it fails, e.g. which row's form to keep open.
         self.keep: dict[str, Any] = {}

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "so older keys can be dropped from TECHALIGN_SEALING_KEY."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         try:
             count = reseal_all()
         except UnreadableSecrets as unreadable:

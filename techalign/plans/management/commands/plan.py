@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from techalign.core import limits
 from techalign.core.errors import Refused
-from techalign.org.models import User
+from techalign.org.selectors import get_user
 from techalign.plans.markdown import export_plan, import_plan, read_plan_file
-from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import parse_key
+from techalign.requirements.selectors import get_requirement
 
 
 class Command(BaseCommand):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         for sub in (export, imported):
             sub.add_argument("--language", default=None, help="language of the messages")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         with translation.override(options["language"] or translation.get_language()):
             try:
                 if action == "export":
@@ -56,11 +56,7 @@ class Command(BaseCommand):
                 ) from refused
 
     def _export(self, key: str, output: str | None) -> None:
-        number = parse_key(key, "REQ")
-        requirement = Requirement.objects.filter(number=number).first() if number else None
-        if requirement is None:
-            raise CommandError(f"no requirement {key}")
-        text = export_plan(requirement)
+        text = export_plan(get_requirement(None, key))
         if output:
             Path(output).write_text(text, encoding="utf-8", newline="")
         else:
@@ -77,8 +73,6 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{file}: no such file", returncode=2)
         text = read_plan_file(data, file=file)
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {username}")
+        user = get_user(username)
         result = import_plan(actor=user, text=text, file=file)
         self.stdout.write(result.summary)
