@@ -129,3 +129,95 @@ def company_sign_in(settings, oidc_provider):
         "techalign.sso.backends.CompanyAccountBackend",
     ]
     return oidc_provider
+
+
+SUFFIX = "dc=corp,dc=example"
+ROOT_DN = f"cn=admin,{SUFFIX}"
+ROOT_PASSWORD = "a-directory-admin-password-for-tests-only"
+SLAPD_CONF = """\
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {dir}/slapd.pid
+database mdb
+maxsize 10485760
+suffix "{suffix}"
+rootdn "{root_dn}"
+rootpw {root_password}
+directory {dir}/data
+"""
+
+
+@dataclass
+class Directory:
+    uri: str
+
+
+@pytest.fixture(scope="session")
+def ldap_server() -> Iterator[Directory]:
+    """slapd on 127.0.0.1 in a temp dir of its own, loaded from directory.ldif with ldapadd."""
+    for binary in (SLAPD, LDAPADD):
+        if not Path(binary).exists():
+            pytest.skip(f"{binary} is missing (Debian packages slapd and ldap-utils)")
+    folder = Path(tempfile.mkdtemp(prefix="techalign-slapd-"))
+    (folder / "data").mkdir()
+    conf = folder / "slapd.conf"
+    conf.write_text(
+        SLAPD_CONF.format(dir=folder, suffix=SUFFIX, root_dn=ROOT_DN, root_password=ROOT_PASSWORD)
+    )
+    port = free_port()
+    uri = f"ldap://127.0.0.1:{port}/"
+    log = folder / "slapd.log"
+    with log.open("w") as out:
+        # -d keeps slapd in the foreground, so the test owns the process.
+        process = subprocess.Popen(
+            [SLAPD, "-f", str(conf), "-h", uri, "-d", "0"], stdout=out, stderr=out
+        )
+    try:
+        wait_for_port(port, process, log)
+        subprocess.run(
+            [
+                LDAPADD,
+                "-x",
+                "-H",
+                uri,
+                "-D",
+                ROOT_DN,
+                "-w",
+                ROOT_PASSWORD,
+                "-f",
+                str(HERE / "directory.ldif"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        yield Directory(uri=uri)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def directory_sign_in(settings, ldap_server):
+    """Directory sign-in switched on against the test slapd, with the group mapping."""
+    from techalign.sso.directory import directory_settings
+
+    values = directory_settings(
+        {
+            "TECHALIGN_LDAP_BIND_DN": ROOT_DN,
+            "TECHALIGN_LDAP_BIND_PASSWORD": ROOT_PASSWORD,
+            "TECHALIGN_LDAP_USER_BASE": f"ou=people,{SUFFIX}",
+            "TECHALIGN_LDAP_GROUP_BASE": f"ou=groups,{SUFFIX}",
+        }
+    )
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.AUTH_LDAP_SERVER_URI = ldap_server.uri
+    settings.TECHALIGN_LDAP_GROUP_ROLES = GROUP_ROLES
+    backends = list(settings.AUTHENTICATION_BACKENDS)
+    backends.insert(1, "techalign.sso.backends.DirectoryBackend")
+    settings.AUTHENTICATION_BACKENDS = backends
+    return ldap_server
