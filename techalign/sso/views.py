@@ -34,8 +34,9 @@ class SignInForm(AuthenticationForm):
             if (
                 error.code == "invalid_login"
                 and user is not None
-                and user.has_usable_password()
                 and not config.local_passwords_allowed(user)
+                # Only someone who knows the password learns why it does not work.
+                and user.check_password(self.cleaned_data.get("password") or "")
             ):
                 self.refusal = Refused("sso.local_passwords_off", user=user.username).message
             raise
