@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "techalign.calendars",
     "techalign.notify",
+    # Company sign-in: OpenID Connect, LDAP, and the checks of their settings.
+    "techalign.sso",
 ]
 
 # Background work (notifications, calendar fetches) runs from the database queue;
