@@ -12,6 +12,8 @@ Environment:
   TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
   TECHALIGN_OUTBOUND_ALLOWLIST  comma-separated hosts and networks (10.1.0.0/16) inside the
                       local network that calendar feeds, CalDAV and webhooks may reach
+  TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
+                      (docs/deploy.md, section "Sign-in")
 """
 
 import os

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
 
 from techalign.audit.models import AuditEvent
 from techalign.org.models import Membership, Role, User
@@ -111,4 +112,21 @@ def test_a_deactivated_person_is_refused_with_the_reason(browser, live_server, w
     assert "/accounts/login/" in page.url
     assert "charlie is deactivated in techalign" in page.get_by_role("alert").inner_text()
     assert page.goto("/").url.endswith("/accounts/login/?next=/")
+    context.close()
+
+
+def test_explicit_endpoints_work_without_an_issuer(
+    browser, live_server, w, company_sign_in, settings
+):
+    endpoints = requests.get(
+        company_sign_in.issuer + "/.well-known/openid-configuration", timeout=10
+    ).json()
+    settings.TECHALIGN_OIDC_ISSUER = ""
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = endpoints["authorization_endpoint"]
+    settings.OIDC_OP_TOKEN_ENDPOINT = endpoints["token_endpoint"]
+    settings.OIDC_OP_USER_ENDPOINT = endpoints["userinfo_endpoint"]
+    settings.OIDC_OP_JWKS_ENDPOINT = endpoints["jwks_uri"]
+    context, page = sign_in_at_provider(browser, live_server.url, "yan")
+    assert "/accounts/login/" not in page.url
+    assert User.objects.filter(username="yan", email="yan@corp.example").exists()
     context.close()
