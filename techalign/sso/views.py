@@ -21,8 +21,9 @@ from techalign.sso import config
 
 
 class SignInForm(AuthenticationForm):
-    """User name and password (local or the directory's); says so when local passwords are
-    turned off rather than calling a right password wrong."""
+    """User name and password (local or the directory's). A right password that cannot sign in
+    gets its reason (deactivated; local passwords turned off) rather than being called wrong;
+    only someone who knows the password learns the reason."""
 
     refusal = ""
 
@@ -30,16 +31,22 @@ class SignInForm(AuthenticationForm):
         try:
             return super().clean()
         except ValidationError as error:
-            user = User.objects.filter(username=self.cleaned_data.get("username") or "").first()
-            if (
-                error.code == "invalid_login"
-                and user is not None
-                and not config.local_passwords_allowed(user)
-                # Only someone who knows the password learns why it does not work.
-                and user.check_password(self.cleaned_data.get("password") or "")
-            ):
-                self.refusal = Refused("sso.local_passwords_off", user=user.username).message
+            self.refusal = self.reason(error.code)
             raise
+
+    def reason(self, code: str | None) -> str:
+        user = self.get_user() if code == "inactive" else None
+        if user is None and code == "invalid_login":
+            user = User.objects.filter(username=self.cleaned_data.get("username") or "").first()
+            if user is None or not user.check_password(self.cleaned_data.get("password") or ""):
+                return ""
+        if user is None:
+            return ""
+        if not user.is_active:
+            return Refused("sso.user_deactivated", user=str(user)).message
+        if not config.local_passwords_allowed(user):
+            return Refused("sso.local_passwords_off", user=user.username).message
+        return ""
 
 
 class SignInView(LoginView):

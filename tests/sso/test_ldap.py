@@ -56,3 +56,15 @@ def test_local_passwords_off_still_lets_directory_passwords_in(
 ):
     settings.TECHALIGN_LOCAL_PASSWORDS = False
     assert sign_in(client, "yan", "yan-directory-password").status_code == 302
+
+
+def test_a_deactivated_person_with_the_right_directory_password_is_told_so(
+    client, w, directory_sign_in
+):
+    User.objects.filter(pk=w.fang.pk).update(is_active=False)
+    response = sign_in(client, "fang", "fang-directory-password")
+    assert response.status_code == 200
+    assert "Fang Directory is deactivated in techalign" in response.content.decode()
+    assert set(Membership.objects.filter(user=w.fang).values_list("team__code", "role")) == {
+        ("order", Role.DEV)
+    }

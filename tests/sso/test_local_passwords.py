@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import SESSION_KEY
 
+from techalign.org.models import User
 from tests.factories import make_user
 
 LOGIN = "/accounts/login/"
@@ -53,3 +54,10 @@ def test_local_passwords_off_a_wrong_password_of_a_persona_gives_no_reason(clien
     page = response.content.decode()
     assert "did not match" in page
     assert "turned off" not in page
+
+
+def test_a_deactivated_persona_with_the_right_password_is_told_so(client, w):
+    User.objects.filter(pk=w.ming.pk).update(is_active=False)
+    response = client.post(LOGIN, {"username": "ming", "password": "pw-ming"})
+    assert "ming is deactivated in techalign" in response.content.decode()
+    assert SESSION_KEY not in client.session
