@@ -12,6 +12,8 @@ Environment:
   TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
   TECHALIGN_OUTBOUND_ALLOWLIST  comma-separated hosts and networks (10.1.0.0/16) inside the
                       local network that calendar feeds, CalDAV and webhooks may reach
+  TECHALIGN_TRUSTED_PROXIES, SECRET_KEY_FALLBACKS, TECHALIGN_SEALING_KEY, TECHALIGN_AUDIT_KEY,
+  TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
   TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
                       (docs/deploy.md, section "Sign-in")
 """
@@ -122,9 +124,6 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "techalign <techalign@localhost>")
 # Absolute links in emails, chat messages and calendar invitations.
 TECHALIGN_BASE_URL = os.environ.get("TECHALIGN_BASE_URL", "http://127.0.0.1:8000")
-# A Fernet key for credentials at rest (calendar passwords, webhook secrets); derived from
-# SECRET_KEY when unset.
-TECHALIGN_SEALING_KEY = os.environ.get("TECHALIGN_SEALING_KEY", "")
 # Calendar feeds, CalDAV servers and webhooks are addresses users type: none may lead into the
 # server's own network (loopback, private, link-local, ...) unless listed here.
 TECHALIGN_OUTBOUND_ALLOWLIST = [
@@ -133,6 +132,49 @@ TECHALIGN_OUTBOUND_ALLOWLIST = [
     if entry.strip()
 ]
 
+
+# --- Security: client address, keys, audit anchors, throttling -------------------------------
+def _env_list(name: str) -> list[str]:
+    return [entry.strip() for entry in os.environ.get(name, "").split(",") if entry.strip()]
+
+
+# Addresses and networks of the reverse proxies in front of the site (127.0.0.1, 10.0.0.0/8).
+# Only when the direct peer is one of them is the client address read from X-Forwarded-For
+# (its rightmost address that is not a trusted proxy). Used by the sign-in lockout and the
+# throttles. Empty: the peer address is the client's.
+TECHALIGN_TRUSTED_PROXIES = _env_list("TECHALIGN_TRUSTED_PROXIES")
+# Earlier SECRET_KEYs still accepted for sessions and signed values while they expire.
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+# Fernet keys for credentials at rest (calendar passwords, feed URLs, webhook secrets): the first
+# seals, all unseal; `techalign rekey` re-seals everything with the first. Unset: one key derived
+# from SECRET_KEY (and one from each of SECRET_KEY_FALLBACKS, to unseal only).
+TECHALIGN_SEALING_KEY = _env_list("TECHALIGN_SEALING_KEY")
+# Keys of the audit chain's HMAC, kept outside the database: the first signs new events, all
+# verify. Unset: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, to verify only).
+TECHALIGN_AUDIT_KEY = _env_list("TECHALIGN_AUDIT_KEY")
+# Where `techalign audit anchor` appends the chain's head, outside the database.
+TECHALIGN_AUDIT_ANCHOR_DIR = Path(
+    os.environ.get("TECHALIGN_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
+)
+
+
+def _throttle(name: str, default: str) -> tuple[int, int]:
+    """`TECHALIGN_THROTTLE_<NAME>=count/seconds`: requests per user and, apart, per address."""
+    count, seconds = os.environ.get(f"TECHALIGN_THROTTLE_{name}", default).split("/")
+    return int(count), int(seconds)
+
+
+# Expensive endpoints, each counted per signed-in user and per client address in the database
+# (shared by every gunicorn worker); past the count, 429 with Retry-After until the window ends.
+TECHALIGN_THROTTLES = {
+    "signin": _throttle("SIGNIN", "30/300"),
+    "calendar_upload": _throttle("CALENDAR_UPLOAD", "30/3600"),
+    "import": _throttle("IMPORT", "20/3600"),
+    "slot_search": _throttle("SLOT_SEARCH", "120/600"),
+    "token": _throttle("TOKEN", "20/3600"),
+}
+# ---------------------------------------------------------------------------------------------
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "techalign.core.middleware.ContentSecurityPolicyMiddleware",
@@ -140,10 +182,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "techalign.core.middleware.UserLanguageMiddleware",
+    # Refuses an oversized body (413, docs/limits.md) before anything reads it.
+    "techalign.core.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "techalign.core.middleware.UserPreferenceLanguageMiddleware",
+    # 429 past TECHALIGN_THROTTLES; `Cache-Control: private` on signed-in pages and the API.
+    "techalign.core.middleware.ThrottleMiddleware",
+    "techalign.core.middleware.PrivateCacheMiddleware",
     "techalign.web.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -202,6 +249,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOU
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "techalign.web.views.signin.locked_out"
+# The client behind TECHALIGN_TRUSTED_PROXIES, not the proxy every client shares.
+AXES_CLIENT_IP_CALLABLE = "techalign.core.middleware.client_address"
 
 # --- Sign-in: the company's OpenID provider and directory (docs/deploy.md, "Sign-in") -------
 # Each is off unless configured. TECHALIGN_LOCAL_PASSWORDS=0 turns passwords kept in techalign
@@ -247,6 +296,7 @@ if AUTH_LDAP_SERVER_URI:
     AUTHENTICATION_BACKENDS.insert(1, "techalign.sso.backends.DirectoryBackend")
 
 # Request bodies beyond this are refused before they reach a view.
+# Django's own cap, behind RequestBodyLimitMiddleware's REQUEST_BODY_BYTES (the same size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 NINJA_PAGINATION_CLASS = "techalign.api.common.Pages"

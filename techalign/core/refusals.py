@@ -15,7 +15,7 @@ class Refusal:
     message: str
 
 
-FORBIDDEN, NOT_FOUND, CONFLICT, INVALID = 403, 404, 409, 422
+FORBIDDEN, NOT_FOUND, CONFLICT, INVALID, TOO_LARGE = 403, 404, 409, 422, 413
 
 REFUSALS: dict[str, Refusal] = {
     # roles and access
@@ -32,6 +32,18 @@ REFUSALS: dict[str, Refusal] = {
     # generic input
     "input.invalid": Refusal(INVALID, _("{field}: {problem}")),
     "input.too_long": Refusal(INVALID, _("{field} is longer than {limit} characters.")),
+    # size limits (techalign/core/limits.py, docs/limits.md)
+    "limit.too_many": Refusal(INVALID, _("Too many {what}: {value}; the limit is {limit}.")),
+    "limit.body_too_large": Refusal(
+        TOO_LARGE, _("The request body is {value} bytes; the limit is {limit} bytes.")
+    ),
+    "import.too_large": Refusal(
+        TOO_LARGE, _("{file} is {value} bytes; {what} may be at most {limit} bytes.")
+    ),
+    "import.not_text": Refusal(INVALID, _("{file} is not a UTF-8 text file: {problem}.")),
+    "import.yaml_too_complex": Refusal(
+        INVALID, _("{file}, line {line}: more than {limit} {what}.")
+    ),
     "precondition.required": Refusal(
         428, _("Send If-Match with the ETag you read, so a concurrent change is not overwritten.")
     ),
@@ -248,6 +260,14 @@ REFUSALS: dict[str, Refusal] = {
     "token.not_owner": Refusal(
         FORBIDDEN,
         _("Only {owner} or an administrator may {action} API tokens of {owner}; {user} may not."),
+    ),
+    # throttling of expensive endpoints
+    "request.throttled": Refusal(
+        429,
+        _(
+            "Too many {what} from {who}: at most {limit} every {seconds} seconds. "
+            "Try again in {retry_after} seconds."
+        ),
     ),
     # company sign-in (OpenID Connect, directory) and local passwords
     "sso.local_passwords_off": Refusal(

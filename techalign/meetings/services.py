@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import limits
 from techalign.core.errors import AnyOf, Refused
 from techalign.core.versions import compare_and_set
 from techalign.meetings import selectors
@@ -330,6 +331,7 @@ def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
     _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record a decision"))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    limits.check_texts(text=text)
     decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
     _cas(meeting, None)
     record(
@@ -352,6 +354,7 @@ def add_action_item(
     )
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    limits.check_texts(text=text)
     item = ActionItem.objects.create(
         meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import limits
 from techalign.core.errors import Refused
 from techalign.org.models import Component, OrgPolicy, Role, Team, User
 from techalign.org.permissions import committee_architect, has_role, require_role
@@ -187,8 +188,12 @@ def _item_spec(
 def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: Any) -> Item:
     """A DEV of the lead team adds an item; the plan gets a new revision."""
     _check_item_edit(requirement, actor)
+    limits.check_item(fields)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
+    limits.check_room(
+        "items_per_plan", Item.objects.filter(revision_id=plan.current_revision_id).count()
+    )
     Plan.objects.filter(pk=plan.pk).update(next_item_number=F("next_item_number") + 1)
     plan.refresh_from_db(fields=["next_item_number"])
     number = plan.next_item_number - 1
@@ -218,6 +223,7 @@ def update_item(
 ) -> Item:
     """A DEV of the lead team changes an item; the plan gets a new revision."""
     _check_item_edit(requirement, actor)
+    limits.check_item(fields)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     specs, old = _find_spec(plan, item_key)
@@ -370,6 +376,7 @@ def approve_revision(
     """A tech lead or architect who wrote none of the plan approves this exact revision."""
     requirement = revision.plan.requirement
     _check_review(requirement, revision, actor, content_hash, action=_("approve the plan"))
+    limits.check_texts(comment=comment)
     gaps = approval_gaps(requirement, revision)
     if gaps:
         raise gaps[0]
@@ -400,6 +407,7 @@ def request_changes(
     """A reviewer sends the revision back to the DEVs with what must change."""
     requirement = revision.plan.requirement
     _check_review(requirement, revision, actor, content_hash, action=_("request changes"))
+    limits.check_texts(comment=comment)
     if not comment.strip():
         raise Refused("review.comment_required")
     review = Review.objects.create(
@@ -453,6 +461,7 @@ def sign_off(
     if not has_role(actor, team, Role.PM, Role.DEV):
         raise Refused("role.not_party_member", user=str(actor), team=team.name)
     require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("sign off"))
+    limits.check_texts(reason=reason)
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "signoff.stale_revision"
     )
@@ -585,6 +594,7 @@ def open_change_request(
     affected_teams: list[Team],
 ) -> ChangeRequest:
     """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
+    limits.check_texts(title=title, reason=reason)
     parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
     if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
         require_role(
@@ -722,6 +732,7 @@ def replace_items(
     current items left out are removed. Unchanged items keep their author; when nothing
     changed, no revision is made and None is returned."""
     _check_item_edit(requirement, actor)
+    limits.check_plan_items(items)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     current = {f"I-{spec['number']}": spec for spec in _current_specs(plan)}

@@ -99,6 +99,9 @@ class LeadDevForm(forms.Form):
 
 
 class ScenarioForm(forms.Form):
+    """Shown on the overview next to the requirement's own form, which has a title and a
+    description too: its ids get their own prefix so that each label names one field."""
+
     title = forms.CharField(label=_("Scenario"), max_length=TITLE_LIMIT)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.P1)
     description = forms.CharField(
@@ -113,6 +116,10 @@ class ScenarioForm(forms.Form):
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "scenario_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ReasonForm(forms.Form):

@@ -80,3 +80,18 @@ document.addEventListener("htmx:afterSwap", () => {
     });
   });
 });
+
+// The top bar's menu on narrow screens: a disclosure button (aria-expanded) that shows and
+// hides #menu; Escape folds it again and puts the focus back on the button. Without this
+// script the menu stays unfolded (see the <noscript> style in base.html).
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".topbar .menu-toggle");
+  if (!toggle) return;
+  const setOpen = (open) => toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || toggle.getAttribute("aria-expanded") !== "true") return;
+    setOpen(false);
+    toggle.focus();
+  });
+});
