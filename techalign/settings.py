@@ -14,6 +14,8 @@ Environment:
                       local network that calendar feeds, CalDAV and webhooks may reach
   TECHALIGN_TRUSTED_PROXIES, SECRET_KEY_FALLBACKS, TECHALIGN_SEALING_KEY, TECHALIGN_AUDIT_KEY,
   TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
+  TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
+                      (docs/deploy.md, section "Sign-in")
 """
 
 import os
@@ -95,6 +97,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "techalign.calendars",
     "techalign.notify",
+    # Company sign-in: OpenID Connect, LDAP, and the checks of their settings.
+    "techalign.sso",
 ]
 
 # Background work (notifications, calendar fetches) runs from the database queue;
@@ -237,7 +241,7 @@ LOGIN_REDIRECT_URL = "/"
 # without one (the test client's login(), scripts) raises, so tests use force_login.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "techalign.sso.backends.LocalPasswordBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("TECHALIGN_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOUT_MINUTES", "15")))
@@ -247,6 +251,49 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "techalign.web.views.signin.locked_out"
 # The client behind TECHALIGN_TRUSTED_PROXIES, not the proxy every client shares.
 AXES_CLIENT_IP_CALLABLE = "techalign.core.middleware.client_address"
+
+# --- Sign-in: the company's OpenID provider and directory (docs/deploy.md, "Sign-in") -------
+# Each is off unless configured. TECHALIGN_LOCAL_PASSWORDS=0 turns passwords kept in techalign
+# off for everyone but superusers (directory passwords keep working).
+TECHALIGN_LOCAL_PASSWORDS = os.environ.get("TECHALIGN_LOCAL_PASSWORDS", "1") != "0"
+# OpenID Connect (mozilla-django-oidc): the issuer (endpoints found by discovery) or each
+# endpoint, the client, the scopes, and which claims give the person's fields.
+TECHALIGN_OIDC_ISSUER = os.environ.get("TECHALIGN_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("TECHALIGN_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("TECHALIGN_OIDC_CLIENT_SECRET", "")
+for _setting, _variable in [
+    ("OIDC_OP_AUTHORIZATION_ENDPOINT", "TECHALIGN_OIDC_AUTHORIZATION_ENDPOINT"),
+    ("OIDC_OP_TOKEN_ENDPOINT", "TECHALIGN_OIDC_TOKEN_ENDPOINT"),
+    ("OIDC_OP_USER_ENDPOINT", "TECHALIGN_OIDC_USERINFO_ENDPOINT"),
+    ("OIDC_OP_JWKS_ENDPOINT", "TECHALIGN_OIDC_JWKS_ENDPOINT"),
+]:
+    if os.environ.get(_variable):
+        globals()[_setting] = os.environ[_variable]
+OIDC_RP_SCOPES = os.environ.get("TECHALIGN_OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("TECHALIGN_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "techalign.sso.views.CompanySignInStart"
+OIDC_CALLBACK_CLASS = "techalign.sso.views.CompanySignInCallback"
+TECHALIGN_OIDC_CLAIMS = {
+    "username": os.environ.get("TECHALIGN_OIDC_USERNAME_CLAIM", "preferred_username"),
+    "email": os.environ.get("TECHALIGN_OIDC_EMAIL_CLAIM", "email"),
+    "display_name": os.environ.get("TECHALIGN_OIDC_NAME_CLAIM", "name"),
+    "groups": os.environ.get("TECHALIGN_OIDC_GROUPS_CLAIM", ""),
+}
+# group=team:ROLE,group=team:ROLE — the roles these groups give are granted and taken at sign-in.
+TECHALIGN_OIDC_GROUP_ROLES = os.environ.get("TECHALIGN_OIDC_GROUP_ROLES", "")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("techalign.sso.backends.CompanyAccountBackend")
+# LDAP / Active Directory (django-auth-ldap): the directory checks the password typed on the
+# sign-in form; people are found by a search, their groups by another.
+AUTH_LDAP_SERVER_URI = os.environ.get("TECHALIGN_LDAP_SERVER_URI", "")
+TECHALIGN_LDAP_GROUP_ROLES = os.environ.get("TECHALIGN_LDAP_GROUP_ROLES", "")
+if AUTH_LDAP_SERVER_URI:
+    from techalign.sso.directory import directory_settings
+
+    globals().update(directory_settings(os.environ))
+    AUTHENTICATION_BACKENDS.insert(1, "techalign.sso.backends.DirectoryBackend")
 
 # Request bodies beyond this are refused before they reach a view.
 # Django's own cap, behind RequestBodyLimitMiddleware's REQUEST_BODY_BYTES (the same size).

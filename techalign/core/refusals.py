@@ -269,4 +269,35 @@ REFUSALS: dict[str, Refusal] = {
             "Try again in {retry_after} seconds."
         ),
     ),
+    # company sign-in (OpenID Connect, directory) and local passwords
+    "sso.local_passwords_off": Refusal(
+        FORBIDDEN,
+        _("Passwords kept in techalign are turned off; {user} signs in with the company account."),
+    ),
+    "sso.email_missing": Refusal(
+        FORBIDDEN, _("The company account ({source}) gave no e-mail address, so it cannot sign in.")
+    ),
+    "sso.email_unverified": Refusal(
+        FORBIDDEN,
+        _("The company account's e-mail {email} is not verified by {source}; verify it first."),
+    ),
+    "sso.email_ambiguous": Refusal(
+        CONFLICT, _("Several people in techalign have the e-mail {email}; ask an administrator.")
+    ),
+    "sso.user_deactivated": Refusal(
+        FORBIDDEN, _("{user} is deactivated in techalign; ask an administrator to reactivate.")
+    ),
+    "sso.username_missing": Refusal(
+        FORBIDDEN, _("The company account ({source}) gave no user name, so it cannot sign in.")
+    ),
+    "sso.username_taken": Refusal(
+        CONFLICT,
+        _(
+            "The user name {username} belongs to someone in techalign without the e-mail "
+            "{email}; ask an administrator."
+        ),
+    ),
+    "sso.failed": Refusal(
+        FORBIDDEN, _("Signing in with the company account did not complete; try again.")
+    ),
 }
