@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
-from django_auth_ldap.backend import LDAPBackend
-from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from django_auth_ldap.backend import LDAPBackend  # type: ignore[import-untyped]
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend  # type: ignore[import-untyped]
 
 from techalign.core.errors import Refused
 from techalign.sso import config

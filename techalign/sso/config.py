@@ -6,7 +6,7 @@ import functools
 
 import requests
 from django.conf import settings
-from mozilla_django_oidc.utils import import_from_settings
+from mozilla_django_oidc.utils import import_from_settings  # type: ignore[import-untyped]
 
 from techalign.sso.services import TeamRole, parse_group_roles
 

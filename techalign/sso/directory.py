@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import ldap
-from django_auth_ldap.config import (
+import ldap  # type: ignore[import-untyped]
+from django_auth_ldap.config import (  # type: ignore[import-untyped]
     ActiveDirectoryGroupType,
     GroupOfNamesType,
     LDAPSearch,

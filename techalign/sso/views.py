@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.generic import View
-from mozilla_django_oidc.views import (
+from mozilla_django_oidc.views import (  # type: ignore[import-untyped]
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
 )
