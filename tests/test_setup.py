@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 
 import pytest
@@ -122,12 +122,14 @@ def test_served_application_answers_health_checks_and_static_files(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 status, body = fetch(f"http://127.0.0.1:{port}/healthz")
                 break
-            except (urllib.error.URLError, ConnectionError):
+            # Not ready yet: refused, reset, timed out (a loaded machine) or cut off mid-answer.
+            # URLError, ConnectionError and socket timeouts are all OSErrors.
+            except (OSError, http.client.HTTPException):
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
