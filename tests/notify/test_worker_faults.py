@@ -28,6 +28,10 @@ def wait_for(condition: Callable[[], bool], what: str, *, seconds: float = 30) -
         time.sleep(0.1)
 
 
+# Seconds: the first wait after a database error, and the longest.
+QUICK_BACKOFF = ["--backoff", "0.2", "--max-backoff", "1"]
+
+
 class WorkerProcess:
     """`techalign worker` against the stage's database, its output kept in a file."""
 
@@ -44,8 +48,7 @@ class WorkerProcess:
         )
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [*TECHALIGN, "worker", "-v", "2", "--interval", "0.1"]
-                + ["--backoff", "0.2", "--max-backoff", "1"],
+                [*TECHALIGN, "worker", "-v", "2", "--interval", "0.1", *QUICK_BACKOFF],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
