@@ -13,9 +13,10 @@ from django.utils import translation
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from techalign.core.errors import Refused
+from techalign.core.text import check_tree
 from techalign.org.models import User
 from techalign.org.services import user_for_token
 
@@ -61,6 +62,15 @@ class Body(BaseModel):
         if not _has_json_type(annotation, value):
             raise ValueError(f"{json.dumps(value)} is not of the documented type")
         return value
+
+    @model_validator(mode="after")
+    def _no_hostile_text(self) -> Body:
+        """NUL and other control characters nowhere, line breaks in no single-line field, no
+        blank title: refused as `text.*` naming the field (see techalign.core.text)."""
+        for name, value in self:
+            # An empty title is the schema's to allow (a default) or refuse.
+            check_tree(value, field=name, allow_empty=True)
+        return self
 
 
 class Pages(LimitOffsetPagination):

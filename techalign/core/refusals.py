@@ -242,4 +242,12 @@ REFUSALS: dict[str, Refusal] = {
         FORBIDDEN,
         _("Only {owner} or an administrator may {action} API tokens of {owner}; {user} may not."),
     ),
+    # hostile text (techalign/core/text.py)
+    "text.control_character": Refusal(
+        INVALID, _("{field} contains the control character {char}; remove it.")
+    ),
+    "text.line_break": Refusal(
+        INVALID, _("{field} must be a single line; it contains the line break {char}.")
+    ),
+    "text.blank": Refusal(INVALID, _("{field} must contain visible characters.")),
 }

@@ -23,6 +23,7 @@ from django.db.models import F, Model
 
 from techalign.audit.services import record
 from techalign.core.errors import Refused
+from techalign.core.text import check_tree
 from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.org.permissions import forget_roles, is_admin
 
@@ -213,6 +214,11 @@ def read_entities(
                 continue
             if kind not in {"Group", "System", "Component", "API"}:
                 notes.append(f"{file}:{line}: {kind} {name} skipped (not imported)")
+                continue
+            try:
+                check_tree(data, field=f"{kind} {name}")
+            except Refused as refused:
+                problems.append(Problem(file, line, refused.message))
                 continue
             entities.append(Entity(kind, name.lower(), data, node, file))
     return entities
@@ -535,6 +541,10 @@ def org_csv_changes(file: str, text: str) -> Changes:
     grants: dict[tuple[str, str, str], int] = {}
     line = reader.line_num + 1
     for row in reader:
+        try:  # every cell of the CSV is one line
+            check_tree({k: v or "" for k, v in row.items() if k}, field=f"line {line}")
+        except Refused as refused:
+            problems.append(Problem(file, line, refused.message))
         _read_row(
             file,
             line,
