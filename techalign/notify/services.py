@@ -25,7 +25,7 @@ from techalign.calendars.http import require_outside_url
 from techalign.calendars.invitations import agenda, invitation
 from techalign.calendars.sealing import redact_url, seal
 from techalign.core.errors import Refused
-from techalign.core.text import check_fields
+from techalign.core.text import check_fields, one_line
 from techalign.core.versions import compare_and_set
 from techalign.notify import events
 from techalign.notify.channels import SendFailure, send_chat, send_email
@@ -104,7 +104,9 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
     def texts_in(language: str) -> tuple[str, str]:
         if language not in texts:
             with translation.override(language):
-                texts[language] = occasion.texts()
+                title, body = occasion.texts()
+            # A title stored before line breaks were refused must not split a mail header.
+            texts[language] = (one_line(title), body)
         return texts[language]
 
     method = ics = meeting_agenda = None
