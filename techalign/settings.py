@@ -136,6 +136,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "techalign.core.middleware.UserLanguageMiddleware",
+    # Every error under /api/ in the {code, message, details} envelope, in the request's language.
+    "techalign.api.common.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
