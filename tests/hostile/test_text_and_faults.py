@@ -178,9 +178,8 @@ def test_an_org_csv_with_control_characters_names_the_line_and_cell(db):
         org_csv_changes("people.csv", text)
 
     problems = [str(p) for p in raised.value.problems]
-    assert (
-        "people.csv:3: line 3.display_name contains the control character U+0000" in (problems[0])
-    )
+    assert problems[0].startswith("people.csv:3: line 3.display_name contains")
+    assert "U+0000" in problems[0]
     assert "people.csv:4:" in problems[1] and "U+001B" in problems[1]
 
 
