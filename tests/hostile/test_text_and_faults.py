@@ -119,28 +119,11 @@ def test_a_meeting_title_with_a_line_break_is_refused_before_any_invitation(w):
     """The probe's attack: a CR/LF in a meeting title became a mail header injection."""
     req = advance(w, "approved")
     with pytest.raises(Refused) as refused:
-        schedule_with_title(w, req, "Sync\r\nBcc: evil@example.test")
+        schedule(w, req, title="Sync\r\nBcc: evil@example.test")
     assert refused.value.code == "text.line_break"
     assert refused.value.details == {"field": "title", "char": "U+000D"}
     assert not Meeting.objects.exists()
     assert schedule(w, req).title  # a meeting without a title of its own gets the default
-
-
-def schedule_with_title(w, req, title: str):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from techalign.meetings.services import schedule_meeting
-
-    start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
-    return schedule_meeting(
-        requirement=req,
-        actor=w.ming,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        title=title,
-    )
 
 
 @pytest.mark.parametrize(
