@@ -61,9 +61,9 @@ run: install var/secret_key
 	$(RUN_ENV) techalign migrate --noinput -v 1
 	$(RUN_ENV) techalign collectstatic --noinput -v 0
 	$(RUN_ENV) techalign demo
-	@# The worker sends notifications and fetches calendars beside the web server; it stops
-	@# with it.
-	$(RUN_ENV) techalign worker & worker=$$!; \
+	@# The worker sends notifications and fetches calendars beside the web server; it is
+	@# started again whenever it exits, and stops with the server.
+	$(RUN_ENV) scripts/keep-running techalign worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) techalign serve --bind $(BIND)
 

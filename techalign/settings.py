@@ -184,6 +184,8 @@ MIDDLEWARE = [
     "techalign.core.middleware.UserLanguageMiddleware",
     # Refuses an oversized body (413, docs/limits.md) before anything reads it.
     "techalign.core.body_limit.RequestBodyLimitMiddleware",
+    # Every error under /api/ in the {code, message, details} envelope, in the request's language.
+    "techalign.api.common.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

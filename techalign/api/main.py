@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from techalign.api import calendars, meetings, notify, org, plans, requirements
-from techalign.api.common import AUTH, envelope_details
+from techalign.api.common import AUTH, BodyRefused, JSONBodyParser, envelope_details
 from techalign.core.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -24,6 +23,7 @@ api = NinjaAPI(
     "sign-offs, baselines and change control. Errors are `{code, message, details}`; messages "
     "follow Accept-Language, then the user's language.",
     auth=AUTH,
+    parser=JSONBodyParser(),
     urls_namespace="api",
 )
 
@@ -80,18 +80,10 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {400: "input.malformed", 403: "access.forbidden"}.get(exc.status_code, "http.error")
+    if isinstance(exc.__cause__, BodyRefused):  # ninja reports any parser error as a 400
+        refused = exc.__cause__
+        return _error(request, refused.status, refused.code, refused.message, refused.details)
     return _error(request, exc.status_code, code, str(exc))
-
-
-@api.exception_handler(OperationalError)
-def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
-    """SQLite under write contention past its busy timeout: ask the client to come back."""
-    if "locked" not in str(exc) and "busy" not in str(exc):
-        raise exc
-    log.warning("database busy: %s", exc)
-    response = _error(request, 503, "database.busy", _("The database is busy; retry shortly."))
-    response["Retry-After"] = "1"
-    return response
 
 
 api.add_router("/", org.router)

@@ -300,4 +300,12 @@ REFUSALS: dict[str, Refusal] = {
     "sso.failed": Refusal(
         FORBIDDEN, _("Signing in with the company account did not complete; try again.")
     ),
+    # hostile text (techalign/core/text.py)
+    "text.control_character": Refusal(
+        INVALID, _("{field} contains the control character {char}; remove it.")
+    ),
+    "text.line_break": Refusal(
+        INVALID, _("{field} must be a single line; it contains the line break {char}.")
+    ),
+    "text.blank": Refusal(INVALID, _("{field} must contain visible characters.")),
 }

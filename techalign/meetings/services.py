@@ -14,6 +14,7 @@ from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core import limits
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
 from techalign.meetings import selectors
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
@@ -69,6 +70,7 @@ def schedule_meeting(
     Without `required`, the minimum is filled from team roles; with it, it is checked.
     """
     _require_organiser(requirement, actor, _("schedule the alignment meeting"))
+    check_fields(title=title or None, location=location)  # no title: the default one
     lock_requirement(requirement)
     if requirement.status not in MEETING_STEPS:
         revision = plans.current_revision(requirement)
@@ -173,6 +175,7 @@ def reschedule_meeting(
 ) -> Meeting:
     """Move a scheduled meeting; SEQUENCE goes up so calendars replace the invitation."""
     _require_organiser(meeting.requirement, actor, _("reschedule the meeting"))
+    check_fields(location=location)
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("reschedule"))
     _check_times(starts_at, ends_at)
     before = meeting.starts_at.isoformat()
@@ -331,6 +334,7 @@ def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
     _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record a decision"))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    check_fields(text=text)
     limits.check_texts(text=text)
     decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
     _cas(meeting, None)
@@ -354,6 +358,7 @@ def add_action_item(
     )
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    check_fields(text=text)
     limits.check_texts(text=text)
     item = ActionItem.objects.create(
         meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor

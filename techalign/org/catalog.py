@@ -27,6 +27,7 @@ from django.db.models import F, Model
 from techalign.audit.services import record
 from techalign.core import limits, safe_yaml
 from techalign.core.errors import Refused
+from techalign.core.text import check_tree
 from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.org.permissions import forget_roles, is_admin
 
@@ -207,6 +208,11 @@ def read_entities(
                 continue
             if kind not in {"Group", "System", "Component", "API"}:
                 notes.append(f"{file}:{line}: {kind} {name} skipped (not imported)")
+                continue
+            try:
+                check_tree(data, field=f"{kind} {name}")
+            except Refused as refused:
+                problems.append(Problem(file, line, refused.message))
                 continue
             entities.append(Entity(kind, name.lower(), data, node, file))
     return entities
@@ -536,6 +542,10 @@ def org_csv_changes(file: str, text: str) -> Changes:
     line = reader.line_num + 1
     for rows, row in enumerate(_rows(file, reader, problems), start=1):
         limits.check_count("org_csv_rows", rows)
+        try:  # every cell of the CSV is one line
+            check_tree({k: v or "" for k, v in row.items() if k}, field=f"line {line}")
+        except Refused as refused:
+            problems.append(Problem(file, line, refused.message))
         _read_row(
             file,
             line,

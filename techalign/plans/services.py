@@ -14,6 +14,7 @@ from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core import limits
 from techalign.core.errors import Refused
+from techalign.core.text import check_fields
 from techalign.org.models import Component, OrgPolicy, Role, Team, User
 from techalign.org.permissions import committee_architect, has_role, require_role
 from techalign.plans import selectors
@@ -168,6 +169,7 @@ def _item_spec(
     unknown = set(fields) - ITEM_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    check_fields(**fields)
     spec = dict(base or {"description": "", "ask": "", "due_on": None, "scenarios": []})
     spec.update({k: v for k, v in fields.items() if k != "scenario_keys"})
     spec["number"] = number
@@ -610,6 +612,7 @@ def open_change_request(
         raise Refused("input.invalid", field="phase_found", problem=", ".join(Phase.values))
     if not title.strip() or not reason.strip():
         raise Refused("input.invalid", field="title, reason", problem=_("must not be empty"))
+    check_fields(title=title, reason=reason)
     policy, _created = OrgPolicy.objects.get_or_create(pk=1)
     number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
     change = ChangeRequest.objects.create(

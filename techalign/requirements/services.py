@@ -14,6 +14,7 @@ from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core import limits
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
@@ -130,6 +131,7 @@ def create_requirement(
 ) -> Requirement:
     """A PM of the lead team drafts a requirement and owns it."""
     require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
+    check_fields(title=title, user_stories=user_stories, business_process=business_process)
     limits.check_texts(title=title, user_stories=user_stories, business_process=business_process)
     _check_lead_dev(lead_team, lead_dev)
     if connection.vendor == "postgresql":
@@ -180,6 +182,7 @@ def update_requirement(
     unknown = set(changes) - REQUIREMENT_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    check_fields(**changes)
     bump_version(requirement, seen=version)
     before = {f: getattr(requirement, f) for f in changes}
     Requirement.objects.filter(pk=requirement.pk).update(**changes)
@@ -240,6 +243,7 @@ def add_scenario(
     limits.check_room("scenarios_per_requirement", requirement.scenarios.count())
     if priority not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    check_fields(title=title, description=description, acceptance_criteria=acceptance_criteria)
     Requirement.objects.filter(pk=requirement.pk).update(
         next_scenario_number=F("next_scenario_number") + 1, version=F("version") + 1
     )
@@ -280,6 +284,7 @@ def update_scenario(
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    check_fields(**changes)
     before = {f: getattr(scenario, f) for f in changes}
     bump_version(requirement, seen=version)
     Scenario.objects.filter(pk=scenario.pk).update(
@@ -305,6 +310,7 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
     limits.check_texts(reason=reason)
     if not reason.strip():
         raise Refused("input.invalid", field="reason", problem=_("a reason is required"))
+    check_fields(reason=reason)
     from techalign.plans.selectors import items_covering
 
     covering = items_covering(scenario)
@@ -449,6 +455,7 @@ def raise_question(
     require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
+    check_fields(body=body)
     limits.check_texts(body=body)
     limits.check_room("questions_per_requirement", requirement.questions.count())
     if scenario is not None and scenario.requirement_id != requirement.pk:
@@ -508,6 +515,7 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
         )
     if not answer.strip():
         raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
+    check_fields(answer=answer)
     limits.check_texts(answer=answer)
     rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
         answer=answer, resolved_by=actor, resolved_at=timezone.now()

@@ -92,7 +92,8 @@ class Server:
             try:
                 if call(self.port, "GET", "/healthz", timeout=2).status == 200:
                     return
-            except OSError:
+            # Not up yet: refused, timed out on a loaded machine, or cut off mid-answer.
+            except (OSError, http.client.HTTPException):
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
