@@ -11,7 +11,6 @@ from datetime import date, datetime, time
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from techalign.core import limits
 from techalign.core.errors import Refused
 from techalign.core.text import check_tree
 from techalign.org.models import Role, User
@@ -274,14 +274,15 @@ def request_id(request: HttpRequest) -> str:
     return request.techalign_request_id  # type: ignore[attr-defined]
 
 
-def _too_large() -> JsonResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return envelope(
-        413,
-        "request.too_large",
-        _("The request body is larger than %(limit)s bytes.") % {"limit": limit},
-        {"limit": limit},
-    )
+def _too_large(request: HttpRequest) -> JsonResponse:
+    """A body past the limit that was not announced by its length (RequestBodyLimitMiddleware
+    answers those before anything reads them): the same refusal."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    refused = Refused("limit.body_too_large", limit=limits.REQUEST_BODY_BYTES, value=length)
+    return envelope(refused.status, refused.code, refused.message, refused.details)
 
 
 def is_database_unavailable(error: BaseException) -> bool:
@@ -310,7 +311,7 @@ def database_unavailable(error: BaseException) -> JsonResponse:
 def error_for_exception(request: HttpRequest, error: BaseException) -> JsonResponse:
     """The envelope for an exception no operation handled."""
     if isinstance(error, RequestDataTooBig):
-        return _too_large()
+        return _too_large(request)
     if is_database_unavailable(error):
         log.warning("database unavailable (request %s): %s", request_id(request), error)
         return database_unavailable(error)
@@ -348,7 +349,7 @@ def _envelope_for_status(request: HttpRequest, response: HttpResponse) -> HttpRe
         replaced["Allow"] = allowed
         return replaced
     if status == 413:
-        return _too_large()
+        return _too_large(request)
     if status >= 500:
         rid = request_id(request)
         return envelope(
@@ -371,18 +372,10 @@ class ApiErrorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and length > limit:
-            response: HttpResponse = _too_large()
-        else:
-            response = self.get_response(request)
-            is_json = response.get("Content-Type", "").startswith("application/json")
-            if response.status_code >= 400 and not is_json:
-                response = _envelope_for_status(request, response)
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code >= 400 and not is_json:
+            response = _envelope_for_status(request, response)
         if hasattr(request, "techalign_request_id"):
             response["X-Request-ID"] = request.techalign_request_id
         return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
+from techalign.core.text import check_named
 
 # Texts, in characters.
 TITLE_LIMIT = 200
@@ -56,7 +57,7 @@ FILES: dict[str, tuple[int, Any]] = {
     "catalog_file_bytes": (CATALOG_FILE_BYTES, _("a catalog file")),
     "org_csv_bytes": (ORG_CSV_BYTES, _("an organisation CSV file")),
 }
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+_NOT_SURROGATE = re.compile("[\ud800-\udfff]")
 # Fields held to the title length; every other text is held to TEXT_LIMIT.
 TITLE_FIELDS = {"title"}
 
@@ -90,10 +91,12 @@ def check_texts(*, where: str = "", **fields: Any) -> None:
         limit = TITLE_LIMIT if field in TITLE_FIELDS else TEXT_LIMIT
         if len(value) > limit:
             raise Refused("input.too_long", field=f"{where}{field}", limit=limit, value=len(value))
-        if _NOT_TEXT.search(value):
-            # JSON can carry "\u0000" and "\ud800"; PostgreSQL stores neither, SQLite not the
-            # second, so they are refused as input rather than failing in the database.
-            problem = gettext("holds a NUL or a lone surrogate, which is not text")
+        # NUL and other control characters, line breaks in a single line, a blank title.
+        check_named(field, value, field=f"{where}{field}")
+        if _NOT_SURROGATE.search(value):
+            # JSON can carry "\ud800"; no database stores a lone surrogate, so it is refused as
+            # input rather than failing in the database.
+            problem = gettext("holds a lone surrogate, which is not text")
             raise Refused("input.invalid", field=f"{where}{field}", problem=problem)
 
 

@@ -131,7 +131,6 @@ def create_requirement(
 ) -> Requirement:
     """A PM of the lead team drafts a requirement and owns it."""
     require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
-    check_fields(title=title, user_stories=user_stories, business_process=business_process)
     limits.check_texts(title=title, user_stories=user_stories, business_process=business_process)
     _check_lead_dev(lead_team, lead_dev)
     if connection.vendor == "postgresql":
@@ -455,7 +454,6 @@ def raise_question(
     require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
-    check_fields(body=body)
     limits.check_texts(body=body)
     limits.check_room("questions_per_requirement", requirement.questions.count())
     if scenario is not None and scenario.requirement_id != requirement.pk:
@@ -515,7 +513,6 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
         )
     if not answer.strip():
         raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
-    check_fields(answer=answer)
     limits.check_texts(answer=answer)
     rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
         answer=answer, resolved_by=actor, resolved_at=timezone.now()

@@ -184,7 +184,7 @@ def test_an_oversized_body_is_413_in_the_envelope(w, as_):
         "/api/v1/requirements", data=big, content_type="application/json", headers=api.headers
     )
     error = _envelope(response, 413)
-    assert error["code"] == "request.too_large"
+    assert error["code"] == "limit.body_too_large"
     assert error["details"]["limit"] == 2 * 1024 * 1024
     assert _snapshot() == before
 

@@ -399,8 +399,12 @@ def test_an_org_csv_with_a_field_longer_than_csv_takes_is_a_problem_not_a_traceb
     assert not Department.objects.exists()
 
 
-@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"], ids=["nul", "surrogate"])
-def test_a_text_no_database_can_store_is_refused_as_input_not_a_server_error(w, text):
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("a\x00b", "text.control_character"), ("a\ud800b", "input.invalid")],
+    ids=["nul", "surrogate"],
+)
+def test_a_text_no_database_can_store_is_refused_as_input_not_a_server_error(w, text, code):
     req = advance(w, "planning")
     client, headers = api(w.lei)
     response = client.post(
@@ -410,6 +414,6 @@ def test_a_text_no_database_can_store_is_refused_as_input_not_a_server_error(w, 
         headers=headers,
     )
     assert response.status_code == 422
-    assert response.json()["code"] == "input.invalid"
+    assert response.json()["code"] == code
     assert "description" in response.json()["message"], response.json()
     assert nothing_written(req, 3)

@@ -184,7 +184,7 @@ def test_a_catalog_with_a_control_character_names_its_file_and_line(db):
     assert "U+0000" in problem
 
 
-def test_a_plan_file_with_a_nul_in_an_item_is_refused_and_nothing_changes(w):
+def test_a_plan_file_with_a_nul_in_an_item_is_refused_as_not_text_and_nothing_changes(w):
     req = advance(w, "planning")
     text = export_plan(req)
     revisions = req.plan.revisions.count()
@@ -192,5 +192,6 @@ def test_a_plan_file_with_a_nul_in_an_item_is_refused_and_nothing_changes(w):
     with pytest.raises(Refused) as refused:
         import_plan(actor=w.lei, text=text.replace("改 ledger", "改\x00 ledger"))
 
-    assert refused.value.code == "text.control_character"
+    # A NUL makes the whole file binary, refused before any item is read.
+    assert refused.value.code == "import.not_text"
     assert req.plan.revisions.count() == revisions
