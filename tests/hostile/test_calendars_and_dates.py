@@ -1,0 +1,230 @@
+"""Hostile input, kept closed: calendars that would stall every write, and dates that would
+break every page showing them (the probe of a `make run` instance found both).
+
+Each attack is reproduced as the probe sent it; the tests state what a user sees instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import translation
+
+from techalign.calendars import services
+from techalign.calendars.models import ICS_LIMIT, CalendarSource
+from techalign.core.errors import Refused
+from tests.calendars.ics_builders import busy_at, calendar, event
+from tests.calendars.test_remote_sources import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    USER,
+    _dav,
+    feed,
+    radicale,
+)
+from tests.integrity.conftest import stage, tw  # noqa: F401 (fixtures)
+
+UTC = dt.UTC
+SOON = dt.datetime.now(UTC).replace(microsecond=0) + dt.timedelta(days=3)
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def every_second_since_1970() -> str:
+    return calendar(event("storm", ":19700101T000000Z", ":19700101T000001Z", "RRULE:FREQ=SECONDLY"))
+
+
+def a_billion_hours() -> str:
+    start = f":{_stamp(SOON)}"
+    return calendar(event("count", start, start, "RRULE:FREQ=HOURLY;COUNT=1000000000"))
+
+
+def thousands_of_events(count: int = 2000) -> str:
+    return calendar(
+        *(
+            busy_at(f"e{n}", SOON + dt.timedelta(hours=n), SOON + dt.timedelta(hours=n, minutes=30))
+            for n in range(count)
+        )
+    )
+
+
+def nested_deep(depth: int = 5_000) -> str:
+    return calendar("BEGIN:X-NEST\r\n" * depth + "END:X-NEST\r\n" * depth)
+
+
+def giant_file() -> str:
+    return calendar(
+        event("big", ":20261208T010000Z", ":20261208T020000Z", "DESCRIPTION:" + "x" * ICS_LIMIT)
+    )
+
+
+def many_lines() -> str:
+    return calendar(
+        event("wide", ":20261208T010000Z", ":20261208T020000Z", *["ATTENDEE:mailto:a@b.c"] * 30_000)
+    )
+
+
+ATTACKS = {
+    "secondly from 1970": (every_second_since_1970, "repetitions are read per event"),
+    "huge COUNT": (a_billion_hours, "occurrences are read per calendar"),
+    "thousands of events": (thousands_of_events, "events; at most 1000"),
+    "deeply nested": (nested_deep, "nested more than 4 deep"),
+    "giant file": (giant_file, "larger than 1024 KiB"),
+    "many lines": (many_lines, "lines; at most 20000"),
+}
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_hostile_calendar_upload_is_refused_in_under_a_second_naming_the_bound(w, attack):
+    build, bound = ATTACKS[attack]
+    text = build()
+    started = time.monotonic()
+    with pytest.raises(Refused) as refused:
+        services.add_upload(actor=w.lei, user=w.lei, name="probe", content=text)
+    assert time.monotonic() - started < 1.0
+    assert refused.value.code == "calendar.ics_invalid"
+    assert bound in refused.value.message, refused.value.message
+    assert not CalendarSource.objects.filter(user=w.lei).exists()
+
+
+def test_the_refusal_of_a_hostile_calendar_reads_in_chinese(w):
+    with translation.override("zh-hans"), pytest.raises(Refused) as refused:
+        services.add_upload(
+            actor=w.lei, user=w.lei, name="probe", content=every_second_since_1970()
+        )
+    message = refused.value.message
+    assert "无法读取" in message and "50000" in message and "repeats" not in message, message
+
+
+def test_a_replaced_upload_past_the_bounds_keeps_the_calendar_it_had(w):
+    good = calendar(busy_at("ok", SOON, SOON + dt.timedelta(hours=1)))
+    source = services.add_upload(actor=w.lei, user=w.lei, name="work", content=good)
+    busy_before = source.busy
+    with pytest.raises(Refused) as refused:
+        services.replace_upload(actor=w.lei, source=source, content=a_billion_hours())
+    assert refused.value.code == "calendar.ics_invalid"
+    source.refresh_from_db()
+    assert source.ics_text == good and source.busy == busy_before
+
+
+def test_a_calendar_within_the_bounds_is_read_whole(w):
+    daily = busy_at("standup", SOON, SOON + dt.timedelta(minutes=15), "RRULE:FREQ=DAILY")
+    text = calendar(
+        daily,
+        *(
+            busy_at(
+                f"e{n}", SOON + dt.timedelta(days=n, hours=2), SOON + dt.timedelta(days=n, hours=3)
+            )
+            for n in range(1, 60)
+        ),
+    )
+    source = services.add_upload(actor=w.lei, user=w.lei, name="work", content=text)
+    # The daily stand-up for the cache window (180 days ahead), and the 59 meetings.
+    assert len(source.busy) >= 59 + 150
+
+
+def test_the_api_refuses_a_hostile_calendar_with_the_error_envelope(w):
+    client = Client()
+    client.force_login(w.lei)
+    answer = client.post(
+        "/api/v1/calendars/sources/upload",
+        {"name": "probe", "ics": every_second_since_1970()},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["code"] == "calendar.ics_invalid"
+    assert "repetitions are read per event" in body["message"]
+    assert body["details"]["name"] == "probe"
+
+
+def test_the_upload_form_refuses_a_giant_file_without_reading_it_whole(w):
+    type(w.lei).objects.filter(pk=w.lei.pk).update(language="en")
+    page = Client()
+    page.force_login(w.lei)
+    huge = SimpleUploadedFile("huge.ics", b"BEGIN:VCALENDAR\r\n" + b"x" * (8 * ICS_LIMIT))
+    answer = page.post("/calendars/", {"form": "upload", "name": "huge", "file": huge})
+    assert "larger than 1024 KiB" in answer.content.decode()
+    assert not CalendarSource.objects.filter(user=w.lei).exists()
+
+
+def test_a_hostile_feed_is_refused_quickly_and_the_last_good_calendar_stays(w, feed):  # noqa: F811
+    source = services.add_feed(actor=w.lei, user=w.lei, name="Outlook", url=feed.url)
+    source = services.refresh_source(source=source)
+    good = source.busy
+    assert good
+    feed.body = every_second_since_1970().encode()
+    started = time.monotonic()
+    source = services.refresh_source(source=source)
+    assert time.monotonic() - started < 1.0
+    assert source.fetch_status == CalendarSource.FetchStatus.ERROR
+    assert source.fetch_error_code == "calendar.ics_invalid"
+    assert "repetitions are read per event" in source.fetch_error
+    assert source.busy == good
+
+
+def test_a_hostile_caldav_calendar_is_refused_and_shown_on_the_source(w, radicale):  # noqa: F811
+    _dav("MKCALENDAR", f"{radicale}/{USER}/crowded/")
+    hourly = busy_at("hourly", SOON, SOON + dt.timedelta(minutes=5), "RRULE:FREQ=HOURLY")
+    _dav("PUT", f"{radicale}/{USER}/crowded/hourly.ics", calendar(hourly))
+    source = services.add_caldav(
+        actor=w.lei,
+        user=w.lei,
+        name="crowded",
+        url=f"{radicale}/{USER}/crowded/",
+        username=USER,
+        password=PASSWORD,
+    )
+    source = services.refresh_source(source=source)
+    assert source.fetch_status == CalendarSource.FetchStatus.ERROR
+    assert source.fetch_error_code == "calendar.ics_invalid"
+    assert "occurrences are read per calendar" in source.fetch_error
+    assert source.busy == []
+
+
+# Another user's write is not held up while a calendar is read
+
+
+def a_slow_but_acceptable_calendar() -> str:
+    """Near every bound at once: about a second to parse and expand on a small server."""
+    rule = busy_at("old", SOON, SOON + dt.timedelta(minutes=5), "RRULE:FREQ=DAILY")
+    old = rule.replace(f"DTSTART:{_stamp(SOON)}", "DTSTART:19000101T000000Z").replace(
+        f"DTEND:{_stamp(SOON + dt.timedelta(minutes=5))}", "DTEND:19000101T000500Z"
+    )
+    meetings = (
+        busy_at(f"m{n}", SOON + dt.timedelta(hours=n), SOON + dt.timedelta(hours=n, minutes=30))
+        for n in range(990)
+    )
+    return calendar(old, *meetings)
+
+
+def test_an_upload_being_read_does_not_hold_up_another_users_write(stage, tw):  # noqa: F811
+    stage.database_url()  # on SQLite: the data in a file every connection shares
+    text = a_slow_but_acceptable_calendar()
+    times: dict[str, float] = {}
+
+    def upload() -> None:
+        with stage.own_connection():
+            times["upload_started"] = time.monotonic()
+            services.add_upload(actor=tw.lei, user=tw.lei, name="busy", content=text)
+            times["upload_done"] = time.monotonic()
+
+    uploader = threading.Thread(target=upload)
+    uploader.start()
+    time.sleep(0.2)
+    with stage.own_connection():
+        services.set_working_hours(
+            actor=tw.ming, user=tw.ming, starts=dt.time(10), ends=dt.time(19), version=0
+        )
+        times["write_done"] = time.monotonic()
+    uploader.join(timeout=60)
+
+    assert times["upload_done"] - times["upload_started"] > 0.5  # the reading took a while
+    assert times["write_done"] < times["upload_done"]  # ...and the write did not wait for it
+    stage.reload()
+    assert CalendarSource.objects.get(user=tw.lei).busy
