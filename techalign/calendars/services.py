@@ -21,6 +21,7 @@ from techalign.calendars import busy, caldav, ics
 from techalign.calendars.http import HttpFailure, request, require_outside_url
 from techalign.calendars.models import CalendarSource, CompanyDay, HolidayPolicy, WorkingHours
 from techalign.calendars.sealing import redact_url, seal, unseal
+from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import User
@@ -526,6 +527,7 @@ def set_company_day(
 ) -> CompanyDay:
     """Admin: a company day off (or an extra working day); it overrides every other rule."""
     _require_admin(actor, _("change company days"))
+    bounds.require_in_range("on", on)
     if not name.strip():
         raise Refused("input.invalid", field="name", problem=_("must not be empty"))
     day, _created = CompanyDay.objects.update_or_create(

@@ -216,7 +216,7 @@ def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
             {"error": refusal.message, "ref": ref},
             status=refusal.status,
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         return render(
             request, "calendars/slots.html", {"error": "bad number", "ref": ref}, status=422
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import bounds
 from techalign.core.errors import AnyOf, Refused
 from techalign.core.versions import compare_and_set
 from techalign.meetings import selectors
@@ -37,8 +38,12 @@ def _seat_of(requirement: Requirement, held: list[tuple[int, str]]) -> tuple[int
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    """Inside the accepted dates, ending after it starts, at most MEETING_LONGEST long."""
+    bounds.require_in_range("starts_at", starts_at)
+    bounds.require_in_range("ends_at", ends_at)
     if ends_at <= starts_at:
         raise Refused("meeting.bad_time")
+    bounds.require_span("ends_at", starts_at, ends_at, longest=bounds.MEETING_LONGEST)
 
 
 def _check_presenter(requirement: Requirement, presenter: User, invited: set[int]) -> None:
@@ -352,6 +357,7 @@ def add_action_item(
     )
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    bounds.require_in_range("due_on", due_on)
     item = ActionItem.objects.create(
         meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import bounds
 from techalign.core.errors import AnyOf, Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import Role, Team, User
@@ -130,6 +131,8 @@ def create_requirement(
     """A PM of the lead team drafts a requirement and owns it."""
     require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
     _check_lead_dev(lead_team, lead_dev)
+    bounds.require_in_range("planned_dev_start_on", planned_dev_start_on)
+    bounds.require_in_range("planned_launch_on", planned_launch_on)
     if connection.vendor == "postgresql":
         # Keys are numbered across all teams, so creators take turns until commit; without
         # this, two of them take the same max + 1. SQLite's IMMEDIATE transactions already do.
@@ -178,6 +181,8 @@ def update_requirement(
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
     bump_version(requirement, seen=version)
+    for name in ("planned_dev_start_on", "planned_launch_on"):
+        bounds.require_in_range(name, changes.get(name))
     before = {f: getattr(requirement, f) for f in changes}
     Requirement.objects.filter(pk=requirement.pk).update(**changes)
     requirement.refresh_from_db()
