@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from techalign.core.errors import Refused
 
 EARLIEST_ON = dt.date(2000, 1, 1)
@@ -70,6 +72,14 @@ def require_days(field: str, days: int | None, *, longest: int = DAYS_LONGEST) -
         raise Refused(
             "input.days_out_of_range", field=field, value=days, earliest=0, latest=longest
         )
+
+
+def localtime(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time in the current time zone, or None when it lies outside the accepted
+    dates (stored before they were bounded), where the zone may not represent it at all."""
+    if value is None or not is_in_range(value):
+        return None
+    return timezone.localtime(value)
 
 
 def _hours(span: dt.timedelta) -> str:

@@ -11,12 +11,19 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
 from techalign.calendars import services
-from techalign.calendars.models import ICS_LIMIT, CalendarSource
+from techalign.calendars.models import ICS_LIMIT, CalendarSource, CompanyDay
 from techalign.core.errors import Refused
+from techalign.meetings.models import Meeting
+from techalign.meetings.services import add_action_item, reschedule_meeting, schedule_meeting
+from techalign.plans import selectors as plan_selectors
+from techalign.plans.markdown import export_plan, import_plan, parse, render
+from techalign.plans.services import set_milestone
+from techalign.requirements.services import create_requirement, update_requirement
 from tests.calendars.ics_builders import busy_at, calendar, event
 from tests.calendars.test_remote_sources import (  # noqa: F401 (fixtures)
     PASSWORD,
@@ -25,6 +32,7 @@ from tests.calendars.test_remote_sources import (  # noqa: F401 (fixtures)
     feed,
     radicale,
 )
+from tests.factories import advance, grant
 from tests.integrity.conftest import stage, tw  # noqa: F401 (fixtures)
 
 UTC = dt.UTC
@@ -229,3 +237,176 @@ def test_an_upload_being_read_does_not_hold_up_another_users_write(stage, tw):  
     assert times["write_done"] < times["upload_done"]  # ...and the write did not wait for it
     stage.reload()
     assert CalendarSource.objects.get(user=tw.lei).busy
+
+
+# Dates: bounded at input, whatever the door
+
+
+FAR = dt.datetime(9999, 12, 31, 23, tzinfo=UTC)
+MONDAY_NEXT = (dt.datetime.now(UTC) + dt.timedelta(days=7)).replace(
+    hour=2, minute=0, second=0, microsecond=0
+)
+
+
+def api_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_api_refuses_a_meeting_dated_9999_naming_the_field(w):
+    req = advance(w, "approved")
+    answer = api_client(w.ming).post(
+        f"/api/v1/requirements/{req.key}/meetings",
+        {"starts_at": "9999-12-31T23:00:00Z", "ends_at": "9999-12-31T23:30:00Z"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422, answer.content
+    body = answer.json()
+    assert body["code"] == "input.date_out_of_range"
+    assert body["details"]["field"] == "starts_at"
+    assert body["message"].startswith("starts_at: 9999-12-31T23:00:00+00:00 is outside")
+    assert not req.meetings.exists()
+
+
+def test_a_ten_year_meeting_is_refused_and_a_twelve_hour_one_accepted(w):
+    req = advance(w, "approved")
+    client = api_client(w.ming)
+    url = f"/api/v1/requirements/{req.key}/meetings"
+    ten_years = client.post(
+        url,
+        {"starts_at": MONDAY_NEXT.isoformat(), "ends_at": "2036-12-01T10:00:00Z"},
+        content_type="application/json",
+    )
+    assert ten_years.status_code == 422
+    assert ten_years.json()["code"] == "input.duration_too_long"
+    assert ten_years.json()["details"]["field"] == "ends_at"
+    with pytest.raises(Refused) as refused:
+        schedule_meeting(
+            requirement=req,
+            actor=w.ming,
+            starts_at=MONDAY_NEXT,
+            ends_at=MONDAY_NEXT + dt.timedelta(hours=12, minutes=1),
+        )
+    assert refused.value.code == "input.duration_too_long"
+    assert "longer than the longest allowed, 12 h" in refused.value.message
+    meeting = schedule_meeting(
+        requirement=req,
+        actor=w.ming,
+        starts_at=MONDAY_NEXT,
+        ends_at=MONDAY_NEXT + dt.timedelta(hours=12),
+    )
+    assert meeting.ends_at - meeting.starts_at == dt.timedelta(hours=12)
+
+
+def test_a_meeting_cannot_be_moved_to_9999(w):
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    with pytest.raises(Refused) as refused:
+        reschedule_meeting(
+            meeting=meeting, actor=w.ming, starts_at=FAR - dt.timedelta(hours=1), ends_at=FAR
+        )
+    assert refused.value.code == "input.date_out_of_range"
+    assert refused.value.details["field"] == "starts_at"
+    meeting.refresh_from_db()
+    assert meeting.starts_at.year < 2100
+
+
+def test_the_meeting_form_shows_the_refusal_of_a_9999_date(w):
+    req = advance(w, "approved")
+    type(w.ming).objects.filter(pk=w.ming.pk).update(language="en")
+    page = api_client(w.ming)
+    answer = page.post(
+        f"/r/{req.key}/do/schedule_meeting/",
+        {
+            "starts_at": "9999-12-31T10:00",
+            "ends_at": "9999-12-31T11:00",
+            "presenter": w.lei.pk,
+            "required": [w.ming.pk, w.lei.pk],
+        },
+    )
+    assert answer.status_code == 422
+    assert "starts_at: 9999-12-31T10:00:00+08:00 is outside the accepted dates" in (
+        answer.content.decode()
+    )
+    assert not req.meetings.exists()
+
+
+@pytest.mark.parametrize(
+    "field", ["planned_dev_start_on", "planned_launch_on"], ids=["dev start", "launch"]
+)
+def test_planned_requirement_dates_are_bounded(w, field):
+    with pytest.raises(Refused) as refused:
+        create_requirement(
+            actor=w.ming, lead_team=w.order, title="远期", **{field: dt.date(9999, 12, 31)}
+        )
+    assert refused.value.details["field"] == field
+    req = create_requirement(
+        actor=w.ming, lead_team=w.order, title="远期", **{field: dt.date(2100, 12, 31)}
+    )
+    with pytest.raises(Refused):
+        update_requirement(
+            requirement=req, actor=w.ming, version=req.version, **{field: dt.date(1999, 12, 31)}
+        )
+    req.refresh_from_db()
+    assert getattr(req, field) == dt.date(2100, 12, 31)
+
+
+def test_action_items_milestones_and_company_days_are_bounded(w):
+    req = advance(w, "finalized")
+    with pytest.raises(Refused) as refused:
+        add_action_item(
+            meeting=req.meetings.get(),
+            actor=w.lei,
+            text="补图",
+            owner=w.jun,
+            due_on=dt.date(9999, 12, 31),
+        )
+    assert refused.value.details["field"] == "due_on"
+    with pytest.raises(Refused) as refused:
+        set_milestone(
+            requirement=req, actor=w.jun, team=w.payments, kind="dev_done", due_on=dt.date(1, 1, 1)
+        )
+    assert refused.value.details["field"] == "due_on"
+    grant(w.charlie, w.elsewhere, "ADMIN")
+    with pytest.raises(Refused) as refused:
+        services.set_company_day(actor=w.charlie, on=dt.date(9999, 12, 31), name="末日")
+    assert refused.value.details["field"] == "on"
+    assert not CompanyDay.objects.exists()
+
+
+def test_a_plan_item_due_in_9999_is_refused_from_a_markdown_import(w):
+    req = advance(w, "planning")
+    text = export_plan(req)
+    doc = parse(text)
+    doc.items[0].due_on = dt.date(9999, 12, 31)
+    with pytest.raises(Refused) as refused:
+        import_plan(actor=w.lei, text=render(doc))
+    assert refused.value.code == "input.date_out_of_range"
+    assert refused.value.details["field"] == "due_on"
+    assert plan_selectors.current_revision(req).number == 3
+
+
+def test_the_slot_finder_refuses_a_start_in_9999_from_the_cli(w):
+    req = advance(w, "approved")
+    with pytest.raises(CommandError, match="not_before: 9999-12-31"):
+        call_command("slots", req.key, "--from", "9999-12-31T00:00:00+00:00")
+    with pytest.raises(CommandError, match="too large"):
+        call_command("slots", req.key, "--days", str(10**12))
+
+
+# Stored out-of-range values (from before the bounds) do not break the pages
+
+
+def test_pages_showing_a_meeting_stored_at_9999_still_render(w):
+    req = advance(w, "aligning")
+    meeting = req.meetings.get()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=FAR - dt.timedelta(minutes=30), ends_at=FAR
+    )
+    for reader in (w.ming, w.jun):
+        page = api_client(reader)
+        for url in ("/", f"/r/{req.key}/align/", f"/r/{req.key}/meetings/{meeting.key}/"):
+            answer = page.get(url)
+            assert answer.status_code == 200, (url, answer.status_code)
+        assert "9999-12-31T22:30+00:00" in page.get(f"/r/{req.key}/align/").content.decode()
