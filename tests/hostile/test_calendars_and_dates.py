@@ -178,17 +178,12 @@ def test_a_hostile_feed_is_refused_quickly_and_the_last_good_calendar_stays(w, f
 
 
 def test_a_hostile_caldav_calendar_is_refused_and_shown_on_the_source(w, radicale):  # noqa: F811
-    _dav("MKCALENDAR", f"{radicale}/{USER}/crowded/")
+    crowded = f"{radicale}/{USER}/crowded/"
+    _dav("MKCALENDAR", crowded)
     hourly = busy_at("hourly", SOON, SOON + dt.timedelta(minutes=5), "RRULE:FREQ=HOURLY")
-    _dav("PUT", f"{radicale}/{USER}/crowded/hourly.ics", calendar(hourly))
-    source = services.add_caldav(
-        actor=w.lei,
-        user=w.lei,
-        name="crowded",
-        url=f"{radicale}/{USER}/crowded/",
-        username=USER,
-        password=PASSWORD,
-    )
+    _dav("PUT", crowded + "hourly.ics", calendar(hourly))
+    login = {"username": USER, "password": PASSWORD}
+    source = services.add_caldav(actor=w.lei, user=w.lei, name="crowded", url=crowded, **login)
     source = services.refresh_source(source=source)
     assert source.fetch_status == CalendarSource.FetchStatus.ERROR
     assert source.fetch_error_code == "calendar.ics_invalid"
@@ -326,9 +321,11 @@ def test_the_meeting_form_shows_the_refusal_of_a_9999_date(w):
         },
     )
     assert answer.status_code == 422
-    assert "starts_at: 9999-12-31T10:00:00+08:00 is outside the accepted dates" in (
-        answer.content.decode()
-    )
+    html = answer.content.decode()
+    assert "starts_at: 9999-12-31T10:00:00+08:00 is outside the accepted dates" in html
+    # ...and beside the field itself.
+    beside = html.split('id="id_starts_at"')[1].split('class="field"')[0]
+    assert 'class="errorlist"' in beside and "is outside the accepted dates" in beside
     assert not req.meetings.exists()
 
 
