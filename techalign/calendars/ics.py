@@ -190,7 +190,7 @@ def horizon(
     return low, max(low, high)
 
 
-def _as_datetime(value: dt.date | dt.datetime, zone: ZoneInfo) -> dt.datetime:
+def _as_datetime(value: dt.date | dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
     return dt.datetime.combine(value, dt.time(0), tzinfo=zone)

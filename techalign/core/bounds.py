@@ -48,11 +48,7 @@ def require_in_range(field: str, value: dt.date | dt.datetime | None) -> None:
 
 
 def require_span(
-    field: str,
-    starts: dt.date | dt.datetime,
-    ends: dt.date | dt.datetime,
-    *,
-    longest: dt.timedelta,
+    field: str, starts: dt.datetime, ends: dt.datetime, *, longest: dt.timedelta
 ) -> None:
     """Refuse a span (both ends in range) that lasts longer than `longest`, naming the field."""
     require_in_range(field, starts)
