@@ -207,31 +207,38 @@ def a_slow_but_acceptable_calendar() -> str:
     return calendar(old, *meetings)
 
 
-def test_an_upload_being_read_does_not_hold_up_another_users_write(stage, tw):  # noqa: F811
-    stage.database_url()  # on SQLite: the data in a file every connection shares
+@pytest.mark.parametrize("door", ["upload", "feed refresh"])
+def test_a_calendar_being_read_does_not_hold_up_another_users_write(stage, tw, feed, door):  # noqa: F811
     text = a_slow_but_acceptable_calendar()
+    feed.body = text.encode()
+    source = services.add_feed(actor=tw.lei, user=tw.lei, name="Outlook", url=feed.url)
+    stage.database_url()  # on SQLite: the data in a file every connection shares
     times: dict[str, float] = {}
 
-    def upload() -> None:
+    def read_calendar() -> None:
         with stage.own_connection():
-            times["upload_started"] = time.monotonic()
-            services.add_upload(actor=tw.lei, user=tw.lei, name="busy", content=text)
-            times["upload_done"] = time.monotonic()
+            times["read_started"] = time.monotonic()
+            if door == "upload":
+                services.add_upload(actor=tw.lei, user=tw.lei, name="busy", content=text)
+            else:
+                services.refresh_source(source=source)
+            times["read_done"] = time.monotonic()
 
-    uploader = threading.Thread(target=upload)
-    uploader.start()
+    reader = threading.Thread(target=read_calendar)
+    reader.start()
     time.sleep(0.2)
     with stage.own_connection():
         services.set_working_hours(
             actor=tw.ming, user=tw.ming, starts=dt.time(10), ends=dt.time(19), version=0
         )
         times["write_done"] = time.monotonic()
-    uploader.join(timeout=60)
+    reader.join(timeout=60)
 
-    assert times["upload_done"] - times["upload_started"] > 0.5  # the reading took a while
-    assert times["write_done"] < times["upload_done"]  # ...and the write did not wait for it
+    assert times["read_done"] - times["read_started"] > 0.5  # the reading took a while
+    assert times["write_done"] < times["read_done"]  # ...and the write did not wait for it
     stage.reload()
-    assert CalendarSource.objects.get(user=tw.lei).busy
+    read = CalendarSource.objects.get(user=tw.lei, name="busy" if door == "upload" else "Outlook")
+    assert read.busy
 
 
 # Dates: bounded at input, whatever the door
