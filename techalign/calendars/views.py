@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed, feed_token
-from techalign.calendars.models import CompanyDay, WorkingHours
+from techalign.calendars.models import ICS_LIMIT, CompanyDay, WorkingHours
 from techalign.calendars.slots import find_slots
 from techalign.core.errors import Refused
 from techalign.org.models import User
@@ -39,7 +39,8 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
             kind = form.get("form")
             if kind == "upload":
                 upload = request.FILES.get("file")
-                content = upload.read() if upload else form.get("ics", "")
+                # Read one byte past the limit: enough for the service to refuse a larger file.
+                content = upload.read(ICS_LIMIT + 1) if upload else form.get("ics", "")
                 services.add_upload(
                     actor=user, user=user, name=form.get("name", ""), content=content
                 )
@@ -216,7 +217,7 @@ def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
             {"error": refusal.message, "ref": ref},
             status=refusal.status,
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         return render(
             request, "calendars/slots.html", {"error": "bad number", "ref": ref}, status=422
         )

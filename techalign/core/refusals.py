@@ -44,6 +44,15 @@ REFUSALS: dict[str, Refusal] = {
     "import.yaml_too_complex": Refusal(
         INVALID, _("{file}, line {line}: more than {limit} {what}.")
     ),
+    "input.date_out_of_range": Refusal(
+        INVALID, _("{field}: {value} is outside the accepted dates, {earliest} to {latest}.")
+    ),
+    "input.duration_too_long": Refusal(
+        INVALID, _("{field}: lasts {duration}, longer than the longest allowed, {limit}.")
+    ),
+    "input.days_out_of_range": Refusal(
+        INVALID, _("{field}: {value} days is outside the accepted range, {earliest} to {latest}.")
+    ),
     "precondition.required": Refusal(
         428, _("Send If-Match with the ETag you read, so a concurrent change is not overwritten.")
     ),

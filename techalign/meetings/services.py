@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
-from techalign.core import limits
+from techalign.core import bounds, limits
 from techalign.core.errors import AnyOf, Refused
 from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
@@ -39,8 +39,12 @@ def _seat_of(requirement: Requirement, held: list[tuple[int, str]]) -> tuple[int
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    """Inside the accepted dates, ending after it starts, at most MEETING_LONGEST long."""
+    bounds.require_in_range("starts_at", starts_at)
+    bounds.require_in_range("ends_at", ends_at)
     if ends_at <= starts_at:
         raise Refused("meeting.bad_time")
+    bounds.require_span("ends_at", starts_at, ends_at, longest=bounds.MEETING_LONGEST)
 
 
 def _check_presenter(requirement: Requirement, presenter: User, invited: set[int]) -> None:
@@ -358,6 +362,7 @@ def add_action_item(
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     limits.check_texts(text=text)
+    bounds.require_in_range("due_on", due_on)
     item = ActionItem.objects.create(
         meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
-from techalign.core import limits
+from techalign.core import bounds, limits
 from techalign.core.errors import Refused
 from techalign.core.text import check_fields
 from techalign.org.models import Component, OrgPolicy, Role, Team, User
@@ -182,6 +182,7 @@ def _item_spec(
         raise Refused("input.invalid", field="component", problem=_("unknown component"))
     if not str(spec.get("title", "")).strip():
         raise Refused("input.invalid", field="title", problem=_("must not be empty"))
+    bounds.require_in_range("due_on", spec.get("due_on"))
     spec["owner_team"] = spec["component"].owner_team
     return spec
 
@@ -694,6 +695,8 @@ def set_milestone(
         )
     if kind not in Milestone.Kind.values:
         raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
+    bounds.require_in_range("due_on", due_on)
+    bounds.require_in_range("done_on", done_on)
     bump_version(requirement, seen=version)
     milestone, created = Milestone.objects.update_or_create(
         requirement=requirement,

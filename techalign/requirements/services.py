@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
-from techalign.core import limits
+from techalign.core import bounds, limits
 from techalign.core.errors import AnyOf, Refused
 from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
@@ -133,6 +133,8 @@ def create_requirement(
     require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
     limits.check_texts(title=title, user_stories=user_stories, business_process=business_process)
     _check_lead_dev(lead_team, lead_dev)
+    bounds.require_in_range("planned_dev_start_on", planned_dev_start_on)
+    bounds.require_in_range("planned_launch_on", planned_launch_on)
     if connection.vendor == "postgresql":
         # Keys are numbered across all teams, so creators take turns until commit; without
         # this, two of them take the same max + 1. SQLite's IMMEDIATE transactions already do.
@@ -183,6 +185,8 @@ def update_requirement(
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
     check_fields(**changes)
     bump_version(requirement, seen=version)
+    for name in ("planned_dev_start_on", "planned_launch_on"):
+        bounds.require_in_range(name, changes.get(name))
     before = {f: getattr(requirement, f) for f in changes}
     Requirement.objects.filter(pk=requirement.pk).update(**changes)
     requirement.refresh_from_db()

@@ -338,6 +338,10 @@ def perform(
     except Refused as refused:
         overrides = {"refusal": refused, "refusal_at": at}
         status, code = refused.status, refused.code
+        # A refusal naming a field of the posted form is shown beside that field too.
+        for form in screen.bound.values():
+            if refused.details.get("field") in form.fields:
+                form.add_error(refused.details["field"], refused.message)
     # Bound forms come back only with what went wrong; after success the forms start empty.
     if overrides:
         overrides.update(screen.bound)

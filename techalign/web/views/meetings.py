@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from techalign.core import bounds
 from techalign.meetings import permissions as can_meet
 from techalign.meetings import selectors as meetings
 from techalign.meetings import services
@@ -153,8 +154,8 @@ def meeting_info_section(screen: Screen) -> dict[str, Any]:
         "invite_form": forms.PersonForm(people=_people(screen)) if can_organise else None,
         "reschedule_form": forms.RescheduleForm(
             initial={
-                "starts_at": timezone.localtime(meeting.starts_at),
-                "ends_at": timezone.localtime(meeting.ends_at),
+                "starts_at": bounds.localtime(meeting.starts_at),
+                "ends_at": bounds.localtime(meeting.ends_at),
                 "location": meeting.location,
             }
         )
