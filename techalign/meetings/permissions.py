@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from techalign.meetings.models import ActionItem, Meeting
-from techalign.meetings.services import MEETING_STEPS
 from techalign.org.models import Role
 from techalign.org.permissions import has_role
 from techalign.requirements.models import Requirement
+from techalign.requirements.workflow import SIGNING as MEETING_STEPS
 
 MINUTES_OPEN = {Meeting.Status.SCHEDULED, Meeting.Status.HELD}
 

@@ -20,9 +20,9 @@ from techalign.org.models import Role, User
 from techalign.org.permissions import has_role, require_role
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import bump_version, lock_requirement, move_to
+from techalign.requirements.workflow import SIGNING, bump_version, lock_requirement, move_to
 
-MEETING_STEPS = {Status.APPROVED, Status.ALIGNING}
+MEETING_STEPS = SIGNING
 
 
 def _require_organiser(requirement: Requirement, actor: User, action: Any) -> None:

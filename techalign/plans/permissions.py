@@ -14,10 +14,9 @@ from techalign.org.permissions import committee_architect, has_role
 from techalign.plans import selectors
 from techalign.plans.models import ChangeRequest, Revision
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import EDITABLE
+from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
-PLAN_EDITABLE = EDITABLE - {Status.DRAFT}
-SIGNING = {Status.APPROVED, Status.ALIGNING}
+PLAN_EDITABLE = AFTER_HAND_OFF
 
 
 def can_edit_plan(user: Any, requirement: Requirement) -> bool:

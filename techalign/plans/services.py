@@ -30,16 +30,16 @@ from techalign.plans.models import (
     Verdict,
 )
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import (
-    EDITABLE,
+from techalign.requirements.workflow import (
+    AFTER_HAND_OFF,
+    SIGNING,
+    STALE_ON_REVISION,
     bump_version,
     lock_requirement,
     move_to,
     require_status,
 )
 
-# Statuses whose approval or sign-offs a new revision makes stale: back to planning.
-STALE_ON_REVISION = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
 ITEM_FIELDS = {"component", "kind", "title", "description", "ask", "due_on", "scenario_keys"}
 
 
@@ -154,7 +154,7 @@ def _current_specs(plan: Plan) -> list[dict[str, Any]]:
 
 def _check_item_edit(requirement: Requirement, actor: User) -> None:
     require_role(actor, requirement.lead_team, Role.DEV, action=_("edit the technical plan"))
-    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("edit the technical plan"))
+    require_status(requirement, AFTER_HAND_OFF, action=_("edit the technical plan"))
 
 
 def _item_spec(
@@ -452,7 +452,7 @@ def sign_off(
     """A PM or DEV of a party signs (or rejects) that party's part of one exact revision."""
     if not has_role(actor, team, Role.PM, Role.DEV):
         raise Refused("role.not_party_member", user=str(actor), team=team.name)
-    require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("sign off"))
+    require_status(requirement, SIGNING, action=_("sign off"))
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "signoff.stale_revision"
     )
@@ -536,7 +536,7 @@ def finalize(
 ) -> Baseline:
     """Step 5: freeze the fully signed current revision as the next baseline version."""
     _require_lead_member(requirement, actor, _("finalize the plan"))
-    require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("finalize"))
+    require_status(requirement, SIGNING, action=_("finalize"))
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "review.stale_revision"
     )

@@ -11,9 +11,8 @@ from typing import Any
 from techalign.org.models import Role, Team
 from techalign.org.permissions import has_role, roles_of
 from techalign.requirements.models import Question, Requirement, Status
-from techalign.requirements.services import EDITABLE, is_involved
-
-AFTER_HAND_OFF = EDITABLE - {Status.DRAFT}
+from techalign.requirements.services import is_involved
+from techalign.requirements.workflow import AFTER_HAND_OFF, EDITABLE
 
 
 def can_edit_requirement(user: Any, requirement: Requirement) -> bool:

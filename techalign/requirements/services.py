@@ -12,93 +12,20 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
-from techalign.core.errors import AnyOf, Refused
-from techalign.core.versions import compare_and_set
+from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
+from techalign.requirements.workflow import (
+    AFTER_HAND_OFF,
+    EDITABLE,
+    bump_version,
+    move_to,
+    require_status,
+)
 
 # pg_advisory_xact_lock key under which requirement numbers are taken.
 _NUMBERING_LOCK_KEY = 7_437_002
-
-# Statuses in which the requirement's content may still change without a change request.
-EDITABLE = {
-    Status.DRAFT,
-    Status.HANDED_OFF,
-    Status.PLANNING,
-    Status.IN_REVIEW,
-    Status.APPROVED,
-    Status.ALIGNING,
-}
-
-
-def lock_requirement(requirement: Requirement) -> None:
-    """Hold the requirement's row lock until commit, and re-read its status and version.
-
-    On PostgreSQL, transitions of one requirement then take turns, as SQLite's IMMEDIATE
-    transactions already do: what a gate reads cannot change before the write it guards
-    commits, and numbers taken as max + 1 (revisions, baselines, change requests, questions,
-    meetings) cannot collide. SQLite ignores FOR UPDATE and needs nothing more.
-    """
-    requirement.status, requirement.version = (
-        Requirement.objects.select_for_update()
-        .filter(pk=requirement.pk)
-        .values_list("status", "version")
-        .get()
-    )
-
-
-def require_status(requirement: Requirement, allowed: set[str], *, action: Any) -> None:
-    """Refuse unless the requirement is in one of `allowed`; a baseline gets its own reason.
-
-    Locks and re-reads the status inside the transaction: the caller's object may be older
-    than the row."""
-    lock_requirement(requirement)
-    if requirement.status in allowed:
-        return
-    if requirement.status == Status.FINALIZED:
-        from techalign.plans.selectors import latest_baseline
-
-        baseline = latest_baseline(requirement)
-        raise Refused(
-            "requirement.baselined",
-            requirement=requirement.key,
-            version=baseline.version if baseline else "?",
-        )
-    raise Refused(
-        "requirement.wrong_step",
-        requirement=requirement.key,
-        status=Status(requirement.status).label,
-        action=action,
-        needed=AnyOf(Status(s).label for s in sorted(allowed, key=list(Status).index)),
-    )
-
-
-def move_to(requirement: Requirement, new_status: str) -> None:
-    """Compare-and-set the status; zero rows means another writer moved it first."""
-    rows = Requirement.objects.filter(pk=requirement.pk, status=requirement.status)
-    extra: dict[str, Any] = {}
-    if new_status == Status.HANDED_OFF:
-        extra["handed_off_at"] = timezone.now()
-    if new_status == Status.FINALIZED:
-        extra["finalized_at"] = timezone.now()
-    if not rows.update(status=new_status, version=F("version") + 1, **extra):
-        seen = requirement.version
-        requirement.refresh_from_db()
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Requirement"),
-            ref=requirement.key,
-            seen=seen,
-            current=requirement.version,
-        )
-    requirement.refresh_from_db(fields=["status", "version", "handed_off_at", "finalized_at"])
-
-
-def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
-    """Compare-and-set the optimistic-concurrency token of the requirement row."""
-    compare_and_set(requirement, seen, kind=_("Requirement"), ref=requirement.key)
-    requirement.refresh_from_db(fields=["version"])
 
 
 def _require_pm(requirement: Requirement, actor: User, action: Any) -> None:
@@ -385,7 +312,7 @@ def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     """A DEV of the lead team confirms they understood a scenario."""
     requirement = scenario.requirement
     _require_dev(requirement, actor, _("acknowledge a scenario"))
-    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("acknowledge a scenario"))
+    require_status(requirement, AFTER_HAND_OFF, action=_("acknowledge a scenario"))
     if scenario.acknowledged_at:
         raise Refused("scenario.already_acknowledged", scenario=scenario.key)
     open_questions = [q.key for q in _open_hand_off_questions(requirement, scenario)]
@@ -437,7 +364,7 @@ def raise_question(
             action=_("raise a question"),
             user=str(actor),
         )
-    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
+    require_status(requirement, AFTER_HAND_OFF, action=_("raise a question"))
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
     if scenario is not None and scenario.requirement_id != requirement.pk:
