@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch
 
+from techalign.core.errors import Refused
 from techalign.org.models import Team
 from techalign.plans.models import (
     Baseline,
@@ -310,3 +311,68 @@ def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str
     ):
         uncovered[requirement_id].append(f"S-{number}")
     return dict(uncovered)
+
+
+def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """Every unmet condition for approving `revision`, in the order a reviewer would fix them."""
+    gaps: list[Refused] = []
+    uncovered = uncovered_scenarios(requirement, revision)
+    if uncovered:
+        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
+    for item in items_of(revision):
+        owner = item.component.owner_team
+        if owner.pk != item.owner_team_id:
+            gaps.append(
+                Refused(
+                    "plan.related_party_missing", component=item.component.name, team=owner.name
+                )
+            )
+        elif owner.pk != requirement.lead_team_id and not (item.ask.strip() and item.due_on):
+            gaps.append(
+                Refused(
+                    "item.ask_missing",
+                    item=item.key,
+                    component=item.component.name,
+                    team=owner.name,
+                )
+            )
+    return gaps
+
+
+def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """Every unmet condition for finalizing, so the UI can list them all at once."""
+    gaps: list[Refused] = []
+    change = open_change_request(requirement)
+    if change is not None and revision.pk == change.base_baseline.revision_id:
+        # Its revision is already baseline v(n); finalizing again would baseline it twice.
+        gaps.append(
+            Refused(
+                "change.nothing_changed", change=change.key, version=change.base_baseline.version
+            )
+        )
+    if approval_of(revision) is None:
+        gaps.append(Refused("finalize.not_approved", revision=revision.number))
+    uncovered = uncovered_scenarios(requirement, revision)
+    if uncovered:
+        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
+    blocking = open_blocking_questions(requirement)
+    if blocking:
+        gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
+    state = signoff_state(requirement, revision)
+    if state.rejected:
+        gaps.append(
+            Refused(
+                "finalize.signoffs_rejected",
+                revision=revision.number,
+                teams=[s.team.name for s in state.rejected.values()],
+            )
+        )
+    if state.missing:
+        gaps.append(
+            Refused(
+                "finalize.signoffs_missing",
+                revision=revision.number,
+                teams=[t.name for t in state.missing],
+            )
+        )
+    return gaps

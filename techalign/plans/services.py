@@ -29,6 +29,7 @@ from techalign.plans.models import (
     SignOff,
     Verdict,
 )
+from techalign.plans.selectors import approval_gaps, finalize_gaps
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.workflow import (
     AFTER_HAND_OFF,
@@ -337,32 +338,6 @@ def _check_reviewer(requirement: Requirement, revision: Revision, actor: User) -
         raise Refused("review.own_revision", user=str(actor), revision=revision.number)
 
 
-def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
-    """Every unmet condition for approving `revision`, in the order a reviewer would fix them."""
-    gaps: list[Refused] = []
-    uncovered = selectors.uncovered_scenarios(requirement, revision)
-    if uncovered:
-        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
-    for item in selectors.items_of(revision):
-        owner = item.component.owner_team
-        if owner.pk != item.owner_team_id:
-            gaps.append(
-                Refused(
-                    "plan.related_party_missing", component=item.component.name, team=owner.name
-                )
-            )
-        elif owner.pk != requirement.lead_team_id and not (item.ask.strip() and item.due_on):
-            gaps.append(
-                Refused(
-                    "item.ask_missing",
-                    item=item.key,
-                    component=item.component.name,
-                    team=owner.name,
-                )
-            )
-    return gaps
-
-
 @transition("plan.approved")
 def approve_revision(
     *, revision: Revision, actor: User, comment: str = "", content_hash: str | None = None
@@ -485,45 +460,6 @@ def sign_off(
         summary={"team": team.code, "revision": revision.number, "reason": reason[:500]},
     )
     return signoff
-
-
-def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
-    """Every unmet condition for finalizing, so the UI can list them all at once."""
-    gaps: list[Refused] = []
-    change = selectors.open_change_request(requirement)
-    if change is not None and revision.pk == change.base_baseline.revision_id:
-        # Its revision is already baseline v(n); finalizing again would baseline it twice.
-        gaps.append(
-            Refused(
-                "change.nothing_changed", change=change.key, version=change.base_baseline.version
-            )
-        )
-    if selectors.approval_of(revision) is None:
-        gaps.append(Refused("finalize.not_approved", revision=revision.number))
-    uncovered = selectors.uncovered_scenarios(requirement, revision)
-    if uncovered:
-        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
-    blocking = selectors.open_blocking_questions(requirement)
-    if blocking:
-        gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
-    state = selectors.signoff_state(requirement, revision)
-    if state.rejected:
-        gaps.append(
-            Refused(
-                "finalize.signoffs_rejected",
-                revision=revision.number,
-                teams=[s.team.name for s in state.rejected.values()],
-            )
-        )
-    if state.missing:
-        gaps.append(
-            Refused(
-                "finalize.signoffs_missing",
-                revision=revision.number,
-                teams=[t.name for t in state.missing],
-            )
-        )
-    return gaps
 
 
 def _require_lead_member(requirement: Requirement, actor: User, action: Any) -> None:

@@ -110,7 +110,6 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
     """Who must act next, and why, for the requirement's current step; `revision` is the
     current revision when the caller has read it already."""
     from techalign.plans import selectors as plans
-    from techalign.plans.services import approval_gaps, finalize_gaps
 
     status = requirement.status
     lead = requirement.lead_team
@@ -170,7 +169,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
             NextAction("write_plan", message, lead, [Role.DEV], _members(lead, Role.DEV))
         )
     if status == Status.IN_REVIEW and revision is not None:
-        gaps = approval_gaps(requirement, revision)
+        gaps = plans.approval_gaps(requirement, revision)
         authors = plans.plan_author_ids(revision)
         reviewers = [
             u for u in _members(lead, Role.TECH_LEAD, Role.ARCHITECT) if u.pk not in authors
@@ -217,7 +216,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                     _members(lead, Role.DEV),
                 )
             )
-        if not finalize_gaps(requirement, revision):
+        if not plans.finalize_gaps(requirement, revision):
             actions.append(
                 NextAction(
                     "finalize",
