@@ -15,25 +15,16 @@ from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
+from techalign.requirements import permissions as can
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
 from techalign.requirements.workflow import (
-    AFTER_HAND_OFF,
-    EDITABLE,
     bump_version,
+    lock_requirement,
     move_to,
-    require_status,
 )
 
 # pg_advisory_xact_lock key under which requirement numbers are taken.
 _NUMBERING_LOCK_KEY = 7_437_002
-
-
-def _require_pm(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.PM, action=action)
-
-
-def _require_dev(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.DEV, action=action)
 
 
 def _check_lead_dev(team: Team, lead_dev: User | None) -> None:
@@ -99,8 +90,9 @@ def update_requirement(
     *, requirement: Requirement, actor: User, version: int, **changes: Any
 ) -> Requirement:
     """The PM edits the requirement's text or dates; `version` is the one the PM edited."""
-    _require_pm(requirement, actor, _("edit the requirement"))
-    require_status(requirement, EDITABLE, action=_("edit the requirement"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement):
+        raise refusal
     unknown = set(changes) - REQUIREMENT_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
@@ -122,8 +114,9 @@ def update_requirement(
 @transition("requirement.lead_dev_assigned")
 def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) -> Requirement:
     """The PM names the DEV of the lead team who owns the technical plan."""
-    _require_pm(requirement, actor, _("assign the lead DEV"))
-    require_status(requirement, EDITABLE, action=_("assign the lead DEV"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement, action=_("assign the lead DEV")):
+        raise refusal
     _check_lead_dev(requirement.lead_team, lead_dev)
     previous = requirement.lead_dev
     bump_version(requirement)
@@ -156,8 +149,9 @@ def add_scenario(
     acceptance_criteria: str = "",
 ) -> Scenario:
     """The PM adds a scenario; it gets the next stable key (S-n) and must be acknowledged."""
-    _require_pm(requirement, actor, _("add a scenario"))
-    require_status(requirement, EDITABLE, action=_("add a scenario"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement, action=_("add a scenario")):
+        raise refusal
     if priority not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
     Requirement.objects.filter(pk=requirement.pk).update(
@@ -192,8 +186,9 @@ def update_scenario(
     """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old
     text."""
     requirement = scenario.requirement
-    _require_pm(requirement, actor, _("edit a scenario"))
-    require_status(requirement, EDITABLE, action=_("edit a scenario"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement, action=_("edit a scenario")):
+        raise refusal
     unknown = set(changes) - SCENARIO_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
@@ -219,8 +214,11 @@ def update_scenario(
 def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenario:
     """The PM takes a scenario out of this plan's scope, saying why; coverage then skips it."""
     requirement = scenario.requirement
-    _require_pm(requirement, actor, _("mark a scenario out of scope"))
-    require_status(requirement, EDITABLE, action=_("mark a scenario out of scope"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(
+        actor, requirement, action=_("mark a scenario out of scope")
+    ):
+        raise refusal
     if not reason.strip():
         raise Refused("input.invalid", field="reason", problem=_("a reason is required"))
     from techalign.plans.selectors import items_covering
@@ -249,8 +247,11 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
 def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
     """The PM withdraws an out-of-scope mark; the scenario must then be covered again."""
     requirement = scenario.requirement
-    _require_pm(requirement, actor, _("return a scenario to scope"))
-    require_status(requirement, EDITABLE, action=_("return a scenario to scope"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(
+        actor, requirement, action=_("return a scenario to scope")
+    ):
+        raise refusal
     if not scenario.is_out_of_scope:
         raise Refused("scenario.not_out_of_scope", scenario=scenario.key)
     bump_version(requirement)
@@ -271,12 +272,9 @@ def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
 @transition("requirement.handed_off")
 def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     """Step 1: the PM hands the requirement to the lead DEV, who must acknowledge each scenario."""
-    _require_pm(requirement, actor, _("hand off the requirement"))
-    require_status(requirement, {Status.DRAFT}, action=_("hand off"))
-    if not requirement.scenarios.filter(is_withdrawn=False).exists():
-        raise Refused("requirement.no_scenarios", requirement=requirement.key)
-    if requirement.lead_dev_id is None:
-        raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
+    lock_requirement(requirement)
+    if refusal := can.check_hand_off(actor, requirement):
+        raise refusal
     move_to(requirement, Status.HANDED_OFF)
     record(
         actor=actor,
@@ -311,13 +309,9 @@ def _complete_hand_off_if_done(requirement: Requirement, actor: User) -> None:
 def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     """A DEV of the lead team confirms they understood a scenario."""
     requirement = scenario.requirement
-    _require_dev(requirement, actor, _("acknowledge a scenario"))
-    require_status(requirement, AFTER_HAND_OFF, action=_("acknowledge a scenario"))
-    if scenario.acknowledged_at:
-        raise Refused("scenario.already_acknowledged", scenario=scenario.key)
-    open_questions = [q.key for q in _open_hand_off_questions(requirement, scenario)]
-    if open_questions:
-        raise Refused("scenario.open_questions", scenario=scenario.key, questions=open_questions)
+    lock_requirement(requirement)
+    if refusal := can.check_acknowledge(actor, requirement, scenario):
+        raise refusal
     rows = Scenario.objects.filter(pk=scenario.pk, acknowledged_at__isnull=True).update(
         acknowledged_by=actor, acknowledged_at=timezone.now()
     )
@@ -333,16 +327,6 @@ def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     return scenario
 
 
-def is_involved(user: User, requirement: Requirement) -> bool:
-    """Lead team or related-party member, or a meeting invitee: those who may raise questions."""
-    from techalign.plans.selectors import party_team_ids
-
-    team_ids = {requirement.lead_team_id, *party_team_ids(requirement)}
-    if any(has_role(user, t, *Role.values) for t in team_ids):
-        return True
-    return requirement.meetings.filter(invitees__user=user).exists()
-
-
 @transition("question.raised")
 def raise_question(
     *,
@@ -356,15 +340,9 @@ def raise_question(
 ) -> Question:
     """Ask on a scenario (at hand-off), on a plan item, or in a meeting; a blocking question
     stops finalizing until it is resolved."""
-    if not is_involved(actor, requirement):
-        raise Refused(
-            "role.not_allowed",
-            roles=_("member"),
-            team=requirement.lead_team.name,
-            action=_("raise a question"),
-            user=str(actor),
-        )
-    require_status(requirement, AFTER_HAND_OFF, action=_("raise a question"))
+    lock_requirement(requirement)
+    if refusal := can.check_raise_question(actor, requirement):
+        raise refusal
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
     if scenario is not None and scenario.requirement_id != requirement.pk:
@@ -416,12 +394,9 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
     """Answer (resolve) a question. Hand-off questions are the PM's to answer; others may be
     resolved by the lead team's PM or DEV, or by whoever raised them."""
     requirement = question.requirement
-    if question.stage == Question.Stage.HAND_OFF:
-        _require_pm(requirement, actor, _("answer a hand-off question"))
-    elif actor.pk != question.raised_by_id:
-        require_role(
-            actor, requirement.lead_team, Role.PM, Role.DEV, action=_("resolve a question")
-        )
+    lock_requirement(requirement)
+    if refusal := can.check_answer_question(actor, question):
+        raise refusal
     if not answer.strip():
         raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
     rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
