@@ -191,12 +191,16 @@ def open_change_request(requirement: Requirement) -> ChangeRequest | None:
 
 def plan_author_ids(revision: Revision) -> set[int]:
     """Everyone who wrote plan items up to this revision: they may not review it."""
-    return set(
-        Revision.objects.filter(
-            plan_id=revision.plan_id,
-            number__lte=revision.number,
-            change_kind=Revision.ChangeKind.ITEMS,
-        ).values_list("author_id", flat=True)
+    return _once(
+        revision,
+        "author_ids",
+        lambda: set(
+            Revision.objects.filter(
+                plan_id=revision.plan_id,
+                number__lte=revision.number,
+                change_kind=Revision.ChangeKind.ITEMS,
+            ).values_list("author_id", flat=True)
+        ),
     )
 
 
@@ -204,8 +208,23 @@ def approval_of(revision: Revision | None) -> Review | None:
     """The review that approved this revision, if its latest verdict is an approval."""
     if revision is None:
         return None
-    latest = revision.reviews.order_by("-created_at", "-id").first()
+    latest = latest_review(revision)
     return latest if latest and latest.verdict == Verdict.APPROVED else None
+
+
+def latest_review(revision: Revision) -> Review | None:
+    """The last verdict on this revision, read once per instance: the services that write a
+    review forget the instance's reads (`forget_reads`)."""
+    return _once(
+        revision,
+        "latest_review",
+        lambda: revision.reviews.select_related("reviewer").order_by("-created_at", "-id").first(),
+    )
+
+
+def forget_reads(revision: Revision) -> None:
+    """Drop what `_once` remembered of this instance, after a write that changes it."""
+    revision.__dict__.pop("_reads", None)
 
 
 def _items_by_team(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -222,6 +241,10 @@ def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int
     team, the parties the request names, and every party whose part differs from the baseline;
     untouched parties' earlier signatures still stand.
     """
+    return _once(revision, "signer_ids", lambda: _required_signer_ids(requirement, revision))
+
+
+def _required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
     parties = party_team_ids(requirement, revision)
     # The request the revision was written under, not whichever is open now: a baseline made
     # under a change request stays fully signed after the request is closed.

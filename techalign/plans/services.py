@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
-from techalign.org.models import Component, OrgPolicy, Role, Team, User
-from techalign.org.permissions import committee_architect, has_role, require_role
+from techalign.org.models import Component, OrgPolicy, Team, User
+from techalign.plans import permissions as can
 from techalign.plans import selectors
 from techalign.plans.models import (
     Baseline,
@@ -29,16 +29,13 @@ from techalign.plans.models import (
     SignOff,
     Verdict,
 )
-from techalign.plans.selectors import approval_gaps, finalize_gaps
+from techalign.plans.selectors import approval_gaps
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.workflow import (
-    AFTER_HAND_OFF,
-    SIGNING,
     STALE_ON_REVISION,
     bump_version,
     lock_requirement,
     move_to,
-    require_status,
 )
 
 ITEM_FIELDS = {"component", "kind", "title", "description", "ask", "due_on", "scenario_keys"}
@@ -154,8 +151,9 @@ def _current_specs(plan: Plan) -> list[dict[str, Any]]:
 
 
 def _check_item_edit(requirement: Requirement, actor: User) -> None:
-    require_role(actor, requirement.lead_team, Role.DEV, action=_("edit the technical plan"))
-    require_status(requirement, AFTER_HAND_OFF, action=_("edit the technical plan"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_plan(actor, requirement):
+        raise refusal
 
 
 def _item_spec(
@@ -281,11 +279,11 @@ def _current(requirement: Requirement, revision_number: int) -> Revision:
 @transition("plan.submitted")
 def submit_for_review(*, requirement: Requirement, actor: User, revision_number: int) -> Revision:
     """A DEV of the lead team asks for review of the current revision."""
-    require_role(actor, requirement.lead_team, Role.DEV, action=_("submit the plan for review"))
-    require_status(requirement, {Status.PLANNING}, action=_("submit the plan for review"))
+    lock_requirement(requirement)
+    revision = selectors.current_revision(requirement)
+    if refusal := can.check_submit_for_review(actor, requirement, revision):
+        raise refusal
     revision = _current(requirement, revision_number)
-    if not revision.items.exists():
-        raise Refused("plan.empty")
     Revision.objects.filter(pk=revision.pk).update(submitted_at=timezone.now(), submitted_by=actor)
     move_to(requirement, Status.IN_REVIEW)
     record(
@@ -305,9 +303,9 @@ def _check_review(
 ) -> None:
     """What approving and requesting changes both need: a reviewer who wrote none of the plan,
     the plan in review, this revision still current, and the content the reviewer read."""
-    _check_reviewer(requirement, revision, actor)
-    require_status(requirement, {Status.IN_REVIEW}, action=action)
-    _current(requirement, revision.number)
+    lock_requirement(requirement)
+    if refusal := can.check_review(actor, revision, action=action):
+        raise refusal
     _check_reviewed_hash(revision, content_hash)
 
 
@@ -320,22 +318,6 @@ def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
             revision=revision.number,
             current=revision.content_hash[:12],
         )
-
-
-def _check_reviewer(requirement: Requirement, revision: Revision, actor: User) -> None:
-    if not (
-        has_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or committee_architect(actor)
-    ):
-        require_role(
-            actor,
-            requirement.lead_team,
-            Role.TECH_LEAD,
-            Role.ARCHITECT,
-            action=_("review the plan"),
-        )
-    if actor.pk in selectors.plan_author_ids(revision):
-        raise Refused("review.own_revision", user=str(actor), revision=revision.number)
 
 
 @transition("plan.approved")
@@ -355,6 +337,7 @@ def approve_revision(
         comment=comment,
         content_hash=revision.content_hash,
     )
+    selectors.forget_reads(revision)
     # A meeting still on the calendar is where the parties will sign this revision too.
     scheduled = requirement.meetings.filter(status="scheduled").exists()
     move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
@@ -384,6 +367,7 @@ def request_changes(
         comment=comment,
         content_hash=revision.content_hash,
     )
+    selectors.forget_reads(revision)
     move_to(requirement, Status.PLANNING)
     record(
         actor=actor,
@@ -425,22 +409,15 @@ def sign_off(
     meeting: Any = None,
 ) -> SignOff:
     """A PM or DEV of a party signs (or rejects) that party's part of one exact revision."""
-    if not has_role(actor, team, Role.PM, Role.DEV):
-        raise Refused("role.not_party_member", user=str(actor), team=team.name)
-    require_status(requirement, SIGNING, action=_("sign off"))
+    lock_requirement(requirement)
+    # The role and step first, then the revision the signer read, then the gates on it.
+    if refusal := can.check_sign_off(actor, requirement, team, None):
+        raise refusal
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "signoff.stale_revision"
     )
-    if selectors.approval_of(revision) is None:
-        raise Refused("signoff.plan_not_approved", revision=revision.number)
-    if team.pk not in selectors.required_signer_ids(requirement, revision):
-        if revision.change_request_id and team.pk in selectors.party_team_ids(
-            requirement, revision
-        ):
-            raise Refused(
-                "signoff.not_required", team=team.name, change=revision.change_request.key
-            )
-        raise Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
+    if refusal := can.check_sign_off(actor, requirement, team, revision):
+        raise refusal
     if not approve and not reason.strip():
         raise Refused("signoff.reason_required")
     signoff = SignOff.objects.create(
@@ -452,6 +429,7 @@ def sign_off(
         decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.REJECT,
         content_hash=revision.content_hash,
     )
+    selectors.forget_reads(revision)
     bump_version(requirement)
     record(
         actor=actor,
@@ -462,23 +440,20 @@ def sign_off(
     return signoff
 
 
-def _require_lead_member(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.PM, Role.DEV, Role.TECH_LEAD, action=action)
-
-
 @transition("plan.finalized")
 def finalize(
     *, requirement: Requirement, actor: User, revision_number: int, content_hash: str
 ) -> Baseline:
     """Step 5: freeze the fully signed current revision as the next baseline version."""
-    _require_lead_member(requirement, actor, _("finalize the plan"))
-    require_status(requirement, SIGNING, action=_("finalize"))
+    lock_requirement(requirement)
+    # The role and step first, then the revision the finalizer read, then its gaps.
+    if refusal := can.check_finalize(actor, requirement):
+        raise refusal
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "review.stale_revision"
     )
-    gaps = finalize_gaps(requirement, revision)
-    if gaps:
-        raise gaps[0]
+    if refusal := can.check_finalize(actor, requirement, revision):
+        raise refusal
     change = selectors.open_change_request(requirement)
     version = (requirement.baselines.aggregate(v=Max("version"))["v"] or 0) + 1
     baseline = Baseline.objects.create(
@@ -521,17 +496,9 @@ def open_change_request(
     affected_teams: list[Team],
 ) -> ChangeRequest:
     """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
-    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
-    if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
-        require_role(
-            actor, requirement.lead_team, Role.PM, Role.DEV, action=_("open a change request")
-        )
     lock_requirement(requirement)
-    if requirement.status != Status.FINALIZED:
-        existing = selectors.open_change_request(requirement)
-        if existing is not None:
-            raise Refused("change.already_open", change=existing.key, requirement=requirement.key)
-        raise Refused("change.not_baselined", requirement=requirement.key)
+    if refusal := can.check_open_change_request(actor, requirement):
+        raise refusal
     if phase_found not in Phase.values:
         raise Refused("input.invalid", field="phase_found", problem=", ".join(Phase.values))
     if not title.strip() or not reason.strip():
@@ -569,9 +536,9 @@ def open_change_request(
 def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequest:
     """Close an open change request that has not yet changed the plan; the baseline stands."""
     requirement = change.requirement
-    _require_lead_member(requirement, actor, _("withdraw a change request"))
-    if selectors.current_revision(requirement).pk != change.base_baseline.revision_id:
-        raise Refused("change.wrong_state", change=change.key, status=_("already revised"))
+    lock_requirement(requirement)
+    if refusal := can.check_withdraw_change_request(actor, change):
+        raise refusal
     if not ChangeRequest.objects.filter(pk=change.pk, status=ChangeRequest.Status.OPEN).update(
         status=ChangeRequest.Status.WITHDRAWN, closed_at=timezone.now()
     ):
@@ -602,19 +569,9 @@ def set_milestone(
 
     Milestones belong to the requirement: `version` is the requirement version the caller read,
     compared and bumped in one update, so two parties' planners cannot overwrite each other."""
-    if not has_role(actor, team, Role.PM, Role.DEV):
-        raise Refused("role.not_party_member", user=str(actor), team=team.name)
-    baseline = selectors.latest_baseline(requirement)
-    if baseline is None:
-        raise Refused("milestone.not_baselined", requirement=requirement.key)
-    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement, baseline.revision)}
-    if team.pk not in parties:
-        raise Refused(
-            "milestone.not_a_party",
-            team=team.name,
-            version=baseline.version,
-            requirement=requirement.key,
-        )
+    lock_requirement(requirement)
+    if refusal := can.check_set_milestone(actor, requirement, team):
+        raise refusal
     if kind not in Milestone.Kind.values:
         raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
     bump_version(requirement, seen=version)
