@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
 from techalign.org.models import Role, Team
-from techalign.org.permissions import committee_architect, has_role
+from techalign.org.permissions import committee_architect, has_role, roles_of
 from techalign.plans import selectors
-from techalign.plans.models import ChangeRequest, Revision
+from techalign.plans.models import Baseline, ChangeRequest, Revision
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.permissions import role_refusal
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING, status_refusal
@@ -46,13 +46,20 @@ def check_submit_for_review(
     return None
 
 
+def _is_architect_somewhere(user: Any) -> bool:
+    """Only an architect somewhere can be a committee's: spares the committee query."""
+    return getattr(user, "is_authenticated", False) and any(
+        role == Role.ARCHITECT for _team, role in roles_of(user)
+    )
+
+
 def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refused | None:
     """A tech lead or architect of the lead team, or a committee architect, who wrote none of
     the plan, reviews the current revision while it is in review."""
     requirement = revision.plan.requirement
     if not (
         has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or committee_architect(user)
+        or (_is_architect_somewhere(user) and committee_architect(user))
     ):
         return role_refusal(
             user,
@@ -163,11 +170,14 @@ def check_withdraw_change_request(user: Any, change: ChangeRequest) -> Refused |
     return None
 
 
-def check_set_milestone(user: Any, requirement: Requirement, team: Team) -> Refused | None:
-    """A PM or DEV of the lead team or a party of the latest baseline plans its milestones."""
+def check_set_milestone(
+    user: Any, requirement: Requirement, team: Team, baseline: Baseline | None = None
+) -> Refused | None:
+    """A PM or DEV of the lead team or a party of the latest baseline plans its milestones;
+    `baseline` is the latest baseline when the caller has read it already."""
     if not has_role(user, team, Role.PM, Role.DEV):
         return Refused("role.not_party_member", user=str(user), team=team.name)
-    baseline = selectors.latest_baseline(requirement)
+    baseline = baseline or selectors.latest_baseline(requirement)
     if baseline is None:
         return Refused("milestone.not_baselined", requirement=requirement.key)
     parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement, baseline.revision)}
@@ -232,4 +242,4 @@ def milestone_teams(user: Any, requirement: Requirement) -> list[Team]:
     if baseline is None:
         return []
     parties = [requirement.lead_team, *selectors.related_parties(requirement, baseline.revision)]
-    return [t for t in parties if check_set_milestone(user, requirement, t) is None]
+    return [t for t in parties if check_set_milestone(user, requirement, t, baseline) is None]
