@@ -125,7 +125,6 @@ def schedule_meeting(
     notify.emit("meeting.invited", meeting=meeting, actor=actor)
     record(
         actor=actor,
-        action="meeting.scheduled",
         target=meeting,
         summary={
             "key": meeting.key,
@@ -166,7 +165,6 @@ def reschedule_meeting(
     )
     record(
         actor=actor,
-        action="meeting.rescheduled",
         target=meeting,
         summary={"from": before, "to": starts_at.isoformat(), "sequence": meeting.sequence},
     )
@@ -187,7 +185,6 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
         move_to(requirement, Status.APPROVED)
     record(
         actor=actor,
-        action="meeting.cancelled",
         target=meeting,
         summary={"key": meeting.key, "reason": reason[:500]},
     )
@@ -209,7 +206,6 @@ def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool 
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.invitee_added",
         target=meeting,
         summary={"user": user.username, "required": is_required},
     )
@@ -238,7 +234,6 @@ def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.invitee_removed",
         target=meeting,
         summary={"user": user.username},
     )
@@ -257,7 +252,6 @@ def change_presenter(*, meeting: Meeting, actor: User, presenter: User) -> Meeti
     _cas(meeting, None, presenter=presenter)
     record(
         actor=actor,
-        action="meeting.presenter_changed",
         target=meeting,
         summary={"presenter": presenter.username},
     )
@@ -276,7 +270,6 @@ def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bo
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.attendance_recorded",
         target=meeting,
         summary={"user": user.username, "attended": attended},
     )
@@ -288,7 +281,7 @@ def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
     """The meeting took place; its minutes stay editable."""
     _check(can.check_mark_held(actor, meeting))
     _cas(meeting, None, status=Meeting.Status.HELD, held_at=timezone.now())
-    record(actor=actor, action="meeting.held", target=meeting, summary={"key": meeting.key})
+    record(actor=actor, target=meeting, summary={"key": meeting.key})
     notify.emit("signoff.requested", meeting=meeting, actor=actor)
     return meeting
 
@@ -303,7 +296,6 @@ def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.decision_recorded",
         target=meeting,
         summary={"decision": text[:500]},
     )
@@ -324,7 +316,6 @@ def add_action_item(
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.action_item_added",
         target=meeting,
         summary={"text": text[:500], "owner": owner.username, "due_on": due_on.isoformat()},
     )
@@ -340,7 +331,6 @@ def complete_action_item(*, action_item: ActionItem, actor: User) -> ActionItem:
     action_item.refresh_from_db()
     record(
         actor=actor,
-        action="meeting.action_item_done",
         target=meeting,
         summary={"action_item": action_item.pk},
     )

@@ -286,9 +286,7 @@ def submit_for_review(*, requirement: Requirement, actor: User, revision_number:
     revision = _current(requirement, revision_number)
     Revision.objects.filter(pk=revision.pk).update(submitted_at=timezone.now(), submitted_by=actor)
     move_to(requirement, Status.IN_REVIEW)
-    record(
-        actor=actor, action="plan.submitted", target=revision, summary={"revision": revision.number}
-    )
+    record(actor=actor, target=revision, summary={"revision": revision.number})
     notify.emit("review.requested", revision=revision, actor=actor)
     return revision
 
@@ -343,7 +341,6 @@ def approve_revision(
     move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
     record(
         actor=actor,
-        action="plan.approved",
         target=revision,
         summary={"revision": revision.number, "hash": revision.content_hash},
     )
@@ -371,7 +368,6 @@ def request_changes(
     move_to(requirement, Status.PLANNING)
     record(
         actor=actor,
-        action="plan.changes_requested",
         target=revision,
         summary={"revision": revision.number, "comment": comment[:500]},
     )
@@ -477,7 +473,6 @@ def finalize(
     move_to(requirement, Status.FINALIZED)
     record(
         actor=actor,
-        action="plan.finalized",
         target=baseline,
         summary={"version": version, "revision": revision.number, "hash": revision.content_hash},
     )
@@ -519,7 +514,6 @@ def open_change_request(
     move_to(requirement, Status.PLANNING)
     record(
         actor=actor,
-        action="change.opened",
         target=change,
         summary={
             "key": change.key,
@@ -550,7 +544,7 @@ def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequ
         )
     move_to(requirement, Status.FINALIZED)
     change.refresh_from_db()
-    record(actor=actor, action="change.withdrawn", target=change, summary={"key": change.key})
+    record(actor=actor, target=change, summary={"key": change.key})
     return change
 
 
@@ -583,7 +577,6 @@ def set_milestone(
     )
     record(
         actor=actor,
-        action="schedule.milestone_set",
         target=milestone,
         summary={
             "team": team.code,

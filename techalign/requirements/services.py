@@ -68,7 +68,6 @@ def create_requirement(
     )
     record(
         actor=actor,
-        action="requirement.created",
         target=requirement,
         summary={"title": title, "lead_team": lead_team.code},
     )
@@ -102,7 +101,6 @@ def update_requirement(
     requirement.refresh_from_db()
     record(
         actor=actor,
-        action="requirement.updated",
         target=requirement,
         summary={"before": before, "after": changes},
     )
@@ -124,7 +122,6 @@ def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) ->
     requirement.lead_dev = lead_dev
     record(
         actor=actor,
-        action="requirement.lead_dev_assigned",
         target=requirement,
         summary={"from": str(previous) if previous else None, "to": lead_dev.username},
     )
@@ -168,7 +165,6 @@ def add_scenario(
     )
     record(
         actor=actor,
-        action="scenario.added",
         target=scenario,
         summary={"key": scenario.key, "title": title, "priority": priority},
     )
@@ -202,7 +198,6 @@ def update_scenario(
     scenario.refresh_from_db()
     record(
         actor=actor,
-        action="scenario.updated",
         target=scenario,
         summary={"key": scenario.key, "before": before, "after": changes},
     )
@@ -235,7 +230,6 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
     scenario.refresh_from_db()
     record(
         actor=actor,
-        action="scenario.marked_out_of_scope",
         target=scenario,
         summary={"key": scenario.key, "reason": reason},
     )
@@ -261,7 +255,6 @@ def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
     scenario.refresh_from_db()
     record(
         actor=actor,
-        action="scenario.returned_to_scope",
         target=scenario,
         summary={"key": scenario.key},
     )
@@ -278,7 +271,6 @@ def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     move_to(requirement, Status.HANDED_OFF)
     record(
         actor=actor,
-        action="requirement.handed_off",
         target=requirement,
         summary={"to": requirement.lead_dev.username},
     )
@@ -320,9 +312,7 @@ def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     # The requirement's ETag covers its scenarios' state.
     bump_version(requirement)
     scenario.refresh_from_db()
-    record(
-        actor=actor, action="scenario.acknowledged", target=scenario, summary={"key": scenario.key}
-    )
+    record(actor=actor, target=scenario, summary={"key": scenario.key})
     _complete_hand_off_if_done(requirement, actor)
     return scenario
 
@@ -375,7 +365,6 @@ def raise_question(
     )
     record(
         actor=actor,
-        action="question.raised",
         target=question,
         summary={
             "key": question.key,
@@ -408,7 +397,6 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
     question.refresh_from_db()
     record(
         actor=actor,
-        action="question.answered",
         target=question,
         summary={"key": question.key, "answer": answer[:500]},
     )
