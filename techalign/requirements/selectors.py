@@ -98,18 +98,13 @@ class _People:
     check for each of them costs no query per person."""
 
     def __init__(self, requirement: Requirement, team_ids: set[int]) -> None:
-        committees = Team.objects.filter(is_committee=True).values("pk")
-        memberships = (
-            Membership.objects.filter(user__is_active=True)
-            .filter(Q(team__in=team_ids | {requirement.lead_team_id}) | Q(team__in=committees))
-            .select_related("user")
-        )
-        users = {m.user_id: m.user for m in memberships}
-        roles: dict[int, set[tuple[int, str]]] = {pk: set() for pk in users}
-        for user_id, team_id, role in Membership.objects.filter(user__in=users).values_list(
-            "user_id", "team_id", "role"
-        ):
-            roles[user_id].add((team_id, role))
+        teams = Q(team__in=team_ids | {requirement.lead_team_id}) | Q(team__is_committee=True)
+        members = Membership.objects.filter(teams, user__is_active=True).values("user")
+        users: dict[int, User] = {}
+        roles: dict[int, set[tuple[int, str]]] = {}
+        for m in Membership.objects.filter(user__in=members).select_related("user"):
+            users.setdefault(m.user_id, m.user)
+            roles.setdefault(m.user_id, set()).add((m.team_id, m.role))
         for user in users.values():
             user._techalign_roles = frozenset(roles[user.pk])  # type: ignore[attr-defined]
         self.users = sorted(users.values(), key=lambda u: u.username)
@@ -133,9 +128,12 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
     lead = requirement.lead_team
     revision = revision or plans.current_revision(requirement)
     baseline = plans.latest_baseline(requirement) if status == Status.FINALIZED else None
-    parties = plans.party_team_ids(requirement, revision)
-    if baseline is not None:
-        parties |= plans.party_team_ids(requirement, baseline.revision)
+    # The parties whose members may act: signers while signing, planners once baselined.
+    parties: set[int] = set()
+    if status in SIGNING and revision is not None:
+        parties = plans.party_team_ids(requirement, revision)
+    elif baseline is not None:
+        parties = plans.party_team_ids(requirement, baseline.revision)
     people = _People(requirement, parties)
     actions: list[NextAction] = []
     open_questions = list(requirement.questions.filter(resolved_at__isnull=True))
