@@ -387,8 +387,8 @@ def _plan_out(requirement: Requirement) -> dict:
     missing, approval, finalize = [], [], []
     if revision is not None:
         missing = [t.code for t in selectors.signoff_state(requirement, revision).missing]
-        approval = [g.message for g in services.approval_gaps(requirement, revision)]
-        finalize = [g.message for g in services.finalize_gaps(requirement, revision)]
+        approval = [g.message for g in selectors.approval_gaps(requirement, revision)]
+        finalize = [g.message for g in selectors.finalize_gaps(requirement, revision)]
     return {
         "requirement": requirement.key,
         "status": requirement.status,

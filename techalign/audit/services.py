@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +32,9 @@ from techalign.core.errors import Refused
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 7_437_001
+
+# The audit action of the transition running now: `record` defaults to it.
+_running_action: ContextVar[str | None] = ContextVar("audit_action", default=None)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,12 +108,18 @@ def requirement_id_of(target: Any) -> int | None:
 def record(
     *,
     actor: Any,
-    action: str,
     target: models.Model,
+    action: str | None = None,
     summary: dict[str, Any] | None = None,
     outcome: str = AuditEvent.Outcome.DONE,
 ) -> AuditEvent:
-    """Append one event to the chain. Must run inside the transaction of the change it records."""
+    """Append one event to the chain. Must run inside the transaction of the change it records.
+
+    `action` defaults to the one the running `@transition` names; pass it only for a second,
+    different event of the same transition."""
+    action = action or _running_action.get()
+    if action is None:
+        raise TypeError("record() outside a @transition needs an action")
     if connection.vendor == "postgresql":
         # Serialise appenders so seq and prev_hash follow commit order.
         with connection.cursor() as cursor:
@@ -156,6 +166,7 @@ def transition(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(service: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(service)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            running = _running_action.set(action)
             try:
                 with transaction.atomic():
                     return service(*args, **kwargs)
@@ -171,6 +182,8 @@ def transition(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                             summary={"code": refusal.code, "details": _jsonable(refusal.details)},
                         )
                 raise
+            finally:
+                _running_action.reset(running)
 
         run.action = action  # type: ignore[attr-defined]
         return run

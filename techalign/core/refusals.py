@@ -70,6 +70,10 @@ REFUSALS: dict[str, Refusal] = {
     "requirement.wrong_step": Refusal(
         CONFLICT, _('Requirement {requirement} is at step "{status}"; {action} needs "{needed}".')
     ),
+    "requirement.transition_not_allowed": Refusal(
+        CONFLICT,
+        _('Requirement {requirement} cannot move from "{status}" to "{target}" in the process.'),
+    ),
     "requirement.no_scenarios": Refusal(
         CONFLICT,
         _("Requirement {requirement} has no scenarios; add at least one before handing off."),

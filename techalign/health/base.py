@@ -73,8 +73,6 @@ class Finding:
 
     @property
     def rule(self) -> Rule:
-        from techalign.health.rules import RULES
-
         return RULES[self.code]
 
     @property
@@ -118,6 +116,33 @@ class Rule:
     check: CheckFunction
     # When some findings of the rule are more severe than its default, and why.
     escalation: Text | None = None
+
+
+# The registry: techalign.health.rules registers every rule here with `@rule(...)`.
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    slug: str,
+    severity: Severity,
+    *,
+    title: Text,
+    messages: dict[str, Text],
+    prevents: Text,
+    fix: Text,
+    thresholds: tuple[str, ...] = (),
+    escalation: Text | None = None,
+):
+    """Register a check function as the rule `code`."""
+
+    def register(check: CheckFunction) -> CheckFunction:
+        RULES[code] = Rule(
+            code, slug, severity, title, messages, prevents, fix, thresholds, check, escalation
+        )
+        return check
+
+    return register
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,15 @@ from typing import Any
 from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
+# Importing RULES from here (as callers do) also loads the rules that fill it.
 from techalign.health.base import (
-    CheckFunction,
+    RULES,  # noqa: F401
     Context,
     Finding,
-    Rule,
     Severity,
     Text,
     add_working_days,
+    rule,
     settled,
     start_of_day,
     working_days_between,
@@ -40,8 +41,6 @@ from techalign.plans.models import (
 )
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 
-RULES: dict[str, Rule] = {}
-
 PHASE_NAMES = {
     Phase.REQUIREMENTS: Text("requirements", "需求阶段"),
     Phase.DESIGN: Text("design", "设计阶段"),
@@ -55,29 +54,6 @@ PHASE_ORDER = list(Phase.values)
 SUBMITTED = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING, Status.FINALIZED}
 # Sign-offs matter while the plan is on its way to a (next) baseline.
 SIGNING = {Status.PLANNING, Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
-
-
-def rule(
-    code: str,
-    slug: str,
-    severity: Severity,
-    *,
-    title: Text,
-    messages: dict[str, Text],
-    prevents: Text,
-    fix: Text,
-    thresholds: tuple[str, ...] = (),
-    escalation: Text | None = None,
-):
-    """Register a check function as the rule `code`."""
-
-    def register(check: CheckFunction) -> CheckFunction:
-        RULES[code] = Rule(
-            code, slug, severity, title, messages, prevents, fix, thresholds, check, escalation
-        )
-        return check
-
-    return register
 
 
 def _item_revisions(ctx: Context) -> list[tuple[int, int, int, dt.datetime, Any]]:

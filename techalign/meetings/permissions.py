@@ -1,45 +1,125 @@
-"""Pure `can_<verb>(user, obj) -> bool` questions for alignment meetings.
+"""One pure check per rule on alignment meetings: `check_<verb>(user, obj, …) -> Refused | None`.
 
-Each mirrors the role and state checks of the service of the same verb in services.py.
+Services call the check after locking and raise what it returns; `can_<verb>` for the pages and
+"who acts next" are derived from the same checks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+from techalign.core.errors import AnyOf, Refused
 from techalign.meetings.models import ActionItem, Meeting
-from techalign.meetings.services import MEETING_STEPS
 from techalign.org.models import Role
 from techalign.org.permissions import has_role
-from techalign.requirements.models import Requirement
+from techalign.plans import selectors as plans
+from techalign.requirements.models import Requirement, Status
+from techalign.requirements.permissions import role_refusal
+from techalign.requirements.workflow import SIGNING as MEETING_STEPS
 
 MINUTES_OPEN = {Meeting.Status.SCHEDULED, Meeting.Status.HELD}
 
 
-def can_schedule_meeting(user: Any, requirement: Requirement) -> bool:
-    return requirement.status in MEETING_STEPS and has_role(
-        user, requirement.lead_team, Role.PM, Role.DEV
+def check_schedule_meeting(user: Any, requirement: Requirement) -> Refused | None:
+    """The lead team's PM or DEV takes an approved plan to an alignment meeting."""
+    refusal = role_refusal(
+        user,
+        requirement.lead_team,
+        Role.PM,
+        Role.DEV,
+        action=_("schedule the alignment meeting"),
     )
+    if refusal is None and requirement.status not in MEETING_STEPS:
+        revision = plans.current_revision(requirement)
+        return Refused(
+            "meeting.plan_not_approved",
+            requirement=requirement.key,
+            revision=revision.number if revision else 0,
+            status=Status(requirement.status).label,
+        )
+    return refusal
+
+
+def meeting_state_refusal(
+    meeting: Meeting, allowed: set[str] | set[Meeting.Status], action: Any
+) -> Refused | None:
+    if meeting.status in allowed:
+        return None
+    return Refused(
+        "meeting.wrong_state",
+        meeting=meeting.key,
+        status=Meeting.Status(meeting.status).label,
+        action=action,
+        needed=AnyOf(Meeting.Status(s).label for s in allowed),
+    )
+
+
+def check_organise(
+    user: Any, meeting: Meeting, *, action: Any = None, step: Any = None
+) -> Refused | None:
+    """Change invitees, presenter, time, or cancel: the lead team's PM or DEV, before it is
+    held. `action` names the change in a role refusal, `step` in a state refusal."""
+    action = action or _("change the invitees")
+    return role_refusal(
+        user, meeting.requirement.lead_team, Role.PM, Role.DEV, action=action
+    ) or meeting_state_refusal(meeting, {Meeting.Status.SCHEDULED}, step or action)
+
+
+def _participant_refusal(
+    user: Any, meeting: Meeting, action: Any, is_invitee: bool | None = None
+) -> Refused | None:
+    if is_invitee is None:
+        is_invitee = meeting.invitees.filter(user=user).exists()
+    if is_invitee or has_role(user, meeting.requirement.lead_team, Role.PM, Role.DEV):
+        return None
+    return Refused("meeting.not_participant", user=str(user), meeting=meeting.key, action=action)
+
+
+def check_edit_minutes(
+    user: Any, meeting: Meeting, *, action: Any = None, is_invitee: bool | None = None
+) -> Refused | None:
+    """Invitees and the lead team's PM or DEV keep the minutes of a scheduled or held meeting;
+    `is_invitee` spares the invitee query when the caller knows."""
+    action = action or _("record a decision")
+    return _participant_refusal(user, meeting, action, is_invitee) or meeting_state_refusal(
+        meeting, MINUTES_OPEN, action
+    )
+
+
+def check_mark_held(user: Any, meeting: Meeting) -> Refused | None:
+    """A participant closes a scheduled meeting as held."""
+    return _participant_refusal(user, meeting, _("close the meeting")) or meeting_state_refusal(
+        meeting, {Meeting.Status.SCHEDULED}, _("mark as held")
+    )
+
+
+def check_complete_action_item(user: Any, action_item: ActionItem) -> Refused | None:
+    """The owner, or the lead team's PM or DEV, marks an action item done."""
+    if user.pk == action_item.owner_id:
+        return None
+    return role_refusal(
+        user,
+        action_item.meeting.requirement.lead_team,
+        Role.PM,
+        Role.DEV,
+        action=_("complete an action item"),
+    )
+
+
+def can_schedule_meeting(user: Any, requirement: Requirement) -> bool:
+    return check_schedule_meeting(user, requirement) is None
 
 
 def can_organise(user: Any, meeting: Meeting) -> bool:
-    """Change invitees, presenter, time, or cancel: the lead team's PM or DEV, before it is held."""
-    return meeting.status == Meeting.Status.SCHEDULED and has_role(
-        user, meeting.requirement.lead_team, Role.PM, Role.DEV
-    )
+    return check_organise(user, meeting) is None
 
 
 def can_edit_minutes(user: Any, meeting: Meeting, *, is_invitee: bool) -> bool:
-    """Invitees and the lead team's PM or DEV keep the minutes of a scheduled or held meeting.
-
-    `is_invitee` comes from the caller, who has the invitee list loaded already."""
-    return meeting.status in MINUTES_OPEN and (
-        is_invitee or has_role(user, meeting.requirement.lead_team, Role.PM, Role.DEV)
-    )
+    """`is_invitee` comes from the caller, who has the invitee list loaded already."""
+    return check_edit_minutes(user, meeting, is_invitee=is_invitee) is None
 
 
 def can_complete_action_item(user: Any, action_item: ActionItem) -> bool:
-    return action_item.done_at is None and (
-        user.pk == action_item.owner_id
-        or has_role(user, action_item.meeting.requirement.lead_team, Role.PM, Role.DEV)
-    )
+    return action_item.done_at is None and check_complete_action_item(user, action_item) is None

@@ -13,22 +13,24 @@ from django.utils.translation import gettext_lazy as _
 from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core import bounds, limits
-from techalign.core.errors import AnyOf, Refused
+from techalign.core.errors import Refused
 from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
+from techalign.meetings import permissions as can
 from techalign.meetings import selectors
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
 from techalign.org.models import Role, User
-from techalign.org.permissions import has_role, require_role
+from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import bump_version, lock_requirement, move_to
-
-MEETING_STEPS = {Status.APPROVED, Status.ALIGNING}
+from techalign.requirements.workflow import bump_version, lock_requirement, move_to
 
 
-def _require_organiser(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.PM, Role.DEV, action=action)
+def _check(refusal: Refused | None) -> None:
+    """Meeting rules change the meeting row, not the requirement's: the compare-and-set on the
+    meeting's version guards their writes."""
+    if refusal:
+        raise refusal
 
 
 def _seat_of(requirement: Requirement, held: list[tuple[int, str]]) -> tuple[int, str]:
@@ -73,17 +75,10 @@ def schedule_meeting(
 
     Without `required`, the minimum is filled from team roles; with it, it is checked.
     """
-    _require_organiser(requirement, actor, _("schedule the alignment meeting"))
     check_fields(title=title or None, location=location)  # no title: the default one
     lock_requirement(requirement)
-    if requirement.status not in MEETING_STEPS:
-        revision = plans.current_revision(requirement)
-        raise Refused(
-            "meeting.plan_not_approved",
-            requirement=requirement.key,
-            revision=revision.number if revision else 0,
-            status=Status(requirement.status).label,
-        )
+    if refusal := can.check_schedule_meeting(actor, requirement):
+        raise refusal
     _check_times(starts_at, ends_at)
     revision = plans.current_revision(requirement)
     if required is None:
@@ -137,7 +132,6 @@ def schedule_meeting(
     notify.emit("meeting.invited", meeting=meeting, actor=actor)
     record(
         actor=actor,
-        action="meeting.scheduled",
         target=meeting,
         summary={
             "key": meeting.key,
@@ -149,17 +143,6 @@ def schedule_meeting(
         },
     )
     return meeting
-
-
-def _require_state(meeting: Meeting, allowed: set[str], action: Any) -> None:
-    if meeting.status not in allowed:
-        raise Refused(
-            "meeting.wrong_state",
-            meeting=meeting.key,
-            status=Meeting.Status(meeting.status).label,
-            action=action,
-            needed=AnyOf(Meeting.Status(s).label for s in allowed),
-        )
 
 
 def _cas(meeting: Meeting, version: int | None, **changes: Any) -> None:
@@ -178,9 +161,10 @@ def reschedule_meeting(
     location: str | None = None,
 ) -> Meeting:
     """Move a scheduled meeting; SEQUENCE goes up so calendars replace the invitation."""
-    _require_organiser(meeting.requirement, actor, _("reschedule the meeting"))
+    _check(
+        can.check_organise(actor, meeting, action=_("reschedule the meeting"), step=_("reschedule"))
+    )
     check_fields(location=location)
-    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("reschedule"))
     _check_times(starts_at, ends_at)
     before = meeting.starts_at.isoformat()
     extra = {"location": location} if location is not None else {}
@@ -189,7 +173,6 @@ def reschedule_meeting(
     )
     record(
         actor=actor,
-        action="meeting.rescheduled",
         target=meeting,
         summary={"from": before, "to": starts_at.isoformat(), "sequence": meeting.sequence},
     )
@@ -201,8 +184,7 @@ def reschedule_meeting(
 def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meeting:
     """Cancel a scheduled meeting; with no other meeting left the requirement returns to step 3."""
     requirement = meeting.requirement
-    _require_organiser(requirement, actor, _("cancel the meeting"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("cancel"))
+    _check(can.check_organise(actor, meeting, action=_("cancel the meeting"), step=_("cancel")))
     _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
     if (
         requirement.status == Status.ALIGNING
@@ -211,7 +193,6 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
         move_to(requirement, Status.APPROVED)
     record(
         actor=actor,
-        action="meeting.cancelled",
         target=meeting,
         summary={"key": meeting.key, "reason": reason[:500]},
     )
@@ -219,21 +200,11 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
     return meeting
 
 
-def _require_invitee(meeting: Meeting, actor: User, action: Any) -> None:
-    if not meeting.invitees.filter(user=actor).exists() and not has_role(
-        actor, meeting.requirement.lead_team, Role.PM, Role.DEV
-    ):
-        raise Refused(
-            "meeting.not_participant", user=str(actor), meeting=meeting.key, action=action
-        )
-
-
 @transition("meeting.invitee_added")
 def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool = False) -> Invitee:
     """Invite one more person, required or optional."""
     requirement = meeting.requirement
-    _require_organiser(requirement, actor, _("change the invitees"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the invitees"))
+    _check(can.check_organise(actor, meeting, action=_("change the invitees")))
     team_id, role = _seat_of(requirement, selectors.party_roles(requirement, [user])[user.pk])
     invitee, _created = Invitee.objects.update_or_create(
         meeting=meeting,
@@ -243,7 +214,6 @@ def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool 
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.invitee_added",
         target=meeting,
         summary={"user": user.username, "required": is_required},
     )
@@ -255,8 +225,7 @@ def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool 
 def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
     """Uninvite someone, never below the minimum of a PM and a DEV per party."""
     requirement = meeting.requirement
-    _require_organiser(requirement, actor, _("change the invitees"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the invitees"))
+    _check(can.check_organise(actor, meeting, action=_("change the invitees")))
     remaining = list(
         meeting.invitees.filter(is_required=True).exclude(user=user).select_related("user")
     )
@@ -273,7 +242,6 @@ def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.invitee_removed",
         target=meeting,
         summary={"user": user.username},
     )
@@ -285,15 +253,13 @@ def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
 def change_presenter(*, meeting: Meeting, actor: User, presenter: User) -> Meeting:
     """Hand the presentation to another DEV of the lead team; a PM may not present."""
     requirement = meeting.requirement
-    _require_organiser(requirement, actor, _("change the presenter"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("change the presenter"))
+    _check(can.check_organise(actor, meeting, action=_("change the presenter")))
     _check_presenter(
         requirement, presenter, set(meeting.invitees.values_list("user_id", flat=True))
     )
     _cas(meeting, None, presenter=presenter)
     record(
         actor=actor,
-        action="meeting.presenter_changed",
         target=meeting,
         summary={"presenter": presenter.username},
     )
@@ -303,8 +269,7 @@ def change_presenter(*, meeting: Meeting, actor: User, presenter: User) -> Meeti
 @transition("meeting.attendance_recorded")
 def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bool) -> Invitee:
     """Minutes: who was there."""
-    _require_invitee(meeting, actor, _("record attendance"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record attendance"))
+    _check(can.check_edit_minutes(actor, meeting, action=_("record attendance")))
     invitee = meeting.invitees.filter(user=user).first()
     if invitee is None:
         raise Refused("meeting.not_invitee", user=str(user), meeting=meeting.key)
@@ -313,7 +278,6 @@ def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bo
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.attendance_recorded",
         target=meeting,
         summary={"user": user.username, "attended": attended},
     )
@@ -323,10 +287,9 @@ def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bo
 @transition("meeting.held")
 def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
     """The meeting took place; its minutes stay editable."""
-    _require_invitee(meeting, actor, _("close the meeting"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED}, _("mark as held"))
+    _check(can.check_mark_held(actor, meeting))
     _cas(meeting, None, status=Meeting.Status.HELD, held_at=timezone.now())
-    record(actor=actor, action="meeting.held", target=meeting, summary={"key": meeting.key})
+    record(actor=actor, target=meeting, summary={"key": meeting.key})
     notify.emit("signoff.requested", meeting=meeting, actor=actor)
     return meeting
 
@@ -334,8 +297,7 @@ def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
 @transition("meeting.decision_recorded")
 def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
     """Minutes: a decision taken."""
-    _require_invitee(meeting, actor, _("record a decision"))
-    _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record a decision"))
+    _check(can.check_edit_minutes(actor, meeting, action=_("record a decision")))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     limits.check_texts(text=text)
@@ -343,7 +305,6 @@ def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.decision_recorded",
         target=meeting,
         summary={"decision": text[:500]},
     )
@@ -355,10 +316,7 @@ def add_action_item(
     *, meeting: Meeting, actor: User, text: str, owner: User, due_on: date
 ) -> ActionItem:
     """Minutes: a follow-up with an owner and a due date."""
-    _require_invitee(meeting, actor, _("add an action item"))
-    _require_state(
-        meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("add an action item")
-    )
+    _check(can.check_edit_minutes(actor, meeting, action=_("add an action item")))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     limits.check_texts(text=text)
@@ -369,7 +327,6 @@ def add_action_item(
     _cas(meeting, None)
     record(
         actor=actor,
-        action="meeting.action_item_added",
         target=meeting,
         summary={"text": text[:500], "owner": owner.username, "due_on": due_on.isoformat()},
     )
@@ -380,13 +337,11 @@ def add_action_item(
 def complete_action_item(*, action_item: ActionItem, actor: User) -> ActionItem:
     """The owner (or the lead team) marks an action item done."""
     meeting = action_item.meeting
-    if actor.pk != action_item.owner_id:
-        _require_organiser(meeting.requirement, actor, _("complete an action item"))
+    _check(can.check_complete_action_item(actor, action_item))
     ActionItem.objects.filter(pk=action_item.pk).update(done_at=timezone.now())
     action_item.refresh_from_db()
     record(
         actor=actor,
-        action="meeting.action_item_done",
         target=meeting,
         summary={"action_item": action_item.pk},
     )

@@ -1,28 +1,199 @@
-"""Pure `can_<verb>(user, obj) -> bool` questions for plans, for pages and the API alike.
+"""One pure check per rule on plans: `check_<verb>(user, obj, …) -> Refused | None`.
 
-Each mirrors the role and step checks of the service of the same verb in services.py. Content
-gates (coverage, asks, sign-offs) are not repeated here: the pages list them from
-`approval_gaps` and `finalize_gaps`, and the service refuses with the same words.
+A check holds the role, step and gate conditions of its action and returns the refusal the
+service raises (services call it after locking the requirement); `can_<verb>` for the pages and
+"who acts next" are derived from the same checks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from techalign.org.models import Role, Team
-from techalign.org.permissions import committee_architect, has_role
-from techalign.plans import selectors
-from techalign.plans.models import ChangeRequest, Revision
-from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import EDITABLE
+from django.utils.translation import gettext_lazy as _
 
-PLAN_EDITABLE = EDITABLE - {Status.DRAFT}
-SIGNING = {Status.APPROVED, Status.ALIGNING}
+from techalign.core.errors import Refused
+from techalign.org.models import Role, Team
+from techalign.org.permissions import committee_architect, has_role, roles_of
+from techalign.plans import selectors
+from techalign.plans.models import Baseline, ChangeRequest, Revision
+from techalign.requirements.models import Requirement, Status
+from techalign.requirements.permissions import role_refusal
+from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING, status_refusal
+
+PLAN_EDITABLE = AFTER_HAND_OFF
+
+
+def check_edit_plan(user: Any, requirement: Requirement) -> Refused | None:
+    """DEVs of the lead team write the plan once the requirement is handed off."""
+    action = _("edit the technical plan")
+    return role_refusal(user, requirement.lead_team, Role.DEV, action=action) or status_refusal(
+        requirement, PLAN_EDITABLE, action=action
+    )
+
+
+def check_submit_for_review(
+    user: Any, requirement: Requirement, revision: Revision | None
+) -> Refused | None:
+    """A DEV of the lead team submits the current revision, when it has items, for review."""
+    action = _("submit the plan for review")
+    refusal = role_refusal(user, requirement.lead_team, Role.DEV, action=action) or (
+        status_refusal(requirement, {Status.PLANNING}, action=action)
+    )
+    if refusal:
+        return refusal
+    if revision is None or not selectors.items_of(revision):
+        return Refused("plan.empty")
+    return None
+
+
+def _is_architect_somewhere(user: Any) -> bool:
+    """Only an architect somewhere can be a committee's: spares the committee query."""
+    return getattr(user, "is_authenticated", False) and any(
+        role == Role.ARCHITECT for _team, role in roles_of(user)
+    )
+
+
+def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refused | None:
+    """A tech lead or architect of the lead team, or a committee architect, who wrote none of
+    the plan, reviews the current revision while it is in review."""
+    requirement = revision.plan.requirement
+    if not (
+        has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
+        or (_is_architect_somewhere(user) and committee_architect(user))
+    ):
+        return role_refusal(
+            user,
+            requirement.lead_team,
+            Role.TECH_LEAD,
+            Role.ARCHITECT,
+            action=_("review the plan"),
+        )
+    if user.pk in selectors.plan_author_ids(revision):
+        return Refused("review.own_revision", user=str(user), revision=revision.number)
+    refusal = status_refusal(requirement, {Status.IN_REVIEW}, action=action or _("review the plan"))
+    if refusal:
+        return refusal
+    current = selectors.current_revision(requirement)
+    if current is None:
+        return Refused("plan.empty")
+    if current.pk != revision.pk:
+        return Refused("review.stale_revision", revision=revision.number, current=current.number)
+    return None
+
+
+def check_sign_off(
+    user: Any, requirement: Requirement, team: Team, revision: Revision | None
+) -> Refused | None:
+    """A PM or DEV of a party that must sign the approved current revision signs for it;
+    without `revision`, the role and step only."""
+    if not has_role(user, team, Role.PM, Role.DEV):
+        return Refused("role.not_party_member", user=str(user), team=team.name)
+    refusal = status_refusal(requirement, SIGNING, action=_("sign off"))
+    if refusal:
+        return refusal
+    if revision is None:
+        return None
+    if selectors.approval_of(revision) is None:
+        return Refused("signoff.plan_not_approved", revision=revision.number)
+    if team.pk not in selectors.required_signer_ids(requirement, revision):
+        if revision.change_request is not None and team.pk in selectors.party_team_ids(
+            requirement, revision
+        ):
+            return Refused(
+                "signoff.not_required", team=team.name, change=revision.change_request.key
+            )
+        return Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
+    return None
+
+
+def check_finalize(
+    user: Any, requirement: Requirement, revision: Revision | None = None
+) -> Refused | None:
+    """A PM, DEV or tech lead of the lead team freezes the approved plan; with `revision`, also
+    every gap of `finalize_gaps` (coverage, blocking questions, sign-offs …)."""
+    refusal = role_refusal(
+        user,
+        requirement.lead_team,
+        Role.PM,
+        Role.DEV,
+        Role.TECH_LEAD,
+        action=_("finalize the plan"),
+    ) or status_refusal(requirement, SIGNING, action=_("finalize"))
+    if refusal or revision is None:
+        return refusal
+    gaps = selectors.finalize_gaps(requirement, revision)
+    return gaps[0] if gaps else None
+
+
+def check_open_change_request(user: Any, requirement: Requirement) -> Refused | None:
+    """A PM or DEV of the lead team or a related party reopens a baselined plan."""
+    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
+    if not any(has_role(user, t, Role.PM, Role.DEV) for t in parties):
+        refusal = role_refusal(
+            user,
+            requirement.lead_team,
+            Role.PM,
+            Role.DEV,
+            action=_("open a change request"),
+        )
+        if refusal:
+            return refusal
+    if requirement.status != Status.FINALIZED:
+        existing = selectors.open_change_request(requirement)
+        if existing is not None:
+            return Refused("change.already_open", change=existing.key, requirement=requirement.key)
+        return Refused("change.not_baselined", requirement=requirement.key)
+    return None
+
+
+def check_withdraw_change_request(user: Any, change: ChangeRequest) -> Refused | None:
+    """The lead team's PM, DEV or tech lead withdraws an open request that changed nothing."""
+    requirement = change.requirement
+    refusal = role_refusal(
+        user,
+        requirement.lead_team,
+        Role.PM,
+        Role.DEV,
+        Role.TECH_LEAD,
+        action=_("withdraw a change request"),
+    )
+    if refusal:
+        return refusal
+    if change.status != ChangeRequest.Status.OPEN:
+        return Refused(
+            "change.wrong_state",
+            change=change.key,
+            status=ChangeRequest.Status(change.status).label,
+        )
+    current = selectors.current_revision(requirement)
+    if current is None or current.pk != change.base_baseline.revision_id:
+        return Refused("change.wrong_state", change=change.key, status=_("already revised"))
+    return None
+
+
+def check_set_milestone(
+    user: Any, requirement: Requirement, team: Team, baseline: Baseline | None = None
+) -> Refused | None:
+    """A PM or DEV of the lead team or a party of the latest baseline plans its milestones;
+    `baseline` is the latest baseline when the caller has read it already."""
+    if not has_role(user, team, Role.PM, Role.DEV):
+        return Refused("role.not_party_member", user=str(user), team=team.name)
+    baseline = baseline or selectors.latest_baseline(requirement)
+    if baseline is None:
+        return Refused("milestone.not_baselined", requirement=requirement.key)
+    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement, baseline.revision)}
+    if team.pk not in parties:
+        return Refused(
+            "milestone.not_a_party",
+            team=team.name,
+            version=baseline.version,
+            requirement=requirement.key,
+        )
+    return None
 
 
 def can_edit_plan(user: Any, requirement: Requirement) -> bool:
-    """DEVs of the lead team write the plan once the requirement is handed off."""
-    return requirement.status in PLAN_EDITABLE and has_role(user, requirement.lead_team, Role.DEV)
+    return check_edit_plan(user, requirement) is None
 
 
 def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
@@ -37,20 +208,12 @@ def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
 
 
 def can_submit_for_review(user: Any, requirement: Requirement) -> bool:
-    return requirement.status == Status.PLANNING and has_role(user, requirement.lead_team, Role.DEV)
+    revision = selectors.current_revision(requirement)
+    return check_submit_for_review(user, requirement, revision) is None
 
 
 def can_review(user: Any, revision: Revision) -> bool:
-    """A tech lead or architect (of the lead team or the committee) who wrote none of it."""
-    requirement = revision.plan.requirement
-    if requirement.status != Status.IN_REVIEW:
-        return False
-    if not (
-        has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or committee_architect(user)
-    ):
-        return False
-    return user.pk not in selectors.plan_author_ids(revision)
+    return check_review(user, revision) is None
 
 
 def signing_teams(user: Any, requirement: Requirement, revision: Revision | None) -> list[Team]:
@@ -58,27 +221,20 @@ def signing_teams(user: Any, requirement: Requirement, revision: Revision | None
     if revision is None or requirement.status not in SIGNING:
         return []
     state = selectors.signoff_state(requirement, revision)
-    return [t for t in state.required if has_role(user, t, Role.PM, Role.DEV)]
+    return [t for t in state.required if check_sign_off(user, requirement, t, revision) is None]
 
 
 def can_finalize(user: Any, requirement: Requirement) -> bool:
-    """Any PM, DEV or tech lead of the lead team may press finalize; the gaps decide the rest."""
-    return requirement.status in SIGNING and has_role(
-        user, requirement.lead_team, Role.PM, Role.DEV, Role.TECH_LEAD
-    )
+    """The role and step only: the page lists the gaps next to the button."""
+    return check_finalize(user, requirement) is None
 
 
 def can_open_change_request(user: Any, requirement: Requirement) -> bool:
-    if requirement.status != Status.FINALIZED:
-        return False
-    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
-    return any(has_role(user, t, Role.PM, Role.DEV) for t in parties)
+    return check_open_change_request(user, requirement) is None
 
 
 def can_withdraw_change_request(user: Any, change: ChangeRequest) -> bool:
-    return change.status == ChangeRequest.Status.OPEN and has_role(
-        user, change.requirement.lead_team, Role.PM, Role.DEV, Role.TECH_LEAD
-    )
+    return check_withdraw_change_request(user, change) is None
 
 
 def milestone_teams(user: Any, requirement: Requirement) -> list[Team]:
@@ -87,4 +243,4 @@ def milestone_teams(user: Any, requirement: Requirement) -> list[Team]:
     if baseline is None:
         return []
     parties = [requirement.lead_team, *selectors.related_parties(requirement, baseline.revision)]
-    return [t for t in parties if has_role(user, t, Role.PM, Role.DEV)]
+    return [t for t in parties if check_set_milestone(user, requirement, t, baseline) is None]

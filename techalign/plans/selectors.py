@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch
 
+from techalign.core.errors import Refused
 from techalign.org.models import Team
 from techalign.plans.models import (
     Baseline,
@@ -191,12 +192,16 @@ def open_change_request(requirement: Requirement) -> ChangeRequest | None:
 
 def plan_author_ids(revision: Revision) -> set[int]:
     """Everyone who wrote plan items up to this revision: they may not review it."""
-    return set(
-        Revision.objects.filter(
-            plan_id=revision.plan_id,
-            number__lte=revision.number,
-            change_kind=Revision.ChangeKind.ITEMS,
-        ).values_list("author_id", flat=True)
+    return _once(
+        revision,
+        "author_ids",
+        lambda: set(
+            Revision.objects.filter(
+                plan_id=revision.plan_id,
+                number__lte=revision.number,
+                change_kind=Revision.ChangeKind.ITEMS,
+            ).values_list("author_id", flat=True)
+        ),
     )
 
 
@@ -204,8 +209,23 @@ def approval_of(revision: Revision | None) -> Review | None:
     """The review that approved this revision, if its latest verdict is an approval."""
     if revision is None:
         return None
-    latest = revision.reviews.order_by("-created_at", "-id").first()
+    latest = latest_review(revision)
     return latest if latest and latest.verdict == Verdict.APPROVED else None
+
+
+def latest_review(revision: Revision) -> Review | None:
+    """The last verdict on this revision, read once per instance: the services that write a
+    review forget the instance's reads (`forget_reads`)."""
+    return _once(
+        revision,
+        "latest_review",
+        lambda: revision.reviews.select_related("reviewer").order_by("-created_at", "-id").first(),
+    )
+
+
+def forget_reads(revision: Revision) -> None:
+    """Drop what `_once` remembered of this instance, after a write that changes it."""
+    revision.__dict__.pop("_reads", None)
 
 
 def _items_by_team(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -222,6 +242,10 @@ def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int
     team, the parties the request names, and every party whose part differs from the baseline;
     untouched parties' earlier signatures still stand.
     """
+    return _once(revision, "signer_ids", lambda: _required_signer_ids(requirement, revision))
+
+
+def _required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
     parties = party_team_ids(requirement, revision)
     # The request the revision was written under, not whichever is open now: a baseline made
     # under a change request stays fully signed after the request is closed.
@@ -375,3 +399,68 @@ def item_key(ref: str | None) -> str:
 
     number = parse_key(ref, "I") if ref is not None else None
     return f"I-{number}" if number else (ref or "")
+
+
+def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """Every unmet condition for approving `revision`, in the order a reviewer would fix them."""
+    gaps: list[Refused] = []
+    uncovered = uncovered_scenarios(requirement, revision)
+    if uncovered:
+        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
+    for item in items_of(revision):
+        owner = item.component.owner_team
+        if owner.pk != item.owner_team_id:
+            gaps.append(
+                Refused(
+                    "plan.related_party_missing", component=item.component.name, team=owner.name
+                )
+            )
+        elif owner.pk != requirement.lead_team_id and not (item.ask.strip() and item.due_on):
+            gaps.append(
+                Refused(
+                    "item.ask_missing",
+                    item=item.key,
+                    component=item.component.name,
+                    team=owner.name,
+                )
+            )
+    return gaps
+
+
+def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """Every unmet condition for finalizing, so the UI can list them all at once."""
+    gaps: list[Refused] = []
+    change = open_change_request(requirement)
+    if change is not None and revision.pk == change.base_baseline.revision_id:
+        # Its revision is already baseline v(n); finalizing again would baseline it twice.
+        gaps.append(
+            Refused(
+                "change.nothing_changed", change=change.key, version=change.base_baseline.version
+            )
+        )
+    if approval_of(revision) is None:
+        gaps.append(Refused("finalize.not_approved", revision=revision.number))
+    uncovered = uncovered_scenarios(requirement, revision)
+    if uncovered:
+        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
+    blocking = open_blocking_questions(requirement)
+    if blocking:
+        gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
+    state = signoff_state(requirement, revision)
+    if state.rejected:
+        gaps.append(
+            Refused(
+                "finalize.signoffs_rejected",
+                revision=revision.number,
+                teams=[s.team.name for s in state.rejected.values()],
+            )
+        )
+    if state.missing:
+        gaps.append(
+            Refused(
+                "finalize.signoffs_missing",
+                revision=revision.number,
+                teams=[t.name for t in state.missing],
+            )
+        )
+    return gaps

@@ -15,8 +15,8 @@ from techalign.audit.services import record, transition
 from techalign.core import bounds, limits
 from techalign.core.errors import Refused
 from techalign.core.text import check_fields
-from techalign.org.models import Component, OrgPolicy, Role, Team, User
-from techalign.org.permissions import committee_architect, has_role, require_role
+from techalign.org.models import Component, OrgPolicy, Team, User
+from techalign.plans import permissions as can
 from techalign.plans import selectors
 from techalign.plans.models import (
     Baseline,
@@ -31,17 +31,15 @@ from techalign.plans.models import (
     SignOff,
     Verdict,
 )
+from techalign.plans.selectors import approval_gaps
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.services import (
-    EDITABLE,
+from techalign.requirements.workflow import (
+    STALE_ON_REVISION,
     bump_version,
     lock_requirement,
     move_to,
-    require_status,
 )
 
-# Statuses whose approval or sign-offs a new revision makes stale: back to planning.
-STALE_ON_REVISION = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
 ITEM_FIELDS = {"component", "kind", "title", "description", "ask", "due_on", "scenario_keys"}
 
 
@@ -155,8 +153,9 @@ def _current_specs(plan: Plan) -> list[dict[str, Any]]:
 
 
 def _check_item_edit(requirement: Requirement, actor: User) -> None:
-    require_role(actor, requirement.lead_team, Role.DEV, action=_("edit the technical plan"))
-    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("edit the technical plan"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_plan(actor, requirement):
+        raise refusal
 
 
 def _item_spec(
@@ -289,16 +288,14 @@ def _current(requirement: Requirement, revision_number: int) -> Revision:
 @transition("plan.submitted")
 def submit_for_review(*, requirement: Requirement, actor: User, revision_number: int) -> Revision:
     """A DEV of the lead team asks for review of the current revision."""
-    require_role(actor, requirement.lead_team, Role.DEV, action=_("submit the plan for review"))
-    require_status(requirement, {Status.PLANNING}, action=_("submit the plan for review"))
+    lock_requirement(requirement)
+    revision = selectors.current_revision(requirement)
+    if refusal := can.check_submit_for_review(actor, requirement, revision):
+        raise refusal
     revision = _current(requirement, revision_number)
-    if not revision.items.exists():
-        raise Refused("plan.empty")
     Revision.objects.filter(pk=revision.pk).update(submitted_at=timezone.now(), submitted_by=actor)
     move_to(requirement, Status.IN_REVIEW)
-    record(
-        actor=actor, action="plan.submitted", target=revision, summary={"revision": revision.number}
-    )
+    record(actor=actor, target=revision, summary={"revision": revision.number})
     notify.emit("review.requested", revision=revision, actor=actor)
     return revision
 
@@ -313,9 +310,9 @@ def _check_review(
 ) -> None:
     """What approving and requesting changes both need: a reviewer who wrote none of the plan,
     the plan in review, this revision still current, and the content the reviewer read."""
-    _check_reviewer(requirement, revision, actor)
-    require_status(requirement, {Status.IN_REVIEW}, action=action)
-    _current(requirement, revision.number)
+    lock_requirement(requirement)
+    if refusal := can.check_review(actor, revision, action=action):
+        raise refusal
     _check_reviewed_hash(revision, content_hash)
 
 
@@ -328,48 +325,6 @@ def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
             revision=revision.number,
             current=revision.content_hash[:12],
         )
-
-
-def _check_reviewer(requirement: Requirement, revision: Revision, actor: User) -> None:
-    if not (
-        has_role(actor, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or committee_architect(actor)
-    ):
-        require_role(
-            actor,
-            requirement.lead_team,
-            Role.TECH_LEAD,
-            Role.ARCHITECT,
-            action=_("review the plan"),
-        )
-    if actor.pk in selectors.plan_author_ids(revision):
-        raise Refused("review.own_revision", user=str(actor), revision=revision.number)
-
-
-def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
-    """Every unmet condition for approving `revision`, in the order a reviewer would fix them."""
-    gaps: list[Refused] = []
-    uncovered = selectors.uncovered_scenarios(requirement, revision)
-    if uncovered:
-        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
-    for item in selectors.items_of(revision):
-        owner = item.component.owner_team
-        if owner.pk != item.owner_team_id:
-            gaps.append(
-                Refused(
-                    "plan.related_party_missing", component=item.component.name, team=owner.name
-                )
-            )
-        elif owner.pk != requirement.lead_team_id and not (item.ask.strip() and item.due_on):
-            gaps.append(
-                Refused(
-                    "item.ask_missing",
-                    item=item.key,
-                    component=item.component.name,
-                    team=owner.name,
-                )
-            )
-    return gaps
 
 
 @transition("plan.approved")
@@ -390,12 +345,12 @@ def approve_revision(
         comment=comment,
         content_hash=revision.content_hash,
     )
+    selectors.forget_reads(revision)
     # A meeting still on the calendar is where the parties will sign this revision too.
     scheduled = requirement.meetings.filter(status="scheduled").exists()
     move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
     record(
         actor=actor,
-        action="plan.approved",
         target=revision,
         summary={"revision": revision.number, "hash": revision.content_hash},
     )
@@ -420,10 +375,10 @@ def request_changes(
         comment=comment,
         content_hash=revision.content_hash,
     )
+    selectors.forget_reads(revision)
     move_to(requirement, Status.PLANNING)
     record(
         actor=actor,
-        action="plan.changes_requested",
         target=revision,
         summary={"revision": revision.number, "comment": comment[:500]},
     )
@@ -461,23 +416,16 @@ def sign_off(
     meeting: Any = None,
 ) -> SignOff:
     """A PM or DEV of a party signs (or rejects) that party's part of one exact revision."""
-    if not has_role(actor, team, Role.PM, Role.DEV):
-        raise Refused("role.not_party_member", user=str(actor), team=team.name)
-    require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("sign off"))
+    lock_requirement(requirement)
+    # The role and step first, then the revision the signer read, then the gates on it.
+    if refusal := can.check_sign_off(actor, requirement, team, None):
+        raise refusal
     limits.check_texts(reason=reason)
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "signoff.stale_revision"
     )
-    if selectors.approval_of(revision) is None:
-        raise Refused("signoff.plan_not_approved", revision=revision.number)
-    if team.pk not in selectors.required_signer_ids(requirement, revision):
-        if revision.change_request_id and team.pk in selectors.party_team_ids(
-            requirement, revision
-        ):
-            raise Refused(
-                "signoff.not_required", team=team.name, change=revision.change_request.key
-            )
-        raise Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
+    if refusal := can.check_sign_off(actor, requirement, team, revision):
+        raise refusal
     if not approve and not reason.strip():
         raise Refused("signoff.reason_required")
     signoff = SignOff.objects.create(
@@ -489,6 +437,7 @@ def sign_off(
         decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.REJECT,
         content_hash=revision.content_hash,
     )
+    selectors.forget_reads(revision)
     bump_version(requirement)
     record(
         actor=actor,
@@ -499,62 +448,20 @@ def sign_off(
     return signoff
 
 
-def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
-    """Every unmet condition for finalizing, so the UI can list them all at once."""
-    gaps: list[Refused] = []
-    change = selectors.open_change_request(requirement)
-    if change is not None and revision.pk == change.base_baseline.revision_id:
-        # Its revision is already baseline v(n); finalizing again would baseline it twice.
-        gaps.append(
-            Refused(
-                "change.nothing_changed", change=change.key, version=change.base_baseline.version
-            )
-        )
-    if selectors.approval_of(revision) is None:
-        gaps.append(Refused("finalize.not_approved", revision=revision.number))
-    uncovered = selectors.uncovered_scenarios(requirement, revision)
-    if uncovered:
-        gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))
-    blocking = selectors.open_blocking_questions(requirement)
-    if blocking:
-        gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
-    state = selectors.signoff_state(requirement, revision)
-    if state.rejected:
-        gaps.append(
-            Refused(
-                "finalize.signoffs_rejected",
-                revision=revision.number,
-                teams=[s.team.name for s in state.rejected.values()],
-            )
-        )
-    if state.missing:
-        gaps.append(
-            Refused(
-                "finalize.signoffs_missing",
-                revision=revision.number,
-                teams=[t.name for t in state.missing],
-            )
-        )
-    return gaps
-
-
-def _require_lead_member(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.PM, Role.DEV, Role.TECH_LEAD, action=action)
-
-
 @transition("plan.finalized")
 def finalize(
     *, requirement: Requirement, actor: User, revision_number: int, content_hash: str
 ) -> Baseline:
     """Step 5: freeze the fully signed current revision as the next baseline version."""
-    _require_lead_member(requirement, actor, _("finalize the plan"))
-    require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("finalize"))
+    lock_requirement(requirement)
+    # The role and step first, then the revision the finalizer read, then its gaps.
+    if refusal := can.check_finalize(actor, requirement):
+        raise refusal
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "review.stale_revision"
     )
-    gaps = finalize_gaps(requirement, revision)
-    if gaps:
-        raise gaps[0]
+    if refusal := can.check_finalize(actor, requirement, revision):
+        raise refusal
     change = selectors.open_change_request(requirement)
     version = (requirement.baselines.aggregate(v=Max("version"))["v"] or 0) + 1
     baseline = Baseline.objects.create(
@@ -578,7 +485,6 @@ def finalize(
     move_to(requirement, Status.FINALIZED)
     record(
         actor=actor,
-        action="plan.finalized",
         target=baseline,
         summary={"version": version, "revision": revision.number, "hash": revision.content_hash},
     )
@@ -598,22 +504,13 @@ def open_change_request(
 ) -> ChangeRequest:
     """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
     limits.check_texts(title=title, reason=reason)
-    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
-    if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
-        require_role(
-            actor, requirement.lead_team, Role.PM, Role.DEV, action=_("open a change request")
-        )
     lock_requirement(requirement)
-    if requirement.status != Status.FINALIZED:
-        existing = selectors.open_change_request(requirement)
-        if existing is not None:
-            raise Refused("change.already_open", change=existing.key, requirement=requirement.key)
-        raise Refused("change.not_baselined", requirement=requirement.key)
+    if refusal := can.check_open_change_request(actor, requirement):
+        raise refusal
     if phase_found not in Phase.values:
         raise Refused("input.invalid", field="phase_found", problem=", ".join(Phase.values))
     if not title.strip() or not reason.strip():
         raise Refused("input.invalid", field="title, reason", problem=_("must not be empty"))
-    check_fields(title=title, reason=reason)
     policy, _created = OrgPolicy.objects.get_or_create(pk=1)
     number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
     change = ChangeRequest.objects.create(
@@ -630,7 +527,6 @@ def open_change_request(
     move_to(requirement, Status.PLANNING)
     record(
         actor=actor,
-        action="change.opened",
         target=change,
         summary={
             "key": change.key,
@@ -647,9 +543,9 @@ def open_change_request(
 def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequest:
     """Close an open change request that has not yet changed the plan; the baseline stands."""
     requirement = change.requirement
-    _require_lead_member(requirement, actor, _("withdraw a change request"))
-    if selectors.current_revision(requirement).pk != change.base_baseline.revision_id:
-        raise Refused("change.wrong_state", change=change.key, status=_("already revised"))
+    lock_requirement(requirement)
+    if refusal := can.check_withdraw_change_request(actor, change):
+        raise refusal
     if not ChangeRequest.objects.filter(pk=change.pk, status=ChangeRequest.Status.OPEN).update(
         status=ChangeRequest.Status.WITHDRAWN, closed_at=timezone.now()
     ):
@@ -661,7 +557,7 @@ def withdraw_change_request(*, change: ChangeRequest, actor: User) -> ChangeRequ
         )
     move_to(requirement, Status.FINALIZED)
     change.refresh_from_db()
-    record(actor=actor, action="change.withdrawn", target=change, summary={"key": change.key})
+    record(actor=actor, target=change, summary={"key": change.key})
     return change
 
 
@@ -680,19 +576,9 @@ def set_milestone(
 
     Milestones belong to the requirement: `version` is the requirement version the caller read,
     compared and bumped in one update, so two parties' planners cannot overwrite each other."""
-    if not has_role(actor, team, Role.PM, Role.DEV):
-        raise Refused("role.not_party_member", user=str(actor), team=team.name)
-    baseline = selectors.latest_baseline(requirement)
-    if baseline is None:
-        raise Refused("milestone.not_baselined", requirement=requirement.key)
-    parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement, baseline.revision)}
-    if team.pk not in parties:
-        raise Refused(
-            "milestone.not_a_party",
-            team=team.name,
-            version=baseline.version,
-            requirement=requirement.key,
-        )
+    lock_requirement(requirement)
+    if refusal := can.check_set_milestone(actor, requirement, team):
+        raise refusal
     if kind not in Milestone.Kind.values:
         raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
     bounds.require_in_range("due_on", due_on)
@@ -706,7 +592,6 @@ def set_milestone(
     )
     record(
         actor=actor,
-        action="schedule.milestone_set",
         target=milestone,
         summary={
             "team": team.code,

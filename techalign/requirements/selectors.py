@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -12,6 +13,7 @@ from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin, teams_of
 from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 if TYPE_CHECKING:
     from techalign.plans.models import Revision
@@ -95,58 +97,85 @@ class NextAction:
         }
 
 
-def _members(team: Team, *roles: str) -> list[User]:
-    return _members_by_team([team], *roles)[team.pk]
+class _People:
+    """Who might act on a requirement: the active members of its lead team, of its parties and
+    of the committees, read in two queries with every role they hold, so running each action's
+    check for each of them costs no query per person."""
 
+    def __init__(self, requirement: Requirement, team_ids: set[int]) -> None:
+        teams = Q(team__in=team_ids | {requirement.lead_team_id}) | Q(team__is_committee=True)
+        members = Membership.objects.filter(teams, user__is_active=True).values("user")
+        users: dict[int, User] = {}
+        roles: dict[int, set[tuple[int, str]]] = {}
+        for m in Membership.objects.filter(user__in=members).select_related("user"):
+            users.setdefault(m.user_id, m.user)
+            roles.setdefault(m.user_id, set()).add((m.team_id, m.role))
+        for user in users.values():
+            user._techalign_roles = frozenset(roles[user.pk])  # type: ignore[attr-defined]
+        self.users = sorted(users.values(), key=lambda u: u.username)
 
-def _members_by_team(teams: list[Team], *roles: str) -> dict[int, list[User]]:
-    """Active holders of `roles` per team, in one query whatever the number of parties."""
-    members: dict[int, list[User]] = {t.pk: [] for t in teams}
-    for m in (
-        Membership.objects.filter(team__in=teams, role__in=roles, user__is_active=True)
-        .select_related("user")
-        .order_by("user__username")
-    ):
-        members[m.team_id].append(m.user)
-    return members
+    def who(self, check: Callable[..., Refused | None], *args: Any) -> list[User]:
+        """Everyone whose `check` passes: the people who can act are who must act next."""
+        return [u for u in self.users if check(u, *args) is None]
 
 
 def next_actions(requirement: Requirement, revision: Revision | None = None) -> list[NextAction]:
     """Who must act next, and why, for the requirement's current step; `revision` is the
-    current revision when the caller has read it already."""
+    current revision when the caller has read it already.
+
+    Each action's people are those whose check (the one its service raises) passes."""
+    from techalign.meetings import permissions as meeting_rules
+    from techalign.plans import permissions as plan_rules
     from techalign.plans import selectors as plans
-    from techalign.plans.services import approval_gaps, finalize_gaps
+    from techalign.requirements import permissions as rules
 
     status = requirement.status
     lead = requirement.lead_team
+    revision = revision or plans.current_revision(requirement)
+    baseline = plans.latest_baseline(requirement) if status == Status.FINALIZED else None
+    # The parties whose members may act: signers while signing, planners once baselined.
+    parties: set[int] = set()
+    if status in SIGNING and revision is not None:
+        parties = plans.party_team_ids(requirement, revision)
+    elif baseline is not None:
+        parties = plans.party_team_ids(requirement, baseline.revision)
+    people = _People(requirement, parties)
     actions: list[NextAction] = []
     open_questions = list(requirement.questions.filter(resolved_at__isnull=True))
-    pending = [
-        s for s in requirement.scenarios.filter(is_withdrawn=False) if s.acknowledged_at is None
-    ]
 
     if status == Status.DRAFT:
-        actions.append(
-            NextAction(
-                "hand_off",
-                _("Write the scenarios and hand off to the lead DEV."),
-                lead,
-                [Role.PM],
-                [requirement.owner],
+        pms = people.who(rules.check_hand_off, requirement)
+        if pms:
+            message = _("Hand off the requirement to the lead DEV.")
+            actions.append(NextAction("hand_off", message, lead, [Role.PM], pms))
+        else:
+            actions.append(
+                NextAction(
+                    "write_scenarios",
+                    _("Write the scenarios and hand off to the lead DEV."),
+                    lead,
+                    [Role.PM],
+                    people.who(rules.check_edit_requirement, requirement),
+                )
             )
-        )
-    if status != Status.DRAFT and pending and status not in {Status.FINALIZED, Status.CANCELLED}:
-        dev = [requirement.lead_dev] if requirement.lead_dev else _members(lead, Role.DEV)
-        actions.append(
-            NextAction(
-                "acknowledge",
-                _("Acknowledge or ask about scenarios %(keys)s.")
-                % {"keys": ", ".join(s.key for s in pending)},
-                lead,
-                [Role.DEV],
-                dev,
+    if status in AFTER_HAND_OFF:
+        asked = {q.scenario_id for q in open_questions if q.stage == Question.Stage.HAND_OFF}
+        pending = [
+            s
+            for s in requirement.scenarios.filter(is_withdrawn=False, acknowledged_at__isnull=True)
+            if s.pk not in asked
+        ]
+        if pending:
+            actions.append(
+                NextAction(
+                    "acknowledge",
+                    _("Acknowledge or ask about scenarios %(keys)s.")
+                    % {"keys": ", ".join(s.key for s in pending)},
+                    lead,
+                    [Role.DEV],
+                    people.who(rules.check_acknowledge, requirement, pending[0]),
+                )
             )
-        )
     hand_off_questions = [q for q in open_questions if q.stage == Question.Stage.HAND_OFF]
     if hand_off_questions:
         actions.append(
@@ -156,35 +185,24 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 % {"keys": ", ".join(q.key for q in hand_off_questions)},
                 lead,
                 [Role.PM],
-                [requirement.owner],
+                _union(people.who(rules.check_answer_question, q) for q in hand_off_questions),
             )
         )
-    revision = revision or plans.current_revision(requirement)
     if status == Status.PLANNING:
-        if revision is None or not revision.items.exists():
-            message = _("Write the technical plan: add items for the scenarios.")
-        else:
-            uncovered = plans.uncovered_scenarios(requirement, revision)
-            message = (
-                _("Cover scenarios %(keys)s, then submit for review.")
-                % {"keys": ", ".join(s.key for s in uncovered)}
-                if uncovered
-                else _("Submit revision %(n)s for review.") % {"n": revision.number}
-            )
-        actions.append(
-            NextAction("write_plan", message, lead, [Role.DEV], _members(lead, Role.DEV))
-        )
+        actions.append(_planning_action(requirement, revision, people))
     if status == Status.IN_REVIEW and revision is not None:
-        gaps = approval_gaps(requirement, revision)
-        authors = plans.plan_author_ids(revision)
-        reviewers = [
-            u for u in _members(lead, Role.TECH_LEAD, Role.ARCHITECT) if u.pk not in authors
-        ]
+        gaps = plans.approval_gaps(requirement, revision)
         message = _("Review revision %(n)s.") % {"n": revision.number}
         if gaps:
             message += " " + " ".join(g.message for g in gaps)
         actions.append(
-            NextAction("review", message, lead, [Role.TECH_LEAD, Role.ARCHITECT], reviewers)
+            NextAction(
+                "review",
+                message,
+                lead,
+                [Role.TECH_LEAD, Role.ARCHITECT],
+                people.who(plan_rules.check_review, revision),
+            )
         )
     if status == Status.APPROVED and plans.open_change_request(requirement) is None:
         actions.append(
@@ -193,12 +211,11 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 _("Schedule the alignment meeting with every related party."),
                 lead,
                 [Role.PM, Role.DEV],
-                [u for u in (requirement.owner, requirement.lead_dev) if u],
+                people.who(meeting_rules.check_schedule_meeting, requirement),
             )
         )
-    if status in {Status.APPROVED, Status.ALIGNING} and revision is not None:
+    if status in SIGNING and revision is not None:
         state = plans.signoff_state(requirement, revision)
-        signers = _members_by_team(state.missing, Role.PM, Role.DEV)
         for team in state.missing:
             actions.append(
                 NextAction(
@@ -207,7 +224,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                     % {"team": team.name, "n": revision.number},
                     team,
                     [Role.PM, Role.DEV],
-                    signers[team.pk],
+                    people.who(plan_rules.check_sign_off, requirement, team, revision),
                 )
             )
         blocking = [q for q in open_questions if q.is_blocking]
@@ -219,34 +236,34 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                     % {"keys": ", ".join(q.key for q in blocking)},
                     lead,
                     [Role.PM, Role.DEV],
-                    _members(lead, Role.DEV),
+                    _union(people.who(rules.check_answer_question, q) for q in blocking),
                 )
             )
-        if not finalize_gaps(requirement, revision):
+        if not plans.finalize_gaps(requirement, revision):
+            # The gaps are read once above; what is left of the check is its role and step.
             actions.append(
                 NextAction(
                     "finalize",
                     _("Everything is signed: finalize revision %(n)s as the baseline.")
                     % {"n": revision.number},
                     lead,
-                    [Role.PM, Role.DEV],
-                    [u for u in (requirement.owner, requirement.lead_dev) if u],
+                    [Role.PM, Role.DEV, Role.TECH_LEAD],
+                    people.who(plan_rules.check_finalize, requirement),
                 )
             )
-    if status == Status.FINALIZED:
-        baseline = plans.latest_baseline(requirement)
+    if baseline is not None:
         planned = set(requirement.milestones.values_list("team_id", flat=True))
-        parties = [lead, *plans.related_parties(requirement, baseline.revision)]
-        unplanned = [team for team in parties if team.pk not in planned]
-        planners = _members_by_team(unplanned, Role.PM, Role.DEV)
-        for team in unplanned:
+        teams = [lead, *plans.related_parties(requirement, baseline.revision)]
+        for team in teams:
+            if team.pk in planned:
+                continue
             actions.append(
                 NextAction(
                     "set_milestones",
                     _("%(team)s: plan the schedule milestones.") % {"team": team.name},
                     team,
                     [Role.PM, Role.DEV],
-                    planners[team.pk],
+                    people.who(plan_rules.check_set_milestone, requirement, team, baseline),
                 )
             )
     return actions
@@ -287,3 +304,72 @@ def access_one(
 
         raise Refused("access.not_found", kind=gettext_lazy(kind), ref=label)
     return found
+
+
+def _union(groups: Iterable[list[User]]) -> list[User]:
+    users = {u.pk: u for group in groups for u in group}
+    return sorted(users.values(), key=lambda u: u.username)
+
+
+def _planning_action(
+    requirement: Requirement, revision: Revision | None, people: _People
+) -> NextAction:
+    """Step 2 while the plan is being written: after a review asked for changes, the reviewer's
+    words; under a change request that has not changed the plan yet, that request; otherwise
+    what is missing before review, or the submission itself."""
+    from techalign.plans import permissions as plan_rules
+    from techalign.plans import selectors as plans
+    from techalign.plans.models import Verdict
+
+    lead = requirement.lead_team
+    review = plans.latest_review(revision) if revision is not None else None
+    change = plans.open_change_request(requirement)
+    if review is not None and review.verdict == Verdict.CHANGES_REQUESTED:
+        message = _(
+            "Revise the plan: %(reviewer)s requested changes on revision %(n)s: %(comment)s"
+        ) % {
+            "reviewer": review.reviewer,
+            "n": revision.number,
+            "comment": review.comment,
+        }
+        return NextAction(
+            "revise_plan",
+            message,
+            lead,
+            [Role.DEV],
+            people.who(plan_rules.check_edit_plan, requirement),
+        )
+    if (
+        change is not None
+        and revision is not None
+        and (revision.pk == change.base_baseline.revision_id)
+    ):
+        message = _(
+            "Change request %(change)s is open: change the plan for it (revision %(n)s is "
+            "baseline v%(version)s), or withdraw the request."
+        ) % {"change": change.key, "n": revision.number, "version": change.base_baseline.version}
+        return NextAction(
+            "write_plan",
+            message,
+            lead,
+            [Role.DEV],
+            people.who(plan_rules.check_edit_plan, requirement),
+        )
+    if revision is None or not plans.items_of(revision):
+        message = _("Write the technical plan: add items for the scenarios.")
+    else:
+        uncovered = plans.uncovered_scenarios(requirement, revision)
+        if not uncovered:
+            return NextAction(
+                "submit_for_review",
+                _("Submit revision %(n)s for review.") % {"n": revision.number},
+                lead,
+                [Role.DEV],
+                people.who(plan_rules.check_submit_for_review, requirement, revision),
+            )
+        message = _("Cover scenarios %(keys)s, then submit for review.") % {
+            "keys": ", ".join(s.key for s in uncovered)
+        }
+    return NextAction(
+        "write_plan", message, lead, [Role.DEV], people.who(plan_rules.check_edit_plan, requirement)
+    )

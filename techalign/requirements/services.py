@@ -13,102 +13,19 @@ from django.utils.translation import gettext_lazy as _
 from techalign import notify
 from techalign.audit.services import record, transition
 from techalign.core import bounds, limits
-from techalign.core.errors import AnyOf, Refused
-from techalign.core.text import check_fields
-from techalign.core.versions import compare_and_set
+from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
+from techalign.requirements import permissions as can
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
+from techalign.requirements.workflow import (
+    bump_version,
+    lock_requirement,
+    move_to,
+)
 
 # pg_advisory_xact_lock key under which requirement numbers are taken.
 _NUMBERING_LOCK_KEY = 7_437_002
-
-# Statuses in which the requirement's content may still change without a change request.
-EDITABLE = {
-    Status.DRAFT,
-    Status.HANDED_OFF,
-    Status.PLANNING,
-    Status.IN_REVIEW,
-    Status.APPROVED,
-    Status.ALIGNING,
-}
-
-
-def lock_requirement(requirement: Requirement) -> None:
-    """Hold the requirement's row lock until commit, and re-read its status and version.
-
-    On PostgreSQL, transitions of one requirement then take turns, as SQLite's IMMEDIATE
-    transactions already do: what a gate reads cannot change before the write it guards
-    commits, and numbers taken as max + 1 (revisions, baselines, change requests, questions,
-    meetings) cannot collide. SQLite ignores FOR UPDATE and needs nothing more.
-    """
-    requirement.status, requirement.version = (
-        Requirement.objects.select_for_update()
-        .filter(pk=requirement.pk)
-        .values_list("status", "version")
-        .get()
-    )
-
-
-def require_status(requirement: Requirement, allowed: set[str], *, action: Any) -> None:
-    """Refuse unless the requirement is in one of `allowed`; a baseline gets its own reason.
-
-    Locks and re-reads the status inside the transaction: the caller's object may be older
-    than the row."""
-    lock_requirement(requirement)
-    if requirement.status in allowed:
-        return
-    if requirement.status == Status.FINALIZED:
-        from techalign.plans.selectors import latest_baseline
-
-        baseline = latest_baseline(requirement)
-        raise Refused(
-            "requirement.baselined",
-            requirement=requirement.key,
-            version=baseline.version if baseline else "?",
-        )
-    raise Refused(
-        "requirement.wrong_step",
-        requirement=requirement.key,
-        status=Status(requirement.status).label,
-        action=action,
-        needed=AnyOf(Status(s).label for s in sorted(allowed, key=list(Status).index)),
-    )
-
-
-def move_to(requirement: Requirement, new_status: str) -> None:
-    """Compare-and-set the status; zero rows means another writer moved it first."""
-    rows = Requirement.objects.filter(pk=requirement.pk, status=requirement.status)
-    extra: dict[str, Any] = {}
-    if new_status == Status.HANDED_OFF:
-        extra["handed_off_at"] = timezone.now()
-    if new_status == Status.FINALIZED:
-        extra["finalized_at"] = timezone.now()
-    if not rows.update(status=new_status, version=F("version") + 1, **extra):
-        seen = requirement.version
-        requirement.refresh_from_db()
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Requirement"),
-            ref=requirement.key,
-            seen=seen,
-            current=requirement.version,
-        )
-    requirement.refresh_from_db(fields=["status", "version", "handed_off_at", "finalized_at"])
-
-
-def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
-    """Compare-and-set the optimistic-concurrency token of the requirement row."""
-    compare_and_set(requirement, seen, kind=_("Requirement"), ref=requirement.key)
-    requirement.refresh_from_db(fields=["version"])
-
-
-def _require_pm(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.PM, action=action)
-
-
-def _require_dev(requirement: Requirement, actor: User, action: Any) -> None:
-    require_role(actor, requirement.lead_team, Role.DEV, action=action)
 
 
 def _check_lead_dev(team: Team, lead_dev: User | None) -> None:
@@ -155,7 +72,6 @@ def create_requirement(
     )
     record(
         actor=actor,
-        action="requirement.created",
         target=requirement,
         summary={"title": title, "lead_team": lead_team.code},
     )
@@ -177,13 +93,13 @@ def update_requirement(
     *, requirement: Requirement, actor: User, version: int, **changes: Any
 ) -> Requirement:
     """The PM edits the requirement's text or dates; `version` is the one the PM edited."""
-    _require_pm(requirement, actor, _("edit the requirement"))
-    require_status(requirement, EDITABLE, action=_("edit the requirement"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement):
+        raise refusal
     limits.check_texts(**changes)
     unknown = set(changes) - REQUIREMENT_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
-    check_fields(**changes)
     bump_version(requirement, seen=version)
     for name in ("planned_dev_start_on", "planned_launch_on"):
         bounds.require_in_range(name, changes.get(name))
@@ -192,7 +108,6 @@ def update_requirement(
     requirement.refresh_from_db()
     record(
         actor=actor,
-        action="requirement.updated",
         target=requirement,
         summary={"before": before, "after": changes},
     )
@@ -204,8 +119,9 @@ def update_requirement(
 @transition("requirement.lead_dev_assigned")
 def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) -> Requirement:
     """The PM names the DEV of the lead team who owns the technical plan."""
-    _require_pm(requirement, actor, _("assign the lead DEV"))
-    require_status(requirement, EDITABLE, action=_("assign the lead DEV"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement, action=_("assign the lead DEV")):
+        raise refusal
     _check_lead_dev(requirement.lead_team, lead_dev)
     previous = requirement.lead_dev
     bump_version(requirement)
@@ -213,7 +129,6 @@ def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) ->
     requirement.lead_dev = lead_dev
     record(
         actor=actor,
-        action="requirement.lead_dev_assigned",
         target=requirement,
         summary={"from": str(previous) if previous else None, "to": lead_dev.username},
     )
@@ -238,15 +153,15 @@ def add_scenario(
     acceptance_criteria: str = "",
 ) -> Scenario:
     """The PM adds a scenario; it gets the next stable key (S-n) and must be acknowledged."""
-    _require_pm(requirement, actor, _("add a scenario"))
-    require_status(requirement, EDITABLE, action=_("add a scenario"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement, action=_("add a scenario")):
+        raise refusal
     limits.check_texts(
         title=title, description=description, acceptance_criteria=acceptance_criteria
     )
     limits.check_room("scenarios_per_requirement", requirement.scenarios.count())
     if priority not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
-    check_fields(title=title, description=description, acceptance_criteria=acceptance_criteria)
     Requirement.objects.filter(pk=requirement.pk).update(
         next_scenario_number=F("next_scenario_number") + 1, version=F("version") + 1
     )
@@ -261,7 +176,6 @@ def add_scenario(
     )
     record(
         actor=actor,
-        action="scenario.added",
         target=scenario,
         summary={"key": scenario.key, "title": title, "priority": priority},
     )
@@ -279,15 +193,15 @@ def update_scenario(
     """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old
     text."""
     requirement = scenario.requirement
-    _require_pm(requirement, actor, _("edit a scenario"))
-    require_status(requirement, EDITABLE, action=_("edit a scenario"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(actor, requirement, action=_("edit a scenario")):
+        raise refusal
     limits.check_texts(**changes)
     unknown = set(changes) - SCENARIO_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
-    check_fields(**changes)
     before = {f: getattr(scenario, f) for f in changes}
     bump_version(requirement, seen=version)
     Scenario.objects.filter(pk=scenario.pk).update(
@@ -296,7 +210,6 @@ def update_scenario(
     scenario.refresh_from_db()
     record(
         actor=actor,
-        action="scenario.updated",
         target=scenario,
         summary={"key": scenario.key, "before": before, "after": changes},
     )
@@ -308,12 +221,14 @@ def update_scenario(
 def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenario:
     """The PM takes a scenario out of this plan's scope, saying why; coverage then skips it."""
     requirement = scenario.requirement
-    _require_pm(requirement, actor, _("mark a scenario out of scope"))
-    require_status(requirement, EDITABLE, action=_("mark a scenario out of scope"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(
+        actor, requirement, action=_("mark a scenario out of scope")
+    ):
+        raise refusal
     limits.check_texts(reason=reason)
     if not reason.strip():
         raise Refused("input.invalid", field="reason", problem=_("a reason is required"))
-    check_fields(reason=reason)
     from techalign.plans.selectors import items_covering
 
     covering = items_covering(scenario)
@@ -328,7 +243,6 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
     scenario.refresh_from_db()
     record(
         actor=actor,
-        action="scenario.marked_out_of_scope",
         target=scenario,
         summary={"key": scenario.key, "reason": reason},
     )
@@ -340,8 +254,11 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
 def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
     """The PM withdraws an out-of-scope mark; the scenario must then be covered again."""
     requirement = scenario.requirement
-    _require_pm(requirement, actor, _("return a scenario to scope"))
-    require_status(requirement, EDITABLE, action=_("return a scenario to scope"))
+    lock_requirement(requirement)
+    if refusal := can.check_edit_requirement(
+        actor, requirement, action=_("return a scenario to scope")
+    ):
+        raise refusal
     if not scenario.is_out_of_scope:
         raise Refused("scenario.not_out_of_scope", scenario=scenario.key)
     bump_version(requirement)
@@ -351,7 +268,6 @@ def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
     scenario.refresh_from_db()
     record(
         actor=actor,
-        action="scenario.returned_to_scope",
         target=scenario,
         summary={"key": scenario.key},
     )
@@ -362,16 +278,12 @@ def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
 @transition("requirement.handed_off")
 def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     """Step 1: the PM hands the requirement to the lead DEV, who must acknowledge each scenario."""
-    _require_pm(requirement, actor, _("hand off the requirement"))
-    require_status(requirement, {Status.DRAFT}, action=_("hand off"))
-    if not requirement.scenarios.filter(is_withdrawn=False).exists():
-        raise Refused("requirement.no_scenarios", requirement=requirement.key)
-    if requirement.lead_dev_id is None:
-        raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
+    lock_requirement(requirement)
+    if refusal := can.check_hand_off(actor, requirement):
+        raise refusal
     move_to(requirement, Status.HANDED_OFF)
     record(
         actor=actor,
-        action="requirement.handed_off",
         target=requirement,
         summary={"to": requirement.lead_dev.username},
     )
@@ -402,13 +314,9 @@ def _complete_hand_off_if_done(requirement: Requirement, actor: User) -> None:
 def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     """A DEV of the lead team confirms they understood a scenario."""
     requirement = scenario.requirement
-    _require_dev(requirement, actor, _("acknowledge a scenario"))
-    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("acknowledge a scenario"))
-    if scenario.acknowledged_at:
-        raise Refused("scenario.already_acknowledged", scenario=scenario.key)
-    open_questions = [q.key for q in _open_hand_off_questions(requirement, scenario)]
-    if open_questions:
-        raise Refused("scenario.open_questions", scenario=scenario.key, questions=open_questions)
+    lock_requirement(requirement)
+    if refusal := can.check_acknowledge(actor, requirement, scenario):
+        raise refusal
     rows = Scenario.objects.filter(pk=scenario.pk, acknowledged_at__isnull=True).update(
         acknowledged_by=actor, acknowledged_at=timezone.now()
     )
@@ -417,21 +325,9 @@ def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
     # The requirement's ETag covers its scenarios' state.
     bump_version(requirement)
     scenario.refresh_from_db()
-    record(
-        actor=actor, action="scenario.acknowledged", target=scenario, summary={"key": scenario.key}
-    )
+    record(actor=actor, target=scenario, summary={"key": scenario.key})
     _complete_hand_off_if_done(requirement, actor)
     return scenario
-
-
-def is_involved(user: User, requirement: Requirement) -> bool:
-    """Lead team or related-party member, or a meeting invitee: those who may raise questions."""
-    from techalign.plans.selectors import party_team_ids
-
-    team_ids = {requirement.lead_team_id, *party_team_ids(requirement)}
-    if any(has_role(user, t, *Role.values) for t in team_ids):
-        return True
-    return requirement.meetings.filter(invitees__user=user).exists()
 
 
 @transition("question.raised")
@@ -447,15 +343,9 @@ def raise_question(
 ) -> Question:
     """Ask on a scenario (at hand-off), on a plan item, or in a meeting; a blocking question
     stops finalizing until it is resolved."""
-    if not is_involved(actor, requirement):
-        raise Refused(
-            "role.not_allowed",
-            roles=_("member"),
-            team=requirement.lead_team.name,
-            action=_("raise a question"),
-            user=str(actor),
-        )
-    require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
+    lock_requirement(requirement)
+    if refusal := can.check_raise_question(actor, requirement):
+        raise refusal
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
     limits.check_texts(body=body)
@@ -490,7 +380,6 @@ def raise_question(
     )
     record(
         actor=actor,
-        action="question.raised",
         target=question,
         summary={
             "key": question.key,
@@ -509,12 +398,9 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
     """Answer (resolve) a question. Hand-off questions are the PM's to answer; others may be
     resolved by the lead team's PM or DEV, or by whoever raised them."""
     requirement = question.requirement
-    if question.stage == Question.Stage.HAND_OFF:
-        _require_pm(requirement, actor, _("answer a hand-off question"))
-    elif actor.pk != question.raised_by_id:
-        require_role(
-            actor, requirement.lead_team, Role.PM, Role.DEV, action=_("resolve a question")
-        )
+    lock_requirement(requirement)
+    if refusal := can.check_answer_question(actor, question):
+        raise refusal
     if not answer.strip():
         raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
     limits.check_texts(answer=answer)
@@ -527,7 +413,6 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
     question.refresh_from_db()
     record(
         actor=actor,
-        action="question.answered",
         target=question,
         summary={"key": question.key, "answer": answer[:500]},
     )

@@ -10,13 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from techalign.meetings.models import Invitee, Meeting
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
-from techalign.plans.models import Item, Milestone, Revision, SignOff
+from techalign.plans.models import Item, Milestone, Review, Revision, SignOff, Verdict
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.permissions import AFTER_HAND_OFF
 
@@ -62,7 +62,7 @@ def questions_to_answer(user: User) -> QuerySet[Question]:
     )
 
 
-def plans_to_review(user: User) -> QuerySet[Requirement]:
+def _to_review(user: User) -> Q:
     """Plans in review in teams where I am tech lead or architect, which I did not write."""
     reviewing = Q(lead_team__in=_teams(user, Role.TECH_LEAD, Role.ARCHITECT))
     if committee_architect(user):
@@ -70,9 +70,26 @@ def plans_to_review(user: User) -> QuerySet[Requirement]:
     authored = Revision.objects.filter(
         plan=OuterRef("plan"), author=user, change_kind=Revision.ChangeKind.ITEMS
     )
+    return reviewing & Q(status=Status.IN_REVIEW) & ~Q(Exists(authored))
+
+
+def _to_revise(user: User) -> Q:
+    """Plans I lead as lead DEV whose current revision a reviewer sent back with changes."""
+    return Q(lead_dev=user, status=Status.PLANNING, last_verdict=Verdict.CHANGES_REQUESTED)
+
+
+def _with_last_verdict(requirements: QuerySet[Requirement]) -> QuerySet[Requirement]:
+    latest = Review.objects.filter(revision=OuterRef("plan__current_revision")).order_by(
+        "-created_at", "-id"
+    )
+    return requirements.alias(last_verdict=Subquery(latest.values("verdict")[:1]))
+
+
+def plans_to_review_or_revise(user: User) -> QuerySet[Requirement]:
+    """Both lists in one query: a plan is in review or sent back, never both."""
     return (
-        Requirement.objects.filter(reviewing, status=Status.IN_REVIEW)
-        .exclude(Exists(authored))
+        _with_last_verdict(Requirement.objects.all())
+        .filter(_to_review(user) | _to_revise(user))
         .select_related("lead_team", "plan__current_revision")
         .order_by("number")
     )
@@ -176,6 +193,7 @@ class Inbox:
     acknowledge: list[Scenario] = field(default_factory=list)
     answer: list[Question] = field(default_factory=list)
     review: list[Requirement] = field(default_factory=list)
+    revise: list[Requirement] = field(default_factory=list)
     meetings: list[Invitee] = field(default_factory=list)
     sign_off: list[OwedSignOff] = field(default_factory=list)
     blocking: list[Question] = field(default_factory=list)
@@ -187,10 +205,12 @@ class Inbox:
 
 
 def my_work(user: User) -> Inbox:
+    plans = list(plans_to_review_or_revise(user))
     return Inbox(
         acknowledge=list(scenarios_to_acknowledge(user)),
         answer=list(questions_to_answer(user)),
-        review=list(plans_to_review(user)),
+        review=[r for r in plans if r.status == Status.IN_REVIEW],
+        revise=[r for r in plans if r.status == Status.PLANNING],
         meetings=list(meetings_to_attend(user)),
         sign_off=signoffs_owed(user),
         blocking=list(blocking_questions_on_my_plans(user)),
@@ -205,7 +225,7 @@ def count_my_work(user: Any) -> int:
         for qs in (
             scenarios_to_acknowledge(user),
             questions_to_answer(user),
-            plans_to_review(user),
+            plans_to_review_or_revise(user),
             meetings_to_attend(user),
             blocking_questions_on_my_plans(user),
             milestones_due(user),

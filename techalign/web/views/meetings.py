@@ -135,7 +135,7 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
         if teams
         else None,
         "can_finalize": can_plan.can_finalize(screen.user, requirement),
-        "finalize_gaps": plan_services.finalize_gaps(requirement, revision) if revision else [],
+        "finalize_gaps": plans.finalize_gaps(requirement, revision) if revision else [],
     }
 
 

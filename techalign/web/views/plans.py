@@ -17,7 +17,7 @@ from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
 from techalign.plans.models import ItemKind, Revision
-from techalign.plans.services import approval_gaps
+from techalign.plans.selectors import approval_gaps
 from techalign.web import forms
 from techalign.web.diff import diff_content
 from techalign.web.views.common import Screen, action, page, render_page, section
