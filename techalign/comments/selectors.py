@@ -18,6 +18,11 @@ class Thread:
     first: Comment
     replies: list[Comment] = field(default_factory=list)
 
+    @property
+    def ref(self) -> str:
+        """How an action names the thread: the id of its first comment."""
+        return str(self.first.pk)
+
 
 def comments_on(requirement: Requirement) -> QuerySet[Comment]:
     return (
