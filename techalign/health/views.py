@@ -178,15 +178,20 @@ def rule_page(request: HttpRequest, code: str) -> HttpResponse:
     if rule is None:
         raise Http404(code)
     policy = HealthSettings.current()
-    thresholds = [
-        {
-            "name": name,
-            "label": HealthSettings._meta.get_field(name).verbose_name,
-            "value": getattr(policy, name),
-            "default": HealthSettings._meta.get_field(name).default,
-        }
-        for name in rule.thresholds
-    ]
+    thresholds = []
+    for name in rule.thresholds:
+        setting = HealthSettings._meta.get_field(name)
+        # A setting with choices (the late-change phase) shows its label, not its code.
+        labels = dict(setting.flatchoices) if setting.choices else {}
+        value, default = getattr(policy, name), setting.default
+        thresholds.append(
+            {
+                "name": name,
+                "label": setting.verbose_name,
+                "value": labels.get(value, value),
+                "default": labels.get(default, default),
+            }
+        )
     return render(
         request,
         "health/rule.html",
