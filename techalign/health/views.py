@@ -37,7 +37,9 @@ def _filtered(request: HttpRequest, findings: list[Finding]) -> list[Finding]:
     ]
 
 
-GROUPS_PER_PAGE = 50
+# Ten requirements' findings make a page a reader can scan; the rest are a click away.
+GROUPS_PER_PAGE = 10
+TEAMS_PER_PAGE = 20
 
 
 def _by_requirement(findings: list[Finding], page_number: str | None) -> tuple[list, Any]:
@@ -100,13 +102,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
     context = _scope_context(request, Scope())
     counts = context["team_counts"]
-    context["departments"] = [
-        {
-            "department": d,
-            "teams": [{"team": t, "counts": counts.get(t.pk, Counter())} for t in d.teams.all()],
-        }
-        for d in Department.objects.prefetch_related("teams")
+    rows = [
+        {"department": team.department, "team": team, "counts": counts.get(team.pk, Counter())}
+        for team in Team.objects.select_related("department").order_by("department__code", "code")
     ]
+    teams_page = Paginator(rows, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
+    query = request.GET.copy()
+    query.pop("teams_page", None)
+    context["team_rows"] = list(teams_page)
+    context["teams_page"] = teams_page
+    context["teams_query"] = query.urlencode()
     return render(request, "health/overview.html", context)
 
 
