@@ -73,3 +73,14 @@ def test_pages_keep_the_filters_and_new_requirement_is_above_the_list(w, as_user
     assert "?q=%E9%80%80%E6%AC%BE&amp;page=2" in page
     second = _rows(client, q="退款", page=2)
     assert "退款 0" in second and "退款 1<" not in second
+
+
+def test_creating_a_requirement_says_saved_on_its_page(w, as_user):
+    client = as_user(w.ming, "zh-hans")
+    response = client.post(
+        reverse("web:requirement_create"),
+        {"lead_team": w.order.pk, "title": "新需求", "lead_dev": w.lei.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "已保存" in response.content.decode() and "新需求" in response.content.decode()

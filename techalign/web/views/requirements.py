@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -133,6 +134,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
             refusal=refused,
             refusal_at="create",
         )
+    messages.success(request, _("Saved."))
     return redirect("web:requirement", requirement.key)
 
 
