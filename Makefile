@@ -6,7 +6,10 @@
 #   make bench  the benchmark suite at S=1 (BENCH_SCALE) on SQLite and PostgreSQL; not in make test
 
 PYTHON ?= python3
-APT_PACKAGES := gettext chromium fonts-noto-cjk postgresql-15
+# slapd, ldap-utils: the directory of the LDAP sign-in tests; libldap2-dev, libsasl2-dev: to
+# build python-ldap (no wheel on PyPI); nodejs: the OpenID provider of the sign-in tests.
+APT_PACKAGES := gettext chromium fonts-noto-cjk postgresql-15 slapd ldap-utils libldap2-dev \
+	libsasl2-dev nodejs
 BIND ?= 127.0.0.1:8000
 # Each xdist worker gets its own test database.
 PYTEST := $(PYTHON) -m pytest -n 2
@@ -34,6 +37,13 @@ install:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 	$(PYTHON) -m pip install -q -r requirements.lock
+	@# npm's oidc-provider for the sign-in tests, at the versions of its lock file. Some node
+	@# builds ship npm inside the nodejs package; Debian's own has it apart.
+	@if [ ! -d tests/sso/provider/node_modules ]; then \
+	    command -v npm >/dev/null || { apt-get update && \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; }; \
+	    cd tests/sso/provider && npm ci --no-audit --no-fund; \
+	fi
 	$(PYTHON) -m pip install -q --no-deps -e .
 	@# The .mo files are built here, not kept in git; only ours, not those of anything under var/
 	@# or bench/results/.
@@ -51,9 +61,9 @@ run: install var/secret_key
 	$(RUN_ENV) techalign migrate --noinput -v 1
 	$(RUN_ENV) techalign collectstatic --noinput -v 0
 	$(RUN_ENV) techalign demo
-	@# The worker sends notifications and fetches calendars beside the web server; it stops
-	@# with it.
-	$(RUN_ENV) techalign worker & worker=$$!; \
+	@# The worker sends notifications and fetches calendars beside the web server; it is
+	@# started again whenever it exits, and stops with the server.
+	$(RUN_ENV) scripts/keep-running techalign worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) techalign serve --bind $(BIND)
 
@@ -66,6 +76,8 @@ test: install lint
 lint:
 	ruff check .
 	ruff format --check .
+	@# Strict on the domain apps, normal elsewhere (pyproject.toml [tool.mypy]).
+	$(PYTHON) -m mypy techalign
 
 fmt:
 	ruff check --fix .

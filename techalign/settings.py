@@ -12,6 +12,10 @@ Environment:
   TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
   TECHALIGN_OUTBOUND_ALLOWLIST  comma-separated hosts and networks (10.1.0.0/16) inside the
                       local network that calendar feeds, CalDAV and webhooks may reach
+  TECHALIGN_TRUSTED_PROXIES, SECRET_KEY_FALLBACKS, TECHALIGN_SEALING_KEY, TECHALIGN_AUDIT_KEY,
+  TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
+  TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
+                      (docs/deploy.md, section "Sign-in")
 """
 
 import os
@@ -94,6 +98,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "techalign.calendars",
     "techalign.notify",
+    # Company sign-in: OpenID Connect, LDAP, and the checks of their settings.
+    "techalign.sso",
 ]
 
 # Background work (notifications, calendar fetches) runs from the database queue;
@@ -119,9 +125,6 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "techalign <techalign@localhost>")
 # Absolute links in emails, chat messages and calendar invitations.
 TECHALIGN_BASE_URL = os.environ.get("TECHALIGN_BASE_URL", "http://127.0.0.1:8000")
-# A Fernet key for credentials at rest (calendar passwords, webhook secrets); derived from
-# SECRET_KEY when unset.
-TECHALIGN_SEALING_KEY = os.environ.get("TECHALIGN_SEALING_KEY", "")
 # Calendar feeds, CalDAV servers and webhooks are addresses users type: none may lead into the
 # server's own network (loopback, private, link-local, ...) unless listed here.
 TECHALIGN_OUTBOUND_ALLOWLIST = [
@@ -130,6 +133,49 @@ TECHALIGN_OUTBOUND_ALLOWLIST = [
     if entry.strip()
 ]
 
+
+# --- Security: client address, keys, audit anchors, throttling -------------------------------
+def _env_list(name: str) -> list[str]:
+    return [entry.strip() for entry in os.environ.get(name, "").split(",") if entry.strip()]
+
+
+# Addresses and networks of the reverse proxies in front of the site (127.0.0.1, 10.0.0.0/8).
+# Only when the direct peer is one of them is the client address read from X-Forwarded-For
+# (its rightmost address that is not a trusted proxy). Used by the sign-in lockout and the
+# throttles. Empty: the peer address is the client's.
+TECHALIGN_TRUSTED_PROXIES = _env_list("TECHALIGN_TRUSTED_PROXIES")
+# Earlier SECRET_KEYs still accepted for sessions and signed values while they expire.
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+# Fernet keys for credentials at rest (calendar passwords, feed URLs, webhook secrets): the first
+# seals, all unseal; `techalign rekey` re-seals everything with the first. Unset: one key derived
+# from SECRET_KEY (and one from each of SECRET_KEY_FALLBACKS, to unseal only).
+TECHALIGN_SEALING_KEY = _env_list("TECHALIGN_SEALING_KEY")
+# Keys of the audit chain's HMAC, kept outside the database: the first signs new events, all
+# verify. Unset: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, to verify only).
+TECHALIGN_AUDIT_KEY = _env_list("TECHALIGN_AUDIT_KEY")
+# Where `techalign audit anchor` appends the chain's head, outside the database.
+TECHALIGN_AUDIT_ANCHOR_DIR = Path(
+    os.environ.get("TECHALIGN_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
+)
+
+
+def _throttle(name: str, default: str) -> tuple[int, int]:
+    """`TECHALIGN_THROTTLE_<NAME>=count/seconds`: requests per user and, apart, per address."""
+    count, seconds = os.environ.get(f"TECHALIGN_THROTTLE_{name}", default).split("/")
+    return int(count), int(seconds)
+
+
+# Expensive endpoints, each counted per signed-in user and per client address in the database
+# (shared by every gunicorn worker); past the count, 429 with Retry-After until the window ends.
+TECHALIGN_THROTTLES = {
+    "signin": _throttle("SIGNIN", "30/300"),
+    "calendar_upload": _throttle("CALENDAR_UPLOAD", "30/3600"),
+    "import": _throttle("IMPORT", "20/3600"),
+    "slot_search": _throttle("SLOT_SEARCH", "120/600"),
+    "token": _throttle("TOKEN", "20/3600"),
+}
+# ---------------------------------------------------------------------------------------------
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "techalign.core.middleware.ContentSecurityPolicyMiddleware",
@@ -137,10 +183,17 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "techalign.core.middleware.UserLanguageMiddleware",
+    # Refuses an oversized body (413, docs/limits.md) before anything reads it.
+    "techalign.core.body_limit.RequestBodyLimitMiddleware",
+    # Every error under /api/ in the {code, message, details} envelope, in the request's language.
+    "techalign.api.common.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "techalign.core.middleware.UserPreferenceLanguageMiddleware",
+    # 429 past TECHALIGN_THROTTLES; `Cache-Control: private` on signed-in pages and the API.
+    "techalign.core.middleware.ThrottleMiddleware",
+    "techalign.core.middleware.PrivateCacheMiddleware",
     "techalign.web.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -191,7 +244,7 @@ LOGIN_REDIRECT_URL = "/"
 # without one (the test client's login(), scripts) raises, so tests use force_login.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "techalign.sso.backends.LocalPasswordBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("TECHALIGN_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOUT_MINUTES", "15")))
@@ -199,8 +252,54 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOU
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "techalign.web.views.signin.locked_out"
+# The client behind TECHALIGN_TRUSTED_PROXIES, not the proxy every client shares.
+AXES_CLIENT_IP_CALLABLE = "techalign.core.middleware.client_address"
+
+# --- Sign-in: the company's OpenID provider and directory (docs/deploy.md, "Sign-in") -------
+# Each is off unless configured. TECHALIGN_LOCAL_PASSWORDS=0 turns passwords kept in techalign
+# off for everyone but superusers (directory passwords keep working).
+TECHALIGN_LOCAL_PASSWORDS = os.environ.get("TECHALIGN_LOCAL_PASSWORDS", "1") != "0"
+# OpenID Connect (mozilla-django-oidc): the issuer (endpoints found by discovery) or each
+# endpoint, the client, the scopes, and which claims give the person's fields.
+TECHALIGN_OIDC_ISSUER = os.environ.get("TECHALIGN_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("TECHALIGN_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("TECHALIGN_OIDC_CLIENT_SECRET", "")
+for _setting, _variable in [
+    ("OIDC_OP_AUTHORIZATION_ENDPOINT", "TECHALIGN_OIDC_AUTHORIZATION_ENDPOINT"),
+    ("OIDC_OP_TOKEN_ENDPOINT", "TECHALIGN_OIDC_TOKEN_ENDPOINT"),
+    ("OIDC_OP_USER_ENDPOINT", "TECHALIGN_OIDC_USERINFO_ENDPOINT"),
+    ("OIDC_OP_JWKS_ENDPOINT", "TECHALIGN_OIDC_JWKS_ENDPOINT"),
+]:
+    if os.environ.get(_variable):
+        globals()[_setting] = os.environ[_variable]
+OIDC_RP_SCOPES = os.environ.get("TECHALIGN_OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("TECHALIGN_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "techalign.sso.views.CompanySignInStart"
+OIDC_CALLBACK_CLASS = "techalign.sso.views.CompanySignInCallback"
+TECHALIGN_OIDC_CLAIMS = {
+    "username": os.environ.get("TECHALIGN_OIDC_USERNAME_CLAIM", "preferred_username"),
+    "email": os.environ.get("TECHALIGN_OIDC_EMAIL_CLAIM", "email"),
+    "display_name": os.environ.get("TECHALIGN_OIDC_NAME_CLAIM", "name"),
+    "groups": os.environ.get("TECHALIGN_OIDC_GROUPS_CLAIM", ""),
+}
+# group=team:ROLE,group=team:ROLE — the roles these groups give are granted and taken at sign-in.
+TECHALIGN_OIDC_GROUP_ROLES = os.environ.get("TECHALIGN_OIDC_GROUP_ROLES", "")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("techalign.sso.backends.CompanyAccountBackend")
+# LDAP / Active Directory (django-auth-ldap): the directory checks the password typed on the
+# sign-in form; people are found by a search, their groups by another.
+AUTH_LDAP_SERVER_URI = os.environ.get("TECHALIGN_LDAP_SERVER_URI", "")
+TECHALIGN_LDAP_GROUP_ROLES = os.environ.get("TECHALIGN_LDAP_GROUP_ROLES", "")
+if AUTH_LDAP_SERVER_URI:
+    from techalign.sso.directory import directory_settings
+
+    globals().update(directory_settings(os.environ))
+    AUTHENTICATION_BACKENDS.insert(1, "techalign.sso.backends.DirectoryBackend")
 
 # Request bodies beyond this are refused before they reach a view.
+# Django's own cap, behind RequestBodyLimitMiddleware's REQUEST_BODY_BYTES (the same size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 NINJA_PAGINATION_CLASS = "techalign.api.common.Pages"

@@ -3,12 +3,16 @@ from django.urls import include, path
 
 from techalign.api.main import api
 from techalign.core.views import healthz
+from techalign.sso.views import SignInView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The company's OpenID provider: /oidc/authenticate/ and /oidc/callback/ (404 when off).
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("calendars/", include("techalign.calendars.urls")),
     path("notifications/", include("techalign.notify.urls")),
     path("health/", include("techalign.health.urls")),

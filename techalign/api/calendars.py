@@ -9,13 +9,22 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed_token
 from techalign.calendars.models import CalendarSource, WorkingHours
 from techalign.calendars.slots import SlotSearch, find_slots
 from techalign.core.errors import Refused
-from techalign.meetings.selectors import get_meeting
+from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_users
 from techalign.requirements.selectors import get_requirement
 
@@ -139,10 +148,7 @@ class SlotsOut(Schema):
 
 
 def _source(request: HttpRequest, source_id: int) -> CalendarSource:
-    source = CalendarSource.objects.select_related("user").filter(pk=source_id).first()
-    if source is None or not services.can_manage(actor(request), source.user):
-        raise Refused("access.not_found", kind="calendar", ref=str(source_id))
-    return source
+    return selectors.access_source(actor(request), source_id)
 
 
 def _hours(user, response: HttpResponse, hours: WorkingHours | None = None) -> HoursOut:
@@ -161,10 +167,10 @@ def _hours(user, response: HttpResponse, hours: WorkingHours | None = None) -> H
     )
 
 
-@router.get("/sources", response={200: list[SourceOut], **ERRORS})
+@router.get("/sources", response={200: listing(SourceOut), **ERRORS})
 def list_sources(request: HttpRequest):
     """Your calendar sources with their last fetch status and error; secrets are never shown."""
-    return list(selectors.sources_of(actor(request)).defer(None).defer("ics_text"))
+    return listed(selectors.sources_of(actor(request)).defer(None).defer("ics_text"))
 
 
 @router.post("/sources/upload", response={201: SourceOut, **ERRORS})
@@ -255,13 +261,13 @@ def set_working_hours(request: HttpRequest, body: HoursIn, response: HttpRespons
     return _hours(me, response, hours)
 
 
-@router.get("/days", response={200: list[DayOut], **ERRORS})
+@router.get("/days", response={200: listing(DayOut), **ERRORS})
 def list_days(request: HttpRequest, start: dt.date, end: dt.date):
     """Working days and holidays, each with the source it came from (company calendar,
     official schedule, rule-computed holidays, weekday rule)."""
     if not dt.timedelta(0) <= end - start <= dt.timedelta(days=400):
         raise Refused("input.invalid", field="end", problem="0 to 400 days after start")
-    return [
+    return listed(
         DayOut(
             on=d.on,
             is_workday=d.is_workday,
@@ -270,7 +276,7 @@ def list_days(request: HttpRequest, start: dt.date, end: dt.date):
             name=d.name,
         )
         for d in workdays.days(start, end)
-    ]
+    )
 
 
 def _answer(search: SlotSearch) -> SlotsOut:
@@ -294,7 +300,9 @@ def _answer(search: SlotSearch) -> SlotsOut:
         ],
         blockers=[
             BlockerOut(
-                username=b.user.username, sole_blocker=b.sole_blocker, unavailable=b.unavailable
+                username=str(getattr(b.user, "username", b.user)),
+                sole_blocker=b.sole_blocker,
+                unavailable=b.unavailable,
             )
             for b in search.blockers
         ],
@@ -326,5 +334,5 @@ def requirement_slots(request: HttpRequest, key: str, query: Query[SlotQuery]):
 @router.get("/slots/{key}/{meeting}", response={200: SlotsOut, **ERRORS})
 def meeting_slots(request: HttpRequest, key: str, meeting: str, query: Query[SlotQuery]):
     """Slots to move a meeting to: its required invitees, optional ones ranked."""
-    found = get_meeting(get_requirement(actor(request), key), meeting)
+    found = access_meeting(get_requirement(actor(request), key), meeting)
     return _search(selectors.slot_target(f"{found.requirement.key}/{found.key}"), query)

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from techalign.core import limits
 from techalign.core.errors import Refused
-from techalign.org.models import User
+from techalign.core.text import check_tree
+from techalign.org.models import Role, User
 from techalign.org.services import user_for_token
 
 
@@ -62,6 +78,15 @@ class Body(BaseModel):
             raise ValueError(f"{json.dumps(value)} is not of the documented type")
         return value
 
+    @model_validator(mode="after")
+    def _no_hostile_text(self) -> Body:
+        """NUL and other control characters nowhere, line breaks in no single-line field, no
+        blank title: refused as `text.*` naming the field (see techalign.core.text)."""
+        for name, value in self:
+            # An empty title is the schema's to allow (a default) or refuse.
+            check_tree(value, field=name, allow_empty=True)
+        return self
+
 
 class Pages(LimitOffsetPagination):
     """ninja's limit/offset pages, with an offset the database can take: a larger one failed
@@ -69,6 +94,28 @@ class Pages(LimitOffsetPagination):
 
     class Input(LimitOffsetPagination.Input):
         offset: int = Field(0, ge=0, le=2**31 - 1)
+
+
+_LISTINGS: dict[type[Schema], type[Schema]] = {}
+
+
+def listing(schema: type[Schema]) -> type[Schema]:
+    """The one list envelope, `{items, count}`, for a list answered whole; paginated lists
+    (`?limit=&offset=`) have the same shape, with `count` the total."""
+    if schema not in _LISTINGS:
+        _LISTINGS[schema] = create_model(
+            f"{schema.__name__}List",
+            __base__=Schema,
+            items=(list[schema], ...),  # type: ignore[valid-type]
+            count=(int, ...),
+        )
+    return _LISTINGS[schema]
+
+
+def listed(rows: Iterable[Any]) -> dict[str, Any]:
+    """A whole list in the list envelope."""
+    items = list(rows)
+    return {"items": items, "count": len(items)}
 
 
 class ErrorOut(Schema):
@@ -84,10 +131,37 @@ ERRORS: dict[int, type[Schema]] = {
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
+    413: ErrorOut,
+    415: ErrorOut,
     422: ErrorOut,
+    500: ErrorOut,
+    503: ErrorOut,
 }
 # ... and those of writes to an editable resource, which need If-Match.
 PRECONDITION_ERRORS: dict[int, type[Schema]] = {**ERRORS, 412: ErrorOut, 428: ErrorOut}
+
+
+def envelope_details(refused: Refused) -> dict[str, Any]:
+    """A refusal's details as the error envelope shows them: names of objects as text, roles
+    as their codes (`["DEV"]`, display names beside them in `role_names`), and the current
+    revision as a number wherever a refusal is about a stale one."""
+    details: dict[str, Any] = {}
+    for name, value in refused.details.items():
+        if name == "current_revision":
+            details[name] = int(value)
+        elif isinstance(value, list | tuple | set):
+            details[name] = [str(v) for v in value]
+        else:
+            details[name] = str(value)
+    if "roles" in details:
+        names = details["roles"] if isinstance(details["roles"], list) else [details["roles"]]
+        codes = {str(label): code for code, label in Role.choices}
+        details["roles"] = [codes.get(n, n) for n in names]
+        details["role_names"] = names
+    current = details.get("current", "")
+    if refused.code.endswith(".stale_revision") and str(current).isdigit():
+        details.setdefault("current_revision", int(current))
+    return details
 
 
 def set_etag(response: HttpResponse, tag: str, version: int) -> None:
@@ -127,4 +201,186 @@ AUTH = [TokenAuth(), SessionAuth(csrf=True)]
 
 
 def actor(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined, no-any-return]
+    return request.auth  # type: ignore[attr-defined]
+
+
+# The error envelope for what happens outside an operation's own handling: bodies that are too
+# large or not JSON, unknown paths and methods, a database that is locked, read-only or down,
+# and bugs. Every answer under /api/ that is an error is `{"code", "message", "details"}`.
+
+log = logging.getLogger("techalign.api")
+API_PREFIX = "/api/"
+
+
+class BodyRefused(Exception):
+    """A request body refused before its schema is read: not JSON, or ambiguous JSON."""
+
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        self.status, self.code, self.message, self.details = status, code, message, details
+        super().__init__(message)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise BodyRefused(
+                400,
+                "input.duplicate_key",
+                _("The JSON body names %(key)s twice; send each field once.") % {"key": key},
+                key=key,
+            )
+        seen[key] = value
+    return seen
+
+
+class JSONBodyParser(Parser):
+    """Request bodies are JSON objects sent as JSON: another content type is a 415, and a key
+    given twice (which one would count?) a 400."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        content_type = (request.content_type or "").lower()
+        if not _is_json(content_type):
+            raise BodyRefused(
+                415,
+                "input.unsupported_media_type",
+                _("Send the body as application/json, not %(type)s.")
+                % {"type": content_type or _("no content type")},
+                content_type=content_type,
+            )
+        return json.loads(request.body, object_pairs_hook=_refuse_duplicate_keys)
+
+
+def envelope(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        {"code": code, "message": message, "details": details or {}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def request_id(request: HttpRequest) -> str:
+    """An id for this request, quoted in the answer and the log, to find one in the other."""
+    if not hasattr(request, "techalign_request_id"):
+        request.techalign_request_id = uuid.uuid4().hex  # type: ignore[attr-defined]
+    return request.techalign_request_id  # type: ignore[attr-defined]
+
+
+def _too_large(request: HttpRequest) -> JsonResponse:
+    """A body past the limit that was not announced by its length (RequestBodyLimitMiddleware
+    answers those before anything reads them): the same refusal."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    refused = Refused("limit.body_too_large", limit=limits.REQUEST_BODY_BYTES, value=length)
+    return envelope(refused.status, refused.code, refused.message, refused.details)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Locked, busy, read-only, full, or not reachable: a state that passes, not a bug."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    text = str(error).lower()
+    return isinstance(error, DatabaseError) and ("read-only" in text or "readonly" in text)
+
+
+def database_unavailable(error: BaseException) -> JsonResponse:
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        response = envelope(503, "database.busy", _("The database is busy; retry shortly."))
+        response["Retry-After"] = "1"
+    else:
+        response = envelope(
+            503,
+            "database.unavailable",
+            _("The database is unavailable or read-only right now; retry later."),
+        )
+        response["Retry-After"] = "30"
+    return response
+
+
+def error_for_exception(request: HttpRequest, error: BaseException) -> JsonResponse:
+    """The envelope for an exception no operation handled."""
+    if isinstance(error, RequestDataTooBig):
+        return _too_large(request)
+    if is_database_unavailable(error):
+        log.warning("database unavailable (request %s): %s", request_id(request), error)
+        return database_unavailable(error)
+    rid = request_id(request)
+    log.error(
+        "unexpected error in %s %s (request %s)",
+        request.method,
+        request.path,
+        rid,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return envelope(
+        500,
+        "server.error",
+        _("Something went wrong on our side; it is logged as request %(id)s.") % {"id": rid},
+        {"request_id": rid},
+    )
+
+
+def _envelope_for_status(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An error answer Django or ninja made outside the envelope (an unknown path, a method
+    not allowed, a bad request), in the envelope."""
+    status = response.status_code
+    if status == 404:
+        return envelope(404, "access.not_found", _("Not found."))
+    if status == 405:
+        allowed = response.get("Allow", "")
+        replaced = envelope(
+            405,
+            "http.method_not_allowed",
+            _("%(method)s is not allowed here; allowed: %(allowed)s.")
+            % {"method": request.method, "allowed": allowed},
+            {"allowed": [m.strip() for m in allowed.split(",") if m.strip()]},
+        )
+        replaced["Allow"] = allowed
+        return replaced
+    if status == 413:
+        return _too_large(request)
+    if status >= 500:
+        rid = request_id(request)
+        return envelope(
+            status,
+            "server.error",
+            _("Something went wrong on our side; it is logged as request %(id)s.") % {"id": rid},
+            {"request_id": rid},
+        )
+    return envelope(status, "http.error", response.reason_phrase)
+
+
+class ApiErrorMiddleware:
+    """Every error under /api/ in the envelope, whoever raised it, with the request's id.
+
+    Sits inside the language middleware, so messages follow the request's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code >= 400 and not is_json:
+            response = _envelope_for_status(request, response)
+        if hasattr(request, "techalign_request_id"):
+            response["X-Request-ID"] = request.techalign_request_id
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith(API_PREFIX):
+            return None
+        return error_for_exception(request, exception)

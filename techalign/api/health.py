@@ -12,7 +12,17 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    ErrorOut,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
 from techalign.core.errors import Refused
 from techalign.health.base import Finding, Severity
 from techalign.health.models import HealthSettings
@@ -20,7 +30,12 @@ from techalign.health.reports import REPORTS, Period, build_report
 from techalign.health.rules import RULES
 from techalign.health.selectors import evaluate, requirement_findings, scope_of, summary
 from techalign.health.services import update_health_settings
-from techalign.plans.markdown import export_plan, import_plan, refuse_unless_editable
+from techalign.plans.markdown import (
+    export_plan,
+    import_plan,
+    read_plan_file,
+    refuse_unless_editable,
+)
 from techalign.plans.models import Phase
 from techalign.requirements.selectors import get_requirement
 
@@ -173,10 +188,10 @@ def _settings_out(settings: HealthSettings) -> dict:
 # --- process health ------------------------------------------------------------------------
 
 
-@router.get("/health/rules", response={200: list[RuleOut], **ERRORS})
+@router.get("/health/rules", response={200: listing(RuleOut), **ERRORS})
 def list_rules(request: HttpRequest):
     """Every rule with its code, severity and documentation, in the caller's language."""
-    return [
+    return listed(
         {
             "code": r.code,
             "slug": r.slug,
@@ -189,7 +204,7 @@ def list_rules(request: HttpRequest):
             "messages": {k: str(v) for k, v in r.messages.items()},
         }
         for r in RULES.values()
-    ]
+    )
 
 
 @router.get("/health/findings", response={200: FindingsOut, **ERRORS})
@@ -211,12 +226,12 @@ def requirement_health(request: HttpRequest, key: str, query: Query[FindingsQuer
     )
 
 
-@router.get("/health/reports", response={200: list[ReportKindOut], **ERRORS})
+@router.get("/health/reports", response={200: listing(ReportKindOut), **ERRORS})
 def list_reports(request: HttpRequest):
-    return [
+    return listed(
         {"name": k.slug, "title": str(k.title), "definition": str(k.definition)}
         for k in REPORTS.values()
-    ]
+    )
 
 
 @router.get(
@@ -294,7 +309,7 @@ def export_markdown(request: HttpRequest, key: str):
 
 @router.post(
     "/requirements/{key}/plan.md",
-    response={200: ImportOut, **ERRORS},
+    response={200: ImportOut, **ERRORS, 413: ErrorOut},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -323,18 +338,15 @@ def import_markdown(request: HttpRequest, key: str):
 
 
 def _markdown_body(request: HttpRequest) -> str:
-    """The file: the raw body, or `{"markdown": "..."}` for clients that only speak JSON."""
+    """The file: the raw body, or `{"markdown": "..."}` for clients that only speak JSON.
+    Either is held to the plan file's limits (413 too large, 422 not UTF-8 text)."""
+    if request.content_type != "application/json":
+        return read_plan_file(request.body, file="plan.md")
     try:
-        text = request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refused("input.invalid", field="body", problem="not UTF-8") from None
-    if request.content_type == "application/json":
-        try:
-            return MarkdownIn.model_validate(json.loads(text)).markdown
-        except ValueError:
-            raise Refused(
-                "input.invalid",
-                field="markdown",
-                problem='send {"markdown": "..."} or the file as text/markdown',
-            ) from None
-    return text
+        return MarkdownIn.model_validate(json.loads(request.body)).markdown
+    except ValueError:
+        raise Refused(
+            "input.invalid",
+            field="markdown",
+            problem='send {"markdown": "..."} or the file as text/markdown',
+        ) from None

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from techalign.api import calendars, comments, meetings, notify, org, plans, requirements
-from techalign.api.common import AUTH
+from techalign.api.common import AUTH, BodyRefused, JSONBodyParser, envelope_details
 from techalign.core.errors import Refused
 
 log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="techalign",
-    version="1",
+    version="0.2.0",
     description="Cross-team technical-plan alignment: requirements, plans, reviews, meetings, "
     "sign-offs, baselines and change control. Errors are `{code, message, details}`; messages "
     "follow Accept-Language, then the user's language.",
     auth=AUTH,
+    parser=JSONBodyParser(),
     urls_namespace="api",
 )
 
@@ -35,14 +36,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details=N
 
 @api.exception_handler(Refused)
 def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
-    details = {
-        k: ([str(x) for x in v] if isinstance(v, list | tuple | set) else str(v))
-        for k, v in exc.details.items()
-    }
-    return _error(request, exc.status, exc.code, exc.message, details)
+    return _error(request, exc.status, exc.code, exc.message, envelope_details(exc))
 
 
-def _field_name(loc: list[str]) -> str:
+def _field_name(loc: Sequence[str]) -> str:
     """`["body", "body", "title"]` -> "title": the field as the client named it."""
     parts = list(loc)
     while len(parts) > 1 and parts[0] in {"body", "query", "path"}:
@@ -83,18 +80,10 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {400: "input.malformed", 403: "access.forbidden"}.get(exc.status_code, "http.error")
+    if isinstance(exc.__cause__, BodyRefused):  # ninja reports any parser error as a 400
+        refused = exc.__cause__
+        return _error(request, refused.status, refused.code, refused.message, refused.details)
     return _error(request, exc.status_code, code, str(exc))
-
-
-@api.exception_handler(OperationalError)
-def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
-    """SQLite under write contention past its busy timeout: ask the client to come back."""
-    if "locked" not in str(exc) and "busy" not in str(exc):
-        raise exc
-    log.warning("database busy: %s", exc)
-    response = _error(request, 503, "database.busy", _("The database is busy; retry shortly."))
-    response["Retry-After"] = "1"
-    return response
 
 
 api.add_router("/", org.router)

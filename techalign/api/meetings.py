@@ -8,13 +8,22 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field, model_validator
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
-from techalign.core.errors import Refused
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem, Meeting
-from techalign.meetings.selectors import get_meeting
+from techalign.meetings.selectors import access_action_item, access_meeting
 from techalign.org.selectors import get_user, get_users
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
+from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_requirement
 
 router = Router(tags=["meetings"])
@@ -171,12 +180,12 @@ def _requirement(request: HttpRequest, key: str) -> Requirement:
 
 
 def _meeting(request: HttpRequest, key: str, meeting: str) -> Meeting:
-    return get_meeting(_requirement(request, key), meeting)
+    return access_meeting(_requirement(request, key), meeting)
 
 
-@router.get("/{key}/meetings", response={200: list[MeetingOut], **ERRORS})
+@router.get("/{key}/meetings", response={200: listing(MeetingOut), **ERRORS})
 def list_meetings(request: HttpRequest, key: str):
-    return list(_requirement(request, key).meetings.select_related("revision", "presenter"))
+    return listed(_requirement(request, key).meetings.select_related("revision", "presenter"))
 
 
 @router.post("/{key}/meetings", response={201: MeetingOut, **ERRORS})
@@ -304,8 +313,6 @@ def add_action_item(request: HttpRequest, key: str, meeting: str, body: ActionIt
 @router.post(
     "/{key}/meetings/{meeting}/action-items/{item_id}/done", response={200: ActionItemOut, **ERRORS}
 )
-def complete_action_item(request: HttpRequest, key: str, meeting: str, item_id: int):
-    found = _meeting(request, key, meeting).action_items.filter(pk=item_id).first()
-    if found is None:
-        raise Refused("access.not_found", kind="Action item", ref=str(item_id))
+def complete_action_item(request: HttpRequest, key: str, meeting: str, item_id: str):
+    found = access_action_item(_meeting(request, key, meeting), item_id)
     return services.complete_action_item(action_item=found, actor=actor(request))

@@ -9,7 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
 from techalign.core.errors import Refused
 from techalign.notify import selectors, services
 from techalign.notify.models import Channel, PreferenceSet
@@ -63,7 +72,7 @@ class ChannelOut(Schema):
 
     @staticmethod
     def resolve_team(obj: Channel) -> str | None:
-        return obj.team.code if obj.team_id else None
+        return obj.team.code if obj.team else None
 
 
 class ChannelIn(Body):
@@ -91,10 +100,10 @@ class DeliveryOut(Schema):
     sent_at: dt.datetime | None
 
 
-@router.get("/notifications", response={200: list[NotificationOut], **ERRORS})
+@router.get("/notifications", response={200: listing(NotificationOut), **ERRORS})
 def inbox(request: HttpRequest, unread: bool = False, limit: int = 50):
     """Your newest notifications."""
-    return list(selectors.inbox(actor(request), unread_only=unread)[: max(1, min(limit, 200))])
+    return listed(selectors.inbox(actor(request), unread_only=unread)[: max(1, min(limit, 200))])
 
 
 @router.post("/notifications/read", response={200: ReadOut, **ERRORS})
@@ -102,7 +111,7 @@ def mark_read(request: HttpRequest, body: ReadIn):
     return ReadOut(marked=services.mark_read(actor=actor(request), notifications=body.ids))
 
 
-@router.get("/notifications/preferences", response={200: list[PreferenceOut], **ERRORS})
+@router.get("/notifications/preferences", response={200: listing(PreferenceOut), **ERRORS})
 def preferences(request: HttpRequest, response: HttpResponse, team: str | None = None):
     """Your choice of media for every event (defaults included), or with `team` that team's
     defaults (for its PMs and tech leads). The ETag changes with every change to any of them."""
@@ -117,7 +126,7 @@ def preferences(request: HttpRequest, response: HttpResponse, team: str | None =
         version = PreferenceSet.version_of(user=me)
         choices = selectors.preferences_of(me)
     set_etag(response, "v", version)
-    return choices
+    return listed(choices)
 
 
 @router.put("/notifications/preferences", response={200: PreferenceOut, **PRECONDITION_ERRORS})
@@ -140,10 +149,10 @@ def set_preference(request: HttpRequest, body: PreferenceIn, response: HttpRespo
     return preference
 
 
-@router.get("/channels", response={200: list[ChannelOut], **ERRORS})
+@router.get("/channels", response={200: listing(ChannelOut), **ERRORS})
 def channels(request: HttpRequest):
     """Your chat channels and those of teams you may configure."""
-    return selectors.channels_for(actor(request))
+    return listed(selectors.channels_for(actor(request)))
 
 
 @router.post("/channels", response={201: ChannelOut, **ERRORS})
@@ -176,11 +185,11 @@ def remove_channel(request: HttpRequest, channel_id: int):
     return Status(204, None)
 
 
-@router.get("/deliveries", response={200: list[DeliveryOut], **ERRORS})
+@router.get("/deliveries", response={200: listing(DeliveryOut), **ERRORS})
 def deliveries(request: HttpRequest, status: str | None = None, limit: int = 100):
     """Admins: the delivery log, newest first, with each one's attempts and last error."""
     rows = selectors.delivery_log(actor(request), status=status)
-    return list(rows[: max(1, min(limit, 500))])
+    return listed(rows[: max(1, min(limit, 500))])
 
 
 @router.post("/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS})

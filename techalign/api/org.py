@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from techalign.api.common import ERRORS, actor
+from techalign.org import selectors
 from techalign.org.models import Component, Department, Membership, Team
 
 router = Router(tags=["organisation"])
@@ -99,7 +99,7 @@ def list_teams(request: HttpRequest):
 
 @router.get("/teams/{code}", response={200: TeamDetailOut, **ERRORS})
 def get_team(request: HttpRequest, code: str):
-    return get_object_or_404(Team.objects.select_related("department"), code=code)
+    return selectors.get_team(code)
 
 
 @router.get("/components", response={200: list[ComponentOut], **ERRORS})

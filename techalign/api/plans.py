@@ -3,21 +3,35 @@ change requests and milestones."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    if_match,
+    listed,
+    listing,
+    set_etag,
+)
 from techalign.core.errors import Refused
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
+from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_component, get_team
 from techalign.plans import selectors, services
 from techalign.plans.models import ChangeRequest, Item, ItemKind, Milestone, Phase, Revision
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
-from techalign.requirements.selectors import get_requirement, parse_key
+from techalign.requirements.models import Requirement
+from techalign.requirements.selectors import get_requirement
 
 router = Router(tags=["plans"])
 
@@ -113,7 +127,7 @@ class RevisionOut(Schema):
 
     @staticmethod
     def resolve_change_request(obj: Revision) -> str | None:
-        return f"CR-{obj.change_request.number}" if obj.change_request_id else None
+        return f"CR-{obj.change_request.number}" if obj.change_request else None
 
 
 class RevisionDetailOut(RevisionOut):
@@ -187,6 +201,10 @@ BASED_ON = (
 )
 
 
+REVISION = "The revision you act on; refused with the current one when it is not current."
+CONTENT_HASH = "The content hash of that revision, as you read it."
+
+
 class ItemIn(Body):
     based_on: int | None = Field(default=None, ge=0, description=BASED_ON)
     component: str = Field(max_length=100)
@@ -210,28 +228,34 @@ class ItemPatch(Body):
 
 
 class RevisionRef(Body):
-    revision: int = Field(ge=1)
+    revision: int = Field(ge=1, description=REVISION)
 
 
 class ReviewIn(Body):
-    content_hash: str = Field(
-        min_length=64, max_length=64, description="The content hash of the revision you reviewed."
-    )
+    revision: int = Field(ge=1, description=REVISION)
+    content_hash: str = Field(min_length=64, max_length=64, description=CONTENT_HASH)
+    comment: str = Field(default="", max_length=TEXT_LIMIT)
+
+
+class PathReviewIn(Body):
+    """The deprecated review body: the revision is in the path."""
+
+    content_hash: str = Field(min_length=64, max_length=64, description=CONTENT_HASH)
     comment: str = Field(default="", max_length=TEXT_LIMIT)
 
 
 class SignOffIn(Body):
     team: str = Field(max_length=50)
-    revision: int = Field(ge=1)
-    content_hash: str = Field(min_length=64, max_length=64)
+    revision: int = Field(ge=1, description=REVISION)
+    content_hash: str = Field(min_length=64, max_length=64, description=CONTENT_HASH)
     decision: Literal["approve", "reject"] = "approve"
     reason: str = Field(default="", max_length=TEXT_LIMIT)
     meeting: str | None = Field(default=None, max_length=20)
 
 
 class FinalizeIn(Body):
-    revision: int = Field(ge=1)
-    content_hash: str = Field(min_length=64, max_length=64)
+    revision: int = Field(ge=1, description=REVISION)
+    content_hash: str = Field(min_length=64, max_length=64, description=CONTENT_HASH)
 
 
 class ChangeRequestIn(Body):
@@ -255,11 +279,44 @@ def _requirement(request: HttpRequest, key: str) -> Requirement:
     return get_requirement(actor(request), key)
 
 
-def _based_on(request: HttpRequest, given: int | None) -> int:
-    """The revision a plan write is based on: the body's `based_on`, else If-Match."""
+@contextmanager
+def _plan_edit(request: HttpRequest, requirement: Requirement, given: int | None) -> Iterator[int]:
+    """The revision a plan write is based on: the body's `based_on`, else If-Match.
+
+    A stale `based_on` is a conflict (409, `plan.stale_revision`); a stale If-Match is a failed
+    precondition (412, `precondition.failed`), as for every other If-Match. Both name the current
+    revision in `details.current_revision`."""
     if given is not None:
-        return given
-    return if_match(request, "r")  # type: ignore[return-value]
+        yield given
+        return
+    try:
+        yield if_match(request, "r")
+    except Refused as refused:
+        if refused.code != "plan.stale_revision":
+            raise
+        current = int(refused.details["current"])
+        raise Refused(
+            "precondition.failed",
+            kind=gettext_lazy("Plan"),
+            ref=requirement.key,
+            seen=request.headers.get("If-Match", ""),
+            current=f'"r{current}"',
+            current_revision=current,
+        ) from refused
+
+
+@contextmanager
+def _naming_current(requirement: Requirement, named: int | str) -> Iterator[None]:
+    """A refusal of a write that names a revision says which revision is current, when the
+    named one is not: in `details.current_revision`."""
+    try:
+        yield
+    except Refused as refused:
+        current = selectors.current_revision(requirement)
+        number = current.number if current else 0
+        if str(named) != str(number):
+            refused.details.setdefault("current_revision", number)
+        raise
 
 
 def _item_fields(data: dict) -> dict:
@@ -285,11 +342,34 @@ def _signoff_out(signoff, current: Revision | None) -> dict:
     }
 
 
+def parties_out(requirement: Requirement, revision: Revision | None) -> list[dict]:
+    """The lead team, then each related party with its asks: the one shape of
+    `related_parties` wherever the API shows them."""
+    items = selectors.items_of(revision)
+    parties = selectors.related_parties(requirement, revision)
+    return [
+        {
+            "team": requirement.lead_team.code,
+            "name": requirement.lead_team.name,
+            "is_lead": True,
+            "asks": [],
+        },
+        *[
+            {
+                "team": t.code,
+                "name": t.name,
+                "is_lead": False,
+                "asks": [f"{i.key}: {i.ask}" for i in items if i.owner_team_id == t.pk],
+            }
+            for t in sorted(parties, key=lambda t: t.code)
+        ],
+    ]
+
+
 def _plan_out(requirement: Requirement) -> dict:
     plan = selectors.plan_of(requirement)
     revision = plan.current_revision if plan and plan.current_revision_id else None
     items = selectors.items_of(revision)
-    parties = selectors.related_parties(requirement, revision)
     reviews, signoffs = [], []
     if plan is not None:
         for review in selectors.reviews_of(plan):
@@ -321,37 +401,13 @@ def _plan_out(requirement: Requirement) -> dict:
             for s in selectors.live_scenarios(requirement)
             if s.is_out_of_scope
         },
-        "related_parties": [
-            {
-                "team": requirement.lead_team.code,
-                "name": requirement.lead_team.name,
-                "is_lead": True,
-                "asks": [],
-            },
-            *[
-                {
-                    "team": t.code,
-                    "name": t.name,
-                    "is_lead": False,
-                    "asks": [f"{i.key}: {i.ask}" for i in items if i.owner_team_id == t.pk],
-                }
-                for t in sorted(parties, key=lambda t: t.code)
-            ],
-        ],
+        "related_parties": parties_out(requirement, revision),
         "reviews": reviews,
         "signoffs": signoffs,
         "missing_signoffs": missing,
         "approval_gaps": approval,
         "finalize_gaps": finalize,
     }
-
-
-def _revision(requirement: Requirement, number: int) -> Revision:
-    plan = selectors.plan_of(requirement)
-    revision = plan.revisions.filter(number=number).first() if plan else None
-    if revision is None:
-        raise Refused("access.not_found", kind="Revision", ref=f"{requirement.key}/r{number}")
-    return revision
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -370,37 +426,38 @@ def get_plan(request: HttpRequest, key: str, response: HttpResponse):
 def add_item(request: HttpRequest, key: str, body: ItemIn):
     """Add an item (a DEV of the lead team); the plan gets a new revision."""
     data = body.model_dump()
-    return Status(
-        201,
-        services.add_item(
-            requirement=_requirement(request, key),
-            actor=actor(request),
-            based_on=_based_on(request, data["based_on"]),
-            **_item_fields(data),
-        ),
-    )
+    requirement = _requirement(request, key)
+    with _plan_edit(request, requirement, data["based_on"]) as based_on:
+        item = services.add_item(
+            requirement=requirement, actor=actor(request), based_on=based_on, **_item_fields(data)
+        )
+    return Status(201, item)
 
 
 @router.patch("/{key}/plan/items/{item}", response={200: ItemOut, **PRECONDITION_ERRORS})
 def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch):
     data = body.model_dump(exclude_unset=True)
-    return services.update_item(
-        requirement=_requirement(request, key),
-        actor=actor(request),
-        based_on=_based_on(request, data.get("based_on")),
-        item_key=item.upper(),
-        **_item_fields(data),
-    )
+    requirement = _requirement(request, key)
+    with _plan_edit(request, requirement, data.get("based_on")) as based_on:
+        return services.update_item(
+            requirement=requirement,
+            actor=actor(request),
+            based_on=based_on,
+            item_key=selectors.item_key(item),
+            **_item_fields(data),
+        )
 
 
 @router.delete("/{key}/plan/items/{item}", response={200: RevisionOut, **PRECONDITION_ERRORS})
 def remove_item(request: HttpRequest, key: str, item: str, based_on: int | None = None):
-    return services.remove_item(
-        requirement=_requirement(request, key),
-        actor=actor(request),
-        based_on=_based_on(request, based_on),
-        item_key=item.upper(),
-    )
+    requirement = _requirement(request, key)
+    with _plan_edit(request, requirement, based_on) as based_on_revision:
+        return services.remove_item(
+            requirement=requirement,
+            actor=actor(request),
+            based_on=based_on_revision,
+            item_key=selectors.item_key(item),
+        )
 
 
 @router.get("/{key}/plan/revisions", response={200: list[RevisionOut], **ERRORS})
@@ -413,40 +470,77 @@ def list_revisions(request: HttpRequest, key: str):
 
 
 @router.get("/{key}/plan/revisions/{number}", response={200: RevisionDetailOut, **ERRORS})
-def get_revision(request: HttpRequest, key: str, number: int):
+def get_revision(request: HttpRequest, key: str, number: str):
     """One revision with its canonical content (what its hash covers)."""
-    return _revision(_requirement(request, key), number)
+    return selectors.access_revision(_requirement(request, key), number)
 
 
 @router.post("/{key}/plan/submit", response={200: RevisionOut, **ERRORS})
 def submit_for_review(request: HttpRequest, key: str, body: RevisionRef):
-    return services.submit_for_review(
-        requirement=_requirement(request, key),
-        actor=actor(request),
-        revision_number=body.revision,
-    )
+    """A DEV of the lead team asks for review of the current revision, named by `revision`."""
+    requirement = _requirement(request, key)
+    with _naming_current(requirement, body.revision):
+        return services.submit_for_review(
+            requirement=requirement, actor=actor(request), revision_number=body.revision
+        )
 
 
-@router.post("/{key}/plan/revisions/{number}/approve", response={200: ReviewOut, **ERRORS})
-def approve_revision(request: HttpRequest, key: str, number: int, body: ReviewIn):
+@router.post("/{key}/plan/approve", response={200: ReviewOut, **ERRORS})
+def approve(request: HttpRequest, key: str, body: ReviewIn):
     """A tech lead or architect, not an author, approves exactly this revision and hash."""
+    return _review(request, key, body.revision, body, services.approve_revision)
+
+
+@router.post("/{key}/plan/request-changes", response={200: ReviewOut, **ERRORS})
+def request_changes(request: HttpRequest, key: str, body: ReviewIn):
+    """A reviewer sends this revision back with what must change."""
+    return _review(request, key, body.revision, body, services.request_changes)
+
+
+DEPRECATED_REVIEW = (
+    " Deprecated since 0.2.0, removed in 0.3.0: use POST /{key}/plan/%s with "
+    '`{"revision": N, "content_hash": "…"}`.'
+)
+
+
+@router.post(
+    "/{key}/plan/revisions/{number}/approve",
+    response={200: ReviewOut, **ERRORS},
+    deprecated=True,
+    description="The revision in the path." + DEPRECATED_REVIEW % "approve",
+)
+def approve_revision(
+    request: HttpRequest, key: str, number: str, body: PathReviewIn, response: HttpResponse
+):
+    response["Deprecation"] = "true"
     return _review(request, key, number, body, services.approve_revision)
 
 
-@router.post("/{key}/plan/revisions/{number}/request-changes", response={200: ReviewOut, **ERRORS})
-def request_changes(request: HttpRequest, key: str, number: int, body: ReviewIn):
-    """A reviewer sends this revision back with what must change."""
+@router.post(
+    "/{key}/plan/revisions/{number}/request-changes",
+    response={200: ReviewOut, **ERRORS},
+    deprecated=True,
+    description="The revision in the path." + DEPRECATED_REVIEW % "request-changes",
+)
+def request_changes_of_revision(
+    request: HttpRequest, key: str, number: str, body: PathReviewIn, response: HttpResponse
+):
+    response["Deprecation"] = "true"
     return _review(request, key, number, body, services.request_changes)
 
 
-def _review(request: HttpRequest, key: str, number: int, body: ReviewIn, verdict) -> dict:
-    revision = _revision(_requirement(request, key), number)
-    review = verdict(
-        revision=revision,
-        actor=actor(request),
-        comment=body.comment,
-        content_hash=body.content_hash,
-    )
+def _review(
+    request: HttpRequest, key: str, number: int | str, body: ReviewIn | PathReviewIn, verdict
+) -> dict:
+    requirement = _requirement(request, key)
+    revision = selectors.access_revision(requirement, number)
+    with _naming_current(requirement, revision.number):
+        review = verdict(
+            revision=revision,
+            actor=actor(request),
+            comment=body.comment,
+            content_hash=body.content_hash,
+        )
     return _review_out(review)
 
 
@@ -464,31 +558,32 @@ def _review_out(review) -> dict:
 @router.post("/{key}/sign-offs", response={201: SignOffOut, **ERRORS})
 def sign_off(request: HttpRequest, key: str, body: SignOffIn):
     """A PM or DEV of a party signs (or rejects) one exact revision, named with its hash."""
-    from techalign.meetings.selectors import get_meeting
-
     requirement = _requirement(request, key)
-    signoff = services.sign_off(
-        requirement=requirement,
-        actor=actor(request),
-        team=get_team(body.team),
-        revision_number=body.revision,
-        content_hash=body.content_hash,
-        approve=body.decision == "approve",
-        reason=body.reason,
-        meeting=get_meeting(requirement, body.meeting) if body.meeting else None,
-    )
+    with _naming_current(requirement, body.revision):
+        signoff = services.sign_off(
+            requirement=requirement,
+            actor=actor(request),
+            team=get_team(body.team),
+            revision_number=body.revision,
+            content_hash=body.content_hash,
+            approve=body.decision == "approve",
+            reason=body.reason,
+            meeting=access_meeting(requirement, body.meeting) if body.meeting else None,
+        )
     return Status(201, _signoff_out(signoff, signoff.revision))
 
 
 @router.post("/{key}/finalize", response={201: BaselineDetailOut, **ERRORS})
 def finalize(request: HttpRequest, key: str, body: FinalizeIn):
     """Step 5: freeze the fully signed current revision as the next baseline."""
-    baseline = services.finalize(
-        requirement=_requirement(request, key),
-        actor=actor(request),
-        revision_number=body.revision,
-        content_hash=body.content_hash,
-    )
+    requirement = _requirement(request, key)
+    with _naming_current(requirement, body.revision):
+        baseline = services.finalize(
+            requirement=requirement,
+            actor=actor(request),
+            revision_number=body.revision,
+            content_hash=body.content_hash,
+        )
     return Status(201, _baseline_out(baseline, with_content=True))
 
 
@@ -510,19 +605,16 @@ def _baseline_out(baseline, *, with_content: bool = False) -> dict:
     return out
 
 
-@router.get("/{key}/baselines", response={200: list[BaselineOut], **ERRORS})
+@router.get("/{key}/baselines", response={200: listing(BaselineOut), **ERRORS})
 def list_baselines(request: HttpRequest, key: str):
     requirement = _requirement(request, key)
     baselines = requirement.baselines.select_related("revision", "finalized_by", "change_request")
-    return [_baseline_out(b) for b in baselines]
+    return listed(_baseline_out(b) for b in baselines)
 
 
 @router.get("/{key}/baselines/{version}", response={200: BaselineDetailOut, **ERRORS})
-def get_baseline(request: HttpRequest, key: str, version: int):
-    requirement = _requirement(request, key)
-    baseline = requirement.baselines.filter(version=version).first()
-    if baseline is None:
-        raise Refused("access.not_found", kind="Baseline", ref=f"{requirement.key}/v{version}")
+def get_baseline(request: HttpRequest, key: str, version: str):
+    baseline = selectors.access_baseline(_requirement(request, key), version)
     return _baseline_out(baseline, with_content=True)
 
 
@@ -554,20 +646,16 @@ def open_change_request(request: HttpRequest, key: str, body: ChangeRequestIn):
 
 @router.post("/{key}/change-requests/{change}/withdraw", response={200: ChangeRequestOut, **ERRORS})
 def withdraw_change_request(request: HttpRequest, key: str, change: str):
-    requirement = _requirement(request, key)
-    number = parse_key(change, "CR")
-    found = requirement.change_requests.filter(number=number).first() if number else None
-    if found is None:
-        raise Refused("access.not_found", kind="Change request", ref=f"{requirement.key}/{change}")
+    found = selectors.access_change_request(_requirement(request, key), change)
     return services.withdraw_change_request(change=found, actor=actor(request))
 
 
-@router.get("/{key}/milestones", response={200: list[MilestoneOut], **ERRORS})
+@router.get("/{key}/milestones", response={200: listing(MilestoneOut), **ERRORS})
 def list_milestones(request: HttpRequest, key: str, response: HttpResponse):
     """Every party's milestones; the ETag is the requirement's, which they belong to."""
     requirement = _requirement(request, key)
     set_etag(response, "v", requirement.version)
-    return list(requirement.milestones.select_related("team", "updated_by"))
+    return listed(requirement.milestones.select_related("team", "updated_by"))
 
 
 @router.put("/{key}/milestones", response={200: MilestoneOut, **PRECONDITION_ERRORS})

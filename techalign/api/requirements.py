@@ -10,11 +10,14 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.plans import PartyOut, parties_out
 from techalign.audit.models import AuditEvent
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
+from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_team, get_user
 from techalign.plans import selectors as plans
 from techalign.requirements import selectors, services
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority, Question, Requirement
+from techalign.requirements.models import Priority, Question, Requirement
 
 router = Router(tags=["requirements"])
 
@@ -38,7 +41,7 @@ class ScenarioOut(Schema):
 
     @staticmethod
     def resolve_acknowledged_by(obj) -> str | None:
-        return obj.acknowledged_by.username if obj.acknowledged_by_id else None
+        return obj.acknowledged_by.username if obj.acknowledged_by else None
 
 
 class NextActionOut(Schema):
@@ -71,7 +74,7 @@ class RequirementSummaryOut(Schema):
 
     @staticmethod
     def resolve_lead_dev(obj: Requirement) -> str | None:
-        return obj.lead_dev.username if obj.lead_dev_id else None
+        return obj.lead_dev.username if obj.lead_dev else None
 
 
 def _current_revision(requirement: Requirement):
@@ -87,7 +90,7 @@ class PlanSummaryOut(Schema):
     content_hash: str | None
     items: int
     uncovered: list[str]
-    related_parties: list[str]
+    related_parties: list[PartyOut]
     baseline_version: int | None
 
 
@@ -115,7 +118,7 @@ class RequirementOut(RequirementSummaryOut):
             "content_hash": revision.content_hash if revision else None,
             "items": revision.items.count() if revision else 0,
             "uncovered": [s.key for s in plans.uncovered_scenarios(obj, revision)],
-            "related_parties": sorted(t.code for t in plans.related_parties(obj, revision)),
+            "related_parties": parties_out(obj, revision),
             "baseline_version": baseline.version if baseline else None,
         }
 
@@ -140,7 +143,7 @@ class QuestionOut(Schema):
 
     @staticmethod
     def resolve_scenario(obj: Question) -> str | None:
-        return f"S-{obj.scenario.number}" if obj.scenario_id else None
+        return f"S-{obj.scenario.number}" if obj.scenario else None
 
     @staticmethod
     def resolve_item(obj: Question) -> str | None:
@@ -148,7 +151,7 @@ class QuestionOut(Schema):
 
     @staticmethod
     def resolve_meeting(obj: Question) -> str | None:
-        return f"M-{obj.meeting.number}" if obj.meeting_id else None
+        return f"M-{obj.meeting.number}" if obj.meeting else None
 
     @staticmethod
     def resolve_raised_by(obj: Question) -> str:
@@ -156,7 +159,7 @@ class QuestionOut(Schema):
 
     @staticmethod
     def resolve_resolved_by(obj: Question) -> str | None:
-        return obj.resolved_by.username if obj.resolved_by_id else None
+        return obj.resolved_by.username if obj.resolved_by else None
 
 
 class AuditEventOut(Schema):
@@ -172,7 +175,7 @@ class AuditEventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: AuditEvent) -> str | None:
-        return obj.actor.username if obj.actor_id else None
+        return obj.actor.username if obj.actor else None
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -362,8 +365,6 @@ def list_questions(request: HttpRequest, key: str, open: bool = False):
 @router.post("/{key}/questions", response={201: QuestionOut, **ERRORS})
 def raise_question(request: HttpRequest, key: str, body: QuestionIn):
     """Ask on a scenario, a plan item, or in a meeting; `is_blocking` stops finalizing."""
-    from techalign.meetings.selectors import get_meeting
-
     requirement = _detail(request, key)
     return Status(
         201,
@@ -373,7 +374,7 @@ def raise_question(request: HttpRequest, key: str, body: QuestionIn):
             body=body.body,
             scenario=selectors.get_scenario(requirement, body.scenario) if body.scenario else None,
             item_key=(body.item or "").upper(),
-            meeting=get_meeting(requirement, body.meeting) if body.meeting else None,
+            meeting=access_meeting(requirement, body.meeting) if body.meeting else None,
             is_blocking=body.is_blocking,
         ),
     )

@@ -3,16 +3,26 @@
 A transition runs in one transaction with its audit event. When it is refused, the transaction
 rolls back and the refusal itself is recorded in a transaction of its own, so the log shows who
 tried what and which condition stopped them.
+
+Each event's hash is an HMAC-SHA256 of its content and the previous event's hash, keyed with a
+key kept outside the database (TECHALIGN_AUDIT_KEY, else derived from SECRET_KEY): whoever can
+write the database but not read that key cannot rewrite an event and re-chain the ones after it.
+Cutting the end off the log is caught against an anchor kept outside the database
+(`techalign audit anchor`, see `techalign.audit.anchors`).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -44,6 +54,35 @@ def canonical_event(event: AuditEvent) -> bytes:
         "prev": event.prev_hash,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _derived_key(secret: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"techalign audit chain"
+    ).derive(secret.encode())
+
+
+def audit_keys() -> list[bytes]:
+    """The chain's keys: the first signs new events, every one verifies (for rotation).
+
+    TECHALIGN_AUDIT_KEY when set; otherwise keys derived from SECRET_KEY and from each of
+    SECRET_KEY_FALLBACKS, so rotating SECRET_KEY with the old one kept as a fallback keeps the
+    chain verifiable.
+    """
+    explicit = list(getattr(settings, "TECHALIGN_AUDIT_KEY", None) or [])
+    if explicit:
+        return [key.encode() for key in explicit]
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [_derived_key(secret) for secret in secrets if secret]
+
+
+def event_hash(event: AuditEvent, key: bytes) -> str:
+    """The keyed hash of one event, chained through its `prev_hash`."""
+    return hmac.new(key, canonical_event(event), hashlib.sha256).hexdigest()
+
+
+def is_sealed_by_any(event: AuditEvent, keys: list[bytes]) -> bool:
+    return any(hmac.compare_digest(event_hash(event, key), event.hash) for key in keys)
 
 
 def requirement_id_of(target: Any) -> int | None:
@@ -90,7 +129,7 @@ def record(
         summary=_jsonable(summary or {}),
         prev_hash=prev_hash,
     )
-    event.hash = hashlib.sha256(canonical_event(event)).hexdigest()
+    event.hash = event_hash(event, audit_keys()[0])
     event.save(force_insert=True)
     return event
 
@@ -145,13 +184,11 @@ def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
 
 def verify_chain() -> tuple[int, AuditEvent | None]:
     """Walk the chain in seq order; return (events checked, first broken event or None)."""
+    keys = audit_keys()
     prev = GENESIS
     checked = 0
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if (
-            event.prev_hash != prev
-            or hashlib.sha256(canonical_event(event)).hexdigest() != event.hash
-        ):
+        if event.prev_hash != prev or not is_sealed_by_any(event, keys):
             return checked, event
         prev = event.hash
         checked += 1

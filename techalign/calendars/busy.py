@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -37,31 +39,73 @@ def cache_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.dateti
     return now - dt.timedelta(days=2), now + ahead
 
 
-def expand_source(
-    source: CalendarSource, *, start: dt.datetime | None = None, end: dt.datetime | None = None
-) -> CalendarSource:
-    """Expand the source's stored ICS text into its busy cache (at least the default window).
+@dataclass(frozen=True)
+class Expansion:
+    """Busy time expanded from one calendar text, ready to be stored on its source."""
 
-    Raises IcsError when the stored text cannot be read."""
+    busy: list[Interval]
+    busy_from: dt.datetime
+    busy_until: dt.datetime
+    busy_hash: str
+    busy_time_zone: str
+
+
+def expand_text(
+    text: str | bytes,
+    zone: ZoneInfo,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Expansion:
+    """Parse and expand a calendar text into busy time (at least the default window), with no
+    database access: call it before a write transaction, never inside one, because parsing
+    and expanding take time and SQLite holds its one write lock for a whole transaction.
+
+    Raises IcsError when the text cannot be read or is past the bounds in calendars.ics."""
     default_start, default_end = cache_window()
     start = min(start or default_start, default_start)
     end = max(end or default_end, default_end)
-    zone = zone_of(source.user)
-    busy: list[Interval] = []
-    if source.ics_text:
-        busy = ics.busy_intervals(ics.parse(source.ics_text), start, end, zone)
+    text = ics.decode(text)
+    busy = ics.busy_intervals(ics.parse(text), start, end, zone) if text else []
+    return Expansion(
+        busy=busy,
+        busy_from=start,
+        busy_until=end,
+        busy_hash=digest(text) if text else "",
+        busy_time_zone=zone.key,
+    )
+
+
+def digest(text: str) -> str:
+    """The content hash a source keeps of its calendar text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def store_expansion(source: CalendarSource, expansion: Expansion) -> CalendarSource:
+    """Write an expansion into the source's busy cache: one short UPDATE."""
     fields = {
-        "busy": [list(i) for i in busy],
-        "busy_from": start,
-        "busy_until": end,
-        "busy_hash": source.content_hash,
-        "busy_time_zone": zone.key,
+        "busy": [list(i) for i in expansion.busy],
+        "busy_from": expansion.busy_from,
+        "busy_until": expansion.busy_until,
+        "busy_hash": expansion.busy_hash or source.content_hash,
+        "busy_time_zone": expansion.busy_time_zone,
         "expanded_at": timezone.now(),
     }
     CalendarSource.objects.filter(pk=source.pk).update(**fields)
     for name, value in fields.items():
         setattr(source, name, value)
     return source
+
+
+def expand_source(
+    source: CalendarSource, *, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> CalendarSource:
+    """Expand the source's stored ICS text into its busy cache (at least the default window).
+    Not to be called inside a write transaction (see expand_text).
+
+    Raises IcsError when the stored text cannot be read."""
+    expansion = expand_text(source.ics_text, zone_of(source.user), start=start, end=end)
+    return store_expansion(source, expansion)
 
 
 def _is_fresh(source: CalendarSource, start: dt.datetime, end: dt.datetime) -> bool:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import icalendar
 
+from techalign.calendars import ics
 from techalign.calendars.http import HttpFailure, request
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
@@ -165,18 +166,25 @@ def fetch(
     *,
     timeout: float = 10.0,
 ) -> str:
-    """Every event of the user's CalDAV calendars in [start, end), as one VCALENDAR text."""
+    """Every event of the user's CalDAV calendars in [start, end), as one VCALENDAR text.
+
+    Raises ics.IcsError when the server sends more or larger calendars than ics reads."""
     client = Client(url, username, password, timeout)
     merged = icalendar.Calendar()
     merged.add("PRODID", "-//techalign//caldav import//EN")
     merged.add("VERSION", "2.0")
     zones: set[str] = set()
+    events = 0
     for calendar_url in client.calendars():
         for text in client.events(calendar_url, start, end):
+            # A server's answer is bounded like any calendar before it is parsed.
+            ics.inspect(text)
             try:
                 part = icalendar.Calendar.from_ical(text)
             except ValueError:
                 continue  # one broken event must not hide the others
+            events += len(part.subcomponents)
+            ics.require_few_events(events)
             for component in part.subcomponents:
                 if component.name == "VTIMEZONE":
                     if str(component.get("TZID")) in zones:

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-ICS_LIMIT = 5 * 1024 * 1024
+# The largest calendar text read (upload, feed or CalDAV); see calendars.ics for the other bounds.
+ICS_LIMIT = 1024 * 1024
 
 
 def new_feed_key() -> str:

@@ -12,6 +12,7 @@ from techalign.meetings import selectors as meetings
 from techalign.meetings.models import Meeting
 from techalign.org.models import User
 from techalign.requirements.models import Requirement
+from techalign.requirements.selectors import get_requirement
 
 TARGET = re.compile(r"^REQ-(?P<req>\d+)(?:[/:]M-(?P<meeting>\d+))?$", re.IGNORECASE)
 
@@ -44,15 +45,11 @@ def slot_target(ref: str) -> SlotTarget:
     match = TARGET.match(ref.strip())
     if not match:
         raise Refused("slots.unknown_target", ref=ref)
-    requirement = Requirement.objects.filter(number=int(match["req"])).first()
-    if requirement is None:
-        raise Refused("access.not_found", kind="requirement", ref=f"REQ-{match['req']}")
+    requirement = get_requirement(None, match["req"])
     if match["meeting"] is None:
         required = [user for user, _team, _role in meetings.default_invitees(requirement)]
         return SlotTarget(requirement, None, required, [])
-    meeting = requirement.meetings.filter(number=int(match["meeting"])).first()
-    if meeting is None:
-        raise Refused("access.not_found", kind="meeting", ref=ref)
+    meeting = meetings.access_meeting(requirement, f"M-{match['meeting']}")
     invitees = list(meeting.invitees.select_related("user").order_by("-is_required", "user_id"))
     return SlotTarget(
         requirement,
@@ -65,3 +62,23 @@ def slot_target(ref: str) -> SlotTarget:
 def sources_of(user: User):
     """A person's calendar sources, without the stored calendar text."""
     return CalendarSource.objects.filter(user=user).defer("ics_text", "busy").order_by("name")
+
+
+def access_source(user: User, source_id: str | int, *, lock: bool = False) -> CalendarSource:
+    """A calendar source its owner (or an administrator) manages, by id, for the API and the
+    calendar pages alike; anyone else's, or an unknown id, is not found."""
+    from techalign.calendars.services import can_manage
+    from techalign.requirements.selectors import access_one
+
+    source = access_one(
+        CalendarSource.objects.select_related("user"),
+        source_id,
+        prefix=None,
+        field="pk",
+        kind="Calendar",
+        label=str(source_id),
+        lock=lock,
+    )
+    if not can_manage(user, source.user):
+        raise Refused("access.not_found", kind="Calendar", ref=str(source_id))
+    return source

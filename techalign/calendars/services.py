@@ -8,7 +8,6 @@ its busy time, stores the error for the owner to see, and retries with backoff.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +21,7 @@ from techalign.calendars import busy, caldav, ics
 from techalign.calendars.http import HttpFailure, request, require_outside_url
 from techalign.calendars.models import CalendarSource, CompanyDay, HolidayPolicy, WorkingHours
 from techalign.calendars.sealing import redact_url, seal, unseal
+from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import User
@@ -60,28 +60,41 @@ def _clean_url(url: str) -> str:
     return url
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def _expand_if_changed(source: CalendarSource, text: str | bytes) -> busy.Expansion | None:
+    """Parse and expand a calendar text received for a source, unless it is the one already
+    expanded (None). Runs before any write transaction; raises IcsError for a bad text."""
+    text = ics.decode(text)
+    if busy.digest(text) == source.content_hash == source.busy_hash:
+        return None
+    return busy.expand_text(text, busy.zone_of(source.user))
 
 
-def _accept_ics(source: CalendarSource, text: str) -> None:
-    """Store a calendar text that parsed, and expand it when it changed."""
-    digest = _digest(text)
-    changed = digest != source.content_hash
+def _store_ics(source: CalendarSource, text: str | bytes, expansion: busy.Expansion | None) -> None:
+    """Store a calendar text that was read, with the busy time expanded from it (short)."""
+    text = ics.decode(text)
+    digest = busy.digest(text)
     source.ics_text, source.content_hash = text, digest
     CalendarSource.objects.filter(pk=source.pk).update(ics_text=text, content_hash=digest)
-    if changed or source.busy_hash != digest:
-        busy.expand_source(source)
+    if expansion is not None:
+        busy.store_expansion(source, expansion)
 
 
-def _accept_upload(source: CalendarSource, content: str | bytes) -> None:
-    """Parse and expand an uploaded file, refusing (and so rolling back) what cannot be read."""
+def _read_upload(user: User, content: str | bytes) -> busy.Expansion | ics.IcsError:
+    """Parse and expand an uploaded file outside any transaction: the expansion, or why the
+    file cannot be read (refused later, inside the service's transaction)."""
     try:
-        ics.parse(content)
-        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
-        _accept_ics(source, text)
+        return busy.expand_text(content, busy.zone_of(user))
     except ics.IcsError as error:
-        raise Refused("calendar.ics_invalid", name=source.name, problem=error.problem) from None
+        return error
+
+
+def _accept_upload(
+    source: CalendarSource, content: str | bytes, read: busy.Expansion | ics.IcsError
+) -> None:
+    """Store an uploaded file read by `_read_upload`, or refuse (and so roll back) it."""
+    if isinstance(read, ics.IcsError):
+        raise Refused("calendar.ics_invalid", name=source.name, problem=read.problem)
+    _store_ics(source, content, read)
 
 
 def _schedule_refresh(source: CalendarSource) -> None:
@@ -96,11 +109,27 @@ def _compare_and_set(source: CalendarSource, seen: int | None, **changes: Any) -
     compare_and_set(source, seen, kind=_("Calendar source"), ref=source.name, **changes)
 
 
-@transition("calendar.source_added")
 def add_upload(*, actor: User, user: User, name: str, content: str | bytes) -> CalendarSource:
-    """Add an uploaded ICS file as a calendar source; a malformed file is refused, not stored."""
+    """Add an uploaded ICS file as a calendar source; a malformed file, or one past the bounds
+    of calendars.ics, is refused, not stored. The file is read before the write transaction."""
+    return _add_upload(
+        actor=actor, user=user, name=name, content=content, read=_read_upload(user, content)
+    )
+
+
+@transition("calendar.source_added")
+def _add_upload(
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    content: str | bytes,
+    read: busy.Expansion | ics.IcsError,
+) -> CalendarSource:
     _require_manager(actor, user)
     name = (name or "").strip() or str(_("Uploaded calendar"))
+    if isinstance(read, ics.IcsError):
+        raise Refused("calendar.ics_invalid", name=name, problem=read.problem)
     source = CalendarSource.objects.create(
         user=user,
         kind=Kind.UPLOAD,
@@ -108,7 +137,7 @@ def add_upload(*, actor: User, user: User, name: str, content: str | bytes) -> C
         fetch_status=CalendarSource.FetchStatus.OK,
         fetched_at=timezone.now(),
     )
-    _accept_upload(source, content)
+    _accept_upload(source, content, read)
     record(
         actor=actor,
         action="calendar.source_added",
@@ -118,13 +147,26 @@ def add_upload(*, actor: User, user: User, name: str, content: str | bytes) -> C
     return source
 
 
-@transition("calendar.source_replaced")
 def replace_upload(*, actor: User, source: CalendarSource, content: str | bytes) -> CalendarSource:
-    """Upload a new version of an uploaded calendar; its busy time is re-expanded."""
+    """Upload a new version of an uploaded calendar; its busy time is re-expanded (before the
+    write transaction, as for a new upload)."""
+    return _replace_upload(
+        actor=actor, source=source, content=content, read=_read_upload(source.user, content)
+    )
+
+
+@transition("calendar.source_replaced")
+def _replace_upload(
+    *,
+    actor: User,
+    source: CalendarSource,
+    content: str | bytes,
+    read: busy.Expansion | ics.IcsError,
+) -> CalendarSource:
     _require_manager(actor, source.user)
     if source.kind != Kind.UPLOAD:
         raise Refused("input.invalid", field="kind", problem=_("only an uploaded file is replaced"))
-    _accept_upload(source, content)
+    _accept_upload(source, content, read)
     _compare_and_set(source, None, fetched_at=timezone.now())
     record(
         actor=actor, action="calendar.source_replaced", target=source, summary={"name": source.name}
@@ -293,6 +335,7 @@ def refresh_source(*, source: CalendarSource) -> CalendarSource:
     now = timezone.now()
     code, details = "", {}
     text: str | None = None
+    expansion: busy.Expansion | None = None
     try:
         if source.kind == Kind.FEED:
             text = _fetch_feed(source, secrets.get("url", ""))
@@ -306,8 +349,8 @@ def refresh_source(*, source: CalendarSource) -> CalendarSource:
                 end,
                 timeout=getattr(settings, "TECHALIGN_FETCH_TIMEOUT", 10),
             )
-        if text is not None:
-            ics.parse(text)
+        # Parse and expand before the transaction below, which only stores the outcome.
+        expansion = _expand_if_changed(source, text) if text is not None else None
     except HttpFailure as failure:
         code, details = "calendar.fetch_failed", {"name": source.name, "problem": failure.problem}
     except caldav.CalDavError as error:
@@ -316,12 +359,7 @@ def refresh_source(*, source: CalendarSource) -> CalendarSource:
         code, details = "calendar.ics_invalid", {"name": source.name, "problem": error.problem}
     with transaction.atomic():
         if not code and text is not None:
-            try:
-                with transaction.atomic():
-                    _accept_ics(source, text)
-            except ics.IcsError as error:
-                code = "calendar.ics_invalid"
-                details = {"name": source.name, "problem": error.problem}
+            _store_ics(source, text, expansion)
         if code:
             failures = source.failures + 1
             CalendarSource.objects.filter(pk=source.pk).update(
@@ -489,6 +527,7 @@ def set_company_day(
 ) -> CompanyDay:
     """Admin: a company day off (or an extra working day); it overrides every other rule."""
     _require_admin(actor, _("change company days"))
+    bounds.require_in_range("on", on)
     if not name.strip():
         raise Refused("input.invalid", field="name", problem=_("must not be empty"))
     day, _created = CompanyDay.objects.update_or_create(

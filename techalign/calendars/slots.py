@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from techalign.calendars import availability, workdays
 from techalign.calendars.busy import busy_by_user
+from techalign.core import bounds
 from techalign.core.errors import Refused
 
 Interval = tuple[int, int]
@@ -100,6 +101,9 @@ def find_slots(
         raise Refused(
             "slots.bad_request", problem="count must be 1-50 and the horizon at most one year"
         )
+    bounds.require_in_range("not_before", not_before)
+    bounds.require_days("notice", notice.days)
+    bounds.require_days("buffer", buffer.days)
     optional = [u for u in (optional or []) if u.pk not in {r.pk for r in required}]
     now = _aware(now or timezone.now())
     grid = int(step.total_seconds())

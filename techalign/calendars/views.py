@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed, feed_token
-from techalign.calendars.models import CalendarSource, CompanyDay, WorkingHours
+from techalign.calendars.models import ICS_LIMIT, CompanyDay, WorkingHours
 from techalign.calendars.slots import find_slots
 from techalign.core.errors import Refused
 from techalign.org.models import User
@@ -39,7 +39,8 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
             kind = form.get("form")
             if kind == "upload":
                 upload = request.FILES.get("file")
-                content = upload.read() if upload else form.get("ics", "")
+                # Read one byte past the limit: enough for the service to refuse a larger file.
+                content = upload.read(ICS_LIMIT + 1) if upload else form.get("ics", "")
                 services.add_upload(
                     actor=user, user=user, name=form.get("name", ""), content=content
                 )
@@ -165,9 +166,10 @@ def company_calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 def source_action(request: HttpRequest, source_id: int, action: str) -> HttpResponse:
     """Fetch now, pause, resume or remove a source; the last three only as the page showed it."""
-    source = CalendarSource.objects.select_related("user").filter(pk=source_id).first()
-    if source is None or not services.can_manage(request.user, source.user):
-        raise Http404
+    try:
+        source = selectors.access_source(request.user, source_id)
+    except Refused as refused:
+        raise Http404(refused.message) from refused
     try:
         if action == "refresh":
             services.refresh_source(source=source)
@@ -215,7 +217,7 @@ def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
             {"error": refusal.message, "ref": ref},
             status=refusal.status,
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         return render(
             request, "calendars/slots.html", {"error": "bad number", "ref": ref}, status=422
         )

@@ -15,7 +15,7 @@ class Refusal:
     message: str
 
 
-FORBIDDEN, NOT_FOUND, CONFLICT, INVALID = 403, 404, 409, 422
+FORBIDDEN, NOT_FOUND, CONFLICT, INVALID, TOO_LARGE = 403, 404, 409, 422, 413
 
 REFUSALS: dict[str, Refusal] = {
     # roles and access
@@ -32,6 +32,27 @@ REFUSALS: dict[str, Refusal] = {
     # generic input
     "input.invalid": Refusal(INVALID, _("{field}: {problem}")),
     "input.too_long": Refusal(INVALID, _("{field} is longer than {limit} characters.")),
+    # size limits (techalign/core/limits.py, docs/limits.md)
+    "limit.too_many": Refusal(INVALID, _("Too many {what}: {value}; the limit is {limit}.")),
+    "limit.body_too_large": Refusal(
+        TOO_LARGE, _("The request body is {value} bytes; the limit is {limit} bytes.")
+    ),
+    "import.too_large": Refusal(
+        TOO_LARGE, _("{file} is {value} bytes; {what} may be at most {limit} bytes.")
+    ),
+    "import.not_text": Refusal(INVALID, _("{file} is not a UTF-8 text file: {problem}.")),
+    "import.yaml_too_complex": Refusal(
+        INVALID, _("{file}, line {line}: more than {limit} {what}.")
+    ),
+    "input.date_out_of_range": Refusal(
+        INVALID, _("{field}: {value} is outside the accepted dates, {earliest} to {latest}.")
+    ),
+    "input.duration_too_long": Refusal(
+        INVALID, _("{field}: lasts {duration}, longer than the longest allowed, {limit}.")
+    ),
+    "input.days_out_of_range": Refusal(
+        INVALID, _("{field}: {value} days is outside the accepted range, {earliest} to {latest}.")
+    ),
     "precondition.required": Refusal(
         428, _("Send If-Match with the ETag you read, so a concurrent change is not overwritten.")
     ),
@@ -257,4 +278,51 @@ REFUSALS: dict[str, Refusal] = {
     "comment.mention_cannot_see": Refusal(
         INVALID, _("{users} cannot see {requirement}, so cannot be mentioned on it.")
     ),
+    # throttling of expensive endpoints
+    "request.throttled": Refusal(
+        429,
+        _(
+            "Too many {what} from {who}: at most {limit} every {seconds} seconds. "
+            "Try again in {retry_after} seconds."
+        ),
+    ),
+    # company sign-in (OpenID Connect, directory) and local passwords
+    "sso.local_passwords_off": Refusal(
+        FORBIDDEN,
+        _("Passwords kept in techalign are turned off; {user} signs in with the company account."),
+    ),
+    "sso.email_missing": Refusal(
+        FORBIDDEN, _("The company account ({source}) gave no e-mail address, so it cannot sign in.")
+    ),
+    "sso.email_unverified": Refusal(
+        FORBIDDEN,
+        _("The company account's e-mail {email} is not verified by {source}; verify it first."),
+    ),
+    "sso.email_ambiguous": Refusal(
+        CONFLICT, _("Several people in techalign have the e-mail {email}; ask an administrator.")
+    ),
+    "sso.user_deactivated": Refusal(
+        FORBIDDEN, _("{user} is deactivated in techalign; ask an administrator to reactivate.")
+    ),
+    "sso.username_missing": Refusal(
+        FORBIDDEN, _("The company account ({source}) gave no user name, so it cannot sign in.")
+    ),
+    "sso.username_taken": Refusal(
+        CONFLICT,
+        _(
+            "The user name {username} belongs to someone in techalign without the e-mail "
+            "{email}; ask an administrator."
+        ),
+    ),
+    "sso.failed": Refusal(
+        FORBIDDEN, _("Signing in with the company account did not complete; try again.")
+    ),
+    # hostile text (techalign/core/text.py)
+    "text.control_character": Refusal(
+        INVALID, _("{field} contains the control character {char}; remove it.")
+    ),
+    "text.line_break": Refusal(
+        INVALID, _("{field} must be a single line; it contains the line break {char}.")
+    ),
+    "text.blank": Refusal(INVALID, _("{field} must contain visible characters.")),
 }

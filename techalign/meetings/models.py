@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.org.models import Team
 from techalign.plans.models import Revision
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement
+from techalign.requirements.models import Requirement
 
 
 class Meeting(models.Model):

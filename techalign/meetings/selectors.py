@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from techalign.meetings.models import Meeting
+from django.db.models import QuerySet
+
+from techalign.meetings.models import ActionItem, Meeting
 from techalign.org.models import Membership, Role, Team, User
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement
+from techalign.requirements.selectors import access_one
 
 
 @dataclass(frozen=True)
@@ -81,19 +84,34 @@ def default_invitees(requirement: Requirement) -> list[tuple[User, Team, str]]:
     return chosen
 
 
-def active_meetings(requirement: Requirement):
+def active_meetings(requirement: Requirement) -> QuerySet[Meeting]:
     return requirement.meetings.exclude(status=Meeting.Status.CANCELLED)
 
 
-def get_meeting(requirement: Requirement, key: str) -> Meeting:
-    """One meeting of a requirement by key (M-2); unknown keys are refusals."""
-    from django.utils.translation import gettext_lazy as _
+def access_meeting(requirement: Requirement, key: str | None, *, lock: bool = False) -> Meeting:
+    """One meeting of a requirement by key (M-2, m-2 or 2), the one lookup the API, the pages
+    and the command line share. Visibility is the requirement's: pass one that
+    `get_requirement(user, key)` gave."""
+    return access_one(
+        requirement.meetings.select_related("presenter", "revision"),
+        key,
+        prefix="M",
+        kind="Meeting",
+        label=f"{requirement.key}/{key}",
+        lock=lock,
+    )
 
-    from techalign.core.errors import Refused
-    from techalign.requirements.selectors import parse_key
 
-    number = parse_key(key, "M")
-    meeting = requirement.meetings.filter(number=number).first() if number else None
-    if meeting is None:
-        raise Refused("access.not_found", kind=_("Meeting"), ref=f"{requirement.key}/{key}")
-    return meeting
+def access_action_item(
+    meeting: Meeting, ref: str | int | None, *, lock: bool = False
+) -> ActionItem:
+    """One action item of a meeting by its id; another meeting's item is not found."""
+    return access_one(
+        meeting.action_items.select_related("owner", "meeting__requirement"),
+        ref,
+        prefix=None,
+        field="pk",
+        kind="Action item",
+        label=f"{meeting.key}/{ref}",
+        lock=lock,
+    )

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import bounds, limits
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
 from techalign.meetings import selectors
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
@@ -37,8 +39,12 @@ def _seat_of(requirement: Requirement, held: list[tuple[int, str]]) -> tuple[int
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    """Inside the accepted dates, ending after it starts, at most MEETING_LONGEST long."""
+    bounds.require_in_range("starts_at", starts_at)
+    bounds.require_in_range("ends_at", ends_at)
     if ends_at <= starts_at:
         raise Refused("meeting.bad_time")
+    bounds.require_span("ends_at", starts_at, ends_at, longest=bounds.MEETING_LONGEST)
 
 
 def _check_presenter(requirement: Requirement, presenter: User, invited: set[int]) -> None:
@@ -68,6 +74,7 @@ def schedule_meeting(
     Without `required`, the minimum is filled from team roles; with it, it is checked.
     """
     _require_organiser(requirement, actor, _("schedule the alignment meeting"))
+    check_fields(title=title or None, location=location)  # no title: the default one
     lock_requirement(requirement)
     if requirement.status not in MEETING_STEPS:
         revision = plans.current_revision(requirement)
@@ -172,6 +179,7 @@ def reschedule_meeting(
 ) -> Meeting:
     """Move a scheduled meeting; SEQUENCE goes up so calendars replace the invitation."""
     _require_organiser(meeting.requirement, actor, _("reschedule the meeting"))
+    check_fields(location=location)
     _require_state(meeting, {Meeting.Status.SCHEDULED}, _("reschedule"))
     _check_times(starts_at, ends_at)
     before = meeting.starts_at.isoformat()
@@ -330,6 +338,7 @@ def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
     _require_state(meeting, {Meeting.Status.SCHEDULED, Meeting.Status.HELD}, _("record a decision"))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    limits.check_texts(text=text)
     decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
     _cas(meeting, None)
     record(
@@ -352,6 +361,8 @@ def add_action_item(
     )
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
+    limits.check_texts(text=text)
+    bounds.require_in_range("due_on", due_on)
     item = ActionItem.objects.create(
         meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor
     )

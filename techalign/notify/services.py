@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from techalign.calendars.http import require_outside_url
 from techalign.calendars.invitations import agenda, invitation
 from techalign.calendars.sealing import redact_url, seal
 from techalign.core.errors import Refused
+from techalign.core.text import check_fields, one_line
 from techalign.core.versions import compare_and_set
 from techalign.notify import events
 from techalign.notify.channels import SendFailure, send_chat, send_email
@@ -103,7 +104,9 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
     def texts_in(language: str) -> tuple[str, str]:
         if language not in texts:
             with translation.override(language):
-                texts[language] = occasion.texts()
+                title, body = occasion.texts()
+            # A title stored before line breaks were refused must not split a mail header.
+            texts[language] = (one_line(title), body)
         return texts[language]
 
     method = ics = meeting_agenda = None
@@ -198,9 +201,23 @@ def deliver(delivery_id: int) -> str:
             raise SendFailure("the channel was removed", retry=False)
         else:
             status = send_chat(delivery.channel, delivery)
-    except SendFailure as failure:
+    except (DatabaseError, InterfaceError):
+        raise  # the worker backs off; the lease brings this delivery back afterwards
+    except Exception as error:
+        # Whatever a channel raises is a failed attempt with its error kept: a mail library's
+        # BadHeaderError or a bug must not leave the delivery pending with no error, forever.
+        failure = error if isinstance(error, SendFailure) else _unexpected(error)
         backoff = _backoff()
         retry = failure.retry and delivery.attempts <= len(backoff)
+        log.warning(
+            "delivery %s (%s to %s), attempt %s: %s; %s",
+            delivery.pk,
+            delivery.medium,
+            delivery.recipient,
+            delivery.attempts,
+            failure.problem,
+            "will retry" if retry else "failed",
+        )
         due = (
             timezone.now() + dt.timedelta(seconds=backoff[delivery.attempts - 1]) if retry else None
         )
@@ -221,6 +238,12 @@ def deliver(delivery_id: int) -> str:
         last_error="",
     )
     return "sent"
+
+
+def _unexpected(error: Exception) -> SendFailure:
+    """An error no channel anticipated: retried with backoff like a server error, since its
+    cause is unknown, and recorded by its type and message."""
+    return SendFailure(f"{type(error).__name__}: {error}", retry=True)
 
 
 def overdue_deliveries(now: dt.datetime | None = None):
@@ -398,6 +421,7 @@ def add_channel(
     if not url.lower().startswith(("http://", "https://")):
         raise Refused("notify.bad_channel", problem=_("the webhook address must be http(s)"))
     require_outside_url(url)
+    check_fields(name=name, url=url)
     if kind == Channel.Kind.WEBHOOK and not secret:
         raise Refused("notify.bad_channel", problem=_("a JSON webhook needs a signing secret"))
     channel = Channel.objects.create(

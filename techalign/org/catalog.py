@@ -6,6 +6,9 @@ An import first reads every file and compares it with the database, giving a lis
 `apply_changes` writes them in one transaction, with an audit event per object. Running an
 import twice changes nothing the second time, and nothing is ever deleted: a file may describe
 only part of the organisation. Formats: docs/catalog-import.md.
+
+Files are read within the limits of docs/limits.md (size, encoding, YAML nesting, documents
+and aliases); a file past one is refused as a whole (`Refused`) before anything is compared.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from django.db import transaction
 from django.db.models import F, Model
 
 from techalign.audit.services import record
+from techalign.core import limits, safe_yaml
 from techalign.core.errors import Refused
+from techalign.core.text import check_tree
 from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.org.permissions import forget_roles, is_admin
 
@@ -163,22 +168,12 @@ class Entity:
 
 
 def _documents(file: str, text: str, problems: list[Problem]) -> Iterable[tuple[Any, yaml.Node]]:
-    loader = yaml.SafeLoader(text)
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            yield loader.construct_document(node), node
-    except yaml.YAMLError as error:
+        yield from safe_yaml.documents(text, file=file)
+    except safe_yaml.INVALID as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        problems.append(
-            Problem(
-                file,
-                mark.line + 1 if mark else 1,
-                f"not valid YAML: {getattr(error, 'problem', error)}",
-            )
-        )
-    finally:
-        loader.dispose()
+        problem = getattr(error, "problem", None) or str(error).replace("\n", " ")
+        problems.append(Problem(file, mark.line + 1 if mark else 1, f"not valid YAML: {problem}"))
 
 
 def read_entities(
@@ -213,6 +208,11 @@ def read_entities(
                 continue
             if kind not in {"Group", "System", "Component", "API"}:
                 notes.append(f"{file}:{line}: {kind} {name} skipped (not imported)")
+                continue
+            try:
+                check_tree(data, field=f"{kind} {name}")
+            except Refused as refused:
+                problems.append(Problem(file, line, refused.message))
                 continue
             entities.append(Entity(kind, name.lower(), data, node, file))
     return entities
@@ -492,12 +492,15 @@ CSV_COLUMNS = (
 ROLE_SEPARATORS = re.compile(r"[;|\s]+")
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030: what Excel writes on Chinese Windows."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+def catalog_text(data: bytes, *, file: str) -> str:
+    """A catalog file's text: UTF-8, as YAML and Backstage require, within its size limit."""
+    return limits.text_of(data, name="catalog_file_bytes", file=file)
+
+
+def csv_text(data: bytes, *, file: str) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), else GB18030, what Excel writes on
+    Chinese Windows; within its size limit."""
+    return limits.text_of(data, name="org_csv_bytes", file=file, fallback="gb18030")
 
 
 def _flag(value: str) -> bool | None:
@@ -513,7 +516,10 @@ def org_csv_changes(file: str, text: str) -> Changes:
     """What importing this CSV would change; ImportProblems (with lines) if any row is bad."""
     problems: list[Problem] = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise ImportProblems([Problem(file, 1, f"not valid CSV: {error}")]) from None
     reader.fieldnames = header
     missing = [c for c in CSV_REQUIRED if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
@@ -534,7 +540,12 @@ def org_csv_changes(file: str, text: str) -> Changes:
     users: dict[str, dict[str, Any]] = {}
     grants: dict[tuple[str, str, str], int] = {}
     line = reader.line_num + 1
-    for row in reader:
+    for rows, row in enumerate(_rows(file, reader, problems), start=1):
+        limits.check_count("org_csv_rows", rows)
+        try:  # every cell of the CSV is one line
+            check_tree({k: v or "" for k, v in row.items() if k}, field=f"line {line}")
+        except Refused as refused:
+            problems.append(Problem(file, line, refused.message))
         _read_row(
             file,
             line,
@@ -551,6 +562,15 @@ def org_csv_changes(file: str, text: str) -> Changes:
     return _org_diff(
         file, departments, teams, users, grants, manages_committee="committee" in header
     )
+
+
+def _rows(file: str, reader: csv.DictReader, problems: list[Problem]) -> Iterable[dict]:
+    """The reader's rows, ending with a problem where the file stops being CSV (a field
+    longer than the csv module takes, a NUL)."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        problems.append(Problem(file, reader.line_num, f"not valid CSV: {error}"))
 
 
 def _read_row(

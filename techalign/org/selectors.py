@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +50,7 @@ def search_components(query: str, limit: int | None = 20) -> QuerySet[Component]
     return components[:limit] if limit else components
 
 
-def holders_of(teams, *roles: str) -> QuerySet[User]:
+def holders_of(teams: Iterable[Team], *roles: str) -> QuerySet[User]:
     """Active people holding one of `roles` in any of `teams`, by user name: who a form may
     offer as lead DEV, presenter and the like (the services still check the choice)."""
     return (

@@ -4,6 +4,10 @@ The format is documented in docs/plan-markdown.md. `render` and `parse` are pure
 inverses (`parse(render(doc)) == doc` for any texts); `export_plan` and `import_plan` connect
 them to the database, and an import is one `replace_items` transition: role, step and
 revision gates included.
+
+A file is held to the limits of docs/limits.md before the transition opens, so a refused file
+holds no lock: its size and encoding (`read_plan_file`, `import_plan`), its front matter (bounded
+YAML), the number of items (counted before any is read) and each item's texts and links.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext as _
 
+from techalign.core import limits, safe_yaml
 from techalign.core.errors import Refused
 from techalign.org.models import Component, User
 from techalign.plans import selectors, services
@@ -186,8 +191,8 @@ def _front_matter(lines: list[str]) -> tuple[PlanDocument, int]:
     except ValueError:
         raise _invalid(1, _("the front matter has no closing --- line")) from None
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as error:
+        data = safe_yaml.load("\n".join(lines[1:end]), file=_("the front matter")) or {}
+    except safe_yaml.INVALID as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         raise _invalid(line, _("front matter is not valid YAML")) from None
@@ -280,6 +285,11 @@ def parse(text: str) -> PlanDocument:
     if lines and lines[-1] == "":
         lines.pop()
     doc, start = _front_matter(lines)
+    # Counted before any item is read: a file of 20,000 items is refused at once.
+    limits.check_count(
+        "items_per_plan",
+        sum(1 for line in lines[start:] if line == "##" or line.startswith("## ")),
+    )
     item: ItemEntry | None = None
     section: str | None = None
     body: list[str] = []
@@ -360,6 +370,15 @@ def _finish(item: ItemEntry) -> None:
     for name in ("component", "kind"):
         if not getattr(item, name):
             raise _invalid(item.line, _('item needs a "- %(field)s:" line') % {"field": name})
+    limits.check_item(
+        {
+            "title": item.title,
+            "description": item.description,
+            "ask": item.ask,
+            "scenario_keys": item.scenarios,
+        },
+        where=_("line %(line)d: ") % {"line": item.line},
+    )
 
 
 # --- the database side -----------------------------------------------------------------------
@@ -445,7 +464,14 @@ def refuse_unless_editable(actor: User, requirement: Requirement) -> None:
         services.replace_items(requirement=requirement, actor=actor, based_on=0, items=[])
 
 
-def import_plan(*, actor: User, text: str, requirement: Requirement | None = None) -> ImportResult:
+def read_plan_file(data: bytes, *, file: str) -> str:
+    """A plan file's text from its bytes: within the size limit, UTF-8, not binary."""
+    return limits.text_of(data, name="plan_file_bytes", file=file)
+
+
+def import_plan(
+    *, actor: User, text: str, requirement: Requirement | None = None, file: str = "plan.md"
+) -> ImportResult:
     """Replace the plan's items with the file's, as one new revision by `actor`.
 
     The file names the requirement and the revision it was exported from; the import is
@@ -454,6 +480,9 @@ def import_plan(*, actor: User, text: str, requirement: Requirement | None = Non
     """
     if requirement is not None:
         refuse_unless_editable(actor, requirement)
+    limits.check_file_size("plan_file_bytes", len(text.encode("utf-8", "replace")), file=file)
+    if "\x00" in text:
+        read_plan_file(text.encode("utf-8", "replace"), file=file)  # names the NUL's offset
     doc = parse(text)
     if requirement is not None and requirement.key != doc.requirement:
         raise Refused(

@@ -45,7 +45,8 @@ def _once(revision: Revision, name: str, read: Callable[[], T]) -> T:
     reads = revision.__dict__.setdefault("_reads", {})
     if name not in reads:
         reads[name] = read()
-    return reads[name]
+    value: T = reads[name]
+    return value
 
 
 def _has_read(revision: Revision, name: str) -> bool:
@@ -327,3 +328,67 @@ def withdrawn_by_new_revision(requirement: Requirement, revision: Revision | Non
         Status.ALIGNING: gettext("the approval of revision {n} and every sign-off"),
     }.get(Status(requirement.status))
     return withdrawn.format(n=revision.number) if withdrawn else ""
+
+
+# --- access: one lookup per kind of object, shared by the API, the pages and the command line.
+# Visibility is the requirement's (pass one that `get_requirement(user, key)` gave); a reference
+# that does not name an object of that requirement is a not-found refusal, never an error.
+
+
+def access_revision(
+    requirement: Requirement, number: str | int | None, *, lock: bool = False
+) -> Revision:
+    """One revision of the requirement's plan by number (4 or r4); never another one instead."""
+    from techalign.requirements.selectors import access_one
+
+    revisions = Revision.objects.select_related("plan__requirement", "author")
+    return access_one(
+        revisions.filter(plan__requirement=requirement),
+        number,
+        prefix="R",
+        kind="Revision",
+        label=f"{requirement.key}/r{number}",
+        lock=lock,
+    )
+
+
+def access_baseline(
+    requirement: Requirement, version: str | int | None, *, lock: bool = False
+) -> Baseline:
+    """One baseline of the requirement by version (2 or v2)."""
+    from techalign.requirements.selectors import access_one
+
+    return access_one(
+        requirement.baselines.select_related("revision", "finalized_by", "change_request"),
+        version,
+        prefix="V",
+        field="version",
+        kind="Baseline",
+        label=f"{requirement.key}/v{version}",
+        lock=lock,
+    )
+
+
+def access_change_request(
+    requirement: Requirement, key: str | int | None, *, lock: bool = False
+) -> ChangeRequest:
+    """One change request of the requirement by key (CR-2, cr-2 or 2)."""
+    from techalign.requirements.selectors import access_one
+
+    return access_one(
+        requirement.change_requests.select_related("opened_by", "base_baseline"),
+        key,
+        prefix="CR",
+        kind="Change request",
+        label=f"{requirement.key}/{key}",
+        lock=lock,
+    )
+
+
+def item_key(ref: str | None) -> str:
+    """An item reference as the plan names its items (i-2 and 2 -> I-2); what is not an item
+    key stays as given, so the refusal names what the client sent."""
+    from techalign.requirements.selectors import parse_key
+
+    number = parse_key(ref, "I") if ref is not None else None
+    return f"I-{number}" if number else (ref or "")

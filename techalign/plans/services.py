@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import bounds, limits
 from techalign.core.errors import Refused
+from techalign.core.text import check_fields
 from techalign.org.models import Component, OrgPolicy, Role, Team, User
 from techalign.org.permissions import committee_architect, has_role, require_role
 from techalign.plans import selectors
@@ -167,6 +169,7 @@ def _item_spec(
     unknown = set(fields) - ITEM_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    check_fields(**fields)
     spec = dict(base or {"description": "", "ask": "", "due_on": None, "scenarios": []})
     spec.update({k: v for k, v in fields.items() if k != "scenario_keys"})
     spec["number"] = number
@@ -179,6 +182,7 @@ def _item_spec(
         raise Refused("input.invalid", field="component", problem=_("unknown component"))
     if not str(spec.get("title", "")).strip():
         raise Refused("input.invalid", field="title", problem=_("must not be empty"))
+    bounds.require_in_range("due_on", spec.get("due_on"))
     spec["owner_team"] = spec["component"].owner_team
     return spec
 
@@ -187,8 +191,12 @@ def _item_spec(
 def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: Any) -> Item:
     """A DEV of the lead team adds an item; the plan gets a new revision."""
     _check_item_edit(requirement, actor)
+    limits.check_item(fields)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
+    limits.check_room(
+        "items_per_plan", Item.objects.filter(revision_id=plan.current_revision_id).count()
+    )
     Plan.objects.filter(pk=plan.pk).update(next_item_number=F("next_item_number") + 1)
     plan.refresh_from_db(fields=["next_item_number"])
     number = plan.next_item_number - 1
@@ -218,6 +226,7 @@ def update_item(
 ) -> Item:
     """A DEV of the lead team changes an item; the plan gets a new revision."""
     _check_item_edit(requirement, actor)
+    limits.check_item(fields)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     specs, old = _find_spec(plan, item_key)
@@ -370,6 +379,7 @@ def approve_revision(
     """A tech lead or architect who wrote none of the plan approves this exact revision."""
     requirement = revision.plan.requirement
     _check_review(requirement, revision, actor, content_hash, action=_("approve the plan"))
+    limits.check_texts(comment=comment)
     gaps = approval_gaps(requirement, revision)
     if gaps:
         raise gaps[0]
@@ -400,6 +410,7 @@ def request_changes(
     """A reviewer sends the revision back to the DEVs with what must change."""
     requirement = revision.plan.requirement
     _check_review(requirement, revision, actor, content_hash, action=_("request changes"))
+    limits.check_texts(comment=comment)
     if not comment.strip():
         raise Refused("review.comment_required")
     review = Review.objects.create(
@@ -453,6 +464,7 @@ def sign_off(
     if not has_role(actor, team, Role.PM, Role.DEV):
         raise Refused("role.not_party_member", user=str(actor), team=team.name)
     require_status(requirement, {Status.APPROVED, Status.ALIGNING}, action=_("sign off"))
+    limits.check_texts(reason=reason)
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "signoff.stale_revision"
     )
@@ -585,6 +597,7 @@ def open_change_request(
     affected_teams: list[Team],
 ) -> ChangeRequest:
     """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
+    limits.check_texts(title=title, reason=reason)
     parties = {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
     if not any(has_role(actor, t, Role.PM, Role.DEV) for t in parties):
         require_role(
@@ -600,6 +613,7 @@ def open_change_request(
         raise Refused("input.invalid", field="phase_found", problem=", ".join(Phase.values))
     if not title.strip() or not reason.strip():
         raise Refused("input.invalid", field="title, reason", problem=_("must not be empty"))
+    check_fields(title=title, reason=reason)
     policy, _created = OrgPolicy.objects.get_or_create(pk=1)
     number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
     change = ChangeRequest.objects.create(
@@ -681,6 +695,8 @@ def set_milestone(
         )
     if kind not in Milestone.Kind.values:
         raise Refused("input.invalid", field="kind", problem=", ".join(Milestone.Kind.values))
+    bounds.require_in_range("due_on", due_on)
+    bounds.require_in_range("done_on", done_on)
     bump_version(requirement, seen=version)
     milestone, created = Milestone.objects.update_or_create(
         requirement=requirement,
@@ -722,6 +738,7 @@ def replace_items(
     current items left out are removed. Unchanged items keep their author; when nothing
     changed, no revision is made and None is returned."""
     _check_item_edit(requirement, actor)
+    limits.check_plan_items(items)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     current = {f"I-{spec['number']}": spec for spec in _current_specs(plan)}

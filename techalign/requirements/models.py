@@ -6,10 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Forms, schemas and other models still import the text limits from here.
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.org.models import Team
-
-TEXT_LIMIT = 20_000
-TITLE_LIMIT = 200
 
 
 class Status(models.TextChoices):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from techalign.core.errors import Refused
@@ -45,10 +45,15 @@ def parse_key(key: str | int, prefix: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def get_requirement(user: User, key: str | int) -> Requirement:
-    """One requirement by key (REQ-12) or number; invisible ones are simply not found."""
+def get_requirement(user: User | None, key: str | int) -> Requirement:
+    """One requirement by key (REQ-12, req-12) or number, the one lookup the API, the pages and
+    the command line share; invisible ones are simply not found. `user` None is the command
+    line, whose operator sees every requirement."""
     number = parse_key(key, "REQ")
-    requirement = visible_requirements(user).filter(number=number).first() if number else None
+    if number is not None and number >= DATABASE_INT:
+        number = None  # beyond a database integer: names nothing
+    found = visible_requirements(user) if user is not None else Requirement.objects.all()
+    requirement = found.filter(number=number).first() if number else None
     if requirement is None:
         raise Refused("access.not_found", kind=_("Requirement"), ref=str(key))
     return requirement
@@ -293,3 +298,40 @@ def search_requirements(
         party_to = Requirement.objects.filter(plan__current_revision__items__owner_team__in=teams)
         found = found.filter(Q(lead_team__in=teams) | Q(pk__in=party_to.values("pk")))
     return found.order_by(*LIST_SORTS.get(sort, LIST_SORTS["newest"]))
+
+
+# --- access: one lookup per kind of object (access_meeting, access_revision, ...) -------------
+
+M = TypeVar("M", bound=Model)
+DATABASE_INT = 2**31
+
+
+def access_one(
+    rows: QuerySet[M],
+    ref: str | int | None,
+    *,
+    prefix: str | None,
+    kind: str,
+    label: str,
+    field: str = "number",
+    lock: bool = False,
+) -> M:
+    """The object among `rows` (already scoped to what the caller may see) whose `field` is
+    the number in `ref` ("M-2", "m-2", "2"; digits only when `prefix` is None). A malformed,
+    out-of-range or unknown reference is a not-found refusal naming `label`, never an error;
+    `lock` takes the row lock for a write that follows."""
+    text = str(ref if ref is not None else "").strip()
+    if prefix is not None:
+        number = parse_key(text, prefix)
+    else:
+        number = int(text) if text.isascii() and text.isdigit() else None
+    if number is not None and number >= DATABASE_INT:
+        number = None
+    if lock:
+        rows = rows.select_for_update()
+    found = rows.filter(**{field: number}).first() if number else None
+    if found is None:
+        from django.utils.translation import gettext_lazy
+
+        raise Refused("access.not_found", kind=gettext_lazy(kind), ref=label)
+    return found

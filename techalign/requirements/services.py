@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign import notify
 from techalign.audit.services import record, transition
+from techalign.core import bounds, limits
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
@@ -129,7 +131,10 @@ def create_requirement(
 ) -> Requirement:
     """A PM of the lead team drafts a requirement and owns it."""
     require_role(actor, lead_team, Role.PM, action=_("create a requirement"))
+    limits.check_texts(title=title, user_stories=user_stories, business_process=business_process)
     _check_lead_dev(lead_team, lead_dev)
+    bounds.require_in_range("planned_dev_start_on", planned_dev_start_on)
+    bounds.require_in_range("planned_launch_on", planned_launch_on)
     if connection.vendor == "postgresql":
         # Keys are numbered across all teams, so creators take turns until commit; without
         # this, two of them take the same max + 1. SQLite's IMMEDIATE transactions already do.
@@ -174,10 +179,14 @@ def update_requirement(
     """The PM edits the requirement's text or dates; `version` is the one the PM edited."""
     _require_pm(requirement, actor, _("edit the requirement"))
     require_status(requirement, EDITABLE, action=_("edit the requirement"))
+    limits.check_texts(**changes)
     unknown = set(changes) - REQUIREMENT_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    check_fields(**changes)
     bump_version(requirement, seen=version)
+    for name in ("planned_dev_start_on", "planned_launch_on"):
+        bounds.require_in_range(name, changes.get(name))
     before = {f: getattr(requirement, f) for f in changes}
     Requirement.objects.filter(pk=requirement.pk).update(**changes)
     requirement.refresh_from_db()
@@ -231,8 +240,13 @@ def add_scenario(
     """The PM adds a scenario; it gets the next stable key (S-n) and must be acknowledged."""
     _require_pm(requirement, actor, _("add a scenario"))
     require_status(requirement, EDITABLE, action=_("add a scenario"))
+    limits.check_texts(
+        title=title, description=description, acceptance_criteria=acceptance_criteria
+    )
+    limits.check_room("scenarios_per_requirement", requirement.scenarios.count())
     if priority not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    check_fields(title=title, description=description, acceptance_criteria=acceptance_criteria)
     Requirement.objects.filter(pk=requirement.pk).update(
         next_scenario_number=F("next_scenario_number") + 1, version=F("version") + 1
     )
@@ -267,11 +281,13 @@ def update_scenario(
     requirement = scenario.requirement
     _require_pm(requirement, actor, _("edit a scenario"))
     require_status(requirement, EDITABLE, action=_("edit a scenario"))
+    limits.check_texts(**changes)
     unknown = set(changes) - SCENARIO_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    check_fields(**changes)
     before = {f: getattr(scenario, f) for f in changes}
     bump_version(requirement, seen=version)
     Scenario.objects.filter(pk=scenario.pk).update(
@@ -294,8 +310,10 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
     requirement = scenario.requirement
     _require_pm(requirement, actor, _("mark a scenario out of scope"))
     require_status(requirement, EDITABLE, action=_("mark a scenario out of scope"))
+    limits.check_texts(reason=reason)
     if not reason.strip():
         raise Refused("input.invalid", field="reason", problem=_("a reason is required"))
+    check_fields(reason=reason)
     from techalign.plans.selectors import items_covering
 
     covering = items_covering(scenario)
@@ -440,6 +458,8 @@ def raise_question(
     require_status(requirement, EDITABLE - {Status.DRAFT}, action=_("raise a question"))
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
+    limits.check_texts(body=body)
+    limits.check_room("questions_per_requirement", requirement.questions.count())
     if scenario is not None and scenario.requirement_id != requirement.pk:
         raise Refused(
             "item.unknown_scenario", scenarios=[scenario.key], requirement=requirement.key
@@ -497,6 +517,7 @@ def answer_question(*, question: Question, actor: User, answer: str) -> Question
         )
     if not answer.strip():
         raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
+    limits.check_texts(answer=answer)
     rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
         answer=answer, resolved_by=actor, resolved_at=timezone.now()
     )

@@ -74,6 +74,7 @@ def test_unparseable_json_is_400(w, as_):
         ("/requirements/{key}/scenarios/S-99/acknowledge", {}),
         ("/requirements/{key}/questions/Q-9/answer", {"answer": "a"}),
         ("/requirements/{key}/plan/revisions/9/approve", {"content_hash": "0" * 64}),
+        ("/requirements/{key}/plan/approve", {"revision": 9, "content_hash": "0" * 64}),
         ("/requirements/{key}/meetings/M-9/cancel", {}),
     ],
 )
@@ -170,3 +171,100 @@ def test_private_requirements_are_not_found_for_outsiders(w, as_):
     assert as_("charlie").get(f"/requirements/{req.key}").status_code == 404
     assert as_("charlie").get("/requirements").json()["count"] == 0
     assert as_("ming").get(f"/requirements/{req.key}").status_code == 200
+
+
+# Errors outside any operation's own handling are in the envelope too.
+
+
+def test_an_oversized_body_is_413_in_the_envelope(w, as_):
+    api = as_("ming")
+    big = '{"lead_team": "order", "title": "' + "x" * (2 * 1024 * 1024) + '"}'
+    before = _snapshot()
+    response = api.client.post(
+        "/api/v1/requirements", data=big, content_type="application/json", headers=api.headers
+    )
+    error = _envelope(response, 413)
+    assert error["code"] == "limit.body_too_large"
+    assert error["details"]["limit"] == 2 * 1024 * 1024
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_sent_as_json_is_415(w, as_, content_type):
+    api = as_("ming")
+    before = _snapshot()
+    response = api.client.post(
+        "/api/v1/requirements",
+        data='{"lead_team": "order", "title": "t"}',
+        content_type=content_type,
+        headers=api.headers,
+    )
+    error = _envelope(response, 415)
+    assert error["code"] == "input.unsupported_media_type"
+    assert content_type in error["message"]
+    assert _snapshot() == before
+
+
+def test_a_json_body_naming_a_key_twice_is_refused(w, as_):
+    api = as_("ming")
+    before = _snapshot()
+    response = api.client.post(
+        "/api/v1/requirements",
+        data='{"lead_team": "order", "title": "harmless", "title": "the other one"}',
+        content_type="application/json",
+        headers=api.headers,
+    )
+    error = _envelope(response, 400)
+    assert error["code"] == "input.duplicate_key"
+    assert error["details"] == {"key": "title"}
+    assert _snapshot() == before
+
+
+def test_an_unknown_api_path_is_404_in_the_envelope(w, as_):
+    error = _envelope(as_("ming").get("/no-such-thing"), 404)
+    assert error["code"] == "access.not_found"
+
+
+def test_a_method_not_allowed_is_405_in_the_envelope(w, as_):
+    response = as_("ming").put("/requirements", {"title": "t"})
+    error = _envelope(response, 405)
+    assert error["code"] == "http.method_not_allowed"
+    assert "GET" in response["Allow"] and "GET" in error["details"]["allowed"]
+
+
+def test_an_unexpected_error_is_500_with_a_generic_message_and_a_request_id(
+    w, as_, settings, caplog
+):
+    settings.ROOT_URLCONF = "tests.api.broken_urls"
+    response = as_("ming").get("/broken")
+    error = _envelope(response, 500)
+    assert error["code"] == "server.error"
+    request_id = error["details"]["request_id"]
+    assert response["X-Request-ID"] == request_id and request_id in error["message"]
+    assert "ZeroDivisionError" not in response.content.decode(), "no internals to the client"
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is ZeroDivisionError
+
+
+def test_a_read_only_database_is_503_with_retry_after(transactional_db, w, as_):
+    from django.db import connection
+
+    api = as_("ming")  # its token is written before the database turns read-only
+    api.get("/requirements")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("SET default_transaction_read_only = on")
+    try:
+        response = api.post("/requirements", {"lead_team": "order", "title": "t"})
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA query_only = OFF")
+            else:
+                cursor.execute("SET default_transaction_read_only = off")
+    error = _envelope(response, 503)
+    assert error["code"] == "database.unavailable"
+    assert int(response["Retry-After"]) > 0
+    assert not Requirement.objects.exists()

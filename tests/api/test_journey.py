@@ -92,13 +92,9 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert lei.post(f"/requirements/{key}/plan/submit", {"revision": 3}).status_code == 200
 
     # Review: the author may not approve; the tech lead approves revision 3.
-    reviewed = {"content_hash": plan["content_hash"]}
-    _refused(
-        lei.post(f"/requirements/{key}/plan/revisions/3/approve", reviewed), 403, "role.not_allowed"
-    )
-    approved = qiang.post(
-        f"/requirements/{key}/plan/revisions/3/approve", {**reviewed, "comment": "LGTM"}
-    )
+    reviewed = {"revision": 3, "content_hash": plan["content_hash"]}
+    _refused(lei.post(f"/requirements/{key}/plan/approve", reviewed), 403, "role.not_allowed")
+    approved = qiang.post(f"/requirements/{key}/plan/approve", {**reviewed, "comment": "LGTM"})
     assert approved.status_code == 200, approved.content
 
     # Step 3: the meeting needs every party's PM and DEV; the PM may not present.
@@ -199,7 +195,7 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert edited.status_code == 200, edited.content
     lei.post(f"/requirements/{key}/plan/submit", {"revision": 4})
     r4 = lei.get(f"/requirements/{key}/plan").json()["content_hash"]
-    qiang.post(f"/requirements/{key}/plan/revisions/4/approve", {"content_hash": r4})
+    qiang.post(f"/requirements/{key}/plan/approve", {"revision": 4, "content_hash": r4})
     plan = lei.get(f"/requirements/{key}/plan").json()
     assert plan["missing_signoffs"] == ["order", "finance"]
     sign = {"revision": 4, "content_hash": plan["content_hash"]}

@@ -117,6 +117,10 @@ ACCESS: dict[str, Access] = {
     f"GET {R}/plan/revisions": READ,
     f"GET {R}/plan/revisions/{{number}}": READ,
     f"POST {R}/plan/submit": write(LEAD_DEV, {"revision": 3}),
+    f"POST {R}/plan/approve": write({"qiang", "arch"}, {"revision": 3, "content_hash": "0" * 64}),
+    f"POST {R}/plan/request-changes": write(
+        {"qiang", "arch"}, {"revision": 3, "content_hash": "0" * 64, "comment": "改"}
+    ),
     f"POST {R}/plan/revisions/{{number}}/approve": write(
         {"qiang", "arch"}, {"content_hash": "0" * 64}
     ),

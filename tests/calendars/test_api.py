@@ -40,7 +40,7 @@ def test_calendar_sources_are_managed_and_secrets_never_returned(w):
     url = f"/api/v1/calendars/sources/{caldav.json()['id']}"
     assert client_for(w.jun).delete(url, headers={"If-Match": '"v1"'}).status_code == 404
     assert api.delete(url, headers={"If-Match": api.get(url)["ETag"]}).status_code == 204
-    assert [s["name"] for s in api.get("/api/v1/calendars/sources").json()] == ["work"]
+    assert [s["name"] for s in api.get("/api/v1/calendars/sources").json()["items"]] == ["work"]
 
 
 def test_working_hours_days_and_slots(w):
@@ -52,7 +52,7 @@ def test_working_hours_days_and_slots(w):
         headers={"If-Match": api.get("/api/v1/calendars/working-hours")["ETag"]},
     ).json()
     assert hours["starts"] == "09:30:00" and "/calendars/feed/" in hours["feed_url"]
-    days = api.get("/api/v1/calendars/days?start=2026-09-30&end=2026-10-01").json()
+    days = api.get("/api/v1/calendars/days?start=2026-09-30&end=2026-10-01").json()["items"]
     assert [(d["is_workday"], d["source"]) for d in days] == [
         (True, "weekday"),
         (False, "chinesecalendar"),
@@ -65,7 +65,7 @@ def test_working_hours_days_and_slots(w):
 
 def test_inbox_preferences_channels_and_the_admin_delivery_log(w):
     api = client_for(w.lei)
-    assert api.get("/api/v1/notifications").json() == []
+    assert api.get("/api/v1/notifications").json() == {"items": [], "count": 0}
     etag = {"If-Match": api.get("/api/v1/notifications/preferences")["ETag"]}
     pref = api.put(
         "/api/v1/notifications/preferences",
@@ -125,7 +125,7 @@ def test_a_source_is_edited_and_removed_only_as_of_the_etag_read(w):
     assert source["name"] == "office" and source["is_active"]
 
     assert api.delete(url, headers={"If-Match": renamed["ETag"]}).status_code == 204
-    assert api.get("/api/v1/calendars/sources").json() == []
+    assert api.get("/api/v1/calendars/sources").json() == {"items": [], "count": 0}
 
 
 def test_working_hours_are_set_only_as_of_the_etag_read(w):

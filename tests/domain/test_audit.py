@@ -4,7 +4,7 @@ attempt leaves nothing but one "refused" event naming the unmet condition; the c
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from techalign.audit.models import AuditEvent
@@ -16,6 +16,7 @@ from techalign.plans.models import Item, Plan, Revision, SignOff
 from techalign.requirements import services as requirements
 from tests.domain.support import current, events_after, last_seq, revision_count
 from tests.factories import advance, sign_all
+from tests.integrity.tampering import tamper
 
 
 def hand_off(w, req):
@@ -263,15 +264,14 @@ def test_the_chain_verifies_after_a_whole_journey_with_refusals(w):
 def test_rewriting_an_event_breaks_the_chain_at_that_event(w):
     req = advance(w, "approved")
     approved = AuditEvent.objects.get(requirement=req, action="plan.approved")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Past the append-only triggers, as a database superuser could; undone with the
-            # test's transaction.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
+    # Past the append-only triggers, as a database insider could; undone with the test's
+    # transaction.
+    tamper(
+        (
             f"UPDATE {AuditEvent._meta.db_table} SET actor_id = %s WHERE seq = %s",
             [w.lei.pk, approved.seq],
         )
+    )
 
     checked, broken = verify_chain()
 

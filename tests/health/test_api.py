@@ -32,10 +32,10 @@ def _production_change(w, req):
 
 
 def test_rules_are_listed_in_the_callers_language(w, as_):
-    english = as_("ming").get("/health/rules").json()
+    english = as_("ming").get("/health/rules").json()["items"]
     assert [r["code"] for r in english][:2] == ["TA101", "TA102"]
     assert english[0]["title"] == "Plan content written by a PM"
-    chinese = as_("ming", "zh-hans").get("/health/rules").json()
+    chinese = as_("ming", "zh-hans").get("/health/rules").json()["items"]
     assert chinese[0]["title"] == "技术方案由产品经理编写"
 
 
@@ -138,7 +138,7 @@ def test_plan_markdown_import_refusals(w, as_):
     _post_markdown(as_("lei"), req.key, text.replace("改 ledger", "改总账"))
     stale = _post_markdown(as_("fang"), req.key, text.replace("改 ledger", "又改"))
     assert stale.status_code == 409
-    assert stale.json()["details"] == {"current": "4", "based_on": "3"}
+    assert stale.json()["details"] == {"current": "4", "based_on": "3", "current_revision": 4}
     bad = _post_markdown(as_("lei"), req.key, "no front matter")
     assert bad.status_code == 422 and bad.json()["details"]["line"] == "1"
 

@@ -24,7 +24,10 @@ from techalign.plans.models import ItemKind
 from tests.factories import advance
 
 # Any text a database keeps: PostgreSQL refuses NUL in text.
-texts = st.text(st.characters(exclude_characters="\x00"), max_size=120)
+# Control characters other than tab and line breaks are refused as input (techalign.core.text).
+texts = st.text(
+    st.characters(exclude_categories=("Cc", "Cs"), include_characters="\t\n\r"), max_size=120
+)
 slugs = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 scenario_keys = st.integers(1, 40).map(lambda n: f"S-{n}")
 items = st.builds(

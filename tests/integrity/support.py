@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import connection, connections
 
 from techalign.org.services import issue_token
@@ -91,7 +92,8 @@ class Server:
             try:
                 if call(self.port, "GET", "/healthz", timeout=2).status == 200:
                     return
-            except OSError:
+            # Not up yet: refused, timed out on a loaded machine, or cut off mid-answer.
+            except (OSError, http.client.HTTPException):
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
@@ -213,7 +215,8 @@ class Stage:
         env.update(
             DJANGO_SETTINGS_MODULE="techalign.settings",
             DATABASE_URL=self.database_url(),
-            SECRET_KEY="a-key-for-the-integrity-tests-only",
+            # One installation, one key: the servers sign audit events the tests then verify.
+            SECRET_KEY=settings.SECRET_KEY,
             TECHALIGN_VAR_DIR=str(self.tmp),
             STATIC_ROOT=str(self.tmp / "static"),
             SESSION_COOKIE_SECURE="0",

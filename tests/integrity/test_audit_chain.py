@@ -18,6 +18,7 @@ from techalign.audit.models import AuditEvent
 from techalign.audit.services import verify_chain
 from techalign.org.services import issue_token
 from tests.integrity.conftest import postgresql_only
+from tests.integrity.tampering import tamper
 
 TABLE = AuditEvent._meta.db_table
 
@@ -28,19 +29,6 @@ def chain(w) -> list[AuditEvent]:
     for name in ("one", "two", "three", "four", "five"):
         issue_token(actor=w.ming, user=w.ming, name=name)
     return list(AuditEvent.objects.order_by("seq"))
-
-
-def tamper(*statements: tuple[str, list]) -> None:
-    """Rewrite the log behind the application's back."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The append-only triggers would refuse. A superuser can switch triggers off for
-            # a transaction, and verify must still catch what such an insider does.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        for sql, params in statements:
-            cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def verify_fails() -> str:

@@ -123,7 +123,7 @@ def give_emails(*users: User) -> None:
         user.email = f"{user.username}@example.test"
 
 
-def schedule(w, req):
+def schedule(w, req, **options):
     """ming schedules the alignment meeting of `req` three days from now."""
     start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
     return schedule_meeting(
@@ -132,4 +132,5 @@ def schedule(w, req):
         starts_at=start,
         ends_at=start + dt.timedelta(hours=1),
         location="3F Room 301",
+        **options,
     )

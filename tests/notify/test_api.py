@@ -12,7 +12,9 @@ def _refused(response, status: int, code: str) -> dict:
 
 def _choice(api: Api, event: str, **params) -> dict:
     (found,) = [
-        c for c in api.get("/notifications/preferences", **params).json() if c["event"] == event
+        c
+        for c in api.get("/notifications/preferences", **params).json()["items"]
+        if c["event"] == event
     ]
     return found
 

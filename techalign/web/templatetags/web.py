@@ -1,11 +1,14 @@
 """Template filters the pages share."""
 
+import datetime as dt
 from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
+from django.utils.dateformat import format as format_date
 from django.utils.safestring import mark_safe
 
+from techalign.core import bounds
 from techalign.core.markdown import render_markdown
 from techalign.org.models import Role
 
@@ -16,6 +19,21 @@ register = template.Library()
 def markdown(text: str) -> str:
     """Markdown rendered and sanitised (see techalign.core.markdown), safe to insert as is."""
     return mark_safe(render_markdown(text))
+
+
+@register.filter
+def when(value, pattern: str = "Y-m-d H:i") -> str:
+    """A date or time in the reader's time zone, as `date` shows it. A time outside the
+    accepted dates (a 9999-12-31T23:00Z stored before they were bounded overflows in
+    Asia/Shanghai) is shown as stored rather than failing the page for everyone who sees it."""
+    if not isinstance(value, dt.date):
+        return ""
+    if isinstance(value, dt.datetime):
+        local = bounds.localtime(value)
+        if local is None:
+            return value.isoformat(timespec="minutes")
+        value = local
+    return format_date(value, pattern)
 
 
 @register.filter

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
 from techalign.audit import activity
-from techalign.core.errors import Refused
 from techalign.org.models import OrgPolicy, Team
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
@@ -143,11 +142,7 @@ def open_change(screen: Screen, ref: str | None) -> None:
 
 @action("withdraw_change", section="changes")
 def withdraw_change(screen: Screen, ref: str | None) -> None:
-    change = screen.requirement.change_requests.filter(
-        number=whole_number((ref or "").removeprefix("CR-")) or 0
-    ).first()
-    if change is None:
-        raise Refused("access.not_found", kind="CR", ref=ref or "")
+    change = plans.access_change_request(screen.requirement, ref)
     services.withdraw_change_request(change=change, actor=screen.user)
 
 

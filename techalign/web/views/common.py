@@ -32,9 +32,10 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
 from techalign.meetings.models import Meeting
+from techalign.meetings.selectors import access_meeting
 from techalign.plans import selectors as plans
 from techalign.requirements.models import STEP_OF_STATUS, Question, Requirement, Status
-from techalign.requirements.selectors import get_requirement, next_actions, parse_key
+from techalign.requirements.selectors import get_requirement, next_actions
 
 STEPS = [
     (1, _("Hand-off")),
@@ -69,16 +70,10 @@ class Screen:
             raise Http404(refused.message) from refused
         self.meeting: Meeting | None = None
         if meeting_key is not None:
-            number = parse_key(meeting_key, "M")
-            self.meeting = (
-                self.requirement.meetings.select_related("presenter", "revision")
-                .filter(number=number)
-                .first()
-                if number
-                else None
-            )
-            if self.meeting is None:
-                raise Http404(meeting_key)
+            try:
+                self.meeting = access_meeting(self.requirement, meeting_key)
+            except Refused as refused:
+                raise Http404(refused.message) from refused
         self.bound: dict[str, forms.Form] = {}
         # Context an action wants back if it fails, e.g. which row's form to keep open.
         self.keep: dict[str, Any] = {}
@@ -343,6 +338,10 @@ def perform(
     except Refused as refused:
         overrides = {"refusal": refused, "refusal_at": at}
         status, code = refused.status, refused.code
+        # A refusal naming a field of the posted form is shown beside that field too.
+        for form in screen.bound.values():
+            if refused.details.get("field") in form.fields:
+                form.add_error(refused.details["field"], refused.message)
     # Bound forms come back only with what went wrong; after success the forms start empty.
     if overrides:
         overrides.update(screen.bound)

@@ -88,8 +88,8 @@ def _or_404(lookup: Callable[[str], Any], ref: str) -> Any:
 @login_required
 def manage_home(request: HttpRequest) -> HttpResponse:
     """Departments with their teams and member counts; a new team."""
-    if refused := _admin_only(request):
-        return refused
+    if denied := _admin_only(request):
+        return denied
     page = Bound(request)
     page.form("team", forms.TeamAdminForm)
 
@@ -112,8 +112,8 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage_team(request: HttpRequest, code: str) -> HttpResponse:
     """One team: its name, department and committee flag; who holds which role in it."""
-    if refused := _admin_only(request):
-        return refused
+    if denied := _admin_only(request):
+        return denied
     team = _or_404(get_team, code)
     page = Bound(request)
     page.form(
@@ -160,8 +160,8 @@ def manage_team(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def manage_people(request: HttpRequest) -> HttpResponse:
     """People by name, with their teams; add a person."""
-    if refused := _admin_only(request):
-        return refused
+    if denied := _admin_only(request):
+        return denied
     page = Bound(request)
     page.form("person", forms.PersonAdminForm)
 
@@ -189,8 +189,8 @@ def manage_people(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage_person(request: HttpRequest, username: str) -> HttpResponse:
     """One person: name, e-mail, whether they may sign in, and their roles (changed per team)."""
-    if refused := _admin_only(request):
-        return refused
+    if denied := _admin_only(request):
+        return denied
     # Inactive people too: reactivating them is done here.
     person = User.objects.filter(username=username).first()
     if person is None:
@@ -218,8 +218,8 @@ def manage_person(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 def manage_components(request: HttpRequest) -> HttpResponse:
     """The service catalog: search by key or name, filter by owner; add or change a component."""
-    if refused := _admin_only(request):
-        return refused
+    if denied := _admin_only(request):
+        return denied
     page = Bound(request)
     editing = None
     if key := request.GET.get("edit") or request.POST.get("editing"):

@@ -11,19 +11,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from techalign.core.errors import Refused
+from techalign.core import bounds
 from techalign.meetings import permissions as can_meet
 from techalign.meetings import selectors as meetings
 from techalign.meetings import services
-from techalign.meetings.models import ActionItem
 from techalign.org.models import Role, Team, User
-from techalign.org.selectors import holders_of
+from techalign.org.selectors import get_user, holders_of
 from techalign.plans import permissions as can_plan
 from techalign.plans import selectors as plans
 from techalign.plans import services as plan_services
-from techalign.plans.models import SignOff
 from techalign.web import forms
-from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
+from techalign.web.views.common import Screen, action, page, render_page, section
 
 page("align", "web/meeting/align.html")
 page("meeting", "web/meeting/meeting.html")
@@ -113,15 +111,8 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
         rows.append(
             {"team": team, "decision": decision, "is_lead": team.pk == requirement.lead_team_id}
         )
-    history = (
-        list(
-            SignOff.objects.filter(revision__plan__requirement=requirement)
-            .select_related("team", "signer", "revision")
-            .order_by("-created_at", "-id")
-        )
-        if revision
-        else []
-    )
+    plan = plans.plan_of(requirement) if revision else None
+    history = list(reversed(plans.signoffs_of(plan))) if plan else []
     # A party that has signed has nothing left to do here; one that rejected may still sign.
     teams = [
         t
@@ -163,8 +154,8 @@ def meeting_info_section(screen: Screen) -> dict[str, Any]:
         "invite_form": forms.PersonForm(people=_people(screen)) if can_organise else None,
         "reschedule_form": forms.RescheduleForm(
             initial={
-                "starts_at": timezone.localtime(meeting.starts_at),
-                "ends_at": timezone.localtime(meeting.ends_at),
+                "starts_at": bounds.localtime(meeting.starts_at),
+                "ends_at": bounds.localtime(meeting.ends_at),
                 "location": meeting.location,
             }
         )
@@ -271,13 +262,6 @@ def finalize(screen: Screen, ref: str | None) -> None:
     )
 
 
-def _user(screen: Screen, username: str | None) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Refused("access.not_found", kind="User", ref=username or "")
-    return user
-
-
 @action("invite", section="meeting_info")
 def invite(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.PersonForm, "invite_form", people=_people(screen))
@@ -291,13 +275,13 @@ def invite(screen: Screen, ref: str | None) -> None:
 
 @action("uninvite", section="meeting_info")
 def uninvite(screen: Screen, ref: str | None) -> None:
-    services.remove_invitee(meeting=screen.meeting, actor=screen.user, user=_user(screen, ref))
+    services.remove_invitee(meeting=screen.meeting, actor=screen.user, user=get_user(ref or ""))
 
 
 @action("make_presenter", section="meeting_info")
 def make_presenter(screen: Screen, ref: str | None) -> None:
     services.change_presenter(
-        meeting=screen.meeting, actor=screen.user, presenter=_user(screen, ref)
+        meeting=screen.meeting, actor=screen.user, presenter=get_user(ref or "")
     )
 
 
@@ -325,7 +309,7 @@ def attendance(screen: Screen, ref: str | None) -> None:
     services.record_attendance(
         meeting=screen.meeting,
         actor=screen.user,
-        user=_user(screen, ref),
+        user=get_user(ref or ""),
         attended=data["attended"],
     )
 
@@ -360,7 +344,5 @@ def action_item(screen: Screen, ref: str | None) -> None:
 
 @action("complete_action_item", section="minutes", target="section")
 def complete_action_item(screen: Screen, ref: str | None) -> None:
-    item = ActionItem.objects.filter(meeting=screen.meeting, pk=whole_number(ref) or 0).first()
-    if item is None:
-        raise Refused("access.not_found", kind="Action item", ref=ref or "")
+    item = meetings.access_action_item(screen.meeting, ref)
     services.complete_action_item(action_item=item, actor=screen.user)

@@ -11,14 +11,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from techalign.core.errors import Refused
 from techalign.core.markdown import render_markdown
 from techalign.org.models import Component
 from techalign.org.selectors import search_components
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
-from techalign.plans.models import ItemKind, Review, Revision
+from techalign.plans.models import ItemKind, Revision
 from techalign.plans.services import approval_gaps
 from techalign.web import forms
 from techalign.web.diff import diff_content
@@ -165,11 +164,8 @@ def coverage_section(screen: Screen) -> dict[str, Any]:
 @section("review", "web/plan/_review.html", page="plan")
 def review_section(screen: Screen) -> dict[str, Any]:
     revision = screen.revision
-    reviews = list(
-        Review.objects.filter(revision__plan__requirement=screen.requirement)
-        .select_related("reviewer", "revision")
-        .order_by("-created_at")
-    )
+    plan = plans.plan_of(screen.requirement) if revision else None
+    reviews = list(reversed(plans.reviews_of(plan))) if plan else []
     gaps = approval_gaps(screen.requirement, revision) if revision else []
     return {
         "revision": revision,
@@ -263,7 +259,7 @@ def update_item(screen: Screen, ref: str | None) -> None:
         requirement=screen.requirement,
         actor=screen.user,
         based_on=data["based_on"],
-        item_key=ref,
+        item_key=plans.item_key(ref),
         **_item_fields(data),
     )
 
@@ -272,7 +268,10 @@ def update_item(screen: Screen, ref: str | None) -> None:
 def remove_item(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RevisionForm, "remove_form")
     services.remove_item(
-        requirement=screen.requirement, actor=screen.user, based_on=data["revision"], item_key=ref
+        requirement=screen.requirement,
+        actor=screen.user,
+        based_on=data["revision"],
+        item_key=plans.item_key(ref),
     )
 
 
@@ -284,25 +283,11 @@ def submit_for_review(screen: Screen, ref: str | None) -> None:
     )
 
 
-def _reviewed_revision(screen: Screen, number: int) -> Revision:
-    """The revision the reviewer saw; the service refuses it if it is no longer current."""
-    plan = plans.plan_of(screen.requirement)
-    revision = (
-        Revision.objects.select_related("plan__requirement")
-        .filter(plan=plan, number=number)
-        .first()
-        or screen.revision
-    )
-    if revision is None:
-        raise Refused("plan.empty")
-    return revision
-
-
 @action("approve", section="review")
 def approve(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReviewForm, "review_form")
     services.approve_revision(
-        revision=_reviewed_revision(screen, data["revision"]),
+        revision=plans.access_revision(screen.requirement, data["revision"]),
         actor=screen.user,
         comment=data["comment"],
         content_hash=data["content_hash"],
@@ -313,7 +298,7 @@ def approve(screen: Screen, ref: str | None) -> None:
 def request_changes(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReviewForm, "review_form")
     services.request_changes(
-        revision=_reviewed_revision(screen, data["revision"]),
+        revision=plans.access_revision(screen.requirement, data["revision"]),
         actor=screen.user,
         comment=data["comment"],
         content_hash=data["content_hash"],

@@ -99,6 +99,8 @@ class Command(BaseCommand):
             )
         except Refused as refusal:
             raise CommandError(refusal.message) from None
+        except OverflowError:
+            raise CommandError(f"--days {options['days']} is too large") from None
         if options["json"]:
             self.stdout.write(json.dumps(as_json(search), ensure_ascii=False, indent=2))
         else:

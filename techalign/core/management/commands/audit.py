@@ -1,9 +1,19 @@
-"""`techalign audit verify`: check that no audit event was changed, removed or reordered."""
+"""`techalign audit verify|anchor`: check that no audit event was changed, removed or reordered,
+and write the chain's head outside the database so a cut-off end is caught too."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from techalign.audit.anchors import (
+    AnchorProblem,
+    check_anchor,
+    default_anchor_file,
+    latest_anchor,
+    write_anchor,
+)
 from techalign.audit.models import AuditEvent
 from techalign.audit.services import GENESIS, verify_chain
 
@@ -18,23 +28,59 @@ def why_broken(event: AuditEvent) -> str:
     )
     if event.prev_hash != (previous or GENESIS):
         return "its prev_hash is not the hash of the event before it (one was removed or changed)"
-    return "its content does not match its hash (the event was changed after it was written)"
+    return (
+        "its content does not match its hash (the event was changed after it was written, "
+        "or re-hashed without the audit key)"
+    )
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain."
+    help = "Verify the audit log's hash chain, or anchor its head outside the database."
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        actions.add_parser("verify", help="Walk the chain; exit 1 at the first broken link.")
+        verify = actions.add_parser(
+            "verify", help="Walk the chain and check the latest anchor; exit 1 if either fails."
+        )
+        verify.add_argument("--anchor", type=Path, help="anchor file (default: the configured)")
+        anchor = actions.add_parser(
+            "anchor", help="Append seq, head hash and count to the anchor file."
+        )
+        anchor.add_argument("--to", type=Path, help="anchor file (default: the configured)")
 
     def handle(self, *args, action: str, **options) -> None:
-        checked, broken = verify_chain()
-        if broken is None:
-            self.stdout.write(f"audit chain OK: {checked} events")
+        if action == "anchor":
+            path = options["to"] or default_anchor_file()
+            try:
+                written = write_anchor(path)
+            except OSError as error:
+                raise CommandError(
+                    f"cannot append the anchor to {path}: {error.strerror}", returncode=1
+                ) from error
+            self.stdout.write(
+                f"audit anchor written to {path}: seq {written.seq}, {written.count} events, "
+                f"head {written.head[:16]}…"
+            )
             return
-        raise CommandError(
-            f"audit chain broken at seq {broken.seq} ({broken.action}): {why_broken(broken)}; "
-            f"{checked} events before it are intact",
-            returncode=1,
-        )
+        checked, broken = verify_chain()
+        if broken is not None:
+            raise CommandError(
+                f"audit chain broken at seq {broken.seq} ({broken.action}): "
+                f"{why_broken(broken)}; {checked} events before it are intact",
+                returncode=1,
+            )
+        path = options["anchor"] or default_anchor_file()
+        try:
+            anchor = latest_anchor(path)
+            if anchor is not None:
+                check_anchor(anchor)
+        except AnchorProblem as problem:
+            raise CommandError(str(problem), returncode=1) from problem
+        self.stdout.write(f"audit chain OK: {checked} events")
+        if anchor is None:
+            self.stderr.write(f"no anchor yet in {path}: run `techalign audit anchor`")
+        else:
+            self.stdout.write(
+                f"latest anchor ({anchor.written_at}: seq {anchor.seq}, {anchor.count} events) "
+                "is in the log"
+            )

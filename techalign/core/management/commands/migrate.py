@@ -11,6 +11,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
@@ -33,7 +34,7 @@ def migration_lock(connection: BaseDatabaseWrapper) -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
         return
     name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if connection.vendor != "sqlite" or name == ":memory:" or "mode=memory" in name:
         yield
         return
     # SQLite has no lock that outlives a transaction; a file beside the database serves.
@@ -48,6 +49,6 @@ def migration_lock(connection: BaseDatabaseWrapper) -> Iterator[None]:
 class Command(DjangoMigrate):
     help = DjangoMigrate.help + " Runs on one node at a time: concurrent runs wait for each other."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         with migration_lock(connections[options["database"]]):
-            return super().handle(*args, **options)
+            super().handle(*args, **options)

@@ -2,7 +2,9 @@
 
 Columns: department, team (required); department_name, team_name, committee, username,
 display_name, email, roles (PM;DEV;TECH_LEAD;ARCHITECT;ADMIN), language, time_zone. Exit 1
-(nothing written) when any row is bad, each problem with its line.
+(nothing written) when any row is bad, each problem with its line; exit 2 (nothing written)
+with one line naming the limit when the file passes one of docs/limits.md (size, rows,
+encoding).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from techalign.org.catalog import Changes, ImportProblems, apply_changes, decode, org_csv_changes
+from techalign.core import limits
+from techalign.core.errors import Refused
+from techalign.org.catalog import Changes, ImportProblems, apply_changes, csv_text, org_csv_changes
 
 
 def report(out: TextIO, changes: Changes, *, dry_run: bool) -> None:
@@ -40,9 +44,12 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{file}: no such file", returncode=2)
         try:
-            changes = org_csv_changes(file, decode(path.read_bytes()))
+            text = csv_text(limits.read_file(path, "org_csv_bytes"), file=file)
+            changes = org_csv_changes(file, text)
         except ImportProblems as problems:
             raise CommandError(f"nothing imported:\n{problems}") from problems
+        except Refused as refused:
+            raise CommandError(refused.message, returncode=2) from refused
         if not dry_run:
             apply_changes(actor=None, changes=changes, source="csv")
         report(self.stdout, changes, dry_run=dry_run)

@@ -2,21 +2,25 @@
 
 Plans as Markdown files (docs/plan-markdown.md). An import is a plan edit by the named user,
 with every gate of a plan edit; it is refused when the plan changed since the export.
+Exit status 2 with one line when the file itself is refused (its size, encoding, content or a
+limit of docs/limits.md: HTTP 413 or 422 in the API), 1 when the plan edit is (role, step,
+revision); nothing is written either way.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from techalign.core import limits
 from techalign.core.errors import Refused
-from techalign.org.models import User
-from techalign.plans.markdown import export_plan, import_plan
-from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import parse_key
+from techalign.org.selectors import get_user
+from techalign.plans.markdown import export_plan, import_plan, read_plan_file
+from techalign.requirements.selectors import get_requirement
 
 
 class Command(BaseCommand):
@@ -38,7 +42,7 @@ class Command(BaseCommand):
         for sub in (export, imported):
             sub.add_argument("--language", default=None, help="language of the messages")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         with translation.override(options["language"] or translation.get_language()):
             try:
                 if action == "export":
@@ -46,28 +50,29 @@ class Command(BaseCommand):
                 else:
                     self._import(options["file"], options["username"])
             except Refused as refused:
-                raise CommandError(refused.message) from refused
+                about_the_file = refused.status in (413, 422)
+                raise CommandError(
+                    refused.message, returncode=2 if about_the_file else 1
+                ) from refused
 
     def _export(self, key: str, output: str | None) -> None:
-        number = parse_key(key, "REQ")
-        requirement = Requirement.objects.filter(number=number).first() if number else None
-        if requirement is None:
-            raise CommandError(f"no requirement {key}")
-        text = export_plan(requirement)
+        text = export_plan(get_requirement(None, key))
         if output:
             Path(output).write_text(text, encoding="utf-8", newline="")
         else:
             self.stdout.write(text, ending="")
 
     def _import(self, file: str, username: str) -> None:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {username}")
+        # The file first, before the database is asked anything: a file that cannot be a plan
+        # is refused the same whoever runs the command. Read as bytes, so line endings stay as
+        # written: they may be part of an item's text.
         if file == "-":
-            text = sys.stdin.read()
+            data = sys.stdin.buffer.read(limits.PLAN_FILE_BYTES + 1)
+        elif Path(file).is_file():
+            data = limits.read_file(Path(file), "plan_file_bytes")
         else:
-            # newline="" keeps line endings as written: they may be part of an item's text.
-            with open(file, encoding="utf-8", newline="") as handle:
-                text = handle.read()
-        result = import_plan(actor=user, text=text)
+            raise CommandError(f"{file}: no such file", returncode=2)
+        text = read_plan_file(data, file=file)
+        user = get_user(username)
+        result = import_plan(actor=user, text=text, file=file)
         self.stdout.write(result.summary)
