@@ -153,7 +153,7 @@ def describe(event: AuditEvent) -> Entry:
     summary = event.summary if isinstance(event.summary, dict) else {}
     is_refused = event.outcome == AuditEvent.Outcome.REFUSED
     changes = [] if is_refused else _field_changes(summary)
-    template = gettext(SENTENCES.get(event.action, GENERIC))
+    template = str(SENTENCES.get(event.action, GENERIC))
     fields = gettext(", ").join(change.label for change in changes) or gettext("details")
     actor = str(event.actor) if event.actor else gettext("Someone")
     sentence = template.format(
@@ -172,7 +172,7 @@ def describe(event: AuditEvent) -> Entry:
         ]
     return Entry(
         event=event,
-        sentence=(gettext(REFUSED_PREFIX) + sentence) if is_refused else sentence,
+        sentence=(str(REFUSED_PREFIX) + sentence) if is_refused else sentence,
         kind=kind,
         kind_label=str(KINDS[kind]),
         is_refused=is_refused,

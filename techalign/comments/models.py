@@ -44,7 +44,7 @@ class Comment(models.Model):
     @property
     def on(self) -> str:
         """The key of what the thread is about: "REQ-12", "S-3" or "I-2"."""
-        if self.scenario_id:
+        if self.scenario is not None:
             return f"S-{self.scenario.number}"
         if self.item_number:
             return f"I-{self.item_number}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from techalign.comments import selectors, services
 from techalign.comments.permissions import can_comment
 from techalign.core.errors import Refused
+from techalign.org.models import User
 from techalign.requirements.selectors import get_scenario, parse_key
 from techalign.web.views import plans, requirements  # noqa: F401 (the pages these sections join)
 from techalign.web.views.common import Screen, action, section
@@ -53,6 +54,13 @@ def item_comments_section(screen: Screen) -> dict[str, Any]:
     return _threads(screen, on_plan=True)
 
 
+def _author(screen: Screen) -> User:
+    """The signed-in person writing (the pages are behind login_required)."""
+    if not isinstance(screen.user, User):
+        raise Refused("auth.required")
+    return screen.user
+
+
 def _start_thread(screen: Screen, subject: str) -> None:
     requirement = screen.requirement
     body = screen.request.POST.get("body", "")
@@ -69,7 +77,7 @@ def _start_thread(screen: Screen, subject: str) -> None:
         raise Refused("access.not_found", kind=_("Requirement"), ref=subject)
     services.add_comment(
         requirement=requirement,
-        actor=screen.user,
+        actor=_author(screen),
         body=body,
         scenario=scenario,
         item_number=item_number,
@@ -81,7 +89,7 @@ def _reply(screen: Screen, ref: str | None) -> None:
     screen.keep["reply_draft"] = body
     parent = selectors.get_comment(screen.requirement, ref)
     services.add_comment(
-        requirement=screen.requirement, actor=screen.user, body=body, parent=parent
+        requirement=screen.requirement, actor=_author(screen), body=body, parent=parent
     )
 
 
