@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "techalign.org",
     "techalign.requirements",
     "techalign.plans",
+    "techalign.comments",
     "techalign.meetings",
     "techalign.health",
     "techalign.web",

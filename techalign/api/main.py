@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from techalign.api import calendars, meetings, notify, org, plans, requirements
+from techalign.api import calendars, comments, meetings, notify, org, plans, requirements
 from techalign.api.common import AUTH, BodyRefused, JSONBodyParser, envelope_details
 from techalign.core.errors import Refused
 
@@ -90,6 +90,7 @@ api.add_router("/", org.router)
 api.add_router("/requirements", requirements.router)
 api.add_router("/requirements", plans.router)
 api.add_router("/requirements", meetings.router)
+api.add_router("/requirements", comments.router)
 api.add_router("/calendars", calendars.router)
 api.add_router("/", notify.router)
 api.add_router("/", "techalign.api.health.router")

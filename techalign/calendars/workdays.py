@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import chinese_calendar
 import holidays as holiday_rules
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from techalign.calendars.models import CompanyDay, HolidayPolicy
@@ -64,12 +65,31 @@ def _official(on: dt.date) -> tuple[bool, str] | None:
         is_holiday, name = chinese_calendar.get_holiday_detail(on)
     except NotImplementedError:
         return None
-    return not is_holiday, name or ""
+    return not is_holiday, _in_reader_language(name or "")
+
+
+def _in_reader_language(official_name: str) -> str:
+    """The official schedule names holidays in English and in Chinese; use the reader's."""
+    if not official_name or not translation.get_language().lower().startswith("zh"):
+        return official_name
+    from chinese_calendar.constants import Holiday
+
+    chinese = {h.value: h.chinese for h in Holiday}
+    return chinese.get(official_name, official_name)
+
+
+def _rule_holidays(country: str, year: int) -> dict[dt.date, str]:
+    """Holidays by rule, named in the reader's language where the package has it."""
+    wanted = "zh_CN" if translation.get_language().lower().startswith("zh") else "en_US"
+    return _rule_holidays_in(country, year, wanted)
 
 
 @functools.lru_cache(maxsize=64)
-def _rule_holidays(country: str, year: int) -> dict[dt.date, str]:
-    return dict(holiday_rules.country_holidays(country, years=year).items())
+def _rule_holidays_in(country: str, year: int, language: str) -> dict[dt.date, str]:
+    supported = holiday_rules.country_holidays(country).supported_languages
+    if language not in supported:
+        return dict(holiday_rules.country_holidays(country, years=year).items())
+    return dict(holiday_rules.country_holidays(country, years=year, language=language).items())
 
 
 def official_coverage(on: dt.date) -> bool:

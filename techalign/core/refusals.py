@@ -274,6 +274,14 @@ REFUSALS: dict[str, Refusal] = {
         FORBIDDEN,
         _("Only {owner} or an administrator may {action} API tokens of {owner}; {user} may not."),
     ),
+    # comments
+    "comment.empty": Refusal(INVALID, _("A comment needs some text.")),
+    "comment.unknown_mention": Refusal(
+        INVALID, _("Nobody is called {names}; mention people by their user name, as in @ming.")
+    ),
+    "comment.mention_cannot_see": Refusal(
+        INVALID, _("{users} cannot see {requirement}, so cannot be mentioned on it.")
+    ),
     # throttling of expensive endpoints
     "request.throttled": Refusal(
         429,

@@ -96,6 +96,9 @@ def percent(part: int, whole: int) -> float | None:
 class Column:
     key: str  # the CSV header: stable, English
     label: Text  # the page's table header
+    # A stable code for machines (hand_off, testing): in the CSV, not in the page's table,
+    # where the translated name beside it says the same.
+    is_csv_only: bool = False
 
 
 @dataclass
@@ -112,6 +115,23 @@ class Report:
     # Requirements behind the figures, where a list helps act on them.
     detail_columns: list[Column] = field(default_factory=list)
     details: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def shown_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.is_csv_only]
+
+    @property
+    def shown_rows(self) -> list[list[Any]]:
+        """The rows as the page shows them: without CSV-only codes; a total row whose name
+        cell is empty keeps its "total" marker there (the template names it)."""
+        hidden = {i for i, c in enumerate(self.columns) if c.is_csv_only}
+        shown = []
+        for row in self.rows:
+            cells = [v for i, v in enumerate(row) if i not in hidden]
+            if row and row[0] == "total" and 0 in hidden and cells and cells[0] in ("", None):
+                cells[0] = "total"
+            shown.append(cells)
+        return shown
 
     def as_csv(self) -> str:
         out = io.StringIO()
@@ -271,7 +291,7 @@ STEPS = [
         "plan.submitted",
     ),
     ("review", Text("Review", "评审"), ("plan.submitted",), "plan.approved"),
-    ("meeting", Text("Meeting set-up", "约会"), ("plan.approved",), "meeting.scheduled"),
+    ("meeting", Text("Meeting set-up", "会议安排"), ("plan.approved",), "meeting.scheduled"),
     (
         "alignment",
         Text("Alignment and sign-off", "对齐与签认"),
@@ -306,7 +326,7 @@ def lead_time(scope: Scope, period: Period, user: Any) -> Report:
         scope,
         period,
         [
-            Column("step", Text("Key", "键")),
+            Column("step", Text("Key", "键"), is_csv_only=True),
             Column("name", Text("Step", "步骤")),
             Column("requirements", Text("Requirements", "需求数")),
             Column("median_days", Text("Median (days)", "中位数（天）")),
@@ -513,7 +533,7 @@ def change_cost(scope: Scope, period: Period, user: Any) -> Report:
         scope,
         period,
         [
-            Column("phase", Text("Key", "键")),
+            Column("phase", Text("Key", "键"), is_csv_only=True),
             Column("name", Text("Phase found", "发现阶段")),
             Column("changes", Text("Changes", "变更数")),
             Column("weight", Text("Weight per change", "单个权重")),

@@ -37,7 +37,9 @@ def _filtered(request: HttpRequest, findings: list[Finding]) -> list[Finding]:
     ]
 
 
-GROUPS_PER_PAGE = 50
+# Ten requirements' findings make a page a reader can scan; the rest are a click away.
+GROUPS_PER_PAGE = 10
+TEAMS_PER_PAGE = 20
 
 
 def _by_requirement(findings: list[Finding], page_number: str | None) -> tuple[list, Any]:
@@ -100,13 +102,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
     context = _scope_context(request, Scope())
     counts = context["team_counts"]
-    context["departments"] = [
-        {
-            "department": d,
-            "teams": [{"team": t, "counts": counts.get(t.pk, Counter())} for t in d.teams.all()],
-        }
-        for d in Department.objects.prefetch_related("teams")
+    rows = [
+        {"department": team.department, "team": team, "counts": counts.get(team.pk, Counter())}
+        for team in Team.objects.select_related("department").order_by("department__code", "code")
     ]
+    teams_page = Paginator(rows, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
+    query = request.GET.copy()
+    query.pop("teams_page", None)
+    context["team_rows"] = list(teams_page)
+    context["teams_page"] = teams_page
+    context["teams_query"] = query.urlencode()
     return render(request, "health/overview.html", context)
 
 
@@ -178,15 +183,20 @@ def rule_page(request: HttpRequest, code: str) -> HttpResponse:
     if rule is None:
         raise Http404(code)
     policy = HealthSettings.current()
-    thresholds = [
-        {
-            "name": name,
-            "label": HealthSettings._meta.get_field(name).verbose_name,
-            "value": getattr(policy, name),
-            "default": HealthSettings._meta.get_field(name).default,
-        }
-        for name in rule.thresholds
-    ]
+    thresholds = []
+    for name in rule.thresholds:
+        setting = HealthSettings._meta.get_field(name)
+        # A setting with choices (the late-change phase) shows its label, not its code.
+        labels = dict(setting.flatchoices) if setting.choices else {}
+        value, default = getattr(policy, name), setting.default
+        thresholds.append(
+            {
+                "name": name,
+                "label": setting.verbose_name,
+                "value": labels.get(value, value),
+                "default": labels.get(default, default),
+            }
+        )
     return render(
         request,
         "health/rule.html",

@@ -345,6 +345,30 @@ def _milestone(refs: dict[str, int], event: str) -> Occasion:
     )
 
 
+def _mentioned(refs: dict[str, int]) -> Occasion:
+    from techalign.comments.models import Comment
+
+    comment = Comment.objects.select_related("requirement", "author", "scenario").get(
+        pk=refs["comment"]
+    )
+    req = comment.requirement
+    tail = "plan/" if comment.item_number else ""
+    return Occasion(
+        Event.MENTIONED,
+        req,
+        _without(comment.mentions.all(), refs.get("actor")),
+        [],
+        requirement_url(req, tail) + f"#comment-{comment.pk}",
+        lambda: (
+            _("{user} mentioned you on {on} of {requirement}").format(
+                user=comment.author, on=comment.on, requirement=req.key
+            ),
+            comment.body,
+        ),
+        data={"requirement": req.key, "on": comment.on, "comment": comment.pk},
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.HANDED_OFF: _handed_off,
     Event.QUESTION_ASKED: lambda refs: _question(refs, answered=False),
@@ -359,6 +383,7 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.CHANGE_OPENED: _change_opened,
     Event.MILESTONE_DUE: lambda refs: _milestone(refs, Event.MILESTONE_DUE),
     Event.MILESTONE_OVERDUE: lambda refs: _milestone(refs, Event.MILESTONE_OVERDUE),
+    Event.MENTIONED: _mentioned,
 }
 
 

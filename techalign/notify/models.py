@@ -28,6 +28,7 @@ class Event(models.TextChoices):
     CHANGE_OPENED = "change.opened", _("Change request opened")
     MILESTONE_DUE = "milestone.due", _("Milestone due")
     MILESTONE_OVERDUE = "milestone.overdue", _("Milestone overdue")
+    MENTIONED = "comment.mentioned", _("Mentioned in a comment")
 
 
 class Notification(models.Model):

@@ -337,6 +337,23 @@ def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str
     return dict(uncovered)
 
 
+def withdrawn_by_new_revision(requirement: Requirement, revision: Revision | None) -> str:
+    """In words, what saving a plan change now would withdraw (a new revision makes the review
+    request, the approval and the sign-offs of the current one stale); "" when nothing."""
+    from django.utils.translation import gettext
+
+    from techalign.requirements.models import Status
+
+    if revision is None:
+        return ""
+    withdrawn = {
+        Status.IN_REVIEW: gettext("the review request for revision {n}"),
+        Status.APPROVED: gettext("the approval of revision {n}"),
+        Status.ALIGNING: gettext("the approval of revision {n} and every sign-off"),
+    }.get(Status(requirement.status))
+    return withdrawn.format(n=revision.number) if withdrawn else ""
+
+
 # --- access: one lookup per kind of object, shared by the API, the pages and the command line.
 # Visibility is the requirement's (pass one that `get_requirement(user, key)` gave); a reference
 # that does not name an object of that requirement is a not-found refusal, never an error.

@@ -269,6 +269,54 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
     return actions
 
 
+LIST_SORTS = {
+    "newest": ("-number",),
+    "oldest": ("number",),
+    "title": ("title", "-number"),
+    "step": ("status", "-number"),
+    "launch": ("planned_launch_on", "-number"),
+}
+
+
+def search_requirements(
+    user: User,
+    *,
+    text: str = "",
+    lead_team: str = "",
+    status: str = "",
+    mine: bool = False,
+    my_teams: bool = False,
+    sort: str = "newest",
+) -> QuerySet[Requirement]:
+    """The requirements a user may see, narrowed by a keyword (a key such as "REQ-12", words of
+    the title or of a live scenario's text), the lead team's code, the step, "mine" (owning PM
+    or lead DEV) and "related to my team" (my team leads it or owns a component it touches)."""
+    found = visible_requirements(user)
+    text = text.strip()
+    if text:
+        number = parse_key(text, "REQ")
+        scenario_hits = Scenario.objects.filter(is_withdrawn=False).filter(
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(acceptance_criteria__icontains=text)
+        )
+        match = Q(title__icontains=text) | Q(pk__in=scenario_hits.values("requirement"))
+        if number is not None:
+            match |= Q(number=number)
+        found = found.filter(match)
+    if lead_team:
+        found = found.filter(lead_team__code=lead_team)
+    if status in Status.values:
+        found = found.filter(status=status)
+    if mine:
+        found = found.filter(Q(owner=user) | Q(lead_dev=user))
+    if my_teams:
+        teams = teams_of(user)
+        party_to = Requirement.objects.filter(plan__current_revision__items__owner_team__in=teams)
+        found = found.filter(Q(lead_team__in=teams) | Q(pk__in=party_to.values("pk")))
+    return found.order_by(*LIST_SORTS.get(sort, LIST_SORTS["newest"]))
+
+
 # --- access: one lookup per kind of object (access_meeting, access_revision, ...) -------------
 
 M = TypeVar("M", bound=Model)

@@ -8,9 +8,11 @@ removed, or changed, and how each changed text reads before and after.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 FIELD_LABELS = {
@@ -81,10 +83,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _shown(name: str, value: Any) -> str:
+    """A stored value as a reader knows it: the kind's label and the team's name, not codes."""
+    from techalign.org.models import Team
+    from techalign.plans.models import ItemKind
+
+    if name == "kind" and value in ItemKind.values:
+        return str(ItemKind(value).label)
+    if name == "owner_team" and value:
+        team = Team.objects.filter(code=value).only("name").first()
+        return team.name if team is not None else _text(value)
+    return _text(value)
+
+
 def _fields(before: dict[str, Any], after: dict[str, Any], skip: set[str]) -> list[FieldChange]:
     names = [k for k in dict.fromkeys([*before, *after]) if k not in skip]
     return [
-        FieldChange(n, _text(before.get(n)), _text(after.get(n)))
+        FieldChange(n, _shown(n, before.get(n)), _shown(n, after.get(n)))
         for n in names
         if before.get(n) != after.get(n)
     ]
@@ -117,3 +132,32 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> ContentDiff:
         scenarios=_entries(before.get("scenarios", []), after.get("scenarios", [])),
         items=_entries(before.get("items", []), after.get("items", [])),
     )
+
+
+# Revisions record what changed as short English notes ("I-2 added; S-3 changed"), written by
+# the services; these are the words a reader sees for them.
+_CHANGE_NOTES = {
+    "added": _("{key} added"),
+    "changed": _("{key} changed"),
+    "removed": _("{key} removed"),
+    "out of scope": _("{key} out of scope"),
+    "back in scope": _("{key} back in scope"),
+}
+_CHANGE_NOTE = re.compile(
+    r"^(?P<key>[A-Z]+-\d+) (?P<what>added|changed|removed|out of scope|back in scope)$"
+)
+
+
+def revision_note(summary: str) -> str:
+    """A revision's change note in the active language; parts it does not know stay as they
+    are."""
+    parts = []
+    for part in (summary or "").split("; "):
+        match = _CHANGE_NOTE.match(part.strip())
+        if match:
+            parts.append(str(_CHANGE_NOTES[match["what"]]).format(key=match["key"]))
+        elif part.strip() == "requirement text changed":
+            parts.append(str(_("requirement text changed")))
+        else:
+            parts.append(part)
+    return gettext("; ").join(parts)

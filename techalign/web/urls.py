@@ -1,6 +1,15 @@
 from django.urls import path
 
-from techalign.web.views import baselines, common, home, manage, meetings, plans, requirements
+from techalign.web.views import (
+    baselines,
+    comments,  # noqa: F401 (registers the comment sections and actions)
+    common,
+    home,
+    manage,
+    meetings,
+    plans,
+    requirements,
+)
 
 app_name = "web"
 

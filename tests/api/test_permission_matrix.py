@@ -102,6 +102,9 @@ ACCESS: dict[str, Access] = {
     f"POST {R}/scenarios/{{scenario}}/out-of-scope": write(LEAD_PM, {"reason": "下期"}),
     f"DELETE {R}/scenarios/{{scenario}}/out-of-scope": write(LEAD_PM),
     f"GET {R}/questions": READ,
+    # Anyone who can see the requirement may comment on it (outsiders of a public one too).
+    f"GET {R}/comments": READ,
+    f"POST {R}/comments": write({*INSIDERS, "charlie"}, {"body": "评", "scenario": "S-1"}),
     f"POST {R}/questions": write({"ming", "lei", "qiang", "hua", "jun"}, {"body": "问"}),
     f"POST {R}/questions/{{question}}/answer": write({"ming", "lei", "hua"}, {"answer": "答"}),
     f"GET {R}/audit": READ,

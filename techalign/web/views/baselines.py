@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
+from techalign.audit import activity
 from techalign.org.models import OrgPolicy, Team
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
@@ -118,10 +119,11 @@ def milestones_section(screen: Screen) -> dict[str, Any]:
 
 @section("activity", "web/baseline/_activity.html", page="activity")
 def activity_section(screen: Screen) -> dict[str, Any]:
+    kind = screen.request.GET.get("kind", "")
     return {
-        "events": list(
-            screen.requirement.audit_events.select_related("actor").order_by("-seq")[:300]
-        )
+        "entries": activity.requirement_activity(screen.requirement, kind=kind),
+        "activity_kinds": list(activity.KINDS.items()),
+        "activity_kind": kind if kind in activity.KINDS else "",
     }
 
 

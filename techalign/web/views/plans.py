@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from techalign.core.markdown import render_markdown
@@ -110,7 +111,28 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "edit_item_form": edit_form,
         "lead_team_id": screen.requirement.lead_team_id,
         "kinds": ItemKind,
+        "withdraw_warning": _withdraw_warning(screen),
     }
+
+
+def _withdraw_warning(screen: Screen) -> str:
+    """The confirm step before a plan change that silently withdraws a review or approval."""
+    withdrawn = plans.withdrawn_by_new_revision(screen.requirement, screen.revision)
+    if not withdrawn:
+        return ""
+    return gettext(
+        "Saving this change makes a new revision and withdraws {withdrawn}; the plan goes back "
+        "to planning. Go ahead?"
+    ).format(withdrawn=withdrawn)
+
+
+def _gaps_warning(gaps: list[Any], number: int) -> str:
+    """The confirm step before submitting a revision the reviewer would have to refuse."""
+    if not gaps:
+        return ""
+    return gettext("Revision {n} has gaps the reviewer must refuse: {gaps} Submit anyway?").format(
+        n=number, gaps=" ".join(gap.message for gap in gaps)
+    )
 
 
 @section("coverage", "web/plan/_coverage.html", page="plan")
@@ -144,9 +166,11 @@ def review_section(screen: Screen) -> dict[str, Any]:
     revision = screen.revision
     plan = plans.plan_of(screen.requirement) if revision else None
     reviews = list(reversed(plans.reviews_of(plan))) if plan else []
+    gaps = approval_gaps(screen.requirement, revision) if revision else []
     return {
         "revision": revision,
-        "gaps": approval_gaps(screen.requirement, revision) if revision else [],
+        "gaps": gaps,
+        "gaps_warning": _gaps_warning(gaps, revision.number if revision else 0),
         "approval": plans.approval_of(revision),
         "reviews": reviews,
         "can_submit": can.can_submit_for_review(screen.user, screen.requirement),

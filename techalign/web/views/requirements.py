@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from techalign.core.errors import Refused
@@ -17,12 +19,24 @@ from techalign.org.selectors import holders_of
 from techalign.requirements import permissions as can
 from techalign.requirements import services
 from techalign.requirements.models import Question, Scenario, Status
-from techalign.requirements.selectors import get_question, get_scenario, visible_requirements
+from techalign.requirements.selectors import (
+    LIST_SORTS,
+    get_question,
+    get_scenario,
+    search_requirements,
+)
 from techalign.web import forms
 from techalign.web.views.common import Screen, action, page, render_page, section
 
 page("overview", "web/requirement/overview.html")
 LIST_PAGE_SIZE = 50
+SORT_LABELS = [
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("title", _("Title")),
+    ("step", _("Step")),
+    ("launch", _("Planned launch")),
+]
 
 
 def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementForm | None:
@@ -41,13 +55,24 @@ def _list_page(
 ) -> HttpResponse:
     """Every requirement the user may see, newest first, filterable by step and involvement,
     a page at a time."""
-    requirements = visible_requirements(request.user).order_by("-number")
-    step = request.GET.get("status", "")
-    if step in Status.values:
-        requirements = requirements.filter(status=step)
-    mine = bool(request.GET.get("mine"))
-    if mine:
-        requirements = requirements.filter(Q(owner=request.user) | Q(lead_dev=request.user))
+    get = request.GET
+    chosen = {
+        "q": get.get("q", "").strip()[:200],
+        "team": get.get("team", ""),
+        "status": get.get("status", ""),
+        "mine": bool(get.get("mine")),
+        "related": bool(get.get("related")),
+        "sort": get.get("sort", "") if get.get("sort", "") in LIST_SORTS else "newest",
+    }
+    requirements = search_requirements(
+        request.user,
+        text=chosen["q"],
+        lead_team=chosen["team"],
+        status=chosen["status"],
+        mine=chosen["mine"],
+        my_teams=chosen["related"],
+        sort=chosen["sort"],
+    )
     # An organisation keeps years of requirements: render one page, count scenarios for it only.
     listing = Paginator(requirements, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(listing.object_list)
@@ -61,8 +86,11 @@ def _list_page(
         "requirements": rows,
         "listing": listing,
         "statuses": Status.choices,
-        "status": step,
-        "mine": mine,
+        "teams": Team.objects.order_by("code"),
+        "sorts": SORT_LABELS,
+        "filters": chosen,
+        "status": chosen["status"],
+        "mine": chosen["mine"],
         "new_form": new_form,
         "nav": "requirements",
         **extra,
@@ -106,6 +134,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
             refusal=refused,
             refusal_at="create",
         )
+    messages.success(request, _("Saved."))
     return redirect("web:requirement", requirement.key)
 
 
