@@ -6,7 +6,7 @@
 #   make bench  the benchmark suite at S=1 (BENCH_SCALE) on SQLite and PostgreSQL; not in make test
 
 PYTHON ?= python3
-APT_PACKAGES := gettext chromium fonts-noto-cjk postgresql-15
+APT_PACKAGES := gettext chromium fonts-noto-cjk postgresql-15 haproxy
 BIND ?= 127.0.0.1:8000
 # Each xdist worker gets its own test database.
 PYTEST := $(PYTHON) -m pytest -n 2
