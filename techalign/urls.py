@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from techalign.api.main import api
-from techalign.core.views import healthz
+from techalign.core.views import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
