@@ -13,6 +13,8 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
     "SECURE_PROXY_SSL_HEADER": "1",
+    "EMAIL_HOST": "smtp.example.com",
+    "TECHALIGN_SEALING_KEY": "bXlfc2VhbGluZ19rZXlfZm9yX3Rlc3RzX29ubHlfMzI=",
 }
 
 
