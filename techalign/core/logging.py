@@ -85,6 +85,9 @@ def _with_id_in_error_details(response, request_id: str) -> None:
     if isinstance(body, dict) and "code" in body and isinstance(body.get("details"), dict):
         body["details"]["request_id"] = request_id
         response.content = json.dumps(body).encode()
+        # CommonMiddleware measured the body before the id was added.
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
 
 
 class RequestIdMiddleware:

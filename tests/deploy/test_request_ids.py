@@ -94,3 +94,10 @@ def test_a_server_with_json_logs_and_several_workers(stage, tw):
     assert {line["route"] for line in requests} <= {"healthz", "readyz", "metrics"}
     assert all("request_id" in line for line in lines)
     assert "GET /readyz HTTP/1.1" not in server.log(), "gunicorn's plain access log is off"
+
+
+def test_the_request_id_in_an_error_body_is_counted_in_its_length(w):
+    """Clients read Content-Length bytes: the body with the id must not be cut short."""
+    response = api_client(w.ming).get("/api/v1/requirements/NOPE-9")
+
+    assert int(response["Content-Length"]) == len(response.content)
