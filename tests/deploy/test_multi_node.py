@@ -4,7 +4,6 @@ notification reaches its webhook once, the audit chain verifies, and the node re
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 
@@ -82,18 +81,7 @@ def test_two_nodes_behind_haproxy_survive_the_loss_of_one(stage, tw):
         assert [guesser.sign_in("wei", "guess") for _ in range(5)] == [200] * 4 + [429]
 
         load = Load(proxy.port, requirement.key, writes_per_thread=400, seconds=12)
-        driver = threading.Thread(
-            target=load.run,
-            args=(
-                [
-                    (load.ask, "ming", token["ming"]),
-                    (load.ask, "hua", token["hua"]),
-                    (load.edit, "lei", token["lei"], "I-1"),
-                    (load.edit, "fang", token["fang"], "I-2"),
-                ],
-            ),
-        )
-        driver.start()
+        driver = load.start_mixed(token)
         # Mid-load: once writes are being acknowledged, well before the load ends.
         assert until(lambda: load.acknowledged >= 15 or not driver.is_alive(), 6)
         a.kill()
