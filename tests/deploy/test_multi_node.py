@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -42,7 +43,10 @@ def until(condition, seconds: float) -> bool:
 def servers_know_the_passwords_of(*users) -> None:
     """The tests hash passwords with MD5 for speed; the servers run the production hashers."""
     for user in users:
-        user.password = PBKDF2PasswordHasher().encode(f"pw-{user.username}", get_random_string(12))
+        # Few iterations: the servers verify with those stored in the hash, so guesses are fast.
+        user.password = PBKDF2PasswordHasher().encode(
+            f"pw-{user.username}", get_random_string(12), iterations=1000
+        )
         user.save(update_fields=["password"])
 
 
@@ -64,7 +68,9 @@ def test_two_nodes_behind_haproxy_survive_the_loss_of_one(stage, tw):
         TECHALIGN_TRUSTED_PROXIES="127.0.0.1",
         TECHALIGN_OUTBOUND_ALLOWLIST="127.0.0.0/8",
     )
-    a, b = stage.serve(workers=2), stage.serve(workers=2)
+    # Both nodes start at once; each is up when its /healthz answers.
+    with ThreadPoolExecutor(2) as starting:
+        a, b = starting.map(lambda _: stage.serve(workers=2), "ab")
     proxy = Proxy(stage, {"a": a.port, "b": b.port})
     workers = [Worker(stage, "1"), Worker(stage, "2")]
     try:

@@ -41,6 +41,18 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
     ]
 
 
+def _running(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def metrics_folder() -> Path:
     """Where this server's gunicorn workers keep their metrics for /metrics to add up.
 
@@ -51,6 +63,11 @@ def metrics_folder() -> Path:
     folder = (
         Path(configured) if configured else settings.VAR_DIR / "metrics" / f"serve-{os.getpid()}"
     )
+    if not configured:
+        # Folders of servers that have ended since: nobody will read them again.
+        for earlier in folder.parent.glob("serve-*"):
+            if earlier != folder and not _running(earlier.name.removeprefix("serve-")):
+                shutil.rmtree(earlier, ignore_errors=True)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
