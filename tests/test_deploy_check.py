@@ -5,6 +5,8 @@ import secrets
 import subprocess
 import sys
 
+from cryptography.fernet import Fernet
+
 PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "techalign.example.com",
@@ -13,8 +15,9 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
     "SECURE_PROXY_SSL_HEADER": "1",
+    # techalign.W001 and W002: mail is sent, and credentials have a sealing key of their own.
     "EMAIL_HOST": "smtp.example.com",
-    "TECHALIGN_SEALING_KEY": "bXlfc2VhbGluZ19rZXlfZm9yX3Rlc3RzX29ubHlfMzI=",
+    "TECHALIGN_SEALING_KEY": Fernet.generate_key().decode(),
 }
 
 
