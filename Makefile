@@ -7,9 +7,10 @@
 
 PYTHON ?= python3
 # slapd, ldap-utils: the directory of the LDAP sign-in tests; libldap2-dev, libsasl2-dev: to
-# build python-ldap (no wheel on PyPI); nodejs: the OpenID provider of the sign-in tests.
+# build python-ldap (no wheel on PyPI); nodejs: the OpenID provider of the sign-in tests;
+# haproxy: the load balancer of the multi-node test.
 APT_PACKAGES := gettext chromium fonts-noto-cjk postgresql-15 slapd ldap-utils libldap2-dev \
-	libsasl2-dev nodejs
+	libsasl2-dev nodejs haproxy
 BIND ?= 127.0.0.1:8000
 # Each xdist worker gets its own test database.
 PYTEST := $(PYTHON) -m pytest -n 2

@@ -16,6 +16,8 @@ Environment:
   TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
   TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
                       (docs/deploy.md, section "Sign-in")
+  TECHALIGN_NODES, TECHALIGN_METRICS_ALLOW, TECHALIGN_METRICS_TOKEN, TECHALIGN_LOG_FORMAT
+                      see the operations block below
 """
 
 import os
@@ -176,7 +178,22 @@ TECHALIGN_THROTTLES = {
 }
 # ---------------------------------------------------------------------------------------------
 
+# --- Operations: several nodes, metrics, logs ------------------------------------------------
+# How many machines run `techalign serve` against this database (a SQLite file allows one).
+TECHALIGN_NODES = int(os.environ.get("TECHALIGN_NODES", "1"))
+# /metrics answers addresses and networks listed here, or a request with
+# `Authorization: Bearer $TECHALIGN_METRICS_TOKEN`; nobody else.
+TECHALIGN_METRICS_ALLOW = _env_list("TECHALIGN_METRICS_ALLOW")
+TECHALIGN_METRICS_TOKEN = os.environ.get("TECHALIGN_METRICS_TOKEN", "")
+# "json": one JSON object per log line, each with the request id; "text" (default): plain lines.
+TECHALIGN_LOG_FORMAT = os.environ.get("TECHALIGN_LOG_FORMAT", "text")
+# ---------------------------------------------------------------------------------------------
+
 MIDDLEWARE = [
+    # Operations, first so they see every answer: the request id (X-Request-ID, on every log
+    # line) and the latency histograms of /metrics.
+    "techalign.core.logging.RequestIdMiddleware",
+    "techalign.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "techalign.core.middleware.ContentSecurityPolicyMiddleware",
     # Serves STATIC_ROOT under gunicorn, where Django itself serves no static files.
@@ -324,6 +341,19 @@ if os.environ.get("SECURE_PROXY_SSL_HEADER", "") == "1":
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "techalign.core.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "techalign.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if TECHALIGN_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # In JSON, one line per request (method, route, status, duration, request id) replaces
+    # gunicorn's access log.
+    "loggers": {
+        "techalign.request": {"level": "INFO" if TECHALIGN_LOG_FORMAT == "json" else "WARNING"}
+    },
 }

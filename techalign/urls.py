@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from techalign.api.main import api
-from techalign.core.views import healthz
+from techalign.core.metrics import metrics
+from techalign.core.views import healthz, readyz
 from techalign.sso.views import SignInView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/login/", SignInView.as_view(), name="login"),

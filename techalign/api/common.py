@@ -268,10 +268,11 @@ def envelope(
 
 
 def request_id(request: HttpRequest) -> str:
-    """An id for this request, quoted in the answer and the log, to find one in the other."""
-    if not hasattr(request, "techalign_request_id"):
-        request.techalign_request_id = uuid.uuid4().hex  # type: ignore[attr-defined]
-    return request.techalign_request_id  # type: ignore[attr-defined]
+    """An id for this request, quoted in the answer and the log, to find one in the other: the
+    one RequestIdMiddleware gave it (see techalign.core.logging), else a new one."""
+    if not hasattr(request, "request_id"):
+        request.request_id = uuid.uuid4().hex  # type: ignore[attr-defined]
+    return str(request.request_id)  # type: ignore[attr-defined]
 
 
 def _too_large(request: HttpRequest) -> JsonResponse:
@@ -376,8 +377,8 @@ class ApiErrorMiddleware:
         is_json = response.get("Content-Type", "").startswith("application/json")
         if response.status_code >= 400 and not is_json:
             response = _envelope_for_status(request, response)
-        if hasattr(request, "techalign_request_id"):
-            response["X-Request-ID"] = request.techalign_request_id
+        if hasattr(request, "request_id"):
+            response["X-Request-ID"] = request.request_id
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -6,4 +6,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from techalign.core import checks  # noqa: F401  (registers the settings checks)
+        # Registers the `check --deploy` checks of a company-scale installation.
+        from techalign.core import (
+            checks,  # noqa: F401  (registers the settings checks)
+            deploy_checks,  # noqa: F401
+        )

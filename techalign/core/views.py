@@ -1,6 +1,27 @@
-from django.db import connection
+import functools
+
+from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import JsonResponse
+
+
+def _pending_migrations() -> list:
+    """Migrations of this code not yet applied to the database (raises if it is unreachable)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    executor = MigrationExecutor(connection)
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def _is_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    try:
+        return user is not None and user.is_authenticated and user.is_staff
+    except DatabaseError:
+        # A session cookie with the database down: nobody can be recognised as staff.
+        return False
 
 
 def healthz(request):
@@ -9,19 +30,47 @@ def healthz(request):
     Strangers (load balancers, probes) learn only that; where the database lives and which
     migrations are pending is for signed-in staff.
     """
-    executor = MigrationExecutor(connection)
-    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    pending = _pending_migrations()
     body = {
         "status": "ok" if not pending else "migrations_pending",
         "database": {"reachable": True},
         "migrations": {"applied": not pending},
     }
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_staff:
+    if _is_staff(request):
         body["database"].update(
             vendor=connection.vendor, name=str(connection.settings_dict["NAME"])
         )
         body["migrations"]["pending"] = [f"{m.app_label}.{m.name}" for m, _ in pending]
     return JsonResponse(body, status=200)
+
+
+@functools.cache
+def _migrations_of_this_code() -> frozenset[tuple[str, str]]:
+    """Every migration on disk, read once per process (a load balancer probes often)."""
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
+def readyz(request):
+    """Readiness for a load balancer: 200 when this node can serve, else 503 with the reason.
+
+    Ready means the database answers and every migration of this code is applied. The reason
+    is a code (`database_unreachable`, `migrations_pending`); the database error and the
+    pending migrations are shown to signed-in staff only, never to anonymous probes.
+    """
+    body: dict = {"status": "ready"}
+    try:
+        # One query: it proves the database answers, and says what is applied.
+        applied = set(MigrationRecorder(connection).applied_migrations())
+        pending = sorted(_migrations_of_this_code() - applied)
+    except DatabaseError as error:
+        body = {"status": "unavailable", "reason": "database_unreachable"}
+        if _is_staff(request):
+            body["error"] = str(error).strip()
+    else:
+        if pending:
+            body = {"status": "unavailable", "reason": "migrations_pending"}
+            if _is_staff(request):
+                body["pending"] = [f"{app}.{name}" for app, name in pending]
+    response = JsonResponse(body, status=200 if body["status"] == "ready" else 503)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -138,7 +138,12 @@ def test_plan_markdown_import_refusals(w, as_):
     _post_markdown(as_("lei"), req.key, text.replace("改 ledger", "改总账"))
     stale = _post_markdown(as_("fang"), req.key, text.replace("改 ledger", "又改"))
     assert stale.status_code == 409
-    assert stale.json()["details"] == {"current": "4", "based_on": "3", "current_revision": 4}
+    assert stale.json()["details"] == {
+        "current": "4",
+        "based_on": "3",
+        "current_revision": 4,
+        "request_id": stale["X-Request-ID"],
+    }
     bad = _post_markdown(as_("lei"), req.key, "no front matter")
     assert bad.status_code == 422 and bad.json()["details"]["line"] == "1"
 

@@ -108,6 +108,23 @@ class Load:
             thread.join(timeout=self.seconds + 60)
         assert not any(t.is_alive() for t in threads), "a load thread hung"
 
+    def start_mixed(self, token: dict[str, str]) -> threading.Thread:
+        """In the background: ming and hua ask questions, lei and fang edit items I-1 and I-2
+        (tokens by persona name)."""
+        driver = threading.Thread(
+            target=self.run,
+            args=(
+                [
+                    (self.ask, "ming", token["ming"]),
+                    (self.ask, "hua", token["hua"]),
+                    (self.edit, "lei", token["lei"], "I-1"),
+                    (self.edit, "fang", token["fang"], "I-2"),
+                ],
+            ),
+        )
+        driver.start()
+        return driver
+
     @property
     def acknowledged(self) -> int:
         return len(self.questions) + len(self.edits)

@@ -72,8 +72,8 @@ class Reply:
 class Server:
     """One `techalign serve` process group; stop() is a clean shutdown, kill() a crash."""
 
-    def __init__(self, stage: Stage, workers: int):
-        self.port = free_port()
+    def __init__(self, stage: Stage, workers: int, port: int | None = None):
+        self.port = port or free_port()
         self.log_path = stage.tmp / f"server-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -225,8 +225,8 @@ class Stage:
         )
         return env
 
-    def serve(self, workers: int = 3) -> Server:
-        server = Server(self, workers)
+    def serve(self, workers: int = 3, port: int | None = None) -> Server:
+        server = Server(self, workers, port)
         self.servers.append(server)
         return server
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -27,18 +26,7 @@ def test_acknowledged_writes_survive_a_sigkill_of_the_server_mid_load(stage, tw)
     server = stage.serve(workers=3)
     # More writes than the crash leaves time for: the kill lands while they are in flight.
     load = Load(server.port, requirement.key, writes_per_thread=500, seconds=20)
-    driver = threading.Thread(
-        target=load.run,
-        args=(
-            [
-                (load.ask, "ming", token["ming"]),
-                (load.ask, "hua", token["hua"]),
-                (load.edit, "lei", token["lei"], "I-1"),
-                (load.edit, "fang", token["fang"], "I-2"),
-            ],
-        ),
-    )
-    driver.start()
+    driver = load.start_mixed(token)
     deadline = time.monotonic() + 15
     while load.acknowledged < 40 and time.monotonic() < deadline and driver.is_alive():
         time.sleep(0.05)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 DEFAULT_BIND = "127.0.0.1:8000"
@@ -19,6 +22,8 @@ def default_workers() -> int:
 
 def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
     """The command line that runs techalign under gunicorn with this Python."""
+    # With JSON logs, techalign logs each request itself, with its request id.
+    json_logs = os.environ.get("TECHALIGN_LOG_FORMAT", "") == "json"
     return [
         sys.executable,
         "-m",
@@ -28,13 +33,45 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
         bind,
         "--workers",
         str(workers),
-        "--access-logfile",
-        "-",
+        *([] if json_logs else ["--access-logfile", "-"]),
         "--error-logfile",
         "-",
         # One control socket per user by default: a second server on the machine would clash.
         "--no-control-socket",
     ]
+
+
+def _running(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def metrics_folder() -> Path:
+    """Where this server's gunicorn workers keep their metrics for /metrics to add up.
+
+    PROMETHEUS_MULTIPROC_DIR if set, else one folder per server process under the var folder;
+    emptied at start, so counts from an earlier run are not added in.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = (
+        Path(configured) if configured else settings.VAR_DIR / "metrics" / f"serve-{os.getpid()}"
+    )
+    if not configured:
+        # Folders of servers that have ended since: nobody will read them again.
+        for earlier in folder.parent.glob("serve-*"):
+            if earlier != folder and not _running(earlier.name.removeprefix("serve-")):
+                shutil.rmtree(earlier, ignore_errors=True)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
 
 
 class Command(BaseCommand):
@@ -54,6 +91,7 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         argv = gunicorn_argv(bind=bind, workers=workers)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_folder())
         self.stdout.write(f"techalign listening on http://{bind}/ with {workers} worker(s)")
         self.stdout.flush()
         # exec, so gunicorn's arbiter receives signals (Ctrl-C, SIGTERM) directly.
