@@ -229,16 +229,25 @@ def test_a_calendar_being_read_does_not_hold_up_another_users_write(stage, tw, f
 
     reader = threading.Thread(target=read_calendar)
     reader.start()
-    time.sleep(0.2)
+    written: list[float] = []
     with stage.own_connection():
-        services.set_working_hours(
-            actor=tw.ming, user=tw.ming, starts=dt.time(10), ends=dt.time(19), version=0
-        )
-        times["write_done"] = time.monotonic()
+        # Another user saves again and again while the calendar is read. Had the reading held
+        # the database's write lock, none of these saves could finish before it ends.
+        version = 0
+        while reader.is_alive() and version < 500:
+            services.set_working_hours(
+                actor=tw.ming,
+                user=tw.ming,
+                starts=dt.time(10),
+                ends=dt.time(19 - version % 2),
+                version=version,
+            )
+            version += 1
+            written.append(time.monotonic())
     reader.join(timeout=60)
 
-    assert times["read_done"] - times["read_started"] > 0.5  # the reading took a while
-    assert times["write_done"] < times["read_done"]  # ...and the write did not wait for it
+    during = [t for t in written if times["read_started"] <= t < times["read_done"]]
+    assert len(during) >= 2, (times, written)
     stage.reload()
     read = CalendarSource.objects.get(user=tw.lei, name="busy" if door == "upload" else "Outlook")
     assert read.busy
