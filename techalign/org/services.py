@@ -154,6 +154,16 @@ def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changed
 
 
+def _save_audited(actor: Any, obj: Any, values: dict[str, Any], **summary: Any) -> None:
+    """Set `values` on `obj`, new or stored; save it and audit the change (under the running
+    transition's action) only when it is new or something differs."""
+    created = obj.pk is None
+    changed = _changes(obj, values)
+    if created or changed:
+        obj.save()
+        record(actor=actor, target=obj, summary={**summary, "created": created, "changes": changed})
+
+
 @transition("team.saved")
 def save_team(
     *, actor: Any, code: str, name: str, department: Department, is_committee: bool = False
@@ -161,16 +171,8 @@ def save_team(
     """Create the team `code` or change its name, department and committee flag."""
     require_admin(actor, gettext("change teams"))
     team = Team.objects.filter(code=code).first() or Team(code=code)
-    created = team.pk is None
-    changed = _changes(team, {"name": name, "department": department, "is_committee": is_committee})
-    if created or changed:
-        team.save()
-        record(
-            actor=actor,
-            action="team.saved",
-            target=team,
-            summary={"code": code, "created": created, "changes": changed},
-        )
+    values = {"name": name, "department": department, "is_committee": is_committee}
+    _save_audited(actor, team, values, code=code)
     return team
 
 
@@ -185,7 +187,6 @@ def grant_role(*, actor: Any, user: User, team: Team, role: str) -> Membership:
         forget_roles(user)
         record(
             actor=actor,
-            action="role.granted",
             target=membership,
             summary={"user": user.username, "team": team.code, "role": role},
         )
@@ -209,7 +210,6 @@ def revoke_role(*, actor: Any, user: User, team: Team, role: str) -> None:
         raise Refused("org.last_admin", user=str(user))
     record(
         actor=actor,
-        action="role.revoked",
         target=team,
         summary={"user": user.username, "team": team.code, "role": role},
     )
@@ -225,21 +225,13 @@ def save_user(
     the company's sign-in) or change their name, e-mail and whether they may sign in."""
     require_admin(actor, gettext("change people"))
     user = User.objects.filter(username=username).first()
-    created = user is None
     if user is None:
         user = User(username=username)
         user.set_unusable_password()
     if user.pk == getattr(actor, "pk", None) and not is_active:
         raise Refused("org.deactivate_self", user=str(user))
-    changed = _changes(user, {"display_name": display_name, "email": email, "is_active": is_active})
-    if created or changed:
-        user.save()
-        record(
-            actor=actor,
-            action="user.saved",
-            target=user,
-            summary={"username": username, "created": created, "changes": changed},
-        )
+    values = {"display_name": display_name, "email": email, "is_active": is_active}
+    _save_audited(actor, user, values, username=username)
     return user
 
 
@@ -257,17 +249,6 @@ def save_component(
     plans that touch the component from their next revision on."""
     require_admin(actor, gettext("change the service catalog"))
     component = Component.objects.filter(key=key).first() or Component(key=key)
-    created = component.pk is None
-    changed = _changes(
-        component,
-        {"name": name, "kind": kind, "owner_team": owner_team, "description": description},
-    )
-    if created or changed:
-        component.save()
-        record(
-            actor=actor,
-            action="component.saved",
-            target=component,
-            summary={"key": key, "created": created, "changes": changed},
-        )
+    values = {"name": name, "kind": kind, "owner_team": owner_team, "description": description}
+    _save_audited(actor, component, values, key=key)
     return component
