@@ -58,6 +58,7 @@ PERSONAS = {
     "finance_dev": "wangwei",
     "architect": "gaofeng",
     "outsider": "zhuyan",
+    "admin": "zhouyun",
 }
 
 # (department code, name, [(team code, team name, is a committee)]). The department codes are

@@ -124,6 +124,10 @@ def discover() -> list[Page]:
         Page("catalog", reverse("web:catalog"), "finance_dev"),
         Page("team", reverse("web:team", args=[team.code]), "finance_dev"),
         Page("department", reverse("web:department", args=[department.code]), "outsider"),
+        Page("manage", reverse("web:manage"), "admin"),
+        Page("manage-team", reverse("web:manage_team", args=[team.code]), "admin"),
+        Page("manage-people", reverse("web:manage_people"), "admin"),
+        Page("manage-components", reverse("web:manage_components"), "admin"),
     ]
     return pages
 
