@@ -144,3 +144,35 @@ def test_an_unknown_team_or_person_is_not_found(w, admin, as_user):
     assert (
         browser.post(f"/manage/teams/{w.order.code}/", {"form": "revoke", "membership": "x"})
     ).status_code == 404
+
+
+def test_the_edit_forms_show_what_is_stored_and_save_unchanged_without_a_change(w, admin, as_user):
+    browser = as_user(admin, "zh-hans")
+    team_page = browser.get(f"/manage/teams/{w.order.code}/").content.decode()
+    person_page = browser.get(f"/manage/people/{w.lei.username}/").content.decode()
+    component_form = browser.get(f"/manage/components/?edit={w.ledger.key}").content.decode()
+
+    assert f'value="{w.order.name}"' in team_page
+    assert f'value="{w.lei.username}"' in person_page
+    assert f'value="{w.ledger.name}"' in component_form
+    before = AuditEvent.objects.count()
+    browser.post(
+        f"/manage/teams/{w.order.code}/",
+        {
+            "form": "team",
+            "code": w.order.code,
+            "name": w.order.name,
+            "department": w.order.department_id,
+        },
+    )
+    browser.post(
+        f"/manage/people/{w.lei.username}/",
+        {
+            "form": "person",
+            "username": w.lei.username,
+            "display_name": w.lei.display_name,
+            "email": w.lei.email,
+            "is_active": "on",
+        },
+    )
+    assert AuditEvent.objects.count() == before

@@ -62,7 +62,12 @@ class Bound:
         return render(
             self.request,
             template,
-            {"nav": "manage", "refusal": self.refusal, **self.forms, **context},
+            {
+                "nav": "manage",
+                "refusal": self.refusal,
+                **{f"{key}_form": form for key, form in self.forms.items()},
+                **context,
+            },
             status=self.refusal.status if self.refusal else 200,
         )
 
