@@ -9,12 +9,12 @@ import re
 from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from techalign.calendars.models import WorkingHours
 from techalign.calendars.slots import alignment_deadline, find_slots
 from techalign.requirements.models import Requirement
+from tests.calendars.test_pages import client_for
 from tests.factories import advance
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -28,13 +28,6 @@ def sh(*args) -> dt.datetime:
 
 def local_starts(search) -> list[dt.datetime]:
     return [s.starts_at.astimezone(SH) for s in search.slots]
-
-
-def client_for(user) -> Client:
-    type(user).objects.filter(pk=user.pk).update(language="en")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_no_slot_is_offered_over_the_org_lunch_break(w):

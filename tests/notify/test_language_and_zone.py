@@ -8,26 +8,18 @@ import icalendar
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from techalign.meetings.services import schedule_meeting
 from techalign.notify.models import Event, Notification
 from techalign.notify.services import add_channel
 from techalign.notify.worker import run_ready_tasks
 from techalign.org.models import User
 from tests.factories import advance
-from tests.notify.conftest import give_emails
+from tests.notify.conftest import give_emails, schedule
 
 
 def meet_at_two_utc(w, req):
     """ming schedules the meeting at 02:00 UTC three days on: 10:00 in Beijing, 03:00 in Berlin."""
     day = (timezone.now() + dt.timedelta(days=3)).date()
-    start = dt.datetime(day.year, day.month, day.day, 2, 0, tzinfo=dt.UTC)
-    return schedule_meeting(
-        requirement=req,
-        actor=w.ming,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        location="3F Room 301",
-    )
+    return schedule(w, req, dt.datetime(day.year, day.month, day.day, 2, 0, tzinfo=dt.UTC))
 
 
 def set_reader(user, language: str, zone: str) -> None:
