@@ -17,7 +17,6 @@ import zoneinfo
 import icalendar
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from techalign.meetings.models import Meeting
@@ -34,13 +33,17 @@ def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def zoned(when: dt.datetime | str, zone: str | None = None) -> str:
+def zoned(
+    when: dt.datetime | str, zone: str | None = None, *, until: dt.datetime | None = None
+) -> str:
     """A time as a person reads it: in `zone` (else the active zone) with the zone's name,
-    e.g. "2026-12-08 10:00 (Asia/Shanghai)". An unknown zone name reads as the site's zone."""
+    e.g. "2026-12-08 10:00 (Asia/Shanghai)", or with `until` "2026-12-08 10:00–11:00
+    (Asia/Shanghai)". An unknown zone name reads as the site's zone."""
     if isinstance(when, str):
         when = dt.datetime.fromisoformat(when)
     tz = zone_named(zone) if zone else timezone.get_current_timezone()
-    return f"{when.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+    end = f"–{until.astimezone(tz):%H:%M}" if until is not None else ""
+    return f"{when.astimezone(tz):%Y-%m-%d %H:%M}{end} ({tz.key})"
 
 
 def absolute(path: str) -> str:
@@ -58,9 +61,7 @@ def agenda(meeting: Meeting) -> str:
     revision = meeting.revision
     lines = [
         f"{requirement.key} {requirement.title}",
-        _("Time: {start} – {end}").format(
-            start=zoned(meeting.starts_at), end=f"{localtime(meeting.ends_at):%H:%M}"
-        ),
+        _("Time: {when}").format(when=zoned(meeting.starts_at, until=meeting.ends_at)),
         _("Technical plan revision {revision} ({hash})").format(
             revision=revision.number, hash=revision.content_hash[:12]
         ),

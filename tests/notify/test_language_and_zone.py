@@ -49,7 +49,7 @@ def test_the_invitation_mail_is_in_each_recipients_language_and_zone(
     body = chinese.get_body(("plain",)).get_content()
     assert f"{day} 10:00 (Asia/Shanghai)" in body and "议程：" in body
     assert "UTC" not in body and "Agenda:" not in body
-    assert f"{day} 10:00 (Asia/Shanghai)" in description(chinese)
+    assert f"时间：{day} 10:00–11:00 (Asia/Shanghai)" in description(chinese)
     assert "议程：" in description(chinese)
 
     (english,) = smtp.to("lei@example.test")
@@ -57,7 +57,7 @@ def test_the_invitation_mail_is_in_each_recipients_language_and_zone(
     body = english.get_body(("plain",)).get_content()
     assert f"{day} 03:00 (Europe/Berlin)" in body and "Agenda:" in body
     assert "议程" not in body
-    assert f"{day} 03:00 (Europe/Berlin)" in description(english)
+    assert f"Time: {day} 03:00–04:00 (Europe/Berlin)" in description(english)
     assert "Agenda:" in description(english)
 
 

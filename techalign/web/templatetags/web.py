@@ -26,6 +26,13 @@ def zoned_filter(value) -> str:
 
 
 @register.filter
+def zoned_span(start, end) -> str:
+    """A meeting's start and end in the reader's zone, named: "2026-12-08 10:00–11:00
+    (Asia/Shanghai)"."""
+    return zoned(start, until=end) if start else ""
+
+
+@register.filter
 def short_hash(value: str) -> str:
     return (value or "")[:12]
 
