@@ -36,7 +36,10 @@ def lunch_break(hours: WorkingHours) -> tuple[dt.time | None, dt.time | None]:
     if not default:
         return None, None
     begins, _sep, ends = default.partition("-")
-    return dt.time.fromisoformat(begins.strip()), dt.time.fromisoformat(ends.strip())
+    try:
+        return dt.time.fromisoformat(begins.strip()), dt.time.fromisoformat(ends.strip())
+    except ValueError:
+        return None, None  # an unreadable setting takes no hours away from anyone
 
 
 def works_on(hours: WorkingHours, day: workdays.DayInfo) -> bool:
