@@ -248,6 +248,8 @@ LANGUAGE_CODE = os.environ.get("TECHALIGN_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "techalign" / "locale"]
 TIME_ZONE = os.environ.get("TECHALIGN_TIME_ZONE", "Asia/Shanghai")
+# The lunch break of everyone whose working hours name no break: no meeting is offered in it.
+TECHALIGN_LUNCH_BREAK = os.environ.get("TECHALIGN_LUNCH_BREAK", "12:00-13:30")
 USE_I18N = True
 USE_TZ = True
 

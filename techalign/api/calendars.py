@@ -22,7 +22,7 @@ from techalign.api.common import (
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed_token
 from techalign.calendars.models import CalendarSource, WorkingHours
-from techalign.calendars.slots import SlotSearch, find_slots
+from techalign.calendars.slots import SlotSearch, alignment_deadline, find_slots
 from techalign.core.errors import Refused
 from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_users
@@ -129,6 +129,7 @@ class SlotOut(Schema):
     ends_at: dt.datetime
     missing: list[str]
     optional_available: list[str]
+    late: bool = Field(description="starts after the alignment deadline")
 
 
 class BlockerOut(Schema):
@@ -143,6 +144,12 @@ class SlotsOut(Schema):
     optional: list[str]
     starts_at: dt.datetime
     ends_at: dt.datetime
+    deadline: dt.date | None = Field(
+        description="last day to align: planned development start minus the TA111 lead time"
+    )
+    why_none: str | None = Field(
+        description="outside_working_hours or everyone_busy when no slot suits everyone"
+    )
     slots: list[SlotOut]
     blockers: list[BlockerOut]
 
@@ -289,12 +296,15 @@ def _answer(search: SlotSearch) -> SlotsOut:
         optional=names(search.optional),
         starts_at=search.starts_at,
         ends_at=search.ends_at,
+        deadline=search.deadline,
+        why_none=search.why_none,
         slots=[
             SlotOut(
                 starts_at=s.starts_at,
                 ends_at=s.ends_at,
                 missing=names(s.missing),
                 optional_available=names(s.optional_available),
+                late=s.late,
             )
             for s in search.slots
         ],
@@ -320,6 +330,7 @@ def _search(target: selectors.SlotTarget, query: SlotQuery) -> SlotsOut:
             notice=dt.timedelta(minutes=query.notice),
             buffer=dt.timedelta(minutes=query.buffer),
             exclude_meeting=target.meeting,
+            deadline=alignment_deadline(target.requirement),
         )
     )
 

@@ -36,6 +36,15 @@ class NotificationOut(Schema):
     created_at: dt.datetime
     read_at: dt.datetime | None
 
+    # Rendered when read, in the reader's language with times in their zone named.
+    @staticmethod
+    def resolve_title(notification) -> str:
+        return notification.shown_title
+
+    @staticmethod
+    def resolve_body(notification) -> str:
+        return notification.shown_body
+
 
 class ReadIn(Body):
     ids: list[int] | None = Field(default=None, max_length=500, description="omitted: all of them")

@@ -1,5 +1,6 @@
 """Working time: each person's working hours in their own time zone, on the org's working days.
 
+Without a break of their own, everyone keeps the org-wide lunch break (see `lunch_break`).
 A public holiday or company day off removes a day for everyone; a make-up working day (调休) or
 an extra company working day adds one, even on a weekday the person does not normally work.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+
+from django.conf import settings
 
 from techalign.calendars import workdays
 from techalign.calendars.busy import zone_of
@@ -21,6 +24,22 @@ def hours_of(users: Iterable) -> dict[int, WorkingHours]:
     users = list(users)
     stored = {h.user_id: h for h in WorkingHours.objects.filter(user__in=users)}
     return {u.pk: stored.get(u.pk) or WorkingHours(user=u) for u in users}
+
+
+def lunch_break(hours: WorkingHours) -> tuple[dt.time | None, dt.time | None]:
+    """The person's own break; without one, the org-wide lunch break (setting
+    TECHALIGN_LUNCH_BREAK, "12:00-13:30" by default, the usual Chinese office lunch and nap;
+    "" for none), in the person's own zone. Nobody is offered a meeting over lunch."""
+    if hours.break_starts and hours.break_ends:
+        return hours.break_starts, hours.break_ends
+    default = getattr(settings, "TECHALIGN_LUNCH_BREAK", "12:00-13:30")
+    if not default:
+        return None, None
+    begins, _sep, ends = default.partition("-")
+    try:
+        return dt.time.fromisoformat(begins.strip()), dt.time.fromisoformat(ends.strip())
+    except ValueError:
+        return None, None  # an unreadable setting takes no hours away from anyone
 
 
 def works_on(hours: WorkingHours, day: workdays.DayInfo) -> bool:
@@ -39,12 +58,9 @@ def working_windows(
     first = start.astimezone(zone).date()
     last = end.astimezone(zone).date()
     parts = [(hours.starts, hours.ends)]
-    if (
-        hours.break_starts
-        and hours.break_ends
-        and hours.starts < hours.break_starts < hours.break_ends < hours.ends
-    ):
-        parts = [(hours.starts, hours.break_starts), (hours.break_ends, hours.ends)]
+    break_starts, break_ends = lunch_break(hours)
+    if break_starts and break_ends and hours.starts < break_starts < break_ends < hours.ends:
+        parts = [(hours.starts, break_starts), (break_ends, hours.ends)]
     windows = []
     for n in range((last - first).days + 1):
         on = first + dt.timedelta(days=n)

@@ -2,7 +2,9 @@
 person's private feed of their techalign meetings.
 
 Times are written in UTC: some servers misread VTIMEZONE blocks (Radicale shifts zones written
-as RDATE lists by an hour), and every client shows UTC in the reader's own zone.
+as RDATE lists by an hour), and every client shows UTC in the reader's own zone. The texts a
+person reads (the agenda, the DESCRIPTION) are in the active language with the time in the
+active zone named: callers render them under the recipient's language and zone.
 """
 
 from __future__ import annotations
@@ -10,15 +12,43 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import zoneinfo
 
 import icalendar
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from techalign.core import bounds
 from techalign.meetings.models import Meeting
 from techalign.plans import selectors as plans
 
 PRODID = "-//techalign//alignment meetings//EN"
+
+
+def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone of that name; an unknown or empty one is the site's zone."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def zoned(
+    when: dt.datetime | str, zone: str | None = None, *, until: dt.datetime | None = None
+) -> str:
+    """A time as a person reads it: in `zone` (else the active zone) with the zone's name,
+    e.g. "2026-12-08 10:00 (Asia/Shanghai)", or with `until` "2026-12-08 10:00–11:00
+    (Asia/Shanghai)". An unknown zone name reads as the site's zone."""
+    if isinstance(when, str):
+        when = dt.datetime.fromisoformat(when)
+    if not bounds.is_in_range(when) or (until is not None and not bounds.is_in_range(until)):
+        # Stored before dates were bounded: a zone may not represent it, so it reads as stored.
+        end = f"–{until:%Y-%m-%d %H:%M}" if until is not None else ""
+        return f"{when:%Y-%m-%d %H:%M}{end} (UTC)"
+    tz = zone_named(zone) if zone else timezone.get_current_timezone()
+    end = f"–{until.astimezone(tz):%H:%M}" if until is not None else ""
+    return f"{when.astimezone(tz):%Y-%m-%d %H:%M}{end} ({tz.key})"
 
 
 def absolute(path: str) -> str:
@@ -30,30 +60,34 @@ def meeting_url(meeting: Meeting) -> str:
 
 
 def agenda(meeting: Meeting) -> str:
-    """The meeting's agenda as plain text: what is presented, for whom, what to bring."""
+    """The meeting's agenda as plain text in the active language, its time in the active zone
+    named: what is presented, when, for whom, what to bring."""
     requirement = meeting.requirement
     revision = meeting.revision
     lines = [
         f"{requirement.key} {requirement.title}",
-        f"Technical plan revision {revision.number} ({revision.content_hash[:12]})",
-        f"Presenter: {meeting.presenter}",
+        _("Time: {when}").format(when=zoned(meeting.starts_at, until=meeting.ends_at)),
+        _("Technical plan revision {revision} ({hash})").format(
+            revision=revision.number, hash=revision.content_hash[:12]
+        ),
+        _("Presenter: {presenter}").format(presenter=meeting.presenter),
         "",
-        "Agenda:",
-        "1. The requirement's scenarios (PM)",
-        "2. The technical plan, item by item (presenter)",
-        "3. Each related party's asks and dates",
-        "4. Questions, decisions, action items",
-        "5. Sign-off by every party on this revision",
+        _("Agenda:"),
+        _("1. The requirement's scenarios (PM)"),
+        _("2. The technical plan, item by item (presenter)"),
+        _("3. Each related party's asks and dates"),
+        _("4. Questions, decisions, action items"),
+        _("5. Sign-off by every party on this revision"),
         "",
-        "Scenarios:",
+        _("Scenarios:"),
     ]
     lines += [f"  {s.key} {s.title}" for s in plans.live_scenarios(requirement)]
-    lines.append("Plan items:")
+    lines.append(_("Plan items:"))
     for item in plans.items_of(revision):
         lines.append(f"  {item.key} [{item.owner_team}] {item.title}")
     parties = sorted(str(t) for t in plans.related_parties(requirement))
     if parties:
-        lines.append("Related parties: " + ", ".join(parties))
+        lines.append(_("Related parties: {parties}").format(parties=", ".join(parties)))
     lines += ["", meeting_url(meeting)]
     return "\n".join(lines)
 
@@ -133,7 +167,9 @@ def feed(user, *, days_back: int = 90) -> str:
         .prefetch_related("invitees__user")
         .order_by("starts_at")
     )
-    for meeting in meetings:
-        cancelled = meeting.status == Meeting.Status.CANCELLED
-        calendar.add_component(_event(meeting, meeting.invitees.all(), cancelled=cancelled))
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(zone_named(user.time_zone)):
+        for meeting in meetings:
+            cancelled = meeting.status == Meeting.Status.CANCELLED
+            calendar.add_component(_event(meeting, meeting.invitees.all(), cancelled=cancelled))
     return calendar.to_ical().decode()

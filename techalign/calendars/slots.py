@@ -5,7 +5,8 @@ A person can attend a candidate when it lies inside their working time and keeps
 away from their busy time. The answer is the earliest `count` non-overlapping candidates that
 suit every required invitee, best first for the optional ones. When none does, it offers the
 candidates with the fewest required invitees missing, names them, and ranks who blocks most:
-the people whose calendar alone stands in the way of the most candidates.
+the people whose calendar alone stands in the way of the most candidates. With a `deadline`
+(see `alignment_deadline`), slots after it are marked late.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Slot:
     ends_at: dt.datetime
     missing: tuple = ()
     optional_available: tuple = ()
+    # Starts after the alignment deadline (see `alignment_deadline`).
+    late: bool = False
 
     @property
     def suits_everyone(self) -> bool:
@@ -56,10 +59,36 @@ class SlotSearch:
     slots: list[Slot] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
     candidates: int = 0
+    # The last day to align on (site zone), when the requirement has a planned start.
+    deadline: dt.date | None = None
 
     @property
     def suits_everyone(self) -> bool:
         return bool(self.slots) and self.slots[0].suits_everyone
+
+    @property
+    def days(self) -> int:
+        return max(1, round((self.ends_at - self.starts_at) / dt.timedelta(days=1)))
+
+    @property
+    def why_none(self) -> str | None:
+        """Why no slot suits everyone: "outside_working_hours" (no required invitee works in
+        the period), "everyone_busy" (some work then, never all at once), or None."""
+        if not self.slots:
+            return "outside_working_hours"
+        return None if self.suits_everyone else "everyone_busy"
+
+
+def alignment_deadline(requirement) -> dt.date | None:
+    """The last day to hold the alignment meeting: the planned development start minus the
+    working days the health rule TA111 asks for (HealthSettings.alignment_days_before_dev_start)."""
+    from techalign.health.base import add_working_days
+    from techalign.health.models import HealthSettings
+
+    planned = getattr(requirement, "planned_dev_start_on", None)
+    if planned is None:
+        return None
+    return add_working_days(planned, -HealthSettings.current().alignment_days_before_dev_start)
 
 
 class _Free:
@@ -91,6 +120,7 @@ def find_slots(
     step: dt.timedelta = dt.timedelta(minutes=15),
     exclude_meeting=None,
     now: dt.datetime | None = None,
+    deadline: dt.date | None = None,
 ) -> SlotSearch:
     """Search the invitees' cached busy time for meeting slots (see the module docstring)."""
     if not required:
@@ -129,7 +159,12 @@ def find_slots(
         for u in people
     }
     search = SlotSearch(
-        required=required, optional=optional, duration=duration, starts_at=start, ends_at=end
+        required=required,
+        optional=optional,
+        duration=duration,
+        starts_at=start,
+        ends_at=end,
+        deadline=deadline,
     )
     candidates: list[tuple[int, tuple]] = []
     sole: Counter = Counter()
@@ -155,13 +190,10 @@ def find_slots(
         ):
             continue
         coming = tuple(u for u in optional if free[u.pk].fits(s, s + length))
+        begins = dt.datetime.fromtimestamp(s, dt.UTC)
+        late = deadline is not None and timezone.localtime(begins).date() > deadline
         chosen.append(
-            Slot(
-                dt.datetime.fromtimestamp(s, dt.UTC),
-                dt.datetime.fromtimestamp(s + length, dt.UTC),
-                missing,
-                coming,
-            )
+            Slot(begins, dt.datetime.fromtimestamp(s + length, dt.UTC), missing, coming, late)
         )
         if len(chosen) == count:
             break
@@ -175,3 +207,25 @@ def find_slots(
             key=lambda b: (-b.sole_blocker, -b.unavailable, str(b.user)),
         )
     return search
+
+
+def picked(query) -> tuple[dt.datetime, dt.datetime] | None:
+    """The slot a person picked in the slot finder (`slot`: its start in ISO 8601, `minutes`:
+    its length), to fill the meeting form with; None when absent or unreadable."""
+    try:
+        start = dt.datetime.fromisoformat(query.get("slot") or "")
+        minutes = int(query.get("minutes") or 60)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= minutes <= 720:
+        return None
+    start = timezone.localtime(_aware(start))
+    return start, start + dt.timedelta(minutes=minutes)
+
+
+def pick_query(slot: Slot) -> str:
+    """The query string that hands `slot` to the meeting form (see `picked`)."""
+    from urllib.parse import urlencode
+
+    minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    return urlencode({"slot": slot.starts_at.isoformat(), "minutes": minutes})

@@ -8,13 +8,14 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed, feed_token
 from techalign.calendars.models import ICS_LIMIT, CompanyDay, WorkingHours
-from techalign.calendars.slots import find_slots
+from techalign.calendars.slots import alignment_deadline, find_slots, pick_query
 from techalign.core.errors import Refused
 from techalign.org.models import User
 
@@ -209,6 +210,7 @@ def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
             notice=dt.timedelta(minutes=int(request.GET.get("notice") or 120)),
             buffer=dt.timedelta(minutes=int(request.GET.get("buffer") or 0)),
             exclude_meeting=target.meeting,
+            deadline=alignment_deadline(target.requirement),
         )
     except Refused as refusal:
         return render(
@@ -221,6 +223,14 @@ def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
         return render(
             request, "calendars/slots.html", {"error": "bad number", "ref": ref}, status=422
         )
+    # Each slot fills the meeting form: the new meeting's, or the reschedule form of that one.
+    if target.meeting is not None:
+        form_url = reverse("web:meeting", args=[target.requirement.key, target.meeting.key])
+        anchor = "#meeting_info"
+    else:
+        form_url, anchor = reverse("web:align", args=[target.requirement.key]), "#meetings"
+    wider = request.GET.copy()
+    wider["days"] = str(min(366, search.days * 2))
     return render(
         request,
         "calendars/slots.html",
@@ -230,6 +240,9 @@ def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
             "search": search,
             "minutes": minutes,
             "params": request.GET,
+            "form_url": form_url + anchor,
+            "picks": [(s, f"{form_url}?{pick_query(s)}{anchor}") for s in search.slots],
+            "wider_query": wider.urlencode(),
         },
     )
 

@@ -6,18 +6,27 @@ returns an Occasion. Texts are rendered per recipient in their language by `Occa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from techalign.calendars.invitations import absolute
+from techalign.calendars.invitations import absolute, zoned
 from techalign.meetings.models import Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
 from techalign.plans import selectors as plans
-from techalign.plans.models import Baseline, ChangeRequest, Milestone, Review, Revision, Verdict
+from techalign.plans.models import (
+    Baseline,
+    ChangeRequest,
+    Milestone,
+    Phase,
+    Review,
+    Revision,
+    Verdict,
+)
 from techalign.requirements.models import Question, Requirement
 
 
@@ -28,12 +37,17 @@ class Occasion:
     recipients: list[User]
     teams: list[Team]
     url: str
-    # (title, body) in the active language; called once per recipient language.
-    texts: Callable[[], tuple[str, str]]
+    # What the texts are made of (plain values, times in ISO): stored with each inbox row so
+    # the title and body are rendered in the reader's language and zone (see `render`).
+    params: dict[str, Any]
     meeting: Meeting | None = None
     # For a meeting event aimed at one person (added or removed invitee).
     cancel_for_recipients: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+
+    def texts(self) -> tuple[str, str]:
+        """(title, body) in the active language and time zone."""
+        return render(self.event, self.params)
 
 
 def members(team_ids: Iterable[int], *roles: str) -> list[User]:
@@ -75,12 +89,7 @@ def _handed_off(refs: dict[str, int]) -> Occasion:
         _without([req.lead_dev], refs.get("actor")),
         _teams([req.lead_team_id]),
         requirement_url(req),
-        lambda: (
-            _("{requirement} was handed off to you").format(requirement=req),
-            _("{pm} handed off {requirement}: acknowledge each scenario or ask about it.").format(
-                pm=req.owner, requirement=req
-            ),
-        ),
+        {"requirement": str(req), "pm": str(req.owner)},
         data={"requirement": req.key, "lead_dev": req.lead_dev.username if req.lead_dev else None},
     )
 
@@ -93,21 +102,9 @@ def _question(refs: dict[str, int], answered: bool) -> Occasion:
     on = question.scenario.key if question.scenario else question.item_key or req.key
     if answered:
         people = [question.raised_by]
-        texts = lambda: (  # noqa: E731
-            _("{question} on {on} was answered").format(question=question.key, on=on),
-            f"{question.body}\n\n{question.answer}",
-        )
     else:
         people = (
             [req.owner] if question.stage == Question.Stage.HAND_OFF else [req.owner, req.lead_dev]
-        )
-        texts = lambda: (  # noqa: E731
-            (
-                _("Blocking question {question} on {on}")
-                if question.is_blocking
-                else _("Question {question} on {on}")
-            ).format(question=question.key, on=on),
-            _("{user} asks: {body}").format(user=question.raised_by, body=question.body),
         )
     return Occasion(
         Event.QUESTION_ANSWERED if answered else Event.QUESTION_ASKED,
@@ -115,7 +112,14 @@ def _question(refs: dict[str, int], answered: bool) -> Occasion:
         _without(people, refs.get("actor")),
         _teams([req.lead_team_id]),
         requirement_url(req),
-        texts,
+        {
+            "question": question.key,
+            "on": on,
+            "blocking": question.is_blocking,
+            "user": str(question.raised_by),
+            "body": question.body,
+            "answer": question.answer if answered else "",
+        },
         data={
             "requirement": req.key,
             "question": question.key,
@@ -135,14 +139,7 @@ def _review_requested(refs: dict[str, int]) -> Occasion:
         _without(reviewers, refs.get("actor")),
         _teams([req.lead_team_id]),
         requirement_url(req, "plan/"),
-        lambda: (
-            _("Review revision {revision} of {requirement}").format(
-                revision=revision.number, requirement=req
-            ),
-            _("The technical plan of {requirement} is ready for review.").format(
-                requirement=req.key
-            ),
-        ),
+        {"revision": revision.number, "requirement": str(req), "key": req.key},
         data={"requirement": req.key, "revision": revision.number},
     )
 
@@ -160,16 +157,13 @@ def _review_decided(refs: dict[str, int]) -> Occasion:
         _without(people, refs.get("actor")),
         _teams([req.lead_team_id]),
         requirement_url(req, "plan/"),
-        lambda: (
-            (
-                _("Revision {revision} of {requirement} approved")
-                if approved
-                else _("Changes requested on revision {revision} of {requirement}")
-            ).format(revision=review.revision.number, requirement=req.key),
-            _("{reviewer}: {comment}").format(
-                reviewer=review.reviewer, comment=review.comment or "—"
-            ),
-        ),
+        {
+            "approved": approved,
+            "revision": review.revision.number,
+            "requirement": req.key,
+            "reviewer": str(review.reviewer),
+            "comment": review.comment or "—",
+        },
         data={
             "requirement": req.key,
             "revision": review.revision.number,
@@ -191,12 +185,6 @@ def _meeting(refs: dict[str, int], event: str) -> Occasion:
         )
     else:
         people = [i.user for i in invitees]
-    when = meeting.starts_at
-    headline = {
-        Event.MEETING_INVITED: _("Invitation: {title}"),
-        Event.MEETING_CHANGED: _("Updated: {title}"),
-        Event.MEETING_CANCELLED: _("Cancelled: {title}"),
-    }[event]
     return Occasion(
         # The organiser is an invitee too and needs the event in their own calendar.
         event,
@@ -204,17 +192,13 @@ def _meeting(refs: dict[str, int], event: str) -> Occasion:
         _without(people, None),
         _teams(_party_ids(req)) if not only else [],
         absolute(f"/r/{req.key}/meetings/{meeting.key}/"),
-        lambda: (
-            headline.format(title=meeting.title),
-            _(
-                "{requirement} alignment meeting {meeting}, {start} UTC, presented by {presenter}."
-            ).format(
-                requirement=req.key,
-                meeting=meeting.key,
-                start=f"{when:%Y-%m-%d %H:%M}",
-                presenter=meeting.presenter,
-            ),
-        ),
+        {
+            "title": meeting.title,
+            "requirement": req.key,
+            "meeting": meeting.key,
+            "start": meeting.starts_at.isoformat(),
+            "presenter": str(meeting.presenter),
+        },
         meeting=meeting,
         cancel_for_recipients=bool(only) and event == Event.MEETING_CANCELLED,
         data={
@@ -241,15 +225,7 @@ def _signoff_requested(refs: dict[str, int]) -> Occasion:
         _without(members(waiting, Role.PM, Role.DEV), refs.get("actor")),
         _teams(waiting),
         requirement_url(req, "align/"),
-        lambda: (
-            _("Sign off revision {revision} of {requirement}").format(
-                revision=revision.number, requirement=req.key
-            ),
-            _(
-                "Meeting {meeting} was held; your team's sign-off on revision {revision} "
-                "is awaited."
-            ).format(meeting=meeting.key, revision=revision.number),
-        ),
+        {"revision": revision.number, "requirement": req.key, "meeting": meeting.key},
         data={
             "requirement": req.key,
             "revision": revision.number,
@@ -268,14 +244,12 @@ def _finalized(refs: dict[str, int]) -> Occasion:
         _without(members(parties, Role.PM, Role.DEV, Role.TECH_LEAD), refs.get("actor")),
         _teams(parties),
         requirement_url(req, "baseline/"),
-        lambda: (
-            _("{requirement} is finalized: baseline v{version}").format(
-                requirement=req.key, version=baseline.version
-            ),
-            _("Baseline v{version} ({hash}) of {requirement} is the agreed plan.").format(
-                version=baseline.version, hash=baseline.content_hash[:12], requirement=req
-            ),
-        ),
+        {
+            "key": req.key,
+            "requirement": str(req),
+            "version": baseline.version,
+            "hash": baseline.content_hash[:12],
+        },
         data={
             "requirement": req.key,
             "version": baseline.version,
@@ -294,14 +268,14 @@ def _change_opened(refs: dict[str, int]) -> Occasion:
         _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
         _teams(teams),
         requirement_url(req),
-        lambda: (
-            _("Change request {change} on {requirement}: {title}").format(
-                change=change.key, requirement=req.key, title=change.title
-            ),
-            _("{user} opened it (found in {phase}): {reason}").format(
-                user=change.opened_by, phase=change.get_phase_found_display(), reason=change.reason
-            ),
-        ),
+        {
+            "change": change.key,
+            "requirement": req.key,
+            "title": change.title,
+            "user": str(change.opened_by),
+            "phase": change.phase_found,
+            "reason": change.reason,
+        },
         data={
             "requirement": req.key,
             "change": change.key,
@@ -314,28 +288,18 @@ def _change_opened(refs: dict[str, int]) -> Occasion:
 def _milestone(refs: dict[str, int], event: str) -> Occasion:
     milestone = Milestone.objects.select_related("requirement", "team").get(pk=refs["milestone"])
     req = milestone.requirement
-    overdue = event == Event.MILESTONE_OVERDUE
     return Occasion(
         event,
         req,
         members([milestone.team_id], Role.PM, Role.DEV),
         [milestone.team],
         requirement_url(req, "baseline/"),
-        lambda: (
-            (
-                _("Overdue: {milestone} of {team} for {requirement}")
-                if overdue
-                else _("Due {due}: {milestone} of {team} for {requirement}")
-            ).format(
-                milestone=milestone.get_kind_display(),
-                team=milestone.team,
-                requirement=req.key,
-                due=milestone.due_on,
-            ),
-            _("{milestone} was planned for {due}.").format(
-                milestone=milestone.get_kind_display(), due=milestone.due_on
-            ),
-        ),
+        {
+            "milestone": milestone.kind,
+            "team": str(milestone.team),
+            "requirement": req.key,
+            "due": milestone.due_on.isoformat(),
+        },
         data={
             "requirement": req.key,
             "team": milestone.team.code,
@@ -385,6 +349,117 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.MILESTONE_OVERDUE: lambda refs: _milestone(refs, Event.MILESTONE_OVERDUE),
     Event.MENTIONED: _mentioned,
 }
+
+
+def _label(choices, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _due(day: str) -> str:
+    return dt.date.fromisoformat(day).isoformat() if day else ""
+
+
+TEXTS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    Event.HANDED_OFF: lambda p: (
+        _("{requirement} was handed off to you").format(requirement=p["requirement"]),
+        _("{pm} handed off {requirement}: acknowledge each scenario or ask about it.").format(
+            pm=p["pm"], requirement=p["requirement"]
+        ),
+    ),
+    Event.QUESTION_ASKED: lambda p: (
+        (
+            _("Blocking question {question} on {on}")
+            if p["blocking"]
+            else _("Question {question} on {on}")
+        ).format(question=p["question"], on=p["on"]),
+        _("{user} asks: {body}").format(user=p["user"], body=p["body"]),
+    ),
+    Event.QUESTION_ANSWERED: lambda p: (
+        _("{question} on {on} was answered").format(question=p["question"], on=p["on"]),
+        f"{p['body']}\n\n{p['answer']}",
+    ),
+    Event.REVIEW_REQUESTED: lambda p: (
+        _("Review revision {revision} of {requirement}").format(
+            revision=p["revision"], requirement=p["requirement"]
+        ),
+        _("The technical plan of {requirement} is ready for review.").format(requirement=p["key"]),
+    ),
+    Event.REVIEW_DECIDED: lambda p: (
+        (
+            _("Revision {revision} of {requirement} approved")
+            if p["approved"]
+            else _("Changes requested on revision {revision} of {requirement}")
+        ).format(revision=p["revision"], requirement=p["requirement"]),
+        _("{reviewer}: {comment}").format(reviewer=p["reviewer"], comment=p["comment"]),
+    ),
+    Event.SIGNOFF_REQUESTED: lambda p: (
+        _("Sign off revision {revision} of {requirement}").format(
+            revision=p["revision"], requirement=p["requirement"]
+        ),
+        _(
+            "Meeting {meeting} was held; your team's sign-off on revision {revision} is awaited."
+        ).format(meeting=p["meeting"], revision=p["revision"]),
+    ),
+    Event.PLAN_FINALIZED: lambda p: (
+        _("{requirement} is finalized: baseline v{version}").format(
+            requirement=p["key"], version=p["version"]
+        ),
+        _("Baseline v{version} ({hash}) of {requirement} is the agreed plan.").format(
+            version=p["version"], hash=p["hash"], requirement=p["requirement"]
+        ),
+    ),
+    Event.CHANGE_OPENED: lambda p: (
+        _("Change request {change} on {requirement}: {title}").format(
+            change=p["change"], requirement=p["requirement"], title=p["title"]
+        ),
+        _("{user} opened it (found in {phase}): {reason}").format(
+            user=p["user"], phase=_label(Phase, p["phase"]), reason=p["reason"]
+        ),
+    ),
+    Event.MILESTONE_DUE: lambda p: (
+        _("Due {due}: {milestone} of {team} for {requirement}").format(
+            milestone=_label(Milestone.Kind, p["milestone"]),
+            team=p["team"],
+            requirement=p["requirement"],
+            due=_due(p["due"]),
+        ),
+        _("{milestone} was planned for {due}.").format(
+            milestone=_label(Milestone.Kind, p["milestone"]), due=_due(p["due"])
+        ),
+    ),
+    Event.MILESTONE_OVERDUE: lambda p: (
+        _("Overdue: {milestone} of {team} for {requirement}").format(
+            milestone=_label(Milestone.Kind, p["milestone"]),
+            team=p["team"],
+            requirement=p["requirement"],
+        ),
+        _("{milestone} was planned for {due}.").format(
+            milestone=_label(Milestone.Kind, p["milestone"]), due=_due(p["due"])
+        ),
+    ),
+}
+
+
+def _meeting_texts(headline: str, p: dict[str, Any]) -> tuple[str, str]:
+    return (
+        headline.format(title=p["title"]),
+        _("{requirement} alignment meeting {meeting}, {start}, presented by {presenter}.").format(
+            requirement=p["requirement"],
+            meeting=p["meeting"],
+            start=zoned(p["start"]),
+            presenter=p["presenter"],
+        ),
+    )
+
+
+TEXTS[Event.MEETING_INVITED] = lambda p: _meeting_texts(_("Invitation: {title}"), p)
+TEXTS[Event.MEETING_CHANGED] = lambda p: _meeting_texts(_("Updated: {title}"), p)
+TEXTS[Event.MEETING_CANCELLED] = lambda p: _meeting_texts(_("Cancelled: {title}"), p)
+
+
+def render(event: str, params: dict[str, Any]) -> tuple[str, str]:
+    """(title, body) of an event in the active language, times in the active zone named."""
+    return TEXTS[event](params)
 
 
 def occasion(event: str, refs: dict[str, int]) -> Occasion:

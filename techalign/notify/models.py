@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from techalign.org.models import Team, User
@@ -45,8 +46,13 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
     )
+    # The text as first rendered, in the recipient's language then; shown as is for rows kept
+    # from before `params` existed.
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
+    # The event's parameters (plain values, times in ISO): title and body are rendered from
+    # them whenever the notification is read, in the reader's language and time zone.
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -59,6 +65,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"
+
+    def shown(self) -> tuple[str, str]:
+        """(title, body) in the active language, times in the recipient's zone named."""
+        cached = getattr(self, "_shown", None)
+        language = translation.get_language()
+        if cached is None or cached[0] != language:
+            from techalign.calendars.invitations import zone_named
+            from techalign.notify.events import render
+
+            texts = (self.title, self.body)
+            if self.params:
+                try:
+                    with timezone.override(zone_named(self.recipient.time_zone)):
+                        texts = render(self.event, self.params)
+                except (KeyError, ValueError, TypeError):
+                    pass  # parameters of an older shape: the text as first rendered
+            cached = self._shown = (language, texts)
+        return cached[1]
+
+    @property
+    def shown_title(self) -> str:
+        return self.shown()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.shown()[1]
 
 
 class Channel(models.Model):

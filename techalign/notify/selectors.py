@@ -24,7 +24,7 @@ class Choice:
 
 
 def inbox(user: User, *, unread_only: bool = False):
-    rows = Notification.objects.filter(recipient=user)
+    rows = Notification.objects.filter(recipient=user).select_related("recipient")
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 

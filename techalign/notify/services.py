@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.audit.services import record, transition
 from techalign.calendars.http import require_outside_url
-from techalign.calendars.invitations import agenda, invitation
+from techalign.calendars.invitations import agenda, invitation, zone_named
 from techalign.calendars.sealing import redact_url, seal
 from techalign.core.errors import Refused
 from techalign.core.text import check_fields, one_line
@@ -99,23 +99,28 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
     occasion = events.occasion(event, refs)
     users = occasion.recipients
     by_user, by_team, member_teams = _preferences(users, occasion.teams, event)
-    texts: dict[str, tuple[str, str]] = {}
+    rendered: dict[tuple[str, str], tuple[str, str, str | None, str | None, str | None]] = {}
 
-    def texts_in(language: str) -> tuple[str, str]:
-        if language not in texts:
-            with translation.override(language):
+    def texts_in(language: str, zone: str) -> tuple[str, str, str | None, str | None, str | None]:
+        """(title, body, agenda, ICS method, ICS) in a language, times in a zone named."""
+        if (language, zone) not in rendered:
+            with translation.override(language), timezone.override(zone_named(zone)):
                 title, body = occasion.texts()
+                method = ics = meeting_agenda = None
+                if occasion.meeting is not None:
+                    method, ics = invitation(
+                        occasion.meeting, cancelled=occasion.cancel_for_recipients
+                    )
+                    meeting_agenda = agenda(occasion.meeting)
             # A title stored before line breaks were refused must not split a mail header.
-            texts[language] = (one_line(title), body)
-        return texts[language]
+            rendered[language, zone] = (one_line(title), body, meeting_agenda, method, ics)
+        return rendered[language, zone]
 
-    method = ics = meeting_agenda = None
-    if occasion.meeting is not None:
-        method, ics = invitation(occasion.meeting, cancelled=occasion.cancel_for_recipients)
-        meeting_agenda = agenda(occasion.meeting)
     deliveries: list[Delivery] = []
     for user in users:
-        title, body = texts_in(user.language or settings.LANGUAGE_CODE)
+        title, body, meeting_agenda, method, ics = texts_in(
+            user.language or settings.LANGUAGE_CODE, user.time_zone
+        )
         team_prefs = [by_team[t] for t in member_teams.get(user.pk, ()) if t in by_team]
         notification = None
         if _wants(by_user.get(user.pk), team_prefs, "in_app"):
@@ -125,6 +130,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
                 requirement=occasion.requirement,
                 title=title[:300],
                 body=body,
+                params=occasion.params,
                 url=occasion.url,
             )
         if user.email and _wants(by_user.get(user.pk), team_prefs, "email"):
@@ -145,12 +151,13 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
         for channel in Channel.objects.filter(user=user, is_active=True):
             if _wants(by_user.get(user.pk), [], "chat"):
                 deliveries.append(_chat_delivery(occasion, channel, title, body))
+    # A team's chat reads in the site's language, times in the site's zone named.
     team_language = settings.LANGUAGE_CODE
     for team in occasion.teams:
         pref = by_team.get(team.pk)
         if pref is not None and not pref.chat:
             continue
-        title, body = texts_in(team_language)
+        title, body, *_ics = texts_in(team_language, settings.TIME_ZONE)
         for channel in Channel.objects.filter(team=team, is_active=True):
             deliveries.append(_chat_delivery(occasion, channel, title, body))
     return Delivery.objects.bulk_create(deliveries)

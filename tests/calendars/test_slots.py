@@ -36,6 +36,13 @@ def starts(search) -> list[dt.datetime]:
 MONDAY = sh(2026, 12, 7, 8, 0)
 
 
+@pytest.fixture(autouse=True)
+def no_lunch_break(settings):
+    """These searches are about busy time, buffers and notice, over whole working days; the
+    org-wide lunch break is in test_slots_step.py."""
+    settings.TECHALIGN_LUNCH_BREAK = ""
+
+
 def test_earliest_common_slots_skip_busy_time_and_keep_buffers(w):
     upload(w.lei, busy_at("a", sh(2026, 12, 7, 9), sh(2026, 12, 7, 11)))
     upload(w.jun, busy_at("b", sh(2026, 12, 7, 11), sh(2026, 12, 7, 12)))

@@ -123,9 +123,9 @@ def give_emails(*users: User) -> None:
         user.email = f"{user.username}@example.test"
 
 
-def schedule(w, req, **options):
-    """ming schedules the alignment meeting of `req` three days from now."""
-    start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+def schedule(w, req, starts_at: dt.datetime | None = None, **options):
+    """ming schedules the alignment meeting of `req` three days from now (or at `starts_at`)."""
+    start = starts_at or (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
     return schedule_meeting(
         requirement=req,
         actor=w.ming,

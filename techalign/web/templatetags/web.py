@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import mark_safe
 
+from techalign.calendars.invitations import zoned
 from techalign.core import bounds
 from techalign.core.markdown import render_markdown
 from techalign.org.models import Role
@@ -19,6 +20,19 @@ register = template.Library()
 def markdown(text: str) -> str:
     """Markdown rendered and sanitised (see techalign.core.markdown), safe to insert as is."""
     return mark_safe(render_markdown(text))
+
+
+@register.filter(name="zoned")
+def zoned_filter(value) -> str:
+    """A time in the reader's zone with the zone's name: "2026-12-08 10:00 (Asia/Shanghai)"."""
+    return zoned(value) if value else ""
+
+
+@register.filter
+def zoned_span(start, end) -> str:
+    """A meeting's start and end in the reader's zone, named: "2026-12-08 10:00–11:00
+    (Asia/Shanghai)"."""
+    return zoned(start, until=end) if start else ""
 
 
 @register.filter

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from techalign.calendars.slots import picked
 from techalign.core import bounds
 from techalign.meetings import permissions as can_meet
 from techalign.meetings import selectors as meetings
@@ -82,11 +83,14 @@ def meetings_section(screen: Screen) -> dict[str, Any]:
         start = (timezone.localtime() + dt.timedelta(days=1)).replace(
             hour=10, minute=0, second=0, microsecond=0
         )
+        # A slot picked in the slot finder fills the form.
+        chosen = picked(screen.request.GET)
+        start, end = chosen or (start, start + dt.timedelta(hours=1))
         form = _meeting_form(
             screen,
             initial={
                 "starts_at": start,
-                "ends_at": start + dt.timedelta(hours=1),
+                "ends_at": end,
                 "presenter": requirement.lead_dev_id,
                 "required": [u.pk for u, _t, _r in meetings.default_invitees(requirement)],
             },
@@ -98,6 +102,7 @@ def meetings_section(screen: Screen) -> dict[str, Any]:
         "can_schedule": can_schedule,
         "meeting_form": form,
         "minimum_seats": meetings.minimum_seats(requirement),
+        "slot_picked": can_schedule and chosen is not None,
     }
 
 
@@ -148,14 +153,15 @@ def meeting_info_section(screen: Screen) -> dict[str, Any]:
         )
     )
     can_organise = can_meet.can_organise(screen.user, meeting)
+    start, end = picked(screen.request.GET) or (meeting.starts_at, meeting.ends_at)
     return {
         "invitees": invitees,
         "can_organise": can_organise,
         "invite_form": forms.PersonForm(people=_people(screen)) if can_organise else None,
         "reschedule_form": forms.RescheduleForm(
             initial={
-                "starts_at": bounds.localtime(meeting.starts_at),
-                "ends_at": bounds.localtime(meeting.ends_at),
+                "starts_at": bounds.localtime(start),
+                "ends_at": bounds.localtime(end),
                 "location": meeting.location,
             }
         )

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from techalign.calendars.selectors import slot_target
-from techalign.calendars.slots import SlotSearch, find_slots
+from techalign.calendars.slots import SlotSearch, alignment_deadline, find_slots
 from techalign.core.errors import Refused
 from techalign.org.models import User
 
@@ -42,12 +42,15 @@ def as_json(search: SlotSearch) -> dict:
         "duration_minutes": int(search.duration.total_seconds() // 60),
         "from": search.starts_at.isoformat(),
         "until": search.ends_at.isoformat(),
+        "deadline": search.deadline.isoformat() if search.deadline else None,
+        "why_none": search.why_none,
         "slots": [
             {
                 "starts_at": s.starts_at.isoformat(),
                 "ends_at": s.ends_at.isoformat(),
                 "missing": who(s.missing),
                 "optional_available": who(s.optional_available),
+                "late": s.late,
             }
             for s in search.slots
         ],
@@ -96,6 +99,7 @@ class Command(BaseCommand):
                 buffer=options["buffer"],
                 not_before=options["not_before"],
                 exclude_meeting=target.meeting,
+                deadline=alignment_deadline(target.requirement),
             )
         except Refused as refusal:
             raise CommandError(refusal.message) from None
@@ -118,8 +122,13 @@ class Command(BaseCommand):
             f"{search.starts_at.astimezone(zone):%Y-%m-%d %H:%M} to "
             f"{search.ends_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
         )
+        if search.deadline:
+            self.stdout.write(f"Alignment deadline: {search.deadline:%Y-%m-%d}")
         if not search.slots:
-            self.stdout.write("No slot: no required invitee works in this horizon.")
+            self.stdout.write(
+                f"No slot: no required invitee works within {search.days} days "
+                "(outside working hours); widen with --days."
+            )
         elif not search.suits_everyone:
             self.stdout.write(
                 self.style.WARNING(
@@ -130,6 +139,8 @@ class Command(BaseCommand):
         for slot in search.slots:
             start = slot.starts_at.astimezone(zone)
             line = f"  {start:%Y-%m-%d %a %H:%M}-{slot.ends_at.astimezone(zone):%H:%M}"
+            if slot.late:
+                line += "  late"
             if slot.missing:
                 line += "  missing: " + ", ".join(u.username for u in slot.missing)
             if search.optional:
