@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import random
 import sys
@@ -32,7 +31,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from techalign.audit.models import AuditEvent
-from techalign.audit.services import GENESIS, canonical_event
+from techalign.audit.services import GENESIS, audit_keys, event_hash
 from techalign.core.db import refresh_planner_statistics
 from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
 from techalign.org.models import Component, Department, Membership, Role, Team, User
@@ -440,6 +439,7 @@ class Generator:
         self.events.sort(key=lambda e: (e.at, e.requirement_id))
         progress = Progress(self.stream, "audit chain", len(self.events))
         prev, batch = GENESIS, []
+        key = audit_keys()[0]
         for seq, event in enumerate(self.events, start=1):
             row = AuditEvent(
                 id=seq,
@@ -455,7 +455,7 @@ class Generator:
                 summary=event.summary,
                 prev_hash=prev,
             )
-            row.hash = prev = hashlib.sha256(canonical_event(row)).hexdigest()
+            row.hash = prev = event_hash(row, key)
             batch.append(row)
             if len(batch) == 5_000:
                 AuditEvent.objects.bulk_create(batch)

@@ -1,5 +1,8 @@
 """Shared fixtures, and what the test run sets up around them."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -17,3 +20,32 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture
 def w(db) -> World:
     return world()
+
+
+# Real Chromium, one per test process, shared by the browser tests of every folder: a second
+# sync Playwright in the same process refuses to start inside the first one's event loop.
+# Playwright's sync API runs an event loop in the test thread; Django refuses database access
+# from such a thread unless told it is safe, which it is here (one test thread, one server).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -156,15 +156,15 @@ def check_base_url(app_configs: Apps = None, **kwargs: Any) -> list[CheckMessage
 def check_sealing_key(app_configs: Apps = None, **kwargs: Any) -> list[CheckMessage]:
     from cryptography.fernet import Fernet
 
-    key = getattr(settings, "TECHALIGN_SEALING_KEY", "")
-    if not key:
-        return []
+    keys = getattr(settings, "TECHALIGN_SEALING_KEY", None) or []
     try:
-        Fernet(key)
+        for key in [keys] if isinstance(keys, str) else keys:
+            Fernet(key)
     except (ValueError, TypeError):
         return [
             Error(
-                "TECHALIGN_SEALING_KEY is not a Fernet key: calendar and webhook credentials "
+                "TECHALIGN_SEALING_KEY holds a key that is not a Fernet key: calendar and webhook "
+                "credentials "
                 "could be neither sealed nor read.",
                 hint="Generate one with `python3 -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'`.",

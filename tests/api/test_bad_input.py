@@ -216,7 +216,7 @@ def test_a_json_body_naming_a_key_twice_is_refused(w, as_):
     )
     error = _envelope(response, 400)
     assert error["code"] == "input.duplicate_key"
-    assert error["details"] == {"key": "title"}
+    assert error["details"] == {"key": "title", "request_id": response["X-Request-ID"]}
     assert _snapshot() == before
 
 

@@ -12,7 +12,7 @@ from techalign.audit.services import verify_chain
 from techalign.org.models import User
 from techalign.plans import selectors
 from techalign.plans.models import Baseline, ChangeRequest, Plan, Revision, SignOff
-from techalign.plans.services import approval_gaps, finalize_gaps
+from techalign.plans.selectors import approval_gaps, finalize_gaps
 from techalign.requirements.models import Requirement, Status
 
 TINY = 0.001

@@ -246,7 +246,11 @@ def test_a_request_body_over_the_limit_is_answered_413_before_it_is_read(w):
         "code": "limit.body_too_large",
         "message": f"The request body is {limits.REQUEST_BODY_BYTES + 3} bytes; "
         f"the limit is {limits.REQUEST_BODY_BYTES} bytes.",
-        "details": {"limit": limits.REQUEST_BODY_BYTES, "value": limits.REQUEST_BODY_BYTES + 3},
+        "details": {
+            "limit": limits.REQUEST_BODY_BYTES,
+            "value": limits.REQUEST_BODY_BYTES + 3,
+            "request_id": response["X-Request-ID"],
+        },
     }
     assert nothing_written(req, 3)
 

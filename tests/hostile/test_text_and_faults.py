@@ -89,7 +89,11 @@ def test_a_plan_item_from_the_api_is_checked_too(w):
 
     error = refusal(response)
     assert error["code"] == "text.control_character"
-    assert error["details"] == {"field": "ask", "char": "U+001B"}
+    assert error["details"] == {
+        "field": "ask",
+        "char": "U+001B",
+        "request_id": response["X-Request-ID"],
+    }
     assert req.plan.revisions.count() == revision
 
 

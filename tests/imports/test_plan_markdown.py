@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from techalign.core.errors import Refused
+from techalign.core.text import check_title
 from techalign.plans import selectors
 from techalign.plans import services as plans
 from techalign.plans.markdown import (
@@ -28,12 +29,26 @@ from tests.factories import advance
 texts = st.text(
     st.characters(exclude_categories=("Cc", "Cs"), include_characters="\t\n\r"), max_size=120
 )
+
+
+def _is_title(text: str) -> bool:
+    try:
+        check_title(text, field="title")
+    except Refused:
+        return False
+    return True
+
+
+# A title is one line with something visible in it (techalign.core.text.check_title).
+titles = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=80).filter(
+    _is_title
+)
 slugs = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 scenario_keys = st.integers(1, 40).map(lambda n: f"S-{n}")
 items = st.builds(
     ItemEntry,
     key=st.none(),
-    title=texts,
+    title=titles,
     component=slugs,
     kind=st.sampled_from(ItemKind.values),
     scenarios=st.lists(scenario_keys, unique=True, max_size=4),
@@ -60,7 +75,7 @@ def documents(draw):
     return PlanDocument(
         requirement=f"REQ-{draw(st.integers(1, 10**6))}",
         revision=draw(st.integers(0, 10**4)),
-        title=draw(texts),
+        title=draw(titles),
         lead_team=draw(slugs),
         content_hash=draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
         scenarios=draw(st.dictionaries(scenario_keys, texts, max_size=5)),

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import browser  # noqa: F401  (real Chromium, shared with e2e)
-
 HERE = Path(__file__).resolve().parent
 PROVIDER = HERE / "provider"
 NODE = "/usr/bin/node"
