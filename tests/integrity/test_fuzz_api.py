@@ -59,7 +59,10 @@ def pinned(schema: dict) -> dict:
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] in EXISTING:
-                    parameter["schema"]["enum"] = EXISTING[parameter["name"]]
+                    values = EXISTING[parameter["name"]]
+                    if parameter["schema"].get("type") == "string":
+                        values = [str(value) for value in values]  # e.g. revision "3" (or "r3")
+                    parameter["schema"]["enum"] = values
     return schema
 
 
