@@ -323,12 +323,12 @@ def _mentioned(refs: dict[str, int]) -> Occasion:
         _without(comment.mentions.all(), refs.get("actor")),
         [],
         requirement_url(req, tail) + f"#comment-{comment.pk}",
-        lambda: (
-            _("{user} mentioned you on {on} of {requirement}").format(
-                user=comment.author, on=comment.on, requirement=req.key
-            ),
-            comment.body,
-        ),
+        {
+            "user": str(comment.author),
+            "on": comment.on,
+            "requirement": req.key,
+            "body": comment.body,
+        },
         data={"requirement": req.key, "on": comment.on, "comment": comment.pk},
     )
 
@@ -452,6 +452,12 @@ def _meeting_texts(headline: str, p: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+TEXTS[Event.MENTIONED] = lambda p: (
+    _("{user} mentioned you on {on} of {requirement}").format(
+        user=p["user"], on=p["on"], requirement=p["requirement"]
+    ),
+    p["body"],
+)
 TEXTS[Event.MEETING_INVITED] = lambda p: _meeting_texts(_("Invitation: {title}"), p)
 TEXTS[Event.MEETING_CHANGED] = lambda p: _meeting_texts(_("Updated: {title}"), p)
 TEXTS[Event.MEETING_CANCELLED] = lambda p: _meeting_texts(_("Cancelled: {title}"), p)
