@@ -164,13 +164,27 @@ def _save_audited(actor: Any, obj: Any, values: dict[str, Any], **summary: Any) 
         record(actor=actor, target=obj, summary={**summary, "created": created, "changes": changed})
 
 
+def _require_new(obj: Any, is_new: bool, field: str) -> None:
+    """A form that creates must not quietly change the existing one of the same code."""
+    if is_new and obj.pk is not None:
+        raise Refused("input.invalid", field=field, problem=gettext("already used"))
+
+
 @transition("team.saved")
 def save_team(
-    *, actor: Any, code: str, name: str, department: Department, is_committee: bool = False
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    department: Department,
+    is_committee: bool = False,
+    is_new: bool = False,
 ) -> Team:
-    """Create the team `code` or change its name, department and committee flag."""
+    """Create the team `code` or change its name, department and committee flag; `is_new`
+    refuses a code already used instead of changing that team."""
     require_admin(actor, gettext("change teams"))
     team = Team.objects.filter(code=code).first() or Team(code=code)
+    _require_new(team, is_new, gettext("code"))
     values = {"name": name, "department": department, "is_committee": is_committee}
     _save_audited(actor, team, values, code=code)
     return team
@@ -219,12 +233,20 @@ def revoke_role(*, actor: Any, user: User, team: Team, role: str) -> None:
 
 @transition("user.saved")
 def save_user(
-    *, actor: Any, username: str, display_name: str, email: str, is_active: bool = True
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    email: str,
+    is_active: bool = True,
+    is_new: bool = False,
 ) -> User:
     """Create the person `username` (with no password: they sign in once one is set or through
-    the company's sign-in) or change their name, e-mail and whether they may sign in."""
+    the company's sign-in) or change their name, e-mail and whether they may sign in; `is_new`
+    refuses a user name already used."""
     require_admin(actor, gettext("change people"))
     user = User.objects.filter(username=username).first()
+    _require_new(user or User(), is_new, gettext("user name"))
     if user is None:
         user = User(username=username)
         user.set_unusable_password()
@@ -244,11 +266,14 @@ def save_component(
     kind: str,
     owner_team: Team,
     description: str = "",
+    is_new: bool = False,
 ) -> Component:
-    """Create the component `key` or change it. A new owner team becomes the related party of
-    plans that touch the component from their next revision on."""
+    """Create the component `key` or change it (`is_new` refuses a key already used). A new
+    owner team becomes the related party of plans that touch the component from their next
+    revision on."""
     require_admin(actor, gettext("change the service catalog"))
     component = Component.objects.filter(key=key).first() or Component(key=key)
+    _require_new(component, is_new, gettext("key"))
     values = {"name": name, "kind": kind, "owner_team": owner_team, "description": description}
     _save_audited(actor, component, values, key=key)
     return component

@@ -176,3 +176,23 @@ def test_the_edit_forms_show_what_is_stored_and_save_unchanged_without_a_change(
         },
     )
     assert AuditEvent.objects.count() == before
+
+
+def test_a_new_team_or_person_with_a_code_in_use_is_refused_and_the_existing_one_kept(
+    w, admin, as_user
+):
+    browser = as_user(admin, "zh-hans")
+
+    team = browser.post(
+        "/manage/",
+        {"form": "team", "code": w.order.code, "name": "改名", "department": w.order.department_id},
+    )
+    person = browser.post(
+        "/manage/people/", {"form": "person", "username": w.lei.username, "display_name": "x"}
+    )
+
+    assert team.status_code == person.status_code == 422
+    assert "已被使用" in team.content.decode()
+    w.order.refresh_from_db()
+    w.lei.refresh_from_db()
+    assert w.order.name != "改名" and w.lei.display_name != "x"

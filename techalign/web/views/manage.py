@@ -83,12 +83,6 @@ def _admin_only(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _refuse_taken(rows: Any, field: str) -> None:
-    """A new team, person or component may not take a code, user name or key already used."""
-    if rows.exists():
-        raise Refused("input.invalid", field=field, problem=_("already used"))
-
-
 def _or_404(lookup: Callable[[str], Any], ref: str) -> Any:
     try:
         return lookup(ref)
@@ -105,8 +99,7 @@ def manage_home(request: HttpRequest) -> HttpResponse:
     page.form("team", forms.TeamAdminForm)
 
     def create_team(data: dict[str, Any]) -> None:
-        _refuse_taken(Team.objects.filter(code=data["code"]), _("code"))
-        services.save_team(actor=request.user, **data)
+        services.save_team(actor=request.user, is_new=True, **data)
 
     if page.handle("team", create_team):
         return redirect("web:manage_team", code=page.forms["team"].cleaned_data["code"])
@@ -176,8 +169,7 @@ def manage_people(request: HttpRequest) -> HttpResponse:
     page.form("person", forms.PersonAdminForm)
 
     def create_person(data: dict[str, Any]) -> None:
-        _refuse_taken(User.objects.filter(username=data["username"]), _("user name"))
-        services.save_user(actor=request.user, **data)
+        services.save_user(actor=request.user, is_new=True, **data)
 
     if page.handle("person", create_person):
         return redirect("web:manage_person", username=page.forms["person"].cleaned_data["username"])
@@ -249,11 +241,9 @@ def manage_components(request: HttpRequest) -> HttpResponse:
     page.form("component", forms.ComponentAdminForm, initial)
 
     def save(data: dict[str, Any]) -> None:
-        if editing is None:
-            _refuse_taken(Component.objects.filter(key=data["key"]), _("key"))
         if editing is not None:
             data = {**data, "key": editing.key}
-        services.save_component(actor=request.user, **data)
+        services.save_component(actor=request.user, is_new=editing is None, **data)
 
     if page.handle("component", save):
         return redirect("web:manage_components")
