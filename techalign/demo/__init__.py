@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from django.db import transaction
 from django.utils import timezone
 
+from techalign.audit.services import batch
 from techalign.demo.history import load_history
 from techalign.demo.logins import Login, demo_logins, format_logins
 from techalign.demo.org import (
@@ -90,7 +90,7 @@ def load_demo(
         return Outcome.ALREADY_LOADED
     if only_if_empty and not is_empty():
         return Outcome.NOT_EMPTY
-    with transaction.atomic():
+    with batch():
         org = build_org(today or timezone.localdate(timezone=SHANGHAI))
         if with_history:
             # Before the stories, so the current requirements keep the highest numbers.

@@ -20,9 +20,10 @@ import random
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from techalign.audit.services import batch
 from techalign.demo.org import SHANGHAI
 from techalign.demo.steps import at
 from techalign.health.clock import Clock, clock_at
@@ -199,7 +200,7 @@ def load_history(*, today: dt.date | None = None, finished: int = FINISHED) -> i
     for after the commit are dropped, since they would announce meetings held months ago.
     """
     today = today or timezone.localdate(timezone=SHANGHAI)
-    with transaction.atomic():
+    with batch():
         queued = len(connection.run_on_commit)
         people = _people()
         user, team = PM_WHO_CODES
