@@ -248,6 +248,17 @@ def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
     )
 
 
+def editor_team_ids(user: Any, requirement: Requirement) -> set[int]:
+    """The sections (by owning team) whose items the plan page offers `user` to edit: every
+    section to those who see the whole editor (the lead team's DEVs and PMs), their own to
+    the related parties' DEVs, none otherwise."""
+    if not sees_plan_editor(user, requirement):
+        return set()
+    if has_role(user, requirement.lead_team, Role.DEV, Role.PM):
+        return {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
+    return section_team_ids(user, requirement)
+
+
 def section_team_ids(user: Any, requirement: Requirement) -> set[int]:
     """The related parties of the current revision whose sections `user` writes as their DEV
     (not the lead team's DEVs, who write every item)."""

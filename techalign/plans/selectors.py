@@ -255,6 +255,29 @@ def asks_written(
     return dict(written)
 
 
+def section_changes(plan: Plan | None) -> dict[str, Revision]:
+    """Per team code, the latest revision that changed that team's section (added, changed or
+    removed one of the items on its components), with its author: who last wrote the section.
+    Read from the revisions' canonical content, one query however long the history."""
+    if plan is None:
+        return {}
+    latest: dict[str, Revision] = {}
+    before: dict[str, list[dict[str, Any]]] = {}
+    revisions = (
+        Revision.objects.filter(plan=plan, change_kind=Revision.ChangeKind.ITEMS)
+        .select_related("author")
+        .only("number", "content", "author", "plan_id")
+        .order_by("number")
+    )
+    for revision in revisions:
+        after = _items_by_team(revision.content)
+        for code in set(before) | set(after):
+            if before.get(code) != after.get(code):
+                latest[code] = revision
+        before = after
+    return latest
+
+
 def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
     """Teams that must sign `revision` before it can be finalized.
 
