@@ -19,6 +19,7 @@ from techalign.plans import selectors as plans
 from techalign.plans import services
 from techalign.plans.models import ItemKind, Revision
 from techalign.plans.selectors import approval_gaps
+from techalign.requirements.permissions import can_raise_question
 from techalign.web import forms
 from techalign.web.diff import diff_content
 from techalign.web.views.common import Screen, action, page, render_page, section
@@ -148,6 +149,8 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "sections": _sections(screen, editable),
         "revision": screen.revision,
         "sees_editor": bool(editable),
+        # Questions on an item are raised from the requirement's form, opened on that item.
+        "can_ask": can_raise_question(screen.user, screen.requirement),
         "item_form": _item_form(screen, suggestions, owner_teams, initial={"based_on": number}),
         "editing": editing,
         "edit_item_form": edit_form,
