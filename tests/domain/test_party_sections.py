@@ -61,53 +61,44 @@ def test_a_dev_may_add_an_item_on_their_own_teams_component_making_it_a_party(w)
     assert w.elsewhere.pk in party_team_ids(req)
 
 
-def test_dev_of_a_third_team_is_refused_naming_the_owning_team(w):
+REFUSED_EDITS = {
+    # A DEV of a team with no part in the plan, on the payments item.
+    "third team": ("charlie", "update", "I-2", {"ask": "x"}, "payments", "refund-api"),
+    "another party's item": ("jun", "remove", "I-3", {}, "finance", "ledger"),
+    "the lead team's item": ("jun", "update", "I-1", {"title": "改"}, "order", "order-service"),
+    # Both the old and the new component must be in the DEV's section.
+    "moved out of the section": (
+        "jun",
+        "update",
+        "I-2",
+        {"component": "ledger"},
+        "finance",
+        "ledger",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_EDITS)
+def test_a_dev_outside_the_section_is_refused_naming_the_owning_team(w, case):
+    persona, edit, key, fields, team, component = REFUSED_EDITS[case]
     req = advance(w, "planning")
+    before = current(req).content_hash
+    fields = {k: w.ledger if k == "component" else v for k, v in fields.items()}
 
     with pytest.raises(Refused) as refused:
-        plans.update_item(requirement=req, actor=w.charlie, based_on=3, item_key="I-2", ask="x")
+        if edit == "remove":
+            plans.remove_item(requirement=req, actor=getattr(w, persona), based_on=3, item_key=key)
+        else:
+            plans.update_item(
+                requirement=req, actor=getattr(w, persona), based_on=3, item_key=key, **fields
+            )
 
+    owner = getattr(w, team)
     assert refused.value.code == "item.other_party"
-    assert refused.value.details["team"] == w.payments.name
-    assert refused.value.details["component"] == "refund-api"
-    assert w.payments.name in refused.value.message
-    assert revision_count(req) == 3
-
-
-def test_party_dev_is_refused_on_another_partys_item(w):
-    req = advance(w, "planning")
-
-    with pytest.raises(Refused) as refused:
-        plans.remove_item(requirement=req, actor=w.jun, based_on=3, item_key="I-3")
-
-    assert refused.value.code == "item.other_party"
-    assert refused.value.details["team"] == w.finance.name
-    assert revision_count(req) == 3
-
-
-def test_party_dev_is_refused_on_the_lead_teams_item(w):
-    req = advance(w, "planning")
-
-    with pytest.raises(Refused) as refused:
-        plans.update_item(requirement=req, actor=w.jun, based_on=3, item_key="I-1", title="改")
-
-    assert refused.value.code == "item.other_party"
-    assert refused.value.details["team"] == w.order.name
-    assert current(req).content["items"][0]["title"] == "改 order-service"
-
-
-def test_party_dev_cannot_move_an_item_out_of_their_section(w):
-    """Both the old and the new component must be in the DEV's section."""
-    req = advance(w, "planning")
-
-    with pytest.raises(Refused) as refused:
-        plans.update_item(
-            requirement=req, actor=w.jun, based_on=3, item_key="I-2", component=w.ledger
-        )
-
-    assert refused.value.code == "item.other_party"
-    assert refused.value.details["team"] == w.finance.name
-    assert revision_count(req) == 3
+    assert refused.value.details["team"] == owner.name
+    assert refused.value.details["component"] == component
+    assert f"in the section of team {owner.name}" in refused.value.message
+    assert revision_count(req) == 3 and current(req).content_hash == before
 
 
 @pytest.mark.parametrize("pm", ["hua", "ming"])
