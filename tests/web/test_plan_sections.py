@@ -139,3 +139,21 @@ def test_a_party_dev_asks_a_question_from_the_item(w, as_user):
     do(client, req, "raise_question", body="退款金额精度？", item_key="I-2")
     question = req.questions.get()
     assert question.item_key == "I-2" and question.raised_by == w.jun
+
+
+def test_my_work_lists_the_asks_to_my_teams_with_due_date_and_link(w, as_user):
+    req = advance(w, "planning")
+    plans.update_item(
+        requirement=req, actor=w.lei, based_on=3, item_key="I-2", ask="退款接口支持部分金额"
+    )
+
+    page = as_user(w.hua).get(reverse("web:inbox")).content.decode()
+
+    asks = page[page.index('id="inbox-asks"') :]
+    asks = asks[: asks.index("</section>")]
+    assert "Asks to my teams" in asks
+    assert f'href="/r/{req.key}/plan/#item-I-2"' in asks
+    assert "退款接口支持部分金额" in asks and "due " in asks
+    assert "I-3" not in asks  # finance's ask is not payments'
+    lead = as_user(w.lei).get(reverse("web:inbox")).content.decode()
+    assert 'id="inbox-asks"' in lead and "退款接口支持部分金额" not in lead
