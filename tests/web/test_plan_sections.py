@@ -3,11 +3,13 @@ and who last changed it; a party DEV edits their own section from the page and n
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from techalign.plans import services as plans
 from techalign.plans.selectors import current_revision
 from tests.factories import advance
+from tests.web.test_query_counts import grow
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -157,3 +159,22 @@ def test_my_work_lists_the_asks_to_my_teams_with_due_date_and_link(w, as_user):
     assert "I-3" not in asks  # finance's ask is not payments'
     lead = as_user(w.lei).get(reverse("web:inbox")).content.decode()
     assert 'id="inbox-asks"' in lead and "退款接口支持部分金额" not in lead
+
+
+# Bounds measured on the small data set with a little headroom (as in test_query_counts.py);
+# the large one must fit too.
+@pytest.mark.parametrize("size", ["small", "large"])
+@pytest.mark.parametrize(("url_name", "bound"), [("web:plan", 44), ("web:inbox", 16)])
+def test_a_party_devs_plan_page_and_asks_do_not_query_per_row(
+    w, as_user, django_assert_max_num_queries, size, url_name, bound
+):
+    req = advance(w, "planning")
+    if size == "large":
+        grow(w, req, scenarios=10, items=12)
+        advance(w, "planning")  # asks to payments in a second plan
+    client = as_user(w.jun)
+    url = reverse(url_name, args=[req.key] if url_name == "web:plan" else [])
+    client.get(url)  # warm the session and the role caches
+    with django_assert_max_num_queries(bound):
+        response = client.get(url)
+    assert response.status_code == 200 and "I-2" in response.content.decode()
