@@ -9,14 +9,8 @@ from django.urls import reverse
 from techalign.plans import services as plans
 from techalign.plans.selectors import current_revision
 from tests.factories import advance
+from tests.web.test_actions import do
 from tests.web.test_query_counts import grow
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def do(client, req, name, ref=None, **data):
-    args = [req.key, name, *([ref] if ref else [])]
-    return client.post(reverse("web:do_on" if ref else "web:do", args=args), data, **HTMX)
 
 
 def plan_page(client, req, **query) -> str:
