@@ -31,6 +31,21 @@ def check_edit_plan(user: Any, requirement: Requirement) -> Refused | None:
     )
 
 
+def check_confirm_item(
+    user: Any, requirement: Requirement, revision: Revision | None, item_key: str | None = None
+) -> Refused | None:
+    """A DEV who may edit the plan confirms a suspect item as it stands; without `item_key`,
+    the role and step only."""
+    refusal = check_edit_plan(user, requirement)
+    if refusal or item_key is None:
+        return refusal
+    if item_key not in selectors.item_keys_of(revision):
+        return Refused("item.not_found", item=item_key, revision=revision.number if revision else 0)
+    if item_key not in selectors.suspect_by_item(requirement, revision):
+        return Refused("item.not_suspect", item=item_key)
+    return None
+
+
 def check_submit_for_review(
     user: Any, requirement: Requirement, revision: Revision | None
 ) -> Refused | None:
@@ -194,6 +209,10 @@ def check_set_milestone(
 
 def can_edit_plan(user: Any, requirement: Requirement) -> bool:
     return check_edit_plan(user, requirement) is None
+
+
+def can_confirm_item(user: Any, requirement: Requirement) -> bool:
+    return check_confirm_item(user, requirement, None) is None
 
 
 def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
