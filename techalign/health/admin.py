@@ -11,6 +11,7 @@ class HealthSettingsAdmin(admin.ModelAdmin):
         "alignment_days_before_dev_start",
         "alignment_days_before_launch",
         "blocking_question_days",
+        "suspect_link_days",
         "late_change_phase",
         "disabled_rules",
     ]

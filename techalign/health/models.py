@@ -23,6 +23,9 @@ class HealthSettings(models.Model):
     blocking_question_days = models.PositiveSmallIntegerField(
         _("working days a blocking question may stay open"), default=3
     )
+    suspect_link_days = models.PositiveSmallIntegerField(
+        _("working days a plan item may stay suspect"), default=3
+    )
     late_change_phase = models.CharField(
         _("changes found in this phase or later count as late"),
         max_length=16,
