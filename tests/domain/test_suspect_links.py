@@ -253,3 +253,18 @@ def test_the_marks_and_the_confirmation_are_in_the_audit_log(w):
     )
     assert actions[0] == "plan.item_confirmed"
     assert "plan.items_marked_suspect" in actions[:4]
+
+
+def test_who_acts_next_names_the_devs_who_may_confirm_the_suspect_items(w):
+    from techalign.requirements.selectors import next_actions
+
+    req = advance(w, "planning")
+    rewrite(w, req, "S-2")
+    req.refresh_from_db()
+
+    [confirm] = [a for a in next_actions(req) if a.action == "confirm_suspect"]
+
+    assert "I-2" in confirm.message
+    assert [u.username for u in confirm.users] == ["fang", "lei"]
+    plans.confirm_item(requirement=req, actor=w.lei, based_on=current(req).number, item_key="I-2")
+    assert "confirm_suspect" not in [a.action for a in next_actions(req)]

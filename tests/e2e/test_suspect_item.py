@@ -19,11 +19,11 @@ def planning(transactional_db, live_server):
     """The factories' order team, in Chinese, with a requirement at the planning step."""
     w = world()
     User.objects.update(language="zh-hans")
-    return w, advance(w, "planning"), live_server.url
+    return advance(w, "planning"), live_server.url
 
 
 def test_a_rewritten_scenario_makes_its_item_suspect_until_the_dev_confirms_it(browser, planning):
-    w, req, url = planning
+    req, url = planning
     pm = Desk(browser, url, "ming", "zh-hans", password="pw-ming")
     dev = Desk(browser, url, "lei", "zh-hans", password="pw-lei")
     try:
