@@ -7,20 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from techalign.plans.selectors import current_revision, suspect_by_item
-from techalign.requirements import services as requirements
-from tests.factories import advance
-
-
-def rewrite_s2(w, req):
-    req.refresh_from_db()
-    requirements.update_scenario(
-        scenario=req.scenarios.get(number=2), actor=w.ming, version=req.version, title="新标题"
-    )
+from tests.factories import advance, rewrite_scenario
 
 
 def test_suspect_lists_the_marks_and_fails_until_they_are_confirmed(w):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req, title="新标题")
     out = StringIO()
 
     with pytest.raises(CommandError) as failed:
@@ -39,7 +31,7 @@ def test_suspect_lists_the_marks_and_fails_until_they_are_confirmed(w):
 
 def test_confirm_by_the_pm_is_refused_with_the_reason(w):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req, title="新标题")
 
     with pytest.raises(CommandError) as refused:
         call_command("plan", "confirm", req.key, "I-2", "--as", "ming")

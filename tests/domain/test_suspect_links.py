@@ -11,20 +11,11 @@ from techalign.plans.models import SuspectLink
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Scenario, Status
 from tests.domain.support import current, revision_count, status_of
-from tests.factories import advance, sign_all
+from tests.factories import advance, rewrite_scenario, sign_all
 
 
 def scenario(req, key: str) -> Scenario:
     return req.scenarios.get(number=int(key[2:]))
-
-
-def rewrite(w, req, key: str = "S-2", **changes) -> Scenario:
-    """The lead PM rewrites a scenario, after hand-off."""
-    req.refresh_from_db()
-    changes = changes or {"acceptance_criteria": "退款金额不超过实付金额"}
-    return requirements.update_scenario(
-        scenario=scenario(req, key), actor=w.ming, version=req.version, **changes
-    )
 
 
 def suspect_keys(req) -> dict[str, list[str]]:
@@ -39,7 +30,7 @@ def submit(req, actor):
 def test_a_scenario_edit_after_hand_off_marks_exactly_the_covering_items_with_the_diff(w):
     req = advance(w, "in_review")
 
-    rewrite(w, req, "S-2", title="部分退款到余额", acceptance_criteria="到账 1 分钟内")
+    rewrite_scenario(w, req, "S-2", title="部分退款到余额", acceptance_criteria="到账 1 分钟内")
 
     assert suspect_keys(req) == {"I-2": ["S-2"]}
     mark = SuspectLink.objects.get()
@@ -53,8 +44,8 @@ def test_a_scenario_edit_after_hand_off_marks_exactly_the_covering_items_with_th
 def test_an_item_covering_two_changed_scenarios_carries_both_marks(w):
     req = advance(w, "planning", scenarios=4)  # I-1 covers S-1 and S-4
 
-    rewrite(w, req, "S-1", description="按订单行退款")
-    rewrite(w, req, "S-4", description="退款后重算优惠")
+    rewrite_scenario(w, req, "S-1", description="按订单行退款")
+    rewrite_scenario(w, req, "S-4", description="退款后重算优惠")
 
     assert suspect_keys(req) == {"I-1": ["S-1", "S-4"]}
 
@@ -62,8 +53,8 @@ def test_an_item_covering_two_changed_scenarios_carries_both_marks(w):
 def test_a_second_edit_keeps_the_first_before_in_the_diff(w):
     req = advance(w, "planning")
 
-    rewrite(w, req, "S-2", description="第一稿")
-    rewrite(w, req, "S-2", description="第二稿")
+    rewrite_scenario(w, req, "S-2", description="第一稿")
+    rewrite_scenario(w, req, "S-2", description="第二稿")
 
     mark = SuspectLink.objects.get()
     assert (mark.before, mark.after) == ({"description": ""}, {"description": "第二稿"})
@@ -72,7 +63,7 @@ def test_a_second_edit_keeps_the_first_before_in_the_diff(w):
 def test_a_priority_change_alone_marks_no_item(w):
     req = advance(w, "planning")
 
-    rewrite(w, req, "S-2", priority="P0")
+    rewrite_scenario(w, req, "S-2", priority="P0")
 
     assert suspect_keys(req) == {}
     assert not SuspectLink.objects.exists()
@@ -81,14 +72,14 @@ def test_a_priority_change_alone_marks_no_item(w):
 def test_a_scenario_edit_before_hand_off_marks_nothing(w):
     req = advance(w, "draft")
 
-    rewrite(w, req, "S-2", description="还在起草")
+    rewrite_scenario(w, req, "S-2", description="还在起草")
 
     assert not SuspectLink.objects.exists()
 
 
 def test_approval_is_refused_naming_the_unacknowledged_scenario_and_the_suspect_items(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
     submit(req, w.lei)
 
     with pytest.raises(Refused) as refused:
@@ -104,7 +95,7 @@ def test_approval_is_refused_naming_the_unacknowledged_scenario_and_the_suspect_
 
 def test_the_suspect_item_alone_still_refuses_approval(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
     requirements.acknowledge_scenario(scenario=scenario(req, "S-2"), actor=w.lei)
     submit(req, w.lei)
 
@@ -120,7 +111,7 @@ def test_the_suspect_item_alone_still_refuses_approval(w):
 
 def test_a_dev_confirms_the_item_as_it_stands_without_a_new_revision(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
     requirements.acknowledge_scenario(scenario=scenario(req, "S-2"), actor=w.lei)
     revisions = revision_count(req)
 
@@ -138,7 +129,7 @@ def test_a_dev_confirms_the_item_as_it_stands_without_a_new_revision(w):
 
 def test_editing_the_item_clears_its_marks(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
 
     plans.update_item(
         requirement=req,
@@ -154,7 +145,7 @@ def test_editing_the_item_clears_its_marks(w):
 
 def test_editing_another_item_leaves_the_mark(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
 
     plans.update_item(
         requirement=req, actor=w.lei, based_on=current(req).number, item_key="I-1", title="改"
@@ -165,7 +156,7 @@ def test_editing_another_item_leaves_the_mark(w):
 
 def test_removing_the_suspect_item_leaves_nothing_suspect(w):
     req = advance(w, "planning", scenarios=4)
-    rewrite(w, req, "S-1")
+    rewrite_scenario(w, req, "S-1")
 
     plans.remove_item(requirement=req, actor=w.lei, based_on=current(req).number, item_key="I-1")
 
@@ -175,7 +166,7 @@ def test_removing_the_suspect_item_leaves_nothing_suspect(w):
 @pytest.mark.parametrize("persona", ["ming", "qiang", "jun", "charlie"])
 def test_only_a_dev_who_may_edit_the_plan_confirms(w, persona):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
 
     with pytest.raises(Refused) as refused:
         plans.confirm_item(
@@ -191,7 +182,7 @@ def test_only_a_dev_who_may_edit_the_plan_confirms(w, persona):
 
 def test_confirming_an_item_that_is_not_suspect_is_refused(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
 
     with pytest.raises(Refused) as refused:
         plans.confirm_item(
@@ -204,7 +195,7 @@ def test_confirming_an_item_that_is_not_suspect_is_refused(w):
 
 def test_confirming_from_an_older_revision_is_refused(w):
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
 
     with pytest.raises(Refused) as refused:
         plans.confirm_item(requirement=req, actor=w.lei, based_on=3, item_key="I-2")
@@ -245,7 +236,7 @@ def test_the_marks_and_the_confirmation_are_in_the_audit_log(w):
     from techalign.audit.models import AuditEvent
 
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
     plans.confirm_item(requirement=req, actor=w.lei, based_on=current(req).number, item_key="I-2")
 
     actions = list(
@@ -259,7 +250,7 @@ def test_who_acts_next_names_the_devs_who_may_confirm_the_suspect_items(w):
     from techalign.requirements.selectors import next_actions
 
     req = advance(w, "planning")
-    rewrite(w, req, "S-2")
+    rewrite_scenario(w, req, "S-2")
     req.refresh_from_db()
 
     [confirm] = [a for a in next_actions(req) if a.action == "confirm_suspect"]

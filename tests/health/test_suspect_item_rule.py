@@ -9,27 +9,16 @@ from techalign.health.models import HealthSettings
 from techalign.health.selectors import requirement_findings
 from techalign.plans import selectors as plan_selectors
 from techalign.plans import services as plans
-from techalign.requirements import services as requirements
-from tests.factories import advance
+from tests.factories import advance, rewrite_scenario
 
 
 def found(req, **kwargs):
     return [f for f in requirement_findings(req, **kwargs) if f.code == "TA114"]
 
 
-def rewrite_s2(w, req):
-    req.refresh_from_db()
-    requirements.update_scenario(
-        scenario=req.scenarios.get(number=2),
-        actor=w.ming,
-        version=req.version,
-        description="按商品行退款",
-    )
-
-
 def test_ta114_a_mark_open_longer_than_the_threshold_is_found(w):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req)
     marked_on = timezone.localdate()
     later = marked_on + dt.timedelta(days=14)
 
@@ -45,7 +34,7 @@ def test_ta114_a_mark_open_longer_than_the_threshold_is_found(w):
 
 def test_ta114_a_confirmed_item_is_not_found(w):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req)
     revision = plan_selectors.current_revision(req)
     plans.confirm_item(requirement=req, actor=w.lei, based_on=revision.number, item_key="I-2")
 
@@ -54,7 +43,7 @@ def test_ta114_a_confirmed_item_is_not_found(w):
 
 def test_ta114_a_mark_on_a_removed_item_is_not_found(w):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req)
     revision = plan_selectors.current_revision(req)
     plans.remove_item(requirement=req, actor=w.lei, based_on=revision.number, item_key="I-2")
 

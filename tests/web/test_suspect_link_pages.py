@@ -4,8 +4,7 @@ requirement page lets the lead DEV delegate acknowledging."""
 from django.urls import reverse
 
 from techalign.plans.selectors import current_revision, suspect_by_item
-from techalign.requirements import services as requirements
-from tests.factories import advance
+from tests.factories import advance, rewrite_scenario
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -15,19 +14,9 @@ def do(client, req, name, ref=None, **data):
     return client.post(reverse("web:do_on" if ref else "web:do", args=args), data, **HTMX)
 
 
-def rewrite_s2(w, req):
-    req.refresh_from_db()
-    requirements.update_scenario(
-        scenario=req.scenarios.get(number=2),
-        actor=w.ming,
-        version=req.version,
-        acceptance_criteria="到账不超过 1 分钟",
-    )
-
-
 def test_the_plan_page_shows_the_suspect_item_with_the_diff_and_a_dev_confirms_it(w, as_user):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req, acceptance_criteria="到账不超过 1 分钟")
     lei = as_user(w.lei)
 
     page = lei.get(reverse("web:plan", args=[req.key])).content.decode()
@@ -47,7 +36,7 @@ def test_the_plan_page_shows_the_suspect_item_with_the_diff_and_a_dev_confirms_i
 
 def test_the_pm_sees_the_mark_but_no_confirm_button(w, as_user):
     req = advance(w, "planning")
-    rewrite_s2(w, req)
+    rewrite_scenario(w, req, acceptance_criteria="到账不超过 1 分钟")
 
     page = as_user(w.ming).get(reverse("web:plan", args=[req.key])).content.decode()
 
