@@ -29,7 +29,15 @@ from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_component, get_team
 from techalign.plans import selectors, services
-from techalign.plans.models import ChangeRequest, Item, ItemKind, Milestone, Phase, Revision
+from techalign.plans.models import (
+    ChangeRequest,
+    Item,
+    ItemKind,
+    Milestone,
+    Phase,
+    Revision,
+    SuspectLink,
+)
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_requirement
 
@@ -37,6 +45,24 @@ router = Router(tags=["plans"])
 
 
 # --- outputs -------------------------------------------------------------------------------
+
+
+class SuspectMarkOut(Schema):
+    """Why an item is suspect: the covered scenario's changed fields, before and after."""
+
+    scenario: str
+    before: dict[str, str]
+    after: dict[str, str]
+    marked_by: str
+    marked_at: datetime
+
+    @staticmethod
+    def resolve_scenario(obj: SuspectLink) -> str:
+        return obj.scenario.key
+
+    @staticmethod
+    def resolve_marked_by(obj: SuspectLink) -> str:
+        return obj.marked_by.username
 
 
 class ItemOut(Schema):
@@ -50,10 +76,20 @@ class ItemOut(Schema):
     due_on: date | None
     scenarios: list[str]
     author: str
+    suspect: list[SuspectMarkOut] = Field(
+        description="Open suspect marks: a covered scenario changed since the item was written."
+    )
 
     @staticmethod
     def resolve_component(obj: Item) -> str:
         return obj.component.key
+
+    @staticmethod
+    def resolve_suspect(obj: Item) -> list[SuspectLink]:
+        if hasattr(obj, "suspect_marks"):
+            return obj.suspect_marks
+        requirement = obj.revision.plan.requirement
+        return selectors.suspect_by_item(requirement, obj.revision).get(obj.key, [])
 
     @staticmethod
     def resolve_owner_team(obj: Item) -> str:
@@ -103,6 +139,10 @@ class PlanOut(Schema):
     items: list[ItemOut]
     uncovered: list[str]
     out_of_scope: dict[str, str]
+    suspect: dict[str, list[str]] = Field(
+        description="Suspect items of the coverage: item key -> the changed scenarios it covers."
+    )
+    unacknowledged: list[str]
     related_parties: list[PartyOut]
     reviews: list[ReviewOut]
     signoffs: list[SignOffOut]
@@ -225,6 +265,10 @@ class ItemPatch(Body):
     ask: str | None = Field(default=None, max_length=TEXT_LIMIT)
     due_on: date | None = None
     scenarios: ScenarioKeys | None = Field(default=None, max_length=500)
+
+
+class ConfirmIn(Body):
+    based_on: int | None = Field(default=None, ge=0, description=BASED_ON)
 
 
 class RevisionRef(Body):
@@ -370,6 +414,9 @@ def _plan_out(requirement: Requirement) -> dict:
     plan = selectors.plan_of(requirement)
     revision = plan.current_revision if plan and plan.current_revision_id else None
     items = selectors.items_of(revision)
+    suspect = selectors.suspect_by_item(requirement, revision)
+    for item in items:
+        item.suspect_marks = suspect.get(item.key, [])  # type: ignore[attr-defined]
     reviews, signoffs = [], []
     if plan is not None:
         for review in selectors.reviews_of(plan):
@@ -401,6 +448,8 @@ def _plan_out(requirement: Requirement) -> dict:
             for s in selectors.live_scenarios(requirement)
             if s.is_out_of_scope
         },
+        "suspect": {key: sorted(m.scenario.key for m in marks) for key, marks in suspect.items()},
+        "unacknowledged": [s.key for s in selectors.unacknowledged_scenarios(requirement)],
         "related_parties": parties_out(requirement, revision),
         "reviews": reviews,
         "signoffs": signoffs,
@@ -446,6 +495,20 @@ def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch):
             item_key=selectors.item_key(item),
             **_item_fields(data),
         )
+
+
+@router.post("/{key}/plan/items/{item}/confirm", response={200: ItemOut, **PRECONDITION_ERRORS})
+def confirm_item(request: HttpRequest, key: str, item: str, body: ConfirmIn):
+    """Confirm a suspect item as it stands (a DEV who may edit the plan): its suspect marks are
+    cleared and the plan gets no new revision."""
+    requirement = _requirement(request, key)
+    item_key = selectors.item_key(item)
+    with _plan_edit(request, requirement, body.based_on) as based_on:
+        services.confirm_item(
+            requirement=requirement, actor=actor(request), based_on=based_on, item_key=item_key
+        )
+    revision = selectors.current_revision(requirement)
+    return revision.items.get(number=int(item_key[2:]))
 
 
 @router.delete("/{key}/plan/items/{item}", response={200: RevisionOut, **PRECONDITION_ERRORS})

@@ -90,6 +90,8 @@ class PlanSummaryOut(Schema):
     content_hash: str | None
     items: int
     uncovered: list[str]
+    suspect_items: list[str]
+    unacknowledged: list[str]
     related_parties: list[PartyOut]
     baseline_version: int | None
 
@@ -102,8 +104,13 @@ class RequirementOut(RequirementSummaryOut):
     handed_off_at: datetime | None
     finalized_at: datetime | None
     scenarios: list[ScenarioOut]
+    acknowledgement_delegates: list[str]
     plan: PlanSummaryOut
     next_actions: list[NextActionOut]
+
+    @staticmethod
+    def resolve_acknowledgement_delegates(obj: Requirement) -> list[str]:
+        return sorted(obj.acknowledgement_delegates.values_list("username", flat=True))
 
     @staticmethod
     def resolve_scenarios(obj: Requirement) -> list:
@@ -118,6 +125,8 @@ class RequirementOut(RequirementSummaryOut):
             "content_hash": revision.content_hash if revision else None,
             "items": revision.items.count() if revision else 0,
             "uncovered": [s.key for s in plans.uncovered_scenarios(obj, revision)],
+            "suspect_items": list(plans.suspect_by_item(obj, revision)),
+            "unacknowledged": [s.key for s in plans.unacknowledged_scenarios(obj)],
             "related_parties": parties_out(obj, revision),
             "baseline_version": baseline.version if baseline else None,
         }
@@ -305,6 +314,28 @@ def assign_lead_dev(request: HttpRequest, key: str, body: LeadDevIn):
     return services.assign_lead_dev(
         requirement=_detail(request, key), actor=actor(request), lead_dev=get_user(body.username)
     )
+
+
+@router.post("/{key}/acknowledgement-delegates", response={200: RequirementOut, **ERRORS})
+def delegate_acknowledgement(request: HttpRequest, key: str, body: LeadDevIn):
+    """The lead DEV lets another DEV of the lead team acknowledge scenarios."""
+    requirement = _detail(request, key)
+    services.delegate_acknowledgement(
+        requirement=requirement, actor=actor(request), delegate=get_user(body.username)
+    )
+    return _detail(request, key)
+
+
+@router.delete(
+    "/{key}/acknowledgement-delegates/{username}", response={200: RequirementOut, **ERRORS}
+)
+def undelegate_acknowledgement(request: HttpRequest, key: str, username: str):
+    """The lead DEV takes a delegation back."""
+    requirement = _detail(request, key)
+    services.undelegate_acknowledgement(
+        requirement=requirement, actor=actor(request), delegate=get_user(username)
+    )
+    return _detail(request, key)
 
 
 @router.post("/{key}/hand-off", response={200: RequirementOut, **ERRORS})

@@ -38,6 +38,12 @@ SENTENCES = {
     "requirement.handed_off": _("{actor} handed off {target}"),
     "requirement.hand_off_completed": _("Every scenario of {target} is acknowledged"),
     "requirement.lead_dev_assigned": _("{actor} made {to} the lead DEV of {target}"),
+    "requirement.acknowledgement_delegated": _(
+        "{actor} let {to} acknowledge the scenarios of {target}"
+    ),
+    "requirement.acknowledgement_undelegated": _(
+        "{actor} no longer lets {to} acknowledge the scenarios of {target}"
+    ),
     "scenario.added": _("{actor} added scenario {target}"),
     "scenario.updated": _("{actor} changed the {fields} of {target}"),
     "scenario.acknowledged": _("{actor} acknowledged {target}"),
@@ -48,6 +54,9 @@ SENTENCES = {
     "plan.item_removed": _("{actor} removed plan item {target}"),
     "plan.items_replaced": _("{actor} replaced the plan items of {target}"),
     "plan.revised": _("{actor} saved a new revision of {target}"),
+    "plan.items_marked_suspect": _("The change of {target} made the items covering it suspect"),
+    "plan.item_confirmed": _("{actor} confirmed a suspect item of {target} as it stands"),
+    "plan.suspect_cleared": _("{actor} edited suspect items of {target}"),
     "plan.approvals_stale": _("An earlier approval of {target} no longer applies"),
     "plan.submitted": _("{actor} submitted {target} for review"),
     "plan.approved": _("{actor} approved {target}"),

@@ -100,6 +100,33 @@ REFUSALS: dict[str, Refusal] = {
     "scenario.covered_cannot_be_out_of_scope": Refusal(
         CONFLICT, _("Scenario {scenario} is covered by item(s) {items}; remove them from it first.")
     ),
+    "scenario.not_lead_dev": Refusal(
+        FORBIDDEN,
+        _(
+            "Only the lead DEV {lead_dev} of {requirement}, or a DEV they delegate, may "
+            "acknowledge its scenarios; {user} is neither."
+        ),
+    ),
+    "delegate.not_lead_dev": Refusal(
+        FORBIDDEN,
+        _(
+            "Only the lead DEV {lead_dev} of {requirement} may delegate acknowledging; "
+            "{user} is not."
+        ),
+    ),
+    "delegate.not_dev": Refusal(
+        INVALID,
+        _("{user} is not a DEV of the lead team {team}, so cannot acknowledge scenarios."),
+    ),
+    "delegate.is_lead_dev": Refusal(
+        INVALID, _("{user} is the lead DEV of {requirement} and acknowledges without delegation.")
+    ),
+    "delegate.already_delegated": Refusal(
+        CONFLICT, _("{user} already acknowledges scenarios of {requirement} as a delegate.")
+    ),
+    "delegate.not_delegated": Refusal(
+        CONFLICT, _("{user} is not a delegate for acknowledging scenarios of {requirement}.")
+    ),
     "question.already_resolved": Refusal(CONFLICT, _("Question {question} is already resolved.")),
     "question.not_blocking_target": Refusal(
         INVALID, _("Item {item} is not in the current revision of the plan.")
@@ -120,6 +147,21 @@ REFUSALS: dict[str, Refusal] = {
         _("Component {component} is owned by team {team}, which is not a related party."),
     ),
     "plan.empty": Refusal(CONFLICT, _("The plan has no items yet.")),
+    "plan.scenarios_unacknowledged": Refusal(
+        CONFLICT,
+        _(
+            "Scenario(s) {scenarios} not acknowledged since handed off or changed; "
+            "the lead DEV {lead_dev} or a delegate must acknowledge them."
+        ),
+    ),
+    "plan.items_suspect": Refusal(
+        CONFLICT,
+        _(
+            "Item(s) {items} are suspect: scenario(s) {scenarios} they cover changed; "
+            "a DEV must confirm or edit them."
+        ),
+    ),
+    "item.not_suspect": Refusal(CONFLICT, _("Item {item} has no suspect mark to confirm.")),
     "item.not_found": Refusal(NOT_FOUND, _("Item {item} is not in revision {revision}.")),
     "plan.markdown_invalid": Refusal(INVALID, _("Plan file, line {line}: {problem}.")),
     "plan.markdown_other_requirement": Refusal(

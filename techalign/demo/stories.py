@@ -813,6 +813,9 @@ def _points_on_purchase(org: Org) -> None:
         description="部分退款成功后，按退款商品的实付金额扣回对应积分；积分不足时记为负数。",
         acceptance_criteria="- 退款成功 5 分钟内扣回\n- 多次部分退款累计扣回不超过已返积分",
     )
+    requirements.acknowledge_scenario(
+        scenario=fresh(requirement).scenarios.get(number=4), actor=requirement.lead_dev
+    )
     plans.update_item(
         requirement=requirement,
         actor=requirement.lead_dev,

@@ -12,6 +12,7 @@ class HealthSettingsAdmin(admin.ModelAdmin):
         "alignment_days_before_launch",
         "blocking_question_days",
         "ask_days_before_due",
+        "suspect_link_days",
         "late_change_phase",
         "disabled_rules",
     ]

@@ -27,6 +27,9 @@ class HealthSettings(models.Model):
         _("working days between an ask to a related party and its due date (at least)"),
         default=5,
     )
+    suspect_link_days = models.PositiveSmallIntegerField(
+        _("working days a plan item may stay suspect"), default=3
+    )
     late_change_phase = models.CharField(
         _("changes found in this phase or later count as late"),
         max_length=16,

@@ -37,6 +37,7 @@ from techalign.plans.models import (
     Review,
     Revision,
     SignOff,
+    SuspectLink,
     Verdict,
 )
 from techalign.requirements.models import Question, Requirement, Scenario, Status
@@ -989,3 +990,59 @@ def late_ask(ctx: Context) -> Iterator[Finding]:
             days=days,
             minimum=minimum,
         )
+
+
+@rule(
+    "TA114",
+    "suspect-item-left-open",
+    Severity.WARNING,
+    title=Text("A suspect plan item left unconfirmed", "存疑方案条目长期未确认"),
+    messages={
+        "default": Text(
+            "{requirement} {item}: suspect since {marked}, when {scenario} changed; open for "
+            "{days} working days (at most {maximum} expected).",
+            "{requirement} {item}：{marked} 因 {scenario} 变更而存疑，已 {days} 个工作日未确认"
+            "（应不超过 {maximum} 个）。",
+        )
+    },
+    prevents=Text(
+        "A scenario changed after hand-off and nobody checked the items written for the old "
+        "text: the plan looks complete but builds the wrong thing.",
+        "需求场景在传达后发生变化，却没人核对按旧描述写的方案条目：方案看似完整，做出来却不对。",
+    ),
+    fix=Text(
+        "A DEV of the lead team reads the scenario's change on the plan page and either "
+        "confirms the item as it stands or edits it to fit the new text.",
+        "由主导方开发在方案页查看场景的变更，确认条目无需修改，或修改条目以符合新描述。",
+    ),
+    thresholds=("suspect_link_days",),
+)
+def suspect_item_left_open(ctx: Context) -> Iterator[Finding]:
+    maximum = ctx.policy.suspect_link_days
+    # Only marks on items of the current revision: a removed item holds nothing up.
+    current = Item.objects.filter(
+        revision_id=OuterRef("requirement__plan__current_revision_id"),
+        number=OuterRef("item_number"),
+    )
+    rows = (
+        SuspectLink.objects.filter(
+            requirement__in=ctx.led, cleared_at__isnull=True, scenario__is_withdrawn=False
+        )
+        .filter(Exists(current))
+        .values_list("requirement_id", "item_number", "scenario__number", "marked_at")
+    )
+    for requirement_id, item_number, scenario_number, marked_at in rows:
+        days = working_days_between(timezone.localtime(marked_at).date(), ctx.today)
+        if days > maximum:
+            yield ctx.finding(
+                "TA114",
+                requirement_id,
+                at=marked_at,
+                severity=Severity.WARNING,
+                subject=f"I-{item_number}",
+                item=f"I-{item_number}",
+                scenario=f"S-{scenario_number}",
+                marked=marked_at,
+                days=days,
+                maximum=maximum,
+            )

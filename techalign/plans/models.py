@@ -113,6 +113,59 @@ class Item(models.Model):
         return f"I-{self.number}"
 
 
+class SuspectLink(models.Model):
+    """An item whose covered scenario's text changed after hand-off (存疑): the item was written
+    for the old text, so a DEV must confirm it as it stands or edit it before approval.
+
+    Items are revision-scoped rows, so the mark names the item by its stable number; `before`
+    and `after` hold the scenario's changed fields as they were and as they became."""
+
+    class How(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed as it stands")
+        EDITED = "edited", _("Edited")
+
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="suspect_links"
+    )
+    item_number = models.PositiveIntegerField()
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="suspect_links")
+    before = models.JSONField()
+    after = models.JSONField()
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    how = models.CharField(max_length=10, choices=How.choices, blank=True)
+
+    class Meta:
+        ordering = ["requirement", "item_number", "scenario", "marked_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirement", "item_number", "scenario"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="suspect_link_one_open_mark",
+            )
+        ]
+        indexes = [models.Index(fields=["requirement", "cleared_at"], name="suspect_link_open")]
+        verbose_name = _("suspect link")
+        verbose_name_plural = _("suspect links")
+
+    def __str__(self) -> str:
+        return f"{self.item_key} ~ S-{self.scenario.number}"
+
+    @property
+    def item_key(self) -> str:
+        return f"I-{self.item_number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None
+
+
 class Verdict(models.TextChoices):
     APPROVED = "approved", _("Approved")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")

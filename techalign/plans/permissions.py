@@ -65,6 +65,25 @@ def check_edit_item(
     return status_refusal(requirement, PLAN_EDITABLE, action=action)
 
 
+def check_confirm_item(
+    user: Any, requirement: Requirement, revision: Revision | None, item_key: str | None = None
+) -> Refused | None:
+    """A DEV who may write the item (its section's) confirms a suspect item as it stands;
+    without `item_key`, whether they may write any section at all."""
+    refusal = check_edit_item(user, requirement)
+    if refusal or item_key is None:
+        return refusal
+    item = next((i for i in selectors.items_of(revision) if i.key == item_key), None)
+    if item is None:
+        return Refused("item.not_found", item=item_key, revision=revision.number if revision else 0)
+    refusal = check_edit_item(user, requirement, item.owner_team, component=item.component.name)
+    if refusal:
+        return refusal
+    if item_key not in selectors.suspect_by_item(requirement, revision):
+        return Refused("item.not_suspect", item=item_key)
+    return None
+
+
 def check_submit_for_review(
     user: Any, requirement: Requirement, revision: Revision | None
 ) -> Refused | None:
@@ -232,6 +251,10 @@ def can_edit_plan(user: Any, requirement: Requirement) -> bool:
 
 def can_edit_item(user: Any, requirement: Requirement, team: Team | None = None) -> bool:
     return check_edit_item(user, requirement, team) is None
+
+
+def can_confirm_item(user: Any, requirement: Requirement) -> bool:
+    return check_confirm_item(user, requirement, None) is None
 
 
 def sees_plan_editor(user: Any, requirement: Requirement) -> bool:

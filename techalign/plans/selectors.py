@@ -22,9 +22,10 @@ from techalign.plans.models import (
     Review,
     Revision,
     SignOff,
+    SuspectLink,
     Verdict,
 )
-from techalign.requirements.models import Question, Requirement, Scenario
+from techalign.requirements.models import Question, Requirement, Scenario, Status
 
 T = TypeVar("T")
 
@@ -354,6 +355,65 @@ def signoffs_of(plan: Plan) -> list[SignOff]:
     )
 
 
+def unacknowledged_scenarios(requirement: Requirement) -> list[Scenario]:
+    """Live, in-scope scenarios handed off but not (or no longer) acknowledged: added after the
+    hand-off, or changed since the lead DEV acknowledged them."""
+    if requirement.status in {Status.DRAFT, Status.CANCELLED}:
+        return []
+    return [
+        s
+        for s in live_scenarios(requirement)
+        if not s.is_out_of_scope and s.acknowledged_at is None
+    ]
+
+
+def suspect_links(requirement: Requirement, revision: Revision | None) -> list[SuspectLink]:
+    """The open suspect marks on items of `revision`: marks on items since removed, or for a
+    withdrawn scenario, no longer hold anything up."""
+    if revision is None:
+        return []
+    numbers = {int(key[2:]) for key in item_keys_of(revision)}
+    marks = SuspectLink.objects.filter(
+        requirement=requirement, cleared_at__isnull=True, scenario__is_withdrawn=False
+    ).select_related("scenario", "marked_by")
+    return [mark for mark in marks if mark.item_number in numbers]
+
+
+def suspect_by_item(
+    requirement: Requirement, revision: Revision | None
+) -> dict[str, list[SuspectLink]]:
+    """The open suspect marks of `revision` by item key ("I-2"), for badges and gates."""
+    grouped: dict[str, list[SuspectLink]] = defaultdict(list)
+    for mark in suspect_links(requirement, revision):
+        grouped[mark.item_key].append(mark)
+    return dict(grouped)
+
+
+def _suspect_gaps(requirement: Requirement, revision: Revision) -> list[Refused]:
+    """A scenario changed after hand-off: acknowledged again, and the items covering it
+    confirmed or edited, before the plan is approved or finalized."""
+    gaps: list[Refused] = []
+    unacknowledged = unacknowledged_scenarios(requirement)
+    if unacknowledged:
+        gaps.append(
+            Refused(
+                "plan.scenarios_unacknowledged",
+                scenarios=[s.key for s in unacknowledged],
+                lead_dev=str(requirement.lead_dev),
+            )
+        )
+    suspect = suspect_links(requirement, revision)
+    if suspect:
+        gaps.append(
+            Refused(
+                "plan.items_suspect",
+                items=sorted({m.item_key for m in suspect}, key=lambda k: int(k[2:])),
+                scenarios=sorted({m.scenario.key for m in suspect}, key=lambda k: int(k[2:])),
+            )
+        )
+    return gaps
+
+
 def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str]]:
     """Uncovered scenario keys per requirement id, over every plan's current revision.
 
@@ -484,6 +544,7 @@ def approval_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
                     team=owner.name,
                 )
             )
+    gaps.extend(_suspect_gaps(requirement, revision))
     return gaps
 
 
@@ -523,4 +584,5 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
                 teams=[t.name for t in state.missing],
             )
         )
+    gaps.extend(_suspect_gaps(requirement, revision))
     return gaps

@@ -29,10 +29,11 @@ from techalign.plans.models import (
     Review,
     Revision,
     SignOff,
+    SuspectLink,
     Verdict,
 )
 from techalign.plans.selectors import approval_gaps
-from techalign.requirements.models import Requirement, Status
+from techalign.requirements.models import Requirement, Scenario, Status
 from techalign.requirements.workflow import (
     STALE_ON_REVISION,
     bump_version,
@@ -255,7 +256,8 @@ def update_item(
     *, requirement: Requirement, actor: User, based_on: int, item_key: str, **fields: Any
 ) -> Item:
     """A DEV changes an item of a section they write (the lead team's DEVs: any; a party's:
-    its own, before and after the change); the plan gets a new revision."""
+    its own, before and after the change); the plan gets a new revision. Editing a suspect
+    item clears its marks: the DEV wrote it against the scenario's new text."""
     _check_item_edit(requirement, actor)
     limits.check_item(fields)
     plan = _plan_for_update(requirement)
@@ -272,6 +274,7 @@ def update_item(
         summary=f"{item_key} changed",
         items=specs,
     )
+    _clear_suspect(requirement, actor, [old["number"]], SuspectLink.How.EDITED)
     return revision.items.get(number=old["number"])
 
 
@@ -291,6 +294,115 @@ def remove_item(*, requirement: Requirement, actor: User, based_on: int, item_ke
         summary=f"{item_key} removed",
         items=[s for s in specs if s is not old],
     )
+
+
+def mark_suspect(
+    *, scenario: Scenario, actor: User, before: dict[str, Any], after: dict[str, Any]
+) -> list[SuspectLink]:
+    """The scenario's text changed after hand-off: every item of the current revision covering
+    it becomes suspect, with the changed fields before and after. Called inside the scenario
+    edit's transition. A mark still open from an earlier edit keeps its first `before`, so the
+    diff shows what the item was written for."""
+    requirement = scenario.requirement
+    revision = selectors.current_revision(requirement)
+    if revision is None:
+        return []
+    numbers = list(revision.items.filter(scenarios=scenario).values_list("number", flat=True))
+    if not numbers:
+        return []
+    now = timezone.now()
+    open_marks = {
+        mark.item_number: mark
+        for mark in SuspectLink.objects.filter(
+            requirement=requirement, scenario=scenario, cleared_at__isnull=True
+        )
+    }
+    marks = []
+    for number in numbers:
+        mark = open_marks.get(number)
+        if mark is None:
+            mark = SuspectLink.objects.create(
+                requirement=requirement,
+                item_number=number,
+                scenario=scenario,
+                before=before,
+                after=after,
+                marked_by=actor,
+                marked_at=now,
+            )
+        else:
+            mark.before = {**before, **mark.before}
+            mark.after = {**mark.after, **after}
+            SuspectLink.objects.filter(pk=mark.pk).update(before=mark.before, after=mark.after)
+        marks.append(mark)
+    record(
+        actor=actor,
+        action="plan.items_marked_suspect",
+        target=scenario,
+        summary={
+            "key": scenario.key,
+            "items": [f"I-{n}" for n in numbers],
+            "revision": revision.number,
+            "before": before,
+            "after": after,
+        },
+    )
+    return marks
+
+
+def _clear_suspect(
+    requirement: Requirement, actor: User, numbers: list[int], how: str
+) -> list[SuspectLink]:
+    """Clear the open suspect marks of the items numbered `numbers`, saying how."""
+    marks = list(
+        SuspectLink.objects.filter(
+            requirement=requirement, item_number__in=numbers, cleared_at__isnull=True
+        ).select_related("scenario")
+    )
+    if not marks:
+        return []
+    SuspectLink.objects.filter(pk__in=[m.pk for m in marks]).update(
+        cleared_by=actor, cleared_at=timezone.now(), how=how
+    )
+    if how == SuspectLink.How.EDITED:
+        record(
+            actor=actor,
+            action="plan.suspect_cleared",
+            target=requirement,
+            summary={
+                "items": sorted({m.item_key for m in marks}),
+                "scenarios": sorted({m.scenario.key for m in marks}),
+                "how": how,
+            },
+        )
+    return marks
+
+
+@transition("plan.item_confirmed")
+def confirm_item(
+    *, requirement: Requirement, actor: User, based_on: int, item_key: str
+) -> list[SuspectLink]:
+    """A DEV who may edit the plan confirms a suspect item as it stands: the scenario's new
+    text needs no change to it. Its marks are cleared; the plan gets no new revision, so
+    approvals and sign-offs stand. `based_on` is the revision the DEV looked at."""
+    lock_requirement(requirement)
+    plan = _plan_for_update(requirement)
+    revision = plan.current_revision
+    if refusal := can.check_confirm_item(actor, requirement, revision, item_key):
+        raise refusal
+    _check_based_on(plan, based_on)
+    marks = _clear_suspect(requirement, actor, [int(item_key[2:])], SuspectLink.How.CONFIRMED)
+    bump_version(requirement)
+    record(
+        actor=actor,
+        target=revision,
+        summary={
+            "item": item_key,
+            "scenarios": sorted({m.scenario.key for m in marks}),
+            "revision": plan.current_number,
+        },
+    )
+    return marks
 
 
 def revise_for_scenarios(*, requirement: Requirement, actor: User, summary: str) -> None:
@@ -697,7 +809,7 @@ def replace_items(
     changes += [f"{key} removed" for key in removed]
     if not changes:
         return None
-    return _commit_revision(
+    revision = _commit_revision(
         requirement=requirement,
         plan=plan,
         actor=actor,
@@ -705,3 +817,6 @@ def replace_items(
         summary="; ".join(changes),
         items=sorted(specs, key=lambda s: s["number"]),
     )
+    edited = [int(c.split()[0][2:]) for c in changes if c.endswith(" changed")]
+    _clear_suspect(requirement, actor, edited, SuspectLink.How.EDITED)
+    return revision

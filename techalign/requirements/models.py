@@ -78,6 +78,13 @@ class Requirement(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     hand_off_completed_at = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
+    # DEVs of the lead team whom the lead DEV lets acknowledge scenarios in their stead.
+    acknowledgement_delegates = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="acknowledgement_delegations",
+        verbose_name=_("acknowledgement delegates"),
+    )
 
     class Meta:
         ordering = ["-number"]

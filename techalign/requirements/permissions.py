@@ -64,12 +64,20 @@ def check_hand_off(user: Any, requirement: Requirement) -> Refused | None:
 def check_acknowledge(
     user: Any, requirement: Requirement, scenario: Scenario | None = None
 ) -> Refused | None:
-    """A DEV of the lead team acknowledges a handed-off scenario that has no open hand-off
-    question; without `scenario`, whether they may acknowledge on this requirement at all."""
+    """The lead DEV, or a DEV of the lead team they delegate, acknowledges a handed-off
+    scenario that has no open hand-off question; without `scenario`, whether they may
+    acknowledge on this requirement at all. Other DEVs may still ask questions."""
     action = _("acknowledge a scenario")
     refusal = role_refusal(user, requirement.lead_team, Role.DEV, action=action) or (
         status_refusal(requirement, AFTER_HAND_OFF, action=action)
     )
+    if refusal is None and not may_acknowledge(user, requirement):
+        refusal = Refused(
+            "scenario.not_lead_dev",
+            lead_dev=str(requirement.lead_dev),
+            requirement=requirement.key,
+            user=str(user),
+        )
     if refusal or scenario is None:
         return refusal
     if scenario.acknowledged_at:
@@ -82,6 +90,55 @@ def check_acknowledge(
     ]
     if open_questions:
         return Refused("scenario.open_questions", scenario=scenario.key, questions=open_questions)
+    return None
+
+
+def acknowledgement_delegate_ids(requirement: Requirement) -> set[int]:
+    """The lead DEV's delegates, read once per requirement instance: "who acts next" runs the
+    acknowledge check for every member. Services that change them call `forget_delegates`."""
+    if "_delegate_ids" not in requirement.__dict__:
+        requirement.__dict__["_delegate_ids"] = set(
+            requirement.acknowledgement_delegates.values_list("pk", flat=True)
+        )
+    ids: set[int] = requirement.__dict__["_delegate_ids"]
+    return ids
+
+
+def forget_delegates(requirement: Requirement) -> None:
+    requirement.__dict__.pop("_delegate_ids", None)
+
+
+def may_acknowledge(user: Any, requirement: Requirement) -> bool:
+    """The lead DEV and those they delegate: who acknowledges is one person's job, not any DEV's."""
+    if user.pk is None:
+        return False
+    if requirement.lead_dev_id == user.pk:
+        return True
+    return user.pk in acknowledgement_delegate_ids(requirement) and has_role(
+        user, requirement.lead_team, Role.DEV
+    )
+
+
+def check_delegate_acknowledgement(
+    user: Any, requirement: Requirement, delegate: Any = None
+) -> Refused | None:
+    """Only the lead DEV delegates acknowledging, to another DEV of the lead team, until the
+    baseline; without `delegate`, whether `user` may delegate on this requirement at all."""
+    action = _("delegate acknowledging scenarios")
+    if requirement.lead_dev_id is None or requirement.lead_dev_id != user.pk:
+        return Refused(
+            "delegate.not_lead_dev",
+            lead_dev=str(requirement.lead_dev) if requirement.lead_dev_id else "-",
+            requirement=requirement.key,
+            user=str(user),
+        )
+    refusal = status_refusal(requirement, EDITABLE, action=action)
+    if refusal or delegate is None:
+        return refusal
+    if delegate.pk == requirement.lead_dev_id:
+        return Refused("delegate.is_lead_dev", user=str(delegate), requirement=requirement.key)
+    if not has_role(delegate, requirement.lead_team, Role.DEV):
+        return Refused("delegate.not_dev", user=str(delegate), team=requirement.lead_team.name)
     return None
 
 
@@ -124,6 +181,10 @@ def can_hand_off(user: Any, requirement: Requirement) -> bool:
 
 def can_acknowledge(user: Any, requirement: Requirement) -> bool:
     return check_acknowledge(user, requirement) is None
+
+
+def can_delegate_acknowledgement(user: Any, requirement: Requirement) -> bool:
+    return check_delegate_acknowledgement(user, requirement) is None
 
 
 def can_raise_question(user: Any, requirement: Requirement) -> bool:

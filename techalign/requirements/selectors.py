@@ -176,6 +176,19 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                     people.who(rules.check_acknowledge, requirement, pending[0]),
                 )
             )
+    if status in AFTER_HAND_OFF and revision is not None:
+        suspect = plans.suspect_by_item(requirement, revision)
+        if suspect:
+            actions.append(
+                NextAction(
+                    "confirm_suspect",
+                    _("Confirm or edit suspect items %(keys)s: a scenario they cover changed.")
+                    % {"keys": ", ".join(suspect)},
+                    lead,
+                    [Role.DEV],
+                    people.who(plan_rules.check_confirm_item, requirement, revision),
+                )
+            )
     hand_off_questions = [q for q in open_questions if q.stage == Question.Stage.HAND_OFF]
     if hand_off_questions:
         actions.append(

@@ -19,6 +19,7 @@ from techalign.org.permissions import has_role, require_role
 from techalign.requirements import permissions as can
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
 from techalign.requirements.workflow import (
+    AFTER_HAND_OFF,
     bump_version,
     lock_requirement,
     move_to,
@@ -127,12 +128,52 @@ def assign_lead_dev(*, requirement: Requirement, actor: User, lead_dev: User) ->
     bump_version(requirement)
     Requirement.objects.filter(pk=requirement.pk).update(lead_dev=lead_dev)
     requirement.lead_dev = lead_dev
+    # The delegates were the previous lead DEV's choice; the new one chooses their own.
+    dropped = []
+    if previous != lead_dev:
+        dropped = sorted(requirement.acknowledgement_delegates.values_list("username", flat=True))
+        requirement.acknowledgement_delegates.clear()
+        can.forget_delegates(requirement)
     record(
         actor=actor,
         target=requirement,
-        summary={"from": str(previous) if previous else None, "to": lead_dev.username},
+        summary={
+            "from": str(previous) if previous else None,
+            "to": lead_dev.username,
+            "delegates_dropped": dropped,
+        },
     )
     return requirement
+
+
+@transition("requirement.acknowledgement_delegated")
+def delegate_acknowledgement(*, requirement: Requirement, actor: User, delegate: User) -> User:
+    """The lead DEV lets another DEV of the lead team acknowledge scenarios in their stead."""
+    lock_requirement(requirement)
+    if refusal := can.check_delegate_acknowledgement(actor, requirement, delegate):
+        raise refusal
+    if requirement.acknowledgement_delegates.filter(pk=delegate.pk).exists():
+        raise Refused("delegate.already_delegated", user=str(delegate), requirement=requirement.key)
+    bump_version(requirement)
+    requirement.acknowledgement_delegates.add(delegate)
+    can.forget_delegates(requirement)
+    record(actor=actor, target=requirement, summary={"to": delegate.username})
+    return delegate
+
+
+@transition("requirement.acknowledgement_undelegated")
+def undelegate_acknowledgement(*, requirement: Requirement, actor: User, delegate: User) -> User:
+    """The lead DEV takes back a delegation: that DEV may again only ask about scenarios."""
+    lock_requirement(requirement)
+    if refusal := can.check_delegate_acknowledgement(actor, requirement):
+        raise refusal
+    if not requirement.acknowledgement_delegates.filter(pk=delegate.pk).exists():
+        raise Refused("delegate.not_delegated", user=str(delegate), requirement=requirement.key)
+    bump_version(requirement)
+    requirement.acknowledgement_delegates.remove(delegate)
+    can.forget_delegates(requirement)
+    record(actor=actor, target=requirement, summary={"to": delegate.username})
+    return delegate
 
 
 def _after_scenario_change(requirement: Requirement, actor: User, summary: str) -> None:
@@ -184,6 +225,9 @@ def add_scenario(
 
 
 SCENARIO_FIELDS = {"title", "description", "priority", "acceptance_criteria"}
+# The fields whose change after hand-off makes the items covering the scenario suspect; a new
+# priority reorders the work but does not change what an item must do.
+SUSPECT_FIELDS = ("title", "description", "acceptance_criteria")
 
 
 @transition("scenario.updated")
@@ -191,7 +235,8 @@ def update_scenario(
     *, scenario: Scenario, actor: User, version: int | None = None, **changes: Any
 ) -> Scenario:
     """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old
-    text."""
+    text. After hand-off, a change of its title, description or acceptance criteria also marks
+    every item of the current revision covering it suspect, with the before and after."""
     requirement = scenario.requirement
     lock_requirement(requirement)
     if refusal := can.check_edit_requirement(actor, requirement, action=_("edit a scenario")):
@@ -214,6 +259,16 @@ def update_scenario(
         summary={"key": scenario.key, "before": before, "after": changes},
     )
     _after_scenario_change(requirement, actor, f"{scenario.key} changed")
+    changed = [f for f in SUSPECT_FIELDS if f in changes and changes[f] != before[f]]
+    if changed and requirement.status in AFTER_HAND_OFF:
+        from techalign.plans.services import mark_suspect
+
+        mark_suspect(
+            scenario=scenario,
+            actor=actor,
+            before={f: before[f] for f in changed},
+            after={f: changes[f] for f in changed},
+        )
     return scenario
 
 
@@ -312,9 +367,10 @@ def _complete_hand_off_if_done(requirement: Requirement, actor: User) -> None:
 
 @transition("scenario.acknowledged")
 def acknowledge_scenario(*, scenario: Scenario, actor: User) -> Scenario:
-    """A DEV of the lead team confirms they understood a scenario."""
+    """The lead DEV, or a DEV they delegate, confirms they understood a scenario."""
     requirement = scenario.requirement
     lock_requirement(requirement)
+    can.forget_delegates(requirement)
     if refusal := can.check_acknowledge(actor, requirement, scenario):
         raise refusal
     rows = Scenario.objects.filter(pk=scenario.pk, acknowledged_at__isnull=True).update(

@@ -99,6 +99,14 @@ class LeadDevForm(forms.Form):
         self.fields["lead_dev"].queryset = developers
 
 
+class DelegateForm(forms.Form):
+    delegate = PersonChoiceField(label=_("DEV of the lead team"), queryset=User.objects.none())
+
+    def __init__(self, *args, developers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delegate"].queryset = developers
+
+
 class ScenarioForm(forms.Form):
     """Shown on the overview next to the requirement's own form, which has a title and a
     description too: its ids get their own prefix so that each label names one field."""

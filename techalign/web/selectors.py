@@ -30,10 +30,13 @@ def _teams(user: User, *roles: str) -> set[int]:
 
 
 def scenarios_to_acknowledge(user: User) -> QuerySet[Scenario]:
-    """Scenarios handed to me as lead DEV that I have neither acknowledged nor asked about."""
+    """Scenarios handed to me as lead DEV (or as their delegate) that are not acknowledged."""
+    mine = Requirement.objects.filter(Q(lead_dev=user) | Q(acknowledgement_delegates=user)).values(
+        "pk"
+    )
     return (
         Scenario.objects.filter(
-            requirement__lead_dev=user,
+            requirement__in=mine,
             requirement__status__in=AFTER_HAND_OFF,
             acknowledged_at__isnull=True,
             is_withdrawn=False,

@@ -81,7 +81,7 @@ def test_hand_off_completes_when_the_last_scenario_is_acknowledged(w):
     req = advance(w, "handed_off")
 
     requirements.acknowledge_scenario(scenario=scenario(req, "S-1"), actor=w.lei)
-    requirements.acknowledge_scenario(scenario=scenario(req, "S-2"), actor=w.fang)
+    requirements.acknowledge_scenario(scenario=scenario(req, "S-2"), actor=w.lei)
     assert status_of(req) == Status.HANDED_OFF
 
     requirements.acknowledge_scenario(scenario=scenario(req, "S-3"), actor=w.lei)
@@ -89,7 +89,7 @@ def test_hand_off_completes_when_the_last_scenario_is_acknowledged(w):
     assert status_of(req) == Status.PLANNING
     req.refresh_from_db()
     assert req.hand_off_completed_at is not None
-    assert scenario(req, "S-2").acknowledged_by == w.fang
+    assert scenario(req, "S-2").acknowledged_by == w.lei
 
 
 @pytest.mark.parametrize("persona", ["ming", "qiang", "jun", "arch", "charlie"])
@@ -116,6 +116,7 @@ def test_scenarios_cannot_be_acknowledged_before_the_hand_off(w):
 
 def test_acknowledging_a_scenario_twice_is_refused(w):
     req = advance(w, "handed_off")
+    requirements.delegate_acknowledgement(requirement=req, actor=w.lei, delegate=w.fang)
     requirements.acknowledge_scenario(scenario=scenario(req, "S-1"), actor=w.lei)
 
     with pytest.raises(Refused) as refused:
@@ -127,8 +128,10 @@ def test_acknowledging_a_scenario_twice_is_refused(w):
 
 
 def test_a_second_acknowledgement_from_an_older_copy_is_refused(w):
-    """Two DEVs open the same scenario; the second one to press acknowledge is told it is done."""
+    """The lead DEV and their delegate open the same scenario; the second one to press
+    acknowledge is told it is done."""
     req = advance(w, "handed_off")
+    requirements.delegate_acknowledgement(requirement=req, actor=w.lei, delegate=w.fang)
     seen_by_lei = Scenario.objects.get(requirement=req, number=1)
     seen_by_fang = Scenario.objects.get(requirement=req, number=1)
     requirements.acknowledge_scenario(scenario=seen_by_lei, actor=w.lei)

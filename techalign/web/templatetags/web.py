@@ -6,7 +6,9 @@ from urllib.parse import quote
 from django import template
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from techalign.calendars.invitations import zoned
 from techalign.core import bounds
@@ -96,10 +98,15 @@ def choice_label(value: str, choices) -> str:
 
 _HIT = '<td class="cell hit">●</td>'
 _MISS = '<td class="cell"></td>'
+# A covering item whose scenario changed since it was written (the cell's value is "suspect").
+_SUSPECT = '<td class="cell hit suspect" title="{title}">●<span class="badge warn">?</span></td>'
 
 
 @register.simple_tag
-def matrix_cells(cells: list[bool]) -> str:
+def matrix_cells(cells: list[bool | str]) -> str:
     """One coverage-matrix row's cells: a template loop over 50 x 100 of them took most of the
     plan page's time."""
-    return mark_safe("".join(_HIT if hit else _MISS for hit in cells))
+    suspect = _SUSPECT.format(title=escape(gettext("Suspect: the scenario changed")))
+    return mark_safe(
+        "".join(suspect if hit == "suspect" else _HIT if hit else _MISS for hit in cells)
+    )

@@ -121,6 +121,14 @@ class Screen:
     def parties(self):
         return plans.related_parties(self.requirement, self.revision)
 
+    @cached_property
+    def suspect(self) -> dict[str, list[Any]]:
+        """The current items' open suspect marks by item key; each item carries its own too."""
+        marks = plans.suspect_by_item(self.requirement, self.revision)
+        for item in self.items:
+            item.suspect_marks = marks.get(item.key, [])
+        return marks
+
 
 class Invalid(Exception):
     """A posted form did not validate; its errors are shown where the action's form is."""

@@ -21,7 +21,7 @@ from techalign.plans.models import ItemKind, Revision
 from techalign.plans.selectors import approval_gaps
 from techalign.requirements.permissions import can_raise_question
 from techalign.web import forms
-from techalign.web.diff import diff_content
+from techalign.web.diff import FieldChange, diff_content
 from techalign.web.views.common import Screen, action, page, render_page, section
 
 page("plan", "web/plan/plan.html")
@@ -147,6 +147,9 @@ def items_section(screen: Screen) -> dict[str, Any]:
     return {
         "items": screen.items,
         "sections": _sections(screen, editable),
+        "suspect": _suspect_diffs(screen),
+        "can_confirm": bool(screen.suspect)
+        and can.can_confirm_item(screen.user, screen.requirement),
         "revision": screen.revision,
         "sees_editor": bool(editable),
         # Questions on an item are raised from the requirement's form, opened on that item.
@@ -157,6 +160,23 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "lead_team_id": screen.requirement.lead_team_id,
         "kinds": ItemKind,
         "withdraw_warning": _withdraw_warning(screen),
+    }
+
+
+def _suspect_diffs(screen: Screen) -> dict[str, list[dict[str, Any]]]:
+    """Per suspect item, each changed scenario with its fields before and after."""
+    return {
+        key: [
+            {
+                "mark": mark,
+                "changes": [
+                    FieldChange(field=name, before=mark.before.get(name, ""), after=after)
+                    for name, after in mark.after.items()
+                ],
+            }
+            for mark in marks
+        ]
+        for key, marks in screen.suspect.items()
     }
 
 
@@ -187,10 +207,14 @@ def coverage_section(screen: Screen) -> dict[str, Any]:
         for scenario in item.scenarios.all():
             covering.setdefault(scenario.pk, set()).add(item.pk)
     uncovered = {s.pk for s in screen.uncovered}
+    suspect = {(m.item_key, m.scenario_id) for marks in screen.suspect.values() for m in marks}
     rows = [
         {
             "scenario": s,
-            "cells": [item.pk in covering.get(s.pk, ()) for item in screen.items],
+            "cells": [
+                "suspect" if (item.key, s.pk) in suspect else item.pk in covering.get(s.pk, ())
+                for item in screen.items
+            ],
             "is_uncovered": s.pk in uncovered,
         }
         for s in screen.scenarios
@@ -313,6 +337,17 @@ def update_item(screen: Screen, ref: str | None) -> None:
 def remove_item(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RevisionForm, "remove_form")
     services.remove_item(
+        requirement=screen.requirement,
+        actor=screen.user,
+        based_on=data["revision"],
+        item_key=plans.item_key(ref),
+    )
+
+
+@action("confirm_item", section="items")
+def confirm_item(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.RevisionForm, "confirm_form")
+    services.confirm_item(
         requirement=screen.requirement,
         actor=screen.user,
         based_on=data["revision"],

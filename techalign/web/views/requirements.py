@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
-from techalign.org.selectors import holders_of
+from techalign.org.selectors import get_user, holders_of
 from techalign.requirements import permissions as can
 from techalign.requirements import services
-from techalign.requirements.models import Question, Scenario, Status
+from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.selectors import (
     LIST_SORTS,
     get_question,
@@ -167,7 +167,19 @@ def details_section(screen: Screen) -> dict[str, Any]:
             initial={"lead_dev": requirement.lead_dev_id},
             developers=holders_of([requirement.lead_team], Role.DEV),
         ),
+        "delegates": list(requirement.acknowledgement_delegates.order_by("username")),
+        "can_delegate": can.can_delegate_acknowledgement(screen.user, requirement),
+        "delegate_form": forms.DelegateForm(developers=_delegate_choices(requirement)),
     }
+
+
+def _delegate_choices(requirement: Requirement) -> Any:
+    """The lead team's DEVs the lead DEV may still delegate to (the service checks the pick)."""
+    return (
+        holders_of([requirement.lead_team], Role.DEV)
+        .exclude(pk=requirement.lead_dev_id)
+        .exclude(acknowledgement_delegations=requirement)
+    )
 
 
 @section("scenarios", "web/requirement/_scenarios.html", page="overview")
@@ -230,6 +242,23 @@ def assign_lead_dev(screen: Screen, ref: str | None) -> None:
     )
     services.assign_lead_dev(
         requirement=screen.requirement, actor=screen.user, lead_dev=data["lead_dev"]
+    )
+
+
+@action("delegate_acknowledgement", section="details")
+def delegate_acknowledgement(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(
+        forms.DelegateForm, "delegate_form", developers=_delegate_choices(screen.requirement)
+    )
+    services.delegate_acknowledgement(
+        requirement=screen.requirement, actor=screen.user, delegate=data["delegate"]
+    )
+
+
+@action("undelegate_acknowledgement", section="details")
+def undelegate_acknowledgement(screen: Screen, ref: str | None) -> None:
+    services.undelegate_acknowledgement(
+        requirement=screen.requirement, actor=screen.user, delegate=get_user(ref or "")
     )
 
 

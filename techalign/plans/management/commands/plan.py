@@ -1,4 +1,5 @@
-"""`techalign plan export REQ [-o FILE]` and `techalign plan import FILE --as USER`.
+"""`techalign plan export REQ [-o FILE]` and `techalign plan import FILE --as USER`; and
+`techalign plan suspect REQ` / `techalign plan confirm REQ ITEM --as USER` for suspect items.
 
 Plans as Markdown files (docs/plan-markdown.md). An import is a plan edit by the named user,
 with every gate of a plan edit; it is refused when the plan changed since the export.
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from techalign.core import limits
 from techalign.core.errors import Refused
 from techalign.org.selectors import get_user
+from techalign.plans import selectors, services
 from techalign.plans.markdown import export_plan, import_plan, read_plan_file
 from techalign.requirements.selectors import get_requirement
 
@@ -39,7 +42,17 @@ class Command(BaseCommand):
             required=True,
             help="the DEV making the edit (recorded as its author)",
         )
-        for sub in (export, imported):
+        suspect = actions.add_parser(
+            "suspect", help="list the items whose covered scenario changed (exit 1 if any)"
+        )
+        suspect.add_argument("requirement", help="REQ-12 or 12")
+        confirm = actions.add_parser(
+            "confirm", help="confirm a suspect item as it stands (no new revision)"
+        )
+        confirm.add_argument("requirement", help="REQ-12 or 12")
+        confirm.add_argument("item", help="I-3 or 3")
+        confirm.add_argument("--as", dest="username", required=True, help="the confirming DEV")
+        for sub in (export, imported, suspect, confirm):
             sub.add_argument("--language", default=None, help="language of the messages")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -47,6 +60,10 @@ class Command(BaseCommand):
             try:
                 if action == "export":
                     self._export(options["requirement"], options["output"])
+                elif action == "suspect":
+                    self._suspect(options["requirement"])
+                elif action == "confirm":
+                    self._confirm(options["requirement"], options["item"], options["username"])
                 else:
                     self._import(options["file"], options["username"])
             except Refused as refused:
@@ -76,3 +93,31 @@ class Command(BaseCommand):
         user = get_user(username)
         result = import_plan(actor=user, text=text, file=file)
         self.stdout.write(result.summary)
+
+    def _suspect(self, key: str) -> None:
+        requirement = get_requirement(None, key)
+        revision = selectors.current_revision(requirement)
+        marks = selectors.suspect_links(requirement, revision)
+        for mark in marks:
+            changed = ", ".join(mark.after)
+            self.stdout.write(
+                f"{requirement.key} {mark.item_key} {mark.scenario.key}: {changed} "
+                f"({mark.marked_by.username}, {timezone.localtime(mark.marked_at):%Y-%m-%d})"
+            )
+        if marks:
+            raise CommandError(
+                _("%(n)d suspect mark(s) to confirm or edit.") % {"n": len(marks)}, returncode=1
+            )
+
+    def _confirm(self, key: str, item: str, username: str) -> None:
+        requirement = get_requirement(None, key)
+        item_key = selectors.item_key(item)
+        plan = selectors.plan_of(requirement)
+        number = plan.current_number if plan else 0
+        services.confirm_item(
+            requirement=requirement, actor=get_user(username), based_on=number, item_key=item_key
+        )
+        self.stdout.write(
+            _("%(requirement)s %(item)s confirmed; the plan stays at revision %(revision)d.")
+            % {"requirement": requirement.key, "item": item_key, "revision": number}
+        )
