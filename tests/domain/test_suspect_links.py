@@ -163,8 +163,11 @@ def test_removing_the_suspect_item_leaves_nothing_suspect(w):
     assert suspect_keys(req) == {}
 
 
-@pytest.mark.parametrize("persona", ["ming", "qiang", "jun", "charlie"])
-def test_only_a_dev_who_may_edit_the_plan_confirms(w, persona):
+@pytest.mark.parametrize(
+    "persona, code",
+    [("ming", "role.not_allowed"), ("qiang", "role.not_allowed"), ("charlie", "item.other_party")],
+)
+def test_only_a_dev_who_may_edit_the_plan_confirms(w, persona, code):
     req = advance(w, "planning")
     rewrite_scenario(w, req, "S-2")
 
@@ -176,8 +179,25 @@ def test_only_a_dev_who_may_edit_the_plan_confirms(w, persona):
             item_key="I-2",
         )
 
-    assert refused.value.code == "role.not_allowed"
+    assert refused.value.code == code
     assert suspect_keys(req) == {"I-2": ["S-2"]}
+
+
+def test_a_party_dev_confirms_the_items_of_their_own_section_only(w):
+    """I-2 is the payments team's: its DEV confirms it; the finance DEV is refused, naming
+    the owning team."""
+    req = advance(w, "planning")
+    rewrite_scenario(w, req, "S-2")
+
+    with pytest.raises(Refused) as refused:
+        plans.confirm_item(
+            requirement=req, actor=w.wei, based_on=current(req).number, item_key="I-2"
+        )
+    assert refused.value.code == "item.other_party"
+    assert refused.value.details["team"] == w.payments.name
+
+    plans.confirm_item(requirement=req, actor=w.jun, based_on=current(req).number, item_key="I-2")
+    assert suspect_keys(req) == {}
 
 
 def test_confirming_an_item_that_is_not_suspect_is_refused(w):
