@@ -174,16 +174,20 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
 
 
 def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> None:
+    """Each named team (default: the lead team and both parties) signs the current revision
+    as the rule wants it: the lead team through its PM (ming) and lead DEV (lei), a related
+    party through its DEV (jun, wei)."""
     revision = plan_selectors.current_revision(req)
-    signers = {w.order.pk: w.lei, w.payments.pk: w.jun, w.finance.pk: w.wei}
+    signers = {w.order.pk: [w.ming, w.lei], w.payments.pk: [w.jun], w.finance.pk: [w.wei]}
     for team in teams or [w.order, w.payments, w.finance]:
-        plans.sign_off(
-            requirement=req,
-            actor=signers[team.pk],
-            team=team,
-            revision_number=revision.number,
-            content_hash=revision.content_hash,
-        )
+        for signer in signers[team.pk]:
+            plans.sign_off(
+                requirement=req,
+                actor=signer,
+                team=team,
+                revision_number=revision.number,
+                content_hash=revision.content_hash,
+            )
 
 
 PLANNED_DEV_START_ON = dt.date(2026, 12, 21)
