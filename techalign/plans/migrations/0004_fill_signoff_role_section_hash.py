@@ -20,33 +20,34 @@ def fill(apps, schema_editor):
             role="DEV" if (signoff.signer_id, signoff.team_id) in devs else "PM",
             section_hash=section_hash(revision.content, signoff.team.code, is_lead=is_lead),
         )
-    linked: dict[int, dict[int, int]] = {}  # baseline id -> team id -> sign-off id
+    # baseline id -> team id -> the sign-off ids that completed it
+    linked: dict[int, dict[int, list[int]]] = {}
     baselines = Baseline.objects.select_related("revision", "requirement", "change_request")
     for baseline in baselines.order_by("requirement_id", "version"):
-        latest: dict[int, object] = {}
+        # The party's latest decisions on the revision, per capacity; a rejection clears them.
+        chosen: dict[int, dict[str, int]] = {}
         for signoff in SignOff.objects.filter(revision_id=baseline.revision_id).order_by(
             "created_at", "id"
         ):
-            latest[signoff.team_id] = signoff
-        chosen = {
-            team_id: s.pk for team_id, s in latest.items() if s.decision == "approve"
-        }
+            if signoff.decision == "approve":
+                chosen.setdefault(signoff.team_id, {})[signoff.role] = signoff.pk
+            else:
+                chosen[signoff.team_id] = {}
+        by_team = {team_id: list(roles.values()) for team_id, roles in chosen.items() if roles}
         if baseline.change_request_id:
             # Parties the change left untouched did not re-sign: their earlier sign-off stands.
-            content = baseline.revision.content
-            codes = {item["owner_team"] for item in content.get("items", [])}
+            codes = {item["owner_team"] for item in baseline.revision.content.get("items", [])}
             base = baseline.change_request.base_baseline_id
-            for team_id, signoff_id in linked.get(base, {}).items():
-                team_code = SignOff.objects.get(pk=signoff_id).team.code
-                still_party = (
-                    team_id == baseline.requirement.lead_team_id or team_code in codes
-                )
-                if still_party and team_id not in latest:
-                    chosen[team_id] = signoff_id
-        linked[baseline.pk] = chosen
+            for team_id, signoff_ids in linked.get(base, {}).items():
+                team_code = SignOff.objects.get(pk=signoff_ids[0]).team.code
+                still_party = team_id == baseline.requirement.lead_team_id or team_code in codes
+                if still_party and team_id not in chosen:
+                    by_team[team_id] = signoff_ids
+        linked[baseline.pk] = by_team
         Baseline.signoffs.through.objects.bulk_create(
             Baseline.signoffs.through(baseline_id=baseline.pk, signoff_id=signoff_id)
-            for signoff_id in chosen.values()
+            for signoff_ids in by_team.values()
+            for signoff_id in signoff_ids
         )
 
 
