@@ -205,3 +205,33 @@ def with_planned_dates(w: World, req: Requirement) -> Requirement:
     )
     req.refresh_from_db()
     return req
+
+
+def review_current(w: World, req: Requirement) -> None:
+    """The lead DEV submits the current revision and the tech lead approves it."""
+    revision = plan_selectors.current_revision(req)
+    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=revision.number)
+    plans.approve_revision(revision=plan_selectors.current_revision(req), actor=w.qiang)
+
+
+def finalize_current(req: Requirement, actor: User):
+    """`actor` finalizes the current revision as they read it."""
+    revision = plan_selectors.current_revision(req)
+    return plans.finalize(
+        requirement=req,
+        actor=actor,
+        revision_number=revision.number,
+        content_hash=revision.content_hash,
+    )
+
+
+def open_change(w: World, req: Requirement, *, affected: list[Team]):
+    """The lead PM opens a change request found in testing, naming `affected` parties."""
+    return plans.open_change_request(
+        requirement=req,
+        actor=w.ming,
+        title="退款需要审批",
+        reason="测试发现大额退款无审批",
+        phase_found="testing",
+        affected_teams=affected,
+    )

@@ -13,22 +13,7 @@ from techalign.plans.sections import section_hash
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Status
 from tests.domain.support import current, status_of
-from tests.factories import advance, sign_all
-
-
-def review_current(w, req):
-    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=current(req).number)
-    plans.approve_revision(revision=current(req), actor=w.qiang)
-
-
-def finalize(req, actor):
-    revision = current(req)
-    return plans.finalize(
-        requirement=req,
-        actor=actor,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
+from tests.factories import advance, finalize_current, open_change, review_current, sign_all
 
 
 def state_of(req):
@@ -80,7 +65,7 @@ def test_after_re_approval_only_the_affected_parties_sign_again(w):
     review_current(w, req)
 
     with pytest.raises(Refused) as refused:
-        finalize(req, w.ming)
+        finalize_current(req, w.ming)
     assert refused.value.code == "finalize.signoffs_missing"
     assert refused.value.details == {"revision": 4, "teams": ["订单组", "支付组"]}
     with pytest.raises(Refused) as refused:
@@ -89,7 +74,7 @@ def test_after_re_approval_only_the_affected_parties_sign_again(w):
     assert refused.value.details == {"team": "财务组", "signed": 3, "revision": 4}
 
     sign_all(w, req, teams=[w.order, w.payments])
-    baseline = finalize(req, w.ming)
+    baseline = finalize_current(req, w.ming)
 
     assert {(s.team.code, s.role, s.revision.number) for s in baseline.signoffs.all()} == {
         ("order", "PM", 4),
@@ -166,14 +151,7 @@ def test_the_first_approval_asks_nobody_to_sign_before_the_meeting(
 
 def test_baseline_v2_after_a_change_request_lists_every_partys_standing_sign_off(w):
     req = advance(w, "finalized")
-    plans.open_change_request(
-        requirement=req,
-        actor=w.ming,
-        title="退款需要审批",
-        reason="测试发现大额退款无审批",
-        phase_found="testing",
-        affected_teams=[w.payments],
-    )
+    open_change(w, req, affected=[w.payments])
     plans.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="审批")
     review_current(w, req)
 
@@ -182,7 +160,7 @@ def test_baseline_v2_after_a_change_request_lists_every_partys_standing_sign_off
     assert reasons(payments) == [("jun", 3, "change_named")]
     assert not state_of(req).of(w.finance.pk).is_asked
     sign_all(w, req, teams=[w.order, w.payments])
-    v2 = finalize(req, w.ming)
+    v2 = finalize_current(req, w.ming)
 
     assert v2.version == 2
     assert {(s.team.code, s.role, s.revision.number) for s in v2.signoffs.all()} == {

@@ -9,7 +9,7 @@ from techalign.plans import selectors
 from techalign.plans import services as plans
 from techalign.plans.models import Baseline, SignOff
 from tests.domain.support import current
-from tests.factories import advance, grant, sign_all
+from tests.factories import advance, finalize_current, grant, sign_all
 
 
 def sign(req, actor, team, **kwargs):
@@ -21,16 +21,6 @@ def sign(req, actor, team, **kwargs):
         revision_number=revision.number,
         content_hash=revision.content_hash,
         **kwargs,
-    )
-
-
-def finalize(req, actor):
-    revision = current(req)
-    return plans.finalize(
-        requirement=req,
-        actor=actor,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
     )
 
 
@@ -48,7 +38,7 @@ def test_a_party_pm_alone_does_not_complete_the_party(w):
     assert not party(req, w.payments).is_complete
     assert party(req, w.payments).missing_roles == ["DEV"]
     with pytest.raises(Refused) as refused:
-        finalize(req, w.ming)
+        finalize_current(req, w.ming)
     assert refused.value.code == "finalize.signer_missing"
     assert refused.value.details == {
         "requirement": req.key,
@@ -69,7 +59,7 @@ def test_a_party_dev_completes_the_party_and_the_pm_confirmation_is_recorded(w):
 
     assert signoff.role == "DEV"
     assert party(req, w.payments).is_complete
-    baseline = finalize(req, w.ming)
+    baseline = finalize_current(req, w.ming)
     assert {(s.team.code, s.signer.username, s.role) for s in baseline.signoffs.all()} == {
         ("order", "ming", "PM"),
         ("order", "lei", "DEV"),
@@ -88,7 +78,7 @@ def test_the_lead_team_needs_both_its_pm_and_its_lead_dev(w, signers, missing):
 
     assert party(req, w.order).missing_roles == [missing]
     with pytest.raises(Refused) as refused:
-        finalize(req, w.ming)
+        finalize_current(req, w.ming)
 
     if missing == "DEV":
         assert refused.value.code == "finalize.lead_dev_missing"

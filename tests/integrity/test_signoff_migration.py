@@ -10,7 +10,7 @@ from django.apps import apps
 from techalign.plans import services as plans
 from techalign.plans.models import Baseline, SignOff
 from tests.domain.support import current
-from tests.factories import advance, sign_all
+from tests.factories import advance, finalize_current, open_change, review_current, sign_all
 
 fill = import_module("techalign.plans.migrations.0004_fill_signoff_role_section_hash").fill
 
@@ -35,25 +35,11 @@ def test_old_sign_offs_get_their_capacity_and_section_hash(w):
 
 def test_old_baselines_list_the_sign_offs_that_completed_them(w):
     req = advance(w, "finalized")
-    plans.open_change_request(
-        requirement=req,
-        actor=w.ming,
-        title="退款需要审批",
-        reason="测试发现",
-        phase_found="testing",
-        affected_teams=[w.payments],
-    )
+    open_change(w, req, affected=[w.payments])
     plans.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="审批")
-    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
-    plans.approve_revision(revision=current(req), actor=w.qiang)
+    review_current(w, req)
     sign_all(w, req, teams=[w.order, w.payments])
-    revision = current(req)
-    plans.finalize(
-        requirement=req,
-        actor=w.ming,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
+    finalize_current(req, w.ming)
     linked = {
         b.version: set(b.signoffs.values_list("pk", flat=True)) for b in Baseline.objects.all()
     }
