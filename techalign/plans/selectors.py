@@ -491,7 +491,8 @@ def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str
 
 def withdrawn_by_new_revision(requirement: Requirement, revision: Revision | None) -> str:
     """In words, what saving a plan change now would withdraw (a new revision makes the review
-    request, the approval and the sign-offs of the current one stale); "" when nothing."""
+    request and the approval of the current one stale, and voids the sign-offs of the lead
+    team and of the parties whose section it changes); "" when nothing."""
     from django.utils.translation import gettext
 
     from techalign.requirements.models import Status
@@ -501,7 +502,10 @@ def withdrawn_by_new_revision(requirement: Requirement, revision: Revision | Non
     withdrawn = {
         Status.IN_REVIEW: gettext("the review request for revision {n}"),
         Status.APPROVED: gettext("the approval of revision {n}"),
-        Status.ALIGNING: gettext("the approval of revision {n} and every sign-off"),
+        Status.ALIGNING: gettext(
+            "the approval of revision {n} and the sign-offs of the lead team and of every "
+            "party whose section changes"
+        ),
     }.get(Status(requirement.status))
     return withdrawn.format(n=revision.number) if withdrawn else ""
 
