@@ -439,7 +439,7 @@ def _plan_out(requirement: Requirement) -> dict:
                 }
             )
     missing, approval, finalize, status = [], [], [], []
-    if revision is not None:
+    if plan is not None and revision is not None:
         state = selectors.signoff_state(requirement, revision)
         missing = [t.code for t in state.missing]
         status = signoff_status_out(state)

@@ -6,6 +6,8 @@ review, a sign-off or a baseline always names exactly the content it agreed to.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +165,10 @@ class SignOff(models.Model):
         "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not stored: set by `selectors.signoff_state` on the sign-offs it read for a revision.
+    stands: bool = False
+    voided_reason: Any = None
 
     class Meta:
         ordering = ["created_at", "id"]

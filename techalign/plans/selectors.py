@@ -390,13 +390,12 @@ def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState
     named_by: dict[int, set[int]] = {}
     previous: Revision | None = None
     for rev in walk:
+        change = rev.change_request
         named: set[int] = set()
-        if rev.change_request_id is not None:
-            if rev.change_request_id not in named_by:
-                named_by[rev.change_request_id] = set(
-                    rev.change_request.affected_teams.values_list("pk", flat=True)
-                )
-            named = named_by[rev.change_request_id]
+        if change is not None:
+            if change.pk not in named_by:
+                named_by[change.pk] = set(change.affected_teams.values_list("pk", flat=True))
+            named = named_by[change.pk]
         for party in parties.values():
             if previous is not None:
                 party.rejected = None  # a rejection answers one revision; the next is asked
@@ -404,10 +403,12 @@ def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState
                 reason = None
                 if hash_of(rev, party) != signoff.section_hash:
                     reason = _void_reason(previous, rev, party)
-                elif party.team.pk in named and (
-                    signoff.revision.change_request_id != rev.change_request_id
+                elif (
+                    change is not None
+                    and party.team.pk in named
+                    and (signoff.revision.change_request_id != change.pk)
                 ):
-                    reason = VoidReason("change_named", rev.number, change=rev.change_request.key)
+                    reason = VoidReason("change_named", rev.number, change=change.key)
                 if reason is not None:
                     signoff.voided_reason = reason
                     party.voided.append(signoff)
@@ -440,9 +441,11 @@ def _void_reason(previous: Revision | None, rev: Revision, party: PartySignOffs)
     """Why `party`'s section hash differs in `rev` from the one it signed."""
     if party.is_lead:
         return VoidReason("lead_resigns", rev.number)
-    before = section_of(previous.content, party.team.code) if previous else {"items": None}
     after = section_of(rev.content, party.team.code)
-    if previous is not None and before["items"] == after["items"]:
+    if (
+        previous is not None
+        and section_of(previous.content, party.team.code)["items"] == (after["items"])
+    ):
         return VoidReason("scenarios_changed", rev.number)
     return VoidReason("section_changed", rev.number)
 
