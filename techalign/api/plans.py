@@ -360,7 +360,7 @@ def _signoff_out(signoff, current: Revision | None) -> dict:
     """A sign-off as of `current`; whether it stands is what `signoff_state` marked on it
     (a sign-off no state has read counts as standing only on its own revision)."""
     on_current = current is not None and signoff.revision_id == current.pk
-    reason = getattr(signoff, "voided_reason", None)
+    reason = signoff.voided_reason
     return {
         "team": signoff.team.code,
         "signer": signoff.signer.username,
@@ -371,7 +371,7 @@ def _signoff_out(signoff, current: Revision | None) -> dict:
         "content_hash": signoff.content_hash,
         "section_hash": signoff.section_hash,
         "is_stale": not on_current,
-        "stands": getattr(signoff, "stands", on_current)
+        "stands": (on_current if signoff.stands is None else signoff.stands)
         and signoff.decision == signoff.Decision.APPROVE,
         "voided_reason": str(reason) if reason else None,
         "created_at": signoff.created_at,

@@ -166,8 +166,9 @@ class SignOff(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Not stored: set by `selectors.signoff_state` on the sign-offs it read for a revision.
-    stands: bool = False
+    # Not stored: set by `selectors.signoff_state` on the sign-offs it read for a revision
+    # (None: not read by one).
+    stands: bool | None = None
     voided_reason: Any = None
 
     class Meta:
