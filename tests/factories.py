@@ -174,16 +174,20 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
 
 
 def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> None:
+    """Each named team (default: the lead team and both parties) signs the current revision
+    as the rule wants it: the lead team through its PM (ming) and lead DEV (lei), a related
+    party through its DEV (jun, wei)."""
     revision = plan_selectors.current_revision(req)
-    signers = {w.order.pk: w.lei, w.payments.pk: w.jun, w.finance.pk: w.wei}
+    signers = {w.order.pk: [w.ming, w.lei], w.payments.pk: [w.jun], w.finance.pk: [w.wei]}
     for team in teams or [w.order, w.payments, w.finance]:
-        plans.sign_off(
-            requirement=req,
-            actor=signers[team.pk],
-            team=team,
-            revision_number=revision.number,
-            content_hash=revision.content_hash,
-        )
+        for signer in signers[team.pk]:
+            plans.sign_off(
+                requirement=req,
+                actor=signer,
+                team=team,
+                revision_number=revision.number,
+                content_hash=revision.content_hash,
+            )
 
 
 PLANNED_DEV_START_ON = dt.date(2026, 12, 21)
@@ -212,4 +216,34 @@ def rewrite_scenario(w: World, req: Requirement, key: str = "S-2", **changes) ->
         actor=w.ming,
         version=req.version,
         **(changes or {"acceptance_criteria": "退款金额不超过实付金额"}),
+    )
+
+
+def review_current(w: World, req: Requirement) -> None:
+    """The lead DEV submits the current revision and the tech lead approves it."""
+    revision = plan_selectors.current_revision(req)
+    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=revision.number)
+    plans.approve_revision(revision=plan_selectors.current_revision(req), actor=w.qiang)
+
+
+def finalize_current(req: Requirement, actor: User):
+    """`actor` finalizes the current revision as they read it."""
+    revision = plan_selectors.current_revision(req)
+    return plans.finalize(
+        requirement=req,
+        actor=actor,
+        revision_number=revision.number,
+        content_hash=revision.content_hash,
+    )
+
+
+def open_change(w: World, req: Requirement, *, affected: list[Team]):
+    """The lead PM opens a change request found in testing, naming `affected` parties."""
+    return plans.open_change_request(
+        requirement=req,
+        actor=w.ming,
+        title="退款需要审批",
+        reason="测试发现大额退款无审批",
+        phase_found="testing",
+        affected_teams=affected,
     )

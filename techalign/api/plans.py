@@ -116,12 +116,33 @@ class ReviewOut(Schema):
 class SignOffOut(Schema):
     team: str
     signer: str
+    role: Literal["PM", "DEV"] = Field(description="The capacity the signer signed in.")
     decision: str
     reason: str
     revision: int
     content_hash: str
+    section_hash: str = Field(
+        description="SHA-256 of the party's section as signed (the whole plan for the lead team)."
+    )
     is_stale: bool
+    stands: bool = Field(
+        description="Whether it still counts on the revision read (the current one, or the "
+        "baseline's): given on it, or on an earlier one with the same section hash."
+    )
+    voided_reason: str | None = Field(description="Why it no longer stands, when it does not.")
     created_at: datetime
+
+
+class PartySignOffOut(Schema):
+    team: str
+    name: str
+    is_lead: bool
+    is_asked: bool = Field(description="Asked to sign this revision (nothing complete stands).")
+    is_complete: bool
+    missing_roles: list[str] = Field(description="Capacities still needed: PM, DEV.")
+    standing: list[SignOffOut]
+    voided: list[SignOffOut]
+    rejected: SignOffOut | None
 
 
 class PartyOut(Schema):
@@ -147,6 +168,7 @@ class PlanOut(Schema):
     reviews: list[ReviewOut]
     signoffs: list[SignOffOut]
     missing_signoffs: list[str]
+    signoff_status: list[PartySignOffOut]
     approval_gaps: list[str]
     finalize_gaps: list[str]
 
@@ -295,6 +317,11 @@ class SignOffIn(Body):
     decision: Literal["approve", "reject"] = "approve"
     reason: str = Field(default="", max_length=TEXT_LIMIT)
     meeting: str | None = Field(default=None, max_length=20)
+    as_role: Literal["PM", "DEV"] | None = Field(
+        default=None,
+        description="The capacity to sign in; by default the first one the signer holds (DEV "
+        "first) that the party still lacks.",
+    )
 
 
 class FinalizeIn(Body):
@@ -374,16 +401,44 @@ def _item_fields(data: dict) -> dict:
 
 
 def _signoff_out(signoff, current: Revision | None) -> dict:
+    """A sign-off as of `current`; whether it stands is what `signoff_state` marked on it
+    (a sign-off no state has read counts as standing only on its own revision)."""
+    on_current = current is not None and signoff.revision_id == current.pk
+    reason = signoff.voided_reason
     return {
         "team": signoff.team.code,
         "signer": signoff.signer.username,
+        "role": signoff.role,
         "decision": signoff.decision,
         "reason": signoff.reason,
         "revision": signoff.revision.number,
         "content_hash": signoff.content_hash,
-        "is_stale": current is None or signoff.revision_id != current.pk,
+        "section_hash": signoff.section_hash,
+        "is_stale": not on_current,
+        "stands": (on_current if signoff.stands is None else signoff.stands)
+        and signoff.decision == signoff.Decision.APPROVE,
+        "voided_reason": str(reason) if reason else None,
         "created_at": signoff.created_at,
     }
+
+
+def signoff_status_out(state: selectors.SignOffState) -> list[dict]:
+    """Per party: its standing sign-offs, the voided ones with the reason, and what it lacks."""
+    current = state.revision
+    return [
+        {
+            "team": party.team.code,
+            "name": party.team.name,
+            "is_lead": party.is_lead,
+            "is_asked": party.is_asked,
+            "is_complete": party.is_complete,
+            "missing_roles": party.missing_roles,
+            "standing": [_signoff_out(s, current) for s in party.signoffs],
+            "voided": [_signoff_out(s, current) for s in party.voided],
+            "rejected": _signoff_out(party.rejected, current) if party.rejected else None,
+        }
+        for party in state.parties
+    ]
 
 
 def parties_out(requirement: Requirement, revision: Revision | None) -> list[dict]:
@@ -430,10 +485,16 @@ def _plan_out(requirement: Requirement) -> dict:
                     "created_at": review.created_at,
                 }
             )
-        signoffs = [_signoff_out(s, revision) for s in selectors.signoffs_of(plan)]
-    missing, approval, finalize = [], [], []
-    if revision is not None:
-        missing = [t.code for t in selectors.signoff_state(requirement, revision).missing]
+    missing, approval, finalize, status = [], [], [], []
+    if plan is not None and revision is not None:
+        state = selectors.signoff_state(requirement, revision)
+        missing = [t.code for t in state.missing]
+        status = signoff_status_out(state)
+        # The history with each sign-off's standing on the current revision.
+        marked = {s.pk: s for p in state.parties for s in [*p.signoffs, *p.voided]}
+        signoffs = [
+            _signoff_out(marked.get(s.pk, s), revision) for s in selectors.signoffs_of(plan)
+        ]
         approval = [g.message for g in selectors.approval_gaps(requirement, revision)]
         finalize = [g.message for g in selectors.finalize_gaps(requirement, revision)]
     return {
@@ -454,6 +515,7 @@ def _plan_out(requirement: Requirement) -> dict:
         "reviews": reviews,
         "signoffs": signoffs,
         "missing_signoffs": missing,
+        "signoff_status": status,
         "approval_gaps": approval,
         "finalize_gaps": finalize,
     }
@@ -632,6 +694,7 @@ def sign_off(request: HttpRequest, key: str, body: SignOffIn):
             approve=body.decision == "approve",
             reason=body.reason,
             meeting=access_meeting(requirement, body.meeting) if body.meeting else None,
+            as_role=body.as_role,
         )
     return Status(201, _signoff_out(signoff, signoff.revision))
 
@@ -651,7 +714,14 @@ def finalize(request: HttpRequest, key: str, body: FinalizeIn):
 
 
 def _baseline_out(baseline, *, with_content: bool = False) -> dict:
-    signoffs = baseline.revision.signoffs.select_related("team", "signer", "revision")
+    # Every party's sign-off that stood when it was finalized, some on earlier revisions.
+    signoffs = list(
+        baseline.signoffs.select_related("team", "signer", "revision").order_by(
+            "team__code", "role"
+        )
+    )
+    for signoff in signoffs:
+        signoff.stands = True
     out = {
         "version": baseline.version,
         "revision": baseline.revision.number,

@@ -243,6 +243,30 @@ REFUSALS: dict[str, Refusal] = {
         _("Revision {revision} is not approved by a reviewer yet, so it cannot be signed."),
     ),
     "signoff.reason_required": Refusal(INVALID, _("Give a reason when rejecting.")),
+    "signoff.role_not_held": Refusal(
+        FORBIDDEN, _("{user} is not a {role} of team {team}, so cannot sign for it as {role}.")
+    ),
+    "signoff.not_lead_dev": Refusal(
+        FORBIDDEN,
+        _(
+            "Only the lead DEV of {requirement} ({lead_dev}) signs for the lead team {team} "
+            "as DEV; {user} is not."
+        ),
+    ),
+    "signoff.stands": Refusal(
+        CONFLICT,
+        _(
+            "Team {team}'s sign-off on revision {signed} stands: its section is unchanged in "
+            "revision {revision}."
+        ),
+    ),
+    "finalize.signer_missing": Refusal(
+        CONFLICT, _("{requirement} needs a {role} of {team} to sign revision {revision}.")
+    ),
+    "finalize.lead_dev_missing": Refusal(
+        CONFLICT,
+        _("{requirement} needs its lead DEV {user} to sign revision {revision} for {team}."),
+    ),
     "finalize.signoffs_missing": Refusal(
         CONFLICT, _("Not signed on revision {revision} by: {teams}.")
     ),

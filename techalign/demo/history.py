@@ -319,16 +319,20 @@ class Walk:
     def sign_missing(self, meeting: Meeting | None = None) -> None:
         revision = self.revision()
         state = selectors.signoff_state(self.requirement, revision)
-        for party in state.missing:
-            plans.sign_off(
-                requirement=self.requirement,
-                actor=self.people.dev[party.code],
-                team=party,
-                revision_number=revision.number,
-                content_hash=revision.content_hash,
-                meeting=meeting,
-            )
-            self.clock.advance(minutes=20)
+        for party in state.parties:
+            # The lead team signs through its PM and lead DEV, a related party through a DEV.
+            for role in party.missing_roles:
+                people = self.people.pm if role == "PM" else self.people.dev
+                plans.sign_off(
+                    requirement=self.requirement,
+                    actor=people[party.team.code],
+                    team=party.team,
+                    revision_number=revision.number,
+                    content_hash=revision.content_hash,
+                    meeting=meeting,
+                    as_role=role,
+                )
+                self.clock.advance(minutes=20)
 
     def finalize(self) -> None:
         revision = self.revision()

@@ -214,6 +214,8 @@ def _meeting(refs: dict[str, int], event: str) -> Occasion:
 
 
 def _signoff_requested(refs: dict[str, int]) -> Occasion:
+    if "meeting" not in refs:
+        return _sign_again(refs)
     meeting = Meeting.objects.select_related("requirement").get(pk=refs["meeting"])
     req = meeting.requirement
     revision = plans.current_revision(req)
@@ -230,6 +232,44 @@ def _signoff_requested(refs: dict[str, int]) -> Occasion:
             "requirement": req.key,
             "revision": revision.number,
             "teams": [t.code for t in state.missing],
+        },
+    )
+
+
+def _sign_again(refs: dict[str, int]) -> Occasion:
+    """A re-approved revision asks one party whose sign-off no longer stands, with a link to
+    the diff since the revision it signed."""
+    revision = Revision.objects.select_related("plan__requirement").get(pk=refs["revision"])
+    req = revision.plan.requirement
+    team = Team.objects.get(pk=refs["team"])
+    since = Revision.objects.filter(pk=refs.get("since")).values_list("number", flat=True).first()
+    reason = ""
+    party = plans.signoff_state(req, revision).of(team.pk)
+    if party is not None and party.voided:
+        reason = party.voided[-1].voided_reason.code
+    url = (
+        requirement_url(req, f"history/?a={since}&b={revision.number}")
+        if since
+        else requirement_url(req, "align/")
+    )
+    return Occasion(
+        Event.SIGNOFF_REQUESTED,
+        req,
+        _without(members([team.pk], Role.PM, Role.DEV), refs.get("actor")),
+        [team],
+        url,
+        {
+            "revision": revision.number,
+            "requirement": req.key,
+            "team": team.name,
+            "since": since,
+            "reason": reason,
+        },
+        data={
+            "requirement": req.key,
+            "revision": revision.number,
+            "teams": [team.code],
+            "since": since,
         },
     )
 
@@ -400,6 +440,24 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
 }
 
 
+def _sign_again_text(p: dict[str, Any]) -> str:
+    if not p.get("since"):
+        return _("Revision {revision} is approved; {team} has to sign it.").format(
+            revision=p["revision"], team=p["team"]
+        )
+    voided = {
+        "section_changed": _("its section changed"),
+        "scenarios_changed": _("the scenarios it covers changed"),
+        "lead_resigns": _("the lead team signs every revision"),
+        "rejected": _("it was rejected"),
+        "change_named": _("the change request names {team}").format(team=p["team"]),
+    }.get(p.get("reason", ""), "")
+    return _(
+        "{team}'s sign-off on revision {since} no longer stands ({why}). Read what changed "
+        "since revision {since} and sign revision {revision}."
+    ).format(team=p["team"], since=p["since"], why=voided, revision=p["revision"])
+
+
 def _label(choices, value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
@@ -447,7 +505,9 @@ TEXTS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
         ),
         _(
             "Meeting {meeting} was held; your team's sign-off on revision {revision} is awaited."
-        ).format(meeting=p["meeting"], revision=p["revision"]),
+        ).format(meeting=p["meeting"], revision=p["revision"])
+        if "meeting" in p
+        else _sign_again_text(p),
     ),
     Event.PLAN_FINALIZED: lambda p: (
         _("{requirement} is finalized: baseline v{version}").format(

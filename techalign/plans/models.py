@@ -6,6 +6,8 @@ review, a sign-off or a baseline always names exactly the content it agreed to.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -191,20 +193,36 @@ class Review(models.Model):
 
 
 class SignOff(models.Model):
+    """One party's decision on one revision, given in one capacity (a related party signs
+    through a DEV, its PM may confirm; the lead team signs through its PM and its lead DEV)."""
+
     class Decision(models.TextChoices):
         APPROVE = "approve", _("Signed")
         REJECT = "reject", _("Rejected")
 
+    class Capacity(models.TextChoices):
+        PM = "PM", _("as PM")
+        DEV = "DEV", _("as DEV")
+
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="signoffs")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="signoffs")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("signed as"), max_length=10, choices=Capacity.choices)
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reason = models.TextField(blank=True, max_length=TEXT_LIMIT)
     content_hash = models.CharField(max_length=64)
+    # The party's section (its items and the scenarios they cover; the whole plan for the lead
+    # team) as signed: a later revision with the same section hash keeps this sign-off.
+    section_hash = models.CharField(max_length=64)
     meeting = models.ForeignKey(
         "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not stored: set by `selectors.signoff_state` on the sign-offs it read for a revision
+    # (None: not read by one).
+    stands: bool | None = None
+    voided_reason: Any = None
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -282,6 +300,8 @@ class Baseline(models.Model):
     change_request = models.OneToOneField(
         ChangeRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="result"
     )
+    # Every party's standing sign-off when it was finalized, some given on earlier revisions.
+    signoffs = models.ManyToManyField(SignOff, related_name="baselines", blank=True)
 
     class Meta:
         ordering = ["requirement", "version"]

@@ -134,13 +134,56 @@ def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refuse
     return None
 
 
-def check_sign_off(
+def signing_roles(user: Any, requirement: Requirement, team: Team) -> list[str]:
+    """The capacities in which `user` may sign for `team`, DEV first: a DEV of a related party,
+    the lead DEV for the lead team (any DEV when none is assigned), and a PM of either."""
+    roles = []
+    if has_role(user, team, Role.DEV) and (
+        team.pk != requirement.lead_team_id
+        or requirement.lead_dev_id in (None, getattr(user, "pk", None))
+    ):
+        roles.append(Role.DEV.value)
+    if has_role(user, team, Role.PM):
+        roles.append(Role.PM.value)
+    return roles
+
+
+def default_signing_role(
     user: Any, requirement: Requirement, team: Team, revision: Revision | None
+) -> str:
+    """The capacity a signer who names none signs in: the first one they hold (DEV first)
+    that has no standing sign-off of the party yet, so a PM who is also the lead DEV signs
+    once as each."""
+    roles = signing_roles(user, requirement, team)
+    party = selectors.signoff_state(requirement, revision).of(team.pk) if revision else None
+    taken = set(party.standing) if party else set()
+    return next((r for r in roles if r not in taken), roles[0] if roles else Role.DEV.value)
+
+
+def check_sign_off(
+    user: Any,
+    requirement: Requirement,
+    team: Team,
+    revision: Revision | None,
+    as_role: str | None = None,
 ) -> Refused | None:
-    """A PM or DEV of a party that must sign the approved current revision signs for it;
-    without `revision`, the role and step only."""
+    """A PM or DEV of a party asked to sign the approved current revision signs for it, in a
+    capacity they hold (only the lead DEV signs as DEV for the lead team); without `revision`,
+    the role and step only; without `as_role`, any capacity they may sign in."""
     if not has_role(user, team, Role.PM, Role.DEV):
         return Refused("role.not_party_member", user=str(user), team=team.name)
+    roles = signing_roles(user, requirement, team)
+    as_role = as_role or (roles[0] if roles else Role.DEV.value)
+    if as_role not in roles:
+        if as_role == Role.DEV and has_role(user, team, Role.DEV):
+            return Refused(
+                "signoff.not_lead_dev",
+                requirement=requirement.key,
+                lead_dev=str(requirement.lead_dev),
+                team=team.name,
+                user=str(user),
+            )
+        return Refused("signoff.role_not_held", user=str(user), role=as_role, team=team.name)
     refusal = status_refusal(requirement, SIGNING, action=_("sign off"))
     if refusal:
         return refusal
@@ -148,14 +191,16 @@ def check_sign_off(
         return None
     if selectors.approval_of(revision) is None:
         return Refused("signoff.plan_not_approved", revision=revision.number)
-    if team.pk not in selectors.required_signer_ids(requirement, revision):
-        if revision.change_request is not None and team.pk in selectors.party_team_ids(
-            requirement, revision
-        ):
+    party = selectors.signoff_state(requirement, revision).of(team.pk)
+    if party is None:
+        return Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
+    if not party.is_asked:
+        if revision.change_request is not None:
             return Refused(
                 "signoff.not_required", team=team.name, change=revision.change_request.key
             )
-        return Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
+        signed = min(s.revision.number for s in party.signoffs)
+        return Refused("signoff.stands", team=team.name, signed=signed, revision=revision.number)
     return None
 
 
@@ -304,7 +349,7 @@ def can_review(user: Any, revision: Revision) -> bool:
 
 
 def signing_teams(user: Any, requirement: Requirement, revision: Revision | None) -> list[Team]:
-    """The required parties of `revision` for which `user` may sign (as their PM or DEV)."""
+    """The parties asked to sign `revision` for which `user` may sign (as their PM or DEV)."""
     if revision is None or requirement.status not in SIGNING:
         return []
     state = selectors.signoff_state(requirement, revision)

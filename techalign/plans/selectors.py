@@ -3,8 +3,6 @@ canonical content that hashes and baselines are made of."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,8 @@ from techalign.plans.models import (
     SuspectLink,
     Verdict,
 )
+from techalign.plans.sections import content_hash as content_hash  # re-exported: one hash
+from techalign.plans.sections import section_hash, section_of
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 
 T = TypeVar("T")
@@ -178,11 +178,6 @@ def canonical_content(requirement: Requirement, items: list[Item]) -> dict[str, 
     }
 
 
-def content_hash(content: dict[str, Any]) -> str:
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).hexdigest()
-
-
 def latest_baseline(requirement: Requirement) -> Baseline | None:
     return requirement.baselines.order_by("-version").first()
 
@@ -280,63 +275,230 @@ def section_changes(plan: Plan | None) -> dict[str, Revision]:
 
 
 def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
-    """Teams that must sign `revision` before it can be finalized.
+    """Teams asked to sign `revision`: every party without a sign-off that stands from an
+    earlier revision (see `signoff_state`). First baseline: the lead team and every related
+    party. Under a change request: the lead team (its section is the whole plan), the parties
+    the request names (they sign under it) and every party whose section changed."""
+    return {
+        party.team.pk for party in signoff_state(requirement, revision).parties if party.is_asked
+    }
 
-    First baseline: the lead team and every related party. Under a change request: the lead
-    team, the parties the request names, and every party whose part differs from the baseline;
-    untouched parties' earlier signatures still stand.
-    """
-    return _once(revision, "signer_ids", lambda: _required_signer_ids(requirement, revision))
+
+@dataclass(frozen=True)
+class VoidReason:
+    """Why a sign-off no longer stands, rendered in the reader's language."""
+
+    code: str
+    revision: int
+    change: str = ""
+    signer: str = ""
+
+    @property
+    def message(self) -> str:
+        from django.utils.translation import gettext
+
+        texts = {
+            "section_changed": gettext("its section changed in r{revision}"),
+            "scenarios_changed": gettext("the scenarios it covers changed in r{revision}"),
+            "lead_resigns": gettext(
+                "the plan changed in r{revision}: the lead team always re-signs"
+            ),
+            "rejected": gettext("{signer} rejected r{revision}"),
+            "change_named": gettext("{change} names this party: it signs again under it"),
+        }
+        return texts[self.code].format(
+            revision=self.revision, change=self.change, signer=self.signer
+        )
+
+    def __str__(self) -> str:
+        return self.message
 
 
-def _required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
-    parties = party_team_ids(requirement, revision)
-    # The request the revision was written under, not whichever is open now: a baseline made
-    # under a change request stays fully signed after the request is closed.
-    change = revision.change_request
-    if change is None:
-        return {requirement.lead_team_id, *parties}
-    base = change.base_baseline.revision.content
-    before, after = _items_by_team(base), _items_by_team(revision.content)
-    codes = set(before) | set(after)
-    changed_codes = {code for code in codes if before.get(code) != after.get(code)}
-    changed = set(Team.objects.filter(code__in=changed_codes).values_list("pk", flat=True))
-    affected = set(change.affected_teams.values_list("pk", flat=True))
-    return {requirement.lead_team_id} | (affected & parties) | changed
+@dataclass
+class PartySignOffs:
+    """One party's sign-offs as they stand on a revision."""
+
+    team: Team
+    is_lead: bool
+    # Asked to sign this revision: nothing complete stands from an earlier one.
+    is_asked: bool = True
+    # The latest approval per capacity ("PM", "DEV") that still stands.
+    standing: dict[str, SignOff] = field(default_factory=dict)
+    voided: list[SignOff] = field(default_factory=list)
+    # The party's last word, when it is a rejection of this revision.
+    rejected: SignOff | None = None
+    # Whose sign-off the party needs: {"DEV"} for a related party, {"PM", "DEV"} for the lead
+    # team, whose DEV capacity only its lead DEV fills.
+    lead_dev_id: int | None = None
+
+    @property
+    def missing_roles(self) -> list[str]:
+        if self.rejected is not None:
+            return []
+        needed = ["PM", "DEV"] if self.is_lead else ["DEV"]
+        return [role for role in needed if not self._fills(role)]
+
+    def _fills(self, role: str) -> bool:
+        signoff = self.standing.get(role)
+        if signoff is None:
+            return False
+        if self.is_lead and role == "DEV" and self.lead_dev_id is not None:
+            return signoff.signer_id == self.lead_dev_id
+        return True
+
+    @property
+    def is_complete(self) -> bool:
+        return self.rejected is None and not self.missing_roles
+
+    @property
+    def signoffs(self) -> list[SignOff]:
+        """The standing sign-offs, DEV first."""
+        return [self.standing[r] for r in ("DEV", "PM") if r in self.standing]
 
 
 @dataclass
 class SignOffState:
-    required: list[Team]
-    signed: dict[int, SignOff] = field(default_factory=dict)
-    rejected: dict[int, SignOff] = field(default_factory=dict)
+    revision: Revision
+    parties: list[PartySignOffs]
+
+    def of(self, team_id: int) -> PartySignOffs | None:
+        return next((p for p in self.parties if p.team.pk == team_id), None)
+
+    @property
+    def required(self) -> list[Team]:
+        """The parties asked to sign this revision."""
+        return [p.team for p in self.parties if p.is_asked]
 
     @property
     def missing(self) -> list[Team]:
-        return [t for t in self.required if t.pk not in self.signed and t.pk not in self.rejected]
+        """Parties not complete that have not rejected: someone of theirs must still sign."""
+        return [p.team for p in self.parties if not p.is_complete and p.rejected is None]
+
+    @property
+    def rejected(self) -> dict[int, SignOff]:
+        return {p.team.pk: p.rejected for p in self.parties if p.rejected is not None}
 
     @property
     def is_complete(self) -> bool:
-        return not self.missing and not self.rejected
+        return all(p.is_complete for p in self.parties)
+
+    def standing_signoffs(self) -> list[SignOff]:
+        return [s for p in self.parties for s in p.signoffs]
 
 
 def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
-    """Each required party's latest decision on exactly this revision."""
-    required_ids = required_signer_ids(requirement, revision)
-    required = sorted(
-        Team.objects.filter(pk__in=required_ids),
-        key=lambda t: (t.pk != requirement.lead_team_id, t.code),
+    """Per party (the lead team first): the sign-offs that stand on `revision`, the voided ones
+    with the reason, and whether the party is complete.
+
+    A sign-off stands when it was given on this revision, or on an earlier one whose section
+    hash equals this revision's for that party, with no rejection and no void in between; the
+    party's latest approval per capacity counts. The lead team's section is the whole plan. A
+    party a change request names must sign under that request. Read once per instance (the
+    sign-off service forgets it)."""
+    return _once(revision, "signoff_state", lambda: _signoff_state(requirement, revision))
+
+
+def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
+    lead_id = requirement.lead_team_id
+    teams = sorted(
+        Team.objects.filter(pk__in={lead_id, *party_team_ids(requirement, revision)}),
+        key=lambda t: (t.pk != lead_id, t.code),
     )
-    state = SignOffState(required=required)
-    latest: dict[int, SignOff] = {}
-    for signoff in revision.signoffs.select_related("signer", "team").order_by("created_at", "id"):
-        latest[signoff.team_id] = signoff
-    for team_id, signoff in latest.items():
-        if team_id not in required_ids:
-            continue
-        bucket = state.signed if signoff.decision == SignOff.Decision.APPROVE else state.rejected
-        bucket[team_id] = signoff
-    return state
+    parties = {
+        t.pk: PartySignOffs(team=t, is_lead=t.pk == lead_id, lead_dev_id=requirement.lead_dev_id)
+        for t in teams
+    }
+    signoffs = list(
+        SignOff.objects.filter(
+            revision__plan_id=revision.plan_id,
+            revision__number__lte=revision.number,
+            team_id__in=parties,
+        )
+        .select_related("signer", "team", "revision")
+        .order_by("revision__number", "created_at", "id")
+    )
+    by_revision: dict[int, list[SignOff]] = defaultdict(list)
+    for signoff in signoffs:
+        signoff.stands = False
+        signoff.voided_reason = None
+        by_revision[signoff.revision_id].append(signoff)
+    first = signoffs[0].revision.number if signoffs else revision.number
+    walk = (
+        Revision.objects.filter(
+            plan_id=revision.plan_id, number__gte=first, number__lte=revision.number
+        )
+        .select_related("change_request")
+        .order_by("number")
+    )
+    hashes: dict[tuple[int, int], str] = {}
+
+    def hash_of(rev: Revision, party: PartySignOffs) -> str:
+        key = (rev.pk, party.team.pk)
+        if key not in hashes:
+            hashes[key] = section_hash(rev.content, party.team.code, is_lead=party.is_lead)
+        return hashes[key]
+
+    named_by: dict[int, set[int]] = {}
+    previous: Revision | None = None
+    for rev in walk:
+        change = rev.change_request
+        named: set[int] = set()
+        if change is not None:
+            if change.pk not in named_by:
+                named_by[change.pk] = set(change.affected_teams.values_list("pk", flat=True))
+            named = named_by[change.pk]
+        for party in parties.values():
+            if previous is not None:
+                party.rejected = None  # a rejection answers one revision; the next is asked
+            for role, signoff in list(party.standing.items()):
+                reason = None
+                if hash_of(rev, party) != signoff.section_hash:
+                    reason = _void_reason(previous, rev, party)
+                elif (
+                    change is not None
+                    and party.team.pk in named
+                    and (signoff.revision.change_request_id != change.pk)
+                ):
+                    reason = VoidReason("change_named", rev.number, change=change.key)
+                if reason is not None:
+                    signoff.voided_reason = reason
+                    party.voided.append(signoff)
+                    del party.standing[role]
+        if rev.pk == revision.pk:
+            for party in parties.values():
+                party.is_asked = not party.is_complete
+        for signoff in by_revision.get(rev.pk, []):
+            party = parties[signoff.team_id]
+            if signoff.decision == SignOff.Decision.APPROVE:
+                # A later approval in the same capacity replaces the earlier one.
+                party.standing[signoff.role] = signoff
+                party.rejected = None
+                continue
+            for earlier in party.standing.values():
+                earlier.voided_reason = VoidReason(
+                    "rejected", rev.number, signer=str(signoff.signer)
+                )
+                party.voided.append(earlier)
+            party.standing = {}
+            party.rejected = signoff
+        previous = rev
+    for party in parties.values():
+        for signoff in party.standing.values():
+            signoff.stands = True
+    return SignOffState(revision=revision, parties=list(parties.values()))
+
+
+def _void_reason(previous: Revision | None, rev: Revision, party: PartySignOffs) -> VoidReason:
+    """Why `party`'s section hash differs in `rev` from the one it signed."""
+    if party.is_lead:
+        return VoidReason("lead_resigns", rev.number)
+    after = section_of(rev.content, party.team.code)
+    if (
+        previous is not None
+        and section_of(previous.content, party.team.code)["items"] == (after["items"])
+    ):
+        return VoidReason("scenarios_changed", rev.number)
+    return VoidReason("section_changed", rev.number)
 
 
 def open_blocking_questions(requirement: Requirement) -> list[Question]:
@@ -442,7 +604,8 @@ def org_coverage(requirement_ids: list[int] | None = None) -> dict[int, list[str
 
 def withdrawn_by_new_revision(requirement: Requirement, revision: Revision | None) -> str:
     """In words, what saving a plan change now would withdraw (a new revision makes the review
-    request, the approval and the sign-offs of the current one stale); "" when nothing."""
+    request and the approval of the current one stale, and voids the sign-offs of the lead
+    team and of the parties whose section it changes); "" when nothing."""
     from django.utils.translation import gettext
 
     from techalign.requirements.models import Status
@@ -452,7 +615,10 @@ def withdrawn_by_new_revision(requirement: Requirement, revision: Revision | Non
     withdrawn = {
         Status.IN_REVIEW: gettext("the review request for revision {n}"),
         Status.APPROVED: gettext("the approval of revision {n}"),
-        Status.ALIGNING: gettext("the approval of revision {n} and every sign-off"),
+        Status.ALIGNING: gettext(
+            "the approval of revision {n} and the sign-offs of the lead team and of every "
+            "party whose section changes"
+        ),
     }.get(Status(requirement.status))
     return withdrawn.format(n=revision.number) if withdrawn else ""
 
@@ -576,13 +742,39 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
                 teams=[s.team.name for s in state.rejected.values()],
             )
         )
-    if state.missing:
+    unsigned = [p for p in state.parties if not p.standing and p.rejected is None]
+    if unsigned:
         gaps.append(
             Refused(
                 "finalize.signoffs_missing",
                 revision=revision.number,
-                teams=[t.name for t in state.missing],
+                teams=[p.team.name for p in unsigned],
             )
         )
     gaps.extend(_suspect_gaps(requirement, revision))
+    gaps.extend(
+        signer_missing(requirement, revision, party)
+        for party in state.parties
+        if party.standing and party.missing_roles
+    )
     return gaps
+
+
+def signer_missing(requirement: Requirement, revision: Revision, party: PartySignOffs) -> Refused:
+    """The first capacity a partly signed party still needs, named as the refusal."""
+    role = party.missing_roles[0]
+    if party.is_lead and role == "DEV" and requirement.lead_dev_id is not None:
+        return Refused(
+            "finalize.lead_dev_missing",
+            requirement=requirement.key,
+            user=str(requirement.lead_dev),
+            team=party.team.name,
+            revision=revision.number,
+        )
+    return Refused(
+        "finalize.signer_missing",
+        requirement=requirement.key,
+        role=role,
+        team=party.team.name,
+        revision=revision.number,
+    )

@@ -32,6 +32,7 @@ from techalign.plans.models import (
     SuspectLink,
     Verdict,
 )
+from techalign.plans.sections import section_hash
 from techalign.plans.selectors import approval_gaps
 from techalign.requirements.models import Requirement, Scenario, Status
 from techalign.requirements.workflow import (
@@ -501,7 +502,24 @@ def approve_revision(
         summary={"revision": revision.number, "hash": revision.content_hash},
     )
     notify.emit("review.decided", review=review, actor=actor)
+    _ask_to_sign_again(requirement, revision, actor)
     return review
+
+
+def _ask_to_sign_again(requirement: Requirement, revision: Revision, actor: User) -> None:
+    """After a re-approval, ask only the parties without a standing sign-off, each with the
+    revision it signed before (the diff it has to read)."""
+    parties = selectors.signoff_state(requirement, revision).parties
+    if not any(party.voided or party.standing for party in parties):
+        return  # the first round: the parties are asked once the meeting is held
+    for party in parties:
+        if party.is_complete:
+            continue
+        signed = [s.revision for s in party.voided]
+        since = max(signed, key=lambda r: r.number) if signed else None
+        notify.emit(
+            "signoff.requested", revision=revision, team=party.team, since=since, actor=actor
+        )
 
 
 @transition("plan.changes_requested")
@@ -560,28 +578,36 @@ def sign_off(
     approve: bool = True,
     reason: str = "",
     meeting: Any = None,
+    as_role: str | None = None,
 ) -> SignOff:
-    """A PM or DEV of a party signs (or rejects) that party's part of one exact revision."""
+    """A party signs (or rejects) its section of one exact revision, in one capacity: a
+    related party through a DEV (its PM may confirm), the lead team through its PM and its
+    lead DEV. The sign-off is pinned to the revision and to the party's section hash, so a
+    later revision that leaves the section unchanged keeps it."""
     lock_requirement(requirement)
     # The role and step first, then the revision the signer read, then the gates on it.
-    if refusal := can.check_sign_off(actor, requirement, team, None):
+    if refusal := can.check_sign_off(actor, requirement, team, None, as_role):
         raise refusal
     limits.check_texts(reason=reason)
     revision = _check_revision_and_hash(
         requirement, revision_number, content_hash, "signoff.stale_revision"
     )
-    if refusal := can.check_sign_off(actor, requirement, team, revision):
+    role = as_role or can.default_signing_role(actor, requirement, team, revision)
+    if refusal := can.check_sign_off(actor, requirement, team, revision, role):
         raise refusal
     if not approve and not reason.strip():
         raise Refused("signoff.reason_required")
+    is_lead = team.pk == requirement.lead_team_id
     signoff = SignOff.objects.create(
         revision=revision,
         team=team,
         signer=actor,
+        role=role,
         reason=reason,
         meeting=meeting,
         decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.REJECT,
         content_hash=revision.content_hash,
+        section_hash=section_hash(revision.content, team.code, is_lead=is_lead),
     )
     selectors.forget_reads(revision)
     bump_version(requirement)
@@ -589,7 +615,13 @@ def sign_off(
         actor=actor,
         action="plan.signed_off" if approve else "plan.sign_off_rejected",
         target=revision,
-        summary={"team": team.code, "revision": revision.number, "reason": reason[:500]},
+        summary={
+            "team": team.code,
+            "role": role,
+            "revision": revision.number,
+            "section_hash": signoff.section_hash,
+            "reason": reason[:500],
+        },
     )
     return signoff
 
@@ -618,6 +650,8 @@ def finalize(
         finalized_by=actor,
         change_request=change,
     )
+    standing = selectors.signoff_state(requirement, revision).standing_signoffs()
+    baseline.signoffs.set(standing)
     if change is not None:
         ChangeRequest.objects.filter(pk=change.pk).update(
             status=ChangeRequest.Status.DONE, closed_at=timezone.now()
@@ -632,7 +666,15 @@ def finalize(
     record(
         actor=actor,
         target=baseline,
-        summary={"version": version, "revision": revision.number, "hash": revision.content_hash},
+        summary={
+            "version": version,
+            "revision": revision.number,
+            "hash": revision.content_hash,
+            "signoffs": [
+                {"team": s.team.code, "role": s.role, "revision": s.revision.number}
+                for s in standing
+            ],
+        },
     )
     notify.emit("plan.finalized", baseline=baseline, actor=actor)
     return baseline

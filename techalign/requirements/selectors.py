@@ -229,15 +229,21 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
         )
     if status in SIGNING and revision is not None:
         state = plans.signoff_state(requirement, revision)
-        for team in state.missing:
+        for party in state.parties:
+            if party.rejected is not None or party.is_complete:
+                continue
+            # The people who can sign in a capacity the party still lacks.
             actions.append(
                 NextAction(
                     "sign_off",
                     _("%(team)s must sign revision %(n)s.")
-                    % {"team": team.name, "n": revision.number},
-                    team,
+                    % {"team": party.team.name, "n": revision.number},
+                    party.team,
                     [Role.PM, Role.DEV],
-                    people.who(plan_rules.check_sign_off, requirement, team, revision),
+                    _union(
+                        people.who(plan_rules.check_sign_off, requirement, party.team, revision, r)
+                        for r in party.missing_roles
+                    ),
                 )
             )
         blocking = [q for q in open_questions if q.is_blocking]

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from techalign.org.models import Component, Department, Language, Role, Team, User
-from techalign.plans.models import ItemKind, Milestone, Phase
+from techalign.plans.models import ItemKind, Milestone, Phase, SignOff
 from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority
 
 MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
@@ -294,6 +294,15 @@ class ReviewForm(SignedContentForm):
 class SignOffForm(SignedContentForm):
     team = forms.ModelChoiceField(
         label=_("For team"), queryset=Team.objects.none(), empty_label=None
+    )
+    as_role = forms.ChoiceField(
+        label=_("Sign as"),
+        required=False,
+        choices=[("", _("the capacity still missing")), *SignOff.Capacity.choices],
+        help_text=_(
+            "A related party signs through a DEV (its PM may confirm); the lead team through "
+            "its PM and its lead DEV."
+        ),
     )
     reason = forms.CharField(
         label=_("Reason (required to reject)"), required=False, max_length=TEXT_LIMIT

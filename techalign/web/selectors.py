@@ -16,7 +16,17 @@ from django.utils import timezone
 from techalign.meetings.models import Invitee, Meeting
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
-from techalign.plans.models import Item, Milestone, Review, Revision, SignOff, Verdict
+from techalign.plans.models import (
+    ChangeRequest,
+    Item,
+    Milestone,
+    Review,
+    Revision,
+    SignOff,
+    Verdict,
+)
+from techalign.plans.sections import section_hash
+from techalign.plans.selectors import PartySignOffs
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.permissions import AFTER_HAND_OFF
 
@@ -118,11 +128,15 @@ class OwedSignOff:
 
 
 def signoffs_owed(user: User) -> list[OwedSignOff]:
-    """Parties I sign for (as PM or DEV) that have not decided on the current revision yet.
+    """Parties I sign for whose sign-off on the current revision is not complete, in a
+    capacity I hold that is still missing (see `plans.selectors.signoff_state`).
 
-    Three queries: the requirements at the sign-off steps, the parties their current revisions
-    touch, and the decisions already given."""
-    teams = _teams(user, Role.PM, Role.DEV)
+    Four queries: the requirements at the sign-off steps, the parties their current revisions
+    touch, the sign-offs of those parties on their plans, and the change requests' named
+    parties. A sign-off stands here when its section hash is the current one's and no later
+    rejection of its party came after it."""
+    roles = {(team_id, role) for team_id, role in roles_of(user) if role in (Role.PM, Role.DEV)}
+    teams = {team_id for team_id, _role in roles}
     if not teams:
         return []
     # The party side as a subquery: OR-ing the item join into the main query multiplied each
@@ -136,30 +150,70 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         .select_related("lead_team", "plan__current_revision")
         .order_by("number")
     )
+    if not requirements:
+        return []
     revision_ids = [r.plan.current_revision_id for r in requirements]
     touched = set(
         Item.objects.filter(revision_id__in=revision_ids, owner_team__in=teams).values_list(
             "revision_id", "owner_team_id"
         )
     )
-    decided = set(
-        SignOff.objects.filter(revision_id__in=revision_ids, team__in=teams).values_list(
-            "revision_id", "team_id"
+    signed: dict[tuple[int, int], list[SignOff]] = {}
+    for signoff in (
+        SignOff.objects.filter(revision__plan__in=[r.plan for r in requirements], team__in=teams)
+        .select_related("team", "revision")
+        .only(
+            "team__code",
+            "revision__plan_id",
+            "revision__change_request_id",
+            "role",
+            "decision",
+            "section_hash",
+            "signer_id",
         )
+        .order_by("revision__number", "created_at", "id")
+    ):
+        signed.setdefault((signoff.revision.plan_id, signoff.team_id), []).append(signoff)
+    changes = {r.plan.current_revision.change_request_id for r in requirements} - {None}
+    named = set(
+        ChangeRequest.affected_teams.through.objects.filter(
+            changerequest_id__in=changes
+        ).values_list("changerequest_id", "team_id")
     )
     team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
     owed = []
     for requirement in requirements:
-        revision_id = requirement.plan.current_revision_id
-        parties = {t for r, t in touched if r == revision_id}
+        revision = requirement.plan.current_revision
+        parties = {t for r, t in touched if r == revision.pk}
         if requirement.lead_team_id in teams:
             parties.add(requirement.lead_team_id)
-        for team_id in sorted(parties - {t for r, t in decided if r == revision_id}):
-            owed.append(
-                OwedSignOff(
-                    requirement, team_by_id[team_id], requirement.plan.current_revision.number
-                )
+        for team_id in sorted(parties):
+            party = PartySignOffs(
+                team=team_by_id[team_id],
+                is_lead=team_id == requirement.lead_team_id,
+                lead_dev_id=requirement.lead_dev_id,
             )
+            current = section_hash(revision.content, party.team.code, is_lead=party.is_lead)
+            must_resign = (revision.change_request_id, team_id) in named
+            for signoff in signed.get((revision.plan_id, team_id), []):
+                if signoff.decision == SignOff.Decision.REJECT:
+                    party.standing = {}
+                    party.rejected = signoff if signoff.revision_id == revision.pk else None
+                elif signoff.section_hash == current and (
+                    not must_resign
+                    or signoff.revision.change_request_id == revision.change_request_id
+                ):
+                    party.standing[signoff.role] = signoff
+                    party.rejected = None
+            mine = {
+                role
+                for t, role in roles
+                if t == team_id
+                and (not party.is_lead or role == Role.PM or requirement.lead_dev_id == user.pk)
+            }
+            if party.rejected or party.is_complete or not mine & set(party.missing_roles):
+                continue
+            owed.append(OwedSignOff(requirement, party.team, revision.number))
     return owed
 
 

@@ -31,7 +31,7 @@ def test_requirement_resource_says_who_must_act_next(w, as_):
     actions = as_("hua").get(f"/requirements/{key}").json()["next_actions"]
     assert {a["action"] for a in actions} == {"sign_off"}
     payments = next(a for a in actions if a["team"] == "payments")
-    assert payments["users"] == ["hua", "jun"]
+    assert payments["users"] == ["jun"]  # a DEV completes the party; its PM only confirms
 
 
 def test_refusal_language_follows_accept_language_then_the_user(w, as_):

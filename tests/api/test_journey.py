@@ -142,7 +142,7 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert blocking.status_code == 201
     content_hash = lei.get(f"/requirements/{key}/plan").json()["content_hash"]
     sign = {"revision": 3, "content_hash": content_hash}
-    for persona, team in [("lei", "order"), ("jun", "payments")]:
+    for persona, team in [("ming", "order"), ("lei", "order"), ("jun", "payments")]:
         assert (
             as_(persona).post(f"/requirements/{key}/sign-offs", {**sign, "team": team}).status_code
             == 201
@@ -200,8 +200,22 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert plan["missing_signoffs"] == ["order", "finance"]
     sign = {"revision": 4, "content_hash": plan["content_hash"]}
     lei.post(f"/requirements/{key}/sign-offs", {**sign, "team": "order"})
+    ming.post(f"/requirements/{key}/sign-offs", {**sign, "team": "order"})
     as_("li").post(f"/requirements/{key}/sign-offs", {**sign, "team": "finance"})
-    assert ming.post(f"/requirements/{key}/finalize", sign).json()["version"] == 2
+    body = _refused(
+        ming.post(f"/requirements/{key}/finalize", sign), 409, "finalize.signer_missing"
+    )
+    assert "DEV" in body["message"] and "财务组" in body["message"]  # the PM only confirms
+    as_("wei").post(f"/requirements/{key}/sign-offs", {**sign, "team": "finance"})
+    v2 = ming.post(f"/requirements/{key}/finalize", sign).json()
+    assert v2["version"] == 2
+    assert {(s["team"], s["role"], s["revision"]) for s in v2["signoffs"]} == {
+        ("order", "PM", 4),
+        ("order", "DEV", 4),
+        ("payments", "DEV", 3),  # untouched by the change: its sign-off on r3 stands
+        ("finance", "DEV", 4),
+        ("finance", "PM", 4),
+    }
 
     # Schedule milestones per party, and the whole story is in the audit log.
     etag = as_("jun").get(f"/requirements/{key}/milestones")["ETag"]

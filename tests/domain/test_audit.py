@@ -142,7 +142,17 @@ def test_finalizing_writes_the_finalized_event_with_the_baseline_hash(w):
     (event,) = events_after(seq)
     assert event.action == "plan.finalized"
     assert event.actor == w.ming
-    assert event.summary == {"version": 1, "revision": 3, "hash": current(req).content_hash}
+    assert event.summary == {
+        "version": 1,
+        "revision": 3,
+        "hash": current(req).content_hash,
+        "signoffs": [
+            {"team": "order", "role": "DEV", "revision": 3},
+            {"team": "order", "role": "PM", "revision": 3},
+            {"team": "finance", "role": "DEV", "revision": 3},
+            {"team": "payments", "role": "DEV", "revision": 3},
+        ],
+    }
 
 
 def test_finalizing_a_change_request_also_closes_it_in_the_log(w):

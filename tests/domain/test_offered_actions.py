@@ -167,7 +167,13 @@ def _allowed(action, user, req, row):
     if action == "schedule_meeting":
         return meeting_rules.check_schedule_meeting(user, req)
     if action == "sign_off":
-        return plan_rules.check_sign_off(user, req, row.team, revision)
+        # Offered to those who can sign in a capacity the party still lacks.
+        party = plan_selectors.signoff_state(req, revision).of(row.team.pk)
+        refusals = [
+            plan_rules.check_sign_off(user, req, row.team, revision, role)
+            for role in party.missing_roles
+        ]
+        return None if None in refusals else refusals[0]
     if action == "finalize":
         return plan_rules.check_finalize(user, req, revision)
     if action == "set_milestones":
@@ -287,9 +293,11 @@ def test_every_action_a_persona_may_take_to_move_on_is_offered(w, state):
         if req.status == Status.APPROVED and meeting_rules.check_schedule_meeting(p, req) is None:
             assert ("schedule_meeting", "order", p.pk) in offered, f"{state}: {name} schedule"
         if revision is not None and req.status in {Status.APPROVED, Status.ALIGNING}:
-            for team in plan_selectors.signoff_state(req, revision).missing:
-                if plan_rules.check_sign_off(p, req, team, revision) is None:
-                    assert ("sign_off", team.code, p.pk) in offered, f"{state}: {name} signs"
+            for party in plan_selectors.signoff_state(req, revision).parties:
+                for role in [] if party.rejected else party.missing_roles:
+                    if plan_rules.check_sign_off(p, req, party.team, revision, role) is None:
+                        code = party.team.code
+                        assert ("sign_off", code, p.pk) in offered, f"{state}: {name} signs"
         if revision is not None and plan_rules.check_finalize(p, req, revision) is None:
             assert ("finalize", "order", p.pk) in offered, f"{state}: {name} finalize"
 

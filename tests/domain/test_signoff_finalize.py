@@ -39,8 +39,10 @@ def test_every_party_signs_and_the_plan_is_finalized_to_a_baseline(w):
     req = advance(w, "aligning")
     revision = current(req)
 
+    sign(req, w.ming, w.order)
     sign(req, w.lei, w.order)
-    sign(req, w.hua, w.payments, meeting=req.meetings.get())
+    sign(req, w.jun, w.payments, meeting=req.meetings.get())
+    sign(req, w.hua, w.payments)  # the party's PM confirms too
     sign(req, w.wei, w.finance)
     baseline = finalize(req, w.ming)
 
@@ -226,7 +228,7 @@ def test_only_the_lead_team_finalizes(w, persona):
     assert not Baseline.objects.exists()
 
 
-def test_a_new_item_after_approval_makes_approval_and_all_sign_offs_stale(w):
+def test_a_new_lead_item_after_approval_makes_approval_and_the_lead_sign_offs_stale(w):
     req = advance(w, "aligning")
     sign_all(w, req)
 
@@ -247,8 +249,9 @@ def test_a_new_item_after_approval_makes_approval_and_all_sign_offs_stale(w):
     with pytest.raises(Refused) as refused:
         finalize(req, w.ming)
     assert refused.value.code == "finalize.signoffs_missing"
-    assert refused.value.details == {"revision": 4, "teams": ["订单组", "财务组", "支付组"]}
-    assert req.plan.revisions.get(number=3).signoffs.count() == 3  # kept, but for revision 3
+    # Only the lead team's section (the whole plan) changed: the parties' sign-offs stand.
+    assert refused.value.details == {"revision": 4, "teams": ["订单组"]}
+    assert req.plan.revisions.get(number=3).signoffs.count() == 4  # kept, on revision 3
     assert not Baseline.objects.exists()
 
 

@@ -3,9 +3,10 @@ server with several workers, on SQLite and on PostgreSQL; meanwhile two PMs draf
 elsewhere, whose keys are numbered across all teams.
 
 What must hold afterwards: no server error; every acknowledged edit is in exactly one revision
-and revision numbers have no gap; every baseline froze a revision that its lead team and every
-party had approved (by sign-off, in commit order, before the finalization) and a reviewer had
-approved; the audit chain verifies with gap-free sequence numbers.
+and revision numbers have no gap; every baseline froze a revision whose lead team (PM and lead
+DEV) and every party (a DEV) had a standing sign-off on their section as frozen (in commit
+order, before the finalization) and that a reviewer had approved; the audit chain verifies
+with gap-free sequence numbers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from techalign.audit.models import AuditEvent
 from techalign.audit.services import verify_chain
 from techalign.plans.models import Baseline, Review, SignOff, Verdict
+from techalign.plans.sections import section_hash
 from techalign.requirements.models import Requirement
 from tests.factories import advance
 from tests.integrity.load import lost_or_doubled_edits, revision_numbers_are_contiguous
@@ -129,11 +131,11 @@ class Storm:
             )
 
     def sign(self, plan: dict, attempt: int, rng, who: str, team: str) -> None:
-        signed = {
-            s["team"] for s in plan["signoffs"] if not s["is_stale"] and s["decision"] == "approve"
-        }
-        if plan["status"] not in SIGNABLE or team in signed:
+        party = next((p for p in plan["signoff_status"] if p["team"] == team), None)
+        if plan["status"] not in SIGNABLE or party is None or not party["is_asked"]:
             return
+        if any(s["signer"] == who and not s["is_stale"] for s in party["standing"]):
+            return  # signed this revision already
         # Now and then a party rejects, so finalizers meet revisions that are not fully signed.
         approve = rng.random() > 0.2
         reply = self.request(
@@ -186,6 +188,7 @@ class Storm:
             (self.edit, "fang", "I-2"),
             (self.review, "lei", "qiang"),
             (self.sign, "lei", "order"),
+            (self.sign, "ming", "order"),
             (self.sign, "jun", "payments"),
             (self.sign, "wei", "finance"),
             (self.finalize, "ming"),
@@ -204,41 +207,58 @@ class Storm:
 
 
 def unsigned_baselines(requirement) -> list[str]:
-    """Baselines whose revision lacked, at the moment of finalizing, an approve sign-off of the
-    lead team or of a party owning one of its items, or an approving review.
+    """Baselines that do not list, for the lead team (its PM and lead DEV) and for each party
+    owning one of its items (a DEV), an approving sign-off pinned to that party's section as
+    frozen, given before the finalization with no rejection of the party in between, or that
+    lack an approving review.
 
-    "At the moment" is commit order: the audit chain's seq, taken under the chain's lock.
+    "Before" is commit order: the audit chain's seq, taken under the chain's lock.
     """
     problems = []
     for baseline in Baseline.objects.filter(requirement=requirement).select_related("revision"):
         revision = baseline.revision
-        required = {requirement.lead_team.code} | {
-            item["owner_team"] for item in revision.content["items"]
-        }
+        lead = requirement.lead_team.code
+        required = {lead} | {item["owner_team"] for item in revision.content["items"]}
         finalized = AuditEvent.objects.get(
             action="plan.finalized", target_type="plans.baseline", target_id=str(baseline.pk)
         )
-        decisions = AuditEvent.objects.filter(
-            action__in=["plan.signed_off", "plan.sign_off_rejected"],
-            outcome=AuditEvent.Outcome.DONE,
-            target_type="plans.revision",
-            target_id=str(revision.pk),
-            seq__lt=finalized.seq,
-        ).order_by("seq")
-        latest = {e.summary["team"]: e.action for e in decisions}
-        unsigned = sorted(t for t in required if latest.get(t) != "plan.signed_off")
-        stored = set(
-            SignOff.objects.filter(
-                revision=revision,
-                decision=SignOff.Decision.APPROVE,
-                content_hash=revision.content_hash,
-            ).values_list("team__code", flat=True)
+        decisions = list(
+            AuditEvent.objects.filter(
+                action__in=["plan.signed_off", "plan.sign_off_rejected"],
+                outcome=AuditEvent.Outcome.DONE,
+                target_type="plans.revision",
+                seq__lt=finalized.seq,
+            ).order_by("seq")
         )
+        unsigned = []
+        for team in sorted(required):
+            needed = {"PM", "DEV"} if team == lead else {"DEV"}
+            frozen = section_hash(revision.content, team, is_lead=team == lead)
+            held = set()
+            for signoff in baseline.signoffs.filter(team__code=team, section_hash=frozen):
+                given = [
+                    e.seq
+                    for e in decisions
+                    if e.action == "plan.signed_off"
+                    and e.target_id == str(signoff.revision_id)
+                    and e.summary["team"] == team
+                    and e.summary.get("role") == signoff.role
+                ]
+                rejected_after = any(
+                    e.action == "plan.sign_off_rejected"
+                    and e.summary["team"] == team
+                    and given
+                    and e.seq > given[-1]
+                    for e in decisions
+                )
+                if given and not rejected_after and signoff.decision == SignOff.Decision.APPROVE:
+                    held.add(signoff.role)
+            if not needed <= held:
+                unsigned.append(team)
         approved = Review.objects.filter(revision=revision, verdict=Verdict.APPROVED).exists()
-        if unsigned or not required <= stored or not approved:
+        if unsigned or not approved:
             problems.append(
-                f"v{baseline.version} r{revision.number}: unsigned {unsigned}, "
-                f"stored {sorted(stored)}, approved {approved}"
+                f"v{baseline.version} r{revision.number}: unsigned {unsigned}, approved {approved}"
             )
     return problems
 

@@ -39,15 +39,15 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
         .select_related("finalized_by", "revision", "change_request")
         .order_by("-version")
     )
+    # Every party's standing sign-off when the baseline was made, some on earlier revisions.
     signers: dict[int, list[SignOff]] = {}
-    for signoff in (
-        SignOff.objects.filter(
-            revision__in=[b.revision_id for b in baselines], decision=SignOff.Decision.APPROVE
-        )
-        .select_related("team", "signer")
-        .order_by("created_at")
-    ):
-        signers.setdefault(signoff.revision_id, []).append(signoff)
+    links = (
+        Baseline.signoffs.through.objects.filter(baseline__in=baselines)
+        .select_related("signoff__team", "signoff__signer", "signoff__revision")
+        .defer("signoff__revision__content")
+    )
+    for link in links.order_by("signoff__team__code", "signoff__role"):
+        signers.setdefault(link.baseline_id, []).append(link.signoff)
     by_version = {b.version: b for b in baselines}
     get = screen.request.GET
     newest = baselines[0].version if baselines else 0
@@ -57,9 +57,7 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
     if a in by_version and b in by_version and a != b:
         diff = diff_content(by_version[a].revision.content, by_version[b].revision.content)
     return {
-        "baselines": [
-            {"baseline": bl, "signers": signers.get(bl.revision_id, [])} for bl in baselines
-        ],
+        "baselines": [{"baseline": bl, "signers": signers.get(bl.pk, [])} for bl in baselines],
         "baseline_a": a,
         "baseline_b": b,
         "baseline_diff": diff,

@@ -110,19 +110,14 @@ def meetings_section(screen: Screen) -> dict[str, Any]:
 def signoff_section(screen: Screen) -> dict[str, Any]:
     requirement, revision = screen.requirement, screen.revision
     state = plans.signoff_state(requirement, revision) if revision else None
-    rows = []
-    for team in state.required if state else []:
-        decision = state.signed.get(team.pk) or state.rejected.get(team.pk)
-        rows.append(
-            {"team": team, "decision": decision, "is_lead": team.pk == requirement.lead_team_id}
-        )
+    rows = state.parties if state else []
     plan = plans.plan_of(requirement) if revision else None
     history = list(reversed(plans.signoffs_of(plan))) if plan else []
-    # A party that has signed has nothing left to do here; one that rejected may still sign.
+    # A complete party has nothing left to do here; one that rejected may still sign.
     teams = [
         t
         for t in can_plan.signing_teams(screen.user, requirement, revision)
-        if t.pk not in state.signed
+        if not state.of(t.pk).is_complete
     ]
     return {
         "revision": revision,
@@ -254,6 +249,7 @@ def sign_off(screen: Screen, ref: str | None) -> None:
         approve=screen.request.POST.get("decision") != "reject",
         reason=data["reason"],
         meeting=screen.meeting,
+        as_role=data["as_role"] or None,
     )
 
 
