@@ -95,6 +95,8 @@ def check_sign_off(
         return None
     if selectors.approval_of(revision) is None:
         return Refused("signoff.plan_not_approved", revision=revision.number)
+    if refusal := selectors.meeting_not_held(requirement):
+        return refusal
     if team.pk not in selectors.required_signer_ids(requirement, revision):
         if revision.change_request is not None and team.pk in selectors.party_team_ids(
             requirement, revision
