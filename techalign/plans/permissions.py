@@ -84,8 +84,8 @@ def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refuse
 def check_sign_off(
     user: Any, requirement: Requirement, team: Team, revision: Revision | None
 ) -> Refused | None:
-    """A PM or DEV of a party that must sign the approved current revision signs for it;
-    without `revision`, the role and step only."""
+    """A PM or DEV of a party that must sign the approved current revision signs for it, once
+    an alignment meeting was held; without `revision`, the role and step only."""
     if not has_role(user, team, Role.PM, Role.DEV):
         return Refused("role.not_party_member", user=str(user), team=team.name)
     refusal = status_refusal(requirement, SIGNING, action=_("sign off"))
@@ -95,8 +95,6 @@ def check_sign_off(
         return None
     if selectors.approval_of(revision) is None:
         return Refused("signoff.plan_not_approved", revision=revision.number)
-    if refusal := selectors.meeting_not_held(requirement):
-        return refusal
     if team.pk not in selectors.required_signer_ids(requirement, revision):
         if revision.change_request is not None and team.pk in selectors.party_team_ids(
             requirement, revision
@@ -105,7 +103,7 @@ def check_sign_off(
                 "signoff.not_required", team=team.name, change=revision.change_request.key
             )
         return Refused("signoff.not_a_party", team=team.name, requirement=requirement.key)
-    return None
+    return selectors.meeting_not_held(requirement)
 
 
 def check_finalize(

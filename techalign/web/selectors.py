@@ -115,7 +115,8 @@ class OwedSignOff:
 
 
 def signoffs_owed(user: User) -> list[OwedSignOff]:
-    """Parties I sign for (as PM or DEV) that have not decided on the current revision yet.
+    """Parties I sign for (as PM or DEV) that have not decided on the current revision yet,
+    once an alignment meeting of the requirement was held.
 
     Three queries: the requirements at the sign-off steps, the parties their current revisions
     touch, and the decisions already given."""
@@ -130,6 +131,16 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     requirements = list(
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
         .filter(Q(lead_team__in=teams) | Q(pk__in=party_to))
+        # Sign-offs are owed only after the alignment meeting was held.
+        .filter(
+            Exists(
+                Meeting.objects.filter(
+                    requirement=OuterRef("pk"),
+                    status=Meeting.Status.HELD,
+                    held_revision__isnull=False,
+                )
+            )
+        )
         .select_related("lead_team", "plan__current_revision")
         .order_by("number")
     )
