@@ -177,9 +177,14 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
 
 
 def hold_meeting(w: World, req: Requirement, *, absent: tuple[User, ...] = ()) -> Meeting:
-    """The requirement's latest scheduled meeting takes place now: one set for later is moved to
-    have started an hour ago, every invitee but `absent` is recorded as present, and ming marks
-    it held on the approved current revision."""
+    """The requirement's latest scheduled meeting takes place now (see `meeting_taken_place`),
+    and ming marks it held on the approved current revision."""
+    return meetings.mark_held(meeting=meeting_taken_place(w, req, absent=absent), actor=w.ming)
+
+
+def meeting_taken_place(w: World, req: Requirement, *, absent: tuple[User, ...] = ()) -> Meeting:
+    """The requirement's latest scheduled meeting, ready to be marked held: one set for later
+    is moved to have started an hour ago, and every invitee but `absent` is recorded present."""
     meeting = req.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("-number").first()
     assert meeting is not None, f"{req.key} has no scheduled meeting to hold"
     start = timezone.now() - dt.timedelta(hours=1)
@@ -196,7 +201,7 @@ def hold_meeting(w: World, req: Requirement, *, absent: tuple[User, ...] = ()) -
                 user=invitee.user,
                 attended=invitee.user_id not in away,
             )
-    return meetings.mark_held(meeting=meeting, actor=w.ming)
+    return meeting
 
 
 def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> None:
