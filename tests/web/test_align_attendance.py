@@ -4,7 +4,10 @@ party's attendance once it is, and a waiver recorded from the page by the tech l
 from django.urls import reverse
 
 from techalign.meetings.models import AttendanceWaiver
-from tests.factories import advance, hold_meeting
+from techalign.meetings.services import waive_attendance
+from techalign.plans import services as plans
+from techalign.plans.selectors import current_revision
+from tests.factories import advance, hold_meeting, sign_all
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -77,3 +80,21 @@ def test_a_dev_posting_a_waiver_is_refused_inline(w, as_user):
 
     assert "waive a party&#x27;s attendance" in response.content.decode()
     assert not AttendanceWaiver.objects.exists()
+
+
+def test_the_baseline_page_shows_the_waivers_in_force_when_it_was_made(w, as_user):
+    req = advance(w, "aligning")
+    hold_meeting(w, req, absent=(w.wei,))
+    sign_all(w, req)
+    waive_attendance(requirement=req, actor=w.qiang, team=w.finance, reason="封账周")
+    revision = current_revision(req)
+    plans.finalize(
+        requirement=req,
+        actor=w.ming,
+        revision_number=revision.number,
+        content_hash=revision.content_hash,
+    )
+
+    page = as_user(w.hua).get(reverse("web:baseline", args=[req.key])).content.decode()
+
+    assert "财务组 excused from the meeting by qiang" in page and "封账周" in page

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
 from techalign.audit import activity
+from techalign.meetings.selectors import waivers_by_baseline
 from techalign.org.models import OrgPolicy, Team
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
@@ -48,6 +49,7 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
         .order_by("created_at")
     ):
         signers.setdefault(signoff.revision_id, []).append(signoff)
+    waivers = waivers_by_baseline(screen.requirement, baselines)
     by_version = {b.version: b for b in baselines}
     get = screen.request.GET
     newest = baselines[0].version if baselines else 0
@@ -58,7 +60,12 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
         diff = diff_content(by_version[a].revision.content, by_version[b].revision.content)
     return {
         "baselines": [
-            {"baseline": bl, "signers": signers.get(bl.revision_id, [])} for bl in baselines
+            {
+                "baseline": bl,
+                "signers": signers.get(bl.revision_id, []),
+                "waivers": waivers[bl.pk],
+            }
+            for bl in baselines
         ],
         "baseline_a": a,
         "baseline_b": b,
