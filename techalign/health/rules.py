@@ -564,6 +564,17 @@ def _part_of(content: dict, team_code: str | None) -> object:
     return [item for item in content.get("items", []) if item["owner_team"] == team_code]
 
 
+def _sign_offs_in_scope(ctx: Context, requirements: Any) -> Any:
+    """The sign-offs on `requirements` that concern the scope: led elsewhere, only those of
+    the scope's own teams (TA109, TA115)."""
+    sign_offs = SignOff.objects.filter(revision__plan__requirement__in=requirements)
+    if ctx.team_ids is not None:
+        sign_offs = sign_offs.filter(
+            Q(revision__plan__requirement__in=ctx.led) | Q(team__in=ctx.team_ids)
+        )
+    return sign_offs
+
+
 @rule(
     "TA109",
     "stale-sign-off",
@@ -590,12 +601,7 @@ def _part_of(content: dict, team_code: str | None) -> object:
 )
 def stale_sign_off(ctx: Context) -> Iterator[Finding]:
     signing = ctx.selection.filter(status__in=SIGNING)
-    sign_offs = SignOff.objects.filter(revision__plan__requirement__in=signing)
-    if ctx.team_ids is not None:
-        # Led elsewhere, only the sign-offs of the scope's own teams concern the scope.
-        sign_offs = sign_offs.filter(
-            Q(revision__plan__requirement__in=ctx.led) | Q(team__in=ctx.team_ids)
-        )
+    sign_offs = _sign_offs_in_scope(ctx, signing)
     rows = sign_offs.order_by("created_at", "id").values_list(
         "revision__plan__requirement_id", "team_id", "revision_id", "revision__number", "decision"
     )
@@ -1008,12 +1014,7 @@ def baseline_with_waiver(ctx: Context) -> Iterator[Finding]:
     ),
 )
 def sign_off_before_meeting(ctx: Context) -> Iterator[Finding]:
-    sign_offs = SignOff.objects.filter(revision__plan__requirement__in=ctx.selection)
-    if ctx.team_ids is not None:
-        # Led elsewhere, only the sign-offs of the scope's own teams concern the scope.
-        sign_offs = sign_offs.filter(
-            Q(revision__plan__requirement__in=ctx.led) | Q(team__in=ctx.team_ids)
-        )
+    sign_offs = _sign_offs_in_scope(ctx, ctx.selection)
     first_held = (
         Meeting.objects.filter(
             requirement=OuterRef("revision__plan__requirement"),

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from techalign.core.errors import AnyOf, Refused
 from techalign.meetings.models import ActionItem, Meeting
 from techalign.org.models import Role, Team
-from techalign.org.permissions import committee_architect, has_role
+from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
+from techalign.plans.permissions import reviewer_refusal
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.permissions import role_refusal
 from techalign.requirements.workflow import SIGNING as MEETING_STEPS
@@ -138,17 +139,8 @@ def check_waive_attendance(
 ) -> Refused | None:
     """A tech lead or architect of the lead team, or a committee architect, excuses a party of
     the current revision from the alignment meeting; without `team`, the role only."""
-    if not (
-        has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or committee_architect(user)
-    ):
-        return role_refusal(
-            user,
-            requirement.lead_team,
-            Role.TECH_LEAD,
-            Role.ARCHITECT,
-            action=_("waive a party's attendance"),
-        )
+    if refusal := reviewer_refusal(user, requirement, action=_("waive a party's attendance")):
+        return refusal
     if team is None:
         return None
     revision = plans.current_revision(requirement)

@@ -53,21 +53,22 @@ def _is_architect_somewhere(user: Any) -> bool:
     )
 
 
+def reviewer_refusal(user: Any, requirement: Requirement, *, action: Any) -> Refused | None:
+    """Unless `user` is a tech lead or architect of the lead team, or a committee architect:
+    those who judge a plan (review it, excuse a party from its meeting)."""
+    if has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT) or (
+        _is_architect_somewhere(user) and committee_architect(user)
+    ):
+        return None
+    return role_refusal(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT, action=action)
+
+
 def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refused | None:
     """A tech lead or architect of the lead team, or a committee architect, who wrote none of
     the plan, reviews the current revision while it is in review."""
     requirement = revision.plan.requirement
-    if not (
-        has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or (_is_architect_somewhere(user) and committee_architect(user))
-    ):
-        return role_refusal(
-            user,
-            requirement.lead_team,
-            Role.TECH_LEAD,
-            Role.ARCHITECT,
-            action=_("review the plan"),
-        )
+    if refusal := reviewer_refusal(user, requirement, action=_("review the plan")):
+        return refusal
     if user.pk in selectors.plan_author_ids(revision):
         return Refused("review.own_revision", user=str(user), revision=revision.number)
     refusal = status_refusal(requirement, {Status.IN_REVIEW}, action=action or _("review the plan"))

@@ -17,6 +17,7 @@ from techalign.plans import services as plans
 from techalign.plans.models import Baseline, SignOff
 from techalign.requirements.models import Status
 from tests.domain.support import add_progress_item, current, due, status_of
+from tests.domain.test_signoff_finalize import finalize, sign
 from tests.factories import advance, grant, hold_meeting, make_component, make_team, make_user
 from tests.factories import sign_all as sign_every_party
 
@@ -37,27 +38,6 @@ def record_everyone(w, meeting, *, absent=()):
             user=invitee.user,
             attended=invitee.user not in absent,
         )
-
-
-def finalize(req, actor):
-    revision = current(req)
-    return plans.finalize(
-        requirement=req,
-        actor=actor,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
-
-
-def sign(req, actor, team):
-    revision = current(req)
-    return plans.sign_off(
-        requirement=req,
-        actor=actor,
-        team=team,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
 
 
 # --- marking a meeting held ------------------------------------------------------------------

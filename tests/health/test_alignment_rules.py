@@ -5,9 +5,7 @@ The gate now refuses a sign-off before a held meeting, so TA115's tripping cases
 directly: the rule exists for data from before the gate."""
 
 import datetime as dt
-import io
 
-from django.core.management import call_command
 from django.utils import translation
 
 from techalign.health.base import Severity
@@ -18,20 +16,11 @@ from techalign.plans import selectors as plan_selectors
 from techalign.plans import services as plans
 from techalign.plans.models import SignOff
 from tests.factories import advance, hold_meeting, sign_all
+from tests.health.test_lint import lint
 
 
 def found(req, code):
     return [f for f in requirement_findings(req) if f.code == code]
-
-
-def lint(*args):
-    out = io.StringIO()
-    try:
-        call_command("lint", *args, stdout=out)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, out.getvalue()
 
 
 def _finalized_with_finance_waived(w, absent=()):
