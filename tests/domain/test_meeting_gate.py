@@ -272,3 +272,21 @@ def test_waivers_recorded_after_a_baseline_are_not_in_force_for_it(w):
     meetings.waive_attendance(requirement=req, actor=w.qiang, team=w.finance, reason="之后才记录")
 
     assert waivers_in_force(req, baseline.revision, before=baseline.finalized_at) == []
+
+
+def test_meetings_held_before_the_gate_are_migrated_as_held_on_their_revision(w):
+    """Old data: a held meeting without `held_revision` was held on the revision it was set
+    up for; scheduled ones stay without."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("techalign.meetings.migrations.0003_held_revision_and_waivers")
+    req = advance(w, "aligning")
+    held = hold_meeting(w, req)
+    Meeting.objects.filter(pk=held.pk).update(held_revision=None)
+
+    migration.held_on_their_revision(apps, None)
+
+    held.refresh_from_db()
+    assert held.held_revision == held.revision
