@@ -276,7 +276,7 @@ def test_waivers_recorded_after_a_baseline_are_not_in_force_for_it(w):
 
 def test_meetings_held_before_the_gate_are_migrated_as_held_on_their_revision(w):
     """Old data: a held meeting without `held_revision` was held on the revision it was set
-    up for; scheduled ones stay without."""
+    up for."""
     from importlib import import_module
 
     from django.apps import apps
