@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin, teams_of
@@ -131,7 +131,8 @@ def _hold_meeting_action(requirement: Requirement, people: _People) -> NextActio
     if meeting is None:
         return None
     invited = set(meeting.invitees.values_list("user_id", flat=True))
-    starts = timezone.localtime(meeting.starts_at)
+    # A time stored outside the accepted dates reads as stored: no zone may represent it.
+    starts = bounds.localtime(meeting.starts_at) or meeting.starts_at
     return NextAction(
         "hold_meeting",
         _(
