@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from techalign.meetings import services as meetings
+from techalign.meetings.models import Meeting
+from techalign.meetings.selectors import held_meetings
 from techalign.meetings.services import schedule_meeting
 from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.plans import selectors as plan_selectors
@@ -173,10 +176,41 @@ def advance(w: World, to: str, *, scenarios: int = 3) -> Requirement:
     return req
 
 
+def hold_meeting(w: World, req: Requirement, *, absent: tuple[User, ...] = ()) -> Meeting:
+    """The requirement's latest scheduled meeting takes place now (see `meeting_taken_place`),
+    and ming marks it held on the approved current revision."""
+    return meetings.mark_held(meeting=meeting_taken_place(w, req, absent=absent), actor=w.ming)
+
+
+def meeting_taken_place(w: World, req: Requirement, *, absent: tuple[User, ...] = ()) -> Meeting:
+    """The requirement's latest scheduled meeting, ready to be marked held: one set for later
+    is moved to have started an hour ago, and every invitee but `absent` is recorded present."""
+    meeting = req.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("-number").first()
+    assert meeting is not None, f"{req.key} has no scheduled meeting to hold"
+    start = timezone.now() - dt.timedelta(hours=1)
+    if meeting.starts_at > start:
+        meeting = meetings.reschedule_meeting(
+            meeting=meeting, actor=w.ming, starts_at=start, ends_at=start + dt.timedelta(hours=2)
+        )
+    away = {u.pk for u in absent}
+    for invitee in meeting.invitees.select_related("user"):
+        if invitee.attended is None:
+            meetings.record_attendance(
+                meeting=meeting,
+                actor=w.ming,
+                user=invitee.user,
+                attended=invitee.user_id not in away,
+            )
+    return meeting
+
+
 def sign_all(w: World, req: Requirement, teams: list[Team] | None = None) -> None:
     """Each named team (default: the lead team and both parties) signs the current revision
     as the rule wants it: the lead team through its PM (ming) and lead DEV (lei), a related
-    party through its DEV (jun, wei)."""
+    party through its DEV (jun, wei); after the alignment meeting: the scheduled one is held
+    first when none was."""
+    if not held_meetings(req).exists():
+        hold_meeting(w, req)
     revision = plan_selectors.current_revision(req)
     signers = {w.order.pk: [w.ming, w.lei], w.payments.pk: [w.jun], w.finance.pk: [w.wei]}
     for team in teams or [w.order, w.payments, w.finance]:

@@ -3,7 +3,7 @@
 from techalign.audit.models import AuditEvent
 from techalign.audit.services import verify_chain
 from techalign.requirements.models import Status
-from tests.factories import advance
+from tests.factories import advance, hold_meeting
 
 
 def test_requirement_reaches_a_baseline_through_all_five_steps(w):
@@ -30,6 +30,8 @@ def test_next_actions_follow_the_requirement_through_its_steps(w):
     # The committee architect may review any team's plan, so is offered the review too.
     assert review.action == "review" and review.users == [w.arch, w.qiang]
     req = advance(w, "aligning")
+    assert [a.action for a in next_actions(req)] == ["hold_meeting"]
+    hold_meeting(w, req)
     actions = next_actions(req)
     assert {a.action for a in actions} == {"sign_off"}
     assert {a.team.code for a in actions} == {"order", "payments", "finance"}

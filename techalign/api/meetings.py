@@ -20,9 +20,9 @@ from techalign.api.common import (
 )
 from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.meetings import services
-from techalign.meetings.models import ActionItem, Meeting
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Meeting
 from techalign.meetings.selectors import access_action_item, access_meeting
-from techalign.org.selectors import get_user, get_users
+from techalign.org.selectors import get_team, get_user, get_users
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_requirement
 
@@ -56,12 +56,35 @@ class ActionItemOut(Schema):
         return obj.owner.username
 
 
+class WaiverOut(Schema):
+    team: str
+    team_name: str
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_team(obj: AttendanceWaiver) -> str:
+        return obj.team.code
+
+    @staticmethod
+    def resolve_team_name(obj: AttendanceWaiver) -> str:
+        return obj.team.name
+
+    @staticmethod
+    def resolve_recorded_by(obj: AttendanceWaiver) -> str:
+        return obj.recorded_by.username
+
+
 class MeetingOut(Schema):
     key: str
     uid: str
     title: str
     status: str
     revision: int
+    held_revision: int | None = Field(
+        description="The approved revision the meeting was held on; null until it is held."
+    )
     presenter: str
     starts_at: datetime
     ends_at: datetime
@@ -80,6 +103,10 @@ class MeetingOut(Schema):
     @staticmethod
     def resolve_revision(obj: Meeting) -> int:
         return obj.revision.number
+
+    @staticmethod
+    def resolve_held_revision(obj: Meeting) -> int | None:
+        return obj.held_revision.number if obj.held_revision_id else None
 
     @staticmethod
     def resolve_presenter(obj: Meeting) -> str:
@@ -175,6 +202,11 @@ class ActionItemIn(Body):
     due_on: date
 
 
+class WaiverIn(Body):
+    team: str = Field(max_length=50, description="The code of the excused party's team.")
+    reason: str = Field(max_length=TEXT_LIMIT)
+
+
 def _requirement(request: HttpRequest, key: str) -> Requirement:
     return get_requirement(actor(request), key)
 
@@ -185,7 +217,9 @@ def _meeting(request: HttpRequest, key: str, meeting: str) -> Meeting:
 
 @router.get("/{key}/meetings", response={200: listing(MeetingOut), **ERRORS})
 def list_meetings(request: HttpRequest, key: str):
-    return listed(_requirement(request, key).meetings.select_related("revision", "presenter"))
+    return listed(
+        _requirement(request, key).meetings.select_related("revision", "presenter", "held_revision")
+    )
 
 
 @router.post("/{key}/meetings", response={201: MeetingOut, **ERRORS})
@@ -316,3 +350,29 @@ def add_action_item(request: HttpRequest, key: str, meeting: str, body: ActionIt
 def complete_action_item(request: HttpRequest, key: str, meeting: str, item_id: str):
     found = access_action_item(_meeting(request, key, meeting), item_id)
     return services.complete_action_item(action_item=found, actor=actor(request))
+
+
+@router.get("/{key}/waivers", response={200: listing(WaiverOut), **ERRORS})
+def list_waivers(request: HttpRequest, key: str):
+    """Parties excused from the alignment meeting, with the reason, oldest first."""
+    return listed(
+        _requirement(request, key)
+        .attendance_waivers.select_related("team", "recorded_by")
+        .order_by("recorded_at", "id")
+    )
+
+
+@router.post("/{key}/waivers", response={201: WaiverOut, **ERRORS})
+def waive_attendance(request: HttpRequest, key: str, body: WaiverIn):
+    """Excuse a party of the current revision from the alignment meeting (a tech lead or
+    architect of the lead team, or a committee architect); finalizing accepts it instead of
+    the party's PM and DEV at a held meeting."""
+    return Status(
+        201,
+        services.waive_attendance(
+            requirement=_requirement(request, key),
+            actor=actor(request),
+            team=get_team(body.team),
+            reason=body.reason,
+        ),
+    )

@@ -24,9 +24,10 @@ from techalign.api.common import (
     listing,
     set_etag,
 )
+from techalign.api.meetings import WaiverOut
 from techalign.core.errors import Refused
 from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
-from techalign.meetings.selectors import access_meeting
+from techalign.meetings.selectors import access_meeting, waivers_in_force
 from techalign.org.selectors import get_component, get_team
 from techalign.plans import selectors, services
 from techalign.plans.models import (
@@ -204,6 +205,9 @@ class BaselineOut(Schema):
     finalized_at: datetime
     change_request: str | None
     signoffs: list[SignOffOut]
+    waivers: list[WaiverOut] = Field(
+        description="Parties excused from the alignment meeting when the baseline was made."
+    )
 
 
 class BaselineDetailOut(BaselineOut):
@@ -732,6 +736,9 @@ def _baseline_out(baseline, *, with_content: bool = False) -> dict:
         if baseline.change_request_id
         else None,
         "signoffs": [_signoff_out(s, baseline.revision) for s in signoffs],
+        "waivers": waivers_in_force(
+            baseline.requirement, baseline.revision, before=baseline.finalized_at
+        ),
     }
     if with_content:
         out["content"] = baseline.revision.content

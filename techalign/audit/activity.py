@@ -68,6 +68,7 @@ SENTENCES = {
     "meeting.cancelled": _("{actor} cancelled {target}"),
     "meeting.held": _("{actor} marked {target} as held"),
     "meeting.attendance_recorded": _("{actor} recorded attendance at {target}"),
+    "meeting.attendance_waived": _("{actor} excused a party of {target} from the meeting"),
     "meeting.decision_recorded": _("{actor} recorded a decision at {target}"),
     "meeting.action_item_added": _("{actor} added an action item to {target}"),
     "meeting.action_item_done": _("{actor} completed an action item of {target}"),

@@ -220,7 +220,36 @@ REFUSALS: dict[str, Refusal] = {
             "{user} is neither."
         ),
     ),
+    "meeting.not_started": Refusal(
+        CONFLICT, _("Meeting {meeting} starts at {starts}; it cannot be marked held before then.")
+    ),
+    "meeting.attendance_missing": Refusal(
+        CONFLICT,
+        _("Attendance is not recorded for {users} at meeting {meeting}; record who came first."),
+    ),
+    "meeting.revision_not_approved": Refusal(
+        CONFLICT,
+        _(
+            "Revision {revision} of the plan is not approved for alignment, so meeting {meeting} "
+            "cannot be marked held on it."
+        ),
+    ),
+    # attendance waivers
+    "waiver.reason_required": Refusal(
+        INVALID, _("Give the reason team {team} is excused from the alignment meeting.")
+    ),
+    "waiver.not_a_party": Refusal(
+        CONFLICT,
+        _("Team {team} is neither the lead team nor a related party of revision {revision}."),
+    ),
     # sign-off and finalize
+    "signoff.meeting_not_held": Refusal(
+        CONFLICT,
+        _(
+            "No alignment meeting of {requirement} has been held on an approved revision yet; "
+            "the parties sign off after it."
+        ),
+    ),
     "signoff.not_a_party": Refusal(
         CONFLICT, _("Team {team} is neither the lead team nor a related party of {requirement}.")
     ),
@@ -278,6 +307,13 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "finalize.not_approved": Refusal(
         CONFLICT, _("Revision {revision} is not approved by a reviewer.")
+    ),
+    "finalize.party_not_aligned": Refusal(
+        CONFLICT,
+        _(
+            "Not aligned with every party: nobody attended a held alignment meeting as "
+            "{parties}, and no waiver excuses them."
+        ),
     ),
     # calendars and the slot finder
     "calendar.not_owner": Refusal(

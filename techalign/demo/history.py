@@ -374,18 +374,28 @@ class Walk:
         )
 
     def hold(self, meeting: Meeting, *, absent: tuple[str, ...] = ()) -> None:
-        """The meeting takes place; attendance is recorded when someone stayed away."""
+        """The meeting takes place with everyone's attendance recorded; the DEVs of the teams
+        in `absent` stayed away."""
         self.at(meeting.ends_at)
         organiser = self.people.pm[self.lead]
-        if absent:
-            for invitee in meeting.invitees.select_related("user", "team"):
-                meetings.record_attendance(
-                    meeting=meeting,
-                    actor=organiser,
-                    user=invitee.user,
-                    attended=not (invitee.team.code in absent and invitee.role == Role.DEV),
-                )
+        for invitee in meeting.invitees.select_related("user", "team"):
+            meetings.record_attendance(
+                meeting=meeting,
+                actor=organiser,
+                user=invitee.user,
+                attended=not (invitee.team.code in absent and invitee.role == Role.DEV),
+            )
         meetings.mark_held(meeting=meeting, actor=organiser)
+
+    def waive(self, team_code: str) -> None:
+        """The lead team's tech lead excuses a party that missed the meeting (TA116)."""
+        meetings.waive_attendance(
+            requirement=self.requirement,
+            actor=self.people.lead[self.lead],
+            team=self.people.teams[team_code],
+            reason="开发当天在处理线上故障，会后单独过了一遍其负责的部分。",
+        )
+        self.clock.advance(minutes=15)
 
 
 def _create(
@@ -509,6 +519,8 @@ def _finished(
     )
     absent = (parties[-1],) if profile == "absent" and parties else ()
     walk.hold(meeting, absent=absent)
+    for code in absent:
+        walk.waive(code)
     walk.sign_missing(meeting)
     final_on = meeting_on + dt.timedelta(days=5 if profile in {"late", "very_late"} else 1)
     walk.at(at(final_on, 11))

@@ -28,9 +28,10 @@ from techalign.health.base import (
     start_of_day,
     working_days_between,
 )
-from techalign.meetings.models import Invitee, Meeting
+from techalign.meetings.models import AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import DEFAULT_COST_CURVE, Component, OrgPolicy, Role
 from techalign.plans.models import (
+    Baseline,
     ChangeRequest,
     Item,
     Phase,
@@ -564,6 +565,17 @@ def _part_of(content: dict, team_code: str | None) -> object:
     return [item for item in content.get("items", []) if item["owner_team"] == team_code]
 
 
+def _sign_offs_in_scope(ctx: Context, requirements: Any) -> Any:
+    """The sign-offs on `requirements` that concern the scope: led elsewhere, only those of
+    the scope's own teams (TA109, TA117)."""
+    sign_offs = SignOff.objects.filter(revision__plan__requirement__in=requirements)
+    if ctx.team_ids is not None:
+        sign_offs = sign_offs.filter(
+            Q(revision__plan__requirement__in=ctx.led) | Q(team__in=ctx.team_ids)
+        )
+    return sign_offs
+
+
 @rule(
     "TA109",
     "stale-sign-off",
@@ -590,12 +602,7 @@ def _part_of(content: dict, team_code: str | None) -> object:
 )
 def stale_sign_off(ctx: Context) -> Iterator[Finding]:
     signing = ctx.selection.filter(status__in=SIGNING)
-    sign_offs = SignOff.objects.filter(revision__plan__requirement__in=signing)
-    if ctx.team_ids is not None:
-        # Led elsewhere, only the sign-offs of the scope's own teams concern the scope.
-        sign_offs = sign_offs.filter(
-            Q(revision__plan__requirement__in=ctx.led) | Q(team__in=ctx.team_ids)
-        )
+    sign_offs = _sign_offs_in_scope(ctx, signing)
     rows = sign_offs.order_by("created_at", "id").values_list(
         "revision__plan__requirement_id", "team_id", "revision_id", "revision__number", "decision"
     )
@@ -1046,3 +1053,133 @@ def suspect_item_left_open(ctx: Context) -> Iterator[Finding]:
                 days=days,
                 maximum=maximum,
             )
+
+
+@rule(
+    "TA116",
+    "baseline-with-waiver",
+    Severity.WARNING,
+    title=Text(
+        "A baseline with a waiver instead of a party at the meeting",
+        "基线以豁免代替某一方参会",
+    ),
+    messages={
+        "default": Text(
+            "{requirement} baseline v{version}: {team} was excused from the alignment meeting "
+            "by {user} ({reason}) instead of attending.",
+            "{requirement} 基线 v{version}：{team} 经 {user} 豁免未参加对齐会（{reason}），"
+            "而不是到场对齐。",
+        )
+    },
+    prevents=Text(
+        "A party that never heard the plan presented agrees to it on paper; its questions come "
+        "up at joint debugging instead of at the meeting.",
+        "没有听过方案讲解的一方只是在纸面上同意，其疑问到联调时才提出，而不是在对齐会上。",
+    ),
+    fix=Text(
+        "Walk the excused party through its part of the plan soon (a short follow-up meeting) "
+        "and record what it raises; keep waivers for parties whose part is small.",
+        "尽快与被豁免的一方过一遍其负责的部分（简短的补充会），记录其提出的问题；"
+        "豁免只留给改动很小的一方。",
+    ),
+)
+def baseline_with_waiver(ctx: Context) -> Iterator[Finding]:
+    waivers = AttendanceWaiver.objects.filter(requirement__in=ctx.selection)
+    if ctx.team_ids is not None:
+        # Led elsewhere, only the waivers of the scope's own teams concern the scope.
+        waivers = waivers.filter(Q(requirement__in=ctx.led) | Q(team__in=ctx.team_ids))
+    excused: dict[int, list[tuple[int, str, int, dt.datetime]]] = defaultdict(list)
+    for requirement_id, team_id, reason, user_id, recorded_at in waivers.order_by(
+        "recorded_at", "id"
+    ).values_list("requirement_id", "team_id", "reason", "recorded_by_id", "recorded_at"):
+        excused[requirement_id].append((team_id, reason, user_id, recorded_at))
+    if not excused:
+        return
+    baselines = list(
+        Baseline.objects.filter(requirement_id__in=list(excused))
+        .order_by("requirement_id", "version")
+        .values_list("requirement_id", "version", "revision_id", "finalized_at")
+    )
+    parties: dict[int, set[int]] = defaultdict(set)
+    for revision_id, team_id in (
+        Item.objects.filter(revision__in=[b[2] for b in baselines])
+        .order_by()
+        .values_list("revision_id", "owner_team_id")
+        .distinct()
+    ):
+        parties[revision_id].add(team_id)
+    for requirement_id, version, revision_id, finalized_at in baselines:
+        lead = ctx.requirements[requirement_id].lead_team_id
+        in_force: dict[int, tuple[str, int]] = {}
+        for team_id, reason, user_id, recorded_at in excused[requirement_id]:
+            if recorded_at < finalized_at and team_id in {lead, *parties[revision_id]}:
+                in_force[team_id] = (reason, user_id)
+        for team_id, (reason, user_id) in sorted(in_force.items()):
+            yield ctx.finding(
+                "TA116",
+                requirement_id,
+                at=finalized_at,
+                severity=Severity.WARNING,
+                subject=f"v{version}",
+                teams=[team_id],
+                version=version,
+                team=ctx.team(team_id),
+                user=ctx.user(user_id),
+                reason=reason[:200],
+            )
+
+
+@rule(
+    "TA117",
+    "sign-off-before-meeting",
+    Severity.ERROR,
+    title=Text("A sign-off given before the alignment meeting", "对齐会之前就签认"),
+    messages={
+        "default": Text(
+            "{requirement}: {team} signed revision {revision} on {date}, before any alignment "
+            "meeting of the requirement was held.",
+            "{requirement}：{team} 于 {date} 签认修订 {revision}，当时该需求还没有召开过对齐会。",
+        )
+    },
+    prevents=Text(
+        "Signing a plan nobody has walked the parties through turns the sign-off into a "
+        "formality: the gaps the meeting would have found surface in development or testing.",
+        "在没有向各方讲解方案之前签认，签认就成了走过场：本该在对齐会上发现的缺口到开发或测试时才暴露。",
+    ),
+    fix=Text(
+        "Hold the alignment meeting with every party's PM and DEV and have the party sign the "
+        "current revision again after it. techalign now refuses sign-offs before a held meeting; "
+        "these come from earlier data.",
+        "召开有各方产品经理和开发参加的对齐会，会后请该方重新签认当前修订。"
+        "techalign 现已拒绝在对齐会之前签认，这些记录来自更早的数据。",
+    ),
+)
+def sign_off_before_meeting(ctx: Context) -> Iterator[Finding]:
+    sign_offs = _sign_offs_in_scope(ctx, ctx.selection)
+    first_held = (
+        Meeting.objects.filter(
+            requirement=OuterRef("revision__plan__requirement"),
+            status=Meeting.Status.HELD,
+            held_at__isnull=False,
+        )
+        .order_by("held_at")
+        .values("held_at")[:1]
+    )
+    early = (
+        sign_offs.annotate(first_held_at=Subquery(first_held))
+        .filter(Q(first_held_at__isnull=True) | Q(created_at__lt=F("first_held_at")))
+        .order_by("created_at", "id")
+        .values_list("revision__plan__requirement_id", "team_id", "revision__number", "created_at")
+    )
+    for requirement_id, team_id, number, created_at in early:
+        yield ctx.finding(
+            "TA117",
+            requirement_id,
+            at=created_at,
+            severity=Severity.ERROR,
+            subject=f"r{number}/{ctx.teams[team_id].code}",
+            teams=[team_id],
+            team=ctx.team(team_id),
+            revision=number,
+            date=created_at,
+        )

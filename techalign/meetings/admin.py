@@ -1,10 +1,15 @@
 from django.contrib import admin
 
 from techalign.audit.admin import ReadOnlyAdmin
-from techalign.meetings.models import Meeting
+from techalign.meetings.models import AttendanceWaiver, Meeting
 
 
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
     list_display = ("requirement", "number", "title", "starts_at", "presenter", "status")
     list_filter = ("status",)
+
+
+@admin.register(AttendanceWaiver)
+class AttendanceWaiverAdmin(ReadOnlyAdmin):
+    list_display = ("requirement", "team", "recorded_by", "recorded_at")

@@ -41,6 +41,10 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     held_at = models.DateTimeField(null=True, blank=True)
+    # The approved revision the parties aligned on; set when the meeting is marked held.
+    held_revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="held_meetings"
+    )
 
     class Meta:
         ordering = ["requirement", "number"]
@@ -122,3 +126,27 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class AttendanceWaiver(models.Model):
+    """A party excused from attending the alignment meeting, with the reason; never changed.
+
+    Finalizing needs a PM and a DEV of every party at a held meeting, or a waiver for it."""
+
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="attendance_waivers"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), max_length=TEXT_LIMIT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requirement", "recorded_at", "id"]
+        verbose_name = _("attendance waiver")
+        verbose_name_plural = _("attendance waivers")
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.reason[:60]}"

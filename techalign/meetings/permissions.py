@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import AnyOf, Refused
 from techalign.meetings.models import ActionItem, Meeting
-from techalign.org.models import Role
+from techalign.org.models import Role, Team
 from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
+from techalign.plans.permissions import reviewer_refusal
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.permissions import role_refusal
 from techalign.requirements.workflow import SIGNING as MEETING_STEPS
@@ -89,10 +91,34 @@ def check_edit_minutes(
 
 
 def check_mark_held(user: Any, meeting: Meeting) -> Refused | None:
-    """A participant closes a scheduled meeting as held."""
-    return _participant_refusal(user, meeting, _("close the meeting")) or meeting_state_refusal(
+    """A participant closes a scheduled meeting as held: once it has started, with the
+    attendance of every required invitee recorded, on the approved current revision."""
+    refusal = _participant_refusal(user, meeting, _("close the meeting")) or meeting_state_refusal(
         meeting, {Meeting.Status.SCHEDULED}, _("mark as held")
     )
+    if refusal:
+        return refusal
+    if timezone.now() < meeting.starts_at:
+        starts = timezone.localtime(meeting.starts_at).isoformat(timespec="minutes")
+        return Refused("meeting.not_started", meeting=meeting.key, starts=starts)
+    unrecorded = meeting.invitees.filter(is_required=True, attended__isnull=True).select_related(
+        "user"
+    )
+    if unrecorded:
+        return Refused(
+            "meeting.attendance_missing",
+            meeting=meeting.key,
+            users=[str(i.user) for i in unrecorded],
+        )
+    requirement = meeting.requirement
+    revision = plans.current_revision(requirement)
+    if requirement.status not in MEETING_STEPS or plans.approval_of(revision) is None:
+        return Refused(
+            "meeting.revision_not_approved",
+            meeting=meeting.key,
+            revision=revision.number if revision else 0,
+        )
+    return None
 
 
 def check_complete_action_item(user: Any, action_item: ActionItem) -> Refused | None:
@@ -108,6 +134,23 @@ def check_complete_action_item(user: Any, action_item: ActionItem) -> Refused | 
     )
 
 
+def check_waive_attendance(
+    user: Any, requirement: Requirement, team: Team | None
+) -> Refused | None:
+    """A tech lead or architect of the lead team, or a committee architect, excuses a party of
+    the current revision from the alignment meeting; without `team`, the role only."""
+    if refusal := reviewer_refusal(user, requirement, action=_("waive a party's attendance")):
+        return refusal
+    if team is None:
+        return None
+    revision = plans.current_revision(requirement)
+    if team.pk not in {requirement.lead_team_id, *plans.party_team_ids(requirement, revision)}:
+        return Refused(
+            "waiver.not_a_party", team=team.name, revision=revision.number if revision else 0
+        )
+    return None
+
+
 def can_schedule_meeting(user: Any, requirement: Requirement) -> bool:
     return check_schedule_meeting(user, requirement) is None
 
@@ -119,6 +162,10 @@ def can_organise(user: Any, meeting: Meeting) -> bool:
 def can_edit_minutes(user: Any, meeting: Meeting, *, is_invitee: bool) -> bool:
     """`is_invitee` comes from the caller, who has the invitee list loaded already."""
     return check_edit_minutes(user, meeting, is_invitee=is_invitee) is None
+
+
+def can_waive_attendance(user: Any, requirement: Requirement) -> bool:
+    return check_waive_attendance(user, requirement, None) is None
 
 
 def can_complete_action_item(user: Any, action_item: ActionItem) -> bool:

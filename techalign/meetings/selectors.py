@@ -1,14 +1,17 @@
-"""Reads on meetings: the minimum invitee set, and who each invitee represents."""
+"""Reads on meetings: the minimum invitee set, who each invitee represents, and whether every
+party was aligned (attended a held meeting, or was excused by a waiver)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from techalign.meetings.models import ActionItem, Meeting
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import Membership, Role, Team, User
 from techalign.plans import selectors as plans
+from techalign.plans.models import Baseline, Revision
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import access_one
 
@@ -82,6 +85,107 @@ def default_invitees(requirement: Requirement) -> list[tuple[User, Team, str]]:
             chosen.append((user, seat.team, seat.role))
             seen.add(user.pk)
     return chosen
+
+
+def held_meetings(requirement: Requirement) -> QuerySet[Meeting]:
+    """The requirement's meetings marked held on an approved revision: sign-offs come after one."""
+    return requirement.meetings.filter(status=Meeting.Status.HELD, held_revision__isnull=False)
+
+
+@dataclass
+class PartyAttendance:
+    """One party of a revision at the alignment meetings: who attended as its PM and as its DEV
+    (at any held meeting), and the waiver that excuses it, if any."""
+
+    team: Team
+    attended: dict[str, list[User]] = field(default_factory=dict)
+    waiver: AttendanceWaiver | None = None
+
+    @property
+    def missing(self) -> list[str]:
+        """The roles (PM, DEV) nobody of this party attended as."""
+        return [role for role in (Role.PM, Role.DEV) if not self.attended.get(role)]
+
+    @property
+    def is_aligned(self) -> bool:
+        return not self.missing or self.waiver is not None
+
+
+def party_attendance(requirement: Requirement, revision: Revision | None) -> list[PartyAttendance]:
+    """For the lead team and every related party of `revision`, lead team first: a PM and a DEV
+    count when an invitee who attended a held meeting sat as that role of the party, or holds
+    that role in it; the party's latest waiver, if any."""
+    teams = [
+        requirement.lead_team,
+        *sorted(plans.related_parties(requirement, revision), key=lambda t: t.code),
+    ]
+    team_ids = [t.pk for t in teams]
+    rows = {t.pk: PartyAttendance(team=t, attended={Role.PM: [], Role.DEV: []}) for t in teams}
+    present = list(
+        Invitee.objects.filter(
+            meeting__in=held_meetings(requirement), attended=True
+        ).select_related("user")
+    )
+    roles: dict[int, set[tuple[int, str]]] = {}
+    for user_id, team_id, role in Membership.objects.filter(
+        user_id__in={i.user_id for i in present}, team_id__in=team_ids
+    ).values_list("user_id", "team_id", "role"):
+        roles.setdefault(user_id, set()).add((team_id, role))
+    for invitee in present:
+        seats = {(invitee.team_id, invitee.role), *roles.get(invitee.user_id, ())}
+        for team_id, role in seats:
+            row = rows.get(team_id)
+            if row is not None and role in row.attended and invitee.user not in row.attended[role]:
+                row.attended[role].append(invitee.user)
+    for waiver in AttendanceWaiver.objects.filter(
+        requirement=requirement, team_id__in=team_ids
+    ).select_related("recorded_by"):
+        rows[waiver.team_id].waiver = waiver
+    return list(rows.values())
+
+
+def waivers_in_force(
+    requirement: Requirement, revision: Revision, before: dt.datetime | None = None
+) -> list[AttendanceWaiver]:
+    """The requirement's waivers for the lead team and the parties of `revision`, recorded
+    before `before` (a baseline's finalized_at), oldest first."""
+    team_ids = {requirement.lead_team_id, *plans.party_team_ids(requirement, revision)}
+    waivers = AttendanceWaiver.objects.filter(requirement=requirement, team_id__in=team_ids)
+    if before is not None:
+        waivers = waivers.filter(recorded_at__lt=before)
+    return list(waivers.select_related("team", "recorded_by").order_by("recorded_at", "id"))
+
+
+def waivers_by_baseline(
+    requirement: Requirement, baselines: list[Baseline]
+) -> dict[int, list[AttendanceWaiver]]:
+    """`waivers_in_force` for each of the requirement's `baselines` (by baseline id), in two
+    queries whatever their number."""
+    from techalign.plans.models import Item
+
+    waivers = list(
+        AttendanceWaiver.objects.filter(requirement=requirement)
+        .select_related("team", "recorded_by")
+        .order_by("recorded_at", "id")
+    )
+    if not waivers:
+        return {b.pk: [] for b in baselines}
+    parties: dict[int, set[int]] = {b.revision_id: {requirement.lead_team_id} for b in baselines}
+    for revision_id, team_id in (
+        Item.objects.filter(revision_id__in=list(parties))
+        .order_by()
+        .values_list("revision_id", "owner_team_id")
+        .distinct()
+    ):
+        parties[revision_id].add(team_id)
+    return {
+        b.pk: [
+            w
+            for w in waivers
+            if w.recorded_at < b.finalized_at and w.team_id in parties[b.revision_id]
+        ]
+        for b in baselines
+    }
 
 
 def active_meetings(requirement: Requirement) -> QuerySet[Meeting]:

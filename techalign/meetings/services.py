@@ -18,8 +18,8 @@ from techalign.core.text import check_fields
 from techalign.core.versions import compare_and_set
 from techalign.meetings import permissions as can
 from techalign.meetings import selectors
-from techalign.meetings.models import ActionItem, Decision, Invitee, Meeting
-from techalign.org.models import Role, User
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Decision, Invitee, Meeting
+from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement, Status
@@ -286,10 +286,19 @@ def record_attendance(*, meeting: Meeting, actor: User, user: User, attended: bo
 
 @transition("meeting.held")
 def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
-    """The meeting took place; its minutes stay editable."""
+    """The meeting took place, on the approved current revision; its minutes stay editable.
+
+    Not before its start, and only with every required invitee's attendance recorded: the
+    attendance is what finalizing counts, and the parties sign off only after this."""
+    lock_requirement(meeting.requirement)
     _check(can.check_mark_held(actor, meeting))
-    _cas(meeting, None, status=Meeting.Status.HELD, held_at=timezone.now())
-    record(actor=actor, target=meeting, summary={"key": meeting.key})
+    revision = plans.current_revision(meeting.requirement)
+    _cas(meeting, None, status=Meeting.Status.HELD, held_at=timezone.now(), held_revision=revision)
+    record(
+        actor=actor,
+        target=meeting,
+        summary={"key": meeting.key, "revision": revision.number if revision else None},
+    )
     notify.emit("signoff.requested", meeting=meeting, actor=actor)
     return meeting
 
@@ -346,3 +355,29 @@ def complete_action_item(*, action_item: ActionItem, actor: User) -> ActionItem:
         summary={"action_item": action_item.pk},
     )
     return action_item
+
+
+@transition("meeting.attendance_waived")
+def waive_attendance(
+    *, requirement: Requirement, actor: User, team: Team, reason: str
+) -> AttendanceWaiver:
+    """Excuse a party of the current revision from the alignment meeting, with the reason: a
+    tech lead or architect of the lead team, or a committee architect, decides. Finalizing
+    accepts the waiver in place of the party's PM and DEV at a held meeting; it never changes."""
+    lock_requirement(requirement)
+    if refusal := can.check_waive_attendance(actor, requirement, team):
+        raise refusal
+    if not reason.strip():
+        raise Refused("waiver.reason_required", team=team.name)
+    check_fields(reason=reason)
+    limits.check_texts(reason=reason)
+    waiver = AttendanceWaiver.objects.create(
+        requirement=requirement, team=team, reason=reason, recorded_by=actor
+    )
+    bump_version(requirement)
+    record(
+        actor=actor,
+        target=requirement,
+        summary={"team": team.code, "reason": reason[:500]},
+    )
+    return waiver

@@ -106,21 +106,22 @@ def _is_architect_somewhere(user: Any) -> bool:
     )
 
 
+def reviewer_refusal(user: Any, requirement: Requirement, *, action: Any) -> Refused | None:
+    """Unless `user` is a tech lead or architect of the lead team, or a committee architect:
+    those who judge a plan (review it, excuse a party from its meeting)."""
+    if has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT) or (
+        _is_architect_somewhere(user) and committee_architect(user)
+    ):
+        return None
+    return role_refusal(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT, action=action)
+
+
 def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refused | None:
     """A tech lead or architect of the lead team, or a committee architect, who wrote none of
     the plan, reviews the current revision while it is in review."""
     requirement = revision.plan.requirement
-    if not (
-        has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT)
-        or (_is_architect_somewhere(user) and committee_architect(user))
-    ):
-        return role_refusal(
-            user,
-            requirement.lead_team,
-            Role.TECH_LEAD,
-            Role.ARCHITECT,
-            action=_("review the plan"),
-        )
+    if refusal := reviewer_refusal(user, requirement, action=_("review the plan")):
+        return refusal
     if user.pk in selectors.plan_author_ids(revision):
         return Refused("review.own_revision", user=str(user), revision=revision.number)
     refusal = status_refusal(requirement, {Status.IN_REVIEW}, action=action or _("review the plan"))
@@ -168,8 +169,9 @@ def check_sign_off(
     as_role: str | None = None,
 ) -> Refused | None:
     """A PM or DEV of a party asked to sign the approved current revision signs for it, in a
-    capacity they hold (only the lead DEV signs as DEV for the lead team); without `revision`,
-    the role and step only; without `as_role`, any capacity they may sign in."""
+    capacity they hold (only the lead DEV signs as DEV for the lead team), once an alignment
+    meeting was held; without `revision`, the role and step only; without `as_role`, any
+    capacity they may sign in."""
     if not has_role(user, team, Role.PM, Role.DEV):
         return Refused("role.not_party_member", user=str(user), team=team.name)
     roles = signing_roles(user, requirement, team)
@@ -201,7 +203,7 @@ def check_sign_off(
             )
         signed = min(s.revision.number for s in party.signoffs)
         return Refused("signoff.stands", team=team.name, signed=signed, revision=revision.number)
-    return None
+    return selectors.meeting_not_held(requirement)
 
 
 def check_finalize(

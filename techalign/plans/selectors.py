@@ -733,6 +733,8 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
     blocking = open_blocking_questions(requirement)
     if blocking:
         gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
+    if not_aligned := alignment_gaps(requirement, revision):
+        gaps.append(not_aligned)
     state = signoff_state(requirement, revision)
     if state.rejected:
         gaps.append(
@@ -777,4 +779,33 @@ def signer_missing(requirement: Requirement, revision: Revision, party: PartySig
         role=role,
         team=party.team.name,
         revision=revision.number,
+    )
+
+
+def meeting_not_held(requirement: Requirement) -> Refused | None:
+    """Sign-offs come after the alignment meeting: the refusal while no meeting of the
+    requirement was held on an approved revision."""
+    from techalign.meetings.selectors import held_meetings
+
+    if held_meetings(requirement).exists():
+        return None
+    return Refused("signoff.meeting_not_held", requirement=requirement.key)
+
+
+def alignment_gaps(requirement: Requirement, revision: Revision) -> Refused | None:
+    """The parties of `revision` (the lead team first) that no PM or no DEV of theirs
+    represented at a held alignment meeting and no waiver excuses, as one finalize gap."""
+    from techalign.meetings.selectors import party_attendance
+
+    missing = [
+        (row.team, row.missing)
+        for row in party_attendance(requirement, revision)
+        if not row.is_aligned
+    ]
+    if not missing:
+        return None
+    return Refused(
+        "finalize.party_not_aligned",
+        teams=[team.name for team, _roles in missing],
+        parties=[f"{team.name} {role}" for team, roles in missing for role in roles],
     )

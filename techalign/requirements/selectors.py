@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin, teams_of
@@ -119,12 +120,43 @@ class _People:
         return [u for u in self.users if check(u, *args) is None]
 
 
+def _hold_meeting_action(requirement: Requirement, people: _People) -> NextAction | None:
+    """The next scheduled meeting: its minute-keepers record who attended and mark it held."""
+    from techalign.meetings import permissions as meeting_rules
+    from techalign.meetings.models import Meeting
+
+    meeting = (
+        requirement.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("starts_at").first()
+    )
+    if meeting is None:
+        return None
+    invited = set(meeting.invitees.values_list("user_id", flat=True))
+    # A time stored outside the accepted dates reads as stored: no zone may represent it.
+    starts = bounds.localtime(meeting.starts_at) or meeting.starts_at
+    return NextAction(
+        "hold_meeting",
+        _(
+            "Hold meeting %(meeting)s (starts %(starts)s): record who attended and mark it "
+            "held; the parties sign off after it."
+        )
+        % {"meeting": meeting.key, "starts": f"{starts:%Y-%m-%d %H:%M}"},
+        requirement.lead_team,
+        [Role.PM, Role.DEV],
+        [
+            u
+            for u in people.users
+            if meeting_rules.check_edit_minutes(u, meeting, is_invitee=u.pk in invited) is None
+        ],
+    )
+
+
 def next_actions(requirement: Requirement, revision: Revision | None = None) -> list[NextAction]:
     """Who must act next, and why, for the requirement's current step; `revision` is the
     current revision when the caller has read it already.
 
     Each action's people are those whose check (the one its service raises) passes."""
     from techalign.meetings import permissions as meeting_rules
+    from techalign.meetings import selectors as meeting_reads
     from techalign.plans import permissions as plan_rules
     from techalign.plans import selectors as plans
     from techalign.requirements import permissions as rules
@@ -227,7 +259,26 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 people.who(meeting_rules.check_schedule_meeting, requirement),
             )
         )
-    if status in SIGNING and revision is not None:
+    if status in SIGNING and revision is not None and plans.meeting_not_held(requirement):
+        # Nobody signs before the alignment meeting: its minutes are what comes next.
+        if hold := _hold_meeting_action(requirement, people):
+            actions.append(hold)
+    elif status in SIGNING and revision is not None:
+        for row in meeting_reads.party_attendance(requirement, revision):
+            if not row.is_aligned:
+                actions.append(
+                    NextAction(
+                        "waive_attendance",
+                        _(
+                            "%(team)s had nobody at the alignment meeting as %(roles)s: meet "
+                            "with them again, or record a waiver with the reason."
+                        )
+                        % {"team": row.team.name, "roles": ", ".join(row.missing)},
+                        lead,
+                        [Role.TECH_LEAD, Role.ARCHITECT],
+                        people.who(meeting_rules.check_waive_attendance, requirement, row.team),
+                    )
+                )
         state = plans.signoff_state(requirement, revision)
         for party in state.parties:
             if party.rejected is not None or party.is_complete:

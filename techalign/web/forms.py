@@ -313,6 +313,23 @@ class SignOffForm(SignedContentForm):
         self.fields["team"].queryset = teams
 
 
+class WaiverForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Party excused"), queryset=Team.objects.none(), empty_label=None
+    )
+    # Required by the service, which names the team when it is missing.
+    reason = forms.CharField(
+        label=_("Why it could not attend"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=TITLE_LIMIT)
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput)

@@ -129,7 +129,8 @@ class OwedSignOff:
 
 def signoffs_owed(user: User) -> list[OwedSignOff]:
     """Parties I sign for whose sign-off on the current revision is not complete, in a
-    capacity I hold that is still missing (see `plans.selectors.signoff_state`).
+    capacity I hold that is still missing (see `plans.selectors.signoff_state`), once an
+    alignment meeting of the requirement was held.
 
     Four queries: the requirements at the sign-off steps, the parties their current revisions
     touch, the sign-offs of those parties on their plans, and the change requests' named
@@ -147,6 +148,16 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     requirements = list(
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
         .filter(Q(lead_team__in=teams) | Q(pk__in=party_to))
+        # Sign-offs are owed only after the alignment meeting was held.
+        .filter(
+            Exists(
+                Meeting.objects.filter(
+                    requirement=OuterRef("pk"),
+                    status=Meeting.Status.HELD,
+                    held_revision__isnull=False,
+                )
+            )
+        )
         .select_related("lead_team", "plan__current_revision")
         .order_by("number")
     )

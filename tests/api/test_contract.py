@@ -2,7 +2,7 @@
 
 from django.test import Client
 
-from tests.factories import advance
+from tests.factories import advance, hold_meeting
 
 
 def test_openapi_schema_lists_every_operation_with_its_error_responses(db):
@@ -27,7 +27,13 @@ def test_lists_paginate_with_limit_and_offset(w, as_):
 
 
 def test_requirement_resource_says_who_must_act_next(w, as_):
-    key = advance(w, "aligning").key
+    req = advance(w, "aligning")
+    key = req.key
+    actions = as_("hua").get(f"/requirements/{key}").json()["next_actions"]
+    assert {a["action"] for a in actions} == {"hold_meeting"}
+    # Whoever keeps the minutes: the invitees and the lead team's PMs and DEVs.
+    assert actions[0]["users"] == ["fang", "hua", "jun", "lei", "li", "ming", "wei"]
+    hold_meeting(w, req)
     actions = as_("hua").get(f"/requirements/{key}").json()["next_actions"]
     assert {a["action"] for a in actions} == {"sign_off"}
     payments = next(a for a in actions if a["team"] == "payments")

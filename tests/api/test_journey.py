@@ -142,6 +142,27 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     assert blocking.status_code == 201
     content_hash = lei.get(f"/requirements/{key}/plan").json()["content_hash"]
     sign = {"revision": 3, "content_hash": content_hash}
+    # Nobody signs before the meeting is held, and it is not held before it starts.
+    _refused(
+        as_("jun").post(f"/requirements/{key}/sign-offs", {**sign, "team": "payments"}),
+        409,
+        "signoff.meeting_not_held",
+    )
+    _refused(lei.post(f"{m}/held"), 409, "meeting.not_started")
+    began = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).replace(microsecond=0)
+    moved = lei.post(
+        f"{m}/reschedule",
+        {"starts_at": began.isoformat(), "ends_at": (began + dt.timedelta(hours=1)).isoformat()},
+        if_match=lei.get(m)["ETag"],
+    )
+    assert moved.status_code == 200, moved.content
+    _refused(lei.post(f"{m}/held"), 409, "meeting.attendance_missing")
+    for username in ["ming", "lei", "jun", "li", "wei"]:
+        attended = {"username": username, "attended": username != "wei"}
+        assert lei.post(f"{m}/attendance", attended).status_code == 200
+    held = lei.post(f"{m}/held")
+    assert held.status_code == 200, held.content
+    assert held.json()["status"] == "held" and held.json()["held_revision"] == 3
     for persona, team in [("ming", "order"), ("lei", "order"), ("jun", "payments")]:
         assert (
             as_(persona).post(f"/requirements/{key}/sign-offs", {**sign, "team": team}).status_code
@@ -159,6 +180,14 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     )
     assert "Q-2" in body["message"]
     lei.post(f"/requirements/{key}/questions/Q-2/answer", {"answer": "用退款单号"})
+    # Finance's DEV missed the meeting: its tech lead's waiver, with the reason, stands in.
+    body = _refused(
+        ming.post(f"/requirements/{key}/finalize", sign), 409, "finalize.party_not_aligned"
+    )
+    assert body["details"]["parties"] == ["财务组 DEV"]
+    waiver = qiang.post(f"/requirements/{key}/waivers", {"team": "finance", "reason": "封账周"})
+    assert waiver.status_code == 201, waiver.content
+    assert waiver.json()["team"] == "finance" and waiver.json()["recorded_by"] == "qiang"
     body = _refused(
         ming.post(f"/requirements/{key}/finalize", sign), 409, "finalize.signoffs_missing"
     )
@@ -167,6 +196,7 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     final = ming.post(f"/requirements/{key}/finalize", sign)
     assert final.status_code == 201, final.content
     assert final.json()["version"] == 1 and final.json()["content_hash"] == content_hash
+    assert [w["team"] for w in final.json()["waivers"]] == ["finance"]
 
     # After the baseline: direct edits refused; a change request found in testing reopens it.
     _refused(

@@ -166,6 +166,9 @@ ACCESS: dict[str, Access] = {
         ORGANISERS | PAYMENTS, {"text": "做", "owner": "jun", "due_on": DUE}
     ),
     f"POST {R}/meetings/{{meeting}}/action-items/{{item_id}}/done": write(ORGANISERS | {"jun"}),
+    f"GET {R}/waivers": READ,
+    # The lead team's tech lead or a committee architect excuses a party from the meeting.
+    f"POST {R}/waivers": write({"qiang", "arch"}, {"team": "payments", "reason": "出差"}),
     # Process health and plans as Markdown.
     "GET /api/v1/health/rules": ORG,
     "GET /api/v1/health/findings": ORG,

@@ -15,7 +15,7 @@ from techalign.plans import services as plans
 from techalign.plans.models import Item, Plan, Revision, SignOff
 from techalign.requirements import services as requirements
 from tests.domain.support import current, events_after, last_seq, revision_count
-from tests.factories import advance, sign_all
+from tests.factories import advance, hold_meeting, sign_all
 from tests.integrity.tampering import tamper
 
 
@@ -70,6 +70,16 @@ def sign(w, req):
     )
 
 
+def held(w):
+    req = advance(w, "aligning")
+    hold_meeting(w, req)
+    return req
+
+
+def waive(w, req):
+    meetings.waive_attendance(requirement=req, actor=w.qiang, team=w.finance, reason="出差")
+
+
 def finalize(w, req, teams=None):
     sign_all(w, req, teams=teams)
     seq = last_seq()
@@ -113,7 +123,8 @@ TRANSITIONS = [
     ("submit", "planning", submit, ["plan.submitted"]),
     ("approve", "in_review", approve, ["plan.approved"]),
     ("schedule", "approved", schedule, ["meeting.scheduled"]),
-    ("sign", "aligning", sign, ["plan.signed_off"]),
+    ("sign", held, sign, ["plan.signed_off"]),
+    ("waive attendance", "aligning", waive, ["meeting.attendance_waived"]),
     ("raise blocking question", "aligning", raise_blocking, ["question.raised"]),
     ("open change request", "finalized", open_change, ["change.opened"]),
 ]
@@ -123,7 +134,7 @@ TRANSITIONS = [
     ("name", "step", "action", "expected"), TRANSITIONS, ids=[t[0] for t in TRANSITIONS]
 )
 def test_a_transition_writes_exactly_its_events(w, name, step, action, expected):
-    req = advance(w, step)
+    req = step(w) if callable(step) else advance(w, step)
     seq = last_seq()
 
     action(w, req)

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from techalign.meetings import permissions as meeting_rules
-from techalign.meetings.services import mark_held, schedule_meeting
+from techalign.meetings.services import record_attendance, schedule_meeting
 from techalign.plans import permissions as plan_rules
 from techalign.plans import selectors as plan_selectors
 from techalign.plans import services as plans
@@ -20,7 +20,7 @@ from techalign.requirements import services as requirements
 from techalign.requirements.models import Question, Status
 from techalign.requirements.selectors import next_actions
 from techalign.web.selectors import my_work
-from tests.factories import advance, sign_all
+from tests.factories import advance, hold_meeting, sign_all
 
 PERSONAS = ["ming", "lei", "fang", "qiang", "hua", "jun", "li", "wei", "arch", "charlie"]
 
@@ -55,7 +55,7 @@ def _changes_requested(w):
 
 def _held(w):
     req = advance(w, "aligning")
-    mark_held(meeting=req.meetings.get(), actor=w.ming)
+    hold_meeting(w, req)
     return req
 
 
@@ -112,8 +112,8 @@ EXPECTED = {
     "planning, plan complete": ["submit_for_review"],
     "in review": ["review"],
     "changes requested": ["revise_plan"],
-    "approved": ["schedule_meeting", "sign_off"],
-    "meeting scheduled": ["sign_off"],
+    "approved": ["schedule_meeting"],
+    "meeting scheduled": ["hold_meeting"],
     "meeting held": ["sign_off"],
     "signed": ["finalize"],
     "blocking question open": ["resolve_blocking"],
@@ -143,6 +143,10 @@ def _open(req, **filters):
     return list(req.questions.filter(resolved_at__isnull=True, **filters))
 
 
+def _scheduled(req):
+    return req.meetings.get(status="scheduled")
+
+
 # Each action of the box: the check that decides who may do it, and how a persona does it.
 def _allowed(action, user, req, row):
     revision = _revision(req)
@@ -166,6 +170,8 @@ def _allowed(action, user, req, row):
         return plan_rules.check_review(user, revision)
     if action == "schedule_meeting":
         return meeting_rules.check_schedule_meeting(user, req)
+    if action == "hold_meeting":
+        return meeting_rules.check_edit_minutes(user, _scheduled(req))
     if action == "sign_off":
         # Offered to those who can sign in a capacity the party still lacks.
         party = plan_selectors.signoff_state(req, revision).of(row.team.pk)
@@ -219,6 +225,10 @@ def _perform(action, user, req, row, w):
         schedule_meeting(
             requirement=req, actor=user, starts_at=start, ends_at=start + dt.timedelta(hours=1)
         )
+    elif action == "hold_meeting":
+        meeting = _scheduled(req)
+        first = meeting.invitees.filter(attended__isnull=True).first()
+        record_attendance(meeting=meeting, actor=user, user=first.user, attended=True)
     elif action == "sign_off":
         plans.sign_off(
             requirement=req,
@@ -292,6 +302,13 @@ def test_every_action_a_persona_may_take_to_move_on_is_offered(w, state):
             assert ("review", "order", p.pk) in offered, f"{state}: {name} review"
         if req.status == Status.APPROVED and meeting_rules.check_schedule_meeting(p, req) is None:
             assert ("schedule_meeting", "order", p.pk) in offered, f"{state}: {name} schedule"
+        scheduled = req.meetings.filter(status="scheduled").first()
+        if (
+            scheduled is not None
+            and plan_selectors.meeting_not_held(req)
+            and meeting_rules.check_edit_minutes(p, scheduled) is None
+        ):
+            assert ("hold_meeting", "order", p.pk) in offered, f"{state}: {name} holds"
         if revision is not None and req.status in {Status.APPROVED, Status.ALIGNING}:
             for party in plan_selectors.signoff_state(req, revision).parties:
                 for role in [] if party.rejected else party.missing_roles:

@@ -10,7 +10,7 @@ from techalign.plans.selectors import current_revision
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement, Status
 from tests.domain.support import add_progress_item, current, status_of
-from tests.factories import advance, sign_all
+from tests.factories import advance, hold_meeting, sign_all
 
 
 def sign(req, actor, team, *, revision=None, content_hash=None, **kwargs):
@@ -38,10 +38,11 @@ def finalize(req, actor, *, revision_number=None, content_hash=None):
 def test_every_party_signs_and_the_plan_is_finalized_to_a_baseline(w):
     req = advance(w, "aligning")
     revision = current(req)
+    meeting = hold_meeting(w, req)
 
     sign(req, w.ming, w.order)
     sign(req, w.lei, w.order)
-    sign(req, w.jun, w.payments, meeting=req.meetings.get())
+    sign(req, w.jun, w.payments, meeting=meeting)
     sign(req, w.hua, w.payments)  # the party's PM confirms too
     sign(req, w.wei, w.finance)
     baseline = finalize(req, w.ming)
@@ -52,13 +53,15 @@ def test_every_party_signs_and_the_plan_is_finalized_to_a_baseline(w):
     assert status_of(req) == Status.FINALIZED
 
 
-def test_a_plan_may_be_signed_and_finalized_without_a_meeting(w):
+def test_a_plan_cannot_be_signed_without_a_held_meeting(w):
     req = advance(w, "approved")
 
-    sign_all(w, req)
-    finalize(req, w.lei)
+    with pytest.raises(Refused) as refused:
+        sign(req, w.lei, w.order)
 
-    assert status_of(req) == Status.FINALIZED
+    assert refused.value.code == "signoff.meeting_not_held"
+    assert refused.value.details == {"requirement": req.key}
+    assert not SignOff.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -126,6 +129,7 @@ def test_signing_with_the_wrong_content_hash_is_refused(w):
 
 def test_rejecting_needs_a_reason(w):
     req = advance(w, "aligning")
+    hold_meeting(w, req)
 
     with pytest.raises(Refused) as refused:
         sign(req, w.jun, w.payments, approve=False, reason="")
@@ -322,8 +326,8 @@ def test_finalizing_through_an_object_read_before_a_newer_revision_is_refused(w)
     assert refused.value.code == "review.stale_revision"
     assert refused.value.details == {"revision": 3, "current": 4}
     assert not Baseline.objects.exists()
-    # Re-approved while its meeting is still scheduled: the requirement stays at that step.
-    assert status_of(req) == Status.ALIGNING
+    # Its meeting was held already: re-approved, the plan is approved again, to be signed.
+    assert status_of(req) == Status.APPROVED
 
 
 def test_signing_through_an_object_read_before_a_newer_revision_is_refused(w):

@@ -193,6 +193,10 @@ def test_the_demo_requirement_goes_through_all_five_steps(desk):
     schedule.locator("button.primary").click()
     expect(refusal(pm.page, "meeting.invitees_missing")).to_be_visible()
     form(pm.page, "schedule_meeting").locator("label:has-text('lina') input[name=required]").check()
+    # It took place yesterday morning: a meeting is marked held only once it has started.
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    form(pm.page, "schedule_meeting").locator("input[name=starts_at]").fill(f"{yesterday}T10:00")
+    form(pm.page, "schedule_meeting").locator("input[name=ends_at]").fill(f"{yesterday}T11:00")
     form(pm.page, "schedule_meeting").locator("button.primary").click()
     expect(current_step(pm.page)).to_have_attribute("data-n", "4")
 
@@ -207,6 +211,9 @@ def test_the_demo_requirement_goes_through_all_five_steps(desk):
     submit(pm.page, "decision")
     expect(pm.page.locator("#minutes ol")).to_contain_text("退款重试上限")
     pm.shot("07-meeting-minutes")
+    # With everyone's attendance recorded, the meeting is held; only then do the parties sign.
+    submit(pm.page, "mark_held")
+    expect(pm.page.locator("#meeting_info h2 .badge.ok")).to_be_visible()
 
     # The lead team is complete with its PM and its lead DEV, a party with one of its DEVs.
     for persona, complete in (("lead_pm", 0), ("lead_dev", 1), ("payments_dev", 2)):

@@ -13,14 +13,14 @@ from django.utils import timezone, translation
 from techalign.health.base import Severity, add_working_days, working_days_between
 from techalign.health.models import HealthSettings
 from techalign.health.selectors import requirement_findings
-from techalign.meetings.services import mark_held, record_attendance, schedule_meeting
+from techalign.meetings.services import schedule_meeting
 from techalign.org.models import Membership, Role
 from techalign.plans import selectors as plan_selectors
 from techalign.plans import services as plans
 from techalign.plans.models import Review, Verdict
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement
-from tests.factories import advance, grant, sign_all
+from tests.factories import advance, grant, hold_meeting, sign_all
 
 
 def found(req, code, **kwargs):
@@ -110,13 +110,7 @@ def test_ta104_a_committee_architect_may_approve(w):
 
 
 def _held_meeting(w, req, absent=()):
-    meeting = req.meetings.get()
-    for invitee in meeting.invitees.all():
-        record_attendance(
-            meeting=meeting, actor=w.ming, user=invitee.user, attended=invitee.user not in absent
-        )
-    mark_held(meeting=meeting, actor=w.ming)
-    return meeting
+    return hold_meeting(w, req, absent=tuple(absent))
 
 
 def test_ta105_a_party_without_its_dev_at_the_meeting_is_found(w):

@@ -9,20 +9,14 @@ scope's requirements that concern one of its teams.
 import pytest
 
 from techalign.health.selectors import Scope, evaluate
-from techalign.meetings.services import mark_held, record_attendance
 from techalign.org.models import Department, Team
 from techalign.plans import services as plans
 from techalign.requirements import services as requirements
-from tests.factories import advance, sign_all
+from tests.factories import advance, hold_meeting, sign_all
 
 
 def _held_meeting(w, req, absent):
-    meeting = req.meetings.get()
-    for invitee in meeting.invitees.all():
-        record_attendance(
-            meeting=meeting, actor=w.ming, user=invitee.user, attended=invitee.user not in absent
-        )
-    mark_held(meeting=meeting, actor=w.ming)
+    hold_meeting(w, req, absent=tuple(absent))
 
 
 def _change(w, req, phase, team):

@@ -24,7 +24,7 @@ from techalign.audit.services import verify_chain
 from techalign.plans.models import Baseline, Review, SignOff, Verdict
 from techalign.plans.sections import section_hash
 from techalign.requirements.models import Requirement
-from tests.factories import advance
+from tests.factories import advance, hold_meeting
 from tests.integrity.load import lost_or_doubled_edits, revision_numbers_are_contiguous
 from tests.integrity.support import Reply, call
 
@@ -266,7 +266,9 @@ def unsigned_baselines(requirement) -> list[str]:
 def test_a_storm_of_editors_signers_and_finalizers_loses_nothing_and_freezes_only_signed_plans(
     stage, tw
 ):
-    requirement = advance(tw, to="approved")
+    # Signing waits for the alignment meeting: it took place before the storm.
+    requirement = advance(tw, to="aligning")
+    hold_meeting(tw, requirement)
     names = ("ming", "lei", "fang", "qiang", "jun", "wei", "hua")
     storm = Storm(0, requirement.key, {n: stage.token(getattr(tw, n)) for n in names})
     server = stage.serve(workers=4)

@@ -5,13 +5,12 @@ import datetime as dt
 
 from django.utils import timezone
 
-from techalign.meetings.services import mark_held
 from techalign.notify.models import Delivery, Notification
 from techalign.notify.services import mark_read, remind_milestones, set_preference
 from techalign.plans import selectors as plan_selectors
 from techalign.plans import services as plans
 from techalign.requirements import services as requirements
-from tests.factories import advance, sign_all
+from tests.factories import advance, hold_meeting, sign_all
 from tests.notify.conftest import give_emails, schedule
 
 
@@ -41,9 +40,8 @@ def test_the_five_steps_notify_the_people_who_act_next(w, django_capture_on_comm
     assert "meeting.invited" in inbox(w.jun) and "meeting.invited" in inbox(w.ming)
     assert "meeting.invited" not in inbox(w.fang)  # not invited
 
-    meeting = req.meetings.get()
     with django_capture_on_commit_callbacks(execute=True):
-        mark_held(meeting=meeting, actor=w.ming)
+        hold_meeting(w, req)
     assert "signoff.requested" in inbox(w.hua) and "signoff.requested" in inbox(w.wei)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,7 @@ page; an action posted under an address it does not belong to is not found, neve
 from django.urls import reverse
 
 from techalign.meetings.models import Meeting
-from tests.factories import advance
+from tests.factories import advance, meeting_taken_place
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -35,7 +35,7 @@ def test_a_section_action_swaps_its_section_and_keeps_the_meeting_address(w, as_
 
 def test_a_page_action_swaps_the_page_body(w, as_user):
     req = advance(w, "aligning")
-    meeting = req.meetings.get()
+    meeting = meeting_taken_place(w, req)
     response = as_user(w.ming, "zh-hans").post(meeting_url(req, meeting, "mark_held"), **HTMX)
     assert response["HX-Retarget"] == "#page"
     assert response["HX-Reswap"].startswith("innerHTML")

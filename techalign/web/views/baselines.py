@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
 from techalign.audit import activity
+from techalign.meetings.selectors import waivers_by_baseline
 from techalign.org.models import OrgPolicy, Team
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
@@ -48,6 +49,7 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
     )
     for link in links.order_by("signoff__team__code", "signoff__role"):
         signers.setdefault(link.baseline_id, []).append(link.signoff)
+    waivers = waivers_by_baseline(screen.requirement, baselines)
     by_version = {b.version: b for b in baselines}
     get = screen.request.GET
     newest = baselines[0].version if baselines else 0
@@ -57,7 +59,14 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
     if a in by_version and b in by_version and a != b:
         diff = diff_content(by_version[a].revision.content, by_version[b].revision.content)
     return {
-        "baselines": [{"baseline": bl, "signers": signers.get(bl.pk, [])} for bl in baselines],
+        "baselines": [
+            {
+                "baseline": bl,
+                "signers": signers.get(bl.pk, []),
+                "waivers": waivers[bl.pk],
+            }
+            for bl in baselines
+        ],
         "baseline_a": a,
         "baseline_b": b,
         "baseline_diff": diff,

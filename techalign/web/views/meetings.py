@@ -106,6 +106,25 @@ def meetings_section(screen: Screen) -> dict[str, Any]:
     }
 
 
+@section("attendance", "web/meeting/_attendance.html", page="align")
+def attendance_section(screen: Screen) -> dict[str, Any]:
+    """Each party of the current revision at the held meetings: who attended as its PM and
+    DEV, or the waiver that excuses it; the form to waive, for those who may."""
+    requirement, revision = screen.requirement, screen.revision
+    rows = meetings.party_attendance(requirement, revision) if revision else []
+    can_waive = bool(rows) and can_meet.can_waive_attendance(screen.user, requirement)
+    return {
+        "party_attendance": rows,
+        "has_held_meeting": meetings.held_meetings(requirement).exists(),
+        "waiver_form": forms.WaiverForm(
+            teams=Team.objects.filter(pk__in=[r.team.pk for r in rows if r.waiver is None]),
+            initial={"team": next((r.team.pk for r in rows if not r.is_aligned), None)},
+        )
+        if can_waive
+        else None,
+    }
+
+
 @section("signoff", "web/meeting/_signoff.html", page="align", also=("meeting",))
 def signoff_section(screen: Screen) -> dict[str, Any]:
     requirement, revision = screen.requirement, screen.revision
@@ -124,6 +143,7 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
         "signoff_rows": rows,
         "signoff_history": history,
         "approval": plans.approval_of(revision),
+        "meeting_not_held": plans.meeting_not_held(requirement) if revision else None,
         "signoff_form": forms.SignOffForm(
             teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
             initial={
@@ -250,6 +270,15 @@ def sign_off(screen: Screen, ref: str | None) -> None:
         reason=data["reason"],
         meeting=screen.meeting,
         as_role=data["as_role"] or None,
+    )
+
+
+@action("waive_attendance", section="attendance")
+def waive_attendance(screen: Screen, ref: str | None) -> None:
+    # Any team may be named: one that is not a party is refused by the service, with the reason.
+    data = screen.bind(forms.WaiverForm, "waiver_form", teams=Team.objects.all())
+    services.waive_attendance(
+        requirement=screen.requirement, actor=screen.user, team=data["team"], reason=data["reason"]
     )
 
 
