@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin, teams_of
-from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.requirements.models import Question, QuestionReply, Requirement, Scenario, Status
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 if TYPE_CHECKING:
@@ -77,6 +77,13 @@ def get_question(requirement: Requirement, key: str) -> Question:
     return question
 
 
+def get_reply(question: Question, reply_id: int) -> QuestionReply:
+    reply = question.replies.filter(pk=reply_id).first()
+    if reply is None:
+        raise Refused("access.not_found", kind=_("Reply"), ref=f"{question.key}/{reply_id}")
+    return reply
+
+
 @dataclass
 class NextAction:
     """One thing someone must do for the requirement to move on."""
@@ -119,6 +126,16 @@ class _People:
         return [u for u in self.users if check(u, *args) is None]
 
 
+def _who_settles(people: _People, question: Question) -> list[User]:
+    """Who moves an open question on: the asker's side when an answer is proposed, else those
+    who may propose one."""
+    from techalign.requirements import permissions as rules
+
+    if question.state == Question.State.PROPOSED:
+        return people.who(rules.check_accept_answer, question)
+    return people.who(rules.check_propose_answer, question)
+
+
 def next_actions(requirement: Requirement, revision: Revision | None = None) -> list[NextAction]:
     """Who must act next, and why, for the requirement's current step; `revision` is the
     current revision when the caller has read it already.
@@ -141,7 +158,11 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
         parties = plans.party_team_ids(requirement, baseline.revision)
     people = _People(requirement, parties)
     actions: list[NextAction] = []
-    open_questions = list(requirement.questions.filter(resolved_at__isnull=True))
+    open_questions = list(
+        requirement.questions.filter(resolved_at__isnull=True).select_related(
+            "raised_by", "raised_for_team", "answer_reply"
+        )
+    )
 
     if status == Status.DRAFT:
         pms = people.who(rules.check_hand_off, requirement)
@@ -185,7 +206,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 % {"keys": ", ".join(q.key for q in hand_off_questions)},
                 lead,
                 [Role.PM],
-                _union(people.who(rules.check_answer_question, q) for q in hand_off_questions),
+                _union(_who_settles(people, q) for q in hand_off_questions),
             )
         )
     if status == Status.PLANNING:
@@ -236,7 +257,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                     % {"keys": ", ".join(q.key for q in blocking)},
                     lead,
                     [Role.PM, Role.DEV],
-                    _union(people.who(rules.check_answer_question, q) for q in blocking),
+                    _union(_who_settles(people, q) for q in blocking),
                 )
             )
         if not plans.finalize_gaps(requirement, revision):

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from techalign.meetings.models import Invitee, Meeting
+from techalign.meetings.models import ActionItem, Invitee, Meeting
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
 from techalign.plans.models import Item, Milestone, Review, Revision, SignOff, Verdict
@@ -53,12 +53,35 @@ def questions_to_answer(user: User) -> QuerySet[Question]:
         Question.objects.filter(
             Q(stage=Question.Stage.HAND_OFF, requirement__owner=user)
             | (~Q(stage=Question.Stage.HAND_OFF) & Q(is_blocking=False) & mine),
-            resolved_at__isnull=True,
+            state=Question.State.OPEN,
             requirement__status__in=OPEN,
             requirement__in=my_requirements,
         )
         .select_related("requirement", "scenario", "raised_by")
         .order_by("raised_at")
+    )
+
+
+def answers_to_accept(user: User) -> QuerySet[Question]:
+    """Questions asked by me, or for a team where I am PM or DEV, whose proposed answer awaits
+    our acceptance (not my own proposal)."""
+    return (
+        Question.objects.filter(
+            Q(raised_by=user) | Q(raised_for_team__in=_teams(user, Role.PM, Role.DEV)),
+            state=Question.State.PROPOSED,
+        )
+        .exclude(answer_reply__author=user)
+        .select_related("requirement", "scenario", "raised_by", "answer_reply__author")
+        .order_by("raised_at")
+    )
+
+
+def action_items_assigned(user: User) -> QuerySet[ActionItem]:
+    """My open meeting action items, the earliest due first."""
+    return (
+        ActionItem.objects.filter(owner=user, done_at__isnull=True)
+        .select_related("meeting__requirement", "scenario", "question")
+        .order_by("due_on", "pk")
     )
 
 
@@ -198,6 +221,8 @@ class Inbox:
     sign_off: list[OwedSignOff] = field(default_factory=list)
     blocking: list[Question] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
+    accept: list[Question] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -215,6 +240,8 @@ def my_work(user: User) -> Inbox:
         sign_off=signoffs_owed(user),
         blocking=list(blocking_questions_on_my_plans(user)),
         milestones=list(milestones_due(user)),
+        accept=list(answers_to_accept(user)),
+        actions=list(action_items_assigned(user)),
     )
 
 
@@ -229,5 +256,7 @@ def count_my_work(user: Any) -> int:
             meetings_to_attend(user),
             blocking_questions_on_my_plans(user),
             milestones_due(user),
+            answers_to_accept(user),
+            action_items_assigned(user),
         )
     ) + len(signoffs_owed(user))
