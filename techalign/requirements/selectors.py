@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
-from techalign.org.permissions import is_admin, teams_of
+from techalign.org.permissions import is_admin, roles_of, teams_of
 from techalign.requirements.models import Question, QuestionReply, Requirement, Scenario, Status
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
@@ -75,6 +75,20 @@ def get_question(requirement: Requirement, key: str) -> Question:
     if question is None:
         raise Refused("access.not_found", kind=_("Question"), ref=f"{requirement.key}/{key}")
     return question
+
+
+def answers_to_accept(user: User) -> QuerySet[Question]:
+    """Questions asked by me, or for a team where I am PM or DEV, whose proposed answer awaits
+    our acceptance (not my own proposal): the inbox and the API."""
+    sides = {team_id for team_id, role in roles_of(user) if role in (Role.PM, Role.DEV)}
+    return (
+        Question.objects.filter(
+            Q(raised_by=user) | Q(raised_for_team__in=sides), state=Question.State.PROPOSED
+        )
+        .exclude(answer_reply__author=user)
+        .select_related("requirement", "scenario", "raised_by", "answer_reply__author")
+        .order_by("raised_at")
+    )
 
 
 def get_reply(question: Question, reply_id: int) -> QuestionReply:

@@ -14,11 +14,13 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from techalign.meetings.models import ActionItem, Invitee, Meeting
+from techalign.meetings.selectors import action_items_assigned
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
 from techalign.plans.models import Item, Milestone, Review, Revision, SignOff, Verdict
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.permissions import AFTER_HAND_OFF
+from techalign.requirements.selectors import answers_to_accept
 
 OPEN = [s for s in Status.values if s not in {Status.FINALIZED, Status.CANCELLED}]
 SIGNING = [Status.APPROVED, Status.ALIGNING]
@@ -59,29 +61,6 @@ def questions_to_answer(user: User) -> QuerySet[Question]:
         )
         .select_related("requirement", "scenario", "raised_by")
         .order_by("raised_at")
-    )
-
-
-def answers_to_accept(user: User) -> QuerySet[Question]:
-    """Questions asked by me, or for a team where I am PM or DEV, whose proposed answer awaits
-    our acceptance (not my own proposal)."""
-    return (
-        Question.objects.filter(
-            Q(raised_by=user) | Q(raised_for_team__in=_teams(user, Role.PM, Role.DEV)),
-            state=Question.State.PROPOSED,
-        )
-        .exclude(answer_reply__author=user)
-        .select_related("requirement", "scenario", "raised_by", "answer_reply__author")
-        .order_by("raised_at")
-    )
-
-
-def action_items_assigned(user: User) -> QuerySet[ActionItem]:
-    """My open meeting action items, the earliest due first."""
-    return (
-        ActionItem.objects.filter(owner=user, done_at__isnull=True)
-        .select_related("meeting__requirement", "scenario", "question")
-        .order_by("due_on", "pk")
     )
 
 
