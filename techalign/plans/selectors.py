@@ -306,7 +306,7 @@ def open_action_items_on_plan_items(requirement: Requirement) -> list[Any]:
     return list(
         ActionItem.objects.filter(meeting__requirement=requirement, done_at__isnull=True)
         .exclude(item_key="")
-        .select_related("owner")
+        .select_related("owner", "meeting")
         .order_by("item_key", "due_on", "id")
     )
 
