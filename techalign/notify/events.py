@@ -140,7 +140,6 @@ def _thread(refs: dict[str, int], event: str) -> Occasion:
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
     actor = User.objects.filter(pk=refs.get("actor")).first()
-    latest = question.replies.select_related("author").order_by("-created_at", "-id").first()
     people: list[User | None]
     if event == Event.QUESTION_REPLIED:
         reply = QuestionReply.objects.select_related("author").get(pk=refs["reply"])
@@ -150,13 +149,14 @@ def _thread(refs: dict[str, int], event: str) -> Occasion:
         ]
         text = reply.body
     elif event == Event.QUESTION_ACCEPTED:
-        answer = question.answer_reply
+        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
         people = [answer.author if answer else None, question.raised_by]
-        text = question.answer
+        text = answer.body if answer else question.answer
     else:
         answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
         people = [answer.author if answer else None]
-        text = latest.body if latest else ""
+        reason = QuestionReply.objects.filter(pk=refs.get("reason")).first()
+        text = reason.body if reason else ""
     return Occasion(
         event,
         req,

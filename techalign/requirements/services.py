@@ -503,7 +503,7 @@ def accept_answer(
         target=question,
         summary={"key": question.key, "answer": chosen.body[:500], "by": chosen.author.username},
     )
-    notify.emit("question.accepted", question=question, actor=actor)
+    notify.emit("question.accepted", question=question, reply=chosen, actor=actor)
     _complete_hand_off_if_done(requirement, actor)
     return question
 
@@ -516,11 +516,11 @@ def reject_answer(*, question: Question, actor: User, reason: str) -> Question:
     if refusal := can.check_reject_answer(actor, question):
         raise refusal
     proposal = question.answer_reply
-    _add_reply(question, actor, reason, QuestionReply.Kind.REJECTION)
+    why = _add_reply(question, actor, reason, QuestionReply.Kind.REJECTION)
     _move(question, state=Question.State.OPEN, answer_reply=None)
     bump_version(requirement)
     record(actor=actor, target=question, summary={"key": question.key, "reason": reason[:500]})
-    notify.emit("question.rejected", question=question, reply=proposal, actor=actor)
+    notify.emit("question.rejected", question=question, reply=proposal, reason=why, actor=actor)
     return question
 
 
@@ -532,7 +532,7 @@ def reopen_question(*, question: Question, actor: User, reason: str) -> Question
     if refusal := can.check_reopen_question(actor, question):
         raise refusal
     accepted = question.answer_reply
-    _add_reply(question, actor, reason, QuestionReply.Kind.REOPENING)
+    why = _add_reply(question, actor, reason, QuestionReply.Kind.REOPENING)
     _move(
         question,
         state=Question.State.OPEN,
@@ -543,7 +543,7 @@ def reopen_question(*, question: Question, actor: User, reason: str) -> Question
     )
     bump_version(requirement)
     record(actor=actor, target=question, summary={"key": question.key, "reason": reason[:500]})
-    notify.emit("question.rejected", question=question, reply=accepted, actor=actor)
+    notify.emit("question.rejected", question=question, reply=accepted, reason=why, actor=actor)
     return question
 
 
@@ -567,5 +567,5 @@ def close_by_decision(*, question: Question, decision: Any, actor: User) -> Ques
         target=question,
         summary={"key": question.key, "meeting": decision.meeting.key},
     )
-    notify.emit("question.accepted", question=question, actor=actor)
+    notify.emit("question.accepted", question=question, reply=reply, actor=actor)
     return question
