@@ -9,25 +9,14 @@ import pytest
 from techalign.core.errors import Refused
 from techalign.meetings import services as meetings
 from techalign.notify.models import Notification
-from techalign.plans import services as plans
 from techalign.plans.models import Baseline
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Status
 from techalign.web.selectors import count_my_work, my_work
-from tests.domain.support import current, status_of
+from tests.domain.support import finalize_current, status_of
 from tests.factories import advance, sign_all
 
 DUE = dt.date.today() + dt.timedelta(days=7)
-
-
-def finalize(req, actor):
-    revision = current(req)
-    return plans.finalize(
-        requirement=req,
-        actor=actor,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
 
 
 def add(w, req, **links):
@@ -89,14 +78,14 @@ def test_finalizing_is_refused_naming_an_open_action_item_on_a_plan_item(w, req)
     item = add(w, req, item_key="I-2")
 
     with pytest.raises(Refused) as refused:
-        finalize(req, w.ming)
+        finalize_current(req, w.ming)
 
     assert refused.value.code == "finalize.action_items_open"
     assert "I-2" in refused.value.message and "jun" in refused.value.message
     assert not Baseline.objects.exists()
 
     meetings.complete_action_item(action_item=item, actor=w.jun)
-    finalize(req, w.ming)
+    finalize_current(req, w.ming)
     assert status_of(req) == Status.FINALIZED
 
 
@@ -104,7 +93,7 @@ def test_an_open_action_item_on_a_scenario_does_not_hold_finalizing(w, req):
     sign_all(w, req)
     add(w, req, scenario=req.scenarios.get(number=1))
 
-    finalize(req, w.ming)
+    finalize_current(req, w.ming)
 
     assert status_of(req) == Status.FINALIZED
 

@@ -7,22 +7,11 @@ import pytest
 from techalign.audit.models import AuditEvent
 from techalign.core.errors import Refused
 from techalign.meetings import services as meetings
-from techalign.plans import services as plans
 from techalign.plans.models import Baseline
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Question, QuestionReply, Status
-from tests.domain.support import current, status_of
+from tests.domain.support import finalize_current, status_of
 from tests.factories import advance, sign_all
-
-
-def finalize(req, actor):
-    revision = current(req)
-    return plans.finalize(
-        requirement=req,
-        actor=actor,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
 
 
 def blocking_question_of_payments(w, req):
@@ -158,13 +147,13 @@ def test_finalizing_is_refused_while_a_blocking_answer_is_only_proposed(w):
     requirements.propose_answered(question=question, actor=w.lei, body="自动重试")
 
     with pytest.raises(Refused) as refused:
-        finalize(req, w.ming)
+        finalize_current(req, w.ming)
 
     assert refused.value.code == "finalize.blocking_questions"
     assert refused.value.details == {"questions": ["Q-1"]}
     assert not Baseline.objects.exists()
     requirements.accept_answer(question=question, actor=w.jun)
-    finalize(req, w.ming)
+    finalize_current(req, w.ming)
     assert status_of(req) == Status.FINALIZED
 
 
@@ -201,7 +190,7 @@ def test_the_askers_side_may_reopen_an_accepted_question_with_a_reason(w):
     assert question.state == Question.State.OPEN and not question.is_resolved
     assert question.answer == "" and question.resolved_by is None
     with pytest.raises(Refused) as refused:
-        finalize(req, w.ming)
+        finalize_current(req, w.ming)
     assert refused.value.code == "finalize.blocking_questions"
 
 
@@ -257,7 +246,7 @@ def test_a_meeting_decision_citing_a_question_closes_it(w):
     assert question.replies.get().kind == QuestionReply.Kind.DECISION
     assert not fresh(other).is_resolved
     assert AuditEvent.objects.filter(requirement=req, action="question.closed_by_decision").exists()
-    finalize(req, w.ming)
+    finalize_current(req, w.ming)
     assert status_of(req) == Status.FINALIZED
 
 
