@@ -688,6 +688,8 @@ class RequirementBuilder:
             )
         )
         if resolved:
+            # Accepted as answered, as old answers read after the thread migration.
+            question.state = Question.State.ACCEPTED
             question.answer = "已确认：" + _text(self.rng, 1)
             question.resolved_by_id = self.owner
             question.resolved_at = self.later(raised_at, 1, 24)

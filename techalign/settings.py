@@ -16,6 +16,8 @@ Environment:
   TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
   TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
                       (docs/deploy.md, section "Sign-in")
+  TECHALIGN_ACTION_REMINDER_DAYS  working days before an action item is due that its owner
+                      is reminded (1); overdue ones are recalled once a day
   TECHALIGN_NODES, TECHALIGN_METRICS_ALLOW, TECHALIGN_METRICS_TOKEN, TECHALIGN_LOG_FORMAT
                       see the operations block below
 """
@@ -250,6 +252,8 @@ LOCALE_PATHS = [BASE_DIR / "techalign" / "locale"]
 TIME_ZONE = os.environ.get("TECHALIGN_TIME_ZONE", "Asia/Shanghai")
 # The lunch break of everyone whose working hours name no break: no meeting is offered in it.
 TECHALIGN_LUNCH_BREAK = os.environ.get("TECHALIGN_LUNCH_BREAK", "12:00-13:30")
+# Working days before an action item's due date on which its owner is reminded.
+TECHALIGN_ACTION_REMINDER_DAYS = int(os.environ.get("TECHALIGN_ACTION_REMINDER_DAYS", "1"))
 USE_I18N = True
 USE_TZ = True
 

@@ -24,7 +24,7 @@ from techalign.meetings.models import ActionItem, AttendanceWaiver, Meeting
 from techalign.meetings.selectors import access_action_item, access_meeting
 from techalign.org.selectors import get_team, get_user, get_users
 from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import get_requirement
+from techalign.requirements.selectors import get_question, get_requirement, get_scenario
 
 router = Router(tags=["meetings"])
 
@@ -42,6 +42,7 @@ class DecisionOut(Schema):
     text: str
     recorded_by: str
     recorded_at: datetime
+    closes: list[str] = []
 
 
 class ActionItemOut(Schema):
@@ -50,6 +51,21 @@ class ActionItemOut(Schema):
     owner: str
     due_on: date
     done_at: datetime | None
+    item: str | None
+    scenario: str | None
+    question: str | None
+
+    @staticmethod
+    def resolve_item(obj: ActionItem) -> str | None:
+        return obj.item_key or None
+
+    @staticmethod
+    def resolve_scenario(obj: ActionItem) -> str | None:
+        return obj.scenario.key if obj.scenario_id else None
+
+    @staticmethod
+    def resolve_question(obj: ActionItem) -> str | None:
+        return obj.question.key if obj.question_id else None
 
     @staticmethod
     def resolve_owner(obj: ActionItem) -> str:
@@ -129,13 +145,18 @@ class MeetingOut(Schema):
     @staticmethod
     def resolve_decisions(obj: Meeting) -> list[dict]:
         return [
-            {"text": d.text, "recorded_by": d.recorded_by.username, "recorded_at": d.recorded_at}
-            for d in obj.decisions.select_related("recorded_by")
+            {
+                "text": d.text,
+                "recorded_by": d.recorded_by.username,
+                "recorded_at": d.recorded_at,
+                "closes": [f"Q-{q.number}" for q in d.closes.all()],
+            }
+            for d in obj.decisions.select_related("recorded_by").prefetch_related("closes")
         ]
 
     @staticmethod
     def resolve_action_items(obj: Meeting) -> list:
-        return list(obj.action_items.select_related("owner"))
+        return list(obj.action_items.select_related("owner", "scenario", "question"))
 
     @staticmethod
     def resolve_questions(obj: Meeting) -> list[str]:
@@ -194,12 +215,18 @@ class AttendanceIn(Body):
 
 class DecisionIn(Body):
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    # Keys of the questions this decision settles: recording it closes them.
+    closes: list[str] = Field(default_factory=list, max_length=100)
 
 
 class ActionItemIn(Body):
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
     owner: str = Field(max_length=150)
     due_on: date
+    # What it serves, if anything: a plan item (I-2), a scenario (S-1) or a question.
+    item: str | None = Field(default=None, max_length=20)
+    scenario: str | None = Field(default=None, max_length=20)
+    question: str | None = Field(default=None, max_length=20)
 
 
 class WaiverIn(Body):
@@ -317,8 +344,13 @@ def mark_held(request: HttpRequest, key: str, meeting: str):
 
 @router.post("/{key}/meetings/{meeting}/decisions", response={201: DecisionOut, **ERRORS})
 def record_decision(request: HttpRequest, key: str, meeting: str, body: DecisionIn):
+    found = _meeting(request, key, meeting)
+    requirement = found.requirement
     decision = services.record_decision(
-        meeting=_meeting(request, key, meeting), actor=actor(request), text=body.text
+        meeting=found,
+        actor=actor(request),
+        text=body.text,
+        questions=[get_question(requirement, ref) for ref in body.closes],
     )
     return Status(
         201,
@@ -326,20 +358,26 @@ def record_decision(request: HttpRequest, key: str, meeting: str, body: Decision
             "text": decision.text,
             "recorded_by": decision.recorded_by.username,
             "recorded_at": decision.recorded_at,
+            "closes": [q.key for q in decision.closes.all()],
         },
     )
 
 
 @router.post("/{key}/meetings/{meeting}/action-items", response={201: ActionItemOut, **ERRORS})
 def add_action_item(request: HttpRequest, key: str, meeting: str, body: ActionItemIn):
+    found = _meeting(request, key, meeting)
+    requirement = found.requirement
     return Status(
         201,
         services.add_action_item(
-            meeting=_meeting(request, key, meeting),
+            meeting=found,
             actor=actor(request),
             text=body.text,
             owner=get_user(body.owner),
             due_on=body.due_on,
+            item_key=(body.item or "").upper(),
+            scenario=get_scenario(requirement, body.scenario) if body.scenario else None,
+            question=get_question(requirement, body.question) if body.question else None,
         ),
     )
 

@@ -7,8 +7,14 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from techalign.api.common import ERRORS, actor
+from techalign.api.meetings import ActionItemOut
+from techalign.api.requirements import QuestionOut
+from techalign.meetings.models import ActionItem
+from techalign.meetings.selectors import action_items_assigned
 from techalign.org import selectors
 from techalign.org.models import Component, Department, Membership, Team
+from techalign.requirements.models import Question
+from techalign.requirements.selectors import answers_to_accept
 
 router = Router(tags=["organisation"])
 
@@ -83,6 +89,41 @@ class ComponentOut(Schema):
 def me(request: HttpRequest):
     """The caller, with their teams and roles."""
     return actor(request)
+
+
+class MyActionItemOut(ActionItemOut):
+    requirement: str
+    meeting: str
+
+    @staticmethod
+    def resolve_requirement(obj: ActionItem) -> str:
+        return obj.meeting.requirement.key
+
+    @staticmethod
+    def resolve_meeting(obj: ActionItem) -> str:
+        return obj.meeting.key
+
+
+class AnswerToAcceptOut(QuestionOut):
+    requirement: str
+
+    @staticmethod
+    def resolve_requirement(obj: Question) -> str:
+        return obj.requirement.key
+
+
+@router.get("/me/action-items", response={200: list[MyActionItemOut], **ERRORS})
+@paginate
+def my_action_items(request: HttpRequest):
+    """My open meeting action items, the earliest due first: what my inbox lists."""
+    return action_items_assigned(actor(request))
+
+
+@router.get("/me/answers-to-accept", response={200: list[AnswerToAcceptOut], **ERRORS})
+@paginate
+def my_answers_to_accept(request: HttpRequest):
+    """Questions my side asked whose proposed answer awaits our acceptance."""
+    return answers_to_accept(actor(request)).select_related("meeting", "raised_for_team")
 
 
 @router.get("/departments", response={200: list[DepartmentOut], **ERRORS})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -17,7 +18,7 @@ from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_team, get_user
 from techalign.plans import selectors as plans
 from techalign.requirements import selectors, services
-from techalign.requirements.models import Priority, Question, Requirement
+from techalign.requirements.models import Priority, Question, QuestionReply, Requirement
 
 router = Router(tags=["requirements"])
 
@@ -136,6 +137,18 @@ class RequirementOut(RequirementSummaryOut):
         return [a.as_dict() for a in selectors.next_actions(obj, _current_revision(obj))]
 
 
+class ReplyOut(Schema):
+    id: int
+    author: str
+    kind: str
+    body: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj: QuestionReply) -> str:
+        return obj.author.username
+
+
 class QuestionOut(Schema):
     key: str
     stage: str
@@ -143,12 +156,28 @@ class QuestionOut(Schema):
     item: str | None
     meeting: str | None
     raised_by: str
+    raised_for_team: str | None
     raised_at: datetime
     body: str
     is_blocking: bool
+    state: str
+    proposed_reply: int | None
+    replies: list[ReplyOut]
     answer: str
     resolved_by: str | None
     resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_raised_for_team(obj: Question) -> str | None:
+        return obj.raised_for_team.code if obj.raised_for_team else None
+
+    @staticmethod
+    def resolve_proposed_reply(obj: Question) -> int | None:
+        return obj.answer_reply_id
+
+    @staticmethod
+    def resolve_replies(obj: Question) -> list[QuestionReply]:
+        return list(obj.replies.all())
 
     @staticmethod
     def resolve_scenario(obj: Question) -> str | None:
@@ -242,6 +271,14 @@ class QuestionIn(Body):
 
 class AnswerIn(Body):
     answer: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class ReplyIn(Body):
+    body: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class AcceptIn(Body):
+    reply: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -387,8 +424,11 @@ def return_to_scope(request: HttpRequest, key: str, scenario: str):
 @router.get("/{key}/questions", response={200: list[QuestionOut], **ERRORS})
 @paginate
 def list_questions(request: HttpRequest, key: str, open: bool = False):
-    questions = _detail(request, key).questions.select_related(
-        "scenario", "meeting", "raised_by", "resolved_by"
+    questions = (
+        _detail(request, key)
+        .questions.select_related("scenario", "meeting", "raised_by", "resolved_by")
+        .select_related("raised_for_team")
+        .prefetch_related(Prefetch("replies", QuestionReply.objects.select_related("author")))
     )
     return questions.filter(resolved_at__isnull=True) if open else questions
 
@@ -411,10 +451,55 @@ def raise_question(request: HttpRequest, key: str, body: QuestionIn):
     )
 
 
+def _question(request: HttpRequest, key: str, question: str) -> Question:
+    return selectors.get_question(_detail(request, key), question)
+
+
 @router.post("/{key}/questions/{question}/answer", response={200: QuestionOut, **ERRORS})
 def answer_question(request: HttpRequest, key: str, question: str, body: AnswerIn):
-    found = selectors.get_question(_detail(request, key), question)
-    return services.answer_question(question=found, actor=actor(request), answer=body.answer)
+    """Propose `answer` as the answer (kept for older clients; see `/propose`): the question
+    stays open until the asker's side accepts it."""
+    found = _question(request, key, question)
+    return services.propose_answered(question=found, actor=actor(request), body=body.answer)
+
+
+@router.post("/{key}/questions/{question}/replies", response={201: ReplyOut, **ERRORS})
+def reply_to_question(request: HttpRequest, key: str, question: str, body: ReplyIn):
+    """Reply in an open question's thread; the asker hears of it."""
+    found = _question(request, key, question)
+    return Status(
+        201, services.reply_to_question(question=found, actor=actor(request), body=body.body)
+    )
+
+
+@router.post("/{key}/questions/{question}/propose", response={200: QuestionOut, **ERRORS})
+def propose_answered(request: HttpRequest, key: str, question: str, body: ReplyIn):
+    """The other side replies with the answer it proposes; the asker's side accepts it."""
+    found = _question(request, key, question)
+    return services.propose_answered(question=found, actor=actor(request), body=body.body)
+
+
+@router.post("/{key}/questions/{question}/accept", response={200: QuestionOut, **ERRORS})
+def accept_answer(request: HttpRequest, key: str, question: str, body: AcceptIn):
+    """The asker, or a PM or DEV of the team they asked for, accepts the proposed answer (or
+    the reply named by its id): the question is closed."""
+    found = _question(request, key, question)
+    reply = selectors.get_reply(found, body.reply) if body.reply is not None else None
+    return services.accept_answer(question=found, actor=actor(request), reply=reply)
+
+
+@router.post("/{key}/questions/{question}/reject", response={200: QuestionOut, **ERRORS})
+def reject_answer(request: HttpRequest, key: str, question: str, body: ReasonIn):
+    """The asker's side sends the proposed answer back, saying why; the question is open."""
+    found = _question(request, key, question)
+    return services.reject_answer(question=found, actor=actor(request), reason=body.reason)
+
+
+@router.post("/{key}/questions/{question}/reopen", response={200: QuestionOut, **ERRORS})
+def reopen_question(request: HttpRequest, key: str, question: str, body: ReasonIn):
+    """The asker's side reopens a closed question, saying why."""
+    found = _question(request, key, question)
+    return services.reopen_question(question=found, actor=actor(request), reason=body.reason)
 
 
 @router.get("/{key}/audit", response={200: list[AuditEventOut], **ERRORS})

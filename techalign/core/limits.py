@@ -29,6 +29,7 @@ ITEMS_PER_PLAN = 300
 SCENARIOS_PER_REQUIREMENT = 200
 SCENARIOS_PER_ITEM = 100  # covered-scenario links of one item
 QUESTIONS_PER_REQUIREMENT = 500
+REPLIES_PER_QUESTION = 200
 
 # Files and bodies, in bytes.
 PLAN_FILE_BYTES = 1024 * 1024
@@ -49,6 +50,7 @@ COUNTS: dict[str, tuple[int, Any]] = {
     "scenarios_per_requirement": (SCENARIOS_PER_REQUIREMENT, _("scenarios in a requirement")),
     "scenarios_per_item": (SCENARIOS_PER_ITEM, _("scenarios covered by one item")),
     "questions_per_requirement": (QUESTIONS_PER_REQUIREMENT, _("questions on a requirement")),
+    "replies_per_question": (REPLIES_PER_QUESTION, _("replies to one question")),
     "catalog_files": (CATALOG_FILES, _("catalog files in one import")),
     "org_csv_rows": (ORG_CSV_ROWS, _("rows in an organisation CSV file")),
 }

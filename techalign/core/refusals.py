@@ -131,6 +131,36 @@ REFUSALS: dict[str, Refusal] = {
     "question.not_blocking_target": Refusal(
         INVALID, _("Item {item} is not in the current revision of the plan.")
     ),
+    "question.not_asker_side": Refusal(
+        FORBIDDEN,
+        _(
+            "Only {asker}, who asked {question}, or a PM or DEV of team {team} may {action}; "
+            "{user} is neither."
+        ),
+    ),
+    "question.not_asker": Refusal(
+        FORBIDDEN, _("Only {asker}, who asked {question}, may {action}; {user} is not them.")
+    ),
+    "question.asker_cannot_propose": Refusal(
+        FORBIDDEN,
+        _("{user} asked {question}: the other side proposes an answer, and the asker accepts it."),
+    ),
+    "question.own_answer": Refusal(
+        FORBIDDEN,
+        _(
+            "{user} proposed the answer to {question}, so cannot accept it too; "
+            "{asker}'s side does."
+        ),
+    ),
+    "question.no_answer": Refusal(
+        CONFLICT, _("Question {question} has no reply to accept as its answer yet.")
+    ),
+    "question.nothing_proposed": Refusal(
+        CONFLICT, _("No answer to question {question} is proposed, so there is none to reject.")
+    ),
+    "question.not_accepted": Refusal(
+        CONFLICT, _("Question {question} is still open, so there is nothing to reopen.")
+    ),
     # plans, revisions, review
     "plan.stale_revision": Refusal(
         CONFLICT,
@@ -304,6 +334,12 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "finalize.blocking_questions": Refusal(
         CONFLICT, _("Blocking questions are still open: {questions}.")
+    ),
+    "action_item.already_done": Refusal(
+        CONFLICT, _('Action item "{action_item}" is already done.')
+    ),
+    "finalize.action_items_open": Refusal(
+        CONFLICT, _("Action items on plan items are still open: {items}.")
     ),
     "finalize.not_approved": Refusal(
         CONFLICT, _("Revision {revision} is not approved by a reviewer.")

@@ -472,11 +472,13 @@ def _finished(
             body=f"「{first.title}」的边界情况怎么处理？",
         )
         walk.clock.advance(hours=3)
-        requirements.answer_question(
+        requirements.propose_answered(
             question=question,
             actor=people.pm[walk.lead],
-            answer="按现有规则处理，超出部分提示用户。",
+            body="按现有规则处理，超出部分提示用户。",
         )
+        walk.clock.advance(hours=1)
+        requirements.accept_answer(question=question, actor=people.dev[walk.lead])
     walk.acknowledge()
     if out_of_scope:
         requirements.mark_out_of_scope(

@@ -28,7 +28,7 @@ from techalign.health.base import (
     start_of_day,
     working_days_between,
 )
-from techalign.meetings.models import AttendanceWaiver, Invitee, Meeting
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import DEFAULT_COST_CURVE, Component, OrgPolicy, Role
 from techalign.plans.models import (
     Baseline,
@@ -41,7 +41,13 @@ from techalign.plans.models import (
     SuspectLink,
     Verdict,
 )
-from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.requirements.models import (
+    Question,
+    QuestionReply,
+    Requirement,
+    Scenario,
+    Status,
+)
 
 PHASE_NAMES = {
     Phase.REQUIREMENTS: Text("requirements", "需求阶段"),
@@ -1182,4 +1188,134 @@ def sign_off_before_meeting(ctx: Context) -> Iterator[Finding]:
             team=ctx.team(team_id),
             revision=number,
             date=created_at,
+        )
+
+
+@rule(
+    "TA122",
+    "pm-answers-technical-questions",
+    Severity.WARNING,
+    title=Text(
+        "The lead PM answers technical questions on plan items",
+        "主导方产品经理代答方案条目上的技术问题",
+    ),
+    messages={
+        "default": Text(
+            "{requirement} {question}: {user}, a product manager of the lead team, answered a "
+            "technical question on plan item {item}.",
+            "{requirement} {question}：主导方产品经理 {user} 答复了方案条目 {item} 上的技术问题。",
+        )
+    },
+    prevents=Text(
+        "A PM who answers for the developers (the nanny PM) keeps them silent: the plan's "
+        "technical gaps go unseen until development, when only they would have spotted them.",
+        "产品经理替开发作答（保姆式产品人），开发就保持沉默：方案的技术缺口直到开发阶段才暴露，"
+        "而这些本该由开发在对齐时发现。",
+    ),
+    fix=Text(
+        "Let a DEV of the team owning the item answer; the PM answers questions about "
+        "scenarios and requirements.",
+        "请由负责该条目的团队的开发答复；产品经理只答复关于场景和需求的问题。",
+    ),
+)
+def pm_answers_technical_questions(ctx: Context) -> Iterator[Finding]:
+    rows = (
+        QuestionReply.objects.filter(
+            question__requirement__in=ctx.led,
+            kind=QuestionReply.Kind.PROPOSAL,
+        )
+        .exclude(question__item_key="")
+        .order_by("question_id", "created_at", "id")
+        .values_list(
+            "question_id",
+            "question__requirement_id",
+            "question__number",
+            "question__item_key",
+            "author_id",
+            "created_at",
+        )
+    )
+    seen: set[int] = set()
+    for question_id, requirement_id, number, item_key, author_id, created_at in rows:
+        requirement = ctx.requirements[requirement_id]
+        team = requirement.lead_team_id
+        if question_id in seen or not (
+            ctx.holds(author_id, team, Role.PM) and not ctx.holds(author_id, team, Role.DEV)
+        ):
+            continue
+        seen.add(question_id)
+        yield ctx.finding(
+            "TA122",
+            requirement_id,
+            at=created_at,
+            severity=Severity.WARNING,
+            subject=f"Q-{number}",
+            question=f"Q-{number}",
+            user=ctx.user(author_id),
+            item=item_key,
+        )
+
+
+@rule(
+    "TA123",
+    "action-item-overdue",
+    Severity.WARNING,
+    title=Text("An action item past its due date", "行动项已逾期"),
+    messages={
+        "default": Text(
+            '{requirement} {meeting}: the action item "{text}" of {user} was due on {due} and '
+            "is still open ({days} working days late).",
+            "{requirement} {meeting}：{user} 的行动项「{text}」应于 {due} 完成，至今未完成"
+            "（逾期 {days} 个工作日）。",
+        ),
+        "plan_item": Text(
+            '{requirement} {meeting}: the action item "{text}" of {user} on {item} was due on '
+            "{due} and is still open ({days} working days late); it holds finalizing.",
+            "{requirement} {meeting}：{user} 关于 {item} 的行动项「{text}」应于 {due} 完成，"
+            "至今未完成（逾期 {days} 个工作日），方案因此无法敲定。",
+        ),
+    },
+    prevents=Text(
+        "Follow-ups agreed at the meeting and never done are the gaps nobody remembers until "
+        "they surface in testing.",
+        "会上约定却没人跟进的事项，正是直到测试阶段才暴露、却没人记得的缺口。",
+    ),
+    fix=Text(
+        "The owner finishes it and marks it done, or the team agrees a new due date in a "
+        "follow-up and records it.",
+        "由负责人完成并标记完成；或团队在后续沟通中约定新的完成日期并记录下来。",
+    ),
+    escalation=Text(
+        "error when it serves a plan item of a requirement not yet finalized",
+        "关联的方案条目所属需求尚未敲定时为错误",
+    ),
+)
+def action_item_overdue(ctx: Context) -> Iterator[Finding]:
+    rows = ActionItem.objects.filter(
+        meeting__requirement__in=ctx.led, done_at__isnull=True, due_on__lt=ctx.today
+    ).values_list(
+        "meeting__requirement_id",
+        "meeting__requirement__status",
+        "meeting__number",
+        "pk",
+        "text",
+        "owner_id",
+        "due_on",
+        "item_key",
+    )
+    for requirement_id, status, meeting, pk, text, owner_id, due_on, item_key in rows:
+        holds_finalizing = bool(item_key) and status != Status.FINALIZED
+        yield ctx.finding(
+            "TA123",
+            requirement_id,
+            at=start_of_day(due_on),
+            severity=Severity.ERROR if holds_finalizing else Severity.WARNING,
+            variant="plan_item" if item_key else "default",
+            subject=f"M-{meeting}/A-{pk}",
+            meeting=f"M-{meeting}",
+            text=text[:80],
+            user=ctx.user(owner_id),
+            item=item_key,
+            due=due_on,
+            days=working_days_between(due_on, ctx.today),
         )

@@ -97,6 +97,10 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The questions this decision settles: recording it closes them.
+    closes = models.ManyToManyField(
+        "requirements.Question", blank=True, related_name="closing_decisions"
+    )
 
     class Meta:
         ordering = ["meeting", "recorded_at", "id"]
@@ -115,6 +119,23 @@ class ActionItem(models.Model):
     )
     due_on = models.DateField(_("due"))
     done_at = models.DateTimeField(null=True, blank=True)
+    # What it serves, if anything: a plan item (its stable key, since items are per revision),
+    # a scenario, or a question. An open one tied to a plan item holds finalizing.
+    item_key = models.CharField(_("plan item"), max_length=20, blank=True)
+    scenario = models.ForeignKey(
+        "requirements.Scenario",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    question = models.ForeignKey(
+        "requirements.Question",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -126,6 +147,15 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def serves(self) -> str:
+        """What it serves, by key ("I-2", "S-1", "Q-3"), or ""."""
+        if self.item_key:
+            return self.item_key
+        if self.scenario_id:
+            return self.scenario.key
+        return self.question.key if self.question_id else ""
 
 
 class AttendanceWaiver(models.Model):

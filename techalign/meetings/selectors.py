@@ -219,3 +219,12 @@ def access_action_item(
         label=f"{meeting.key}/{ref}",
         lock=lock,
     )
+
+
+def action_items_assigned(user: User) -> QuerySet[ActionItem]:
+    """My open meeting action items, the earliest due first (the inbox and the API)."""
+    return (
+        ActionItem.objects.filter(owner=user, done_at__isnull=True)
+        .select_related("meeting__requirement", "owner", "scenario", "question")
+        .order_by("due_on", "pk")
+    )

@@ -22,7 +22,8 @@ from techalign.meetings.models import ActionItem, AttendanceWaiver, Decision, In
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
-from techalign.requirements.models import Requirement, Status
+from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.requirements.services import close_by_decision
 from techalign.requirements.workflow import bump_version, lock_requirement, move_to
 
 
@@ -304,41 +305,89 @@ def mark_held(*, meeting: Meeting, actor: User) -> Meeting:
 
 
 @transition("meeting.decision_recorded")
-def record_decision(*, meeting: Meeting, actor: User, text: str) -> Decision:
-    """Minutes: a decision taken."""
+def record_decision(
+    *, meeting: Meeting, actor: User, text: str, questions: list[Question] | None = None
+) -> Decision:
+    """Minutes: a decision taken. The questions it cites are settled by it: each is closed,
+    the decision standing as its accepted answer (audited per question)."""
     _check(can.check_edit_minutes(actor, meeting, action=_("record a decision")))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     limits.check_texts(text=text)
+    if questions:
+        lock_requirement(meeting.requirement)
     decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
+    closed = []
+    for question in dict.fromkeys(questions or []):
+        closed.append(close_by_decision(question=question, decision=decision, actor=actor))
+    if closed:
+        decision.closes.set(closed)
+        bump_version(meeting.requirement)
     _cas(meeting, None)
     record(
         actor=actor,
         target=meeting,
-        summary={"decision": text[:500]},
+        summary={"decision": text[:500], "closes": [q.key for q in closed]},
     )
     return decision
 
 
+def _check_serves(
+    requirement: Requirement, item_key: str, scenario: Scenario | None, question: Question | None
+) -> None:
+    """What an action item serves must be of its requirement: a plan item of the current
+    revision, one of its scenarios or questions."""
+    if item_key and item_key not in plans.current_item_keys(requirement):
+        raise Refused("question.not_blocking_target", item=item_key)
+    for linked, kind in ((scenario, _("Scenario")), (question, _("Question"))):
+        if linked is not None and linked.requirement_id != requirement.pk:
+            raise Refused("access.not_found", kind=kind, ref=f"{requirement.key}/{linked.key}")
+
+
 @transition("meeting.action_item_added")
 def add_action_item(
-    *, meeting: Meeting, actor: User, text: str, owner: User, due_on: date
+    *,
+    meeting: Meeting,
+    actor: User,
+    text: str,
+    owner: User,
+    due_on: date,
+    item_key: str = "",
+    scenario: Scenario | None = None,
+    question: Question | None = None,
 ) -> ActionItem:
-    """Minutes: a follow-up with an owner and a due date."""
+    """Minutes: a follow-up with an owner and a due date, optionally for a plan item (by its
+    stable key), a scenario or a question. The owner finds it in their inbox and is told; an
+    open one on a plan item holds finalizing."""
     _check(can.check_edit_minutes(actor, meeting, action=_("add an action item")))
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     limits.check_texts(text=text)
     bounds.require_in_range("due_on", due_on)
+    item_key = item_key.strip().upper()
+    _check_serves(meeting.requirement, item_key, scenario, question)
     item = ActionItem.objects.create(
-        meeting=meeting, text=text, owner=owner, due_on=due_on, recorded_by=actor
+        meeting=meeting,
+        text=text,
+        owner=owner,
+        due_on=due_on,
+        recorded_by=actor,
+        item_key=item_key,
+        scenario=scenario,
+        question=question,
     )
     _cas(meeting, None)
     record(
         actor=actor,
         target=meeting,
-        summary={"text": text[:500], "owner": owner.username, "due_on": due_on.isoformat()},
+        summary={
+            "text": text[:500],
+            "owner": owner.username,
+            "due_on": due_on.isoformat(),
+            "serves": item.serves or None,
+        },
     )
+    notify.emit("action.assigned", action_item=item, actor=actor)
     return item
 
 
@@ -347,7 +396,10 @@ def complete_action_item(*, action_item: ActionItem, actor: User) -> ActionItem:
     """The owner (or the lead team) marks an action item done."""
     meeting = action_item.meeting
     _check(can.check_complete_action_item(actor, action_item))
-    ActionItem.objects.filter(pk=action_item.pk).update(done_at=timezone.now())
+    if not ActionItem.objects.filter(pk=action_item.pk, done_at__isnull=True).update(
+        done_at=timezone.now()
+    ):
+        raise Refused("action_item.already_done", action_item=action_item.text[:60])
     action_item.refresh_from_db()
     record(
         actor=actor,

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
-from techalign.meetings.models import Meeting
+from techalign.meetings.models import ActionItem, Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
 from techalign.plans import selectors as plans
@@ -27,7 +27,7 @@ from techalign.plans.models import (
     Revision,
     Verdict,
 )
-from techalign.requirements.models import Question, Requirement
+from techalign.requirements.models import Question, QuestionReply, Requirement
 
 
 @dataclass
@@ -96,7 +96,7 @@ def _handed_off(refs: dict[str, int]) -> Occasion:
 
 def _question(refs: dict[str, int], answered: bool) -> Occasion:
     question = Question.objects.select_related(
-        "requirement__owner", "requirement__lead_dev", "raised_by", "scenario"
+        "requirement__owner", "requirement__lead_dev", "raised_by", "scenario", "answer_reply"
     ).get(pk=refs["question"])
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
@@ -118,13 +118,89 @@ def _question(refs: dict[str, int], answered: bool) -> Occasion:
             "blocking": question.is_blocking,
             "user": str(question.raised_by),
             "body": question.body,
-            "answer": question.answer if answered else "",
+            # The proposed answer: the asker's side accepts it or not.
+            "answer": question.answer_reply.body if answered and question.answer_reply else "",
         },
         data={
             "requirement": req.key,
             "question": question.key,
             "on": on,
             "blocking": question.is_blocking,
+        },
+    )
+
+
+def _thread(refs: dict[str, int], event: str) -> Occasion:
+    """A reply (the asker hears, and the others in the thread), an acceptance (whoever wrote
+    the accepted answer hears, and the asker when someone of their side accepted), a rejection
+    or a reopening (whoever proposed or wrote the answer hears, with the reason)."""
+    question = Question.objects.select_related(
+        "requirement", "raised_by", "scenario", "answer_reply__author"
+    ).get(pk=refs["question"])
+    req = question.requirement
+    on = question.scenario.key if question.scenario else question.item_key or req.key
+    actor = User.objects.filter(pk=refs.get("actor")).first()
+    people: list[User | None]
+    if event == Event.QUESTION_REPLIED:
+        reply = QuestionReply.objects.select_related("author").get(pk=refs["reply"])
+        people = [
+            question.raised_by,
+            *(r.author for r in question.replies.select_related("author")),
+        ]
+        text = reply.body
+    elif event == Event.QUESTION_ACCEPTED:
+        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
+        people = [answer.author if answer else None, question.raised_by]
+        text = answer.body if answer else question.answer
+    else:
+        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
+        people = [answer.author if answer else None]
+        reason = QuestionReply.objects.filter(pk=refs.get("reason")).first()
+        text = reason.body if reason else ""
+    return Occasion(
+        event,
+        req,
+        _without(people, refs.get("actor")),
+        [],
+        requirement_url(req) + f"#question-{question.key}",
+        {
+            "question": question.key,
+            "on": on,
+            "requirement": req.key,
+            "user": str(actor) if actor else "",
+            "body": text,
+        },
+        data={"requirement": req.key, "question": question.key, "state": question.state},
+    )
+
+
+def _action_item(refs: dict[str, int], event: str) -> Occasion:
+    """An action item for its owner: assigned, due soon, or overdue."""
+    item = ActionItem.objects.select_related("meeting__requirement", "owner").get(
+        pk=refs["action_item"]
+    )
+    meeting = item.meeting
+    req = meeting.requirement
+    return Occasion(
+        event,
+        req,
+        _without([item.owner], refs.get("actor")),
+        [],
+        absolute(f"/r/{req.key}/meetings/{meeting.key}/") + f"#action-{item.pk}",
+        {
+            "requirement": req.key,
+            "meeting": meeting.key,
+            "text": item.text,
+            "due": item.due_on.isoformat(),
+            "serves": item.serves,
+        },
+        data={
+            "requirement": req.key,
+            "meeting": meeting.key,
+            "action_item": item.pk,
+            "owner": item.owner.username,
+            "due_on": item.due_on.isoformat(),
+            "serves": item.serves or None,
         },
     )
 
@@ -437,6 +513,12 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.MILESTONE_OVERDUE: lambda refs: _milestone(refs, Event.MILESTONE_OVERDUE),
     Event.MENTIONED: _mentioned,
     Event.ASK_WRITTEN: _ask_written,
+    Event.QUESTION_REPLIED: lambda refs: _thread(refs, Event.QUESTION_REPLIED),
+    Event.QUESTION_ACCEPTED: lambda refs: _thread(refs, Event.QUESTION_ACCEPTED),
+    Event.QUESTION_REJECTED: lambda refs: _thread(refs, Event.QUESTION_REJECTED),
+    Event.ACTION_ASSIGNED: lambda refs: _action_item(refs, Event.ACTION_ASSIGNED),
+    Event.ACTION_DUE: lambda refs: _action_item(refs, Event.ACTION_DUE),
+    Event.ACTION_OVERDUE: lambda refs: _action_item(refs, Event.ACTION_OVERDUE),
 }
 
 
@@ -594,6 +676,52 @@ def _ask_texts(p: dict[str, Any]) -> tuple[str, str]:
 
 
 TEXTS[Event.ASK_WRITTEN] = _ask_texts
+TEXTS[Event.QUESTION_REPLIED] = lambda p: (
+    _("{user} replied to {question} on {on} of {requirement}").format(
+        user=p["user"], question=p["question"], on=p["on"], requirement=p["requirement"]
+    ),
+    p["body"],
+)
+TEXTS[Event.QUESTION_ACCEPTED] = lambda p: (
+    _("{user} accepted the answer to {question} on {on} of {requirement}").format(
+        user=p["user"], question=p["question"], on=p["on"], requirement=p["requirement"]
+    ),
+    p["body"],
+)
+TEXTS[Event.QUESTION_REJECTED] = lambda p: (
+    _("{user} did not accept the answer to {question} on {on} of {requirement}").format(
+        user=p["user"], question=p["question"], on=p["on"], requirement=p["requirement"]
+    ),
+    p["body"],
+)
+
+
+def _action_body(p: dict[str, Any]) -> str:
+    if p["serves"]:
+        return _("{text} (for {serves}; due {due})").format(
+            text=p["text"], serves=p["serves"], due=_due(p["due"])
+        )
+    return _("{text} (due {due})").format(text=p["text"], due=_due(p["due"]))
+
+
+TEXTS[Event.ACTION_ASSIGNED] = lambda p: (
+    _("An action item for you from {meeting} of {requirement}").format(
+        meeting=p["meeting"], requirement=p["requirement"]
+    ),
+    _action_body(p),
+)
+TEXTS[Event.ACTION_DUE] = lambda p: (
+    _("Due {due}: your action item from {meeting} of {requirement}").format(
+        due=_due(p["due"]), meeting=p["meeting"], requirement=p["requirement"]
+    ),
+    _action_body(p),
+)
+TEXTS[Event.ACTION_OVERDUE] = lambda p: (
+    _("Overdue since {due}: your action item from {meeting} of {requirement}").format(
+        due=_due(p["due"]), meeting=p["meeting"], requirement=p["requirement"]
+    ),
+    _action_body(p),
+)
 TEXTS[Event.MEETING_INVITED] = lambda p: _meeting_texts(_("Invitation: {title}"), p)
 TEXTS[Event.MEETING_CHANGED] = lambda p: _meeting_texts(_("Updated: {title}"), p)
 TEXTS[Event.MEETING_CANCELLED] = lambda p: _meeting_texts(_("Cancelled: {title}"), p)

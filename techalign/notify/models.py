@@ -31,6 +31,12 @@ class Event(models.TextChoices):
     MILESTONE_OVERDUE = "milestone.overdue", _("Milestone overdue")
     MENTIONED = "comment.mentioned", _("Mentioned in a comment")
     ASK_WRITTEN = "plan.ask_written", _("Ask to your team written")
+    QUESTION_REPLIED = "question.replied", _("Reply to your question")
+    QUESTION_ACCEPTED = "question.accepted", _("Answer accepted")
+    QUESTION_REJECTED = "question.rejected", _("Proposed answer rejected")
+    ACTION_ASSIGNED = "action.assigned", _("Action item assigned")
+    ACTION_DUE = "action.due", _("Action item due")
+    ACTION_OVERDUE = "action.overdue", _("Action item overdue")
 
 
 class Notification(models.Model):
@@ -265,7 +271,8 @@ class Delivery(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder already sent (milestone due or overdue on a date), so it is sent once."""
+    """A reminder already sent (a milestone or an action item due or overdue on a date), so it
+    is sent once."""
 
     key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -302,6 +302,41 @@ def remind_milestones(today: dt.date | None = None) -> int:
     return sent
 
 
+def remind_action_items(today: dt.date | None = None) -> int:
+    """Remind each owner of an open action item `TECHALIGN_ACTION_REMINDER_DAYS` working days
+    before its due date (once per due date), and of an overdue one once a day at most.
+    Returns how many reminders were sent.
+
+    The reminder's row, its inbox entries and its deliveries are written in one transaction:
+    a database error in the middle leaves that reminder unsent and unrecorded, and the next
+    run sends it; what was sent before stays recorded and is not sent again."""
+    from techalign.health.base import add_working_days
+    from techalign.meetings.models import ActionItem
+    from techalign.notify.tasks import deliver_task
+
+    today = today or timezone.localdate()
+    ahead = int(getattr(settings, "TECHALIGN_ACTION_REMINDER_DAYS", 1))
+    horizon = add_working_days(today, ahead) if ahead > 0 else today
+    pending = ActionItem.objects.filter(done_at__isnull=True, due_on__lte=horizon).order_by("pk")
+    sent = 0
+    for pk, due_on in pending.values_list("pk", "due_on"):
+        if due_on < today:
+            event, key = Event.ACTION_OVERDUE, f"{Event.ACTION_OVERDUE}:{pk}:{today}"
+        else:
+            event, key = Event.ACTION_DUE, f"{Event.ACTION_DUE}:{pk}:{due_on}"
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    Reminder.objects.create(key=key)
+            except IntegrityError:
+                continue  # already reminded of this due date, or today of the overdue one
+            deliveries = fan_out(event, {"action_item": pk})
+        for delivery in deliveries:
+            deliver_task.enqueue(delivery.pk)
+        sent += 1
+    return sent
+
+
 # Preferences and channels
 
 

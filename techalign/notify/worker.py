@@ -1,7 +1,7 @@
 """The background worker's two jobs: run queued tasks, and the periodic sweep.
 
 The sweep enqueues what time alone makes due: calendar feeds to refresh, deliveries whose
-task was lost or whose worker died mid-attempt, and milestone reminders.
+task was lost or whose worker died mid-attempt, and milestone and action item reminders.
 """
 
 from __future__ import annotations
@@ -77,7 +77,11 @@ def sweep() -> dict[str, int]:
     from techalign.calendars.models import CalendarSource
     from techalign.calendars.services import due_sources
     from techalign.calendars.tasks import refresh_source_task
-    from techalign.notify.services import overdue_deliveries, remind_milestones
+    from techalign.notify.services import (
+        overdue_deliveries,
+        remind_action_items,
+        remind_milestones,
+    )
     from techalign.notify.tasks import deliver_task
 
     now = timezone.now()
@@ -99,4 +103,5 @@ def sweep() -> dict[str, int]:
         "sources": len(sources),
         "deliveries": len(deliveries),
         "reminders": remind_milestones(),
+        "action_item_reminders": remind_action_items(),
     }

@@ -505,6 +505,26 @@ def open_blocking_questions(requirement: Requirement) -> list[Question]:
     return list(requirement.questions.filter(is_blocking=True, resolved_at__isnull=True))
 
 
+def open_action_items_on_plan_items(requirement: Requirement) -> list[Any]:
+    """Meeting action items tied to a plan item that are not done yet, by item and due date."""
+    from techalign.meetings.models import ActionItem
+
+    return list(
+        ActionItem.objects.filter(meeting__requirement=requirement, done_at__isnull=True)
+        .exclude(item_key="")
+        .select_related("owner", "meeting")
+        .order_by("item_key", "due_on", "id")
+    )
+
+
+def open_action_items_by_item(requirement: Requirement) -> dict[str, list[Any]]:
+    """Open action items of every kind that serve a plan item, per item key (for the plan)."""
+    by_item: dict[str, list[Any]] = defaultdict(list)
+    for action_item in open_action_items_on_plan_items(requirement):
+        by_item[action_item.item_key].append(action_item)
+    return dict(by_item)
+
+
 def reviews_of(plan: Plan) -> list[Review]:
     """Every review of every revision, oldest first."""
     return list(Review.objects.filter(revision__plan=plan).select_related("revision", "reviewer"))
@@ -735,6 +755,13 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
         gaps.append(Refused("finalize.blocking_questions", questions=[q.key for q in blocking]))
     if not_aligned := alignment_gaps(requirement, revision):
         gaps.append(not_aligned)
+    if open_items := open_action_items_on_plan_items(requirement):
+        gaps.append(
+            Refused(
+                "finalize.action_items_open",
+                items=[f'{a.item_key} "{a.text[:60]}" ({a.owner})' for a in open_items],
+            )
+        )
     state = signoff_state(requirement, revision)
     if state.rejected:
         gaps.append(

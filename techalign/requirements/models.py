@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Forms, schemas and other models still import the text limits from here.
@@ -156,6 +157,11 @@ class Question(models.Model):
         PLAN = "plan", _("Plan")
         MEETING = "meeting", _("Meeting")
 
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        PROPOSED = "proposed", _("Answer proposed")
+        ACCEPTED = "accepted", _("Answer accepted")
+
     requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="questions")
     number = models.PositiveIntegerField()
     stage = models.CharField(max_length=10, choices=Stage.choices)
@@ -174,9 +180,21 @@ class Question(models.Model):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The asker's side: the team (lead team or related party) the asker raised it for. Its
+    # PMs and DEVs may accept an answer on the asker's behalf; nobody else may close it.
+    raised_for_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     raised_at = models.DateTimeField(auto_now_add=True)
     body = models.TextField(_("question"), max_length=TEXT_LIMIT)
     is_blocking = models.BooleanField(_("blocking"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    # The reply proposed as the answer (state proposed) or accepted as it (state accepted).
+    answer_reply = models.ForeignKey(
+        "QuestionReply", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Once accepted: the accepted answer's text (or the deciding meeting's decision), who
+    # accepted it and when. "Resolved" means accepted.
     answer = models.TextField(_("answer or resolution"), blank=True, max_length=TEXT_LIMIT)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -202,3 +220,29 @@ class Question(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+
+class QuestionReply(models.Model):
+    """One message in a question's thread; never edited. A proposal is a reply that the other
+    side offers as the answer; a rejection or a reopening carries the asker's side's reason."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        PROPOSAL = "proposal", _("Proposed answer")
+        REJECTION = "rejection", _("Proposal rejected")
+        REOPENING = "reopening", _("Reopened")
+        DECISION = "decision", _("Meeting decision")
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPLY)
+    body = models.TextField(_("reply"), max_length=TEXT_LIMIT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["question", "created_at", "id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"{self.question.key}: {self.body[:40]}"

@@ -156,18 +156,93 @@ def check_raise_question(user: Any, requirement: Requirement) -> Refused | None:
     return status_refusal(requirement, AFTER_HAND_OFF, action=action)
 
 
-def check_answer_question(user: Any, question: Question) -> Refused | None:
-    """Hand-off questions are the PM's to answer; others the lead team's PM or DEV, or whoever
-    asked; an answered question is closed."""
-    team = question.requirement.lead_team
-    if question.stage == Question.Stage.HAND_OFF:
-        refusal = role_refusal(user, team, Role.PM, action=_("answer a hand-off question"))
-    elif user.pk != question.raised_by_id:
-        refusal = role_refusal(user, team, Role.PM, Role.DEV, action=_("resolve a question"))
-    else:
-        refusal = None
-    if refusal is None and question.is_resolved:
+def asker_side_refusal(user: Any, question: Question, action: Any) -> Refused | None:
+    """None when `user` is on the asker's side of `question`: the asker, or a PM or DEV of the
+    team the asker raised it for; else the refusal naming the asker."""
+    if user.pk == question.raised_by_id:
+        return None
+    team = question.raised_for_team
+    if team is not None and has_role(user, team, Role.PM, Role.DEV):
+        return None
+    details = {
+        "asker": str(question.raised_by),
+        "question": question.key,
+        "action": action,
+        "user": str(user),
+    }
+    if team is None:
+        return Refused("question.not_asker", **details)
+    return Refused("question.not_asker_side", team=team.name, **details)
+
+
+def _closed_refusal(question: Question) -> Refused | None:
+    if question.state == Question.State.ACCEPTED:
         return Refused("question.already_resolved", question=question.key)
+    return None
+
+
+def check_reply_to_question(user: Any, question: Question) -> Refused | None:
+    """Whoever may ask on the requirement may reply in an open question's thread."""
+    return check_raise_question(user, question.requirement) or _closed_refusal(question)
+
+
+def check_propose_answer(user: Any, question: Question) -> Refused | None:
+    """The other side proposes an answer: the lead team's PM for hand-off questions; for the
+    others, a PM or DEV of the lead team or of a related party. Never the asker."""
+    requirement = question.requirement
+    if question.stage == Question.Stage.HAND_OFF:
+        refusal = role_refusal(
+            user, requirement.lead_team, Role.PM, action=_("answer a hand-off question")
+        )
+    else:
+        from techalign.plans.selectors import party_team_ids
+
+        teams = {requirement.lead_team_id, *party_team_ids(requirement)}
+        refusal = None
+        if not any(has_role(user, t, Role.PM, Role.DEV) for t in teams):
+            refusal = role_refusal(
+                user, requirement.lead_team, Role.PM, Role.DEV, action=_("answer a question")
+            )
+    if refusal is None and user.pk == question.raised_by_id:
+        refusal = Refused("question.asker_cannot_propose", user=str(user), question=question.key)
+    return refusal or _closed_refusal(question)
+
+
+def check_accept_answer(user: Any, question: Question, reply: Any = None) -> Refused | None:
+    """The asker's side accepts a reply as the answer (the proposed one when none is named),
+    which closes the question; whoever wrote that reply cannot accept it themselves."""
+    refusal = asker_side_refusal(user, question, _("accept an answer")) or _closed_refusal(question)
+    if refusal:
+        return refusal
+    if reply is None and question.state == Question.State.PROPOSED:
+        reply = question.answer_reply
+    if reply is None:
+        return Refused("question.no_answer", question=question.key)
+    if reply.author_id == user.pk:
+        return Refused(
+            "question.own_answer",
+            user=str(user),
+            question=question.key,
+            asker=str(question.raised_by),
+        )
+    return None
+
+
+def check_reject_answer(user: Any, question: Question) -> Refused | None:
+    """The asker's side sends a proposed answer back, the question open again."""
+    refusal = asker_side_refusal(user, question, _("reject a proposed answer"))
+    if refusal is None and question.state != Question.State.PROPOSED:
+        return _closed_refusal(question) or Refused(
+            "question.nothing_proposed", question=question.key
+        )
+    return refusal
+
+
+def check_reopen_question(user: Any, question: Question) -> Refused | None:
+    """The asker's side reopens an accepted (or decided) question, giving a reason."""
+    refusal = asker_side_refusal(user, question, _("reopen a question"))
+    if refusal is None and question.state != Question.State.ACCEPTED:
+        return Refused("question.not_accepted", question=question.key)
     return refusal
 
 
@@ -191,8 +266,24 @@ def can_raise_question(user: Any, requirement: Requirement) -> bool:
     return check_raise_question(user, requirement) is None
 
 
-def can_answer_question(user: Any, question: Question) -> bool:
-    return check_answer_question(user, question) is None
+def can_reply_to_question(user: Any, question: Question) -> bool:
+    return check_reply_to_question(user, question) is None
+
+
+def can_propose_answer(user: Any, question: Question) -> bool:
+    return check_propose_answer(user, question) is None
+
+
+def can_accept_answer(user: Any, question: Question) -> bool:
+    return check_accept_answer(user, question) is None
+
+
+def can_reject_answer(user: Any, question: Question) -> bool:
+    return check_reject_answer(user, question) is None
+
+
+def can_reopen_question(user: Any, question: Question) -> bool:
+    return check_reopen_question(user, question) is None
 
 
 def creatable_lead_teams(user: Any) -> list[Team]:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
-from techalign.org.permissions import is_admin, teams_of
-from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.org.permissions import is_admin, roles_of, teams_of
+from techalign.requirements.models import Question, QuestionReply, Requirement, Scenario, Status
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 if TYPE_CHECKING:
@@ -76,6 +76,27 @@ def get_question(requirement: Requirement, key: str) -> Question:
     if question is None:
         raise Refused("access.not_found", kind=_("Question"), ref=f"{requirement.key}/{key}")
     return question
+
+
+def answers_to_accept(user: User) -> QuerySet[Question]:
+    """Questions asked by me, or for a team where I am PM or DEV, whose proposed answer awaits
+    our acceptance (not my own proposal): the inbox and the API."""
+    sides = {team_id for team_id, role in roles_of(user) if role in (Role.PM, Role.DEV)}
+    return (
+        Question.objects.filter(
+            Q(raised_by=user) | Q(raised_for_team__in=sides), state=Question.State.PROPOSED
+        )
+        .exclude(answer_reply__author=user)
+        .select_related("requirement", "scenario", "raised_by", "answer_reply__author")
+        .order_by("raised_at")
+    )
+
+
+def get_reply(question: Question, reply_id: int) -> QuestionReply:
+    reply = question.replies.filter(pk=reply_id).first()
+    if reply is None:
+        raise Refused("access.not_found", kind=_("Reply"), ref=f"{question.key}/{reply_id}")
+    return reply
 
 
 @dataclass
@@ -150,6 +171,16 @@ def _hold_meeting_action(requirement: Requirement, people: _People) -> NextActio
     )
 
 
+def _who_settles(people: _People, question: Question) -> list[User]:
+    """Who moves an open question on: the asker's side when an answer is proposed, else those
+    who may propose one."""
+    from techalign.requirements import permissions as rules
+
+    if question.state == Question.State.PROPOSED:
+        return people.who(rules.check_accept_answer, question)
+    return people.who(rules.check_propose_answer, question)
+
+
 def next_actions(requirement: Requirement, revision: Revision | None = None) -> list[NextAction]:
     """Who must act next, and why, for the requirement's current step; `revision` is the
     current revision when the caller has read it already.
@@ -173,7 +204,11 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
         parties = plans.party_team_ids(requirement, baseline.revision)
     people = _People(requirement, parties)
     actions: list[NextAction] = []
-    open_questions = list(requirement.questions.filter(resolved_at__isnull=True))
+    open_questions = list(
+        requirement.questions.filter(resolved_at__isnull=True).select_related(
+            "raised_by", "raised_for_team", "answer_reply"
+        )
+    )
 
     if status == Status.DRAFT:
         pms = people.who(rules.check_hand_off, requirement)
@@ -230,7 +265,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 % {"keys": ", ".join(q.key for q in hand_off_questions)},
                 lead,
                 [Role.PM],
-                _union(people.who(rules.check_answer_question, q) for q in hand_off_questions),
+                _union(_who_settles(people, q) for q in hand_off_questions),
             )
         )
     if status == Status.PLANNING:
@@ -306,7 +341,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                     % {"keys": ", ".join(q.key for q in blocking)},
                     lead,
                     [Role.PM, Role.DEV],
-                    _union(people.who(rules.check_answer_question, q) for q in blocking),
+                    _union(_who_settles(people, q) for q in blocking),
                 )
             )
         if not plans.finalize_gaps(requirement, revision):

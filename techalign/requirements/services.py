@@ -17,7 +17,14 @@ from techalign.core.errors import Refused
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import has_role, require_role
 from techalign.requirements import permissions as can
-from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
+from techalign.requirements.models import (
+    Priority,
+    Question,
+    QuestionReply,
+    Requirement,
+    Scenario,
+    Status,
+)
 from techalign.requirements.workflow import (
     AFTER_HAND_OFF,
     bump_version,
@@ -397,8 +404,9 @@ def raise_question(
     meeting: Any = None,
     is_blocking: bool = False,
 ) -> Question:
-    """Ask on a scenario (at hand-off), on a plan item, or in a meeting; a blocking question
-    stops finalizing until it is resolved."""
+    """Ask on a scenario (at hand-off), on a plan item, or in a meeting, for one's own side (the
+    lead team or the related party one belongs to); a blocking question stops finalizing until
+    that side accepts an answer."""
     lock_requirement(requirement)
     if refusal := can.check_raise_question(actor, requirement):
         raise refusal
@@ -431,6 +439,7 @@ def raise_question(
         item_key=item_key,
         meeting=meeting,
         raised_by=actor,
+        raised_for_team=_asker_team(actor, requirement, item_key),
         body=body,
         is_blocking=is_blocking,
     )
@@ -449,29 +458,170 @@ def raise_question(
     return question
 
 
-@transition("question.answered")
-def answer_question(*, question: Question, actor: User, answer: str) -> Question:
-    """Answer (resolve) a question. Hand-off questions are the PM's to answer; others may be
-    resolved by the lead team's PM or DEV, or by whoever raised them."""
+def _asker_team(user: User, requirement: Requirement, item_key: str) -> Team | None:
+    """The side a question is raised for: the lead team when the asker is one of its members,
+    else the related party they belong to (the one owning the item asked about, if any)."""
+    from techalign.org.permissions import roles_of
+    from techalign.plans.selectors import current_revision, items_of, party_team_ids
+
+    mine = {team_id for team_id, _role in roles_of(user)}
+    if requirement.lead_team_id in mine:
+        return requirement.lead_team
+    parties = sorted(party_team_ids(requirement) & mine)
+    if item_key:
+        revision = current_revision(requirement)
+        owners = [i.owner_team_id for i in items_of(revision) if i.key == item_key]
+        parties.sort(key=lambda team_id: team_id not in owners)
+    return Team.objects.get(pk=parties[0]) if parties else None
+
+
+def _locked(question: Question) -> Requirement:
+    """Lock the question's requirement and re-read the question: its thread moves under it."""
     requirement = question.requirement
     lock_requirement(requirement)
-    if refusal := can.check_answer_question(actor, question):
-        raise refusal
-    if not answer.strip():
-        raise Refused("input.invalid", field="answer", problem=_("must not be empty"))
-    limits.check_texts(answer=answer)
-    rows = Question.objects.filter(pk=question.pk, resolved_at__isnull=True).update(
-        answer=answer, resolved_by=actor, resolved_at=timezone.now()
-    )
+    question.refresh_from_db()
+    return requirement
+
+
+def _add_reply(question: Question, author: User, body: str, kind: str) -> QuestionReply:
+    if not body.strip():
+        raise Refused("input.invalid", field="body", problem=_("must not be empty"))
+    limits.check_texts(body=body)
+    limits.check_room("replies_per_question", question.replies.count())
+    return QuestionReply.objects.create(question=question, author=author, body=body, kind=kind)
+
+
+def _move(question: Question, **changes: Any) -> None:
+    """Compare-and-set the question's state: a writer that read another state loses."""
+    rows = Question.objects.filter(pk=question.pk, state=question.state).update(**changes)
     if not rows:
         raise Refused("question.already_resolved", question=question.key)
-    bump_version(requirement)
     question.refresh_from_db()
+
+
+@transition("question.replied")
+def reply_to_question(*, question: Question, actor: User, body: str) -> QuestionReply:
+    """Add a reply to an open question's thread; anyone who may ask on the requirement may."""
+    requirement = _locked(question)
+    if refusal := can.check_reply_to_question(actor, question):
+        raise refusal
+    reply = _add_reply(question, actor, body, QuestionReply.Kind.REPLY)
+    bump_version(requirement)
+    record(actor=actor, target=question, summary={"key": question.key, "reply": body[:500]})
+    notify.emit("question.replied", question=question, reply=reply, actor=actor)
+    return reply
+
+
+@transition("question.answer_proposed")
+def propose_answered(*, question: Question, actor: User, body: str) -> Question:
+    """The other side replies with what it holds to be the answer; the question stays open
+    until the asker's side accepts it (a blocking one keeps holding finalizing)."""
+    requirement = _locked(question)
+    if refusal := can.check_propose_answer(actor, question):
+        raise refusal
+    reply = _add_reply(question, actor, body, QuestionReply.Kind.PROPOSAL)
+    _move(question, state=Question.State.PROPOSED, answer_reply=reply)
+    bump_version(requirement)
+    record(actor=actor, target=question, summary={"key": question.key, "answer": body[:500]})
+    notify.emit("question.answered", question=question, actor=actor)
+    return question
+
+
+def _accept(question: Question, actor: User, reply: QuestionReply) -> None:
+    _move(
+        question,
+        state=Question.State.ACCEPTED,
+        answer_reply=reply,
+        answer=reply.body,
+        resolved_by=actor,
+        resolved_at=timezone.now(),
+    )
+
+
+@transition("question.answer_accepted")
+def accept_answer(
+    *, question: Question, actor: User, reply: QuestionReply | None = None
+) -> Question:
+    """The asker, or a PM or DEV of the team they asked for, accepts a reply (the proposed one
+    unless another is named) as the answer: the question is closed, and a hand-off question
+    that was the last one open completes the hand-off."""
+    requirement = _locked(question)
+    if reply is not None and reply.question_id != question.pk:
+        raise Refused("access.not_found", kind=_("Reply"), ref=f"{question.key}/{reply.pk}")
+    if refusal := can.check_accept_answer(actor, question, reply):
+        raise refusal
+    chosen = reply or question.answer_reply
+    assert chosen is not None  # the check refuses a question without one
+    _accept(question, actor, chosen)
+    bump_version(requirement)
     record(
         actor=actor,
         target=question,
-        summary={"key": question.key, "answer": answer[:500]},
+        summary={"key": question.key, "answer": chosen.body[:500], "by": chosen.author.username},
     )
-    notify.emit("question.answered", question=question, actor=actor)
+    notify.emit("question.accepted", question=question, reply=chosen, actor=actor)
     _complete_hand_off_if_done(requirement, actor)
+    return question
+
+
+@transition("question.answer_rejected")
+def reject_answer(*, question: Question, actor: User, reason: str) -> Question:
+    """The asker's side does not accept the proposed answer and says why; the question is open
+    again and the proposer hears of it."""
+    requirement = _locked(question)
+    if refusal := can.check_reject_answer(actor, question):
+        raise refusal
+    proposal = question.answer_reply
+    why = _add_reply(question, actor, reason, QuestionReply.Kind.REJECTION)
+    _move(question, state=Question.State.OPEN, answer_reply=None)
+    bump_version(requirement)
+    record(actor=actor, target=question, summary={"key": question.key, "reason": reason[:500]})
+    notify.emit("question.rejected", question=question, reply=proposal, reason=why, actor=actor)
+    return question
+
+
+@transition("question.reopened")
+def reopen_question(*, question: Question, actor: User, reason: str) -> Question:
+    """The asker's side reopens a closed question, saying why; a blocking one holds
+    finalizing again. Whoever's answer had been accepted hears of it."""
+    requirement = _locked(question)
+    if refusal := can.check_reopen_question(actor, question):
+        raise refusal
+    accepted = question.answer_reply
+    why = _add_reply(question, actor, reason, QuestionReply.Kind.REOPENING)
+    _move(
+        question,
+        state=Question.State.OPEN,
+        answer_reply=None,
+        answer="",
+        resolved_by=None,
+        resolved_at=None,
+    )
+    bump_version(requirement)
+    record(actor=actor, target=question, summary={"key": question.key, "reason": reason[:500]})
+    notify.emit("question.rejected", question=question, reply=accepted, reason=why, actor=actor)
+    return question
+
+
+def close_by_decision(*, question: Question, decision: Any, actor: User) -> Question:
+    """A meeting decision that cites the question settles it: the decision becomes the
+    accepted answer in its thread. Runs inside the decision's transaction, requirement locked."""
+    question.refresh_from_db()
+    if question.requirement_id != decision.meeting.requirement_id:
+        raise Refused(
+            "access.not_found", kind=_("Question"), ref=f"{decision.meeting.requirement}/{question}"
+        )
+    if question.state == Question.State.ACCEPTED:
+        raise Refused("question.already_resolved", question=question.key)
+    reply = QuestionReply.objects.create(
+        question=question, author=actor, body=decision.text, kind=QuestionReply.Kind.DECISION
+    )
+    _accept(question, actor, reply)
+    record(
+        actor=actor,
+        action="question.closed_by_decision",
+        target=question,
+        summary={"key": question.key, "meeting": decision.meeting.key},
+    )
+    notify.emit("question.accepted", question=question, reply=reply, actor=actor)
     return question

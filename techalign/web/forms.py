@@ -174,9 +174,18 @@ class AskForm(forms.Form):
     is_blocking = forms.BooleanField(label=_("Blocking"), required=False)
 
 
-class AnswerForm(forms.Form):
-    answer = forms.CharField(
-        label=_("Answer"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+class ThreadForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    do = forms.ChoiceField(
+        choices=[
+            ("reply", _("Reply")),
+            ("propose", _("Propose as the answer")),
+            ("reject", _("Do not accept")),
+            ("reopen", _("Reopen")),
+        ],
+        initial="reply",
     )
 
 
@@ -382,14 +391,29 @@ class TextForm(forms.Form):
     )
 
 
+class DecisionForm(TextForm):
+    closes = forms.MultipleChoiceField(
+        label=_("Settles questions"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, question_keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closes"].choices = [(k, k) for k in question_keys]
+
+
 class ActionItemForm(forms.Form):
     text = forms.CharField(label=_("Action item"), max_length=TEXT_LIMIT)
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
+    serves = forms.ChoiceField(label=_("For (optional)"), required=False, widget=QuickSelect)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, item_keys=(), scenario_keys=(), question_keys=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people
+        self.fields["serves"].choices = [
+            ("", "—"),
+            *[(k, k) for k in (*item_keys, *scenario_keys, *question_keys)],
+        ]
 
 
 class ChangeRequestForm(forms.Form):

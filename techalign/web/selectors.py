@@ -13,7 +13,8 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from techalign.meetings.models import Invitee, Meeting
+from techalign.meetings.models import ActionItem, Invitee, Meeting
+from techalign.meetings.selectors import action_items_assigned
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
 from techalign.plans.models import (
@@ -29,6 +30,7 @@ from techalign.plans.sections import section_hash
 from techalign.plans.selectors import PartySignOffs
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.permissions import AFTER_HAND_OFF
+from techalign.requirements.selectors import answers_to_accept
 
 OPEN = [s for s in Status.values if s not in {Status.FINALIZED, Status.CANCELLED}]
 SIGNING = [Status.APPROVED, Status.ALIGNING]
@@ -66,7 +68,7 @@ def questions_to_answer(user: User) -> QuerySet[Question]:
         Question.objects.filter(
             Q(stage=Question.Stage.HAND_OFF, requirement__owner=user)
             | (~Q(stage=Question.Stage.HAND_OFF) & Q(is_blocking=False) & mine),
-            resolved_at__isnull=True,
+            state=Question.State.OPEN,
             requirement__status__in=OPEN,
             requirement__in=my_requirements,
         )
@@ -282,6 +284,8 @@ class Inbox:
     blocking: list[Question] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
     asks: list[Item] = field(default_factory=list)
+    accept: list[Question] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -300,6 +304,8 @@ def my_work(user: User) -> Inbox:
         blocking=list(blocking_questions_on_my_plans(user)),
         milestones=list(milestones_due(user)),
         asks=list(asks_to_my_teams(user)),
+        accept=list(answers_to_accept(user)),
+        actions=list(action_items_assigned(user)),
     )
 
 
@@ -315,5 +321,7 @@ def count_my_work(user: Any) -> int:
             blocking_questions_on_my_plans(user),
             milestones_due(user),
             asks_to_my_teams(user),
+            answers_to_accept(user),
+            action_items_assigned(user),
         )
     ) + len(signoffs_owed(user))

@@ -44,7 +44,13 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     _refused(
         lei.post(f"/requirements/{key}/scenarios/S-1/acknowledge"), 409, "scenario.open_questions"
     )
-    ming.post(f"/requirements/{key}/questions/Q-1/answer", {"answer": "不含运费"})
+    proposed = ming.post(f"/requirements/{key}/questions/Q-1/propose", {"body": "不含运费"})
+    assert proposed.json()["state"] == "proposed"
+    _refused(
+        lei.post(f"/requirements/{key}/scenarios/S-1/acknowledge"), 409, "scenario.open_questions"
+    )
+    accepted = lei.post(f"/requirements/{key}/questions/Q-1/accept", {})
+    assert accepted.json()["state"] == "accepted" and accepted.json()["answer"] == "不含运费"
     for s in ["S-1", "S-2", "S-3"]:
         assert lei.post(f"/requirements/{key}/scenarios/{s}/acknowledge").status_code == 200
     detail = lei.get(f"/requirements/{key}").json()
@@ -180,6 +186,13 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
     )
     assert "Q-2" in body["message"]
     lei.post(f"/requirements/{key}/questions/Q-2/answer", {"answer": "用退款单号"})
+    # Proposed is not closed: hua, who asked, accepts it.
+    _refused(ming.post(f"/requirements/{key}/finalize", sign), 409, "finalize.blocking_questions")
+    _refused(
+        lei.post(f"/requirements/{key}/questions/Q-2/accept", {}), 403, "question.not_asker_side"
+    )
+    accepted = as_("hua").post(f"/requirements/{key}/questions/Q-2/accept", {})
+    assert accepted.status_code == 200, accepted.content
     # Finance's DEV missed the meeting: its tech lead's waiver, with the reason, stands in.
     body = _refused(
         ming.post(f"/requirements/{key}/finalize", sign), 409, "finalize.party_not_aligned"

@@ -64,6 +64,8 @@ M = R + "/meetings/M-1"
 
 ACCESS: dict[str, Access] = {
     "GET /api/v1/me": ORG,
+    "GET /api/v1/me/action-items": OWN,
+    "GET /api/v1/me/answers-to-accept": OWN,
     f"GET {C}/sources": OWN,
     f"POST {C}/sources/upload": OWN,
     f"POST {C}/sources/feed": OWN,
@@ -108,7 +110,15 @@ ACCESS: dict[str, Access] = {
     f"GET {R}/comments": READ,
     f"POST {R}/comments": write({*INSIDERS, "charlie"}, {"body": "评", "scenario": "S-1"}),
     f"POST {R}/questions": write({"ming", "lei", "qiang", "hua", "jun"}, {"body": "问"}),
-    f"POST {R}/questions/{{question}}/answer": write({"ming", "lei", "hua"}, {"answer": "答"}),
+    # The question is the payments PM's: the other side proposes, payments' PM or DEV accepts.
+    f"POST {R}/questions/{{question}}/answer": write({"ming", "lei", "jun"}, {"answer": "答"}),
+    f"POST {R}/questions/{{question}}/propose": write({"ming", "lei", "jun"}, {"body": "答"}),
+    f"POST {R}/questions/{{question}}/replies": write(
+        {"ming", "lei", "qiang", "hua", "jun"}, {"body": "补充"}
+    ),
+    f"POST {R}/questions/{{question}}/accept": write(PAYMENTS, {}),
+    f"POST {R}/questions/{{question}}/reject": write(PAYMENTS, {"reason": "不对"}),
+    f"POST {R}/questions/{{question}}/reopen": write(PAYMENTS, {"reason": "再议"}),
     f"GET {R}/audit": READ,
     f"GET {R}/plan": READ,
     # Items: the lead team's DEVs write all; a party's DEVs their own section (I-2 is on

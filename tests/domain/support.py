@@ -25,6 +25,19 @@ def current(req: Requirement) -> Revision:
     return revision
 
 
+def finalize_current(req: Requirement, actor):
+    """Finalize the current revision as read now (the number and hash a user would send)."""
+    from techalign.plans import services as plans
+
+    revision = current(req)
+    return plans.finalize(
+        requirement=req,
+        actor=actor,
+        revision_number=revision.number,
+        content_hash=revision.content_hash,
+    )
+
+
 def add_progress_item(req: Requirement, actor, *, based_on: int = 3):
     """A DEV adds one UI item covering S-1 to the plan: the usual way to make a new revision."""
     from techalign.org.models import Component

@@ -179,7 +179,10 @@ def test_hand_off_completes_only_when_every_question_is_answered(w):
     requirements.acknowledge_scenario(scenario=scenario(req, "S-3"), actor=w.lei)
     assert status_of(req) == Status.HANDED_OFF
 
-    requirements.answer_question(question=question, actor=w.ming, answer="要，T+1 对账。")
+    requirements.propose_answered(question=question, actor=w.ming, body="要，T+1 对账。")
+    assert status_of(req) == Status.HANDED_OFF, "the asking DEV has not accepted the answer yet"
+
+    requirements.accept_answer(question=question, actor=w.lei)
 
     assert status_of(req) == Status.PLANNING
 
@@ -190,7 +193,8 @@ def test_answering_the_question_does_not_complete_a_hand_off_with_unacknowledged
         requirement=req, actor=w.lei, body="?", scenario=scenario(req, "S-2")
     )
 
-    requirements.answer_question(question=question, actor=w.ming, answer="见 PRD 第 3 节")
+    requirements.propose_answered(question=question, actor=w.ming, body="见 PRD 第 3 节")
+    requirements.accept_answer(question=question, actor=w.lei)
 
     assert status_of(req) == Status.HANDED_OFF
     requirements.acknowledge_scenario(scenario=scenario(req, "S-2"), actor=w.lei)
@@ -205,7 +209,7 @@ def test_hand_off_questions_are_the_pms_to_answer(w, persona):
     )
 
     with pytest.raises(Refused) as refused:
-        requirements.answer_question(question=question, actor=getattr(w, persona), answer="好")
+        requirements.propose_answered(question=question, actor=getattr(w, persona), body="好")
 
     assert refused.value.code == "role.not_allowed"
     question.refresh_from_db()
@@ -218,10 +222,11 @@ def test_answering_an_answered_question_is_refused(w):
         requirement=req, actor=w.lei, body="?", scenario=scenario(req, "S-2")
     )
     stale_copy = Question.objects.get(pk=question.pk)
-    requirements.answer_question(question=question, actor=w.ming, answer="第一次回答")
+    requirements.propose_answered(question=question, actor=w.ming, body="第一次回答")
+    requirements.accept_answer(question=question, actor=w.lei)
 
     with pytest.raises(Refused) as refused:
-        requirements.answer_question(question=stale_copy, actor=w.ming, answer="第二次回答")
+        requirements.propose_answered(question=stale_copy, actor=w.ming, body="第二次回答")
 
     assert refused.value.code == "question.already_resolved"
     assert refused.value.details == {"question": "Q-1"}

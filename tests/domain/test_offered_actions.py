@@ -160,7 +160,7 @@ def _allowed(action, user, req, row):
         stage = {"stage": Question.Stage.HAND_OFF} if action == "answer_questions" else {}
         blocking = {"is_blocking": True} if action == "resolve_blocking" else {}
         questions = _open(req, **stage, **blocking)
-        refusals = [rules.check_answer_question(user, q) for q in questions]
+        refusals = [rules.check_propose_answer(user, q) for q in questions]
         return None if None in refusals else refusals[0]
     if action in {"write_plan", "revise_plan"}:
         return plan_rules.check_edit_plan(user, req)
@@ -200,12 +200,12 @@ def _perform(action, user, req, row, w):
             next(
                 q
                 for q in _open(req)
-                if rules.check_answer_question(user, q) is None and q.is_blocking
+                if rules.check_propose_answer(user, q) is None and q.is_blocking
             )
             if action == "resolve_blocking"
             else _open(req, stage=Question.Stage.HAND_OFF)[0]
         )
-        requirements.answer_question(question=question, actor=user, answer="已答复")
+        requirements.propose_answered(question=question, actor=user, body="已答复")
     elif action in {"write_plan", "revise_plan"}:
         plans.add_item(
             requirement=req,

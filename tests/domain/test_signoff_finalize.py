@@ -192,7 +192,8 @@ def test_finalizing_with_an_open_blocking_question_is_refused_until_it_is_answer
     assert refused.value.details == {"questions": ["Q-1"]}
     assert not Baseline.objects.exists()
 
-    requirements.answer_question(question=question, actor=w.lei, answer="自动重试三次后人工处理")
+    requirements.propose_answered(question=question, actor=w.lei, body="自动重试三次后人工处理")
+    requirements.accept_answer(question=question, actor=w.hua)
     finalize(req, w.ming)  # the non-blocking question does not hold it up
     assert status_of(req) == Status.FINALIZED
 

@@ -106,11 +106,13 @@ def test_the_demo_requirement_goes_through_all_five_steps(desk):
         expect(form(dev.page, f"acknowledge/S-{n}")).to_have_count(0)
 
     pm.page.goto(home)
-    pm.page.fill("#answer-Q-1", "以先到的请求为准；幂等键由客户端按退款申请生成。")
-    submit(pm.page, "answer/Q-1")
-    expect(form(pm.page, "answer/Q-1")).to_have_count(0)
+    pm.page.fill("#reply-thread-Q-1", "以先到的请求为准；幂等键由客户端按退款申请生成。")
+    submit(pm.page, "thread/Q-1", "button[value=propose]")
+    expect(pm.page.locator("#thread-Q-1 [data-state]")).to_have_attribute("data-state", "proposed")
 
     dev.page.goto(home)
+    submit(dev.page, "accept/Q-1")
+    expect(form(dev.page, "accept/Q-1")).to_have_count(0)
     submit(dev.page, "acknowledge/S-3")
     expect(current_step(dev.page)).to_have_attribute("data-n", "2")
 

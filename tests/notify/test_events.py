@@ -27,9 +27,10 @@ def test_the_five_steps_notify_the_people_who_act_next(w, django_capture_on_comm
         question = requirements.raise_question(
             requirement=req, actor=w.lei, scenario=scenario, body="部分退款是否包含运费？"
         )
-        requirements.answer_question(question=question, actor=w.ming, answer="不包含")
+        requirements.propose_answered(question=question, actor=w.ming, body="不包含")
+        requirements.accept_answer(question=question, actor=w.lei)
     assert inbox(w.lei) == ["requirement.handed_off", "question.answered"]
-    assert inbox(w.ming) == ["question.asked"]
+    assert inbox(w.ming) == ["question.asked", "question.accepted"]
     handed_off = Notification.objects.get(recipient=w.lei, event="requirement.handed_off")
     assert req.key in handed_off.title and handed_off.url.endswith(f"/r/{req.key}/")
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from techalign.org.models import User
 from techalign.plans.selectors import current_revision
-from techalign.requirements.models import Status
+from techalign.requirements.models import Question, Status
 from tests.factories import advance, sign_all
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -32,13 +32,18 @@ def test_hand_off_then_acknowledge_moves_the_stepper(w, as_user):
     assert req.status == Status.PLANNING
 
 
-def test_a_question_at_hand_off_is_answered_by_the_pm(w, as_user):
+def test_a_question_at_hand_off_is_answered_by_the_pm_and_accepted_by_the_asker(w, as_user):
     req = advance(w, "handed_off")
     do(as_user(w.lei), req, "ask", "S-1", body="部分退款包含运费吗？")
     question = req.questions.get()
     page = as_user(w.ming).get(reverse("web:requirement", args=[req.key])).content.decode()
-    assert "部分退款包含运费吗？" in page and f"answer-{question.key}" in page
-    do(as_user(w.ming), req, "answer", question.key, answer="不含运费")
+    assert "部分退款包含运费吗？" in page and f"thread-{question.key}" in page
+    do(as_user(w.ming), req, "thread", question.key, body="不含运费", do="propose")
+    question.refresh_from_db()
+    assert question.state == Question.State.PROPOSED and not question.is_resolved
+    page = as_user(w.lei).get(reverse("web:requirement", args=[req.key])).content.decode()
+    assert f"Accept the answer to {question.key}" in page
+    do(as_user(w.lei), req, "accept", question.key)
     question.refresh_from_db()
     assert question.is_resolved
 

@@ -24,6 +24,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -34,7 +35,13 @@ from techalign.core.errors import Refused
 from techalign.meetings.models import Meeting
 from techalign.meetings.selectors import access_meeting
 from techalign.plans import selectors as plans
-from techalign.requirements.models import STEP_OF_STATUS, Question, Requirement, Status
+from techalign.requirements.models import (
+    STEP_OF_STATUS,
+    Question,
+    QuestionReply,
+    Requirement,
+    Status,
+)
 from techalign.requirements.selectors import get_requirement, next_actions
 
 STEPS = [
@@ -110,7 +117,9 @@ class Screen:
     @cached_property
     def questions(self) -> list[Question]:
         return list(
-            self.requirement.questions.select_related("scenario", "raised_by", "resolved_by")
+            self.requirement.questions.select_related(
+                "scenario", "raised_by", "resolved_by", "raised_for_team"
+            ).prefetch_related(Prefetch("replies", QuestionReply.objects.select_related("author")))
         )
 
     @cached_property

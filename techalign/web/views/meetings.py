@@ -21,8 +21,11 @@ from techalign.org.selectors import get_user, holders_of
 from techalign.plans import permissions as can_plan
 from techalign.plans import selectors as plans
 from techalign.plans import services as plan_services
+from techalign.requirements import services as requirement_services
+from techalign.requirements.selectors import get_question, get_scenario
 from techalign.web import forms
 from techalign.web.views.common import Screen, action, page, render_page, section
+from techalign.web.views.requirements import thread_acts, thread_with
 
 page("align", "web/meeting/align.html")
 page("meeting", "web/meeting/meeting.html")
@@ -210,11 +213,15 @@ def minutes_section(screen: Screen) -> dict[str, Any]:
     )
     is_invitee = any(i.user_id == screen.user.pk for i in invitees)
     can_edit = can_meet.can_edit_minutes(screen.user, meeting, is_invitee=is_invitee)
-    action_items = list(meeting.action_items.select_related("owner", "meeting__requirement"))
+    action_items = list(
+        meeting.action_items.select_related("owner", "meeting__requirement", "scenario", "question")
+    )
     return {
         "attendance": invitees,
         "meeting_questions": [q for q in screen.questions if q.meeting_id == meeting.pk],
-        "decisions": list(meeting.decisions.select_related("recorded_by")),
+        "decisions": list(
+            meeting.decisions.select_related("recorded_by").prefetch_related("closes")
+        ),
         "action_items": action_items,
         "completable": {
             a.pk for a in action_items if can_meet.can_complete_action_item(screen.user, a)
@@ -226,11 +233,34 @@ def minutes_section(screen: Screen) -> dict[str, Any]:
         )
         if can_edit
         else None,
-        "decision_form": forms.TextForm(prefix="decision") if can_edit else None,
-        "action_item_form": (
-            forms.ActionItemForm(people=_people(screen), prefix="action") if can_edit else None
+        "decision_form": (
+            forms.DecisionForm(prefix="decision", question_keys=_open_question_keys(screen))
+            if can_edit
+            else None
         ),
-        "answerable": {q.pk for q in screen.questions if not q.is_resolved},
+        "action_item_form": (
+            forms.ActionItemForm(prefix="action", **_action_item_choices(screen))
+            if can_edit
+            else None
+        ),
+        "thread_acts": thread_acts(
+            screen.user, [q for q in screen.questions if q.meeting_id == meeting.pk]
+        ),
+    }
+
+
+def _open_question_keys(screen: Screen) -> list[str]:
+    return [q.key for q in screen.questions if not q.is_resolved]
+
+
+def _action_item_choices(screen: Screen) -> dict[str, Any]:
+    """Whom an action item may be for, and what it may serve: a current plan item, a
+    scenario or an open question."""
+    return {
+        "people": _people(screen),
+        "item_keys": screen.item_keys,
+        "scenario_keys": [s.key for s in screen.scenarios],
+        "question_keys": _open_question_keys(screen),
     }
 
 
@@ -352,25 +382,48 @@ def meeting_question(screen: Screen, ref: str | None) -> None:
     raise_question_with(screen, "minutes_question_form")
 
 
-@action("resolve", section="minutes")
-def resolve(screen: Screen, ref: str | None) -> None:
-    from techalign.web.views.requirements import answer_question_with
+@action("meeting_thread", section="minutes")
+def meeting_thread(screen: Screen, ref: str | None) -> None:
+    thread_with(screen, ref)
 
-    answer_question_with(screen, ref)
+
+@action("meeting_accept", section="minutes")
+def meeting_accept(screen: Screen, ref: str | None) -> None:
+    question = get_question(screen.requirement, ref)
+    requirement_services.accept_answer(question=question, actor=screen.user)
 
 
 @action("decision", section="minutes", target="section")
 def decision(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.TextForm, "decision_form", prefix="decision")
-    services.record_decision(meeting=screen.meeting, actor=screen.user, text=data["text"])
+    data = screen.bind(
+        forms.DecisionForm,
+        "decision_form",
+        prefix="decision",
+        question_keys=_open_question_keys(screen),
+    )
+    services.record_decision(
+        meeting=screen.meeting,
+        actor=screen.user,
+        text=data["text"],
+        questions=[get_question(screen.requirement, key) for key in data["closes"]],
+    )
 
 
 @action("action_item", section="minutes", target="section")
 def action_item(screen: Screen, ref: str | None) -> None:
     data = screen.bind(
-        forms.ActionItemForm, "action_item_form", people=_people(screen), prefix="action"
+        forms.ActionItemForm, "action_item_form", prefix="action", **_action_item_choices(screen)
     )
-    services.add_action_item(meeting=screen.meeting, actor=screen.user, **data)
+    serves = data.pop("serves")
+    requirement = screen.requirement
+    services.add_action_item(
+        meeting=screen.meeting,
+        actor=screen.user,
+        item_key=serves if serves.startswith("I-") else "",
+        scenario=get_scenario(requirement, serves) if serves.startswith("S-") else None,
+        question=get_question(requirement, serves) if serves.startswith("Q-") else None,
+        **data,
+    )
 
 
 @action("complete_action_item", section="minutes", target="section")

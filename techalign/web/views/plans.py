@@ -160,6 +160,8 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "lead_team_id": screen.requirement.lead_team_id,
         "kinds": ItemKind,
         "withdraw_warning": _withdraw_warning(screen),
+        "open_actions": plans.open_action_items_by_item(screen.requirement),
+        "open_questions": _open_questions_by_item(screen),
     }
 
 
@@ -178,6 +180,16 @@ def _suspect_diffs(screen: Screen) -> dict[str, list[dict[str, Any]]]:
         ]
         for key, marks in screen.suspect.items()
     }
+
+
+def _open_questions_by_item(screen: Screen) -> dict[str, list[Any]]:
+    """The questions on each item that are not closed yet (their threads are on the
+    requirement's page)."""
+    by_item: dict[str, list[Any]] = {}
+    for question in screen.questions:
+        if question.item_key and not question.is_resolved:
+            by_item.setdefault(question.item_key, []).append(question)
+    return by_item
 
 
 def _withdraw_warning(screen: Screen) -> str:

@@ -210,7 +210,7 @@ def questions_section(screen: Screen) -> dict[str, Any]:
     return {
         "open_questions": [q for q in questions if not q.is_resolved],
         "resolved_questions": [q for q in questions if q.is_resolved],
-        "answerable": {q.pk for q in questions if can.can_answer_question(user, q)},
+        "thread_acts": thread_acts(user, questions),
         "can_raise_question": can.can_raise_question(user, screen.requirement),
         "question_form": forms.QuestionForm(
             scenario_keys=[s.key for s in screen.scenarios],
@@ -338,14 +338,43 @@ def raise_question_with(screen: Screen, form_name: str) -> None:
     )
 
 
-@action("answer", section="questions")
-def answer(screen: Screen, ref: str | None) -> None:
-    answer_question_with(screen, ref)
+def thread_acts(user: Any, questions: list[Question]) -> dict[int, dict[str, bool]]:
+    """Per question, which of its thread's buttons `user` may press (from the same checks the
+    services raise)."""
+    return {
+        q.pk: {
+            "reply": can.can_reply_to_question(user, q),
+            "propose": can.can_propose_answer(user, q),
+            "accept": can.can_accept_answer(user, q),
+            "reject": can.can_reject_answer(user, q),
+            "reopen": can.can_reopen_question(user, q),
+        }
+        for q in questions
+    }
 
 
-def answer_question_with(screen: Screen, ref: str | None) -> None:
-    """Answer (resolve) question `ref` from the answer form."""
-    data = screen.bind(forms.AnswerForm, "answer_form")
-    services.answer_question(
-        question=get_question(screen.requirement, ref), actor=screen.user, answer=data["answer"]
-    )
+@action("thread", section="questions")
+def thread(screen: Screen, ref: str | None) -> None:
+    thread_with(screen, ref)
+
+
+@action("accept", section="questions")
+def accept(screen: Screen, ref: str | None) -> None:
+    services.accept_answer(question=get_question(screen.requirement, ref), actor=screen.user)
+
+
+def thread_with(screen: Screen, ref: str | None) -> None:
+    """Write in question `ref`'s thread: a reply, a proposed answer, the asker's side's reason
+    for not accepting the proposal, or for reopening the question (the button pressed says
+    which; the service refuses what the user may not do)."""
+    data = screen.bind(forms.ThreadForm, "thread_form")
+    question = get_question(screen.requirement, ref)
+    body, actor = data["body"], screen.user
+    if data["do"] == "propose":
+        services.propose_answered(question=question, actor=actor, body=body)
+    elif data["do"] == "reject":
+        services.reject_answer(question=question, actor=actor, reason=body)
+    elif data["do"] == "reopen":
+        services.reopen_question(question=question, actor=actor, reason=body)
+    else:
+        services.reply_to_question(question=question, actor=actor, body=body)
