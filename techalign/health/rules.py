@@ -22,11 +22,9 @@ from techalign.health.base import (
     Finding,
     Severity,
     Text,
-    add_working_days,
     rule,
     settled,
     start_of_day,
-    working_days_between,
 )
 from techalign.meetings.models import Invitee, Meeting
 from techalign.org.models import DEFAULT_COST_CURVE, Component, OrgPolicy, Role
@@ -668,7 +666,7 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
         requirement__in=ctx.led, is_blocking=True, resolved_at__isnull=True
     ).values_list("requirement_id", "number", "raised_by_id", "raised_at")
     for requirement_id, number, raised_by, raised_at in rows:
-        days = working_days_between(timezone.localtime(raised_at).date(), ctx.today)
+        days = ctx.workdays.between(timezone.localtime(raised_at).date(), ctx.today)
         if days > maximum:
             yield ctx.finding(
                 "TA110",
@@ -722,7 +720,7 @@ def _late_alignment(ctx: Context, code: str, field: str, minimum: int) -> Iterat
             continue
         if aligned_at is not None:
             aligned_on = timezone.localtime(aligned_at).date()
-            days = working_days_between(aligned_on, planned_on)
+            days = ctx.workdays.between(aligned_on, planned_on)
             if days >= minimum:
                 continue
             yield ctx.finding(
@@ -737,10 +735,10 @@ def _late_alignment(ctx: Context, code: str, field: str, minimum: int) -> Iterat
                 minimum=minimum,
             )
             continue
-        deadline = add_working_days(planned_on, -minimum)
+        deadline = ctx.workdays.add(planned_on, -minimum)
         if ctx.today <= deadline:
             continue
-        days = working_days_between(ctx.today, planned_on)
+        days = ctx.workdays.between(ctx.today, planned_on)
         yield ctx.finding(
             code,
             requirement_id,
