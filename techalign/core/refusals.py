@@ -245,6 +245,22 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT, _("Change request {change} is still open for {requirement}.")
     ),
     "change.wrong_state": Refusal(CONFLICT, _("Change request {change} is {status}.")),
+    "change.phase_reason_required": Refusal(
+        INVALID,
+        _(
+            "The milestones put {requirement} in {proposed}; say why the gap was found in "
+            "{phase}, earlier than that."
+        ),
+    ),
+    "change.root_cause_required": Refusal(
+        INVALID, _("Say why the alignment missed this gap: a root cause is required.")
+    ),
+    "change.cause_subject_required": Refusal(
+        INVALID, _("A change whose root cause is {cause} must name the {subject} concerned.")
+    ),
+    "change.unknown_cause_subject": Refusal(
+        INVALID, _("{requirement} has no {subject} {ref} to name as the cause.")
+    ),
     "change.nothing_changed": Refusal(
         CONFLICT,
         _(

@@ -3,6 +3,7 @@ canonical content that hashes and baselines are made of."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -18,6 +19,8 @@ from techalign.plans.models import (
     Baseline,
     ChangeRequest,
     Item,
+    Milestone,
+    Phase,
     Plan,
     Review,
     Revision,
@@ -188,6 +191,30 @@ def latest_baseline(requirement: Requirement) -> Baseline | None:
 
 def open_change_request(requirement: Requirement) -> ChangeRequest | None:
     return requirement.change_requests.filter(status=ChangeRequest.Status.OPEN).first()
+
+
+PHASE_ORDER = list(Phase.values)
+
+
+def is_earlier_phase(phase: str, than: str) -> bool:
+    return PHASE_ORDER.index(phase) < PHASE_ORDER.index(than)
+
+
+def proposed_phase(requirement: Requirement, today: dt.date) -> Phase:
+    """The phase a gap found today is proposed to have been found in, from how far the
+    parties' milestones have come (a milestone counts from its done day on): a launch done is
+    production; handed to test (提测) is testing; development or joint debugging done is
+    development; else design. Release is never proposed (nothing marks it), only declared."""
+    reached = set(
+        requirement.milestones.filter(done_on__lte=today).values_list("kind", flat=True)
+    )
+    if Milestone.Kind.LAUNCH in reached:
+        return Phase.PRODUCTION
+    if Milestone.Kind.TEST in reached:
+        return Phase.TESTING
+    if reached & {Milestone.Kind.DEV_DONE, Milestone.Kind.JOINT_DEBUGGING}:
+        return Phase.DEVELOPMENT
+    return Phase.DESIGN
 
 
 def plan_author_ids(revision: Revision) -> set[int]:
