@@ -684,8 +684,9 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
 
 def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None, Any, bool]]:
     """(requirement, planned development start, planned launch, aligned at, is high-risk) for
-    requirements with a planned date, in one query shared by TA111 and TA112. Aligned: the first meeting
-    not cancelled (held, or scheduled), or else the first baseline, whichever came first."""
+    requirements with a planned date, in one query shared by TA111 and TA112. Aligned: the
+    first meeting not cancelled (held, or scheduled), or else the first baseline, whichever
+    came first."""
     if "alignments" not in ctx.shared:
         first_meeting = (
             Meeting.objects.filter(requirement=OuterRef("pk"))
@@ -733,9 +734,7 @@ def _late_alignment(
         requirement_id, planned_on, aligned_at = row[0], row[position], row[3]
         if planned_on is None:
             continue
-        minimum = (
-            high_risk_minimum if row[4] and high_risk_minimum is not None else normal_minimum
-        )
+        minimum = high_risk_minimum if row[4] and high_risk_minimum is not None else normal_minimum
         if aligned_at is not None:
             aligned_on = timezone.localtime(aligned_at).date()
             days = ctx.workdays.between(aligned_on, planned_on)

@@ -205,9 +205,7 @@ def proposed_phase(requirement: Requirement, today: dt.date) -> Phase:
     parties' milestones have come (a milestone counts from its done day on): a launch done is
     production; handed to test (提测) is testing; development or joint debugging done is
     development; else design. Release is never proposed (nothing marks it), only declared."""
-    reached = set(
-        requirement.milestones.filter(done_on__lte=today).values_list("kind", flat=True)
-    )
+    reached = set(requirement.milestones.filter(done_on__lte=today).values_list("kind", flat=True))
     if Milestone.Kind.LAUNCH in reached:
         return Phase.PRODUCTION
     if Milestone.Kind.TEST in reached:

@@ -137,7 +137,13 @@ ACCESS: dict[str, Access] = {
     f"GET {R}/baselines/{{version}}": READ,
     f"GET {R}/change-requests": READ,
     f"POST {R}/change-requests": write(
-        {"ming", "lei", "hua", "jun"}, {"title": "变", "reason": "因", "phase_found": "testing"}
+        {"ming", "lei", "hua", "jun"},
+        {
+            "title": "变",
+            "reason": "因",
+            "phase_found": "testing",
+            "root_cause": "external",
+        },
     ),
     f"POST {R}/change-requests/{{change}}/withdraw": write({"ming", "lei", "qiang"}),
     f"GET {R}/milestones": READ,
