@@ -144,6 +144,17 @@ REFUSALS: dict[str, Refusal] = {
     "review.hash_mismatch": Refusal(
         CONFLICT, _("The content you reviewed ({seen}) is not revision {revision}'s ({current}).")
     ),
+    "review.already_approved": Refusal(
+        CONFLICT,
+        _(
+            "{user} has already approved revision {revision}; the high-risk plan now waits for "
+            "{missing}."
+        ),
+    ),
+    "risk.reason_required": Refusal(
+        INVALID, _("Say why: marking a requirement high-risk or clearing it needs a reason.")
+    ),
+    "risk.not_high": Refusal(CONFLICT, _("Requirement {requirement} is not marked high-risk.")),
     "review.comment_required": Refusal(INVALID, _("Say what must change when requesting changes.")),
     # meetings
     "meeting.plan_not_approved": Refusal(

@@ -332,7 +332,10 @@ def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
 def approve_revision(
     *, revision: Revision, actor: User, comment: str = "", content_hash: str | None = None
 ) -> Review:
-    """A tech lead or architect who wrote none of the plan approves this exact revision."""
+    """A tech lead or architect who wrote none of the plan approves this exact revision. A
+    high-risk requirement's plan is approved once a committee architect and the lead team's
+    tech lead or architect (two people, in either order) have approved it; until then it
+    stays in review."""
     requirement = revision.plan.requirement
     _check_review(requirement, revision, actor, content_hash, action=_("approve the plan"))
     limits.check_texts(comment=comment)
@@ -347,6 +350,20 @@ def approve_revision(
         content_hash=revision.content_hash,
     )
     selectors.forget_reads(revision)
+    missing = selectors.missing_approvals(requirement, revision)
+    if missing:
+        # A high-risk plan stays in review until both approvals are in.
+        bump_version(requirement)
+        record(
+            actor=actor,
+            target=revision,
+            summary={
+                "revision": revision.number,
+                "hash": revision.content_hash,
+                "awaiting": missing,
+            },
+        )
+        return review
     # A meeting still on the calendar is where the parties will sign this revision too.
     scheduled = requirement.meetings.filter(status="scheduled").exists()
     move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
