@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.org.models import Component, Department, Language, Role, Team, User
 from techalign.plans.models import ItemKind, Milestone, Phase, RootCause
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority, Risk
 
 MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
 
@@ -124,6 +124,13 @@ class ScenarioForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=TEXT_LIMIT)
+
+
+class RiskForm(forms.Form):
+    risk = forms.ChoiceField(label=_("High risk"), choices=Risk.choices)
+    reason = forms.CharField(
+        label=_("Why"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class QuickSelect(forms.Select):
