@@ -17,7 +17,7 @@ from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_team, get_user
 from techalign.plans import selectors as plans
 from techalign.requirements import selectors, services
-from techalign.requirements.models import Priority, Question, Requirement
+from techalign.requirements.models import Priority, Question, Requirement, Risk
 
 router = Router(tags=["requirements"])
 
@@ -61,12 +61,19 @@ class RequirementSummaryOut(Schema):
     owner: str
     lead_dev: str | None
     is_private: bool
+    risk: str | None = Field(
+        description="High-risk category (money, personal_data, security), or null."
+    )
     version: int
     created_at: datetime
 
     @staticmethod
     def resolve_lead_team(obj: Requirement) -> str:
         return obj.lead_team.code
+
+    @staticmethod
+    def resolve_risk(obj: Requirement) -> str | None:
+        return obj.risk or None
 
     @staticmethod
     def resolve_owner(obj: Requirement) -> str:
@@ -95,6 +102,7 @@ class PlanSummaryOut(Schema):
 
 
 class RequirementOut(RequirementSummaryOut):
+    risk_reason: str
     user_stories: str
     business_process: str
     planned_dev_start_on: date | None
@@ -201,6 +209,11 @@ class RequirementPatch(Body):
     planned_launch_on: date | None = None
 
 
+class RiskIn(Body):
+    risk: Risk
+    reason: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
 class LeadDevIn(Body):
     username: str = Field(max_length=150)
 
@@ -249,8 +262,10 @@ def list_requirements(
     status: str | None = None,
     team: str | None = None,
     mine: bool = False,
+    risk: str | None = None,
 ):
-    """Requirements visible to the caller, newest first; filter by status, lead team, or mine."""
+    """Requirements visible to the caller, newest first; filter by status, lead team, mine,
+    or risk ("high" for any high-risk category, or one category)."""
     user = actor(request)
     found = selectors.visible_requirements(user)
     if status:
@@ -259,6 +274,8 @@ def list_requirements(
         found = found.filter(lead_team__code=team)
     if mine:
         found = found.filter(owner=user) | found.filter(lead_dev=user)
+    if risk:
+        found = selectors.filter_by_risk(found, risk)
     # The summary leaves out the long Markdown fields: not reading them halves a page's fetch.
     return found.defer("user_stories", "business_process").order_by("-number")
 
@@ -304,6 +321,23 @@ def update_requirement(
 def assign_lead_dev(request: HttpRequest, key: str, body: LeadDevIn):
     return services.assign_lead_dev(
         requirement=_detail(request, key), actor=actor(request), lead_dev=get_user(body.username)
+    )
+
+
+@router.post("/{key}/risk", response={200: RequirementOut, **ERRORS})
+def mark_high_risk(request: HttpRequest, key: str, body: RiskIn):
+    """Mark the requirement high-risk (a PM or tech lead of the lead team, with a reason): its
+    plan then needs a committee architect's approval besides the tech lead's."""
+    return services.mark_high_risk(
+        requirement=_detail(request, key), actor=actor(request), risk=body.risk, reason=body.reason
+    )
+
+
+@router.post("/{key}/risk/clear", response={200: RequirementOut, **ERRORS})
+def clear_high_risk(request: HttpRequest, key: str, body: ReasonIn):
+    """Clear the high risk (a PM or tech lead of the lead team, with a reason)."""
+    return services.clear_high_risk(
+        requirement=_detail(request, key), actor=actor(request), reason=body.reason
     )
 
 
