@@ -201,3 +201,13 @@ def with_planned_dates(w: World, req: Requirement) -> Requirement:
     )
     req.refresh_from_db()
     return req
+
+
+def hand_to_test(w: World, req: Requirement, *, days_ago: int = 1) -> Requirement:
+    """The payments party reports its part handed to test (提测) `days_ago` days ago: a change
+    found now is proposed as found in testing."""
+    on = timezone.localdate() - dt.timedelta(days=days_ago)
+    plans.set_milestone(
+        requirement=req, actor=w.jun, team=w.payments, kind="test", due_on=on, done_on=on
+    )
+    return req

@@ -515,6 +515,25 @@ def realignment(scope: Scope, period: Period, user: Any) -> Report:
     return result
 
 
+def _changes_in(scope: Scope, period: Period, user: Any) -> QuerySet[ChangeRequest]:
+    """Change requests opened in the period on requirements the scope leads, withdrawn ones
+    left out."""
+    return ChangeRequest.objects.filter(
+        requirement__in=_led(scope, user),
+        opened_at__gte=period.since,
+        opened_at__lt=period.until,
+    ).exclude(status=ChangeRequest.Status.WITHDRAWN)
+
+
+def _count_and_cost(rows: Any) -> dict[str, list[int]]:
+    """key -> [changes, weighted cost] from (key, cost weight) rows."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, weight in rows:
+        counts[key][0] += 1
+        counts[key][1] += weight
+    return counts
+
+
 @report(
     "change-cost",
     Text("Changes by phase found, and their cost", "按发现阶段统计的变更及其成本"),
@@ -543,18 +562,9 @@ def change_cost(scope: Scope, period: Period, user: Any) -> Report:
     )
     policy = OrgPolicy.objects.filter(pk=1).first()
     curve = {**DEFAULT_COST_CURVE, **((policy.cost_curve or {}) if policy else {})}
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for phase, weight in (
-        ChangeRequest.objects.filter(
-            requirement__in=_led(scope, user),
-            opened_at__gte=period.since,
-            opened_at__lt=period.until,
-        )
-        .exclude(status=ChangeRequest.Status.WITHDRAWN)
-        .values_list("phase_found", "cost_weight")
-    ):
-        counts[phase][0] += 1
-        counts[phase][1] += weight
+    counts = _count_and_cost(
+        _changes_in(scope, period, user).values_list("phase_found", "cost_weight")
+    )
     total_cost = sum(c[1] for c in counts.values())
     for phase in PHASE_ORDER:
         n, cost = counts.get(phase, [0, 0])
@@ -598,16 +608,6 @@ def change_cost(scope: Scope, period: Period, user: Any) -> Report:
     return result
 
 
-def _changes_in(scope: Scope, period: Period, user: Any) -> QuerySet[ChangeRequest]:
-    """Change requests opened in the period on requirements the scope leads, withdrawn ones
-    left out."""
-    return ChangeRequest.objects.filter(
-        requirement__in=_led(scope, user),
-        opened_at__gte=period.since,
-        opened_at__lt=period.until,
-    ).exclude(status=ChangeRequest.Status.WITHDRAWN)
-
-
 @report(
     "change-causes",
     Text("Cost of change by root cause", "按根因统计的变更成本"),
@@ -633,10 +633,9 @@ def change_causes(scope: Scope, period: Period, user: Any) -> Report:
             Column("cost_share_pct", Text("Share of cost %", "成本占比 %")),
         ],
     )
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for cause, weight in _changes_in(scope, period, user).values_list("root_cause", "cost_weight"):
-        counts[cause][0] += 1
-        counts[cause][1] += weight
+    counts = _count_and_cost(
+        _changes_in(scope, period, user).values_list("root_cause", "cost_weight")
+    )
     total_cost = sum(c[1] for c in counts.values())
     for cause, label in RootCause.choices:
         n, cost = counts.get(cause, [0, 0])

@@ -1,13 +1,11 @@
 """Through the API: marking a requirement high-risk, filtering the list by risk, and opening a
 change request that records its root cause and the reason for an earlier phase."""
 
-import datetime as dt
 import typing
 
 from techalign.api.plans import RecordedCause
-from techalign.plans import services as plans
 from techalign.plans.models import RootCause
-from tests.factories import advance
+from tests.factories import advance, hand_to_test
 
 
 def test_the_lead_pm_marks_it_and_the_list_filters_by_risk(w, as_):
@@ -27,16 +25,7 @@ def test_the_lead_pm_marks_it_and_the_list_filters_by_risk(w, as_):
 
 
 def test_a_change_request_needs_a_root_cause_and_a_reason_for_an_earlier_phase(w, as_):
-    req = advance(w, "finalized")
-    yesterday = dt.date.today() - dt.timedelta(days=1)
-    plans.set_milestone(
-        requirement=req,
-        actor=w.jun,
-        team=w.payments,
-        kind="test",
-        due_on=yesterday,
-        done_on=yesterday,
-    )
+    req = hand_to_test(w, advance(w, "finalized"))
     body = {
         "title": "审批",
         "reason": "漏了",

@@ -1,15 +1,12 @@
 """On the pages: the high-risk badge and filter, marking from the requirement page, the review
 panel naming the missing approval, and the change request form proposing the phase."""
 
-import datetime as dt
-
 from django.urls import reverse
-from django.utils import timezone
 
 from techalign.plans import services as plans
 from techalign.requirements import services as requirements
 from tests.domain.support import current
-from tests.factories import advance
+from tests.factories import advance, hand_to_test
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -72,46 +69,25 @@ def test_the_review_panel_names_the_approval_still_missing(w, as_user):
 
 
 def test_the_change_form_proposes_the_phase_and_reveals_the_reason_for_an_earlier_one(w, as_user):
-    req = advance(w, "finalized")
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    plans.set_milestone(
-        requirement=req,
-        actor=w.jun,
-        team=w.payments,
-        kind="test",
-        due_on=yesterday,
-        done_on=yesterday,
-    )
+    req = hand_to_test(w, advance(w, "finalized"))
     client = as_user(w.ming)
     page = client.get(reverse("web:baseline", args=[req.key])).content.decode()
     assert '<option value="testing" selected>' in page
     assert 'data-reveal="id_phase_reason"' in page
     assert 'data-reveal-values="requirements design development"' in page
-    refused = do(
-        client,
-        req,
-        "open_change",
-        title="审批",
-        reason="漏了",
-        phase_found="design",
-        root_cause="scenario_misunderstood",
-        cause_scenario_key="S-1",
-    )
+    earlier = {
+        "title": "审批",
+        "reason": "漏了",
+        "phase_found": "design",
+        "root_cause": "scenario_misunderstood",
+        "cause_scenario_key": "S-1",
+    }
+    refused = do(client, req, "open_change", **earlier)
     assert refused["X-Refused"] == "change.phase_reason_required"
     missing = do(client, req, "open_change", title="审批", reason="漏了", phase_found="testing")
     assert missing["X-Refused"] == "change.root_cause_required"
     assert not req.change_requests.exists()
-    do(
-        client,
-        req,
-        "open_change",
-        title="审批",
-        reason="漏了",
-        phase_found="design",
-        phase_reason="设计评审就提过",
-        root_cause="scenario_misunderstood",
-        cause_scenario_key="S-1",
-    )
+    do(client, req, "open_change", **earlier, phase_reason="设计评审就提过")
     change = req.change_requests.get()
     assert (change.phase_found, change.phase_proposed, change.cause_scenario_key) == (
         "design",
