@@ -199,7 +199,7 @@ class ChangeRequestOut(Schema):
 
     @staticmethod
     def resolve_cause_party(obj: ChangeRequest) -> str | None:
-        return obj.cause_team.code if obj.cause_team_id else None
+        return obj.cause_team.code if obj.cause_team is not None else None
 
 
 class MilestoneOut(Schema):

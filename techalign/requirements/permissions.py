@@ -53,7 +53,7 @@ def check_mark_risk(user: Any, requirement: Requirement) -> Refused | None:
     action = _("mark the risk of the requirement")
     return role_refusal(
         user, requirement.lead_team, Role.PM, Role.TECH_LEAD, action=action
-    ) or status_refusal(requirement, set(Status) - {Status.CANCELLED}, action=action)
+    ) or status_refusal(requirement, set(Status.values) - {Status.CANCELLED}, action=action)
 
 
 def can_mark_risk(user: Any, requirement: Requirement) -> bool:
