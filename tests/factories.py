@@ -281,3 +281,13 @@ def open_change(w: World, req: Requirement, *, affected: list[Team]):
         phase_found="testing",
         affected_teams=affected,
     )
+
+
+def hand_to_test(w: World, req: Requirement, *, days_ago: int = 1) -> Requirement:
+    """The payments party reports its part handed to test (提测) `days_ago` days ago: a change
+    found now is proposed as found in testing."""
+    on = timezone.localdate() - dt.timedelta(days=days_ago)
+    plans.set_milestone(
+        requirement=req, actor=w.jun, team=w.payments, kind="test", due_on=on, done_on=on
+    )
+    return req

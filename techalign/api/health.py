@@ -107,6 +107,7 @@ class ReportOut(Schema):
 
 class SettingsOut(Schema):
     alignment_days_before_dev_start: int
+    alignment_days_before_dev_start_high_risk: int
     alignment_days_before_launch: int
     blocking_question_days: int
     ask_days_before_due: int
@@ -146,6 +147,7 @@ class ReportQuery(Schema):
 
 class SettingsIn(Body):
     alignment_days_before_dev_start: int | None = Field(default=None, ge=0, le=250)
+    alignment_days_before_dev_start_high_risk: int | None = Field(default=None, ge=0, le=250)
     alignment_days_before_launch: int | None = Field(default=None, ge=0, le=250)
     blocking_question_days: int | None = Field(default=None, ge=0, le=250)
     ask_days_before_due: int | None = Field(default=None, ge=0, le=250)

@@ -219,6 +219,15 @@ class ChangeRequestOut(Schema):
     title: str
     reason: str
     phase_found: str
+    phase_proposed: str = Field(
+        description="The phase the milestones proposed when it was opened (empty for older "
+        "change requests)."
+    )
+    phase_reason: str = Field(description="Why a phase earlier than the proposed one.")
+    root_cause: str = Field(description="unknown: opened before the root cause was asked for.")
+    cause_scenario: str = Field(description="The scenario concerned (S-n), or empty.")
+    cause_item: str = Field(description="The plan item concerned (I-n), or empty.")
+    cause_party: str | None = Field(description="The code of the party concerned.")
     cost_weight: int
     affected_teams: list[str]
     status: str
@@ -238,6 +247,18 @@ class ChangeRequestOut(Schema):
     @staticmethod
     def resolve_base_version(obj: ChangeRequest) -> int:
         return obj.base_baseline.version
+
+    @staticmethod
+    def resolve_cause_scenario(obj: ChangeRequest) -> str:
+        return obj.cause_scenario_key
+
+    @staticmethod
+    def resolve_cause_item(obj: ChangeRequest) -> str:
+        return obj.cause_item_key
+
+    @staticmethod
+    def resolve_cause_party(obj: ChangeRequest) -> str | None:
+        return obj.cause_team.code if obj.cause_team is not None else None
 
 
 class MilestoneOut(Schema):
@@ -333,11 +354,33 @@ class FinalizeIn(Body):
     content_hash: str = Field(min_length=64, max_length=64, description=CONTENT_HASH)
 
 
+# The root causes a new change request may give ("unknown" is only for older ones).
+RecordedCause = Literal[
+    "party_missing",
+    "scenario_not_covered",
+    "scenario_misunderstood",
+    "requirement_changed",
+    "technical_discovery",
+    "external",
+]
+
+
 class ChangeRequestIn(Body):
     title: str = Field(min_length=1, max_length=TITLE_LIMIT)
     reason: str = Field(min_length=1, max_length=TEXT_LIMIT)
     phase_found: Phase
+    phase_reason: str = Field(
+        default="",
+        max_length=TEXT_LIMIT,
+        description="Required when phase_found is earlier than the phase the milestones propose.",
+    )
     affected_teams: list[str] = Field(default_factory=list, max_length=200)
+    root_cause: RecordedCause | None = Field(
+        default=None, description="Why the alignment missed the gap; required."
+    )
+    cause_scenario: str = Field(default="", max_length=20, description="S-n")
+    cause_item: str = Field(default="", max_length=20, description="I-n")
+    cause_party: str | None = Field(default=None, max_length=50, description="a team code")
 
 
 class MilestoneIn(Body):
@@ -763,7 +806,7 @@ def get_baseline(request: HttpRequest, key: str, version: str):
 def list_change_requests(request: HttpRequest, key: str):
     return (
         _requirement(request, key)
-        .change_requests.select_related("opened_by", "base_baseline")
+        .change_requests.select_related("opened_by", "base_baseline", "cause_team")
         .prefetch_related("affected_teams")
     )
 
@@ -780,6 +823,11 @@ def open_change_request(request: HttpRequest, key: str, body: ChangeRequestIn):
             reason=body.reason,
             phase_found=body.phase_found,
             affected_teams=[get_team(code) for code in body.affected_teams],
+            phase_reason=body.phase_reason,
+            root_cause=body.root_cause,
+            cause_scenario_key=body.cause_scenario.strip().upper(),
+            cause_item_key=body.cause_item.strip().upper(),
+            cause_team=get_team(body.cause_party) if body.cause_party else None,
         ),
     )
 

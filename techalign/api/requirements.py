@@ -18,7 +18,7 @@ from techalign.meetings.selectors import access_meeting
 from techalign.org.selectors import get_team, get_user
 from techalign.plans import selectors as plans
 from techalign.requirements import selectors, services
-from techalign.requirements.models import Priority, Question, QuestionReply, Requirement
+from techalign.requirements.models import Priority, Question, QuestionReply, Requirement, Risk
 
 router = Router(tags=["requirements"])
 
@@ -62,12 +62,19 @@ class RequirementSummaryOut(Schema):
     owner: str
     lead_dev: str | None
     is_private: bool
+    risk: str | None = Field(
+        description="High-risk category (money, personal_data, security), or null."
+    )
     version: int
     created_at: datetime
 
     @staticmethod
     def resolve_lead_team(obj: Requirement) -> str:
         return obj.lead_team.code
+
+    @staticmethod
+    def resolve_risk(obj: Requirement) -> str | None:
+        return obj.risk or None
 
     @staticmethod
     def resolve_owner(obj: Requirement) -> str:
@@ -98,6 +105,7 @@ class PlanSummaryOut(Schema):
 
 
 class RequirementOut(RequirementSummaryOut):
+    risk_reason: str
     user_stories: str
     business_process: str
     planned_dev_start_on: date | None
@@ -239,6 +247,11 @@ class RequirementPatch(Body):
     planned_launch_on: date | None = None
 
 
+class RiskIn(Body):
+    risk: Risk
+    reason: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
 class LeadDevIn(Body):
     username: str = Field(max_length=150)
 
@@ -295,8 +308,10 @@ def list_requirements(
     status: str | None = None,
     team: str | None = None,
     mine: bool = False,
+    risk: str | None = None,
 ):
-    """Requirements visible to the caller, newest first; filter by status, lead team, or mine."""
+    """Requirements visible to the caller, newest first; filter by status, lead team, mine,
+    or risk ("high" for any high-risk category, or one category)."""
     user = actor(request)
     found = selectors.visible_requirements(user)
     if status:
@@ -305,6 +320,8 @@ def list_requirements(
         found = found.filter(lead_team__code=team)
     if mine:
         found = found.filter(owner=user) | found.filter(lead_dev=user)
+    if risk:
+        found = selectors.filter_by_risk(found, risk)
     # The summary leaves out the long Markdown fields: not reading them halves a page's fetch.
     return found.defer("user_stories", "business_process").order_by("-number")
 
@@ -373,6 +390,23 @@ def undelegate_acknowledgement(request: HttpRequest, key: str, username: str):
         requirement=requirement, actor=actor(request), delegate=get_user(username)
     )
     return _detail(request, key)
+
+
+@router.post("/{key}/risk", response={200: RequirementOut, **ERRORS})
+def mark_high_risk(request: HttpRequest, key: str, body: RiskIn):
+    """Mark the requirement high-risk (a PM or tech lead of the lead team, with a reason): its
+    plan then needs a committee architect's approval besides the tech lead's."""
+    return services.mark_high_risk(
+        requirement=_detail(request, key), actor=actor(request), risk=body.risk, reason=body.reason
+    )
+
+
+@router.post("/{key}/risk/clear", response={200: RequirementOut, **ERRORS})
+def clear_high_risk(request: HttpRequest, key: str, body: ReasonIn):
+    """Clear the high risk (a PM or tech lead of the lead team, with a reason)."""
+    return services.clear_high_risk(
+        requirement=_detail(request, key), actor=actor(request), reason=body.reason
+    )
 
 
 @router.post("/{key}/hand-off", response={200: RequirementOut, **ERRORS})

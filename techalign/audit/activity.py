@@ -36,6 +36,8 @@ SENTENCES = {
     "requirement.created": _("{actor} created {target}"),
     "requirement.updated": _("{actor} changed the {fields} of {target}"),
     "requirement.handed_off": _("{actor} handed off {target}"),
+    "requirement.marked_high_risk": _("{actor} marked {target} as high-risk"),
+    "requirement.high_risk_cleared": _("{actor} cleared the high risk of {target}"),
     "requirement.hand_off_completed": _("Every scenario of {target} is acknowledged"),
     "requirement.lead_dev_assigned": _("{actor} made {to} the lead DEV of {target}"),
     "requirement.acknowledgement_delegated": _(
@@ -96,6 +98,7 @@ REFUSED_PREFIX = _("Refused: ")
 DETAIL_LABELS = {
     "title": _("Title"),
     "reason": _("Reason"),
+    "risk": _("Risk"),
     "answer": _("Answer"),
     "comment": _("Comment"),
     "text": _("Text"),

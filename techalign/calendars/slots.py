@@ -81,14 +81,20 @@ class SlotSearch:
 
 def alignment_deadline(requirement) -> dt.date | None:
     """The last day to hold the alignment meeting: the planned development start minus the
-    working days the health rule TA111 asks for (HealthSettings.alignment_days_before_dev_start)."""
-    from techalign.health.base import add_working_days
+    working days the health rule TA111 asks for (HealthSettings.alignment_days_before_dev_start,
+    or its high-risk threshold for a high-risk requirement)."""
     from techalign.health.models import HealthSettings
 
     planned = getattr(requirement, "planned_dev_start_on", None)
     if planned is None:
         return None
-    return add_working_days(planned, -HealthSettings.current().alignment_days_before_dev_start)
+    settings = HealthSettings.current()
+    minimum = (
+        settings.alignment_days_before_dev_start_high_risk
+        if getattr(requirement, "risk", "")
+        else settings.alignment_days_before_dev_start
+    )
+    return workdays.add_working_days(planned, -minimum)
 
 
 class _Free:

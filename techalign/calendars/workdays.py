@@ -13,6 +13,7 @@ With the org's holiday policy off, only 1 and 4 apply.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -100,8 +101,10 @@ def official_coverage(on: dt.date) -> bool:
 class Calendar:
     """Day kinds over a range, with the company days loaded once."""
 
-    def __init__(self, first: dt.date, last: dt.date) -> None:
-        self.policy = policy()
+    def __init__(
+        self, first: dt.date, last: dt.date, *, holiday_policy: HolidayPolicy | None = None
+    ) -> None:
+        self.policy = holiday_policy or policy()
         self.company = {d.on: d for d in CompanyDay.objects.filter(on__gte=first, on__lte=last)}
 
     def day(self, on: dt.date) -> DayInfo:
@@ -128,3 +131,85 @@ def days(first: dt.date, last: dt.date) -> list[DayInfo]:
     """Every day from `first` to `last` inclusive, with its kind and source."""
     calendar = Calendar(first, last)
     return [calendar.day(first + dt.timedelta(n)) for n in range((last - first).days + 1)]
+
+
+def _weekdays_between(start: dt.date, end: dt.date) -> int:
+    """Monday to Friday in [start, end), for start <= end."""
+    weeks, rest = divmod((end - start).days, 7)
+    first = start.weekday()
+    return weeks * 5 + sum(1 for offset in range(rest) if (first + offset) % 7 < 5)
+
+
+class WorkingDays:
+    """Counts working days by the company calendar: public holidays and make-up working days
+    (调休) as the holiday policy says, and the company days over both.
+
+    Make one per request or per health evaluation: it reads the policy once and each year's
+    company days once (one query per year touched), however many spans it counts. A year is
+    kept as its exceptions to the weekday rule, so counting a span costs two bisections."""
+
+    def __init__(self) -> None:
+        self.policy = policy()
+        # year -> (weekdays off, weekend days worked), each sorted.
+        self._years: dict[int, tuple[list[dt.date], list[dt.date]]] = {}
+
+    def _exceptions(self, year: int) -> tuple[list[dt.date], list[dt.date]]:
+        if year not in self._years:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            calendar = Calendar(first, last, holiday_policy=self.policy)
+            off, worked = [], []
+            for n in range((last - first).days + 1):
+                on = first + dt.timedelta(n)
+                is_workday = calendar.day(on).is_workday
+                if is_workday != (on.weekday() < 5):
+                    (worked if is_workday else off).append(on)
+            self._years[year] = (off, worked)
+        return self._years[year]
+
+    def is_workday(self, on: dt.date) -> bool:
+        off, worked = self._exceptions(on.year)
+        if on.weekday() < 5:
+            return not _holds(off, on)
+        return _holds(worked, on)
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in [start, end); negative when `end` is before `start`."""
+        if end < start:
+            return -self.between(end, start)
+        count = _weekdays_between(start, end)
+        for year in range(start.year, end.year + 1):
+            off, worked = self._exceptions(year)
+            count -= _count_in(off, start, end)
+            count += _count_in(worked, start, end)
+        return count
+
+    def add(self, start: dt.date, days: int) -> dt.date:
+        """The date `days` working days after `start` (before it for negative `days`); always
+        a working day when `days` is not zero, whatever day `start` is."""
+        step = 1 if days >= 0 else -1
+        current, remaining = start, abs(days)
+        while remaining:
+            current += dt.timedelta(days=step)
+            remaining -= self.is_workday(current)
+        return current
+
+
+def _holds(days_sorted: list[dt.date], on: dt.date) -> bool:
+    at = bisect.bisect_left(days_sorted, on)
+    return at < len(days_sorted) and days_sorted[at] == on
+
+
+def _count_in(days_sorted: list[dt.date], start: dt.date, end: dt.date) -> int:
+    return bisect.bisect_left(days_sorted, end) - bisect.bisect_left(days_sorted, start)
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in [start, end) by the company calendar; for one count (reuse a
+    WorkingDays for many)."""
+    return WorkingDays().between(start, end)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """`days` working days after `start` by the company calendar; for one date (reuse a
+    WorkingDays for many)."""
+    return WorkingDays().add(start, days)

@@ -223,6 +223,17 @@ REFUSALS: dict[str, Refusal] = {
     "review.hash_mismatch": Refusal(
         CONFLICT, _("The content you reviewed ({seen}) is not revision {revision}'s ({current}).")
     ),
+    "review.already_approved": Refusal(
+        CONFLICT,
+        _(
+            "{user} has already approved revision {revision}; the high-risk plan now waits for "
+            "{missing}."
+        ),
+    ),
+    "risk.reason_required": Refusal(
+        INVALID, _("Say why: marking a requirement high-risk or clearing it needs a reason.")
+    ),
+    "risk.not_high": Refusal(CONFLICT, _("Requirement {requirement} is not marked high-risk.")),
     "review.comment_required": Refusal(INVALID, _("Say what must change when requesting changes.")),
     # meetings
     "meeting.plan_not_approved": Refusal(
@@ -390,6 +401,22 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT, _("Change request {change} is still open for {requirement}.")
     ),
     "change.wrong_state": Refusal(CONFLICT, _("Change request {change} is {status}.")),
+    "change.phase_reason_required": Refusal(
+        INVALID,
+        _(
+            "The milestones put {requirement} in {proposed}; say why the gap was found in "
+            "{phase}, earlier than that."
+        ),
+    ),
+    "change.root_cause_required": Refusal(
+        INVALID, _("Say why the alignment missed this gap: a root cause is required.")
+    ),
+    "change.cause_subject_required": Refusal(
+        INVALID, _("A change whose root cause is {cause} must name the {subject} concerned.")
+    ),
+    "change.unknown_cause_subject": Refusal(
+        INVALID, _("{requirement} has no {subject} {ref} to name as the cause.")
+    ),
     "change.nothing_changed": Refusal(
         CONFLICT,
         _(

@@ -32,7 +32,7 @@ from techalign.meetings.models import Meeting
 from techalign.org.models import Component, Membership, Role, Team, User
 from techalign.plans import selectors
 from techalign.plans import services as plans
-from techalign.plans.models import Milestone, Plan, Revision
+from techalign.plans.models import Milestone, Plan, Revision, RootCause
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement
 
@@ -541,6 +541,17 @@ def _finished(
             _change(walk, template, phase, found_on)
 
 
+# Why the generated gaps were missed: early ones were changes of mind or discoveries; those
+# found in testing and production, the owner of the component not heard on the case.
+CAUSE_OF_PHASE = {
+    "design": RootCause.REQUIREMENT_CHANGED,
+    "development": RootCause.TECHNICAL_DISCOVERY,
+    "testing": RootCause.PARTY_MISSING,
+    "release": RootCause.EXTERNAL,
+    "production": RootCause.PARTY_MISSING,
+}
+
+
 def _change(walk: Walk, template: Template, phase: str, found_on: dt.date) -> None:
     """A gap found in `phase`: the change request, the edited item, review, sign-off and the
     next baseline, over two days."""
@@ -555,6 +566,9 @@ def _change(walk: Walk, template: Template, phase: str, found_on: dt.date) -> No
         reason=f"{phase} 阶段发现遗漏的异常分支。",
         phase_found=phase,
         affected_teams=[owner],
+        root_cause=CAUSE_OF_PHASE[phase],
+        cause_item_key=f"I-{len(template.items)}",
+        cause_team=owner,
     )
     walk.clock.advance(hours=3)
     revision = walk.revision()

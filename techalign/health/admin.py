@@ -9,6 +9,7 @@ class HealthSettingsAdmin(admin.ModelAdmin):
 
     fields = [
         "alignment_days_before_dev_start",
+        "alignment_days_before_dev_start_high_risk",
         "alignment_days_before_launch",
         "blocking_question_days",
         "ask_days_before_due",

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
+from techalign.calendars.workdays import WorkingDays
 from techalign.health.models import HealthSettings
 from techalign.org.models import Membership, Role, Team, User
 from techalign.plans.models import Plan
@@ -233,6 +234,11 @@ class Context:
         return dict(users)
 
     @cached_property
+    def workdays(self) -> WorkingDays:
+        """Working days by the company calendar, loaded once for every rule of the run."""
+        return WorkingDays()
+
+    @cached_property
     def teams(self) -> dict[int, Team]:
         return {team.pk: team for team in Team.objects.all()}
 
@@ -290,32 +296,3 @@ class Context:
 
 def start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days (Monday to Friday) in [start, end); negative when `end` is before `start`.
-
-    Public holidays are not subtracted: the thresholds are meant as a few days' margin, and a
-    holiday inside the margin errs on the side of a warning.
-    """
-    if end < start:
-        return -working_days_between(end, start)
-    weeks, rest = divmod((end - start).days, 7)
-    first = start.weekday()
-    return weeks * 5 + sum(1 for offset in range(rest) if (first + offset) % 7 < 5)
-
-
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The date `days` working days after `start` (before it for negative `days`)."""
-    step = 1 if days >= 0 else -1
-    current, remaining = start, abs(days)
-    # Any seven days in a row hold five working days; the last few are stepped one by one so
-    # the result is a working day even from a weekend start.
-    weeks = max(0, (remaining - 1) // 5)
-    current += dt.timedelta(days=7 * weeks * step)
-    remaining -= 5 * weeks
-    while remaining:
-        current += dt.timedelta(days=step)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current

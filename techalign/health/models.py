@@ -17,6 +17,13 @@ class HealthSettings(models.Model):
     alignment_days_before_dev_start = models.PositiveSmallIntegerField(
         _("working days between alignment and planned development start (at least)"), default=5
     )
+    alignment_days_before_dev_start_high_risk = models.PositiveSmallIntegerField(
+        _(
+            "working days between alignment and planned development start for a high-risk "
+            "requirement (at least)"
+        ),
+        default=10,
+    )
     alignment_days_before_launch = models.PositiveSmallIntegerField(
         _("working days between alignment and planned launch (at least)"), default=15
     )

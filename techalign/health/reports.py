@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from techalign.audit.models import AuditEvent
@@ -27,7 +27,7 @@ from techalign.health.charts import Series, column_chart, line_chart
 from techalign.health.rules import PHASE_NAMES, PHASE_ORDER, RULES
 from techalign.health.selectors import Scope, evaluate
 from techalign.org.models import DEFAULT_COST_CURVE, OrgPolicy
-from techalign.plans.models import ChangeRequest, Review, Verdict
+from techalign.plans.models import ChangeRequest, Review, RootCause, Verdict
 from techalign.requirements.models import Requirement
 
 
@@ -515,6 +515,25 @@ def realignment(scope: Scope, period: Period, user: Any) -> Report:
     return result
 
 
+def _changes_in(scope: Scope, period: Period, user: Any) -> QuerySet[ChangeRequest]:
+    """Change requests opened in the period on requirements the scope leads, withdrawn ones
+    left out."""
+    return ChangeRequest.objects.filter(
+        requirement__in=_led(scope, user),
+        opened_at__gte=period.since,
+        opened_at__lt=period.until,
+    ).exclude(status=ChangeRequest.Status.WITHDRAWN)
+
+
+def _count_and_cost(rows: Any) -> dict[str, list[int]]:
+    """key -> [changes, weighted cost] from (key, cost weight) rows."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, weight in rows:
+        counts[key][0] += 1
+        counts[key][1] += weight
+    return counts
+
+
 @report(
     "change-cost",
     Text("Changes by phase found, and their cost", "按发现阶段统计的变更及其成本"),
@@ -543,18 +562,9 @@ def change_cost(scope: Scope, period: Period, user: Any) -> Report:
     )
     policy = OrgPolicy.objects.filter(pk=1).first()
     curve = {**DEFAULT_COST_CURVE, **((policy.cost_curve or {}) if policy else {})}
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for phase, weight in (
-        ChangeRequest.objects.filter(
-            requirement__in=_led(scope, user),
-            opened_at__gte=period.since,
-            opened_at__lt=period.until,
-        )
-        .exclude(status=ChangeRequest.Status.WITHDRAWN)
-        .values_list("phase_found", "cost_weight")
-    ):
-        counts[phase][0] += 1
-        counts[phase][1] += weight
+    counts = _count_and_cost(
+        _changes_in(scope, period, user).values_list("phase_found", "cost_weight")
+    )
     total_cost = sum(c[1] for c in counts.values())
     for phase in PHASE_ORDER:
         n, cost = counts.get(phase, [0, 0])
@@ -593,6 +603,130 @@ def change_cost(scope: Scope, period: Period, user: Any) -> Report:
         (
             str(Text("Cost found in testing or later", "测试及之后发现的成本占比")),
             _pct(percent(late, total_cost)),
+        ),
+    ]
+    return result
+
+
+@report(
+    "change-causes",
+    Text("Cost of change by root cause", "按根因统计的变更成本"),
+    Text(
+        "Change requests opened in the period (withdrawn ones not counted), by the root cause "
+        "recorded when each was opened: why the alignment missed the gap. Their weighted cost "
+        "shows which kind of miss costs the organisation most. Change requests opened before "
+        "root causes were asked for count as not recorded.",
+        "在该时间段内提出的变更（不含撤回的），按提出时记录的根因（对齐为何漏掉该缺口）统计，"
+        "加权成本显示哪类遗漏让组织付出最多。在要求记录根因之前提出的变更计为“未记录”。",
+    ),
+)
+def change_causes(scope: Scope, period: Period, user: Any) -> Report:
+    result = _new(
+        "change-causes",
+        scope,
+        period,
+        [
+            Column("root_cause", Text("Key", "键"), is_csv_only=True),
+            Column("name", Text("Root cause", "根因")),
+            Column("changes", Text("Changes", "变更数")),
+            Column("weighted_cost", Text("Weighted cost", "加权成本")),
+            Column("cost_share_pct", Text("Share of cost %", "成本占比 %")),
+        ],
+    )
+    counts = _count_and_cost(
+        _changes_in(scope, period, user).values_list("root_cause", "cost_weight")
+    )
+    total_cost = sum(c[1] for c in counts.values())
+    for cause, label in RootCause.choices:
+        n, cost = counts.get(cause, [0, 0])
+        result.rows.append([cause, str(label), n, cost, percent(cost, total_cost)])
+    total_changes = sum(c[0] for c in counts.values())
+    result.rows.append(["total", "", total_changes, total_cost, 100.0 if total_cost else None])
+    rows = result.rows[:-1]
+    result.charts.append(
+        column_chart(
+            str(result.title),
+            [r[1] for r in rows],
+            [Series(str(Text("Weighted cost", "加权成本")), [r[3] for r in rows], "#D55E00")],
+        )
+    )
+    top = max(rows, key=lambda r: r[3])
+    result.headline = [
+        (str(Text("Changes", "变更数")), str(total_changes)),
+        (str(Text("Weighted cost", "加权成本")), str(total_cost)),
+        (str(Text("Costliest root cause", "成本最高的根因")), top[1] if top[3] else "—"),
+    ]
+    return result
+
+
+@report(
+    "realignment-pairs",
+    Text("Re-alignment per lead team and party", "按主导方与关联方统计的重新对齐"),
+    Text(
+        "Change requests opened in the period (withdrawn ones not counted) on requirements the "
+        "scope leads, per pair of the lead team and an affected party (other than the lead "
+        "team): how many requirements had to be aligned again with that party, through how "
+        "many change requests, at what weighted cost.",
+        "在该时间段内、该范围主导的需求上提出的变更（不含撤回的），按主导方与受影响的关联方"
+        "（主导方自身除外）成对统计：有多少需求需要与该关联方重新对齐、经过多少个变更、"
+        "加权成本多少。",
+    ),
+)
+def realignment_pairs(scope: Scope, period: Period, user: Any) -> Report:
+    result = _new(
+        "realignment-pairs",
+        scope,
+        period,
+        [
+            Column("lead_team", Text("Lead team", "主导方")),
+            Column("party", Text("Party", "关联方")),
+            Column("requirements", Text("Requirements", "需求数")),
+            Column("changes", Text("Changes", "变更数")),
+            Column("weighted_cost", Text("Weighted cost", "加权成本")),
+        ],
+    )
+    pairs: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [set(), 0, 0])
+    for requirement_id, lead, party, weight in (
+        ChangeRequest.affected_teams.through.objects.filter(
+            changerequest__in=_changes_in(scope, period, user)
+        )
+        .exclude(team=F("changerequest__requirement__lead_team"))
+        .values_list(
+            "changerequest__requirement_id",
+            "changerequest__requirement__lead_team__name",
+            "team__name",
+            "changerequest__cost_weight",
+        )
+    ):
+        pair = pairs[(lead, party)]
+        pair[0].add(requirement_id)
+        pair[1] += 1
+        pair[2] += weight
+    ordered = sorted(pairs.items(), key=lambda p: (-p[1][2], p[0]))
+    for (lead, party), (requirements, changes, cost) in ordered:
+        result.rows.append([lead, party, len(requirements), changes, cost])
+    result.rows.append(
+        [
+            "total",
+            "",
+            len(set().union(*(p[0] for p in pairs.values()))) if pairs else 0,
+            sum(p[1] for p in pairs.values()),
+            sum(p[2] for p in pairs.values()),
+        ]
+    )
+    if ordered:
+        result.charts.append(
+            column_chart(
+                str(result.title),
+                [f"{lead} → {party}" for (lead, party), _counts in ordered[:12]],
+                [Series(str(Text("Weighted cost", "加权成本")), [c[2] for _p, c in ordered[:12]])],
+            )
+        )
+    result.headline = [
+        (str(Text("Pairs", "对数")), str(len(ordered))),
+        (
+            str(Text("Costliest pair", "成本最高的一对")),
+            f"{ordered[0][0][0]} → {ordered[0][0][1]}" if ordered else "—",
         ),
     ]
     return result

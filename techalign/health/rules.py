@@ -22,11 +22,9 @@ from techalign.health.base import (
     Finding,
     Severity,
     Text,
-    add_working_days,
     rule,
     settled,
     start_of_day,
-    working_days_between,
 )
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import DEFAULT_COST_CURVE, Component, OrgPolicy, Role
@@ -682,7 +680,7 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
         requirement__in=ctx.led, is_blocking=True, resolved_at__isnull=True
     ).values_list("requirement_id", "number", "raised_by_id", "raised_at")
     for requirement_id, number, raised_by, raised_at in rows:
-        days = working_days_between(timezone.localtime(raised_at).date(), ctx.today)
+        days = ctx.workdays.between(timezone.localtime(raised_at).date(), ctx.today)
         if days > maximum:
             yield ctx.finding(
                 "TA110",
@@ -698,10 +696,11 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None, Any]]:
-    """(requirement, planned development start, planned launch, aligned at) for requirements
-    with a planned date, in one query shared by TA111 and TA112. Aligned: the first meeting
-    not cancelled (held, or scheduled), or else the first baseline, whichever came first."""
+def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None, Any, bool]]:
+    """(requirement, planned development start, planned launch, aligned at, is high-risk) for
+    requirements with a planned date, in one query shared by TA111 and TA112. Aligned: the
+    first meeting not cancelled (held, or scheduled), or else the first baseline, whichever
+    came first."""
     if "alignments" not in ctx.shared:
         first_meeting = (
             Meeting.objects.filter(requirement=OuterRef("pk"))
@@ -716,27 +715,43 @@ def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None,
                 meeting_at=Subquery(first_meeting), baseline_at=Min("baselines__finalized_at")
             )
             .values_list(
-                "pk", "planned_dev_start_on", "planned_launch_on", "meeting_at", "baseline_at"
+                "pk",
+                "planned_dev_start_on",
+                "planned_launch_on",
+                "meeting_at",
+                "baseline_at",
+                "risk",
             )
         )
         ctx.shared["alignments"] = [
-            (pk, start, launch, min((t for t in (meeting_at, baseline_at) if t), default=None))
-            for pk, start, launch, meeting_at, baseline_at in rows
+            (
+                pk,
+                start,
+                launch,
+                min((t for t in (meeting_at, baseline_at) if t), default=None),
+                bool(risk),
+            )
+            for pk, start, launch, meeting_at, baseline_at, risk in rows
         ]
     return ctx.shared["alignments"]
 
 
-def _late_alignment(ctx: Context, code: str, field: str, minimum: int) -> Iterator[Finding]:
-    """Alignment fewer than `minimum` working days before the planned date in `field`
-    (development start or launch); or none yet, that close to it."""
+def _late_alignment(
+    ctx: Context, code: str, field: str, minimum: int, high_risk_minimum: int | None = None
+) -> Iterator[Finding]:
+    """Alignment fewer than `minimum` working days (`high_risk_minimum` for a high-risk
+    requirement, when given) before the planned date in `field` (development start or
+    launch); or none yet, that close to it."""
     position = 1 if field == "planned_dev_start_on" else 2
+    normal_minimum = minimum
     for row in _alignments(ctx):
         requirement_id, planned_on, aligned_at = row[0], row[position], row[3]
         if planned_on is None:
             continue
+        minimum = high_risk_minimum if row[4] and high_risk_minimum is not None else normal_minimum
         if aligned_at is not None:
             aligned_on = timezone.localtime(aligned_at).date()
-            days = working_days_between(aligned_on, planned_on)
+            days = ctx.workdays.between(aligned_on, planned_on)
             if days >= minimum:
                 continue
             yield ctx.finding(
@@ -751,10 +766,10 @@ def _late_alignment(ctx: Context, code: str, field: str, minimum: int) -> Iterat
                 minimum=minimum,
             )
             continue
-        deadline = add_working_days(planned_on, -minimum)
+        deadline = ctx.workdays.add(planned_on, -minimum)
         if ctx.today <= deadline:
             continue
-        days = working_days_between(ctx.today, planned_on)
+        days = ctx.workdays.between(ctx.today, planned_on)
         yield ctx.finding(
             code,
             requirement_id,
@@ -810,7 +825,7 @@ def _late_messages(what_en: str, what_zh: str) -> dict[str, Text]:
         "late, hold the meeting at once and agree the schedule with every party.",
         "提前安排对齐会，或推迟计划开发时间；已经偏晚时，请立即开会并与各方确认排期。",
     ),
-    thresholds=("alignment_days_before_dev_start",),
+    thresholds=("alignment_days_before_dev_start", "alignment_days_before_dev_start_high_risk"),
     escalation=Text(
         "error when the alignment came after the planned start, or the start passed unaligned",
         "对齐晚于计划开始时间，或到了计划开始时间仍未对齐时为错误",
@@ -818,7 +833,11 @@ def _late_messages(what_en: str, what_zh: str) -> dict[str, Text]:
 )
 def late_alignment_dev_start(ctx: Context) -> Iterator[Finding]:
     yield from _late_alignment(
-        ctx, "TA111", "planned_dev_start_on", ctx.policy.alignment_days_before_dev_start
+        ctx,
+        "TA111",
+        "planned_dev_start_on",
+        ctx.policy.alignment_days_before_dev_start,
+        ctx.policy.alignment_days_before_dev_start_high_risk,
     )
 
 
@@ -986,7 +1005,7 @@ def late_ask(ctx: Context) -> Iterator[Finding]:
         if not ctx.is_led(row) and owner_id not in (ctx.team_ids or ()):
             continue
         written_on = timezone.localtime(written_at).date()
-        days = working_days_between(written_on, due_on)
+        days = ctx.workdays.between(written_on, due_on)
         if days >= minimum:
             continue
         yield ctx.finding(
@@ -1045,7 +1064,7 @@ def suspect_item_left_open(ctx: Context) -> Iterator[Finding]:
         .values_list("requirement_id", "item_number", "scenario__number", "marked_at")
     )
     for requirement_id, item_number, scenario_number, marked_at in rows:
-        days = working_days_between(timezone.localtime(marked_at).date(), ctx.today)
+        days = ctx.workdays.between(timezone.localtime(marked_at).date(), ctx.today)
         if days > maximum:
             yield ctx.finding(
                 "TA114",
@@ -1317,5 +1336,64 @@ def action_item_overdue(ctx: Context) -> Iterator[Finding]:
             user=ctx.user(owner_id),
             item=item_key,
             due=due_on,
-            days=working_days_between(due_on, ctx.today),
+            days=ctx.workdays.between(due_on, ctx.today),
+        )
+
+
+@rule(
+    "TA118",
+    "change-phase-declared-early",
+    Severity.WARNING,
+    title=Text(
+        "A change declared found earlier than its milestones say",
+        "变更申报的发现阶段早于里程碑所示",
+    ),
+    messages={
+        "default": Text(
+            "{requirement} {change} was declared found in {phase}, though the milestones put it "
+            "in {proposed} (cost weight {weight}); the reason given: {reason}",
+            "{requirement} {change} 申报在{phase}发现，但里程碑显示已在{proposed}"
+            "（成本权重 {weight}）；给出的理由：{reason}",
+        )
+    },
+    prevents=Text(
+        "A gap found in testing but booked as found in requirements hides the cost of late "
+        "discovery the cost-of-change curve is there to show.",
+        "测试阶段发现的缺口若记为需求阶段发现，就掩盖了变更成本曲线要揭示的晚发现成本。",
+    ),
+    fix=Text(
+        "Check the reason with the person who opened the change; if the milestones were right, "
+        "count the change in the phase they propose in the next review of the process.",
+        "与提出变更的人核实理由；如果里程碑是对的，请在下次流程复盘时按里程碑所示的阶段计入该变更。",
+    ),
+)
+def change_phase_declared_early(ctx: Context) -> Iterator[Finding]:
+    rows = (
+        ChangeRequest.objects.filter(requirement__in=ctx.led)
+        .exclude(phase_proposed="")
+        .exclude(status=ChangeRequest.Status.WITHDRAWN)
+        .values_list(
+            "requirement_id",
+            "number",
+            "phase_found",
+            "phase_proposed",
+            "phase_reason",
+            "cost_weight",
+            "opened_at",
+        )
+    )
+    for requirement_id, number, phase, proposed, reason, weight, opened_at in rows:
+        if PHASE_ORDER.index(phase) >= PHASE_ORDER.index(proposed):
+            continue
+        yield ctx.finding(
+            "TA118",
+            requirement_id,
+            at=opened_at,
+            severity=Severity.WARNING,
+            subject=f"CR-{number}",
+            change=f"CR-{number}",
+            phase=PHASE_NAMES[Phase(phase)],
+            proposed=PHASE_NAMES[Phase(proposed)],
+            weight=weight,
+            reason=reason,
         )

@@ -18,6 +18,7 @@ from techalign.plans.models import Phase
 
 DAY_FIELDS = {
     "alignment_days_before_dev_start",
+    "alignment_days_before_dev_start_high_risk",
     "alignment_days_before_launch",
     "blocking_question_days",
     "ask_days_before_due",

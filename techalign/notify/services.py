@@ -283,13 +283,16 @@ def retry_delivery(*, actor: User, delivery: Delivery) -> Delivery:
 
 
 def remind_milestones(today: dt.date | None = None) -> int:
-    """Tell each party of milestones due within a day and of those overdue, once per due date.
-    Returns how many reminders were emitted."""
+    """Tell each party of milestones due by the next working day (by the company calendar, so
+    on the eve of a weekend or a holiday the days off count as nothing) and of those overdue,
+    once per due date. Returns how many reminders were emitted."""
+    from techalign.calendars.workdays import add_working_days
     from techalign.plans.models import Milestone
 
     today = today or timezone.localdate()
     sent = 0
-    pending = Milestone.objects.filter(done_on__isnull=True, due_on__lte=today + dt.timedelta(1))
+    horizon = add_working_days(today, 1)
+    pending = Milestone.objects.filter(done_on__isnull=True, due_on__lte=horizon)
     for milestone in pending:
         event = Event.MILESTONE_OVERDUE if milestone.due_on < today else Event.MILESTONE_DUE
         try:
@@ -310,7 +313,7 @@ def remind_action_items(today: dt.date | None = None) -> int:
     The reminder's row, its inbox entries and its deliveries are written in one transaction:
     a database error in the middle leaves that reminder unsent and unrecorded, and the next
     run sends it; what was sent before stays recorded and is not sent again."""
-    from techalign.health.base import add_working_days
+    from techalign.calendars.workdays import add_working_days
     from techalign.meetings.models import ActionItem
     from techalign.notify.tasks import deliver_task
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +127,15 @@ class OrgPolicy(models.Model):
     cost_curve = models.JSONField(
         _("cost-of-change curve (weight by phase found)"), default=dict, blank=True
     )
+    # A change affecting n parties weighs curve x (1 + factor x (n - 1)): 1 makes the weight
+    # proportional to the parties, 0 ignores them.
+    cost_per_extra_party = models.DecimalField(
+        _("cost factor per extra affected party"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
 
     class Meta:
         verbose_name = _("organisation policy")
@@ -134,6 +146,13 @@ class OrgPolicy(models.Model):
 
     def cost_weight(self, phase: str) -> int:
         return int({**DEFAULT_COST_CURVE, **(self.cost_curve or {})}[phase])
+
+    def change_weight(self, phase: str, parties: int) -> int:
+        """The cost weight of a change found in `phase` that affects `parties` parties: the
+        curve's weight, scaled by the parties beyond the first."""
+        scale = 1 + Decimal(self.cost_per_extra_party) * max(0, parties - 1)
+        weighted = (self.cost_weight(phase) * scale).to_integral_value(ROUND_HALF_UP)
+        return max(1, int(weighted))
 
 
 class ApiToken(models.Model):

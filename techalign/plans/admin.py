@@ -36,8 +36,16 @@ class BaselineAdmin(ReadOnlyAdmin):
 
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(ReadOnlyAdmin):
-    list_display = ("requirement", "number", "title", "phase_found", "cost_weight", "status")
-    list_filter = ("phase_found", "status")
+    list_display = (
+        "requirement",
+        "number",
+        "title",
+        "phase_found",
+        "root_cause",
+        "cost_weight",
+        "status",
+    )
+    list_filter = ("phase_found", "root_cause", "status")
 
 
 @admin.register(Milestone)

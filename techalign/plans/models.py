@@ -245,6 +245,19 @@ class Phase(models.TextChoices):
     PRODUCTION = "production", _("Production")
 
 
+class RootCause(models.TextChoices):
+    """Why the alignment missed the gap a change request fixes."""
+
+    PARTY_MISSING = "party_missing", _("Party missing from alignment")
+    SCENARIO_NOT_COVERED = "scenario_not_covered", _("Scenario not covered")
+    SCENARIO_MISUNDERSTOOD = "scenario_misunderstood", _("Scenario misunderstood")
+    REQUIREMENT_CHANGED = "requirement_changed", _("Requirement changed")
+    TECHNICAL_DISCOVERY = "technical_discovery", _("Technical discovery")
+    EXTERNAL = "external", _("External")
+    # Change requests opened before the root cause was asked for.
+    UNKNOWN = "unknown", _("Not recorded")
+
+
 class ChangeRequest(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -258,6 +271,29 @@ class ChangeRequest(models.Model):
     title = models.CharField(_("what changes"), max_length=TITLE_LIMIT)
     reason = models.TextField(_("why"), max_length=TEXT_LIMIT)
     phase_found = models.CharField(_("phase found"), max_length=16, choices=Phase.choices)
+    # The phase the parties' milestones pointed to when it was opened (blank before it was
+    # proposed); a phase found earlier than this one carries `phase_reason`.
+    phase_proposed = models.CharField(
+        _("phase proposed"), max_length=16, choices=Phase.choices, blank=True
+    )
+    phase_reason = models.TextField(
+        _("why an earlier phase than proposed"), blank=True, max_length=TEXT_LIMIT
+    )
+    root_cause = models.CharField(
+        _("root cause"), max_length=24, choices=RootCause.choices, default=RootCause.UNKNOWN
+    )
+    # What the root cause concerns: a scenario (S-n), an item (I-n, stable across revisions)
+    # or a party.
+    cause_scenario_key = models.CharField(_("scenario concerned"), max_length=20, blank=True)
+    cause_item_key = models.CharField(_("item concerned"), max_length=20, blank=True)
+    cause_team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("party concerned"),
+    )
     cost_weight = models.PositiveIntegerField(_("cost weight"))
     affected_teams = models.ManyToManyField(
         Team, related_name="+", verbose_name=_("affected parties")

@@ -15,7 +15,7 @@ from techalign.core.errors import Refused
 from techalign.org.models import Role, Team
 from techalign.org.permissions import committee_architect, has_role, roles_of
 from techalign.plans import selectors
-from techalign.plans.models import Baseline, ChangeRequest, Revision
+from techalign.plans.models import Baseline, ChangeRequest, Revision, Verdict
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.permissions import role_refusal
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING, status_refusal
@@ -132,7 +132,22 @@ def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refuse
         return Refused("plan.empty")
     if current.pk != revision.pk:
         return Refused("review.stale_revision", revision=revision.number, current=current.number)
+    if requirement.risk and _has_approved_since_submission(user, revision):
+        missing = selectors.missing_approvals(requirement, revision)
+        return Refused(
+            "review.already_approved",
+            user=str(user),
+            revision=revision.number,
+            missing=[selectors.Approval.LABELS[m] for m in missing],
+        )
     return None
+
+
+def _has_approved_since_submission(user: Any, revision: Revision) -> bool:
+    approvals = revision.reviews.filter(reviewer=user, verdict=Verdict.APPROVED)
+    if revision.submitted_at is not None:
+        approvals = approvals.filter(created_at__gte=revision.submitted_at)
+    return approvals.exists()
 
 
 def signing_roles(user: Any, requirement: Requirement, team: Team) -> list[str]:

@@ -3,19 +3,23 @@ canonical content that hashes and baselines are made of."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
-from techalign.org.models import Team
+from techalign.org.models import Role, Team
 from techalign.plans.models import (
     Baseline,
     ChangeRequest,
     Item,
+    Milestone,
+    Phase,
     Plan,
     Review,
     Revision,
@@ -186,6 +190,29 @@ def open_change_request(requirement: Requirement) -> ChangeRequest | None:
     return requirement.change_requests.filter(status=ChangeRequest.Status.OPEN).first()
 
 
+PHASE_ORDER = list(Phase.values)
+LEAD_REVIEWERS = (Role.TECH_LEAD, Role.ARCHITECT)
+
+
+def is_earlier_phase(phase: str, than: str) -> bool:
+    return PHASE_ORDER.index(phase) < PHASE_ORDER.index(than)
+
+
+def proposed_phase(requirement: Requirement, today: dt.date) -> Phase:
+    """The phase a gap found today is proposed to have been found in, from how far the
+    parties' milestones have come (a milestone counts from its done day on): a launch done is
+    production; handed to test (提测) is testing; development or joint debugging done is
+    development; else design. Release is never proposed (nothing marks it), only declared."""
+    reached = set(requirement.milestones.filter(done_on__lte=today).values_list("kind", flat=True))
+    if Milestone.Kind.LAUNCH in reached:
+        return Phase.PRODUCTION
+    if Milestone.Kind.TEST in reached:
+        return Phase.TESTING
+    if reached & {Milestone.Kind.DEV_DONE, Milestone.Kind.JOINT_DEBUGGING}:
+        return Phase.DEVELOPMENT
+    return Phase.DESIGN
+
+
 def plan_author_ids(revision: Revision) -> set[int]:
     """Everyone who wrote plan items up to this revision: they may not review it."""
     return _once(
@@ -207,6 +234,49 @@ def approval_of(revision: Revision | None) -> Review | None:
         return None
     latest = latest_review(revision)
     return latest if latest and latest.verdict == Verdict.APPROVED else None
+
+
+class Approval:
+    """The approvals a plan revision needs: a tech lead or architect of the lead team (or a
+    committee architect) for every plan; for a high-risk requirement, a committee architect
+    and the lead team's reviewer, two people."""
+
+    LEAD = "lead"
+    COMMITTEE = "committee"
+    LABELS = {
+        LEAD: _("a tech lead or architect of the lead team"),
+        COMMITTEE: _("an architect of the technical committee"),
+    }
+
+
+def missing_approvals(requirement: Requirement, revision: Revision | None) -> list[str]:
+    """Which approvals (Approval.LEAD, Approval.COMMITTEE) the revision still needs, counting
+    those given since it was last submitted for review."""
+    from techalign.org.permissions import committee_architect, has_role
+
+    if revision is None:
+        return [Approval.LEAD]
+    approvals = revision.reviews.filter(verdict=Verdict.APPROVED).select_related("reviewer")
+    if revision.submitted_at is not None:
+        approvals = approvals.filter(created_at__gte=revision.submitted_at)
+    approvers = {review.reviewer for review in approvals}
+    if not requirement.risk:
+        return [] if approvers else [Approval.LEAD]
+    lead = {u.pk for u in approvers if has_role(u, requirement.lead_team, *LEAD_REVIEWERS)}
+    committee = {u.pk for u in approvers if committee_architect(u)}
+    missing = []
+    if not lead:
+        missing.append(Approval.LEAD)
+    if not committee or (not missing and len(lead | committee) < 2):
+        missing.append(Approval.COMMITTEE)
+    return missing
+
+
+def awaited_approvals(requirement: Requirement, revision: Revision | None) -> list[str]:
+    """For a high-risk plan in review, the approvals it still waits for (none otherwise)."""
+    if not requirement.risk or requirement.status != "in_review" or revision is None:
+        return []
+    return missing_approvals(requirement, revision)
 
 
 def latest_review(revision: Revision) -> Review | None:

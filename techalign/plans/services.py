@@ -28,6 +28,7 @@ from techalign.plans.models import (
     Plan,
     Review,
     Revision,
+    RootCause,
     SignOff,
     SuspectLink,
     Verdict,
@@ -478,7 +479,10 @@ def _check_reviewed_hash(revision: Revision, content_hash: str | None) -> None:
 def approve_revision(
     *, revision: Revision, actor: User, comment: str = "", content_hash: str | None = None
 ) -> Review:
-    """A tech lead or architect who wrote none of the plan approves this exact revision."""
+    """A tech lead or architect who wrote none of the plan approves this exact revision. A
+    high-risk requirement's plan is approved once a committee architect and the lead team's
+    tech lead or architect (two people, in either order) have approved it; until then it
+    stays in review."""
     requirement = revision.plan.requirement
     _check_review(requirement, revision, actor, content_hash, action=_("approve the plan"))
     limits.check_texts(comment=comment)
@@ -493,6 +497,20 @@ def approve_revision(
         content_hash=revision.content_hash,
     )
     selectors.forget_reads(revision)
+    missing = selectors.missing_approvals(requirement, revision)
+    if missing:
+        # A high-risk plan stays in review until both approvals are in.
+        bump_version(requirement)
+        record(
+            actor=actor,
+            target=revision,
+            summary={
+                "revision": revision.number,
+                "hash": revision.content_hash,
+                "awaiting": missing,
+            },
+        )
+        return review
     # A meeting still on the calendar is where the parties will sign this revision too.
     scheduled = requirement.meetings.filter(status="scheduled").exists()
     move_to(requirement, Status.ALIGNING if scheduled else Status.APPROVED)
@@ -680,6 +698,56 @@ def finalize(
     return baseline
 
 
+# Root causes that must name what they concern, and which subject that is.
+CAUSE_SUBJECT = {
+    RootCause.PARTY_MISSING: "team",
+    RootCause.SCENARIO_NOT_COVERED: "scenario",
+    RootCause.SCENARIO_MISUNDERSTOOD: "scenario",
+}
+SUBJECT_NAMES = {"team": _("party"), "scenario": _("scenario"), "item": _("item")}
+
+
+def _check_cause(
+    requirement: Requirement,
+    root_cause: str | None,
+    *,
+    scenario_key: str,
+    item_key: str,
+    team: Team | None,
+) -> None:
+    """A recorded root cause, naming the subject it needs; the scenario and item named exist
+    on the requirement (an item under its stable key, in any revision)."""
+    if not root_cause:
+        raise Refused("change.root_cause_required")
+    if root_cause not in RootCause.values:
+        raise Refused("input.invalid", field="root_cause", problem=", ".join(RootCause.values))
+    given = {"team": team, "scenario": scenario_key, "item": item_key}
+    needed = CAUSE_SUBJECT.get(RootCause(root_cause))
+    if needed and not given[needed]:
+        raise Refused(
+            "change.cause_subject_required",
+            cause=RootCause(root_cause).label,
+            subject=SUBJECT_NAMES[needed],
+        )
+    numbers = {
+        "scenario": lambda n: requirement.scenarios.filter(number=n).exists(),
+        "item": lambda n: Item.objects.filter(
+            revision__plan__requirement=requirement, number=n
+        ).exists(),
+    }
+    for subject, prefix, key in (("scenario", "S-", scenario_key), ("item", "I-", item_key)):
+        if not key:
+            continue
+        number = key.removeprefix(prefix)
+        if not (key.startswith(prefix) and number.isdigit() and numbers[subject](int(number))):
+            raise Refused(
+                "change.unknown_cause_subject",
+                requirement=requirement.key,
+                subject=SUBJECT_NAMES[subject],
+                ref=key,
+            )
+
+
 @transition("change.opened")
 def open_change_request(
     *,
@@ -689,9 +757,21 @@ def open_change_request(
     reason: str,
     phase_found: str,
     affected_teams: list[Team],
+    root_cause: str | None = RootCause.UNKNOWN,
+    phase_reason: str = "",
+    cause_scenario_key: str = "",
+    cause_item_key: str = "",
+    cause_team: Team | None = None,
+    today: date | None = None,
 ) -> ChangeRequest:
-    """Reopen a baselined plan for one tracked change, weighted by the phase it was found in."""
-    limits.check_texts(title=title, reason=reason)
+    """Reopen a baselined plan for one tracked change.
+
+    The phase found is checked against the one the parties' milestones propose for today: an
+    earlier phase needs `phase_reason` (kept, audited, and flagged by a health rule). The root
+    cause says why the alignment missed the gap, naming the scenario, item or party concerned;
+    callers that cannot ask (generated data) leave it "not recorded". The cost weight is the
+    curve's weight for the phase scaled by the parties affected (OrgPolicy)."""
+    limits.check_texts(title=title, reason=reason, phase_reason=phase_reason)
     lock_requirement(requirement)
     if refusal := can.check_open_change_request(actor, requirement):
         raise refusal
@@ -699,7 +779,24 @@ def open_change_request(
         raise Refused("input.invalid", field="phase_found", problem=", ".join(Phase.values))
     if not title.strip() or not reason.strip():
         raise Refused("input.invalid", field="title, reason", problem=_("must not be empty"))
+    proposed = selectors.proposed_phase(requirement, today or timezone.localdate())
+    is_earlier = selectors.is_earlier_phase(phase_found, proposed)
+    if is_earlier and not phase_reason.strip():
+        raise Refused(
+            "change.phase_reason_required",
+            requirement=requirement.key,
+            proposed=proposed.label,
+            phase=Phase(phase_found).label,
+        )
+    _check_cause(
+        requirement,
+        root_cause,
+        scenario_key=cause_scenario_key,
+        item_key=cause_item_key,
+        team=cause_team,
+    )
     policy, _created = OrgPolicy.objects.get_or_create(pk=1)
+    parties = len({t.pk for t in affected_teams})
     number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
     change = ChangeRequest.objects.create(
         requirement=requirement,
@@ -707,7 +804,13 @@ def open_change_request(
         title=title,
         reason=reason,
         phase_found=phase_found,
-        cost_weight=policy.cost_weight(phase_found),
+        phase_proposed=proposed,
+        phase_reason=phase_reason.strip() if is_earlier else "",
+        root_cause=root_cause,
+        cause_scenario_key=cause_scenario_key,
+        cause_item_key=cause_item_key,
+        cause_team=cause_team,
+        cost_weight=policy.change_weight(phase_found, parties),
         opened_by=actor,
         base_baseline=selectors.latest_baseline(requirement),
     )
@@ -719,6 +822,14 @@ def open_change_request(
         summary={
             "key": change.key,
             "phase_found": phase_found,
+            "phase_proposed": proposed.value,
+            "phase_reason": change.phase_reason[:500],
+            "root_cause": root_cause,
+            "concerns": [
+                k
+                for k in (cause_scenario_key, cause_item_key, getattr(cause_team, "code", ""))
+                if k
+            ],
             "cost_weight": change.cost_weight,
             "affected": sorted(t.code for t in affected_teams),
         },

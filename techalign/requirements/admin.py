@@ -16,8 +16,8 @@ class ScenarioInline(admin.TabularInline):
 
 @admin.register(Requirement)
 class RequirementAdmin(ReadOnlyAdmin):
-    list_display = ("number", "title", "lead_team", "status", "owner", "lead_dev")
-    list_filter = ("status", "lead_team")
+    list_display = ("number", "title", "lead_team", "status", "risk", "owner", "lead_dev")
+    list_filter = ("status", "risk", "lead_team")
     search_fields = ("title",)
     inlines = [ScenarioInline]
 

@@ -44,6 +44,15 @@ class Priority(models.TextChoices):
     P2 = "P2", _("P2 · could")
 
 
+class Risk(models.TextChoices):
+    """Why a requirement is high-risk; its plan then also needs a committee architect's
+    approval."""
+
+    MONEY = "money", _("Money")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    SECURITY = "security", _("Security")
+
+
 class Requirement(models.Model):
     number = models.PositiveIntegerField(unique=True, editable=False)
     title = models.CharField(_("title"), max_length=TITLE_LIMIT)
@@ -72,6 +81,10 @@ class Requirement(models.Model):
     is_private = models.BooleanField(_("private to its teams"), default=False)
     planned_dev_start_on = models.DateField(_("planned development start"), null=True, blank=True)
     planned_launch_on = models.DateField(_("planned launch"), null=True, blank=True)
+    # Blank: not high-risk. Set and cleared with a reason (in the audit log) by the lead
+    # team's PM or tech lead.
+    risk = models.CharField(_("high risk"), max_length=16, choices=Risk.choices, blank=True)
+    risk_reason = models.TextField(_("why high risk"), blank=True, max_length=TEXT_LIMIT)
     # Bumped by every write to the requirement row; the optimistic-concurrency token.
     version = models.PositiveIntegerField(default=1)
     next_scenario_number = models.PositiveIntegerField(default=1)
@@ -103,6 +116,10 @@ class Requirement(models.Model):
     @property
     def step(self) -> int:
         return STEP_OF_STATUS[Status(self.status)]
+
+    @property
+    def is_high_risk(self) -> bool:
+        return bool(self.risk)
 
 
 class Scenario(models.Model):

@@ -47,6 +47,19 @@ def check_edit_requirement(
     )
 
 
+def check_mark_risk(user: Any, requirement: Requirement) -> Refused | None:
+    """A PM or tech lead of the lead team marks the requirement high-risk or clears it, until
+    it is cancelled."""
+    action = _("mark the risk of the requirement")
+    return role_refusal(
+        user, requirement.lead_team, Role.PM, Role.TECH_LEAD, action=action
+    ) or status_refusal(requirement, set(Status.values) - {Status.CANCELLED}, action=action)
+
+
+def can_mark_risk(user: Any, requirement: Requirement) -> bool:
+    return check_mark_risk(user, requirement) is None
+
+
 def check_hand_off(user: Any, requirement: Requirement) -> Refused | None:
     """A PM of the lead team hands a draft with scenarios and a lead DEV to that DEV."""
     refusal = role_refusal(

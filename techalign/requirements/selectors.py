@@ -13,7 +13,14 @@ from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin, roles_of, teams_of
-from techalign.requirements.models import Question, QuestionReply, Requirement, Scenario, Status
+from techalign.requirements.models import (
+    Question,
+    QuestionReply,
+    Requirement,
+    Risk,
+    Scenario,
+    Status,
+)
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 if TYPE_CHECKING:
@@ -383,6 +390,15 @@ LIST_SORTS = {
 }
 
 
+def filter_by_risk(found: QuerySet[Requirement], risk: str) -> QuerySet[Requirement]:
+    """ "high": the high-risk requirements of any category; a category: those of it."""
+    if risk == "high":
+        return found.exclude(risk="")
+    if risk in Risk.values:
+        return found.filter(risk=risk)
+    return found
+
+
 def search_requirements(
     user: User,
     *,
@@ -391,11 +407,13 @@ def search_requirements(
     status: str = "",
     mine: bool = False,
     my_teams: bool = False,
+    risk: str = "",
     sort: str = "newest",
 ) -> QuerySet[Requirement]:
     """The requirements a user may see, narrowed by a keyword (a key such as "REQ-12", words of
     the title or of a live scenario's text), the lead team's code, the step, "mine" (owning PM
-    or lead DEV) and "related to my team" (my team leads it or owns a component it touches)."""
+    or lead DEV), "related to my team" (my team leads it or owns a component it touches) and
+    the risk ("high": any high-risk category, or one category)."""
     found = visible_requirements(user)
     text = text.strip()
     if text:
@@ -415,6 +433,7 @@ def search_requirements(
         found = found.filter(status=status)
     if mine:
         found = found.filter(Q(owner=user) | Q(lead_dev=user))
+    found = filter_by_risk(found, risk)
     if my_teams:
         teams = teams_of(user)
         party_to = Requirement.objects.filter(plan__current_revision__items__owner_team__in=teams)

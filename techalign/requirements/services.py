@@ -22,6 +22,7 @@ from techalign.requirements.models import (
     Question,
     QuestionReply,
     Requirement,
+    Risk,
     Scenario,
     Status,
 )
@@ -121,6 +122,55 @@ def update_requirement(
     )
     if changes.keys() & {"title", "user_stories", "business_process"}:
         _after_scenario_change(requirement, actor, "requirement text changed")
+    return requirement
+
+
+@transition("requirement.marked_high_risk")
+def mark_high_risk(*, requirement: Requirement, actor: User, risk: str, reason: str) -> Requirement:
+    """A PM or tech lead of the lead team marks the requirement high-risk (money, personal
+    data, security), saying why. From then on its plan needs a committee architect's approval
+    besides the tech lead's, and the alignment lead-time rule its own, longer threshold.
+    Approvals given before the marking stand."""
+    lock_requirement(requirement)
+    if refusal := can.check_mark_risk(actor, requirement):
+        raise refusal
+    limits.check_texts(reason=reason)
+    if risk not in Risk.values:
+        raise Refused("input.invalid", field="risk", problem=", ".join(Risk.values))
+    if not reason.strip():
+        raise Refused("risk.reason_required")
+    before = requirement.risk
+    bump_version(requirement)
+    Requirement.objects.filter(pk=requirement.pk).update(risk=risk, risk_reason=reason.strip())
+    requirement.risk, requirement.risk_reason = risk, reason.strip()
+    record(
+        actor=actor,
+        target=requirement,
+        summary={"risk": risk, "previous": before or None, "reason": reason.strip()[:500]},
+    )
+    return requirement
+
+
+@transition("requirement.high_risk_cleared")
+def clear_high_risk(*, requirement: Requirement, actor: User, reason: str) -> Requirement:
+    """A PM or tech lead of the lead team says why the requirement is no longer high-risk."""
+    lock_requirement(requirement)
+    if refusal := can.check_mark_risk(actor, requirement):
+        raise refusal
+    limits.check_texts(reason=reason)
+    if not requirement.risk:
+        raise Refused("risk.not_high", requirement=requirement.key)
+    if not reason.strip():
+        raise Refused("risk.reason_required")
+    before = requirement.risk
+    bump_version(requirement)
+    Requirement.objects.filter(pk=requirement.pk).update(risk="", risk_reason="")
+    requirement.risk, requirement.risk_reason = "", ""
+    record(
+        actor=actor,
+        target=requirement,
+        summary={"risk": None, "previous": before, "reason": reason.strip()[:500]},
+    )
     return requirement
 
 

@@ -13,8 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from techalign.org.models import Component, Department, Language, Role, Team, User
-from techalign.plans.models import ItemKind, Milestone, Phase, SignOff
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority
+from techalign.plans.models import ItemKind, Milestone, Phase, RootCause, SignOff
+from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority, Risk
 
 MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
 
@@ -133,6 +133,13 @@ class ScenarioForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=TEXT_LIMIT)
+
+
+class RiskForm(forms.Form):
+    risk = forms.ChoiceField(label=_("High risk"), choices=Risk.choices)
+    reason = forms.CharField(
+        label=_("Why"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class QuickSelect(forms.Select):
@@ -422,16 +429,48 @@ class ChangeRequestForm(forms.Form):
         label=_("Why"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
     )
     phase_found = forms.ChoiceField(label=_("Phase found"), choices=Phase.choices)
+    phase_reason = forms.CharField(
+        label=_("Why earlier than the milestones say"),
+        max_length=TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     affected_teams = forms.ModelMultipleChoiceField(
         label=_("Affected parties"),
         queryset=Team.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    root_cause = forms.ChoiceField(
+        label=_("Root cause"),
+        choices=[("", "—")] + [c for c in RootCause.choices if c[0] != RootCause.UNKNOWN],
+        required=False,
+    )
+    cause_scenario_key = forms.ChoiceField(label=_("Scenario concerned"), required=False)
+    cause_item_key = forms.ChoiceField(label=_("Item concerned"), required=False)
+    cause_team = forms.ModelChoiceField(
+        label=_("Party concerned"), queryset=Team.objects.none(), required=False
+    )
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args, teams, scenarios=(), item_keys=(), proposed=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["affected_teams"].queryset = teams
+        self.fields["cause_team"].queryset = teams
+        self.fields["cause_scenario_key"].choices = [("", "—")] + [
+            (s.key, f"{s.key} {s.title}") for s in scenarios
+        ]
+        self.fields["cause_item_key"].choices = [("", "—")] + [(k, k) for k in item_keys]
+        if proposed:
+            # The milestones' proposal comes selected; choosing an earlier phase shows the
+            # reason it then needs (app.js), and the field stays visible without script.
+            self.fields["phase_found"].initial = proposed
+            earlier = Phase.values[: Phase.values.index(proposed)]
+            self.fields["phase_found"].widget.attrs.update(
+                {"data-reveal": "id_phase_reason", "data-reveal-values": " ".join(earlier)}
+            )
+            self.fields["phase_found"].help_text = _("Proposed from the milestones: %(phase)s") % {
+                "phase": Phase(proposed).label
+            }
 
 
 class MilestoneForm(forms.Form):

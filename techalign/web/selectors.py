@@ -85,7 +85,14 @@ def _to_review(user: User) -> Q:
     authored = Revision.objects.filter(
         plan=OuterRef("plan"), author=user, change_kind=Revision.ChangeKind.ITEMS
     )
-    return reviewing & Q(status=Status.IN_REVIEW) & ~Q(Exists(authored))
+    # A high-risk plan stays in review after my approval while it waits for the other one.
+    approved = Review.objects.filter(
+        revision=OuterRef("plan__current_revision"),
+        reviewer=user,
+        verdict=Verdict.APPROVED,
+        created_at__gte=OuterRef("plan__current_revision__submitted_at"),
+    )
+    return reviewing & Q(status=Status.IN_REVIEW) & ~Q(Exists(authored)) & ~Q(Exists(approved))
 
 
 def _to_revise(user: User) -> Q:

@@ -227,6 +227,8 @@ def test_a_requirement_goes_from_draft_to_baseline_and_through_a_change(w, as_):
             "reason": "提测时发现",
             "phase_found": "testing",
             "affected_teams": ["finance"],
+            "root_cause": "scenario_not_covered",
+            "cause_scenario": "S-3",
         },
     )
     assert change.status_code == 201 and change.json()["cost_weight"] == 15

@@ -106,6 +106,9 @@ ACCESS: dict[str, Access] = {
     f"POST {R}/scenarios/{{scenario}}/out-of-scope": write(LEAD_PM, {"reason": "下期"}),
     f"DELETE {R}/scenarios/{{scenario}}/out-of-scope": write(LEAD_PM),
     f"GET {R}/questions": READ,
+    f"POST {R}/risk": write({"ming", "qiang"}, {"risk": "money", "reason": "动钱"}),
+    # Nothing to clear on the scene's requirement: the allowed get past the role check only.
+    f"POST {R}/risk/clear": write({"ming", "qiang"}, {"reason": "不再动钱"}),
     # Anyone who can see the requirement may comment on it (outsiders of a public one too).
     f"GET {R}/comments": READ,
     f"POST {R}/comments": write({*INSIDERS, "charlie"}, {"body": "评", "scenario": "S-1"}),
@@ -152,7 +155,13 @@ ACCESS: dict[str, Access] = {
     f"GET {R}/baselines/{{version}}": READ,
     f"GET {R}/change-requests": READ,
     f"POST {R}/change-requests": write(
-        {"ming", "lei", "hua", "jun"}, {"title": "变", "reason": "因", "phase_found": "testing"}
+        {"ming", "lei", "hua", "jun"},
+        {
+            "title": "变",
+            "reason": "因",
+            "phase_found": "testing",
+            "root_cause": "external",
+        },
     ),
     f"POST {R}/change-requests/{{change}}/withdraw": write({"ming", "lei", "qiang"}),
     f"GET {R}/milestones": READ,

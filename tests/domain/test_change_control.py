@@ -25,6 +25,8 @@ def open_change(w, req, *, actor=None, phase="testing", affected=()):
         reason="测试发现大额退款无审批",
         phase_found=phase,
         affected_teams=list(affected),
+        root_cause="technical_discovery",
+        phase_reason="需求评审时已提出，一直未处理",  # kept only for a phase before the proposed
     )
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.utils import timezone, translation
 
-from techalign.health.base import Severity, add_working_days, working_days_between
+from techalign.calendars.workdays import add_working_days, working_days_between
+from techalign.health.base import Severity
 from techalign.health.models import HealthSettings
 from techalign.health.selectors import requirement_findings
 from techalign.plans import services as plans

@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
-from techalign.health.base import Severity, add_working_days, working_days_between
+from techalign.calendars.workdays import working_days_between
+from techalign.health.base import Severity
 from techalign.health.models import HealthSettings
 from techalign.health.selectors import requirement_findings
 from techalign.meetings.services import schedule_meeting
@@ -306,28 +307,3 @@ def test_disabled_rules_are_skipped(w):
     _change(w, req, "production")
     HealthSettings.objects.create(pk=1, disabled_rules=["TA113"])
     assert "TA113" not in codes(req)
-
-
-def test_working_days_skip_weekends():
-    monday = dt.date(2026, 11, 23)
-    assert working_days_between(monday, monday + dt.timedelta(days=7)) == 5
-    assert working_days_between(monday + dt.timedelta(days=5), monday + dt.timedelta(days=7)) == 0
-    assert working_days_between(monday + dt.timedelta(days=7), monday) == -5
-
-
-def test_adding_working_days_counts_weekdays_only_in_both_directions():
-    def one_day_at_a_time(start, days):
-        step, current, remaining = (1 if days >= 0 else -1), start, abs(days)
-        while remaining:
-            current += dt.timedelta(days=step)
-            remaining -= current.weekday() < 5
-        return current
-
-    saturday = dt.date(2026, 11, 28)
-    assert add_working_days(saturday, 1) == dt.date(2026, 11, 30)
-    assert add_working_days(saturday, 5) == dt.date(2026, 12, 4)
-    assert add_working_days(saturday, -1) == dt.date(2026, 11, 27)
-    for offset in range(7):
-        start = saturday + dt.timedelta(days=offset)
-        for days in range(-25, 26):
-            assert add_working_days(start, days) == one_day_at_a_time(start, days)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from techalign.health.base import working_days_between
+from techalign.calendars.workdays import working_days_between
 from techalign.health.models import HealthSettings
 from techalign.health.selectors import requirement_findings
 from techalign.plans import selectors as plan_selectors

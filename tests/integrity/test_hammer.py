@@ -95,6 +95,7 @@ class Storm:
                     "reason": "found in testing",
                     "phase_found": "testing",
                     "affected_teams": ["payments", "finance"],
+                    "root_cause": "technical_discovery",
                 },
             )
             self.note("change-request", opened)

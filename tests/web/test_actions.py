@@ -275,6 +275,7 @@ def test_a_change_request_reopens_the_plan_and_can_be_withdrawn(w, as_user):
         reason="提测时发现渠道回调丢失",
         phase_found="testing",
         affected_teams=[w.payments.pk],
+        root_cause="technical_discovery",
     )
     assert "X-Refused" not in response
     change = req.change_requests.get()

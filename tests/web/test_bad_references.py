@@ -128,6 +128,7 @@ def test_withdrawing_a_change_request_reads_its_key_in_any_case(w):
             "reason": "测试发现",
             "phase_found": "testing",
             "affected_teams": [w.payments.pk],
+            "root_cause": "technical_discovery",
         },
     )
     change = req.change_requests.get()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from techalign.audit import activity
 from techalign.meetings.selectors import waivers_by_baseline
@@ -79,11 +80,24 @@ def _party_teams(screen: Screen):
     )
 
 
+def _change_form_options(screen: Screen) -> dict[str, Any]:
+    """What the change request form offers: the parties, the scenarios and the baselined
+    items a root cause may name, and the phase the milestones propose today."""
+    requirement = screen.requirement
+    baseline = plans.latest_baseline(requirement)
+    return {
+        "teams": _party_teams(screen),
+        "scenarios": requirement.scenarios.filter(is_withdrawn=False).order_by("number"),
+        "item_keys": [item.key for item in baseline.revision.items.all()] if baseline else [],
+        "proposed": plans.proposed_phase(requirement, timezone.localdate()),
+    }
+
+
 @section("changes", "web/baseline/_changes.html", page="baseline")
 def changes_section(screen: Screen) -> dict[str, Any]:
     requirement = screen.requirement
     changes = list(
-        requirement.change_requests.select_related("opened_by", "base_baseline")
+        requirement.change_requests.select_related("opened_by", "base_baseline", "cause_team")
         .prefetch_related("affected_teams")
         .order_by("-number")
     )
@@ -93,7 +107,9 @@ def changes_section(screen: Screen) -> dict[str, Any]:
         "changes": changes,
         "withdrawable": {c.pk for c in changes if can.can_withdraw_change_request(screen.user, c)},
         "can_open_change": can_open,
-        "change_form": forms.ChangeRequestForm(teams=_party_teams(screen)) if can_open else None,
+        "change_form": forms.ChangeRequestForm(**_change_form_options(screen))
+        if can_open
+        else None,
         "cost_curve": [(label, policy.cost_weight(value)) for value, label in Phase.choices],
         "total_cost": sum(
             c.cost_weight for c in changes if c.status != ChangeRequest.Status.WITHDRAWN
@@ -136,14 +152,19 @@ def activity_section(screen: Screen) -> dict[str, Any]:
 
 @action("open_change", section="changes")
 def open_change(screen: Screen, ref: str | None) -> None:
-    data = screen.bind(forms.ChangeRequestForm, "change_form", teams=_party_teams(screen))
+    data = screen.bind(forms.ChangeRequestForm, "change_form", **_change_form_options(screen))
     services.open_change_request(
         requirement=screen.requirement,
         actor=screen.user,
         title=data["title"],
         reason=data["reason"],
         phase_found=data["phase_found"],
+        phase_reason=data["phase_reason"],
         affected_teams=list(data["affected_teams"]),
+        root_cause=data["root_cause"] or None,
+        cause_scenario_key=data["cause_scenario_key"],
+        cause_item_key=data["cause_item_key"],
+        cause_team=data["cause_team"],
     )
 
 

@@ -248,11 +248,13 @@ def review_section(screen: Screen) -> dict[str, Any]:
     plan = plans.plan_of(screen.requirement) if revision else None
     reviews = list(reversed(plans.reviews_of(plan))) if plan else []
     gaps = approval_gaps(screen.requirement, revision) if revision else []
+    awaiting = plans.awaited_approvals(screen.requirement, revision)
     return {
         "revision": revision,
         "gaps": gaps,
         "gaps_warning": _gaps_warning(gaps, revision.number if revision else 0),
-        "approval": plans.approval_of(revision),
+        "approval": None if awaiting else plans.approval_of(revision),
+        "awaiting": [plans.Approval.LABELS[m] for m in awaiting],
         "reviews": reviews,
         "can_submit": can.can_submit_for_review(screen.user, screen.requirement),
         "can_review": revision is not None and can.can_review(screen.user, revision),

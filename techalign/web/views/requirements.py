@@ -18,7 +18,7 @@ from techalign.org.models import Role, Team, User
 from techalign.org.selectors import get_user, holders_of
 from techalign.requirements import permissions as can
 from techalign.requirements import services
-from techalign.requirements.models import Question, Requirement, Scenario, Status
+from techalign.requirements.models import Question, Requirement, Risk, Scenario, Status
 from techalign.requirements.selectors import (
     LIST_SORTS,
     get_question,
@@ -50,6 +50,9 @@ def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementF
     )
 
 
+RISK_FILTERS = {"high", *Risk.values}
+
+
 def _list_page(
     request: HttpRequest, *, new_form: Any, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -62,6 +65,7 @@ def _list_page(
         "status": get.get("status", ""),
         "mine": bool(get.get("mine")),
         "related": bool(get.get("related")),
+        "risk": get.get("risk", "") if get.get("risk", "") in RISK_FILTERS else "",
         "sort": get.get("sort", "") if get.get("sort", "") in LIST_SORTS else "newest",
     }
     requirements = search_requirements(
@@ -71,6 +75,7 @@ def _list_page(
         status=chosen["status"],
         mine=chosen["mine"],
         my_teams=chosen["related"],
+        risk=chosen["risk"],
         sort=chosen["sort"],
     )
     # An organisation keeps years of requirements: render one page, count scenarios for it only.
@@ -88,6 +93,7 @@ def _list_page(
         "statuses": Status.choices,
         "teams": Team.objects.order_by("code"),
         "sorts": SORT_LABELS,
+        "risks": [("high", _("Any high risk")), *Risk.choices],
         "filters": chosen,
         "status": chosen["status"],
         "mine": chosen["mine"],
@@ -170,6 +176,9 @@ def details_section(screen: Screen) -> dict[str, Any]:
         "delegates": list(requirement.acknowledgement_delegates.order_by("username")),
         "can_delegate": can.can_delegate_acknowledgement(screen.user, requirement),
         "delegate_form": forms.DelegateForm(developers=_delegate_choices(requirement)),
+        "can_mark_risk": can.can_mark_risk(screen.user, requirement),
+        "risk_form": forms.RiskForm(prefix="risk", initial={"risk": requirement.risk or None}),
+        "clear_risk_form": forms.ReasonForm(prefix="clear-risk"),
     }
 
 
@@ -260,6 +269,18 @@ def undelegate_acknowledgement(screen: Screen, ref: str | None) -> None:
     services.undelegate_acknowledgement(
         requirement=screen.requirement, actor=screen.user, delegate=get_user(ref or "")
     )
+
+
+@action("mark_high_risk", section="details")
+def mark_high_risk(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.RiskForm, "risk_form", prefix="risk")
+    services.mark_high_risk(requirement=screen.requirement, actor=screen.user, **data)
+
+
+@action("clear_high_risk", section="details")
+def clear_high_risk(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ReasonForm, "clear_risk_form", prefix="clear-risk")
+    services.clear_high_risk(requirement=screen.requirement, actor=screen.user, **data)
 
 
 @action("add_scenario", section="scenarios")

@@ -95,3 +95,25 @@ document.addEventListener("DOMContentLoaded", () => {
     toggle.focus();
   });
 });
+
+// A select marked data-reveal shows the field whose id it names only while one of the values in
+// data-reveal-values is chosen (the reason a phase earlier than the proposed one needs).
+// Without script the field simply stays visible.
+function applyReveal(select) {
+  const target = document.getElementById(select.dataset.reveal);
+  const row = target && (target.closest(".field") || target);
+  if (!row) return;
+  row.hidden = !select.dataset.revealValues.split(" ").includes(select.value);
+}
+
+document.addEventListener("htmx:load", (event) => {
+  const root = event.detail.elt;
+  if (!root.querySelectorAll) return;
+  root.querySelectorAll("select[data-reveal]").forEach(applyReveal);
+});
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches("select[data-reveal]")) {
+    applyReveal(event.target);
+  }
+});
