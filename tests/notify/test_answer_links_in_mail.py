@@ -14,6 +14,7 @@ from techalign.calendars.invitations import feed
 from techalign.meetings.models import Invitee
 from techalign.meetings.services import reschedule_meeting, respond_to_invitation
 from techalign.notify.worker import run_ready_tasks
+from techalign.org.models import User
 from tests.factories import advance
 from tests.notify.conftest import give_emails, schedule
 from tests.notify.test_invitations import event_of, invitation_of
@@ -31,14 +32,22 @@ def mail_text(message) -> str:
     return message.get_body(("plain",)).get_content()
 
 
+def invite_everyone(w, capture, *answers: tuple[User, str]):
+    """Everyone has a mail address; ming schedules the meeting, the invitations are sent, and
+    each (invitee, answer) in `answers` answers in the same transaction."""
+    give_emails()
+    with capture(execute=True):
+        meeting = schedule(w, advance(w, "approved"))
+        for user, answer in answers:
+            respond_to_invitation(meeting=meeting, actor=user, response=answer)
+    run_ready_tasks()
+    return meeting
+
+
 def test_each_invitee_gets_their_own_links_in_the_mail_and_the_event(
     w, smtp, django_capture_on_commit_callbacks
 ):
-    give_emails()
-    req = advance(w, "approved")
-    with django_capture_on_commit_callbacks(execute=True):
-        meeting = schedule(w, req)
-    run_ready_tasks()
+    meeting = invite_everyone(w, django_capture_on_commit_callbacks)
 
     jun_mail = smtp.to("jun@example.test")[0]
     in_mail = links_in(mail_text(jun_mail))
@@ -66,12 +75,7 @@ def test_each_invitee_gets_their_own_links_in_the_mail_and_the_event(
 def test_a_reschedule_resets_the_answers_and_sends_new_links(
     w, smtp, django_capture_on_commit_callbacks
 ):
-    give_emails()
-    req = advance(w, "approved")
-    with django_capture_on_commit_callbacks(execute=True):
-        meeting = schedule(w, req)
-        respond_to_invitation(meeting=meeting, actor=w.hua, response="accepted")
-    run_ready_tasks()
+    meeting = invite_everyone(w, django_capture_on_commit_callbacks, (w.hua, "accepted"))
     first = links_in(mail_text(smtp.to("hua@example.test")[0]))
 
     later = meeting.starts_at + dt.timedelta(days=1)
