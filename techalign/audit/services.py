@@ -17,7 +17,8 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
@@ -35,6 +36,8 @@ _CHAIN_LOCK_KEY = 7_437_001
 
 # The audit action of the transition running now: `record` defaults to it.
 _running_action: ContextVar[str | None] = ContextVar("audit_action", default=None)
+# Inside `batch()`, transitions join the batch's transaction instead of each being its own.
+_in_batch: ContextVar[bool] = ContextVar("audit_batch", default=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -160,15 +163,33 @@ def _is_user(obj: Any) -> bool:
     return isinstance(obj, get_user_model())
 
 
+@contextmanager
+def batch() -> Iterator[None]:
+    """Run several transitions as one transaction, all or nothing (loading the demo, its
+    history): inside, they nest in it instead of committing one by one."""
+    outermost = not _in_batch.get()
+    entered = _in_batch.set(True)
+    try:
+        with transaction.atomic(durable=outermost):
+            yield
+    finally:
+        _in_batch.reset(entered)
+
+
 def transition(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Run a service atomically; on refusal, roll back and record the refused attempt."""
+    """Run a service atomically; on refusal, roll back and record the refused attempt.
+
+    Durable outside a `batch`: a transition is never silently part of a caller's transaction,
+    so when it returns its change and its audit event are committed (and the notifications
+    it emitted on commit are on their way), and a refused attempt's record cannot be rolled
+    back by someone else's failure."""
 
     def decorate(service: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(service)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             running = _running_action.set(action)
             try:
-                with transaction.atomic():
+                with transaction.atomic(durable=not _in_batch.get()):
                     return service(*args, **kwargs)
             except Refused as refusal:
                 target = _target_of(kwargs)

@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 
 from techalign.audit.services import verify_chain
 from techalign.demo import COMPONENTS, DEPARTMENTS, PEOPLE
-from techalign.health.history import load_history
+from techalign.demo.history import load_history
 from techalign.health.reports import Period, build_report
 from techalign.health.selectors import Scope, evaluate
 from techalign.notify.models import Notification

@@ -19,11 +19,13 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from techalign.audit.services import batch
+from techalign.demo.org import SHANGHAI
+from techalign.demo.steps import at
 from techalign.health.clock import Clock, clock_at
 from techalign.meetings import services as meetings
 from techalign.meetings.models import Meeting
@@ -34,7 +36,6 @@ from techalign.plans.models import Milestone, Plan, Revision
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 2024
 FINISHED = 36
 # The one PM who also codes: the cart team is small, so its PM holds the DEV role too. That
@@ -183,10 +184,6 @@ def _people() -> People:
     )
 
 
-def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
-
-
 def _weekday_on_or_after(day: dt.date) -> dt.date:
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
@@ -203,7 +200,7 @@ def load_history(*, today: dt.date | None = None, finished: int = FINISHED) -> i
     for after the commit are dropped, since they would announce meetings held months ago.
     """
     today = today or timezone.localdate(timezone=SHANGHAI)
-    with transaction.atomic():
+    with batch():
         queued = len(connection.run_on_commit)
         people = _people()
         user, team = PM_WHO_CODES
@@ -213,7 +210,7 @@ def load_history(*, today: dt.date | None = None, finished: int = FINISHED) -> i
         rng = random.Random(SEED)
         start = today - dt.timedelta(days=365)
         count = 0
-        with clock_at(_at(start, 9)) as clock:
+        with clock_at(at(start, 9)) as clock:
             for n in range(finished):
                 template = TEMPLATES[n % len(TEMPLATES)]
                 cycle = n // len(TEMPLATES)
@@ -362,7 +359,7 @@ class Walk:
             )
 
     def meeting(self, day: dt.date, *, presenter: User | None = None) -> Meeting:
-        starts_at = _at(day, 14)
+        starts_at = at(day, 14)
         return meetings.schedule_meeting(
             requirement=self.requirement,
             actor=self.people.pm[self.lead],
@@ -400,7 +397,7 @@ def _create(
 ) -> Walk:
     """Draft, scenarios and hand-off; with `out_of_scope`, one more scenario the PM will take
     out of this plan's scope once the DEV has acknowledged it."""
-    clock.set(_at(day0, 10))
+    clock.set(at(day0, 10))
     suffix = ("", "（二期）", "（三期）", "（四期）")[cycle % 4]
     lead = template.team
     requirement = requirements.create_requirement(
@@ -449,9 +446,9 @@ def _finished(
     )
     pm_writes = profile == "pm_plan"
     if profile == "rushed":
-        walk.at(_at(day0 + dt.timedelta(days=1), 9))
+        walk.at(at(day0 + dt.timedelta(days=1), 9))
         walk.write_items(template, due=dev_start + dt.timedelta(days=14))
-    walk.at(_at(ack_on, 11))
+    walk.at(at(ack_on, 11))
     if profile == "good" and cycle == 1:
         first = walk.requirement.scenarios.order_by("number").first()
         question = requirements.raise_question(
@@ -474,9 +471,9 @@ def _finished(
             reason="海外用户本期不支持，放到下一期。",
         )
     if profile != "rushed":
-        walk.at(_at(ack_on + dt.timedelta(days=1), 9, 30))
+        walk.at(at(ack_on + dt.timedelta(days=1), 9, 30))
         walk.write_items(template, pm_writes=pm_writes, due=dev_start + dt.timedelta(days=14))
-    walk.at(_at(submit_on, 17))
+    walk.at(at(submit_on, 17))
     if profile == "good" and cycle == 2:
         revision = walk.revision()
         plans.submit_for_review(
@@ -484,7 +481,7 @@ def _finished(
             actor=people.dev[walk.lead],
             revision_number=revision.number,
         )
-        walk.at(_at(submit_on + dt.timedelta(days=1), 10))
+        walk.at(at(submit_on + dt.timedelta(days=1), 10))
         plans.request_changes(
             revision=revision,
             actor=people.lead[walk.lead],
@@ -499,8 +496,8 @@ def _finished(
             item_key="I-1",
             description="补充：失败时告警，并记录监控指标。",
         )
-    walk.submit_and_approve(_at(approve_on, 15))
-    walk.at(_at(approve_on + dt.timedelta(days=1), 10))
+    walk.submit_and_approve(at(approve_on, 15))
+    walk.at(at(approve_on + dt.timedelta(days=1), 10))
     presenter = people.pm[walk.lead] if profile == "pm_presenter" else None
     meeting = walk.meeting(meeting_on, presenter=presenter)
     parties = sorted(
@@ -510,7 +507,7 @@ def _finished(
     walk.hold(meeting, absent=absent)
     walk.sign_missing(meeting)
     final_on = meeting_on + dt.timedelta(days=5 if profile in {"late", "very_late"} else 1)
-    walk.at(_at(final_on, 11))
+    walk.at(at(final_on, 11))
     walk.finalize()
     walk.milestones(dev_start, launch, today)
     phase = PHASES_OF_PROFILE[profile]
@@ -532,7 +529,7 @@ def _change(walk: Walk, template: Template, phase: str, found_on: dt.date) -> No
     people = walk.people
     item = template.items[-1]
     owner = people.components[item.component].owner_team
-    walk.at(_at(found_on, 10))
+    walk.at(at(found_on, 10))
     plans.open_change_request(
         requirement=walk.requirement,
         actor=people.pm[walk.lead],
@@ -550,9 +547,9 @@ def _change(walk: Walk, template: Template, phase: str, found_on: dt.date) -> No
         item_key=f"I-{len(template.items)}",
         description=f"{item.title}：补充异常分支与重试。",
     )
-    walk.at(_at(found_on + dt.timedelta(days=1), 11))
-    walk.submit_and_approve(_at(found_on + dt.timedelta(days=1), 16))
-    walk.at(_at(found_on + dt.timedelta(days=2), 10))
+    walk.at(at(found_on + dt.timedelta(days=1), 11))
+    walk.submit_and_approve(at(found_on + dt.timedelta(days=1), 16))
+    walk.at(at(found_on + dt.timedelta(days=2), 10))
     walk.sign_missing()
     walk.finalize()
 
@@ -568,18 +565,18 @@ def _ongoing(
     """A recent requirement, left in `state`."""
     dev_start = today + dt.timedelta(days=3 if state == "unaligned" else 21)
     walk = _create(people, clock, template, 3, day0, dev_start, dev_start + dt.timedelta(days=40))
-    walk.at(_at(day0 + dt.timedelta(days=1), 11))
+    walk.at(at(day0 + dt.timedelta(days=1), 11))
     walk.acknowledge()
-    walk.at(_at(day0 + dt.timedelta(days=2), 10))
+    walk.at(at(day0 + dt.timedelta(days=2), 10))
     if state == "uncovered":
         # A scenario added after the plan was written, and submitted without an item for it.
         walk.write_items(template, due=dev_start + dt.timedelta(days=14))
-        walk.at(_at(day0 + dt.timedelta(days=3), 10))
+        walk.at(at(day0 + dt.timedelta(days=3), 10))
         requirements.add_scenario(
             requirement=walk.requirement, actor=people.pm[walk.lead], title="服务降级时的用户提示"
         )
         revision = walk.revision()
-        walk.at(_at(day0 + dt.timedelta(days=3), 17))
+        walk.at(at(day0 + dt.timedelta(days=3), 17))
         plans.submit_for_review(
             requirement=walk.requirement,
             actor=people.dev[walk.lead],
@@ -589,9 +586,9 @@ def _ongoing(
     walk.write_items(template, due=dev_start + dt.timedelta(days=14))
     if state == "unaligned":
         return
-    walk.at(_at(day0 + dt.timedelta(days=3), 17))
-    walk.submit_and_approve(_at(day0 + dt.timedelta(days=4), 15))
-    walk.at(_at(day0 + dt.timedelta(days=5), 10))
+    walk.at(at(day0 + dt.timedelta(days=3), 17))
+    walk.submit_and_approve(at(day0 + dt.timedelta(days=4), 15))
+    walk.at(at(day0 + dt.timedelta(days=5), 10))
     meeting_on = _weekday_on_or_after(day0 + dt.timedelta(days=7))
     if state == "aligning":
         meeting_on = _weekday_on_or_after(today + dt.timedelta(days=2))
@@ -613,7 +610,7 @@ def _ongoing(
         return
     walk.sign_missing(meeting)
     if state == "stale_signoff":
-        walk.at(_at(meeting_on + dt.timedelta(days=1), 10))
+        walk.at(at(meeting_on + dt.timedelta(days=1), 10))
         revision = walk.revision()
         plans.update_item(
             requirement=walk.requirement,
@@ -624,6 +621,6 @@ def _ongoing(
             " 同时支持批量接口。",
         )
         return
-    walk.at(_at(meeting_on + dt.timedelta(days=1), 11))
+    walk.at(at(meeting_on + dt.timedelta(days=1), 11))
     walk.finalize()
     walk.milestones(dev_start, dev_start + dt.timedelta(days=40), today)

@@ -1,40 +1,39 @@
-"""The demo organisation: three departments, a technical committee, a service catalog, and
-requirements at every step of the process, loaded through the real services.
-
-The org structure (departments, teams, people, roles, components) is admin data and is written
-directly; every requirement, plan, review, meeting and sign-off goes through the services, so
-the audit log holds the whole story and its chain verifies. Dates are relative to the day of
-loading, so the meetings and milestones are always near (and some milestones overdue).
+"""The demo's requirements, one function per story, each at a different step of the process.
 
 The main requirement (MAIN_TITLE) is left as a draft ready to hand off: the browser tests walk
-it through the five steps as the personas in PERSONAS.
+it through the five steps as the personas in `techalign.demo.org.PERSONAS`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
-
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.utils import timezone
-
+from techalign.demo.org import Org
+from techalign.demo.steps import (
+    P0,
+    P1,
+    P2,
+    ItemText,
+    M,
+    ScenarioText,
+    approve,
+    current_revision,
+    draft,
+    finalize,
+    fresh,
+    hand_off_and_acknowledge,
+    milestones,
+    next_week,
+    revision_number,
+    schedule,
+    sign,
+    submit,
+    take_attendance,
+    workday_on_or_before,
+    write_plan,
+)
 from techalign.meetings import services as meetings
-from techalign.meetings.models import Meeting
-from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.plans import services as plans
-from techalign.plans.models import ItemKind, Milestone, Phase, Plan, Revision
+from techalign.plans.models import ItemKind, Phase
 from techalign.requirements import services as requirements
-from techalign.requirements.models import Priority, Requirement
-
-DEMO_PASSWORD = "techalign-demo"
-SUPERUSER = "admin"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 MAIN_TITLE = "订单部分退款"
 MAIN_SCENARIOS = (
@@ -47,441 +46,10 @@ MAIN_SCENARIOS = (
     "超过退款时效被拒绝",
 )
 
-# Who plays which part in the main requirement's story (and in the browser tests).
-PERSONAS = {
-    "lead_pm": "wangming",
-    "lead_dev": "lilei",
-    "tech_lead": "chenqiang",
-    "payments_pm": "liuhua",
-    "payments_dev": "huangjun",
-    "finance_pm": "lina",
-    "finance_dev": "wangwei",
-    "architect": "gaofeng",
-    "outsider": "zhuyan",
-    "admin": "zhouyun",
-}
-
-# (department code, name, [(team code, team name, is a committee)]). The department codes are
-# also the marker that the demo is loaded.
-DEPARTMENTS = (
-    ("trade", "交易中台部", (("order", "订单组", False), ("cart", "购物车组", False))),
-    ("fin", "支付金融部", (("payments", "支付组", False), ("finance", "财务结算组", False))),
-    ("growth", "用户增长部", (("membership", "会员组", False), ("marketing", "营销组", False))),
-    ("techcenter", "技术中心", (("committee", "技术委员会", True),)),
-)
-DEMO_DEPARTMENTS = tuple(code for code, _name, _teams in DEPARTMENTS)
-
-
-class Person(NamedTuple):
-    username: str
-    display_name: str
-    team: str
-    roles: tuple[str, ...]
-
-
-# Within a team, the first PM and DEV by username are who the meeting invites by default; the
-# personas are named so that they come first in their teams.
-PEOPLE = (
-    Person("wangming", "王明", "order", (Role.PM,)),
-    Person("lilei", "李磊", "order", (Role.DEV,)),
-    Person("zhangfang", "张芳", "order", (Role.DEV,)),
-    Person("chenqiang", "陈强", "order", (Role.TECH_LEAD,)),
-    Person("zhaoxue", "赵雪", "cart", (Role.PM,)),
-    Person("sunhao", "孙浩", "cart", (Role.DEV,)),
-    Person("zhoujie", "周杰", "cart", (Role.TECH_LEAD,)),
-    Person("liuhua", "刘华", "payments", (Role.PM,)),
-    Person("huangjun", "黄俊", "payments", (Role.DEV,)),
-    Person("xuming", "徐明", "payments", (Role.DEV,)),
-    Person("guoyong", "郭勇", "payments", (Role.TECH_LEAD,)),
-    Person("lina", "李娜", "finance", (Role.PM,)),
-    Person("wangwei", "王伟", "finance", (Role.DEV,)),
-    Person("heping", "何平", "finance", (Role.TECH_LEAD,)),
-    Person("yangli", "杨丽", "membership", (Role.PM,)),
-    Person("maqiang", "马强", "membership", (Role.DEV,)),
-    Person("hejing", "贺静", "membership", (Role.DEV,)),
-    Person("luoyi", "罗毅", "membership", (Role.TECH_LEAD,)),
-    Person("zhaomin", "赵敏", "marketing", (Role.PM,)),
-    Person("zhuyan", "朱燕", "marketing", (Role.PM,)),
-    Person("linfeng", "林峰", "marketing", (Role.DEV,)),
-    Person("songjia", "宋佳", "marketing", (Role.TECH_LEAD,)),
-    Person("gaofeng", "高峰", "committee", (Role.ARCHITECT,)),
-    Person("tangning", "唐宁", "committee", (Role.ARCHITECT,)),
-    Person("zhouyun", "周云", "committee", (Role.ADMIN,)),
-)
-SUPERUSER_DISPLAY_NAME = "系统管理员"
-
-K = Component.Kind
-# (key, name, kind, owning team, system key, description); systems come before their parts.
-# fmt: off
-COMPONENTS = (
-    ("trade-system", "交易系统", K.SYSTEM, "order", None,
-     "下单、购物车、结算到订单履约的整条交易链路。"),
-    ("order-service", "订单服务", K.SERVICE, "order", "trade-system",
-     "订单的创建、状态流转、取消与售后，对外发布订单事件。"),
-    ("order-db", "订单库", K.DATABASE, "order", "trade-system",
-     "订单主表与订单商品明细，按买家分库分表。"),
-    ("cart-service", "购物车服务", K.SERVICE, "cart", "trade-system",
-     "购物车增删改查、凑单进度与价格试算。"),
-    ("checkout-web", "结算页", K.FRONTEND, "cart", "trade-system",
-     "App 与 H5 的结算页和收银台：选券、选支付方式、提交订单。"),
-    ("payment-system", "支付系统", K.SYSTEM, "payments", None,
-     "对接各支付渠道，负责收款、退款与资金流水。"),
-    ("pay-gateway", "支付网关", K.SERVICE, "payments", "payment-system",
-     "统一的支付下单、查询、关单与渠道回调入口。"),
-    ("refund-api", "退款接口", K.API, "payments", "payment-system",
-     "按原支付渠道发起退款、查询退款结果、接收渠道退款回调。"),
-    ("settlement-system", "财务结算系统", K.SYSTEM, "finance", None,
-     "记账、清算与对账，月末出具财务报表的数据来源。"),
-    ("ledger", "总账", K.SERVICE, "finance", "settlement-system",
-     "复式记账的总账服务：收款、退款、营销成本等分录。"),
-    ("reconcile-job", "对账任务", K.JOB, "finance", "settlement-system",
-     "日终任务：用渠道流水逐笔核对总账，产出差异单。"),
-    ("points-service", "会员积分", K.SERVICE, "membership", None,
-     "积分的发放、扣减、过期与流水查询。"),
-    ("coupon-service", "优惠券", K.SERVICE, "marketing", None,
-     "优惠券模板、发券、核销、退券与优惠试算。"),
-    ("campaign-web", "营销活动页", K.FRONTEND, "marketing", None,
-     "大促与拉新活动的落地页和领券入口。"),
-)
-# fmt: on
-
-
-class Outcome(enum.StrEnum):
-    """What `load_demo` did."""
-
-    LOADED = "loaded"
-    ALREADY_LOADED = "already_loaded"
-    NOT_EMPTY = "not_empty"
-
-
-def is_loaded() -> bool:
-    """The demo is there when its departments are."""
-    return Department.objects.filter(code__in=DEMO_DEPARTMENTS).exists()
-
-
-def is_empty() -> bool:
-    """No organisation set up yet: nothing a demo could collide with or be mistaken for."""
-    return not Department.objects.exists() and not Requirement.objects.exists()
-
-
-def load_demo(
-    *, only_if_empty: bool = False, today: dt.date | None = None, with_history: bool = False
-) -> Outcome:
-    """Load the demo organisation unless it is already there; all of it or nothing.
-
-    With `only_if_empty`, a database that already holds an organisation is left alone.
-    `today` (Asia/Shanghai) anchors the relative dates; it defaults to the current day.
-    `with_history` adds a year of finished and late requirements, so that the health views and
-    reports have figures; it takes several seconds, which tests of the pages do without.
-    """
-    if is_loaded():
-        return Outcome.ALREADY_LOADED
-    if only_if_empty and not is_empty():
-        return Outcome.NOT_EMPTY
-    with transaction.atomic():
-        org = _build_org(today or timezone.localdate(timezone=SHANGHAI))
-        if with_history:
-            # Before the stories, so the current requirements keep the highest numbers.
-            from techalign.health.history import load_history
-
-            load_history(today=org.today)
-        _membership_coupons(org)
-        _cross_store_discount(org)
-        _digital_yuan(org)
-        _reconciliation_alerts(org)
-        _first_order_coupon(org)
-        _unpaid_order_timeout(org)
-        _points_on_purchase(org)
-        _channel_fee_split(org)
-        # Last, so it has the highest number and tops the newest-first lists.
-        _partial_refund(org)
-    return Outcome.LOADED
-
-
-# --- the organisation -------------------------------------------------------------------------
-
-
-@dataclass
-class Org:
-    today: dt.date
-    users: dict[str, User]
-    teams: dict[str, Team]
-    components: dict[str, Component]
-
-    def day(self, offset: int) -> dt.date:
-        return self.today + dt.timedelta(days=offset)
-
-
-def _build_org(today: dt.date) -> Org:
-    teams: dict[str, Team] = {}
-    for code, name, team_rows in DEPARTMENTS:
-        department = Department.objects.create(code=code, name=name)
-        for team_code, team_name, is_committee in team_rows:
-            teams[team_code] = Team.objects.create(
-                code=team_code, name=team_name, department=department, is_committee=is_committee
-            )
-    # The password is public and the same for everyone; hashing it once instead of per user
-    # keeps the load within a few seconds.
-    password = make_password(DEMO_PASSWORD)
-    users = {
-        p.username: User.objects.create(
-            username=p.username,
-            display_name=p.display_name,
-            password=password,
-            email=f"{p.username}@example.com",
-            language="zh-hans",
-            time_zone="Asia/Shanghai",
-        )
-        for p in PEOPLE
-    }
-    Membership.objects.bulk_create(
-        Membership(user=users[p.username], team=teams[p.team], role=role)
-        for p in PEOPLE
-        for role in p.roles
-    )
-    # An operator may have created an `admin` already; that account and its password stay.
-    if not User.objects.filter(username=SUPERUSER).exists():
-        User.objects.create(
-            username=SUPERUSER,
-            display_name=SUPERUSER_DISPLAY_NAME,
-            password=password,
-            email=f"{SUPERUSER}@example.com",
-            is_staff=True,
-            is_superuser=True,
-            language="zh-hans",
-            time_zone="Asia/Shanghai",
-        )
-    components: dict[str, Component] = {}
-    for key, name, kind, owner, system, description in COMPONENTS:
-        components[key] = Component.objects.create(
-            key=key,
-            name=name,
-            kind=kind,
-            owner_team=teams[owner],
-            system=components[system] if system else None,
-            description=description,
-        )
-    return Org(today=today, users=users, teams=teams, components=components)
-
-
-# --- building blocks, each a service call or a short run of them -----------------------------
-
-
-class ScenarioText(NamedTuple):
-    title: str
-    priority: str
-    description: str
-    acceptance: str
-
-
-class ItemText(NamedTuple):
-    component: str
-    kind: str
-    title: str
-    description: str
-    scenarios: tuple[str, ...]
-    ask: str = ""
-    due_in_days: int | None = None
-
-
-def _draft(
-    org: Org,
-    *,
-    team: str,
-    owner: str,
-    lead_dev: str,
-    title: str,
-    user_stories: str,
-    business_process: str,
-    scenarios: Sequence[ScenarioText],
-    dev_start_in_days: int,
-    launch_in_days: int,
-    is_private: bool = False,
-) -> Requirement:
-    requirement = requirements.create_requirement(
-        actor=org.users[owner],
-        lead_team=org.teams[team],
-        title=title,
-        user_stories=user_stories,
-        business_process=business_process,
-        lead_dev=org.users[lead_dev],
-        is_private=is_private,
-        planned_dev_start_on=org.day(dev_start_in_days),
-        planned_launch_on=org.day(launch_in_days),
-    )
-    for scenario in scenarios:
-        requirements.add_scenario(
-            requirement=requirement,
-            actor=org.users[owner],
-            title=scenario.title,
-            description=scenario.description,
-            priority=scenario.priority,
-            acceptance_criteria=scenario.acceptance,
-        )
-    return requirement
-
-
-def _fresh(requirement: Requirement) -> Requirement:
-    """The requirement as the next request would read it.
-
-    The services trust what is cached on the object they are given (its plan, hence the
-    current revision), so one object kept across several writes is reloaded between them."""
-    requirement.refresh_from_db()
-    return requirement
-
-
-def _hand_off_and_acknowledge(requirement: Requirement) -> None:
-    requirements.hand_off(requirement=requirement, actor=requirement.owner)
-    for scenario in requirement.scenarios.order_by("number"):
-        requirements.acknowledge_scenario(scenario=scenario, actor=requirement.lead_dev)
-
-
-def _revision_number(requirement: Requirement) -> int:
-    number = (
-        Plan.objects.filter(requirement=requirement)
-        .values_list("current_revision__number", flat=True)
-        .first()
-    )
-    return number or 0
-
-
-def _current_revision(requirement: Requirement) -> Revision:
-    return (
-        Plan.objects.select_related("current_revision")
-        .get(requirement=requirement)
-        .current_revision
-    )
-
-
-def _write_plan(org: Org, requirement: Requirement, items: Iterable[ItemText]) -> None:
-    for item in items:
-        plans.add_item(
-            requirement=requirement,
-            actor=requirement.lead_dev,
-            based_on=_revision_number(requirement),
-            component=org.components[item.component],
-            kind=item.kind,
-            title=item.title,
-            description=item.description,
-            ask=item.ask,
-            due_on=org.day(item.due_in_days) if item.due_in_days is not None else None,
-            scenario_keys=list(item.scenarios),
-        )
-
-
-def _submit(requirement: Requirement) -> None:
-    plans.submit_for_review(
-        requirement=_fresh(requirement),
-        actor=requirement.lead_dev,
-        revision_number=_revision_number(requirement),
-    )
-
-
-def _approve(org: Org, requirement: Requirement, reviewer: str, comment: str = "") -> None:
-    plans.approve_revision(
-        revision=_current_revision(requirement), actor=org.users[reviewer], comment=comment
-    )
-
-
-def _at(day: dt.date, hour: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=SHANGHAI)
-
-
-def _workday_on_or_before(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return day
-
-
-def _next_week(today: dt.date, weekday: int) -> dt.date:
-    """The given weekday (0 = Monday) of the calendar week after today's."""
-    return today + dt.timedelta(days=7 - today.weekday() + weekday)
-
-
-def _meeting(
-    org: Org, requirement: Requirement, *, day: dt.date, location: str, title: str = ""
-) -> Meeting:
-    starts_at = _at(day, 14)
-    return meetings.schedule_meeting(
-        requirement=_fresh(requirement),
-        actor=requirement.owner,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=1),
-        location=location,
-        title=title,
-    )
-
-
-def _take_attendance(meeting: Meeting, *, absent: Iterable[str] = ()) -> None:
-    organiser = meeting.requirement.owner
-    away = set(absent)
-    for invitee in meeting.invitees.select_related("user"):
-        meetings.record_attendance(
-            meeting=meeting,
-            actor=organiser,
-            user=invitee.user,
-            attended=invitee.user.username not in away,
-        )
-
-
-def _sign(
-    org: Org,
-    requirement: Requirement,
-    signers: Iterable[tuple[str, str]],
-    meeting: Meeting | None = None,
-) -> None:
-    """Each (team, user) signs the current revision for that team."""
-    revision = _current_revision(requirement)
-    for team, user in signers:
-        plans.sign_off(
-            requirement=_fresh(requirement),
-            actor=org.users[user],
-            team=org.teams[team],
-            revision_number=revision.number,
-            content_hash=revision.content_hash,
-            meeting=meeting,
-        )
-
-
-def _finalize(requirement: Requirement) -> None:
-    revision = _current_revision(requirement)
-    plans.finalize(
-        requirement=_fresh(requirement),
-        actor=requirement.owner,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
-
-
-def _milestones(
-    org: Org,
-    requirement: Requirement,
-    team: str,
-    who: str,
-    plan: Iterable[tuple[str, int, int | None]],
-) -> None:
-    """One party's milestones as (kind, due, done or None), days counted from today."""
-    for kind, due, done in plan:
-        plans.set_milestone(
-            requirement=requirement,
-            actor=org.users[who],
-            team=org.teams[team],
-            kind=kind,
-            due_on=org.day(due),
-            done_on=org.day(done) if done is not None else None,
-        )
-
-
-M = Milestone.Kind
-P0, P1, P2 = Priority.P0, Priority.P1, Priority.P2
-
-
-# --- the requirements, one function per story ------------------------------------------------
-
 
 def _partial_refund(org: Org) -> None:
     """The main requirement: written, lead DEV named, ready for the PM to hand off."""
-    _draft(
+    draft(
         org,
         team="order",
         owner="wangming",
@@ -571,7 +139,7 @@ def _partial_refund(org: Org) -> None:
 
 def _membership_coupons(org: Org) -> None:
     """Handed off: the DEV acknowledged one scenario and asked about another."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="membership",
         owner="yangli",
@@ -623,7 +191,7 @@ def _membership_coupons(org: Org) -> None:
 
 def _cross_store_discount(org: Org) -> None:
     """Planning: one scenario covered per component, one uncovered, one out of scope."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="cart",
         owner="zhaoxue",
@@ -664,8 +232,8 @@ def _cross_store_discount(org: Org) -> None:
             ),
         ],
     )
-    _hand_off_and_acknowledge(requirement)
-    _write_plan(
+    hand_off_and_acknowledge(requirement)
+    write_plan(
         org,
         requirement,
         [
@@ -687,7 +255,7 @@ def _cross_store_discount(org: Org) -> None:
             ),
         ],
     )
-    out_of_scope = _fresh(requirement).scenarios.get(number=4)
+    out_of_scope = fresh(requirement).scenarios.get(number=4)
     requirements.mark_out_of_scope(
         scenario=out_of_scope,
         actor=requirement.owner,
@@ -697,7 +265,7 @@ def _cross_store_discount(org: Org) -> None:
 
 def _digital_yuan(org: Org) -> None:
     """In review: four items over three teams, waiting for the payments tech lead."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="payments",
         owner="liuhua",
@@ -739,8 +307,8 @@ def _digital_yuan(org: Org) -> None:
             ),
         ],
     )
-    _hand_off_and_acknowledge(requirement)
-    _write_plan(
+    hand_off_and_acknowledge(requirement)
+    write_plan(
         org,
         requirement,
         [
@@ -778,12 +346,12 @@ def _digital_yuan(org: Org) -> None:
             ),
         ],
     )
-    _submit(requirement)
+    submit(requirement)
 
 
 def _reconciliation_alerts(org: Org) -> None:
     """Approved after one round of requested changes; no meeting yet."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="finance",
         owner="lina",
@@ -817,8 +385,8 @@ def _reconciliation_alerts(org: Org) -> None:
             ),
         ],
     )
-    _hand_off_and_acknowledge(requirement)
-    _write_plan(
+    hand_off_and_acknowledge(requirement)
+    write_plan(
         org,
         requirement,
         [
@@ -847,30 +415,30 @@ def _reconciliation_alerts(org: Org) -> None:
             ),
         ],
     )
-    _submit(requirement)
+    submit(requirement)
     plans.request_changes(
-        revision=_current_revision(requirement),
+        revision=current_revision(requirement),
         actor=org.users["heping"],
         comment="I-2 没写清楚阈值和接收人：差异金额和差异笔数要分开配置，并写明告警发给谁。",
     )
     plans.update_item(
         requirement=requirement,
         actor=requirement.lead_dev,
-        based_on=_revision_number(requirement),
+        based_on=revision_number(requirement),
         item_key="I-2",
         description=(
             "- 阈值按渠道配置：差异金额 ≥ 100 元或差异笔数 ≥ 5 笔\n"
             "- 告警发给财务值班群和该渠道负责人，8:30 前送达"
         ),
     )
-    _submit(requirement)
-    _approve(org, requirement, "heping", "阈值和接收人已补齐，可以约关联方对齐。")
+    submit(requirement)
+    approve(org, requirement, "heping", "阈值和接收人已补齐，可以约关联方对齐。")
 
 
 def _first_order_coupon(org: Org) -> None:
     """Aligning: a held meeting with minutes and an open blocking question, two of three
     parties signed, and a follow-up meeting next week at 14:00."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="marketing",
         owner="zhaomin",
@@ -915,8 +483,8 @@ def _first_order_coupon(org: Org) -> None:
             ),
         ],
     )
-    _hand_off_and_acknowledge(requirement)
-    _write_plan(
+    hand_off_and_acknowledge(requirement)
+    write_plan(
         org,
         requirement,
         [
@@ -947,12 +515,12 @@ def _first_order_coupon(org: Org) -> None:
             ),
         ],
     )
-    _submit(requirement)
-    _approve(org, requirement, "songjia")
-    first = _meeting(
-        org, requirement, day=_workday_on_or_before(org.day(-2)), location="A 座 5 楼 星河会议室"
+    submit(requirement)
+    approve(org, requirement, "songjia")
+    first = schedule(
+        org, requirement, day=workday_on_or_before(org.day(-2)), location="A 座 5 楼 星河会议室"
     )
-    _take_attendance(first, absent=["sunhao"])
+    take_attendance(first, absent=["sunhao"])
     meetings.record_decision(
         meeting=first,
         actor=requirement.owner,
@@ -960,7 +528,7 @@ def _first_order_coupon(org: Org) -> None:
         "不新增落库字段。",
     )
     requirements.raise_question(
-        requirement=_fresh(requirement),
+        requirement=fresh(requirement),
         actor=org.users["zhaoxue"],
         meeting=first,
         item_key="I-3",
@@ -972,14 +540,14 @@ def _first_order_coupon(org: Org) -> None:
         actor=requirement.owner,
         owner=org.users["linfeng"],
         text="和风控确认设备指纹是否纳入首单判定，下次对齐会前给结论。",
-        due_on=_next_week(org.today, 0),
+        due_on=next_week(org.today, 0),
     )
-    _sign(org, requirement, [("marketing", "linfeng"), ("order", "wangming")], meeting=first)
+    sign(org, requirement, [("marketing", "linfeng"), ("order", "wangming")], meeting=first)
     meetings.mark_held(meeting=first, actor=requirement.owner)
-    _meeting(
+    schedule(
         org,
         requirement,
-        day=_next_week(org.today, 1),
+        day=next_week(org.today, 1),
         location="A 座 5 楼 星河会议室",
         title="新人首单立减券 二次对齐：叠加规则",
     )
@@ -987,7 +555,7 @@ def _first_order_coupon(org: Org) -> None:
 
 def _unpaid_order_timeout(org: Org) -> None:
     """Finalized as baseline v1 with every party's milestones; one party is behind."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="order",
         owner="wangming",
@@ -1025,8 +593,8 @@ def _unpaid_order_timeout(org: Org) -> None:
             ),
         ],
     )
-    _hand_off_and_acknowledge(requirement)
-    _write_plan(
+    hand_off_and_acknowledge(requirement)
+    write_plan(
         org,
         requirement,
         [
@@ -1057,26 +625,26 @@ def _unpaid_order_timeout(org: Org) -> None:
             ),
         ],
     )
-    _submit(requirement)
-    _approve(org, requirement, "chenqiang")
-    meeting = _meeting(
-        org, requirement, day=_workday_on_or_before(org.day(-24)), location="线上会议"
+    submit(requirement)
+    approve(org, requirement, "chenqiang")
+    meeting = schedule(
+        org, requirement, day=workday_on_or_before(org.day(-24)), location="线上会议"
     )
-    _take_attendance(meeting)
+    take_attendance(meeting)
     meetings.record_decision(
         meeting=meeting,
         actor=requirement.owner,
         text="关单与支付回调并发时以支付结果为准，订单服务负责兜底查单。",
     )
-    _sign(
+    sign(
         org,
         requirement,
         [("order", "zhangfang"), ("payments", "huangjun"), ("marketing", "linfeng")],
         meeting=meeting,
     )
     meetings.mark_held(meeting=meeting, actor=requirement.owner)
-    _finalize(requirement)
-    _milestones(
+    finalize(requirement)
+    milestones(
         org,
         requirement,
         "order",
@@ -1088,7 +656,7 @@ def _unpaid_order_timeout(org: Org) -> None:
             (M.LAUNCH, 12, None),
         ],
     )
-    _milestones(
+    milestones(
         org,
         requirement,
         "payments",
@@ -1100,7 +668,7 @@ def _unpaid_order_timeout(org: Org) -> None:
             (M.LAUNCH, 12, None),
         ],
     )
-    _milestones(
+    milestones(
         org,
         requirement,
         "marketing",
@@ -1117,7 +685,7 @@ def _unpaid_order_timeout(org: Org) -> None:
 def _points_on_purchase(org: Org) -> None:
     """Baseline v1, then a gap found in testing: a change request, a new scenario, a revised
     plan signed again by the parties it touches, and baseline v2."""
-    requirement = _draft(
+    requirement = draft(
         org,
         team="membership",
         owner="yangli",
@@ -1147,8 +715,8 @@ def _points_on_purchase(org: Org) -> None:
             ),
         ],
     )
-    _hand_off_and_acknowledge(requirement)
-    _write_plan(
+    hand_off_and_acknowledge(requirement)
+    write_plan(
         org,
         requirement,
         [
@@ -1179,21 +747,21 @@ def _points_on_purchase(org: Org) -> None:
             ),
         ],
     )
-    _submit(requirement)
-    _approve(org, requirement, "luoyi")
-    meeting = _meeting(
-        org, requirement, day=_workday_on_or_before(org.day(-38)), location="B 座 3 楼 启航会议室"
+    submit(requirement)
+    approve(org, requirement, "luoyi")
+    meeting = schedule(
+        org, requirement, day=workday_on_or_before(org.day(-38)), location="B 座 3 楼 启航会议室"
     )
-    _take_attendance(meeting)
-    _sign(
+    take_attendance(meeting)
+    sign(
         org,
         requirement,
         [("membership", "maqiang"), ("order", "lilei"), ("finance", "wangwei")],
         meeting=meeting,
     )
     meetings.mark_held(meeting=meeting, actor=requirement.owner)
-    _finalize(requirement)
-    _milestones(
+    finalize(requirement)
+    milestones(
         org,
         requirement,
         "membership",
@@ -1204,7 +772,7 @@ def _points_on_purchase(org: Org) -> None:
             (M.TEST, -3, -3),
         ],
     )
-    _milestones(
+    milestones(
         org,
         requirement,
         "order",
@@ -1215,7 +783,7 @@ def _points_on_purchase(org: Org) -> None:
             (M.TEST, -3, -3),
         ],
     )
-    _milestones(
+    milestones(
         org,
         requirement,
         "finance",
@@ -1229,7 +797,7 @@ def _points_on_purchase(org: Org) -> None:
     )
 
     plans.open_change_request(
-        requirement=_fresh(requirement),
+        requirement=fresh(requirement),
         actor=requirement.owner,
         title="部分退款后按比例扣回已返积分",
         reason="提测后测试发现：部分退款后已返的积分没有扣回，下单拿积分再退款就能套利。"
@@ -1238,7 +806,7 @@ def _points_on_purchase(org: Org) -> None:
         affected_teams=[org.teams["membership"], org.teams["order"]],
     )
     requirements.add_scenario(
-        requirement=_fresh(requirement),
+        requirement=fresh(requirement),
         actor=requirement.owner,
         priority=P0,
         title="部分退款后按比例扣回积分",
@@ -1248,7 +816,7 @@ def _points_on_purchase(org: Org) -> None:
     plans.update_item(
         requirement=requirement,
         actor=requirement.lead_dev,
-        based_on=_revision_number(requirement),
+        based_on=revision_number(requirement),
         item_key="I-1",
         description="消费订单完成事件发放积分并推送通知；消费部分退款成功事件，按退款商品实付金额"
         "扣回积分。",
@@ -1257,18 +825,18 @@ def _points_on_purchase(org: Org) -> None:
     plans.update_item(
         requirement=requirement,
         actor=requirement.lead_dev,
-        based_on=_revision_number(requirement),
+        based_on=revision_number(requirement),
         item_key="I-2",
         ask="订单完成事件中增加实付金额和商品明细；部分退款成功事件中增加退款商品的实付金额。",
         due_on=org.day(4),
         scenario_keys=["S-1", "S-4"],
     )
-    _submit(requirement)
-    _approve(org, requirement, "luoyi", "只动积分和订单两方，总账不受影响。")
-    _sign(org, requirement, [("membership", "maqiang"), ("order", "lilei")])
-    _finalize(requirement)
-    _milestones(org, requirement, "membership", "maqiang", [(M.TEST, 5, None), (M.LAUNCH, 9, None)])
-    _milestones(
+    submit(requirement)
+    approve(org, requirement, "luoyi", "只动积分和订单两方，总账不受影响。")
+    sign(org, requirement, [("membership", "maqiang"), ("order", "lilei")])
+    finalize(requirement)
+    milestones(org, requirement, "membership", "maqiang", [(M.TEST, 5, None), (M.LAUNCH, 9, None)])
+    milestones(
         org,
         requirement,
         "order",
@@ -1279,7 +847,7 @@ def _points_on_purchase(org: Org) -> None:
 
 def _channel_fee_split(org: Org) -> None:
     """A private draft: only the payments team (and admins) can see it."""
-    _draft(
+    draft(
         org,
         team="payments",
         owner="liuhua",
@@ -1310,59 +878,21 @@ def _channel_fee_split(org: Org) -> None:
 # --- the logins ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Login:
-    username: str
-    display_name: str
-    teams: str
-    roles: str
-    persona: str
+# In loading order; the main requirement last, so it has the highest number and tops the
+# newest-first lists.
+STORIES = (
+    _membership_coupons,
+    _cross_store_discount,
+    _digital_yuan,
+    _reconciliation_alerts,
+    _first_order_coupon,
+    _unpaid_order_timeout,
+    _points_on_purchase,
+    _channel_fee_split,
+    _partial_refund,
+)
 
 
-def demo_logins() -> list[Login]:
-    """Every demo account as it is in the database, in the order of PEOPLE, then the superuser."""
-    order = [p.username for p in PEOPLE] + [SUPERUSER]
-    users = {
-        u.username: u
-        for u in User.objects.filter(username__in=order).prefetch_related("memberships__team")
-    }
-    personas = {username: key for key, username in PERSONAS.items()}
-    logins = []
-    for username in order:
-        user = users.get(username)
-        if user is None:
-            continue
-        memberships = sorted(user.memberships.all(), key=lambda m: (m.team.code, m.role))
-        roles = [m.role for m in memberships]
-        if user.is_superuser:
-            roles.append("superuser")
-        logins.append(
-            Login(
-                username=username,
-                display_name=user.display_name,
-                teams="、".join(dict.fromkeys(m.team.name for m in memberships)) or "—",
-                roles=", ".join(roles),
-                persona=personas.get(username, ""),
-            )
-        )
-    return logins
-
-
-def _width(text: str) -> int:
-    """Columns the text takes in a terminal: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def format_logins(logins: Sequence[Login]) -> str:
-    """The logins as an aligned plain-text table."""
-    header = ("username", "name", "team", "roles", "persona")
-    rows = [header] + [(x.username, x.display_name, x.teams, x.roles, x.persona) for x in logins]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))
-
-    rule = line(["-" * w for w in widths])
-    return "\n".join(
-        [line(header).rstrip(), rule.rstrip()] + [line(row).rstrip() for row in rows[1:]]
-    )
+def tell_stories(org: Org) -> None:
+    for story in STORIES:
+        story(org)
