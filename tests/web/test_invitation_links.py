@@ -240,3 +240,18 @@ def test_the_inbox_lists_invitations_awaiting_an_answer(w, as_user):
     inbox = jun.get(reverse("web:inbox")).content.decode()
     assert meeting.title not in inbox.split('id="inbox-invitations"')[1].split("</section>")[0]
     assert meeting.title in inbox.split('id="inbox-meetings"')[1].split("</section>")[0]
+
+
+def test_the_answer_form_and_the_empty_seat_keep_the_meeting_pages_ids_unique(w, as_user):
+    meeting = schedule(w, advance(w, "approved"))
+    grant(make_user("tao"), w.payments, Role.DEV)
+    grant(make_user("pm2"), w.finance, Role.PM)
+    meetings.respond_to_invitation(meeting=meeting, actor=w.jun, response="declined")
+    meetings.respond_to_invitation(meeting=meeting, actor=w.li, response="declined")
+
+    page = as_user(w.ming).get(reverse("web:meeting", args=[meeting.requirement.key, meeting.key]))
+
+    ids = re.findall(r'\sid="([^"]+)"', page.content.decode())
+    assert 'id="my-answer"' in page.content.decode()
+    assert len(re.findall(r'class="refusal seat-empty"', page.content.decode())) == 2
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
