@@ -106,11 +106,16 @@ PARTSTAT = {
 
 
 def _event(
-    meeting: Meeting, invitees, *, cancelled: bool, answering: int | None = None
+    meeting: Meeting,
+    invitees,
+    *,
+    cancelled: bool,
+    answering: int | None = None,
+    agenda_text: str | None = None,
 ) -> icalendar.Event:
     """The VEVENT; with `answering` (an invitee's user id) its DESCRIPTION ends with that
-    invitee's signed answer links."""
-    description = agenda(meeting)
+    invitee's signed answer links. `agenda_text` is the agenda when the caller has it."""
+    description = agenda(meeting) if agenda_text is None else agenda_text
     if answering is not None and not cancelled:
         from techalign.meetings.links import answer_links_text
 
@@ -156,17 +161,26 @@ def _calendar(method: str) -> icalendar.Calendar:
 
 
 def invitation(
-    meeting: Meeting, *, cancelled: bool = False, answering: int | None = None
+    meeting: Meeting,
+    *,
+    cancelled: bool = False,
+    answering: int | None = None,
+    agenda_text: str | None = None,
+    invitees: list | None = None,
 ) -> tuple[str, str]:
     """(METHOD, ICS text) for the meeting's current state: REQUEST, or CANCEL once cancelled
     (or, with `cancelled`, for an invitee who was removed). SEQUENCE is the meeting's, which
     every reschedule and the cancellation increment. ATTENDEE lines carry the answers known;
-    `answering` (the reader's user id) adds the reader's own answer links."""
+    `answering` (the reader's user id) adds the reader's own answer links. A caller writing
+    one invitation per reader passes the agenda and the invitees it has read already."""
     cancelled = cancelled or meeting.status == Meeting.Status.CANCELLED
     method = "CANCEL" if cancelled else "REQUEST"
     calendar = _calendar(method)
-    invitees = list(meeting.invitees.select_related("user"))
-    calendar.add_component(_event(meeting, invitees, cancelled=cancelled, answering=answering))
+    if invitees is None:
+        invitees = list(meeting.invitees.select_related("user"))
+    calendar.add_component(
+        _event(meeting, invitees, cancelled=cancelled, answering=answering, agenda_text=agenda_text)
+    )
     return method, calendar.to_ical().decode()
 
 

@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Any
 
 from django.core import signing
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,11 +48,10 @@ def answer_token(meeting: Meeting, user_id: int) -> str:
 
 def answer_url(meeting: Meeting, user_id: int, answer: str) -> str:
     """The absolute address of one answer ("accept", "tentative", "decline") for an invitee."""
-    path = reverse(
-        "web:invitation_answer",
-        args=[meeting.requirement.key, meeting.key, answer, answer_token(meeting, user_id)],
-    )
-    return absolute(path)
+    # The address of web:invitation_answer, written out like the meeting's own address in
+    # invitations: building mail must not wait for the site's URLconf to load.
+    token = answer_token(meeting, user_id)
+    return absolute(f"/r/{meeting.requirement.key}/meetings/{meeting.key}/answer/{answer}/{token}/")
 
 
 def answer_links_text(meeting: Meeting, user_id: int) -> str:

@@ -120,16 +120,26 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
 
     # An invitation or its update carries each invitee's own answer links, in the mail text
     # and in the calendar event.
-    answering = _answering(occasion)
+    invitees = (
+        list(occasion.meeting.invitees.select_related("user"))
+        if occasion.meeting is not None and _answering(occasion)
+        else []
+    )
+    invited = {i.user_id for i in invitees}
     deliveries: list[Delivery] = []
     for user in users:
         language = user.language or settings.LANGUAGE_CODE
         title, body, meeting_agenda, method, ics = texts_in(language, user.time_zone)
         mail_body = body
-        if occasion.meeting is not None and user.pk in answering:
+        if occasion.meeting is not None and user.pk in invited:
             with translation.override(language), timezone.override(zone_named(user.time_zone)):
                 mail_body = f"{body}\n\n{answer_links_text(occasion.meeting, user.pk)}"
-                method, ics = invitation(occasion.meeting, answering=user.pk)
+                method, ics = invitation(
+                    occasion.meeting,
+                    answering=user.pk,
+                    agenda_text=meeting_agenda,
+                    invitees=invitees,
+                )
         team_prefs = [by_team[t] for t in member_teams.get(user.pk, ()) if t in by_team]
         notification = None
         if _wants(by_user.get(user.pk), team_prefs, "in_app"):
@@ -172,18 +182,16 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
     return Delivery.objects.bulk_create(deliveries)
 
 
-def _answering(occasion: events.Occasion) -> set[int]:
-    """The recipients (user ids) whose mail may carry answer links: the invitees of a meeting
-    still scheduled, for an invitation or an update."""
+def _answering(occasion: events.Occasion) -> bool:
+    """Whether the invitees' mails carry their answer links: an invitation or an update of a
+    meeting still scheduled."""
     meeting = occasion.meeting
-    if (
-        meeting is None
-        or occasion.cancel_for_recipients
-        or meeting.status != Meeting.Status.SCHEDULED
-        or occasion.event not in (Event.MEETING_INVITED, Event.MEETING_CHANGED)
-    ):
-        return set()
-    return set(meeting.invitees.values_list("user_id", flat=True))
+    return (
+        meeting is not None
+        and not occasion.cancel_for_recipients
+        and meeting.status == Meeting.Status.SCHEDULED
+        and occasion.event in (Event.MEETING_INVITED, Event.MEETING_CHANGED)
+    )
 
 
 def _chat_delivery(occasion: events.Occasion, channel: Channel, title: str, body: str) -> Delivery:
