@@ -62,7 +62,7 @@ def test_declining_from_the_mail_warns_the_organiser(browser, demo, settings):
         expect(warning).to_contain_text("席位空缺")
         expect(warning).to_contain_text(f"{dev.user} 已拒绝")
         expect(warning).to_contain_text("那天在外地出差")
-        expect(organiser.page.locator("#meeting_info td.answer-declined")).to_have_count(1)
+        expect(organiser.page.locator("#meeting_info .answer-declined")).to_have_count(1)
         organiser.shot("meeting-seat-left-empty")
     finally:
         organiser.close()
