@@ -109,6 +109,7 @@ class SettingsOut(Schema):
     alignment_days_before_dev_start: int
     alignment_days_before_launch: int
     blocking_question_days: int
+    ask_days_before_due: int
     late_change_phase: str
     disabled_rules: list[str]
 
@@ -146,6 +147,7 @@ class SettingsIn(Body):
     alignment_days_before_dev_start: int | None = Field(default=None, ge=0, le=250)
     alignment_days_before_launch: int | None = Field(default=None, ge=0, le=250)
     blocking_question_days: int | None = Field(default=None, ge=0, le=250)
+    ask_days_before_due: int | None = Field(default=None, ge=0, le=250)
     late_change_phase: Phase | None = None
     disabled_rules: list[str] | None = Field(default=None, max_length=100)
 

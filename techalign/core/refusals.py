@@ -128,6 +128,13 @@ REFUSALS: dict[str, Refusal] = {
     "item.unknown_scenario": Refusal(
         INVALID, _("Scenario(s) {scenarios} do not exist in requirement {requirement}.")
     ),
+    "item.other_party": Refusal(
+        FORBIDDEN,
+        _(
+            "Component {component} is in the section of team {team}: only DEVs of team {team} "
+            "or of the lead team {lead} may write its items; {user} is neither."
+        ),
+    ),
     "item.ask_missing": Refusal(
         INVALID,
         _(

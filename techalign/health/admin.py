@@ -11,6 +11,7 @@ class HealthSettingsAdmin(admin.ModelAdmin):
         "alignment_days_before_dev_start",
         "alignment_days_before_launch",
         "blocking_question_days",
+        "ask_days_before_due",
         "late_change_phase",
         "disabled_rules",
     ]

@@ -23,6 +23,10 @@ class HealthSettings(models.Model):
     blocking_question_days = models.PositiveSmallIntegerField(
         _("working days a blocking question may stay open"), default=3
     )
+    ask_days_before_due = models.PositiveSmallIntegerField(
+        _("working days between an ask to a related party and its due date (at least)"),
+        default=5,
+    )
     late_change_phase = models.CharField(
         _("changes found in this phase or later count as late"),
         max_length=16,

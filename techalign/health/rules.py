@@ -905,3 +905,87 @@ def late_change(ctx: Context) -> Iterator[Finding]:
             weight=weight,
             base=base,
         )
+
+
+@rule(
+    "TA120",
+    "late-ask",
+    Severity.WARNING,
+    title=Text(
+        "An ask to a related party written too close to its due date", "对关联方的诉求提出过晚"
+    ),
+    messages={
+        "default": Text(
+            "{requirement} {item}: the ask to {team} was written on {written}, {days} working "
+            "day(s) before it is due on {due} (at least {minimum} expected).",
+            "{requirement} {item}：对 {team} 的诉求在 {written} 才提出，距截止日期 {due} 仅 "
+            "{days} 个工作日（应至少提前 {minimum} 个工作日）。",
+        )
+    },
+    prevents=Text(
+        "A team that hears of its part a few days before it is due cannot schedule it: the "
+        "work is squeezed in, skipped, or the date slips at joint debugging.",
+        "关联方在截止前几天才得知自己的任务，无法排期：要么仓促赶工，要么遗漏，要么在联调时延期。",
+    ),
+    fix=Text(
+        "Agree a realistic due date with the party (edit the item: the party hears of the "
+        "change at once), and write asks to other teams as soon as the plan names them.",
+        "与关联方商定可行的截止日期（编辑条目，关联方会立即收到通知），并在方案涉及其他团队时尽早写明诉求。",
+    ),
+    thresholds=("ask_days_before_due",),
+)
+def late_ask(ctx: Context) -> Iterator[Finding]:
+    """When an ask was written: the revision in which its item's component, ask or due date
+    last changed, read from the items of every revision of the selected plans (one query)."""
+    minimum = ctx.policy.ask_days_before_due
+    current = {row.current_revision_id for row in ctx.requirements.values()}
+    rows = (
+        Item.objects.filter(revision__plan__requirement__in=ctx.selection)
+        .exclude(owner_team=F("revision__plan__requirement__lead_team"))
+        .order_by("revision__plan__requirement_id", "number", "revision__number")
+        .values_list(
+            "revision__plan__requirement_id",
+            "number",
+            "revision_id",
+            "revision__number",
+            "revision__created_at",
+            "component_id",
+            "owner_team_id",
+            "ask",
+            "due_on",
+        )
+    )
+    last: dict[tuple[int, int], tuple[int, tuple[Any, ...], dt.datetime]] = {}
+    for requirement_id, number, revision_id, revision, at, *ask in rows:
+        key = (requirement_id, number)
+        seen = last.get(key)
+        # An item missing from the revision before, or changed in its ask, was written now.
+        if seen is None or seen[0] != revision - 1 or seen[1] != tuple(ask):
+            written_at = at
+        else:
+            written_at = seen[2]
+        last[key] = (revision, tuple(ask), written_at)
+        _component, owner_id, _text, due_on = ask
+        if revision_id not in current or due_on is None:
+            continue
+        row = ctx.requirements[requirement_id]
+        if not ctx.is_led(row) and owner_id not in (ctx.team_ids or ()):
+            continue
+        written_on = timezone.localtime(written_at).date()
+        days = working_days_between(written_on, due_on)
+        if days >= minimum:
+            continue
+        yield ctx.finding(
+            "TA120",
+            requirement_id,
+            at=written_at,
+            severity=Severity.WARNING,
+            subject=f"I-{number}",
+            teams=[owner_id],
+            item=f"I-{number}",
+            team=ctx.team(owner_id),
+            written=written_on,
+            due=due_on,
+            days=days,
+            minimum=minimum,
+        )

@@ -20,6 +20,7 @@ DAY_FIELDS = {
     "alignment_days_before_dev_start",
     "alignment_days_before_launch",
     "blocking_question_days",
+    "ask_days_before_due",
 }
 SETTINGS_FIELDS = DAY_FIELDS | {"late_change_phase", "disabled_rules"}
 DAY_LIMIT = 250

@@ -366,6 +366,54 @@ def _mentioned(refs: dict[str, int]) -> Occasion:
     )
 
 
+def _ask_written(refs: dict[str, int]) -> Occasion:
+    """The asks one revision wrote or changed for one team, to that team's PMs and DEVs."""
+    revision = Revision.objects.select_related("plan__requirement__lead_team", "author").get(
+        pk=refs["revision"]
+    )
+    team = Team.objects.get(pk=refs["team"])
+    req = revision.plan.requirement
+    before = (
+        Revision.objects.filter(plan_id=revision.plan_id, number=revision.number - 1)
+        .values_list("content", flat=True)
+        .first()
+    )
+    written = plans.asks_written(before, revision.content, req.lead_team.code).get(team.code, [])
+    plan_url = requirement_url(req, "plan/")
+    asks = [
+        {
+            "item": item["key"],
+            "title": item["title"],
+            "component": item["component"],
+            "ask": item["ask"],
+            "due": item["due_on"] or "",
+            "url": f"{plan_url}#item-{item['key']}",
+        }
+        for item in written
+    ]
+    return Occasion(
+        Event.ASK_WRITTEN,
+        req,
+        _without(members([team.pk], Role.PM, Role.DEV), refs.get("actor")),
+        [team],
+        asks[0]["url"] if len(asks) == 1 else plan_url,
+        {
+            "team": str(team),
+            "requirement": req.key,
+            "title": req.title,
+            "revision": revision.number,
+            "user": str(revision.author),
+            "asks": asks,
+        },
+        data={
+            "requirement": req.key,
+            "revision": revision.number,
+            "team": team.code,
+            "asks": [{k: a[k] for k in ("item", "ask", "due", "url")} for a in asks],
+        },
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.HANDED_OFF: _handed_off,
     Event.QUESTION_ASKED: lambda refs: _question(refs, answered=False),
@@ -382,6 +430,7 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.MILESTONE_DUE: lambda refs: _milestone(refs, Event.MILESTONE_DUE),
     Event.MILESTONE_OVERDUE: lambda refs: _milestone(refs, Event.MILESTONE_OVERDUE),
     Event.MENTIONED: _mentioned,
+    Event.ASK_WRITTEN: _ask_written,
 }
 
 
@@ -507,6 +556,33 @@ TEXTS[Event.INVITATION_DECLINED] = lambda p: (
         reason=_(": {note}").format(note=p["note"]) if p["note"] else "",
     ),
 )
+
+
+def _ask_texts(p: dict[str, Any]) -> tuple[str, str]:
+    lines = [
+        _("{user} wrote in revision {revision} of {requirement} {title}:").format(
+            user=p["user"], revision=p["revision"], requirement=p["requirement"], title=p["title"]
+        )
+    ]
+    for ask in p["asks"]:
+        due = _("due {due}").format(due=_due(ask["due"])) if ask["due"] else _("no due date yet")
+        lines.append(
+            _("{item} {title} ({component}): {ask} ({due})").format(
+                item=ask["item"],
+                title=ask["title"],
+                component=ask["component"],
+                ask=ask["ask"] or _("no ask written yet"),
+                due=due,
+            )
+            + f"\n{ask['url']}"
+        )
+    return (
+        _("Ask to {team} on {requirement}").format(team=p["team"], requirement=p["requirement"]),
+        "\n\n".join(lines),
+    )
+
+
+TEXTS[Event.ASK_WRITTEN] = _ask_texts
 TEXTS[Event.MEETING_INVITED] = lambda p: _meeting_texts(_("Invitation: {title}"), p)
 TEXTS[Event.MEETING_CHANGED] = lambda p: _meeting_texts(_("Updated: {title}"), p)
 TEXTS[Event.MEETING_CANCELLED] = lambda p: _meeting_texts(_("Cancelled: {title}"), p)

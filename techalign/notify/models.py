@@ -31,6 +31,7 @@ class Event(models.TextChoices):
     MILESTONE_DUE = "milestone.due", _("Milestone due")
     MILESTONE_OVERDUE = "milestone.overdue", _("Milestone overdue")
     MENTIONED = "comment.mentioned", _("Mentioned in a comment")
+    ASK_WRITTEN = "plan.ask_written", _("Ask to your team written")
 
 
 class Notification(models.Model):

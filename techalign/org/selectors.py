@@ -40,10 +40,15 @@ def get_component(key: str) -> Component:
     return component
 
 
-def search_components(query: str, limit: int | None = 20) -> QuerySet[Component]:
+def search_components(
+    query: str, limit: int | None = 20, *, owner_teams: list[str] | None = None
+) -> QuerySet[Component]:
     """Components whose key or name contains `query`, with their owner and system; the whole
-    catalog for an empty query when `limit` is None."""
+    catalog for an empty query when `limit` is None; with `owner_teams` (team codes), only
+    those teams' components."""
     components = Component.objects.select_related("owner_team", "system")
+    if owner_teams:
+        components = components.filter(owner_team__code__in=owner_teams)
     query = query.strip()
     if query:
         components = components.filter(Q(key__icontains=query) | Q(name__icontains=query))

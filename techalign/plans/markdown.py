@@ -26,7 +26,7 @@ from techalign.core.errors import Refused
 from techalign.org.models import Component, User
 from techalign.plans import selectors, services
 from techalign.plans.models import ItemKind, Revision
-from techalign.plans.permissions import can_edit_plan
+from techalign.plans.permissions import can_edit_item
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_requirement
 
@@ -460,7 +460,7 @@ def _check_references(doc: PlanDocument, requirement: Requirement) -> dict[str, 
 def refuse_unless_editable(actor: User, requirement: Requirement) -> None:
     """Someone who may not edit the plan hears the plan edit's own refusal (its role or step)
     rather than a complaint about a file: the service refuses before it looks at any item."""
-    if not can_edit_plan(actor, requirement):
+    if not can_edit_item(actor, requirement):
         services.replace_items(requirement=requirement, actor=actor, based_on=0, items=[])
 
 
@@ -493,7 +493,7 @@ def import_plan(
     components: dict[str, Component] = {}
     # Line-numbered reference errors only when the edit can go ahead at all, so a PM or a
     # stale file hears the service's refusal rather than a detail of the file.
-    if can_edit_plan(actor, requirement) and (plan.current_number if plan else 0) == doc.revision:
+    if can_edit_item(actor, requirement) and (plan.current_number if plan else 0) == doc.revision:
         components = _check_references(doc, requirement)
     entries: list[dict[str, Any]] = [
         {

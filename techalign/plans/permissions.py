@@ -31,6 +31,40 @@ def check_edit_plan(user: Any, requirement: Requirement) -> Refused | None:
     )
 
 
+def _is_dev_somewhere(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and any(
+        role == Role.DEV for _team, role in roles_of(user)
+    )
+
+
+def check_edit_item(
+    user: Any, requirement: Requirement, team: Team | None = None, *, component: str = ""
+) -> Refused | None:
+    """Who writes which items of the plan once the requirement is handed off.
+
+    The lead team's DEVs write every item (they integrate the plan). The items on a component
+    owned by another team are that team's section: its DEVs write them too, and a DEV may add
+    an item on a component of their own team (which makes the team a related party). `team`
+    is the team owning the item's component; without it, whether `user` may write any section
+    at all. A DEV of another team is refused naming the owning team; anybody else (a PM) hears
+    that the plan is the lead team's DEVs' to write.
+    """
+    action = _("edit the technical plan")
+    lead = requirement.lead_team
+    if not has_role(user, lead, Role.DEV):
+        if not _is_dev_somewhere(user):
+            return role_refusal(user, lead, Role.DEV, action=action)
+        if team is not None and not has_role(user, team, Role.DEV):
+            return Refused(
+                "item.other_party",
+                component=component or "—",
+                team=team.name,
+                lead=lead.name,
+                user=str(user),
+            )
+    return status_refusal(requirement, PLAN_EDITABLE, action=action)
+
+
 def check_submit_for_review(
     user: Any, requirement: Requirement, revision: Revision | None
 ) -> Refused | None:
@@ -196,15 +230,45 @@ def can_edit_plan(user: Any, requirement: Requirement) -> bool:
     return check_edit_plan(user, requirement) is None
 
 
+def can_edit_item(user: Any, requirement: Requirement, team: Team | None = None) -> bool:
+    return check_edit_item(user, requirement, team) is None
+
+
 def sees_plan_editor(user: Any, requirement: Requirement) -> bool:
-    """The item editor is offered to the lead team's DEVs and PMs while the plan is editable.
+    """The item editor is offered to the lead team's DEVs and PMs while the plan is editable,
+    and to the DEVs of the related parties for their own sections.
 
     Only DEVs may save: a PM who tries (the article's failure mode: the PM drafts the plan
     alone) is refused with the reason, which is how the tool teaches whose job the plan is.
     """
-    return requirement.status in PLAN_EDITABLE and has_role(
-        user, requirement.lead_team, Role.DEV, Role.PM
+    if requirement.status not in PLAN_EDITABLE:
+        return False
+    return has_role(user, requirement.lead_team, Role.DEV, Role.PM) or bool(
+        section_team_ids(user, requirement)
     )
+
+
+def editor_team_ids(user: Any, requirement: Requirement) -> set[int]:
+    """The sections (by owning team) whose items the plan page offers `user` to edit: every
+    section to those who see the whole editor (the lead team's DEVs and PMs), their own to
+    the related parties' DEVs, none otherwise."""
+    if not sees_plan_editor(user, requirement):
+        return set()
+    if has_role(user, requirement.lead_team, Role.DEV, Role.PM):
+        return {requirement.lead_team_id, *selectors.party_team_ids(requirement)}
+    return section_team_ids(user, requirement)
+
+
+def section_team_ids(user: Any, requirement: Requirement) -> set[int]:
+    """The related parties of the current revision whose sections `user` writes as their DEV
+    (not the lead team's DEVs, who write every item)."""
+    if not _is_dev_somewhere(user) or has_role(user, requirement.lead_team, Role.DEV):
+        return set()
+    return {
+        team.pk
+        for team in selectors.related_parties(requirement)
+        if can_edit_item(user, requirement, team)
+    }
 
 
 def can_submit_for_review(user: Any, requirement: Requirement) -> bool:

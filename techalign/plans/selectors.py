@@ -235,6 +235,49 @@ def _items_by_team(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
+ASK_FIELDS = ("component", "owner_team", "ask", "due_on")
+
+
+def asks_written(
+    before: dict[str, Any] | None, after: dict[str, Any], lead_code: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The asks to other teams that a revision wrote or changed, by owning team's code: items
+    of `after` (canonical content) on another team's component that are new there, or whose
+    component, ask or due date differ from `before`."""
+    old = {item["key"]: item for item in (before or {}).get("items", [])}
+    written: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in after.get("items", []):
+        if item["owner_team"] == lead_code:
+            continue
+        was = old.get(item["key"])
+        if was is None or any(was.get(f) != item.get(f) for f in ASK_FIELDS):
+            written[item["owner_team"]].append(item)
+    return dict(written)
+
+
+def section_changes(plan: Plan | None) -> dict[str, Revision]:
+    """Per team code, the latest revision that changed that team's section (added, changed or
+    removed one of the items on its components), with its author: who last wrote the section.
+    Read from the revisions' canonical content, one query however long the history."""
+    if plan is None:
+        return {}
+    latest: dict[str, Revision] = {}
+    before: dict[str, list[dict[str, Any]]] = {}
+    revisions = (
+        Revision.objects.filter(plan=plan, change_kind=Revision.ChangeKind.ITEMS)
+        .select_related("author")
+        .only("number", "content", "author", "plan_id")
+        .order_by("number")
+    )
+    for revision in revisions:
+        after = _items_by_team(revision.content)
+        for code in set(before) | set(after):
+            if before.get(code) != after.get(code):
+                latest[code] = revision
+        before = after
+    return latest
+
+
 def required_signer_ids(requirement: Requirement, revision: Revision) -> set[int]:
     """Teams that must sign `revision` before it can be finalized.
 

@@ -101,6 +101,7 @@ def _commit_revision(
     Revision.objects.filter(pk=revision.pk).update(
         content=revision.content, content_hash=revision.content_hash
     )
+    _tell_asked_parties(requirement, previous, revision, actor)
     if not Plan.objects.filter(pk=plan.pk, current_revision_id=previous).update(
         current_revision=revision
     ):
@@ -131,6 +132,21 @@ def _commit_revision(
     return revision
 
 
+def _tell_asked_parties(
+    requirement: Requirement, previous_id: int | None, revision: Revision, actor: User
+) -> None:
+    """Each team whose asks this revision wrote or changed hears of them now, once per
+    revision however many of its asks changed, not first at the meeting invitation."""
+    before = (
+        Revision.objects.filter(pk=previous_id).values_list("content", flat=True).first()
+        if previous_id
+        else None
+    )
+    written = selectors.asks_written(before, revision.content, requirement.lead_team.code)
+    for team in Team.objects.filter(code__in=sorted(written)).order_by("code"):
+        notify.emit("plan.ask_written", revision=revision, team=team, actor=actor)
+
+
 def _current_specs(plan: Plan) -> list[dict[str, Any]]:
     """The current revision's items as editable dicts."""
     specs = []
@@ -153,9 +169,22 @@ def _current_specs(plan: Plan) -> list[dict[str, Any]]:
 
 
 def _check_item_edit(requirement: Requirement, actor: User) -> None:
+    """Lock, then whether `actor` may write any part of the plan at all (role and step); each
+    item touched is then checked against the actor's section by `_check_section`."""
     lock_requirement(requirement)
-    if refusal := can.check_edit_plan(actor, requirement):
+    if refusal := can.check_edit_item(actor, requirement):
         raise refusal
+
+
+def _check_section(requirement: Requirement, actor: User, *specs: dict[str, Any]) -> None:
+    """Every item written, changed or removed (old and new state alike) must be in a section
+    `actor` writes: any item for the lead team's DEVs, its own team's for a party DEV."""
+    for spec in specs:
+        refusal = can.check_edit_item(
+            actor, requirement, spec["owner_team"], component=spec["component"].key
+        )
+        if refusal:
+            raise refusal
 
 
 def _item_spec(
@@ -188,7 +217,8 @@ def _item_spec(
 
 @transition("plan.item_added")
 def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: Any) -> Item:
-    """A DEV of the lead team adds an item; the plan gets a new revision."""
+    """A DEV adds an item: the lead team's on any component, a party's on its own team's
+    components (its section); the plan gets a new revision."""
     _check_item_edit(requirement, actor)
     limits.check_item(fields)
     plan = _plan_for_update(requirement)
@@ -200,6 +230,7 @@ def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: 
     plan.refresh_from_db(fields=["next_item_number"])
     number = plan.next_item_number - 1
     spec = _item_spec(requirement, actor, number, fields)
+    _check_section(requirement, actor, spec)
     revision = _commit_revision(
         requirement=requirement,
         plan=plan,
@@ -223,13 +254,15 @@ def _find_spec(plan: Plan, item_key: str) -> tuple[list[dict[str, Any]], dict[st
 def update_item(
     *, requirement: Requirement, actor: User, based_on: int, item_key: str, **fields: Any
 ) -> Item:
-    """A DEV of the lead team changes an item; the plan gets a new revision."""
+    """A DEV changes an item of a section they write (the lead team's DEVs: any; a party's:
+    its own, before and after the change); the plan gets a new revision."""
     _check_item_edit(requirement, actor)
     limits.check_item(fields)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     specs, old = _find_spec(plan, item_key)
     new = _item_spec(requirement, actor, old["number"], fields, base=old)
+    _check_section(requirement, actor, old, new)
     specs = [new if s is old else s for s in specs]
     revision = _commit_revision(
         requirement=requirement,
@@ -244,11 +277,12 @@ def update_item(
 
 @transition("plan.item_removed")
 def remove_item(*, requirement: Requirement, actor: User, based_on: int, item_key: str) -> Revision:
-    """A DEV of the lead team removes an item; the plan gets a new revision."""
+    """A DEV removes an item of a section they write; the plan gets a new revision."""
     _check_item_edit(requirement, actor)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     specs, old = _find_spec(plan, item_key)
+    _check_section(requirement, actor, old)
     return _commit_revision(
         requirement=requirement,
         plan=plan,
@@ -618,9 +652,10 @@ def _same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
 def replace_items(
     *, requirement: Requirement, actor: User, based_on: int, items: list[dict[str, Any]]
 ) -> Revision | None:
-    """A DEV of the lead team replaces the whole item list in one revision (a plan imported
-    from Markdown). An entry with a `key` ("I-3") updates that item, one without is added,
-    current items left out are removed. Unchanged items keep their author; when nothing
+    """A DEV replaces the whole item list in one revision (a plan imported from Markdown);
+    every item it adds, changes or removes must be in a section the DEV writes. An entry
+    with a `key` ("I-3") updates that item, one without is added, current items left out
+    are removed. Unchanged items keep their author; when nothing
     changed, no revision is made and None is returned."""
     _check_item_edit(requirement, actor)
     limits.check_plan_items(items)
@@ -644,7 +679,9 @@ def replace_items(
         fields = {k: v for k, v in entry.items() if k != "key"}
         old = current.get(entry.get("key") or "")
         if old is None:
-            specs.append(_item_spec(requirement, actor, next_number, fields))
+            spec = _item_spec(requirement, actor, next_number, fields)
+            _check_section(requirement, actor, spec)
+            specs.append(spec)
             changes.append(f"I-{next_number} added")
             next_number += 1
             continue
@@ -652,9 +689,12 @@ def replace_items(
         if _same_content(old, new):
             specs.append(old)
         else:
+            _check_section(requirement, actor, old, new)
             specs.append(new)
             changes.append(f"{entry['key']} changed")
-    changes += [f"{key} removed" for key in current if key not in keys]
+    removed = [key for key in current if key not in keys]
+    _check_section(requirement, actor, *(current[key] for key in removed))
+    changes += [f"{key} removed" for key in removed]
     if not changes:
         return None
     return _commit_revision(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django import forms
 from django.forms.utils import flatatt
@@ -180,14 +181,19 @@ class ComponentSearch(forms.TextInput):
     def __init__(self, attrs=None):
         super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
         self.suggestions: list[Component] = []
+        # Team codes the search is limited to (a party DEV's own team); empty: the catalog.
+        self.owner_teams: list[str] = []
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = dict(attrs or {})
         options_id = f"{attrs.get('id', name)}_options"
+        search = reverse("web:component_options")
+        if self.owner_teams:
+            search += "?" + urlencode([("team", code) for code in self.owner_teams])
         attrs.update(
             {
                 "list": options_id,
-                "hx-get": reverse("web:component_options"),
+                "hx-get": search,
                 "hx-trigger": "input changed delay:250ms",
                 "hx-target": f"#{options_id}",
             }
@@ -249,9 +255,10 @@ class ItemForm(forms.Form):
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput)
     based_on = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, suggestions=(), scenario_keys, **kwargs):
+    def __init__(self, *args, suggestions=(), scenario_keys, owner_teams=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["component"].widget.suggestions = list(suggestions)
+        self.fields["component"].widget.owner_teams = list(owner_teams)
         self.fields["scenario_keys"].choices = [(k, k) for k in scenario_keys]
 
 

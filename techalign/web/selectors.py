@@ -206,6 +206,21 @@ def milestones_due(user: User) -> QuerySet[Milestone]:
     )
 
 
+def asks_to_my_teams(user: User) -> QuerySet[Item]:
+    """Asks to teams where I am PM or DEV, in the current plans of requirements led by another
+    team and not yet finalized: what my team is asked to change, and by when."""
+    return (
+        Item.objects.filter(
+            owner_team__in=_teams(user, Role.PM, Role.DEV),
+            revision__plan__current_revision=F("revision"),
+            revision__plan__requirement__status__in=OPEN,
+        )
+        .exclude(owner_team=F("revision__plan__requirement__lead_team"))
+        .select_related("revision__plan__requirement", "owner_team", "component")
+        .order_by(F("due_on").asc(nulls_last=True), "revision__plan__requirement__number", "number")
+    )
+
+
 @dataclass
 class Inbox:
     acknowledge: list[Scenario] = field(default_factory=list)
@@ -217,6 +232,7 @@ class Inbox:
     sign_off: list[OwedSignOff] = field(default_factory=list)
     blocking: list[Question] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
+    asks: list[Item] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -235,6 +251,7 @@ def my_work(user: User) -> Inbox:
         sign_off=signoffs_owed(user),
         blocking=list(blocking_questions_on_my_plans(user)),
         milestones=list(milestones_due(user)),
+        asks=list(asks_to_my_teams(user)),
     )
 
 
@@ -250,5 +267,6 @@ def count_my_work(user: Any) -> int:
             invitations_to_answer(user),
             blocking_questions_on_my_plans(user),
             milestones_due(user),
+            asks_to_my_teams(user),
         )
     ) + len(signoffs_owed(user))

@@ -65,14 +65,23 @@ def test_pm_cannot_write_plan_items(w, edit):
     assert current(req).content_hash == before.content_hash
 
 
-@pytest.mark.parametrize("persona", ["qiang", "jun", "arch", "charlie"])
-def test_only_lead_team_devs_may_add_items(w, persona):
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    [
+        ("qiang", "role.not_allowed"),
+        ("arch", "role.not_allowed"),
+        # DEVs of other teams write only their own team's section (test_party_sections.py).
+        ("jun", "item.other_party"),
+        ("charlie", "item.other_party"),
+    ],
+)
+def test_only_lead_team_devs_may_add_items_on_lead_components(w, persona, code):
     req = advance(w, "planning")
 
     with pytest.raises(Refused) as refused:
         EDITS["add"](w, req, getattr(w, persona))
 
-    assert refused.value.code == "role.not_allowed"
+    assert refused.value.code == code
     assert revision_count(req) == 3
 
 

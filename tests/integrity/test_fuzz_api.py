@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 from werkzeug.test import Client as WsgiClient
 
 from techalign.api.main import api
+from techalign.audit.services import batch
 from techalign.calendars.services import add_upload
 from techalign.org.services import issue_token
 from techalign.requirements.services import raise_question
@@ -118,8 +119,8 @@ unconditional.app = application
 @pytest.fixture(scope="module")
 def fuzz_data(django_db_setup, django_db_blocker):
     """Built once for every operation: each test's own transaction rolls back to this one,
-    which rolls back when the module is done."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    which rolls back when the module is done (a batch, so the services join it)."""
+    with django_db_blocker.unblock(), batch():
         w = world()
         aligning = advance(w, to="aligning")
         raise_question(requirement=aligning, actor=w.hua, body="退款失败时如何通知?")

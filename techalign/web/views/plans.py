@@ -19,6 +19,7 @@ from techalign.plans import selectors as plans
 from techalign.plans import services
 from techalign.plans.models import ItemKind, Revision
 from techalign.plans.selectors import approval_gaps
+from techalign.requirements.permissions import can_raise_question
 from techalign.web import forms
 from techalign.web.diff import diff_content
 from techalign.web.views.common import Screen, action, page, render_page, section
@@ -30,9 +31,10 @@ page("history", "web/plan/history.html")
 SUGGESTED_COMPONENTS = 30
 
 
-def _suggestions(screen: Screen) -> list[Component]:
-    """The lead team's and the related parties' components: the likeliest next items."""
-    teams = {screen.requirement.lead_team_id, *(item.owner_team_id for item in screen.items)}
+def _suggestions(screen: Screen, only: set[int] | None = None) -> list[Component]:
+    """The lead team's and the related parties' components: the likeliest next items (with
+    `only`, those teams' components: a party DEV writes on their own team's)."""
+    teams = only or {screen.requirement.lead_team_id, *(i.owner_team_id for i in screen.items)}
     return list(
         Component.objects.filter(owner_team__in=teams)
         .select_related("owner_team")
@@ -40,12 +42,41 @@ def _suggestions(screen: Screen) -> list[Component]:
     )
 
 
-def _item_form(screen: Screen, suggestions: list[Component], **kwargs: Any) -> forms.ItemForm:
+def _item_form(
+    screen: Screen,
+    suggestions: list[Component],
+    owner_teams: list[str] | None = None,
+    **kwargs: Any,
+) -> forms.ItemForm:
     return forms.ItemForm(
         suggestions=suggestions,
         scenario_keys=[s.key for s in screen.scenarios],
+        owner_teams=owner_teams or [],
         **kwargs,
     )
+
+
+def _sections(screen: Screen, editable: set[int]) -> list[dict[str, Any]]:
+    """The items grouped by owning team, the lead team first: each party's section with its
+    asks, who last changed it (author and revision), and whether `user` edits its items."""
+    requirement = screen.requirement
+    by_team: dict[int, list[Any]] = {}
+    for item in screen.items:
+        by_team.setdefault(item.owner_team_id, []).append(item)
+    teams = [requirement.lead_team, *sorted(screen.parties, key=lambda t: t.code)]
+    changes = plans.section_changes(plans.plan_of(requirement)) if screen.items else {}
+    return [
+        {
+            "team": team,
+            "is_lead": team.pk == requirement.lead_team_id,
+            "items": by_team.get(team.pk, []),
+            "asks": [i for i in by_team.get(team.pk, []) if i.ask or i.due_on],
+            "last_change": changes.get(team.code),
+            "is_editable": team.pk in editable,
+        }
+        for team in teams
+        if team.pk in by_team or team.pk == requirement.lead_team_id
+    ]
 
 
 @login_required
@@ -64,7 +95,11 @@ def component_options(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/plan/_component_options.html",
-        {"components": search_components(request.GET.get("component", ""))},
+        {
+            "components": search_components(
+                request.GET.get("component", ""), owner_teams=request.GET.getlist("team")
+            )
+        },
     )
 
 
@@ -83,13 +118,20 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 def items_section(screen: Screen) -> dict[str, Any]:
     number = screen.revision.number if screen.revision else 0
     editing = screen.request.GET.get("edit_item", "")
-    suggestions = _suggestions(screen)
+    editable = can.editor_team_ids(screen.user, screen.requirement)
+    # A party DEV (who does not see the whole editor) writes on their own team's components.
+    own = can.section_team_ids(screen.user, screen.requirement) if editable else set()
+    writes_all = screen.requirement.lead_team_id in editable
+    only = None if writes_all else own
+    suggestions = _suggestions(screen, only) if editable else []
+    owner_teams = None if writes_all else sorted({c.owner_team.code for c in suggestions})
     edit_form = None
     for item in screen.items:
-        if item.key == editing:
+        if item.key == editing and item.owner_team_id in editable:
             edit_form = _item_form(
                 screen,
                 suggestions,
+                owner_teams,
                 auto_id="edit_%s",
                 initial={
                     "component": item.component,
@@ -104,9 +146,12 @@ def items_section(screen: Screen) -> dict[str, Any]:
             )
     return {
         "items": screen.items,
+        "sections": _sections(screen, editable),
         "revision": screen.revision,
-        "sees_editor": can.sees_plan_editor(screen.user, screen.requirement),
-        "item_form": _item_form(screen, suggestions, initial={"based_on": number}),
+        "sees_editor": bool(editable),
+        # Questions on an item are raised from the requirement's form, opened on that item.
+        "can_ask": can_raise_question(screen.user, screen.requirement),
+        "item_form": _item_form(screen, suggestions, owner_teams, initial={"based_on": number}),
         "editing": editing,
         "edit_item_form": edit_form,
         "lead_team_id": screen.requirement.lead_team_id,

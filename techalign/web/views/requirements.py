@@ -192,14 +192,20 @@ def scenarios_section(screen: Screen) -> dict[str, Any]:
 def questions_section(screen: Screen) -> dict[str, Any]:
     user = screen.user
     questions = screen.questions
+    # "Ask a question on this item" on the plan page opens the form on that item.
+    on_item = screen.request.GET.get("question_item", "")
+    on_item = on_item if on_item in screen.item_keys else ""
     return {
         "open_questions": [q for q in questions if not q.is_resolved],
         "resolved_questions": [q for q in questions if q.is_resolved],
         "answerable": {q.pk for q in questions if can.can_answer_question(user, q)},
         "can_raise_question": can.can_raise_question(user, screen.requirement),
         "question_form": forms.QuestionForm(
-            scenario_keys=[s.key for s in screen.scenarios], item_keys=screen.item_keys
+            scenario_keys=[s.key for s in screen.scenarios],
+            item_keys=screen.item_keys,
+            initial={"item_key": on_item},
         ),
+        "question_on_item": on_item,
     }
 
 
