@@ -36,8 +36,9 @@ def invite_everyone(w, capture, *answers: tuple[User, str]):
     """Everyone has a mail address; ming schedules the meeting, the invitations are sent, and
     each (invitee, answer) in `answers` answers in the same transaction."""
     give_emails()
+    req = advance(w, "approved")
     with capture(execute=True):
-        meeting = schedule(w, advance(w, "approved"))
+        meeting = schedule(w, req)
         for user, answer in answers:
             respond_to_invitation(meeting=meeting, actor=user, response=answer)
     run_ready_tasks()
