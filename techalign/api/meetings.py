@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
@@ -22,6 +23,7 @@ from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Meeting
 from techalign.meetings.selectors import access_action_item, access_meeting
+from techalign.meetings.services import RESPONSE_NOTE_LIMIT
 from techalign.org.selectors import get_team, get_user, get_users
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_question, get_requirement, get_scenario
@@ -36,6 +38,9 @@ class InviteeOut(Schema):
     role: str
     is_required: bool
     attended: bool | None
+    response: str = Field(description="needs_action, accepted, tentative or declined")
+    responded_at: datetime | None
+    response_note: str
 
 
 class DecisionOut(Schema):
@@ -138,6 +143,9 @@ class MeetingOut(Schema):
                 "role": i.role,
                 "is_required": i.is_required,
                 "attended": i.attended,
+                "response": i.response,
+                "responded_at": i.responded_at,
+                "response_note": i.response_note,
             }
             for i in obj.invitees.select_related("user", "team")
         ]
@@ -202,6 +210,13 @@ class CancelIn(Body):
 class InviteeIn(Body):
     username: str = Field(max_length=150)
     is_required: bool = False
+
+
+class ResponseIn(Body):
+    response: Literal["accepted", "tentative", "declined"]
+    note: str = Field(
+        default="", max_length=RESPONSE_NOTE_LIMIT, description="Why, when declining."
+    )
 
 
 class PresenterIn(Body):
@@ -317,6 +332,18 @@ def remove_invitee(request: HttpRequest, key: str, meeting: str, username: str):
     return services.remove_invitee(
         meeting=_meeting(request, key, meeting), actor=actor(request), user=get_user(username)
     )
+
+
+@router.post("/{key}/meetings/{meeting}/response", response={200: MeetingOut, **ERRORS})
+def respond_to_invitation(request: HttpRequest, key: str, meeting: str, body: ResponseIn):
+    """Answer your own invitation (accept, tentative, decline with an optional note) until the
+    meeting starts; a reschedule asks again."""
+    found = _meeting(request, key, meeting)
+    services.respond_to_invitation(
+        meeting=found, actor=actor(request), response=body.response, note=body.note
+    )
+    found.refresh_from_db()
+    return found
 
 
 @router.post("/{key}/meetings/{meeting}/presenter", response={200: MeetingOut, **ERRORS})

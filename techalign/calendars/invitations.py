@@ -96,7 +96,30 @@ def _address(user) -> str:
     return f"mailto:{user.email}" if user.email else f"mailto:{user.username}@invalid"
 
 
-def _event(meeting: Meeting, invitees, *, cancelled: bool) -> icalendar.Event:
+# An invitee's answer as RFC 5545 PARTSTAT.
+PARTSTAT = {
+    "needs_action": "NEEDS-ACTION",
+    "accepted": "ACCEPTED",
+    "tentative": "TENTATIVE",
+    "declined": "DECLINED",
+}
+
+
+def _event(
+    meeting: Meeting,
+    invitees,
+    *,
+    cancelled: bool,
+    answering: int | None = None,
+    agenda_text: str | None = None,
+) -> icalendar.Event:
+    """The VEVENT; with `answering` (an invitee's user id) its DESCRIPTION ends with that
+    invitee's signed answer links. `agenda_text` is the agenda when the caller has it."""
+    description = agenda(meeting) if agenda_text is None else agenda_text
+    if answering is not None and not cancelled:
+        from techalign.meetings.links import answer_links_text
+
+        description += "\n\n" + answer_links_text(meeting, answering)
     event = icalendar.Event()
     event.add("UID", f"{meeting.uid}@techalign")
     event.add("DTSTAMP", timezone.now().astimezone(dt.UTC))
@@ -104,7 +127,7 @@ def _event(meeting: Meeting, invitees, *, cancelled: bool) -> icalendar.Event:
     event.add("DTSTART", meeting.starts_at.astimezone(dt.UTC))
     event.add("DTEND", meeting.ends_at.astimezone(dt.UTC))
     event.add("SUMMARY", meeting.title)
-    event.add("DESCRIPTION", agenda(meeting))
+    event.add("DESCRIPTION", description)
     if meeting.location:
         event.add("LOCATION", meeting.location)
     event.add("URL", meeting_url(meeting))
@@ -119,7 +142,7 @@ def _event(meeting: Meeting, invitees, *, cancelled: bool) -> icalendar.Event:
             {
                 "CN": str(invitee.user),
                 "ROLE": "REQ-PARTICIPANT" if invitee.is_required else "OPT-PARTICIPANT",
-                "PARTSTAT": "NEEDS-ACTION",
+                "PARTSTAT": PARTSTAT.get(invitee.response, "NEEDS-ACTION"),
                 "RSVP": "TRUE",
                 "CUTYPE": "INDIVIDUAL",
             }
@@ -137,15 +160,27 @@ def _calendar(method: str) -> icalendar.Calendar:
     return calendar
 
 
-def invitation(meeting: Meeting, *, cancelled: bool = False) -> tuple[str, str]:
+def invitation(
+    meeting: Meeting,
+    *,
+    cancelled: bool = False,
+    answering: int | None = None,
+    agenda_text: str | None = None,
+    invitees: list | None = None,
+) -> tuple[str, str]:
     """(METHOD, ICS text) for the meeting's current state: REQUEST, or CANCEL once cancelled
     (or, with `cancelled`, for an invitee who was removed). SEQUENCE is the meeting's, which
-    every reschedule and the cancellation increment."""
+    every reschedule and the cancellation increment. ATTENDEE lines carry the answers known;
+    `answering` (the reader's user id) adds the reader's own answer links. A caller writing
+    one invitation per reader passes the agenda and the invitees it has read already."""
     cancelled = cancelled or meeting.status == Meeting.Status.CANCELLED
     method = "CANCEL" if cancelled else "REQUEST"
     calendar = _calendar(method)
-    invitees = list(meeting.invitees.select_related("user"))
-    calendar.add_component(_event(meeting, invitees, cancelled=cancelled))
+    if invitees is None:
+        invitees = list(meeting.invitees.select_related("user"))
+    calendar.add_component(
+        _event(meeting, invitees, cancelled=cancelled, answering=answering, agenda_text=agenda_text)
+    )
     return method, calendar.to_ical().decode()
 
 
@@ -171,5 +206,9 @@ def feed(user, *, days_back: int = 90) -> str:
     with translation.override(language), timezone.override(zone_named(user.time_zone)):
         for meeting in meetings:
             cancelled = meeting.status == Meeting.Status.CANCELLED
-            calendar.add_component(_event(meeting, meeting.invitees.all(), cancelled=cancelled))
+            # The feed is the person's own: a meeting still to come carries their answer links.
+            answering = user.pk if meeting.status == Meeting.Status.SCHEDULED else None
+            calendar.add_component(
+                _event(meeting, meeting.invitees.all(), cancelled=cancelled, answering=answering)
+            )
     return calendar.to_ical().decode()

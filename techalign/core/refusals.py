@@ -283,6 +283,35 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT,
         _("Team {team} is neither the lead team nor a related party of revision {revision}."),
     ),
+    # answering an invitation (in the app, by the API or from a link in the invitation)
+    "invitation.not_invitee": Refusal(
+        FORBIDDEN,
+        _("Only an invitee of meeting {meeting} may answer its invitation; {user} is not invited."),
+    ),
+    "invitation.meeting_started": Refusal(
+        CONFLICT,
+        _("Meeting {meeting} started at {start}; an invitation is answered before it starts."),
+    ),
+    "invitation.link_invalid": Refusal(
+        FORBIDDEN,
+        _(
+            "This answer link is damaged or was not issued by techalign. Use the link in the "
+            "latest invitation, or sign in and answer on the meeting's page."
+        ),
+    ),
+    "invitation.link_other_meeting": Refusal(
+        FORBIDDEN, _("This answer link belongs to another meeting, not to {meeting}.")
+    ),
+    "invitation.link_replaced": Refusal(
+        410,
+        _(
+            "Meeting {meeting} was changed after this invitation was sent (update {sent}, now "
+            "update {current}); use the link in the latest invitation."
+        ),
+    ),
+    "invitation.link_expired": Refusal(
+        410, _("This answer link expired when meeting {meeting} ended ({end}).")
+    ),
     # sign-off and finalize
     "signoff.meeting_not_held": Refusal(
         CONFLICT,

@@ -68,6 +68,13 @@ class Meeting(models.Model):
 
 
 class Invitee(models.Model):
+    class Response(models.TextChoices):
+        # The RFC 5545 PARTSTAT values an invitee can give; "needs action" until they answer.
+        NEEDS_ACTION = "needs_action", _("Awaiting answer")
+        ACCEPTED = "accepted", _("Accepted")
+        TENTATIVE = "tentative", _("Tentative")
+        DECLINED = "declined", _("Declined")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitees")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations"
@@ -77,6 +84,12 @@ class Invitee(models.Model):
     role = models.CharField(max_length=16)
     is_required = models.BooleanField(default=True)
     attended = models.BooleanField(null=True)
+    # The invitee's answer to the current invitation; a reschedule asks again.
+    response = models.CharField(
+        _("answer"), max_length=12, choices=Response.choices, default=Response.NEEDS_ACTION
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response_note = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["meeting", "team", "role", "user"]

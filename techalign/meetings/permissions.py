@@ -11,8 +11,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from techalign.calendars.invitations import zoned
 from techalign.core.errors import AnyOf, Refused
-from techalign.meetings.models import ActionItem, Meeting
+from techalign.meetings.models import ActionItem, Invitee, Meeting
 from techalign.org.models import Role, Team
 from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
@@ -121,6 +122,22 @@ def check_mark_held(user: Any, meeting: Meeting) -> Refused | None:
     return None
 
 
+def check_respond(
+    user: Any, meeting: Meeting, invitee: Invitee | None, *, now: Any = None
+) -> Refused | None:
+    """Only the invitee answers their invitation (`invitee` is the user's row, or None), and
+    only while the meeting is scheduled and has not started: once it runs, attendance is what
+    the minutes record."""
+    if invitee is None or invitee.user_id != user.pk:
+        return Refused("invitation.not_invitee", user=str(user), meeting=meeting.key)
+    refusal = meeting_state_refusal(meeting, {Meeting.Status.SCHEDULED}, _("answer the invitation"))
+    if refusal is None and meeting.starts_at <= (now or timezone.now()):
+        return Refused(
+            "invitation.meeting_started", meeting=meeting.key, start=zoned(meeting.starts_at)
+        )
+    return refusal
+
+
 def check_complete_action_item(user: Any, action_item: ActionItem) -> Refused | None:
     """The owner, or the lead team's PM or DEV, marks an action item done."""
     if user.pk == action_item.owner_id:
@@ -166,6 +183,10 @@ def can_edit_minutes(user: Any, meeting: Meeting, *, is_invitee: bool) -> bool:
 
 def can_waive_attendance(user: Any, requirement: Requirement) -> bool:
     return check_waive_attendance(user, requirement, None) is None
+
+
+def can_respond(user: Any, meeting: Meeting, invitee: Invitee | None) -> bool:
+    return check_respond(user, meeting, invitee) is None
 
 
 def can_complete_action_item(user: Any, action_item: ActionItem) -> bool:

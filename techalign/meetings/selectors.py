@@ -188,6 +188,52 @@ def waivers_by_baseline(
     }
 
 
+@dataclass(frozen=True)
+class EmptySeat:
+    """A seat of the minimum that only invitees who declined would fill, and the colleagues of
+    the same team and role (active, not invited yet) who could take it."""
+
+    seat: Seat
+    declined: list[Invitee]
+    stand_ins: list[User]
+
+
+def empty_seats(meeting: Meeting, invitees: list[Invitee]) -> list[EmptySeat]:
+    """The seats of a scheduled meeting left empty by required invitees who declined;
+    `invitees` is the meeting's invitee list, loaded with their users."""
+    if meeting.status != Meeting.Status.SCHEDULED:
+        return []
+    declined = [i for i in invitees if i.is_required and i.response == Invitee.Response.DECLINED]
+    if not declined:
+        return []
+    requirement = meeting.requirement
+    coming = [i.user for i in invitees if i.is_required and i.response != i.Response.DECLINED]
+    held = party_roles(requirement, coming)
+    missing = unmet_seats(requirement, [(u, t, r) for u in coming for t, r in held[u.pk]])
+    declined_held = party_roles(requirement, [i.user for i in declined])
+    invited = {i.user_id for i in invitees}
+    empty = []
+    for seat in missing:
+        who = [
+            i
+            for i in declined
+            if (seat.team.pk, seat.role) in declined_held[i.user_id]
+            and (seat.user is None or seat.user.pk == i.user_id)
+        ]
+        if not who:
+            continue
+        stand_ins = list(
+            User.objects.filter(
+                is_active=True, memberships__team=seat.team, memberships__role=seat.role
+            )
+            .exclude(pk__in=invited)
+            .distinct()
+            .order_by("username")
+        )
+        empty.append(EmptySeat(seat, who, stand_ins))
+    return empty
+
+
 def active_meetings(requirement: Requirement) -> QuerySet[Meeting]:
     return requirement.meetings.exclude(status=Meeting.Status.CANCELLED)
 

@@ -26,6 +26,9 @@ from techalign.requirements.models import Question, Requirement, Scenario, Statu
 from techalign.requirements.services import close_by_decision
 from techalign.requirements.workflow import bump_version, lock_requirement, move_to
 
+# The longest reason an invitee may give for declining (Invitee.response_note).
+RESPONSE_NOTE_LIMIT = 500
+
 
 def _check(refusal: Refused | None) -> None:
     """Meeting rules change the meeting row, not the requirement's: the compare-and-set on the
@@ -172,6 +175,10 @@ def reschedule_meeting(
     _cas(
         meeting, version, starts_at=starts_at, ends_at=ends_at, sequence=F("sequence") + 1, **extra
     )
+    # A new time is a new question: every invitee is asked again by the updated invitation.
+    meeting.invitees.update(
+        response=Invitee.Response.NEEDS_ACTION, responded_at=None, response_note=""
+    )
     record(
         actor=actor,
         target=meeting,
@@ -248,6 +255,62 @@ def remove_invitee(*, meeting: Meeting, actor: User, user: User) -> Meeting:
     )
     notify.emit("meeting.cancelled", meeting=meeting, user=user, actor=actor)
     return meeting
+
+
+@transition("meeting.invitation_answered")
+def respond_to_invitation(
+    *,
+    meeting: Meeting,
+    actor: User,
+    response: str,
+    note: str = "",
+    sequence: int | None = None,
+) -> Invitee:
+    """The invitee accepts, declines (with an optional reason) or answers tentatively; they may
+    change the answer until the meeting starts. `sequence` is the invitation a link came from:
+    a reschedule since then refuses it. A required invitee who declines leaves their party's
+    seat empty, so the organisers hear of it."""
+    if response not in Invitee.Response.values or response == Invitee.Response.NEEDS_ACTION:
+        raise Refused(
+            "input.invalid",
+            field="response",
+            problem=_("must be one of: accepted, tentative, declined"),
+        )
+    check_fields(note=note)
+    if len(note) > RESPONSE_NOTE_LIMIT:
+        raise Refused("input.too_long", field="note", limit=RESPONSE_NOTE_LIMIT, value=len(note))
+    _cas(meeting, None)  # takes the meeting's row before the rules are read
+    invitee = meeting.invitees.filter(user=actor).first()
+    _check(can.check_respond(actor, meeting, invitee))
+    if sequence is not None and sequence != meeting.sequence:
+        raise Refused(
+            "invitation.link_replaced", meeting=meeting.key, sent=sequence, current=meeting.sequence
+        )
+    assert invitee is not None
+    before = invitee.response
+    note = note.strip() if response == Invitee.Response.DECLINED else ""
+    Invitee.objects.filter(pk=invitee.pk).update(
+        response=response, responded_at=timezone.now(), response_note=note
+    )
+    invitee.refresh_from_db()
+    record(
+        actor=actor,
+        target=meeting,
+        summary={
+            "user": actor.username,
+            "response": response,
+            "before": before,
+            "note": note[:500],
+            "by_link": sequence is not None,
+        },
+    )
+    if (
+        invitee.is_required
+        and response == Invitee.Response.DECLINED
+        and before != Invitee.Response.DECLINED
+    ):
+        notify.emit("meeting.declined", meeting=meeting, invitee=invitee, actor=actor)
+    return invitee
 
 
 @transition("meeting.presenter_changed")

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
-from techalign.meetings.models import ActionItem, Meeting
+from techalign.meetings.models import ActionItem, Invitee, Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
 from techalign.plans import selectors as plans
@@ -289,6 +289,39 @@ def _meeting(refs: dict[str, int], event: str) -> Occasion:
     )
 
 
+def _invitation_declined(refs: dict[str, int]) -> Occasion:
+    """A required invitee cannot come: the one who scheduled the meeting and the lead team's
+    PMs and DEVs (who may change the invitees or the time) hear of the seat left empty."""
+    invitee = Invitee.objects.select_related(
+        "user", "team", "meeting__requirement", "meeting__scheduled_by"
+    ).get(pk=refs["invitee"])
+    meeting = invitee.meeting
+    req = meeting.requirement
+    organisers = [meeting.scheduled_by, *members([req.lead_team_id], Role.PM, Role.DEV)]
+    return Occasion(
+        Event.INVITATION_DECLINED,
+        req,
+        _without(organisers, refs.get("actor")),
+        _teams([req.lead_team_id]),
+        absolute(f"/r/{req.key}/meetings/{meeting.key}/#meeting_info"),
+        {
+            "user": str(invitee.user),
+            "team": str(invitee.team),
+            "role": invitee.role,
+            "meeting": meeting.key,
+            "requirement": req.key,
+            "note": invitee.response_note,
+        },
+        data={
+            "requirement": req.key,
+            "meeting": meeting.key,
+            "user": invitee.user.username,
+            "team": invitee.team.code,
+            "role": invitee.role,
+        },
+    )
+
+
 def _signoff_requested(refs: dict[str, int]) -> Occasion:
     if "meeting" not in refs:
         return _sign_again(refs)
@@ -507,6 +540,7 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.MEETING_CHANGED: lambda refs: _meeting(refs, Event.MEETING_CHANGED),
     Event.MEETING_CANCELLED: lambda refs: _meeting(refs, Event.MEETING_CANCELLED),
     Event.SIGNOFF_REQUESTED: _signoff_requested,
+    Event.INVITATION_DECLINED: _invitation_declined,
     Event.PLAN_FINALIZED: _finalized,
     Event.CHANGE_OPENED: _change_opened,
     Event.MILESTONE_DUE: lambda refs: _milestone(refs, Event.MILESTONE_DUE),
@@ -648,6 +682,21 @@ TEXTS[Event.MENTIONED] = lambda p: (
         user=p["user"], on=p["on"], requirement=p["requirement"]
     ),
     p["body"],
+)
+TEXTS[Event.INVITATION_DECLINED] = lambda p: (
+    _("{user} cannot come to {meeting} of {requirement}").format(
+        user=p["user"], meeting=p["meeting"], requirement=p["requirement"]
+    ),
+    _(
+        "{user}, a required invitee for {team} ({role}), declined {meeting}{reason}. Invite "
+        "another {role} of {team} or reschedule."
+    ).format(
+        user=p["user"],
+        team=p["team"],
+        role=_label(Role, p["role"]),
+        meeting=p["meeting"],
+        reason=_(": {note}").format(note=p["note"]) if p["note"] else "",
+    ),
 )
 
 

@@ -24,6 +24,7 @@ class Event(models.TextChoices):
     MEETING_INVITED = "meeting.invited", _("Meeting invitation")
     MEETING_CHANGED = "meeting.changed", _("Meeting changed")
     MEETING_CANCELLED = "meeting.cancelled", _("Meeting cancelled")
+    INVITATION_DECLINED = "meeting.declined", _("Required invitee declined")
     SIGNOFF_REQUESTED = "signoff.requested", _("Sign-off requested")
     PLAN_FINALIZED = "plan.finalized", _("Plan finalized")
     CHANGE_OPENED = "change.opened", _("Change request opened")

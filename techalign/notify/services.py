@@ -27,6 +27,8 @@ from techalign.calendars.sealing import redact_url, seal
 from techalign.core.errors import Refused
 from techalign.core.text import check_fields, one_line
 from techalign.core.versions import compare_and_set
+from techalign.meetings.links import answer_links_text
+from techalign.meetings.models import Meeting
 from techalign.notify import events
 from techalign.notify.channels import SendFailure, send_chat, send_email
 from techalign.notify.models import (
@@ -116,11 +118,28 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
             rendered[language, zone] = (one_line(title), body, meeting_agenda, method, ics)
         return rendered[language, zone]
 
+    # An invitation or its update carries each invitee's own answer links, in the mail text
+    # and in the calendar event.
+    invitees = (
+        list(occasion.meeting.invitees.select_related("user"))
+        if occasion.meeting is not None and _answering(occasion)
+        else []
+    )
+    invited = {i.user_id for i in invitees}
     deliveries: list[Delivery] = []
     for user in users:
-        title, body, meeting_agenda, method, ics = texts_in(
-            user.language or settings.LANGUAGE_CODE, user.time_zone
-        )
+        language = user.language or settings.LANGUAGE_CODE
+        title, body, meeting_agenda, method, ics = texts_in(language, user.time_zone)
+        mail_body = body
+        if occasion.meeting is not None and user.pk in invited:
+            with translation.override(language), timezone.override(zone_named(user.time_zone)):
+                mail_body = f"{body}\n\n{answer_links_text(occasion.meeting, user.pk)}"
+                method, ics = invitation(
+                    occasion.meeting,
+                    answering=user.pk,
+                    agenda_text=meeting_agenda,
+                    invitees=invitees,
+                )
         team_prefs = [by_team[t] for t in member_teams.get(user.pk, ()) if t in by_team]
         notification = None
         if _wants(by_user.get(user.pk), team_prefs, "in_app"):
@@ -134,7 +153,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
                 url=occasion.url,
             )
         if user.email and _wants(by_user.get(user.pk), team_prefs, "email"):
-            payload = {"body": f"{body}\n\n{meeting_agenda or occasion.url}"}
+            payload = {"body": f"{mail_body}\n\n{meeting_agenda or occasion.url}"}
             if ics:
                 payload.update(ics=ics, method=method)
             deliveries.append(
@@ -161,6 +180,18 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
         for channel in Channel.objects.filter(team=team, is_active=True):
             deliveries.append(_chat_delivery(occasion, channel, title, body))
     return Delivery.objects.bulk_create(deliveries)
+
+
+def _answering(occasion: events.Occasion) -> bool:
+    """Whether the invitees' mails carry their answer links: an invitation or an update of a
+    meeting still scheduled."""
+    meeting = occasion.meeting
+    return (
+        meeting is not None
+        and not occasion.cancel_for_recipients
+        and meeting.status == Meeting.Status.SCHEDULED
+        and occasion.event in (Event.MEETING_INVITED, Event.MEETING_CHANGED)
+    )
 
 
 def _chat_delivery(occasion: events.Occasion, channel: Channel, title: str, body: str) -> Delivery:

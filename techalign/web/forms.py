@@ -386,6 +386,26 @@ class PersonForm(forms.Form):
         self.fields["user"].queryset = people
 
 
+class InvitationAnswerForm(forms.Form):
+    """An invitee's answer to an invitation, from the meeting page or an answer link."""
+
+    response = forms.ChoiceField(
+        label=_("Your answer"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("accepted", _("Accept")),
+            ("tentative", _("Tentative")),
+            ("declined", _("Decline")),
+        ],
+    )
+    note = forms.CharField(
+        label=_("Reason, if you decline (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class AttendanceForm(forms.Form):
     attended = forms.TypedChoiceField(
         coerce=lambda v: v == "yes", choices=[("yes", _("Present")), ("no", _("Absent"))]

@@ -117,7 +117,7 @@ def plans_to_review_or_revise(user: User) -> QuerySet[Requirement]:
     )
 
 
-def meetings_to_attend(user: User) -> QuerySet[Invitee]:
+def _my_invitations(user: User) -> QuerySet[Invitee]:
     return (
         Invitee.objects.filter(
             user=user,
@@ -126,6 +126,24 @@ def meetings_to_attend(user: User) -> QuerySet[Invitee]:
         )
         .select_related("meeting__requirement", "meeting__presenter")
         .order_by("meeting__starts_at")
+    )
+
+
+def _awaiting_answer(now: dt.datetime) -> Q:
+    return Q(response=Invitee.Response.NEEDS_ACTION, meeting__starts_at__gt=now)
+
+
+def invitations_to_answer(user: User) -> QuerySet[Invitee]:
+    """Invitations to meetings still to come that I have not answered yet."""
+    return _my_invitations(user).filter(_awaiting_answer(timezone.now()))
+
+
+def meetings_to_attend(user: User) -> QuerySet[Invitee]:
+    """Meetings still to come or running that I have not declined (nor still to answer)."""
+    return (
+        _my_invitations(user)
+        .exclude(response=Invitee.Response.DECLINED)
+        .exclude(_awaiting_answer(timezone.now()))
     )
 
 
@@ -287,6 +305,7 @@ class Inbox:
     review: list[Requirement] = field(default_factory=list)
     revise: list[Requirement] = field(default_factory=list)
     meetings: list[Invitee] = field(default_factory=list)
+    invitations: list[Invitee] = field(default_factory=list)
     sign_off: list[OwedSignOff] = field(default_factory=list)
     blocking: list[Question] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
@@ -307,6 +326,7 @@ def my_work(user: User) -> Inbox:
         review=[r for r in plans if r.status == Status.IN_REVIEW],
         revise=[r for r in plans if r.status == Status.PLANNING],
         meetings=list(meetings_to_attend(user)),
+        invitations=list(invitations_to_answer(user)),
         sign_off=signoffs_owed(user),
         blocking=list(blocking_questions_on_my_plans(user)),
         milestones=list(milestones_due(user)),
@@ -325,6 +345,7 @@ def count_my_work(user: Any) -> int:
             questions_to_answer(user),
             plans_to_review_or_revise(user),
             meetings_to_attend(user),
+            invitations_to_answer(user),
             blocking_questions_on_my_plans(user),
             milestones_due(user),
             asks_to_my_teams(user),

@@ -5,6 +5,7 @@ from techalign.web.views import (
     comments,  # noqa: F401 (registers the comment sections and actions)
     common,
     home,
+    invitations,
     manage,
     meetings,
     plans,
@@ -29,6 +30,11 @@ urlpatterns = [
         "r/<str:key>/meetings/<str:meeting_key>/minutes/",
         meetings.minutes_record,
         name="minutes_record",
+    ),
+    path(
+        "r/<str:key>/meetings/<str:meeting_key>/answer/<str:answer>/<str:token>/",
+        invitations.invitation_answer,
+        name="invitation_answer",
     ),
     path("r/<str:key>/do/<str:name>/", common.perform, name="do"),
     path("r/<str:key>/do/<str:name>/<str:ref>/", common.perform, name="do_on"),

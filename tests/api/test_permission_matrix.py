@@ -176,6 +176,10 @@ ACCESS: dict[str, Access] = {
     f"POST {R}/meetings/{{meeting}}/invitees": write(ORGANISERS, {"username": "fang"}),
     f"DELETE {R}/meetings/{{meeting}}/invitees/{{username}}": write(ORGANISERS),
     f"POST {R}/meetings/{{meeting}}/presenter": write(ORGANISERS, {"username": "fang"}),
+    # Only an invitee answers their own invitation (the payments PM and DEV are invited).
+    f"POST {R}/meetings/{{meeting}}/response": write(
+        ORGANISERS | PAYMENTS, {"response": "declined", "note": "出差"}
+    ),
     f"POST {R}/meetings/{{meeting}}/attendance": write(
         ORGANISERS | PAYMENTS, {"username": "hua", "attended": True}
     ),

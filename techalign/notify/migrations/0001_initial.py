@@ -6,130 +6,341 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
-        ('requirements', '0001_initial'),
+        ("org", "0001_initial"),
+        ("requirements", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'reminder sent',
-                'verbose_name_plural': 'reminders sent',
+                "verbose_name": "reminder sent",
+                "verbose_name_plural": "reminders sent",
             },
         ),
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('feishu', 'Feishu / Lark custom bot'), ('dingtalk', 'DingTalk robot'), ('wecom', 'WeCom group robot'), ('slack', 'Slack incoming webhook'), ('webhook', 'JSON webhook (HMAC-SHA256 signed)')], max_length=10, verbose_name='kind')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('display_url', models.CharField(max_length=500, verbose_name='address')),
-                ('sealed_secret', models.TextField()),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='chat_channels', to='org.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='chat_channels', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("feishu", "Feishu / Lark custom bot"),
+                            ("dingtalk", "DingTalk robot"),
+                            ("wecom", "WeCom group robot"),
+                            ("slack", "Slack incoming webhook"),
+                            ("webhook", "JSON webhook (HMAC-SHA256 signed)"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("display_url", models.CharField(max_length=500, verbose_name="address")),
+                ("sealed_secret", models.TextField()),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_channels",
+                        to="org.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_channels",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat channel',
-                'verbose_name_plural': 'chat channels',
-                'ordering': ['team', 'user', 'name'],
+                "verbose_name": "chat channel",
+                "verbose_name_plural": "chat channels",
+                "ordering": ["team", "user", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('requirement.handed_off', 'Requirement handed off'), ('question.asked', 'Question asked'), ('question.answered', 'Question answered'), ('review.requested', 'Review requested'), ('review.decided', 'Review decided'), ('meeting.invited', 'Meeting invitation'), ('meeting.changed', 'Meeting changed'), ('meeting.cancelled', 'Meeting cancelled'), ('signoff.requested', 'Sign-off requested'), ('plan.finalized', 'Plan finalized'), ('change.opened', 'Change request opened'), ('milestone.due', 'Milestone due'), ('milestone.overdue', 'Milestone overdue')], max_length=40, verbose_name='event')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('url', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('requirement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='requirements.requirement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("requirement.handed_off", "Requirement handed off"),
+                            ("question.asked", "Question asked"),
+                            ("question.answered", "Question answered"),
+                            ("review.requested", "Review requested"),
+                            ("review.decided", "Review decided"),
+                            ("meeting.invited", "Meeting invitation"),
+                            ("meeting.changed", "Meeting changed"),
+                            ("meeting.cancelled", "Meeting cancelled"),
+                            ("signoff.requested", "Sign-off requested"),
+                            ("plan.finalized", "Plan finalized"),
+                            ("change.opened", "Change request opened"),
+                            ("milestone.due", "Milestone due"),
+                            ("milestone.overdue", "Milestone overdue"),
+                        ],
+                        max_length=40,
+                        verbose_name="event",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("url", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requirement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="requirements.requirement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('requirement.handed_off', 'Requirement handed off'), ('question.asked', 'Question asked'), ('question.answered', 'Question answered'), ('review.requested', 'Review requested'), ('review.decided', 'Review decided'), ('meeting.invited', 'Meeting invitation'), ('meeting.changed', 'Meeting changed'), ('meeting.cancelled', 'Meeting cancelled'), ('signoff.requested', 'Sign-off requested'), ('plan.finalized', 'Plan finalized'), ('change.opened', 'Change request opened'), ('milestone.due', 'Milestone due'), ('milestone.overdue', 'Milestone overdue')], max_length=40, verbose_name='event')),
-                ('medium', models.CharField(choices=[('email', 'Email'), ('chat', 'Chat')], max_length=10, verbose_name='medium')),
-                ('recipient', models.CharField(max_length=300, verbose_name='to')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('payload', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('last_status_code', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='notify.channel')),
-                ('notification', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='notify.notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("requirement.handed_off", "Requirement handed off"),
+                            ("question.asked", "Question asked"),
+                            ("question.answered", "Question answered"),
+                            ("review.requested", "Review requested"),
+                            ("review.decided", "Review decided"),
+                            ("meeting.invited", "Meeting invitation"),
+                            ("meeting.changed", "Meeting changed"),
+                            ("meeting.cancelled", "Meeting cancelled"),
+                            ("signoff.requested", "Sign-off requested"),
+                            ("plan.finalized", "Plan finalized"),
+                            ("change.opened", "Change request opened"),
+                            ("milestone.due", "Milestone due"),
+                            ("milestone.overdue", "Milestone overdue"),
+                        ],
+                        max_length=40,
+                        verbose_name="event",
+                    ),
+                ),
+                (
+                    "medium",
+                    models.CharField(
+                        choices=[("email", "Email"), ("chat", "Chat")],
+                        max_length=10,
+                        verbose_name="medium",
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=300, verbose_name="to")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("payload", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("last_status_code", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to="notify.channel",
+                    ),
+                ),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to="notify.notification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Preference',
+            name="Preference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('requirement.handed_off', 'Requirement handed off'), ('question.asked', 'Question asked'), ('question.answered', 'Question answered'), ('review.requested', 'Review requested'), ('review.decided', 'Review decided'), ('meeting.invited', 'Meeting invitation'), ('meeting.changed', 'Meeting changed'), ('meeting.cancelled', 'Meeting cancelled'), ('signoff.requested', 'Sign-off requested'), ('plan.finalized', 'Plan finalized'), ('change.opened', 'Change request opened'), ('milestone.due', 'Milestone due'), ('milestone.overdue', 'Milestone overdue')], max_length=40, verbose_name='event')),
-                ('in_app', models.BooleanField(default=True, verbose_name='in the inbox')),
-                ('email', models.BooleanField(default=True, verbose_name='by email')),
-                ('chat', models.BooleanField(default=True, verbose_name='in chat')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to='org.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("requirement.handed_off", "Requirement handed off"),
+                            ("question.asked", "Question asked"),
+                            ("question.answered", "Question answered"),
+                            ("review.requested", "Review requested"),
+                            ("review.decided", "Review decided"),
+                            ("meeting.invited", "Meeting invitation"),
+                            ("meeting.changed", "Meeting changed"),
+                            ("meeting.cancelled", "Meeting cancelled"),
+                            ("signoff.requested", "Sign-off requested"),
+                            ("plan.finalized", "Plan finalized"),
+                            ("change.opened", "Change request opened"),
+                            ("milestone.due", "Milestone due"),
+                            ("milestone.overdue", "Milestone overdue"),
+                        ],
+                        max_length=40,
+                        verbose_name="event",
+                    ),
+                ),
+                ("in_app", models.BooleanField(default=True, verbose_name="in the inbox")),
+                ("email", models.BooleanField(default=True, verbose_name="by email")),
+                ("chat", models.BooleanField(default=True, verbose_name="in chat")),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to="org.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
             },
         ),
         migrations.AddConstraint(
-            model_name='channel',
-            constraint=models.CheckConstraint(condition=models.Q(('team__isnull', True), ('user__isnull', True), _connector='XOR'), name='channel_team_xor_user'),
+            model_name="channel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("team__isnull", True), ("user__isnull", True), _connector="XOR"
+                ),
+                name="channel_team_xor_user",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at', '-created_at'], name='notify_noti_recipie_620e9a_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["recipient", "read_at", "-created_at"],
+                name="notify_noti_recipie_620e9a_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='notify_deli_status_68e9fe_idx'),
+            model_name="delivery",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="notify_deli_status_68e9fe_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preference',
-            constraint=models.CheckConstraint(condition=models.Q(('team__isnull', True), ('user__isnull', True), _connector='XOR'), name='preference_team_xor_user'),
+            model_name="preference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("team__isnull", True), ("user__isnull", True), _connector="XOR"
+                ),
+                name="preference_team_xor_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preference',
-            constraint=models.UniqueConstraint(fields=('user', 'event'), name='preference_user_event'),
+            model_name="preference",
+            constraint=models.UniqueConstraint(
+                fields=("user", "event"), name="preference_user_event"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preference',
-            constraint=models.UniqueConstraint(fields=('team', 'event'), name='preference_team_event'),
+            model_name="preference",
+            constraint=models.UniqueConstraint(
+                fields=("team", "event"), name="preference_team_event"
+            ),
         ),
     ]

@@ -6,26 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0001_initial'),
-        ('org', '0001_initial'),
+        ("notify", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PreferenceSet',
+            name="PreferenceSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('team', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference_set', to='org.team')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference_set', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0)),
+                (
+                    "team",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference_set",
+                        to="org.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference_set",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preferences',
-                'verbose_name_plural': 'notification preferences',
-                'constraints': [models.CheckConstraint(condition=models.Q(('team__isnull', True), ('user__isnull', True), _connector='XOR'), name='preference_set_team_xor_user')],
+                "verbose_name": "notification preferences",
+                "verbose_name_plural": "notification preferences",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("team__isnull", True), ("user__isnull", True), _connector="XOR"
+                        ),
+                        name="preference_set_team_xor_user",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0002_preferenceset'),
+        ("notify", "0002_preferenceset"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='params',
+            model_name="notification",
+            name="params",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0003_comment_mentioned_event'),
-        ('notify', '0003_notification_params'),
+        ("notify", "0003_comment_mentioned_event"),
+        ("notify", "0003_notification_params"),
     ]
 
-    operations = [
-    ]
+    operations = []

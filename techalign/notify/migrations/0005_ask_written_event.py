@@ -4,25 +4,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0004_merge'),
+        ("notify", "0004_merge"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delivery',
-            name='event',
-            field=models.CharField(choices=[('requirement.handed_off', 'Requirement handed off'), ('question.asked', 'Question asked'), ('question.answered', 'Question answered'), ('review.requested', 'Review requested'), ('review.decided', 'Review decided'), ('meeting.invited', 'Meeting invitation'), ('meeting.changed', 'Meeting changed'), ('meeting.cancelled', 'Meeting cancelled'), ('signoff.requested', 'Sign-off requested'), ('plan.finalized', 'Plan finalized'), ('change.opened', 'Change request opened'), ('milestone.due', 'Milestone due'), ('milestone.overdue', 'Milestone overdue'), ('comment.mentioned', 'Mentioned in a comment'), ('plan.ask_written', 'Ask to your team written')], max_length=40, verbose_name='event'),
+            model_name="delivery",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("requirement.handed_off", "Requirement handed off"),
+                    ("question.asked", "Question asked"),
+                    ("question.answered", "Question answered"),
+                    ("review.requested", "Review requested"),
+                    ("review.decided", "Review decided"),
+                    ("meeting.invited", "Meeting invitation"),
+                    ("meeting.changed", "Meeting changed"),
+                    ("meeting.cancelled", "Meeting cancelled"),
+                    ("signoff.requested", "Sign-off requested"),
+                    ("plan.finalized", "Plan finalized"),
+                    ("change.opened", "Change request opened"),
+                    ("milestone.due", "Milestone due"),
+                    ("milestone.overdue", "Milestone overdue"),
+                    ("comment.mentioned", "Mentioned in a comment"),
+                    ("plan.ask_written", "Ask to your team written"),
+                ],
+                max_length=40,
+                verbose_name="event",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='event',
-            field=models.CharField(choices=[('requirement.handed_off', 'Requirement handed off'), ('question.asked', 'Question asked'), ('question.answered', 'Question answered'), ('review.requested', 'Review requested'), ('review.decided', 'Review decided'), ('meeting.invited', 'Meeting invitation'), ('meeting.changed', 'Meeting changed'), ('meeting.cancelled', 'Meeting cancelled'), ('signoff.requested', 'Sign-off requested'), ('plan.finalized', 'Plan finalized'), ('change.opened', 'Change request opened'), ('milestone.due', 'Milestone due'), ('milestone.overdue', 'Milestone overdue'), ('comment.mentioned', 'Mentioned in a comment'), ('plan.ask_written', 'Ask to your team written')], max_length=40, verbose_name='event'),
+            model_name="notification",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("requirement.handed_off", "Requirement handed off"),
+                    ("question.asked", "Question asked"),
+                    ("question.answered", "Question answered"),
+                    ("review.requested", "Review requested"),
+                    ("review.decided", "Review decided"),
+                    ("meeting.invited", "Meeting invitation"),
+                    ("meeting.changed", "Meeting changed"),
+                    ("meeting.cancelled", "Meeting cancelled"),
+                    ("signoff.requested", "Sign-off requested"),
+                    ("plan.finalized", "Plan finalized"),
+                    ("change.opened", "Change request opened"),
+                    ("milestone.due", "Milestone due"),
+                    ("milestone.overdue", "Milestone overdue"),
+                    ("comment.mentioned", "Mentioned in a comment"),
+                    ("plan.ask_written", "Ask to your team written"),
+                ],
+                max_length=40,
+                verbose_name="event",
+            ),
         ),
         migrations.AlterField(
-            model_name='preference',
-            name='event',
-            field=models.CharField(choices=[('requirement.handed_off', 'Requirement handed off'), ('question.asked', 'Question asked'), ('question.answered', 'Question answered'), ('review.requested', 'Review requested'), ('review.decided', 'Review decided'), ('meeting.invited', 'Meeting invitation'), ('meeting.changed', 'Meeting changed'), ('meeting.cancelled', 'Meeting cancelled'), ('signoff.requested', 'Sign-off requested'), ('plan.finalized', 'Plan finalized'), ('change.opened', 'Change request opened'), ('milestone.due', 'Milestone due'), ('milestone.overdue', 'Milestone overdue'), ('comment.mentioned', 'Mentioned in a comment'), ('plan.ask_written', 'Ask to your team written')], max_length=40, verbose_name='event'),
+            model_name="preference",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("requirement.handed_off", "Requirement handed off"),
+                    ("question.asked", "Question asked"),
+                    ("question.answered", "Question answered"),
+                    ("review.requested", "Review requested"),
+                    ("review.decided", "Review decided"),
+                    ("meeting.invited", "Meeting invitation"),
+                    ("meeting.changed", "Meeting changed"),
+                    ("meeting.cancelled", "Meeting cancelled"),
+                    ("signoff.requested", "Sign-off requested"),
+                    ("plan.finalized", "Plan finalized"),
+                    ("change.opened", "Change request opened"),
+                    ("milestone.due", "Milestone due"),
+                    ("milestone.overdue", "Milestone overdue"),
+                    ("comment.mentioned", "Mentioned in a comment"),
+                    ("plan.ask_written", "Ask to your team written"),
+                ],
+                max_length=40,
+                verbose_name="event",
+            ),
         ),
     ]

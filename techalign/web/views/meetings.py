@@ -172,8 +172,17 @@ def meeting_info_section(screen: Screen) -> dict[str, Any]:
     )
     can_organise = can_meet.can_organise(screen.user, meeting)
     start, end = picked(screen.request.GET) or (meeting.starts_at, meeting.ends_at)
+    mine = next((i for i in invitees if i.user_id == screen.user.pk), None)
+    can_respond = mine is not None and can_meet.can_respond(screen.user, meeting, mine)
     return {
         "invitees": invitees,
+        "my_invitee": mine,
+        "invitation_answer_form": forms.InvitationAnswerForm(
+            initial={"response": mine.response, "note": mine.response_note}
+        )
+        if can_respond and mine is not None
+        else None,
+        "empty_seats": meetings.empty_seats(meeting, invitees),
         "can_organise": can_organise,
         "invite_form": forms.PersonForm(people=_people(screen)) if can_organise else None,
         "reschedule_form": forms.RescheduleForm(
@@ -331,6 +340,14 @@ def invite(screen: Screen, ref: str | None) -> None:
         actor=screen.user,
         user=data["user"],
         is_required=data["is_required"],
+    )
+
+
+@action("respond", section="meeting_info")
+def respond(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.InvitationAnswerForm, "invitation_answer_form")
+    services.respond_to_invitation(
+        meeting=screen.meeting, actor=screen.user, response=data["response"], note=data["note"]
     )
 
 
