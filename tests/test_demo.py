@@ -98,7 +98,8 @@ def test_the_aligning_requirement_has_minutes_and_meets_next_week_at_two(loaded)
     assert held.decisions.exists() and held.action_items.exists()
     assert requirement.questions.filter(meeting=held, is_blocking=True, resolved_at=None).exists()
     state = signoff_state(requirement, current_revision(requirement))
-    assert state.signed and state.missing
+    assert [p.team.code for p in state.parties if p.is_complete] == ["marketing", "order"]
+    assert [t.code for t in state.missing] == ["cart"]
 
     upcoming = requirement.meetings.get(status=Meeting.Status.SCHEDULED)
     starts = upcoming.starts_at.astimezone(demo.SHANGHAI)
@@ -117,7 +118,8 @@ def test_handed_off_and_planning_requirements_show_their_open_work(loaded):
     planning = Requirement.objects.get(status=Status.PLANNING)
     out_of_scope = planning.scenarios.exclude(out_of_scope_reason="")
     assert out_of_scope.count() == 1 and out_of_scope.get().out_of_scope_by == planning.owner
-    assert [a.action for a in next_actions(planning)] == ["write_plan"]
+    # The PM sharpened S-1 after the plan was written: acknowledge it again, confirm the item.
+    assert {"acknowledge", "write_plan"} <= {a.action for a in next_actions(planning)}
 
 
 def test_milestones_are_near_and_some_are_overdue(loaded):
@@ -166,3 +168,36 @@ def test_if_empty_leaves_an_existing_organisation_alone(db):
     assert "demo not loaded" in out.getvalue()
     assert not Requirement.objects.exists()
     assert not User.objects.exists()
+
+
+def test_the_demo_shows_every_party_at_work(loaded):
+    """A party-written item, a suspect item, a high-risk plan waiting for the committee, an
+    accepted question thread, a reminded action item, a waiver-free baseline and a targeted
+    re-sign-off after a change request."""
+    from techalign.meetings.models import AttendanceWaiver
+    from techalign.notify.models import Notification
+    from techalign.plans.models import Item, SuspectLink
+    from techalign.requirements.models import Question
+
+    planning = Requirement.objects.get(status=Status.PLANNING)
+    items = Item.objects.filter(revision=current_revision(planning))
+    assert items.get(component__key="coupon-service").author.username == "linfeng"
+    assert SuspectLink.objects.filter(requirement=planning, cleared_at=None).exists()
+
+    in_review = Requirement.objects.get(status=Status.IN_REVIEW)
+    assert in_review.risk == "money"
+    assert in_review.status == Status.IN_REVIEW  # the tech lead approved; the committee not yet
+
+    accepted = Question.objects.get(state=Question.State.ACCEPTED, item_key="I-2")
+    assert accepted.raised_by.username == "lilei"
+    assert accepted.replies.count() == 1
+    assert Notification.objects.filter(event="action.due", recipient__username="lilei").exists()
+
+    assert not AttendanceWaiver.objects.exists()
+    v2 = Baseline.objects.get(version=2)
+    signers = {(s.team.code, s.role, s.revision.number) for s in v2.signoffs.all()}
+    v1 = v2.requirement.baselines.get(version=1)
+    assert ("finance", "DEV", v1.revision.number) in signers  # stands from baseline v1
+    assert {("membership", "PM"), ("membership", "DEV"), ("order", "DEV")} <= {
+        (team, role) for team, role, number in signers if number == v2.revision.number
+    }

@@ -31,6 +31,8 @@ class ItemText(NamedTuple):
     scenarios: tuple[str, ...]
     ask: str = ""
     due_in_days: int | None = None
+    # Who writes it: the lead DEV integrates the plan, a party's DEV may write its own section.
+    author: str = ""
 
 
 def draft(
@@ -106,7 +108,7 @@ def write_plan(org: Org, requirement: Requirement, items: Iterable[ItemText]) ->
     for item in items:
         plans.add_item(
             requirement=requirement,
-            actor=requirement.lead_dev,
+            actor=org.users[item.author] if item.author else requirement.lead_dev,
             based_on=revision_number(requirement),
             component=org.components[item.component],
             kind=item.kind,
@@ -162,7 +164,9 @@ def schedule(
     )
 
 
-def take_attendance(meeting: Meeting, *, absent: Iterable[str] = ()) -> None:
+def hold(meeting: Meeting, *, absent: Iterable[str] = ()) -> Meeting:
+    """The meeting took place: the minutes record who came, then it is marked held on the
+    approved revision (its minutes stay open for decisions and action items)."""
     organiser = meeting.requirement.owner
     away = set(absent)
     for invitee in meeting.invitees.select_related("user"):
@@ -172,6 +176,7 @@ def take_attendance(meeting: Meeting, *, absent: Iterable[str] = ()) -> None:
             user=invitee.user,
             attended=invitee.user.username not in away,
         )
+    return meetings.mark_held(meeting=meeting, actor=organiser)
 
 
 def sign(
@@ -180,7 +185,8 @@ def sign(
     signers: Iterable[tuple[str, str]],
     meeting: Meeting | None = None,
 ) -> None:
-    """Each (team, user) signs the current revision for that team."""
+    """Each (team, user) signs the current revision for that team, after the alignment
+    meeting: the lead team through its PM and its lead DEV, a related party through a DEV."""
     revision = current_revision(requirement)
     for team, user in signers:
         plans.sign_off(

@@ -6,6 +6,9 @@ it through the five steps as the personas in `techalign.demo.org.PERSONAS`.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from techalign.calendars.workdays import add_working_days
 from techalign.demo.org import Org
 from techalign.demo.steps import (
     P0,
@@ -20,19 +23,20 @@ from techalign.demo.steps import (
     finalize,
     fresh,
     hand_off_and_acknowledge,
+    hold,
     milestones,
     next_week,
     revision_number,
     schedule,
     sign,
     submit,
-    take_attendance,
     workday_on_or_before,
     write_plan,
 )
 from techalign.meetings import services as meetings
+from techalign.notify.services import remind_action_items
 from techalign.plans import services as plans
-from techalign.plans.models import ItemKind, Phase
+from techalign.plans.models import ItemKind, Phase, RootCause
 from techalign.requirements import services as requirements
 
 MAIN_TITLE = "订单部分退款"
@@ -252,6 +256,7 @@ def _cross_store_discount(org: Org) -> None:
                 ("S-2",),
                 ask="提供跨店满减批量试算接口，单次最多 200 个商品，P99 不超过 80ms。",
                 due_in_days=12,
+                author="linfeng",  # the marketing team writes its own section
             ),
         ],
     )
@@ -261,10 +266,19 @@ def _cross_store_discount(org: Org) -> None:
         actor=requirement.owner,
         reason="推荐能力归搜索推荐团队，本期只做差额提示和凑单入口，推荐放到下个季度。",
     )
+    # The PM sharpens S-1 after the plan was written: the cart item covering it is suspect
+    # until its DEV confirms or edits it.
+    requirements.update_scenario(
+        scenario=fresh(requirement).scenarios.get(number=1),
+        actor=requirement.owner,
+        acceptance_criteria="- 失效商品不计入门槛\n- 价格变化后再次打开购物车即按新价格计算\n"
+        "- 跨店满减与店铺券叠加时先算店铺券",
+    )
 
 
 def _digital_yuan(org: Org) -> None:
-    """In review: four items over three teams, waiting for the payments tech lead."""
+    """In review and high-risk (money): the payments tech lead approved, the technical
+    committee's architect has not yet."""
     requirement = draft(
         org,
         team="payments",
@@ -346,7 +360,15 @@ def _digital_yuan(org: Org) -> None:
             ),
         ],
     )
+    requirements.mark_high_risk(
+        requirement=fresh(requirement),
+        actor=requirement.owner,
+        risk="money",
+        reason="新增收款渠道，涉及资金清算与对账。",
+    )
     submit(requirement)
+    # High risk: the tech lead's approval alone leaves the plan in review.
+    approve(org, requirement, "guoyong", "方案可行；资金链路请技术委员会再看一遍。")
 
 
 def _reconciliation_alerts(org: Org) -> None:
@@ -520,7 +542,7 @@ def _first_order_coupon(org: Org) -> None:
     first = schedule(
         org, requirement, day=workday_on_or_before(org.day(-2)), location="A 座 5 楼 星河会议室"
     )
-    take_attendance(first, absent=["sunhao"])
+    hold(first, absent=["sunhao"])
     meetings.record_decision(
         meeting=first,
         actor=requirement.owner,
@@ -542,14 +564,55 @@ def _first_order_coupon(org: Org) -> None:
         text="和风控确认设备指纹是否纳入首单判定，下次对齐会前给结论。",
         due_on=next_week(org.today, 0),
     )
-    sign(org, requirement, [("marketing", "linfeng"), ("order", "wangming")], meeting=first)
-    meetings.mark_held(meeting=first, actor=requirement.owner)
-    schedule(
+    sign(
+        org,
+        requirement,
+        [("marketing", "zhaomin"), ("marketing", "linfeng"), ("order", "lilei")],
+        meeting=first,
+    )
+    # A question thread closed by its asker: the order DEV asks, the lead DEV answers, the
+    # asker accepts the answer.
+    question = requirements.raise_question(
+        requirement=fresh(requirement),
+        actor=org.users["lilei"],
+        item_key="I-2",
+        body="历史有效订单数是否包含已全额退款的订单？",
+    )
+    question = requirements.propose_answered(
+        question=question,
+        actor=requirement.lead_dev,
+        body="不包含：全额退款的订单不算有效订单，部分退款的算。",
+    )
+    requirements.accept_answer(question=question, actor=org.users["lilei"])
+    # An action item due on the next working day, reminded by the worker's sweep.
+    meetings.add_action_item(
+        meeting=first,
+        actor=requirement.owner,
+        owner=org.users["lilei"],
+        text="给出历史有效订单数接口的文档和压测结果。",
+        due_on=add_working_days(org.today, 1),
+        item_key="I-2",
+    )
+    remind_action_items(today=org.today)
+    follow_up = schedule(
         org,
         requirement,
         day=next_week(org.today, 1),
         location="A 座 5 楼 星河会议室",
         title="新人首单立减券 二次对齐：叠加规则",
+    )
+    # The cart team's PM comes; its DEV cannot, so the organiser sees the empty seat.
+    # (Invitations are answered before a meeting starts: a demo loaded for a past day skips it.)
+    if follow_up.starts_at <= timezone.now():
+        return
+    meetings.respond_to_invitation(
+        meeting=follow_up, actor=org.users["zhaoxue"], response="accepted"
+    )
+    meetings.respond_to_invitation(
+        meeting=follow_up,
+        actor=org.users["sunhao"],
+        response="declined",
+        note="那天在外地做大促保障。",
     )
 
 
@@ -630,7 +693,7 @@ def _unpaid_order_timeout(org: Org) -> None:
     meeting = schedule(
         org, requirement, day=workday_on_or_before(org.day(-24)), location="线上会议"
     )
-    take_attendance(meeting)
+    hold(meeting)
     meetings.record_decision(
         meeting=meeting,
         actor=requirement.owner,
@@ -639,10 +702,14 @@ def _unpaid_order_timeout(org: Org) -> None:
     sign(
         org,
         requirement,
-        [("order", "zhangfang"), ("payments", "huangjun"), ("marketing", "linfeng")],
+        [
+            ("order", "wangming"),
+            ("order", "zhangfang"),
+            ("payments", "huangjun"),
+            ("marketing", "linfeng"),
+        ],
         meeting=meeting,
     )
-    meetings.mark_held(meeting=meeting, actor=requirement.owner)
     finalize(requirement)
     milestones(
         org,
@@ -752,14 +819,18 @@ def _points_on_purchase(org: Org) -> None:
     meeting = schedule(
         org, requirement, day=workday_on_or_before(org.day(-38)), location="B 座 3 楼 启航会议室"
     )
-    take_attendance(meeting)
+    hold(meeting)
     sign(
         org,
         requirement,
-        [("membership", "maqiang"), ("order", "lilei"), ("finance", "wangwei")],
+        [
+            ("membership", "yangli"),
+            ("membership", "maqiang"),
+            ("order", "lilei"),
+            ("finance", "wangwei"),
+        ],
         meeting=meeting,
     )
-    meetings.mark_held(meeting=meeting, actor=requirement.owner)
     finalize(requirement)
     milestones(
         org,
@@ -804,6 +875,8 @@ def _points_on_purchase(org: Org) -> None:
         "v1 方案只考虑了整单取消。",
         phase_found=Phase.TESTING,
         affected_teams=[org.teams["membership"], org.teams["order"]],
+        root_cause=RootCause.SCENARIO_NOT_COVERED,
+        cause_scenario_key="S-1",
     )
     requirements.add_scenario(
         requirement=fresh(requirement),
@@ -836,7 +909,13 @@ def _points_on_purchase(org: Org) -> None:
     )
     submit(requirement)
     approve(org, requirement, "luoyi", "只动积分和订单两方，总账不受影响。")
-    sign(org, requirement, [("membership", "maqiang"), ("order", "lilei")])
+    # Targeted re-sign-off: the lead team always signs again and the order team's section
+    # changed; finance's part did not, so its sign-off on the first baseline stands.
+    sign(
+        org,
+        requirement,
+        [("membership", "yangli"), ("membership", "maqiang"), ("order", "lilei")],
+    )
     finalize(requirement)
     milestones(org, requirement, "membership", "maqiang", [(M.TEST, 5, None), (M.LAUNCH, 9, None)])
     milestones(
