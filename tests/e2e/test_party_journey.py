@@ -61,6 +61,10 @@ def test_a_party_writes_its_section_signs_and_its_sign_off_stands_when_another_c
         expect(payments.locator("#item-I-2 .ask")).to_contain_text(f"截止 {DUE.isoformat()}")
         expect(payments.locator(".asks")).to_contain_text(f"I-2 截止 {DUE.isoformat()}")
         expect(page.locator("#section-finance h3")).not_to_contain_text("最近由 jun")
+        # Asking for the finance item's editor by its address opens none.
+        page.goto(f"/r/{req.key}/plan/?edit_item=I-3")
+        expect(page.locator("#item-I-3")).to_be_visible()
+        expect(page.locator('form[action$="/do/update_item/I-3/"]')).to_have_count(0)
 
         # r4 is reviewed and approved, and the alignment meeting takes place.
         review_current(w, req)
