@@ -48,6 +48,7 @@ from techalign.plans.models import (
     SignOff,
     Verdict,
 )
+from techalign.plans.sections import section_hash
 from techalign.plans.selectors import content_hash
 from techalign.requirements.models import Priority, Question, Requirement, Scenario, Status
 
@@ -900,12 +901,12 @@ class RequirementBuilder:
         if status == Status.APPROVED:
             return writes + 2
         parties = sorted({i.owner_team_id for i in final} - {self.team_id})
-        meeting = None
-        if status == Status.ALIGNING or rng.random() < 0.9:
-            # The large plan is always just out of its meeting with nobody signed yet: the same
-            # state at every scale, so its pages do the same work whatever its size.
-            held = status == Status.FINALIZED or self.is_large or rng.random() < 0.5
-            meeting = self.meeting(revision, parties, held=held)
+        # Finalizing needs a held meeting where every party's PM and DEV came; the large plan
+        # is always just out of its meeting with nobody signed yet: the same state at every
+        # scale, so its pages do the same work whatever its size.
+        finalized = status == Status.FINALIZED
+        held = finalized or self.is_large or rng.random() < 0.5
+        meeting = self.meeting(revision, parties, held=held, all_present=finalized)
         signers = [self.team_id, *parties]
         if status == Status.ALIGNING:
             signed = [
@@ -926,7 +927,9 @@ class RequirementBuilder:
             writes += self.change_request(final, baseline, parties)
         return writes
 
-    def meeting(self, revision: Revision, parties: list[int], *, held: bool) -> Meeting:
+    def meeting(
+        self, revision: Revision, parties: list[int], *, held: bool, all_present: bool = False
+    ) -> Meeting:
         rng, gen, rows = self.rng, self.gen, self.rows
         number = 1
         if not self.is_large and rng.random() < 0.04:
@@ -934,7 +937,7 @@ class RequirementBuilder:
             self.new_meeting(revision, number, Meeting.Status.CANCELLED, parties)
             number += 1
         status = Meeting.Status.HELD if held else Meeting.Status.SCHEDULED
-        meeting = self.new_meeting(revision, number, status, parties)
+        meeting = self.new_meeting(revision, number, status, parties, all_present=all_present)
         if held:
             for _ in range(rng.randint(1, 3)):
                 rows.add(
@@ -975,7 +978,13 @@ class RequirementBuilder:
         return meeting
 
     def new_meeting(
-        self, revision: Revision, number: int, status: str, parties: list[int]
+        self,
+        revision: Revision,
+        number: int,
+        status: str,
+        parties: list[int],
+        *,
+        all_present: bool = False,
     ) -> Meeting:
         rng, gen = self.rng, self.gen
         created = self.later(self.at, 1, 24)
@@ -1000,6 +1009,7 @@ class RequirementBuilder:
                 scheduled_by_id=self.owner,
                 created_at=created,
                 held_at=starts + dt.timedelta(hours=1) if status == Meeting.Status.HELD else None,
+                held_revision_id=revision.pk if status == Meeting.Status.HELD else None,
             )
         )
         seats = [(self.owner, self.team_id, Role.PM), (self.lead_dev, self.team_id, Role.DEV)]
@@ -1017,7 +1027,9 @@ class RequirementBuilder:
                     team_id=team_id,
                     role=role,
                     is_required=True,
-                    attended=(rng.random() < 0.95) if status == Meeting.Status.HELD else None,
+                    attended=(all_present or rng.random() < 0.95)
+                    if status == Meeting.Status.HELD
+                    else None,
                 )
             )
         self.event(
@@ -1031,29 +1043,41 @@ class RequirementBuilder:
         return meeting
 
     def sign(self, revision: Revision, teams: list[int], meeting: Meeting | None) -> None:
+        """Each team signs as the rule wants: the lead team through its PM and lead DEV, a
+        related party through a DEV; each sign-off pinned to its party's section hash."""
         for team_id in teams:
-            self.at = self.later(self.at, 1, 24)
-            signer = self.seat(team_id, PM_SEATS[0])
-            self.rows.add(
-                SignOff(
-                    id=self.gen.next_id(SignOff),
-                    revision_id=revision.pk,
-                    team_id=team_id,
-                    signer_id=signer,
-                    decision=SignOff.Decision.APPROVE,
-                    content_hash=revision.content_hash,
-                    meeting=meeting,
-                    created_at=self.at,
+            is_lead = team_id == self.team_id
+            code = self.org.team_codes[team_id]
+            signers = (
+                [(self.owner, Role.PM), (self.lead_dev, Role.DEV)]
+                if is_lead
+                else [(self.seat(team_id, DEV_SEATS[0]), Role.DEV)]
+            )
+            for signer, role in signers:
+                self.at = self.later(self.at, 1, 24)
+                self.rows.add(
+                    SignOff(
+                        id=self.gen.next_id(SignOff),
+                        revision_id=revision.pk,
+                        team_id=team_id,
+                        signer_id=signer,
+                        role=role,
+                        section_hash=section_hash(revision.content, code, is_lead=is_lead),
+                        decision=SignOff.Decision.APPROVE,
+                        content_hash=revision.content_hash,
+                        meeting=meeting,
+                        created_at=self.at,
+                    )
                 )
-            )
-            self.event(
-                self.at,
-                signer,
-                "plan.signed_off",
-                revision,
-                team=self.org.team_codes[team_id],
-                revision=revision.number,
-            )
+                self.event(
+                    self.at,
+                    signer,
+                    "plan.signed_off",
+                    revision,
+                    team=code,
+                    revision=revision.number,
+                    role=role,
+                )
 
     def baseline(
         self, revision: Revision, *, version: int, change: ChangeRequest | None = None

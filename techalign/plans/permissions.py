@@ -218,7 +218,7 @@ def check_sign_off(
             )
         signed = min(s.revision.number for s in party.signoffs)
         return Refused("signoff.stands", team=team.name, signed=signed, revision=revision.number)
-    return selectors.meeting_not_held(requirement)
+    return selectors.meeting_not_held(requirement, revision)
 
 
 def check_finalize(

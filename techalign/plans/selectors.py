@@ -879,12 +879,13 @@ def signer_missing(requirement: Requirement, revision: Revision, party: PartySig
     )
 
 
-def meeting_not_held(requirement: Requirement) -> Refused | None:
+def meeting_not_held(requirement: Requirement, revision: Revision) -> Refused | None:
     """Sign-offs come after the alignment meeting: the refusal while no meeting of the
-    requirement was held on an approved revision."""
+    requirement was held on an approved revision. Read once per `revision` instance, like the
+    page's other facts of it, so "who acts next" asks once for all its people."""
     from techalign.meetings.selectors import held_meetings
 
-    if held_meetings(requirement).exists():
+    if _once(revision, "meeting_held", lambda: held_meetings(requirement).exists()):
         return None
     return Refused("signoff.meeting_not_held", requirement=requirement.key)
 

@@ -301,7 +301,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 people.who(meeting_rules.check_schedule_meeting, requirement),
             )
         )
-    if status in SIGNING and revision is not None and plans.meeting_not_held(requirement):
+    if status in SIGNING and revision is not None and plans.meeting_not_held(requirement, revision):
         # Nobody signs before the alignment meeting: its minutes are what comes next.
         if hold := _hold_meeting_action(requirement, people):
             actions.append(hold)

@@ -3,7 +3,7 @@ stands and why not; signing takes the capacity (`as_role`)."""
 
 from techalign.plans import services as plans
 from tests.domain.support import current
-from tests.factories import advance, sign_all
+from tests.factories import advance, hold_meeting, sign_all
 
 
 def _sign(client, req, team, **extra):
@@ -14,6 +14,7 @@ def _sign(client, req, team, **extra):
 
 def test_a_sign_off_answers_with_its_capacity_and_section_hash(w, as_):
     req = advance(w, "aligning")
+    hold_meeting(w, req)
 
     response = _sign(as_("hua"), req, "payments", as_role="PM")
 

@@ -12,7 +12,7 @@ from techalign.requirements.services import raise_question
 from tests.factories import advance
 
 migration = importlib.import_module(
-    "techalign.requirements.migrations.0003_question_threads_from_answers"
+    "techalign.requirements.migrations.0004_question_threads_from_answers"
 )
 
 

@@ -9,7 +9,7 @@ from techalign.plans import selectors
 from techalign.plans import services as plans
 from techalign.plans.models import Baseline, SignOff
 from tests.domain.support import current
-from tests.factories import advance, finalize_current, grant, sign_all
+from tests.factories import advance, finalize_current, grant, hold_meeting, sign_all
 
 
 def sign(req, actor, team, **kwargs):
@@ -126,6 +126,7 @@ def test_a_signer_cannot_sign_in_a_role_they_do_not_hold(w):
 def test_a_person_holding_both_roles_signs_once_per_capacity(w):
     grant(w.lei, w.order, "PM")
     req = advance(w, "aligning")
+    hold_meeting(w, req)
 
     first = sign(req, w.lei, w.order)
     second = sign(req, w.lei, w.order)
@@ -137,6 +138,7 @@ def test_a_person_holding_both_roles_signs_once_per_capacity(w):
 def test_the_capacity_can_be_named(w):
     grant(w.lei, w.order, "PM")
     req = advance(w, "aligning")
+    hold_meeting(w, req)
 
     signoff = sign(req, w.lei, w.order, as_role="PM")
 
@@ -146,6 +148,7 @@ def test_the_capacity_can_be_named(w):
 
 def test_a_rejection_by_the_party_pm_voids_its_dev_sign_off(w):
     req = advance(w, "aligning")
+    hold_meeting(w, req)
     dev = sign(req, w.jun, w.payments)
 
     sign(req, w.hua, w.payments, approve=False, reason="排期不够")

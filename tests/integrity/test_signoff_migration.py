@@ -1,4 +1,4 @@
-"""Sign-offs given before capacities and section hashes keep their meaning: migration 0004
+"""Sign-offs given before capacities and section hashes keep their meaning: migration 0005
 fills the capacity (DEV when the signer holds DEV in the team, else PM) and the section hash
 (the same function the services use), and links every baseline to the sign-offs that completed
 it, the untouched parties' earlier ones too for a baseline made under a change request."""
@@ -12,11 +12,11 @@ from techalign.plans.models import Baseline, SignOff
 from tests.domain.support import current
 from tests.factories import advance, finalize_current, open_change, review_current, sign_all
 
-fill = import_module("techalign.plans.migrations.0004_fill_signoff_role_section_hash").fill
+fill = import_module("techalign.plans.migrations.0005_fill_signoff_role_section_hash").fill
 
 
 def as_before_the_migration():
-    """What 0003 leaves: every row DEV with no section hash, baselines without sign-offs."""
+    """What 0004 leaves: every row DEV with no section hash, baselines without sign-offs."""
     SignOff.objects.update(role="DEV", section_hash="")
     Baseline.signoffs.through.objects.all().delete()
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from techalign.plans import services as plans
 from techalign.plans.selectors import current_revision
-from tests.factories import advance, grant, review_current, sign_all
+from tests.factories import advance, grant, hold_meeting, review_current, sign_all
 from tests.web.test_actions import do
 
 
@@ -35,6 +35,7 @@ def test_the_table_shows_standing_and_voided_sign_offs_per_party(w, as_user):
 def test_the_form_signs_in_the_capacity_chosen(w, as_user):
     grant(w.lei, w.order, "PM")
     req = advance(w, "aligning")
+    hold_meeting(w, req)
     revision = current_revision(req)
 
     do(

@@ -146,7 +146,7 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
         "signoff_rows": rows,
         "signoff_history": history,
         "approval": plans.approval_of(revision),
-        "meeting_not_held": plans.meeting_not_held(requirement) if revision else None,
+        "meeting_not_held": plans.meeting_not_held(requirement, revision) if revision else None,
         "signoff_form": forms.SignOffForm(
             teams=Team.objects.filter(pk__in=[t.pk for t in teams]),
             initial={
