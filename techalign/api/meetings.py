@@ -66,11 +66,11 @@ class ActionItemOut(Schema):
 
     @staticmethod
     def resolve_scenario(obj: ActionItem) -> str | None:
-        return obj.scenario.key if obj.scenario_id else None
+        return obj.scenario.key if obj.scenario is not None else None
 
     @staticmethod
     def resolve_question(obj: ActionItem) -> str | None:
-        return obj.question.key if obj.question_id else None
+        return obj.question.key if obj.question is not None else None
 
     @staticmethod
     def resolve_owner(obj: ActionItem) -> str:
@@ -127,7 +127,7 @@ class MeetingOut(Schema):
 
     @staticmethod
     def resolve_held_revision(obj: Meeting) -> int | None:
-        return obj.held_revision.number if obj.held_revision_id else None
+        return obj.held_revision.number if obj.held_revision is not None else None
 
     @staticmethod
     def resolve_presenter(obj: Meeting) -> str:

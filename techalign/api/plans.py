@@ -617,6 +617,8 @@ def confirm_item(request: HttpRequest, key: str, item: str, body: ConfirmIn):
             requirement=requirement, actor=actor(request), based_on=based_on, item_key=item_key
         )
     revision = selectors.current_revision(requirement)
+    if revision is None:
+        raise Refused("plan.empty")
     return revision.items.get(number=int(item_key[2:]))
 
 

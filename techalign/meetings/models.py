@@ -166,9 +166,9 @@ class ActionItem(models.Model):
         """What it serves, by key ("I-2", "S-1", "Q-3"), or ""."""
         if self.item_key:
             return self.item_key
-        if self.scenario_id:
+        if self.scenario is not None:
             return self.scenario.key
-        return self.question.key if self.question_id else ""
+        return self.question.key if self.question is not None else ""
 
 
 class AttendanceWaiver(models.Model):

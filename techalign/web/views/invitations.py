@@ -51,7 +51,8 @@ def _as_reader(request: HttpRequest, invitee: Invitee) -> Iterator[None]:
     language and time zone: the signature says who they are."""
     user = invitee.user
     language = None
-    if not request.user.is_authenticated and not request.techalign_language_chosen:
+    chose_language = getattr(request, "techalign_language_chosen", False)
+    if not request.user.is_authenticated and not chose_language:
         language = _supported(user.language)
     zone = timezone.get_current_timezone()
     if not request.user.is_authenticated:
