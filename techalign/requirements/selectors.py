@@ -291,7 +291,12 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 people.who(plan_rules.check_review, revision),
             )
         )
-    if status == Status.APPROVED and plans.open_change_request(requirement) is None:
+    # Once a meeting was held, a re-approved plan goes straight to the parties still to sign.
+    if (
+        status == Status.APPROVED
+        and plans.open_change_request(requirement) is None
+        and (revision is None or plans.meeting_not_held(requirement, revision))
+    ):
         actions.append(
             NextAction(
                 "schedule_meeting",

@@ -176,3 +176,17 @@ def test_baseline_v2_after_a_change_request_lists_every_partys_standing_sign_off
         ("finance", 3),
     }
     assert v1.signoffs.count() == 4
+
+
+def test_after_a_held_meeting_a_re_approved_plan_asks_for_sign_offs_not_another_meeting(w):
+    from techalign.requirements.selectors import next_actions
+
+    req = advance(w, "aligning")
+    sign_all(w, req, [w.payments])
+    edit_payments_ask(w, req)
+    review_current(w, req)
+    req.refresh_from_db()
+
+    actions = {a.action: a for a in next_actions(req)}
+    assert "schedule_meeting" not in actions
+    assert "sign_off" in actions
