@@ -305,7 +305,8 @@ def test_every_action_a_persona_may_take_to_move_on_is_offered(w, state):
         scheduled = req.meetings.filter(status="scheduled").first()
         if (
             scheduled is not None
-            and plan_selectors.meeting_not_held(req)
+            and revision is not None
+            and plan_selectors.meeting_not_held(req, revision)
             and meeting_rules.check_edit_minutes(p, scheduled) is None
         ):
             assert ("hold_meeting", "order", p.pk) in offered, f"{state}: {name} holds"
