@@ -99,8 +99,9 @@ def requirement_id_of(target: Any) -> int | None:
     if isinstance(target, Requirement):
         return target.pk
     for attr in ("requirement_id",):
-        if getattr(target, attr, None):
-            return getattr(target, attr)
+        requirement_id: int | None = getattr(target, attr, None)
+        if requirement_id:
+            return requirement_id
     for parent in ("requirement", "plan", "revision", "meeting"):
         obj = getattr(target, parent, None)
         if obj is not None and obj is not target:
@@ -213,7 +214,8 @@ def transition(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(details, default=str, ensure_ascii=False))
+    jsonable: dict[str, Any] = json.loads(json.dumps(details, default=str, ensure_ascii=False))
+    return jsonable
 
 
 def verify_chain() -> tuple[int, AuditEvent | None]:

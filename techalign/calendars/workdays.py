@@ -121,9 +121,9 @@ class Calendar:
                     if name or is_workday != (on.isoweekday() < 6):
                         return DayInfo(on, is_workday, Source.OFFICIAL, name)
                     return DayInfo(on, is_workday, Source.WEEKDAY)
-            name = _rule_holidays(self.policy.country, on.year).get(on)
-            if name:
-                return DayInfo(on, False, Source.RULES, name)
+            holiday = _rule_holidays(self.policy.country, on.year).get(on)
+            if holiday:
+                return DayInfo(on, False, Source.RULES, holiday)
         return DayInfo(on, on.isoweekday() < 6, Source.WEEKDAY)
 
 
@@ -157,7 +157,8 @@ class WorkingDays:
         if year not in self._years:
             first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
             calendar = Calendar(first, last, holiday_policy=self.policy)
-            off, worked = [], []
+            off: list[dt.date] = []
+            worked: list[dt.date] = []
             for n in range((last - first).days + 1):
                 on = first + dt.timedelta(n)
                 is_workday = calendar.day(on).is_workday

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from techalign.core.refusals import REFUSALS
@@ -37,7 +38,7 @@ class Refused(Exception):
         return f"{self.code}: {self.message}"
 
 
-class AnyOf(tuple):
+class AnyOf(tuple[str | Promise, ...]):
     """Alternatives in a refusal's details ("PM or DEV"), joined in the language of display."""
 
 

@@ -39,7 +39,7 @@ def _check(refusal: Refused | None) -> None:
 
 def _seat_of(requirement: Requirement, held: list[tuple[int, str]]) -> tuple[int, str]:
     """The party and role an invitee fills: lead team first, PM or DEV before other roles."""
-    rank = {Role.PM: 0, Role.DEV: 1}
+    rank: dict[str, int] = {Role.PM: 0, Role.DEV: 1}
     ordered = sorted(held, key=lambda tr: (tr[0] != requirement.lead_team_id, rank.get(tr[1], 9)))
     return ordered[0] if ordered else (requirement.lead_team_id, "GUEST")
 
@@ -85,6 +85,13 @@ def schedule_meeting(
         raise refusal
     _check_times(starts_at, ends_at)
     revision = plans.current_revision(requirement)
+    if revision is None:
+        raise Refused(
+            "meeting.plan_not_approved",
+            requirement=requirement.key,
+            revision=0,
+            status=Status(requirement.status).label,
+        )
     if required is None:
         defaults = selectors.default_invitees(requirement)
         seats = [(u, t.pk, r) for u, t, r in defaults]
@@ -101,6 +108,8 @@ def schedule_meeting(
     if missing:
         raise Refused("meeting.invitees_missing", missing=[s.label() for s in missing])
     presenter = presenter or requirement.lead_dev
+    if presenter is None:
+        raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
     required_ids = {u.pk for u, _t, _r in seats}
     _check_presenter(requirement, presenter, required_ids)
     number = (requirement.meetings.aggregate(n=Max("number"))["n"] or 0) + 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.functional import Promise
+
 from techalign.core.errors import AnyOf, Refused
 from techalign.org.models import Membership, Role, Team, User
 
@@ -60,7 +62,7 @@ def role_names(roles: Iterable[str]) -> AnyOf:
     return AnyOf(Role(r).label for r in roles)
 
 
-def require_role(user: Any, team: Team, *roles: str, action: str) -> None:
+def require_role(user: Any, team: Team, *roles: str, action: str | Promise) -> None:
     """Refuse unless `user` holds one of `roles` in `team`."""
     if not has_role(user, team, *roles):
         raise Refused(

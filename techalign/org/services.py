@@ -60,7 +60,7 @@ def issue_token(
         )
     name = name.strip() or "cli"
     max_name = ApiToken._meta.get_field("name").max_length
-    if len(name) > max_name:
+    if max_name is not None and len(name) > max_name:
         raise Refused("input.too_long", field="name", limit=max_name)
 
     raw = TOKEN_MARK + secrets.token_urlsafe(32)

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.org.models import Component, Team
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Requirement, Scenario
+from techalign.requirements.models import Requirement, Scenario
 
 
 class Plan(models.Model):
@@ -33,7 +34,7 @@ class Plan(models.Model):
 
     @property
     def current_number(self) -> int:
-        return self.current_revision.number if self.current_revision_id else 0
+        return self.current_revision.number if self.current_revision is not None else 0
 
 
 class Revision(models.Model):
@@ -352,7 +353,7 @@ class Baseline(models.Model):
     def __str__(self) -> str:
         return f"{self.requirement.key} v{self.version}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("a baseline is immutable")
         super().save(*args, **kwargs)

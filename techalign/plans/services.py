@@ -227,7 +227,10 @@ def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: 
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     limits.check_room(
-        "items_per_plan", Item.objects.filter(revision_id=plan.current_revision_id).count()
+        "items_per_plan",
+        Item.objects.filter(revision_id=plan.current_revision_id).count()
+        if plan.current_revision_id is not None
+        else 0,
     )
     Plan.objects.filter(pk=plan.pk).update(next_item_number=F("next_item_number") + 1)
     plan.refresh_from_db(fields=["next_item_number"])
@@ -392,6 +395,8 @@ def confirm_item(
     revision = plan.current_revision
     if refusal := can.check_confirm_item(actor, requirement, revision, item_key):
         raise refusal
+    if revision is None:
+        raise Refused("item.not_found", item=item_key, revision=0)
     _check_based_on(plan, based_on)
     marks = _clear_suspect(requirement, actor, [int(item_key[2:])], SuspectLink.How.CONFIRMED)
     bump_version(requirement)
@@ -714,9 +719,9 @@ def _check_cause(
     scenario_key: str,
     item_key: str,
     team: Team | None,
-) -> None:
+) -> str:
     """A recorded root cause, naming the subject it needs; the scenario and item named exist
-    on the requirement (an item under its stable key, in any revision)."""
+    on the requirement (an item under its stable key, in any revision). Returns the cause."""
     if not root_cause:
         raise Refused("change.root_cause_required")
     if root_cause not in RootCause.values:
@@ -746,6 +751,7 @@ def _check_cause(
                 subject=SUBJECT_NAMES[subject],
                 ref=key,
             )
+    return root_cause
 
 
 @transition("change.opened")
@@ -788,13 +794,16 @@ def open_change_request(
             proposed=proposed.label,
             phase=Phase(phase_found).label,
         )
-    _check_cause(
+    root_cause = _check_cause(
         requirement,
         root_cause,
         scenario_key=cause_scenario_key,
         item_key=cause_item_key,
         team=cause_team,
     )
+    base_baseline = selectors.latest_baseline(requirement)
+    if base_baseline is None:
+        raise Refused("change.not_baselined", requirement=requirement.key)
     policy, _created = OrgPolicy.objects.get_or_create(pk=1)
     parties = len({t.pk for t in affected_teams})
     number = (requirement.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -812,7 +821,7 @@ def open_change_request(
         cause_team=cause_team,
         cost_weight=policy.change_weight(phase_found, parties),
         opened_by=actor,
-        base_baseline=selectors.latest_baseline(requirement),
+        base_baseline=base_baseline,
     )
     change.affected_teams.set(affected_teams)
     move_to(requirement, Status.PLANNING)

@@ -501,7 +501,7 @@ def _planning_action(
     lead = requirement.lead_team
     review = plans.latest_review(revision) if revision is not None else None
     change = plans.open_change_request(requirement)
-    if review is not None and review.verdict == Verdict.CHANGES_REQUESTED:
+    if revision is not None and review is not None and review.verdict == Verdict.CHANGES_REQUESTED:
         message = _(
             "Revise the plan: %(reviewer)s requested changes on revision %(n)s: %(comment)s"
         ) % {

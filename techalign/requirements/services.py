@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -393,17 +393,22 @@ def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     lock_requirement(requirement)
     if refusal := can.check_hand_off(actor, requirement):
         raise refusal
+    lead_dev = requirement.lead_dev
+    if lead_dev is None:
+        raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
     move_to(requirement, Status.HANDED_OFF)
     record(
         actor=actor,
         target=requirement,
-        summary={"to": requirement.lead_dev.username},
+        summary={"to": lead_dev.username},
     )
     notify.emit("requirement.handed_off", requirement=requirement, actor=actor)
     return requirement
 
 
-def _open_hand_off_questions(requirement: Requirement, scenario: Scenario | None = None):
+def _open_hand_off_questions(
+    requirement: Requirement, scenario: Scenario | None = None
+) -> QuerySet[Question]:
     questions = Question.objects.filter(
         requirement=requirement, stage=Question.Stage.HAND_OFF, resolved_at__isnull=True
     )
