@@ -271,8 +271,8 @@ def _cross_store_discount(org: Org) -> None:
     requirements.update_scenario(
         scenario=fresh(requirement).scenarios.get(number=1),
         actor=requirement.owner,
-        acceptance_criteria="- 失效商品不计入门槛\n- 价格变化后再次打开购物车即按新价格计算\n"
-        "- 跨店满减与店铺券叠加时先算店铺券",
+        acceptance_criteria="- 勾选变化后 300ms 内刷新\n- 多档满减只提示最近的一档\n"
+        "- 跨店满减与店铺券叠加时，先扣店铺券再计算差额",
     )
 
 
@@ -601,7 +601,8 @@ def _first_order_coupon(org: Org) -> None:
         location="A 座 5 楼 星河会议室",
         title="新人首单立减券 二次对齐：叠加规则",
     )
-    # The cart team's PM comes; its DEV cannot, so the organiser sees the empty seat.
+    # The cart team's PM comes; the order team's DEV cannot, so the organiser sees the order
+    # DEV seat empty, with the team's other DEV suggested.
     # (Invitations are answered before a meeting starts: a demo loaded for a past day skips it.)
     if follow_up.starts_at <= timezone.now():
         return
@@ -610,9 +611,9 @@ def _first_order_coupon(org: Org) -> None:
     )
     meetings.respond_to_invitation(
         meeting=follow_up,
-        actor=org.users["sunhao"],
+        actor=org.users["lilei"],
         response="declined",
-        note="那天在外地做大促保障。",
+        note="那天在处理大促的线上值班。",
     )
 
 
