@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import Membership, Role, Team, User
@@ -87,9 +87,13 @@ def default_invitees(requirement: Requirement) -> list[tuple[User, Team, str]]:
     return chosen
 
 
+# A meeting marked held on an approved revision: sign-offs come after one.
+HELD = Q(status=Meeting.Status.HELD, held_revision__isnull=False)
+
+
 def held_meetings(requirement: Requirement) -> QuerySet[Meeting]:
-    """The requirement's meetings marked held on an approved revision: sign-offs come after one."""
-    return requirement.meetings.filter(status=Meeting.Status.HELD, held_revision__isnull=False)
+    """The requirement's meetings marked held on an approved revision."""
+    return requirement.meetings.filter(HELD)
 
 
 @dataclass

@@ -31,9 +31,11 @@ def check_edit_plan(user: Any, requirement: Requirement) -> Refused | None:
     )
 
 
-def _is_dev_somewhere(user: Any) -> bool:
+def _holds_somewhere(user: Any, wanted: str) -> bool:
+    """Whether `user` holds `wanted` in any team, from the roles already read: spares the
+    queries of checks that only someone holding that role can pass."""
     return getattr(user, "is_authenticated", False) and any(
-        role == Role.DEV for _team, role in roles_of(user)
+        role == wanted for _team, role in roles_of(user)
     )
 
 
@@ -52,7 +54,7 @@ def check_edit_item(
     action = _("edit the technical plan")
     lead = requirement.lead_team
     if not has_role(user, lead, Role.DEV):
-        if not _is_dev_somewhere(user):
+        if not _holds_somewhere(user, Role.DEV):
             return role_refusal(user, lead, Role.DEV, action=action)
         if team is not None and not has_role(user, team, Role.DEV):
             return Refused(
@@ -99,18 +101,11 @@ def check_submit_for_review(
     return None
 
 
-def _is_architect_somewhere(user: Any) -> bool:
-    """Only an architect somewhere can be a committee's: spares the committee query."""
-    return getattr(user, "is_authenticated", False) and any(
-        role == Role.ARCHITECT for _team, role in roles_of(user)
-    )
-
-
 def reviewer_refusal(user: Any, requirement: Requirement, *, action: Any) -> Refused | None:
     """Unless `user` is a tech lead or architect of the lead team, or a committee architect:
     those who judge a plan (review it, excuse a party from its meeting)."""
     if has_role(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT) or (
-        _is_architect_somewhere(user) and committee_architect(user)
+        _holds_somewhere(user, Role.ARCHITECT) and committee_architect(user)
     ):
         return None
     return role_refusal(user, requirement.lead_team, Role.TECH_LEAD, Role.ARCHITECT, action=action)
@@ -347,7 +342,7 @@ def editor_team_ids(user: Any, requirement: Requirement) -> set[int]:
 def section_team_ids(user: Any, requirement: Requirement) -> set[int]:
     """The related parties of the current revision whose sections `user` writes as their DEV
     (not the lead team's DEVs, who write every item)."""
-    if not _is_dev_somewhere(user) or has_role(user, requirement.lead_team, Role.DEV):
+    if not _holds_somewhere(user, Role.DEV) or has_role(user, requirement.lead_team, Role.DEV):
         return set()
     return {
         team.pk

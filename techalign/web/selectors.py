@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from techalign.meetings.models import ActionItem, Invitee, Meeting
-from techalign.meetings.selectors import action_items_assigned
+from techalign.meetings.selectors import HELD, action_items_assigned
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
 from techalign.plans.models import (
@@ -176,15 +176,7 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
         .filter(Q(lead_team__in=teams) | Q(pk__in=party_to))
         # Sign-offs are owed only after the alignment meeting was held.
-        .filter(
-            Exists(
-                Meeting.objects.filter(
-                    requirement=OuterRef("pk"),
-                    status=Meeting.Status.HELD,
-                    held_revision__isnull=False,
-                )
-            )
-        )
+        .filter(Exists(Meeting.objects.filter(HELD, requirement=OuterRef("pk"))))
         .select_related("lead_team", "plan__current_revision")
         .order_by("number")
     )
