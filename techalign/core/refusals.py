@@ -384,6 +384,13 @@ REFUSALS: dict[str, Refusal] = {
     "finalize.not_approved": Refusal(
         CONFLICT, _("Revision {revision} is not approved by a reviewer.")
     ),
+    "finalize.approval_owed": Refusal(
+        CONFLICT,
+        _(
+            "Revision {revision} was approved before {requirement} was marked high-risk; it "
+            "still needs the approval of {missing}."
+        ),
+    ),
     "finalize.party_not_aligned": Refusal(
         CONFLICT,
         _(
