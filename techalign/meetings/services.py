@@ -515,3 +515,30 @@ def waive_attendance(
         summary={"team": team.code, "reason": reason[:500]},
     )
     return waiver
+
+
+@transition("meeting.waiver_withdrawn")
+def withdraw_waiver(*, waiver: AttendanceWaiver, actor: User, reason: str) -> AttendanceWaiver:
+    """Withdraw a waiver recorded by mistake or no longer true, saying why: the party must then
+    be met (or waived again) before the next finalizing. Baselines finalized while it was in
+    force keep it."""
+    requirement = waiver.requirement
+    lock_requirement(requirement)
+    waiver.refresh_from_db()
+    if refusal := can.check_withdraw_waiver(actor, waiver):
+        raise refusal
+    if not reason.strip():
+        raise Refused("waiver.withdrawal_reason_required", team=waiver.team.name)
+    check_fields(reason=reason)
+    limits.check_texts(reason=reason)
+    waiver.withdrawn_at = timezone.now()
+    waiver.withdrawn_by = actor
+    waiver.withdrawal_reason = reason.strip()
+    waiver.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    bump_version(requirement)
+    record(
+        actor=actor,
+        target=requirement,
+        summary={"team": waiver.team.code, "waiver": waiver.pk, "reason": reason.strip()[:500]},
+    )
+    return waiver

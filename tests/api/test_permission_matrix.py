@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from techalign.audit.models import AuditEvent
-from techalign.meetings.services import add_action_item
+from techalign.meetings.services import add_action_item, waive_attendance
 from techalign.plans.services import open_change_request
 from techalign.requirements.models import Requirement
 from techalign.requirements.services import raise_question
@@ -192,6 +192,7 @@ ACCESS: dict[str, Access] = {
     f"GET {R}/waivers": READ,
     # The lead team's tech lead or a committee architect excuses a party from the meeting.
     f"POST {R}/waivers": write({"qiang", "arch"}, {"team": "payments", "reason": "出差"}),
+    f"POST {R}/waivers/{{waiver_id}}/withdraw": write({"qiang", "arch"}, {"reason": "会上见到了"}),
     # Process health and plans as Markdown.
     "GET /api/v1/health/rules": ORG,
     "GET /api/v1/health/findings": ORG,
@@ -237,8 +238,10 @@ def scene(w):
     item = add_action_item(
         meeting=req.meetings.get(), actor=w.lei, text="补图", owner=w.jun, due_on=dt.date.today()
     )
+    waiver = waive_attendance(requirement=req, actor=w.qiang, team=w.finance, reason="封账周")
     params = {
         "key": req.key,
+        "waiver_id": str(waiver.pk),
         "scenario": "S-1",
         "question": question.key,
         "item": "I-2",
