@@ -26,6 +26,7 @@ from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import User
 from techalign.org.permissions import is_admin
+from techalign.org.services import require_admin
 
 Kind = CalendarSource.Kind
 
@@ -43,11 +44,6 @@ def _require_manager(actor: Any, user: User) -> None:
 def can_edit_company_calendar(actor: Any) -> bool:
     """Administrators set the holiday policy and the company's own days."""
     return is_admin(actor)
-
-
-def _require_admin(actor: Any, action: Any) -> None:
-    if not can_edit_company_calendar(actor):
-        raise Refused("org.admin_required", action=action, user=str(actor))
 
 
 def _clean_url(url: str) -> str:
@@ -517,7 +513,7 @@ def set_holiday_policy(
 ) -> HolidayPolicy:
     """Admin: observe public holidays and make-up working days, or not. `version` is the
     company calendar's the caller read: a calendar changed since is refused as stale."""
-    _require_admin(actor, _("change the holiday policy"))
+    require_admin(actor, _("change the holiday policy"))
     policy = _bump_company_calendar(
         version, use_public_holidays=use_public_holidays, country=country.upper()[:2]
     )
@@ -541,7 +537,7 @@ def set_company_day(
 ) -> CompanyDay:
     """Admin: a company day off (or an extra working day); it overrides every other rule.
     `version` as for `set_holiday_policy`."""
-    _require_admin(actor, _("change company days"))
+    require_admin(actor, _("change company days"))
     bounds.require_in_range("on", on)
     if not name.strip():
         raise Refused("input.invalid", field="name", problem=_("must not be empty"))
@@ -562,7 +558,7 @@ def set_company_day(
 def remove_company_day(*, actor: User, day: CompanyDay, version: int | None = None) -> None:
     """Admin: remove a company day; the public calendar applies again. `version` as for
     `set_holiday_policy`."""
-    _require_admin(actor, _("change company days"))
+    require_admin(actor, _("change company days"))
     _bump_company_calendar(version)
     record(
         actor=actor,

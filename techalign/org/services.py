@@ -19,7 +19,7 @@ from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import ApiToken, Component, Department, Membership, Role, Team, User
-from techalign.org.permissions import forget_roles, is_admin
+from techalign.org.permissions import forget_roles, is_admin, role_names
 
 TOKEN_MARK = "ta_"
 PREFIX_LENGTH = 10
@@ -140,7 +140,9 @@ def can_administer(actor: Any) -> bool:
 def require_admin(actor: Any, action: str) -> None:
     """Refuse unless `actor` is an administrator."""
     if not can_administer(actor):
-        raise Refused("org.admin_required", action=action, user=str(actor))
+        raise Refused(
+            "org.admin_required", action=action, user=str(actor), roles=role_names([Role.ADMIN])
+        )
 
 
 def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
