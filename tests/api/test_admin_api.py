@@ -414,13 +414,14 @@ def test_the_stale_calendar_refusal_names_the_company_calendar_in_chinese(w, ada
     assert "公司日历" in stale.json()["message"]
 
 
-def test_removing_a_day_that_is_not_there_is_not_found(admin):
+def test_removing_a_day_that_is_not_there_is_not_found(ada, admin):
     etag = admin.get(f"{A}/company-calendar")["ETag"]
 
-    missing = admin.delete(f"{A}/company-calendar/days/{DAY}", if_match=etag)
+    missing = Api(ada, "zh-hans").delete(f"{A}/company-calendar/days/{DAY}", if_match=etag)
 
     assert missing.status_code == 404
     assert missing.json()["code"] == "access.not_found"
+    assert "公司特殊日 2026-12-28" in missing.json()["message"]
 
 
 def test_the_company_calendar_is_refused_to_someone_without_the_administrator_role(w, as_):
