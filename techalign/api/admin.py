@@ -85,13 +85,9 @@ def _changed(current: dict[str, Any], body: Body) -> dict[str, Any]:
 class TeamAdminOut(Schema):
     code: str
     name: str
-    department: str
+    department: str = Field(alias="department.code")
     is_committee: bool
     version: int
-
-    @staticmethod
-    def resolve_department(obj: Team) -> str:
-        return obj.department.code
 
 
 class TeamIn(Body):
@@ -108,22 +104,12 @@ class TeamPatchIn(Body):
 
 
 class TeamMemberOut(Schema):
-    username: str
-    display_name: str
+    """One role held in the team (read from a Membership)."""
+
+    username: str = Field(alias="user.username")
+    display_name: str = Field(alias="user.display_name")
     role: str
-    is_active: bool
-
-    @staticmethod
-    def resolve_username(obj: Membership) -> str:
-        return obj.user.username
-
-    @staticmethod
-    def resolve_display_name(obj: Membership) -> str:
-        return obj.user.display_name
-
-    @staticmethod
-    def resolve_is_active(obj: Membership) -> bool:
-        return obj.user.is_active
+    is_active: bool = Field(alias="user.is_active")
 
 
 class GrantIn(Body):
@@ -213,12 +199,8 @@ def revoke_role(request: HttpRequest, code: str, username: str, role: Role):
 
 
 class PersonRoleOut(Schema):
-    team: str
+    team: str = Field(alias="team.code")
     role: str
-
-    @staticmethod
-    def resolve_team(obj: Membership) -> str:
-        return obj.team.code
 
 
 class PersonOut(Schema):
@@ -320,13 +302,9 @@ class ComponentAdminOut(Schema):
     key: str
     name: str
     kind: str
-    owner_team: str
+    owner_team: str = Field(alias="owner_team.code")
     description: str
     version: int
-
-    @staticmethod
-    def resolve_owner_team(obj: Component) -> str:
-        return obj.owner_team.code
 
 
 class ComponentIn(Body):
