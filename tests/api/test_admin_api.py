@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from techalign.audit.models import AuditEvent
 from techalign.calendars.models import CompanyDay, HolidayPolicy
@@ -438,3 +440,27 @@ def test_the_company_calendar_is_refused_to_someone_without_the_administrator_ro
 
     assert not CompanyDay.objects.exists()
     assert not HolidayPolicy.objects.exists()
+
+
+# --- lists answer in a bounded number of queries -------------------------------------------------
+
+
+def _count_queries(call) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert call().status_code == 200
+    return len(queries)
+
+
+def test_the_lists_do_not_query_per_row(w, admin):
+    lists = [f"{A}/teams", f"{A}/teams/order/members", f"{A}/people", f"{A}/components"]
+    admin.get(f"{A}/teams")  # the token's first use is recorded once
+    small = {path: _count_queries(lambda p=path: admin.get(p)) for path in lists}
+    for n in range(30):
+        person = make_user(f"extra{n}")
+        grant(person, w.order, Role.DEV, Role.PM)
+        team = Team.objects.create(code=f"t{n}", name=f"T{n}", department=w.order.department)
+        Component.objects.create(key=f"c{n}", name=f"C{n}", owner_team=team)
+
+    large = {path: _count_queries(lambda p=path: admin.get(p)) for path in lists}
+
+    assert large == small
