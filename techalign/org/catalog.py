@@ -753,9 +753,12 @@ def _upsert(model: type[Model], key_field: str) -> Callable[[Change], Model]:
     """The writer of a catalog entry found by its natural key (a code or a key)."""
 
     def write(change: Change) -> Model:
-        entry, _created = model.objects.update_or_create(
+        entry, created = model.objects.update_or_create(
             **{key_field: change.key}, defaults=_resolved(change.fields)
         )
+        if not created and hasattr(entry, "version"):
+            # An imported change outdates what an administrator read (the entry's ETag).
+            model.objects.filter(pk=entry.pk).update(version=F("version") + 1)
         return entry
 
     return write
@@ -769,7 +772,7 @@ def _write_user(change: Change) -> User:
         user.set_unusable_password()
         user.save()
     else:
-        User.objects.filter(pk=user.pk).update(**change.fields)
+        User.objects.filter(pk=user.pk).update(**change.fields, version=F("version") + 1)
     return user
 
 
