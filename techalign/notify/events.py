@@ -209,6 +209,16 @@ def _review_requested(refs: dict[str, int]) -> Occasion:
     revision = Revision.objects.select_related("plan__requirement").get(pk=refs["revision"])
     req = revision.plan.requirement
     reviewers = members([req.lead_team_id], Role.TECH_LEAD, Role.ARCHITECT)
+    if req.risk:
+        # A high-risk plan also needs a committee architect's approval: they are asked too.
+        committees = Team.objects.filter(is_committee=True).values_list("pk", flat=True)
+        reviewers += [u for u in members(committees, Role.ARCHITECT) if u not in reviewers]
+        # Asked again after the marking: not those who approved this submission already.
+        approved = revision.reviews.filter(verdict=Verdict.APPROVED)
+        if revision.submitted_at is not None:
+            approved = approved.filter(created_at__gte=revision.submitted_at)
+        done = set(approved.values_list("reviewer_id", flat=True))
+        reviewers = [u for u in reviewers if u.pk not in done]
     return Occasion(
         Event.REVIEW_REQUESTED,
         req,

@@ -28,6 +28,7 @@ from techalign.requirements.models import (
 )
 from techalign.requirements.workflow import (
     AFTER_HAND_OFF,
+    SIGNING,
     bump_version,
     lock_requirement,
     move_to,
@@ -149,6 +150,12 @@ def mark_high_risk(*, requirement: Requirement, actor: User, risk: str, reason: 
         target=requirement,
         summary={"risk": risk, "previous": before or None, "reason": reason.strip()[:500]},
     )
+    from techalign.plans.selectors import awaited_approvals, current_revision
+
+    revision = current_revision(requirement)
+    if requirement.status in SIGNING and awaited_approvals(requirement, revision):
+        # Approved before the marking: those who owe the added approval are asked for it.
+        notify.emit("review.requested", revision=revision, actor=actor)
     return requirement
 
 

@@ -88,3 +88,30 @@ def test_the_plan_page_and_the_inbox_show_the_owed_approval_to_the_committee(w, 
     text = page.content.decode()
     assert 'id="awaiting-approval"' in text
     assert f"Approve revision {selectors.current_revision(req).number}" in text
+
+
+def test_the_committee_hears_of_the_approval_it_owes_and_of_high_risk_reviews(
+    w, django_capture_on_commit_callbacks
+):
+    from techalign.notify.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        req = advance(w, "aligning")
+        hold_meeting(w, req)
+        sign_all(w, req)
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        requirements.mark_high_risk(requirement=req, actor=w.ming, risk="money", reason="动钱")
+    asked = Notification.objects.filter(event="review.requested", pk__gt=before)
+    assert {n.recipient.username for n in asked} == {"arch"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        other = advance(w, "planning")
+        requirements.mark_high_risk(requirement=other, actor=w.ming, risk="security", reason="鉴权")
+        plans.submit_for_review(
+            requirement=other,
+            actor=w.lei,
+            revision_number=selectors.current_revision(other).number,
+        )
+    asked = Notification.objects.filter(event="review.requested", requirement=other)
+    assert {n.recipient.username for n in asked} == {"qiang", "arch"}
