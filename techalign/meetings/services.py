@@ -514,6 +514,7 @@ def waive_attendance(
         target=requirement,
         summary={"team": team.code, "reason": reason[:500]},
     )
+    notify.emit("waiver.recorded", waiver=waiver, actor=actor)
     return waiver
 
 
@@ -541,4 +542,5 @@ def withdraw_waiver(*, waiver: AttendanceWaiver, actor: User, reason: str) -> At
         target=requirement,
         summary={"team": waiver.team.code, "waiver": waiver.pk, "reason": reason.strip()[:500]},
     )
+    notify.emit("waiver.withdrawn", waiver=waiver, actor=actor)
     return waiver

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
-from techalign.meetings.models import ActionItem, Invitee, Meeting
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
 from techalign.plans import selectors as plans
@@ -332,6 +332,31 @@ def _invitation_declined(refs: dict[str, int]) -> Occasion:
     )
 
 
+def _waiver(refs: dict[str, int], event: str) -> Occasion:
+    """A party excused from the alignment meeting, or no longer: its PMs and DEVs, and the
+    lead team's, hear of it with the reason (finalizing depends on it)."""
+    waiver = AttendanceWaiver.objects.select_related(
+        "team", "requirement", "recorded_by", "withdrawn_by"
+    ).get(pk=refs["waiver"])
+    req = waiver.requirement
+    teams = [waiver.team_id, req.lead_team_id]
+    withdrawn = event == Event.WAIVER_WITHDRAWN
+    return Occasion(
+        event,
+        req,
+        _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
+        _teams(teams),
+        requirement_url(req, "align/#attendance"),
+        {
+            "team": str(waiver.team),
+            "requirement": req.key,
+            "by": str(waiver.withdrawn_by if withdrawn else waiver.recorded_by),
+            "reason": waiver.withdrawal_reason if withdrawn else waiver.reason,
+        },
+        data={"requirement": req.key, "team": waiver.team.code, "waiver": waiver.pk},
+    )
+
+
 def _signoff_requested(refs: dict[str, int]) -> Occasion:
     if "meeting" not in refs:
         return _sign_again(refs)
@@ -563,6 +588,8 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.ACTION_ASSIGNED: lambda refs: _action_item(refs, Event.ACTION_ASSIGNED),
     Event.ACTION_DUE: lambda refs: _action_item(refs, Event.ACTION_DUE),
     Event.ACTION_OVERDUE: lambda refs: _action_item(refs, Event.ACTION_OVERDUE),
+    Event.WAIVER_RECORDED: lambda refs: _waiver(refs, Event.WAIVER_RECORDED),
+    Event.WAIVER_WITHDRAWN: lambda refs: _waiver(refs, Event.WAIVER_WITHDRAWN),
 }
 
 
@@ -692,6 +719,21 @@ TEXTS[Event.MENTIONED] = lambda p: (
         user=p["user"], on=p["on"], requirement=p["requirement"]
     ),
     p["body"],
+)
+TEXTS[Event.WAIVER_RECORDED] = lambda p: (
+    _("{team} excused from the alignment meeting of {requirement}").format(
+        team=p["team"], requirement=p["requirement"]
+    ),
+    _("{by} recorded the waiver: {reason}").format(by=p["by"], reason=p["reason"]),
+)
+TEXTS[Event.WAIVER_WITHDRAWN] = lambda p: (
+    _("The waiver of {team} on {requirement} was withdrawn").format(
+        team=p["team"], requirement=p["requirement"]
+    ),
+    _(
+        "{by} withdrew it: {reason}. A PM and a DEV of {team} must now attend a held meeting "
+        "(or be waived again) before the plan is finalized."
+    ).format(by=p["by"], reason=p["reason"], team=p["team"]),
 )
 TEXTS[Event.INVITATION_DECLINED] = lambda p: (
     _("{user} cannot come to {meeting} of {requirement}").format(

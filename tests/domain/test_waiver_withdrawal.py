@@ -61,3 +61,24 @@ def test_who_may_withdraw_and_what_is_refused(w):
     assert twice.value.code == "waiver.withdrawn"
     waiver.refresh_from_db()
     assert (waiver.withdrawn_by, waiver.withdrawal_reason) == (w.qiang, "记错了")
+
+
+def test_the_party_and_the_lead_team_hear_of_the_waiver_and_its_withdrawal(
+    w, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    from techalign.notify.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        req, waiver = finance_waived(w)
+    recorded = Notification.objects.filter(event="waiver.recorded")
+    assert {n.recipient.username for n in recorded} == {"li", "wei", "ming", "lei", "fang"}
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw_waiver(waiver=waiver, actor=w.qiang, reason="记错了")
+    told = Notification.objects.get(event="waiver.withdrawn", recipient=w.wei)
+    with translation.override("zh-hans"):
+        title, body = told.shown()
+    assert title == f"{req.key} 上 财务组 的免出席已撤回"
+    assert "记错了" in body and "qiang" in body
+    assert told.url.endswith("/align/#attendance")
