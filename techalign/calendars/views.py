@@ -62,8 +62,9 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
                 services.set_working_hours(
                     actor=user,
                     user=user,
-                    starts=_time(form["starts"]),
-                    ends=_time(form["ends"]),
+                    # Both are required: an empty one leaves the form incomplete (ValueError).
+                    starts=dt.time.fromisoformat(form["starts"]),
+                    ends=dt.time.fromisoformat(form["ends"]),
                     break_starts=_time(form.get("break_starts", "")),
                     break_ends=_time(form.get("break_ends", "")),
                     weekdays=[int(d) for d in form.getlist("weekdays")],
