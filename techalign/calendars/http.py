@@ -93,7 +93,8 @@ def check_url(url: str) -> None:
     except (socket.gaierror, UnicodeError):
         return
     for *_rest, sockaddr in found:
-        check_address(host, sockaddr[0])
+        # IPv4 and IPv6 socket addresses begin with the address as text.
+        check_address(host, str(sockaddr[0]))
 
 
 def require_outside_url(url: str) -> None:

@@ -436,7 +436,9 @@ def set_working_hours(
     if ends <= starts:
         raise Refused("calendar.bad_hours", problem=_("work must end after it starts"))
     if (break_starts is None) != (break_ends is None) or (
-        break_starts and not starts < break_starts < break_ends <= ends
+        break_starts is not None
+        and break_ends is not None
+        and not starts < break_starts < break_ends <= ends
     ):
         raise Refused("calendar.bad_hours", problem=_("the break must lie inside working hours"))
     days = sorted(set(weekdays if weekdays is not None else [1, 2, 3, 4, 5]))

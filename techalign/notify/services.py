@@ -154,7 +154,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
             )
         if user.email and _wants(by_user.get(user.pk), team_prefs, "email"):
             payload = {"body": f"{mail_body}\n\n{meeting_agenda or occasion.url}"}
-            if ics:
+            if method and ics:  # an invitation comes as both or neither
                 payload.update(ics=ics, method=method)
             deliveries.append(
                 Delivery(

@@ -6,7 +6,6 @@ from django.test import Client
 
 from techalign.calendars.models import WorkingHours
 
-
 HOURS = {"form": "hours", "starts": "10:00", "ends": "19:00", "weekdays": ["1", "2", "3"]}
 
 
