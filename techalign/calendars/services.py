@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -386,7 +387,7 @@ def refresh_source(*, source: CalendarSource) -> CalendarSource:
     return source
 
 
-def due_sources(now: dt.datetime | None = None):
+def due_sources(now: dt.datetime | None = None) -> QuerySet[CalendarSource]:
     """Active remote sources whose next fetch is due."""
     return CalendarSource.objects.filter(
         is_active=True, kind__in=[Kind.FEED, Kind.CALDAV], next_fetch_at__lte=now or timezone.now()

@@ -157,7 +157,9 @@ REPORTS: dict[str, ReportKind] = {}
 MONTH = Column("month", Text("Month", "月份"))
 
 
-def report(slug: str, title: Text, definition: Text):
+def report(
+    slug: str, title: Text, definition: Text
+) -> Callable[[Callable[..., Report]], Callable[..., Report]]:
     def register(build: Callable[..., Report]) -> Callable[..., Report]:
         REPORTS[slug] = ReportKind(slug, title, definition, build)
         return build

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, TextChoices
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
@@ -589,7 +589,7 @@ def _sign_again_text(p: dict[str, Any]) -> str:
     ).format(team=p["team"], since=p["since"], why=voided, revision=p["revision"])
 
 
-def _label(choices, value: str) -> str:
+def _label(choices: type[TextChoices], value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 
