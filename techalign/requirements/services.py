@@ -130,7 +130,8 @@ def mark_high_risk(*, requirement: Requirement, actor: User, risk: str, reason: 
     """A PM or tech lead of the lead team marks the requirement high-risk (money, personal
     data, security), saying why. From then on its plan needs a committee architect's approval
     besides the tech lead's, and the alignment lead-time rule its own, longer threshold.
-    Approvals given before the marking stand."""
+    A plan approved before the marking keeps its approval; a committee architect then approves
+    it too (or requests changes) before it may be finalized."""
     lock_requirement(requirement)
     if refusal := can.check_mark_risk(actor, requirement):
         raise refusal

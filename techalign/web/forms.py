@@ -353,6 +353,16 @@ class WaiverForm(forms.Form):
         self.fields["team"].queryset = teams
 
 
+class WaiverWithdrawalForm(forms.Form):
+    # Required by the service, which names the team when it is missing.
+    reason = forms.CharField(
+        label=_("Why the waiver is withdrawn"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=TITLE_LIMIT)
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput)
