@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -382,7 +383,7 @@ def refresh_source(*, source: CalendarSource) -> CalendarSource:
     return source
 
 
-def due_sources(now: dt.datetime | None = None):
+def due_sources(now: dt.datetime | None = None) -> QuerySet[CalendarSource]:
     """Active remote sources whose next fetch is due."""
     return CalendarSource.objects.filter(
         is_active=True, kind__in=[Kind.FEED, Kind.CALDAV], next_fetch_at__lte=now or timezone.now()
@@ -432,7 +433,9 @@ def set_working_hours(
     if ends <= starts:
         raise Refused("calendar.bad_hours", problem=_("work must end after it starts"))
     if (break_starts is None) != (break_ends is None) or (
-        break_starts and not starts < break_starts < break_ends <= ends
+        break_starts is not None
+        and break_ends is not None
+        and not starts < break_starts < break_ends <= ends
     ):
         raise Refused("calendar.bad_hours", problem=_("the break must lie inside working hours"))
     days = sorted(set(weekdays if weekdays is not None else [1, 2, 3, 4, 5]))

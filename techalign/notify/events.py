@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet, TextChoices
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
@@ -65,6 +66,14 @@ def _party_ids(requirement: Requirement) -> list[int]:
     return [requirement.lead_team_id, *sorted(plans.party_team_ids(requirement))]
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _named(rows: QuerySet[M], pk: int | None) -> M | None:
+    """The row an event's optional reference names; None when it names none or it is gone."""
+    return rows.filter(pk=pk).first() if pk is not None else None
+
+
 def _teams(ids: Iterable[int]) -> list[Team]:
     return list(Team.objects.filter(pk__in=list(ids)))
 
@@ -100,6 +109,7 @@ def _question(refs: dict[str, int], answered: bool) -> Occasion:
     ).get(pk=refs["question"])
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
+    people: list[User | None]
     if answered:
         people = [question.raised_by]
     else:
@@ -139,7 +149,7 @@ def _thread(refs: dict[str, int], event: str) -> Occasion:
     ).get(pk=refs["question"])
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
-    actor = User.objects.filter(pk=refs.get("actor")).first()
+    actor = _named(User.objects.all(), refs.get("actor"))
     people: list[User | None]
     if event == Event.QUESTION_REPLIED:
         reply = QuestionReply.objects.select_related("author").get(pk=refs["reply"])
@@ -149,13 +159,13 @@ def _thread(refs: dict[str, int], event: str) -> Occasion:
         ]
         text = reply.body
     elif event == Event.QUESTION_ACCEPTED:
-        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
+        answer = _named(QuestionReply.objects.select_related("author"), refs.get("reply"))
         people = [answer.author if answer else None, question.raised_by]
         text = answer.body if answer else question.answer
     else:
-        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
+        answer = _named(QuestionReply.objects.select_related("author"), refs.get("reply"))
         people = [answer.author if answer else None]
-        reason = QuestionReply.objects.filter(pk=refs.get("reason")).first()
+        reason = _named(QuestionReply.objects.all(), refs.get("reason"))
         text = reason.body if reason else ""
     return Occasion(
         event,
@@ -363,6 +373,7 @@ def _signoff_requested(refs: dict[str, int]) -> Occasion:
     meeting = Meeting.objects.select_related("requirement").get(pk=refs["meeting"])
     req = meeting.requirement
     revision = plans.current_revision(req)
+    assert revision is not None  # a meeting is held on a plan revision
     state = plans.signoff_state(req, revision)
     waiting = [t.pk for t in state.missing]
     return Occasion(
@@ -386,7 +397,11 @@ def _sign_again(refs: dict[str, int]) -> Occasion:
     revision = Revision.objects.select_related("plan__requirement").get(pk=refs["revision"])
     req = revision.plan.requirement
     team = Team.objects.get(pk=refs["team"])
-    since = Revision.objects.filter(pk=refs.get("since")).values_list("number", flat=True).first()
+    since = (
+        Revision.objects.filter(pk=refs["since"]).values_list("number", flat=True).first()
+        if "since" in refs
+        else None
+    )
     reason = ""
     party = plans.signoff_state(req, revision).of(team.pk)
     if party is not None and party.voided:
@@ -611,7 +626,7 @@ def _sign_again_text(p: dict[str, Any]) -> str:
     ).format(team=p["team"], since=p["since"], why=voided, revision=p["revision"])
 
 
-def _label(choices, value: str) -> str:
+def _label(choices: type[TextChoices], value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 

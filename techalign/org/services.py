@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from techalign.audit.services import record, transition
@@ -137,7 +138,7 @@ def can_administer(actor: Any) -> bool:
     return is_admin(actor)
 
 
-def require_admin(actor: Any, action: str) -> None:
+def require_admin(actor: Any, action: str | Promise) -> None:
     """Refuse unless `actor` is an administrator."""
     if not can_administer(actor):
         raise Refused(

@@ -119,7 +119,7 @@ def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refuse
         return refusal
     if user.pk in selectors.plan_author_ids(revision):
         return Refused("review.own_revision", user=str(user), revision=revision.number)
-    steps = {Status.IN_REVIEW}
+    steps: set[str] = {Status.IN_REVIEW}
     if requirement.status in SIGNING and _owes_approval(user, requirement, revision):
         # Approved before it was marked high-risk: the approval it now owes may still come
         # (or a request for changes) while the parties sign; finalizing waits for it.

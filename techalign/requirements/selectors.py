@@ -291,7 +291,11 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 people.who(plan_rules.check_review, revision),
             )
         )
-    if status in SIGNING and (owed := plans.awaited_approvals(requirement, revision)):
+    if (
+        status in SIGNING
+        and revision is not None
+        and (owed := plans.awaited_approvals(requirement, revision))
+    ):
         actions.append(
             NextAction(
                 "review",

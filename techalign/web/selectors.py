@@ -29,9 +29,8 @@ from techalign.plans.models import (
 from techalign.plans.sections import section_hash
 from techalign.plans.selectors import PartySignOffs
 from techalign.requirements.models import Question, Requirement, Scenario, Status
-from techalign.requirements.permissions import AFTER_HAND_OFF
 from techalign.requirements.selectors import answers_to_accept
-from techalign.requirements.workflow import SIGNING
+from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 OPEN = [s for s in Status.values if s not in {Status.FINALIZED, Status.CANCELLED}]
 MILESTONE_HORIZON = dt.timedelta(days=14)
@@ -170,6 +169,12 @@ class OwedSignOff:
     revision_number: int
 
 
+def _current_revision(requirement: Requirement) -> Revision:
+    revision = requirement.plan.current_revision
+    assert revision is not None  # read only for requirements whose plan has one
+    return revision
+
+
 def signoffs_owed(user: User) -> list[OwedSignOff]:
     """Parties I sign for whose sign-off on the current revision is not complete, in a
     capacity I hold that is still missing (see `plans.selectors.signoff_state`), once an
@@ -220,7 +225,8 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         .order_by("revision__number", "created_at", "id")
     ):
         signed.setdefault((signoff.revision.plan_id, signoff.team_id), []).append(signoff)
-    changes = {r.plan.current_revision.change_request_id for r in requirements} - {None}
+    revisions = {r.pk: _current_revision(r) for r in requirements}
+    changes = {r.change_request_id for r in revisions.values()} - {None}
     named = set(
         ChangeRequest.affected_teams.through.objects.filter(
             changerequest_id__in=changes
@@ -229,7 +235,7 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
     owed = []
     for requirement in requirements:
-        revision = requirement.plan.current_revision
+        revision = revisions[requirement.pk]
         parties = {t for r, t in touched if r == revision.pk}
         if requirement.lead_team_id in teams:
             parties.add(requirement.lead_team_id)
@@ -240,7 +246,8 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
                 lead_dev_id=requirement.lead_dev_id,
             )
             current = section_hash(revision.content, party.team.code, is_lead=party.is_lead)
-            must_resign = (revision.change_request_id, team_id) in named
+            change = revision.change_request_id
+            must_resign = change is not None and (change, team_id) in named
             for signoff in signed.get((revision.plan_id, team_id), []):
                 if signoff.decision == SignOff.Decision.REJECT:
                     party.standing = {}
