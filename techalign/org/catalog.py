@@ -23,13 +23,15 @@ from typing import Any, TypeVar
 import yaml
 from django.db import transaction
 from django.db.models import F, Model
+from django.utils.translation import gettext as _
 
 from techalign.audit.services import record
 from techalign.core import limits, safe_yaml
 from techalign.core.errors import Refused
 from techalign.core.text import check_tree
 from techalign.org.models import Component, Department, Membership, Role, Team, User
-from techalign.org.permissions import forget_roles, is_admin
+from techalign.org.permissions import forget_roles
+from techalign.org.services import require_admin
 
 M = TypeVar("M", bound=Model)
 
@@ -722,8 +724,8 @@ def apply_changes(*, actor: User | None, changes: Changes, source: str) -> None:
     `actor` None is the operator at the server's console; a user must be an administrator.
     `source` ("backstage", "csv") is recorded in the audit events.
     """
-    if actor is not None and not is_admin(actor):
-        raise Refused("org.admin_required", user=str(actor), action="import the organisation")
+    if actor is not None:
+        require_admin(actor, _("import the organisation"))
     order = ["department", "team", "component", "user", "membership"]
     # Components naming a system created in the same run come after it.
     pending = sorted(

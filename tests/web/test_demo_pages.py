@@ -75,3 +75,22 @@ def test_the_admin_renders_for_a_superuser(demo):
     first = AuditEvent.objects.order_by("seq").first()
     event = client.get(f"/admin/audit/auditevent/{first.pk}/change/")
     assert event.status_code == 200 and b'name="_save"' not in event.content
+
+
+def test_the_admin_shows_teams_and_people_but_edits_go_through_the_audited_services(demo):
+    from techalign.org.models import Team, User
+
+    client = Client()
+    admin = User.objects.create_superuser("root2", "root2@example.com", "pw")
+    client.force_login(admin)
+    team = Team.objects.first()
+    assert client.get(f"/admin/org/team/{team.pk}/change/").status_code == 200
+    posted = client.post(f"/admin/org/team/{team.pk}/change/", {"name": "改名"})
+    assert posted.status_code == 403
+    team.refresh_from_db()
+    assert team.name != "改名"
+    assert client.get("/admin/org/user/add/").status_code == 403
+    person = User.objects.get(username="lilei")
+    page = client.get(f"/admin/org/user/{person.pk}/change/").content.decode()
+    assert 'name="display_name"' not in page  # shown, not editable
+    assert client.get(f"/admin/org/user/{person.pk}/password/").status_code == 200
