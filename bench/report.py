@@ -35,7 +35,7 @@ SHOWN = {
         "uncovered_tool",
         "uncovered_techalign",
     ],
-    "lint": ["seconds", "findings", "exit"],
+    "lint": ["seconds", "cpu_s", "findings", "checked", "exit"],
     "slots": ["p50", "p95", "horizon_90d", "upload_and_expand_s_per_calendar"],
     "seed": ["seconds", "cpu_seconds", "requirements.Requirement", "plans.Item_scenarios"],
 }
@@ -102,6 +102,8 @@ def headline(figure: dict[str, Any]) -> tuple[str, str]:
     if not isinstance(value, int | float):
         return "", ""
     shown = f"{value:g} {unit}"
+    if isinstance(values.get("cpu_s"), int | float):
+        shown += f" ({values['cpu_s']:g} s CPU)"
     if floor_key is not None:
         ratio = values.get(floor_key)
         return shown, f"{ratio:g}x floor" if isinstance(ratio, int | float) else ""
@@ -117,14 +119,14 @@ def summary(path: Path) -> str:
     lines = [
         f"techalign bench — {run['vendor']}, S={run['scale']:g}, seed {run['seed']} "
         f"({path.name}, commit {run.get('commit', '?')})",
-        f"{'figure':<50} {'value':>12}  {'target':<34} {'ratio':>13}  {'met':<4} load",
+        f"{'figure':<50} {'value':>22}  {'target':<34} {'ratio':>13}  {'met':<4} load",
     ]
     for figure in run["figures"]:
         value, ratio = headline(figure)
         met = {True: "yes", False: "NO", None: "-"}[figure["met"]]
         name = f"{figure['part']}: {figure['name']}"
         lines.append(
-            f"{name[:50]:<50} {value:>12}  {figure['target'][:34]:<34} {ratio:>13}  {met:<4} "
+            f"{name[:50]:<50} {value:>22}  {figure['target'][:34]:<34} {ratio:>13}  {met:<4} "
             f"{figure['load']}"
         )
     lines += [f"not measured: {what}" for what in run["not_measured"]]
