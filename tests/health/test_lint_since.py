@@ -2,41 +2,19 @@
 mark (any audited write to them), and reports only their findings dated since then."""
 
 import datetime as dt
-import io
 import json
 
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import ManagementUtility
 from django.utils import timezone
 
 from techalign.audit.models import AuditEvent
 from techalign.health.clock import clock_at
 from techalign.health.management.commands.lint import moment
 from techalign.health.selectors import CLOCK_SKEW, changed_since
-from techalign.plans import services as plans
 from techalign.requirements import services as requirements
 from tests.factories import advance
-
-
-def lint(*args):
-    out = io.StringIO()
-    try:
-        call_command("lint", *args, stdout=out)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, out.getvalue()
-
-
-def _production_change(w, req):
-    plans.open_change_request(
-        requirement=req,
-        actor=w.ming,
-        title="线上漏单",
-        reason="对账缺失",
-        phase_found="production",
-        affected_teams=[w.finance],
-    )
+from tests.health.test_lint import _production_change, lint
 
 
 def test_since_lints_only_requirements_changed_after_the_mark(w):
