@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -155,7 +156,7 @@ def summary(findings: list[Finding]) -> dict[str, int]:
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-def changed_since(moment: dt.datetime) -> QuerySet[AuditEvent]:
+def changed_since(moment: dt.datetime) -> QuerySet[AuditEvent, Any]:
     """Ids (`requirement_id`) of the requirements changed at or after `moment`: those with an
     audit event since then. Every write to a requirement, its plan, meetings, questions,
     milestones or change requests is audited with its requirement, so this is the one signal
