@@ -20,6 +20,7 @@ import heapq
 import json
 import pickle
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -411,6 +412,9 @@ class Generator:
         self.counts["seconds"] = round(time.monotonic() - started, 1)
         # On a shared machine the wall time says more about the neighbours than the generator.
         self.counts["cpu_seconds"] = round(time.process_time() - cpu_started, 1)
+        # The process's peak resident memory so far (kilobytes on Linux).
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        self.counts["peak_rss_mb"] = round(peak_kb / 1024)
         return self.counts
 
     # --- organisation ------------------------------------------------------------------------

@@ -37,7 +37,13 @@ SHOWN = {
     ],
     "lint": ["seconds", "cpu_s", "findings", "checked", "exit"],
     "slots": ["p50", "p95", "horizon_90d", "upload_and_expand_s_per_calendar"],
-    "seed": ["seconds", "cpu_seconds", "requirements.Requirement", "plans.Item_scenarios"],
+    "seed": [
+        "seconds",
+        "cpu_seconds",
+        "peak_rss_mb",
+        "requirements.Requirement",
+        "plans.Item_scenarios",
+    ],
 }
 
 
