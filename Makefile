@@ -4,6 +4,7 @@
 #               serve it on http://127.0.0.1:8000/
 #   make test   lint, then the test suite on SQLite and on a throwaway PostgreSQL 15
 #   make bench  the benchmark suite at S=1 (BENCH_SCALE) on SQLite and PostgreSQL; not in make test
+#   make bench-quick  S=0.1 on SQLite, the parts that fit in 3 minutes, one summary table
 
 PYTHON ?= python3
 # slapd, ldap-utils: the directory of the LDAP sign-in tests; libldap2-dev, libsasl2-dev: to
@@ -23,7 +24,7 @@ export PIP_ROOT_USER_ACTION := ignore
 # that Python as externally managed.
 export PIP_BREAK_SYSTEM_PACKAGES := 1
 
-.PHONY: install run test lint fmt bench
+.PHONY: install run test lint fmt bench bench-quick
 
 install:
 	@# A removed package whose configuration files remain is known to dpkg, but not installed.
@@ -94,3 +95,18 @@ bench: install var/secret_key
 	DATABASE_URL=sqlite:///$(BENCH_DB) $(PYTHON) -m techalign.cli bench run --scale $(BENCH_SCALE)
 	@echo "== bench on PostgreSQL 15"
 	scripts/with-postgres $(PYTHON) -m techalign.cli bench run --scale $(BENCH_SCALE)
+
+# Before submitting a change: S=0.1 on SQLite only (the database is kept between runs, seeded
+# in about 15 s the first time), every part but the locust throughput runs and the doorstop /
+# StrictDoc comparison (minutes each); prints each figure beside its target and the ratio.
+QUICK_SCALE := 0.1
+QUICK_PARTS := seed,api,pages,coverage,lint,slots
+QUICK_DB := $(CURDIR)/bench/results/db/bench-S$(QUICK_SCALE).sqlite3
+bench-quick: export SECRET_KEY = $(shell cat var/secret_key)
+bench-quick: install var/secret_key
+	@mkdir -p bench/results/db
+	@echo "== bench-quick: S=$(QUICK_SCALE) on SQLite, $(QUICK_PARTS) (log: bench/results/quick.log)"
+	@DATABASE_URL=sqlite:///$(QUICK_DB) $(PYTHON) -m techalign.cli bench run \
+	    --scale $(QUICK_SCALE) --only $(QUICK_PARTS) --label quick > bench/results/quick.log \
+	    || { tail -40 bench/results/quick.log; exit 1; }
+	@$(PYTHON) -m bench.report --summary "$$(ls -t bench/results/sqlite-S$(QUICK_SCALE)-*-quick.json | head -1)"

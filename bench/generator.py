@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import heapq
 import json
+import pickle
 import random
+import resource
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any, NamedTuple, TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -276,16 +281,65 @@ class Rows:
         self.by_model.clear()
 
 
-@dataclass
-class Event:
-    """One audit event before the chain is ordered and hashed."""
+class Event(NamedTuple):
+    """One audit event before the chain is ordered and hashed; its target already reduced to
+    the type, id and label the chain stores, so no row object outlives its chunk."""
 
     at: dt.datetime
+    requirement_id: int
     actor_id: int | None
     action: str
-    target: models.Model
-    requirement_id: int
+    target_type: str
+    target_id: str
+    target_label: str
     summary: dict[str, Any]
+
+
+def _chain_order(event: Event) -> tuple[dt.datetime, int]:
+    return event.at, event.requirement_id
+
+
+class EventRuns:
+    """The audit events of the whole organisation, out of memory: each chunk's events are
+    sorted and pickled into a temporary file (a run), and the chain reads them back merged in
+    time order. Memory stays that of one chunk however large the scale (at S=10 the events
+    alone, held as objects, would take gigabytes)."""
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix="techalign-seed-events-")
+        self.paths: list[Path] = []
+        self.count = 0
+
+    def spill(self, events: list[Event]) -> None:
+        if not events:
+            return
+        # Events of one requirement all fall in one chunk, so a stable sort per chunk and a
+        # merge that prefers earlier runs on ties give the order of one global stable sort.
+        events.sort(key=_chain_order)
+        path = Path(self.folder.name) / f"run-{len(self.paths):05d}.pickle"
+        with path.open("wb") as out:
+            for start in range(0, len(events), self.BLOCK):
+                pickle.dump(events[start : start + self.BLOCK], out, pickle.HIGHEST_PROTOCOL)
+        self.paths.append(path)
+        self.count += len(events)
+
+    @staticmethod
+    def _read(path: Path) -> Iterator[Event]:
+        with path.open("rb") as source:
+            while True:
+                try:
+                    block = pickle.load(source)
+                except EOFError:
+                    return
+                yield from block
+
+    def merged(self) -> Iterator[Event]:
+        return heapq.merge(*(self._read(p) for p in self.paths), key=_chain_order)
+
+    def close(self) -> None:
+        self.folder.cleanup()
 
 
 @dataclass
@@ -319,7 +373,9 @@ class Generator:
         self.stream = stream
         self.counts: dict[str, int] = {}
         self.ids: dict[type[models.Model], int] = defaultdict(int)
+        # The current chunk's events; spilled to `runs` once the chunk's rows are written.
         self.events: list[Event] = []
+        self.runs = EventRuns()
 
     def next_id(self, model: type[models.Model]) -> int:
         self.ids[model] += 1
@@ -345,6 +401,8 @@ class Generator:
                     RequirementBuilder(self, org, rows, number).build()
                 with transaction.atomic():
                     rows.write(self.counts)
+                self.runs.spill(self.events)
+                self.events = []
                 progress.advance(len(numbers[start : start + CHUNK]))
             with transaction.atomic():
                 self.write_audit_chain()
@@ -354,6 +412,9 @@ class Generator:
         self.counts["seconds"] = round(time.monotonic() - started, 1)
         # On a shared machine the wall time says more about the neighbours than the generator.
         self.counts["cpu_seconds"] = round(time.process_time() - cpu_started, 1)
+        # The process's peak resident memory so far (kilobytes on Linux).
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        self.counts["peak_rss_mb"] = round(peak_kb / 1024)
         return self.counts
 
     # --- organisation ------------------------------------------------------------------------
@@ -437,11 +498,10 @@ class Generator:
 
     def write_audit_chain(self) -> None:
         """A reduced but valid chain: the main transition of every step, in time order."""
-        self.events.sort(key=lambda e: (e.at, e.requirement_id))
-        progress = Progress(self.stream, "audit chain", len(self.events))
+        progress = Progress(self.stream, "audit chain", self.runs.count)
         prev, batch = GENESIS, []
         key = audit_keys()[0]
-        for seq, event in enumerate(self.events, start=1):
+        for seq, event in enumerate(self.runs.merged(), start=1):
             row = AuditEvent(
                 id=seq,
                 seq=seq,
@@ -449,9 +509,9 @@ class Generator:
                 actor_id=event.actor_id,
                 action=event.action,
                 outcome=AuditEvent.Outcome.DONE,
-                target_type=event.target._meta.label_lower,
-                target_id=str(event.target.pk),
-                target_label=str(event.target)[:200],
+                target_type=event.target_type,
+                target_id=event.target_id,
+                target_label=event.target_label,
                 requirement_id=event.requirement_id,
                 summary=event.summary,
                 prev_hash=prev,
@@ -464,8 +524,8 @@ class Generator:
                 batch = []
         AuditEvent.objects.bulk_create(batch)
         progress.advance(len(batch))
-        self.counts["audit.AuditEvent"] = len(self.events)
-        self.events = []
+        self.counts["audit.AuditEvent"] = self.runs.count
+        self.runs.close()
 
     def reset_sequences(self) -> None:
         """Ids were given explicitly; PostgreSQL's sequences must move past them."""
@@ -552,7 +612,19 @@ class RequirementBuilder:
         target: models.Model,
         **summary: Any,
     ) -> None:
-        self.gen.events.append(Event(at, actor_id, action, target, self.req.pk, summary))
+        # The label as the chain stores it, taken now: the row objects go with their chunk.
+        self.gen.events.append(
+            Event(
+                at,
+                self.req.pk,
+                actor_id,
+                action,
+                target._meta.label_lower,
+                str(target.pk),
+                str(target)[:200],
+                summary,
+            )
+        )
 
     def later(self, at: dt.datetime, low_hours: float, high_hours: float) -> dt.datetime:
         moved = at + dt.timedelta(hours=self.rng.uniform(low_hours, high_hours) * self.pace)

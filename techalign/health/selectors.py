@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from techalign.audit.models import AuditEvent
 from techalign.core.errors import Refused
 from techalign.health.base import Context, Finding, Severity
 from techalign.health.models import HealthSettings
@@ -147,3 +149,29 @@ def summary(findings: list[Finding]) -> dict[str, int]:
     for finding in findings:
         counts[str(finding.severity)] += 1
     return counts
+
+
+# Audit events are stamped under the chain's lock, so their times follow `seq` but for the
+# clocks of different servers: the walk back from the head of the chain goes this much further.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def changed_since(moment: dt.datetime) -> QuerySet[AuditEvent, Any]:
+    """Ids (`requirement_id`) of the requirements changed at or after `moment`: those with an
+    audit event since then. Every write to a requirement, its plan, meetings, questions,
+    milestones or change requests is audited with its requirement, so this is the one signal
+    for all of them; read from the head of the chain back, at a cost that grows with the events
+    since `moment`, not with the organisation."""
+    before = (
+        AuditEvent.objects.filter(occurred_at__lt=moment - CLOCK_SKEW)
+        .order_by("-seq")
+        .values_list("seq", flat=True)[:1]
+    )
+    boundary = next(iter(before), 0)
+    return (
+        AuditEvent.objects.filter(
+            seq__gt=boundary, occurred_at__gte=moment, requirement__isnull=False
+        )
+        .order_by()
+        .values("requirement_id")
+    )

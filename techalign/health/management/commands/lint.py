@@ -5,8 +5,10 @@ Exit codes: 0 no error finding (warnings allowed), 1 at least one error finding,
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
+import re
 import sys
 
 from django.conf import settings
@@ -16,13 +18,30 @@ from django.utils import timezone, translation
 from techalign.core.errors import Refused
 from techalign.health import formats
 from techalign.health.docs import rules_markdown
-from techalign.health.selectors import evaluate, has_errors, scope_of
+from techalign.health.selectors import changed_since, evaluate, has_errors, scope_of
 
 BAD_ARGUMENTS = 2
+DURATION = re.compile(r"(\d+)([mhdw])")
+UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def iso_date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
+def moment(text: str) -> dt.datetime:
+    """A date (its local midnight), a local or zoned ISO time, or a duration back from now."""
+    duration = DURATION.fullmatch(text.strip())
+    if duration:
+        amount, unit = duration.groups()
+        return timezone.now() - dt.timedelta(**{UNITS[unit]: int(amount)})
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            day = dt.date.fromisoformat(text.strip())
+            return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+        at = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a date (2026-12-01), a time (2026-12-01T09:00, local unless it "
+            "names its zone) or a duration back from now (90m, 24h, 7d, 2w)"
+        ) from None
+    return at if timezone.is_aware(at) else timezone.make_aware(at)
 
 
 class Command(BaseCommand):
@@ -34,9 +53,17 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json", "sarif"], default="text")
         parser.add_argument(
             "--since",
-            type=iso_date,
-            metavar="YYYY-MM-DD",
-            help="only findings that happened on or after this date (CI on a living org)",
+            type=moment,
+            metavar="DATE|TIME|DURATION",
+            help=(
+                "CI of recent changes: only the requirements changed since then (any audited "
+                "write to them, their plan, meetings, questions, milestones or changes) and "
+                "their findings dated since then; a date, an ISO time or a duration back from "
+                "now (24h, 7d). Fast on any size of organisation, but blind to findings that "
+                "come with time alone on requirements nobody touched (an action item or an "
+                "alignment deadline passing) and to a changed membership or threshold: lint "
+                "the whole organisation (no --since) nightly for those"
+            ),
         )
         parser.add_argument(
             "--language",
@@ -65,10 +92,12 @@ class Command(BaseCommand):
             raise CommandError(refused.message, returncode=BAD_ARGUMENTS) from refused
         with translation.override(options["language"]):
             requirements = scope.requirements()
-            findings = evaluate(requirements, team_ids=scope.team_ids)
             since = options["since"]
             if since is not None:
-                findings = [f for f in findings if timezone.localtime(f.at).date() >= since]
+                requirements = requirements.filter(pk__in=changed_since(since))
+            findings = evaluate(requirements, team_ids=scope.team_ids)
+            if since is not None:
+                findings = [f for f in findings if f.at >= since]
             checked = requirements.count()
             if options["format"] == "json":
                 output = formats.as_json(findings, checked=checked, scope=scope.slug)
