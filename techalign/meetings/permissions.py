@@ -17,6 +17,7 @@ from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Mee
 from techalign.org.models import Role, Team
 from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
+from techalign.plans.models import Revision
 from techalign.plans.permissions import reviewer_refusal
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.permissions import role_refusal
@@ -152,15 +153,16 @@ def check_complete_action_item(user: Any, action_item: ActionItem) -> Refused | 
 
 
 def check_waive_attendance(
-    user: Any, requirement: Requirement, team: Team | None
+    user: Any, requirement: Requirement, team: Team | None, revision: Revision | None = None
 ) -> Refused | None:
     """A tech lead or architect of the lead team, or a committee architect, excuses a party of
-    the current revision from the alignment meeting; without `team`, the role only."""
+    the current revision from the alignment meeting; without `team`, the role only. A caller
+    weighing many people passes the current `revision` it has read."""
     if refusal := reviewer_refusal(user, requirement, action=_("waive a party's attendance")):
         return refusal
     if team is None:
         return None
-    revision = plans.current_revision(requirement)
+    revision = revision or plans.current_revision(requirement)
     if team.pk not in {requirement.lead_team_id, *plans.party_team_ids(requirement, revision)}:
         return Refused(
             "waiver.not_a_party", team=team.name, revision=revision.number if revision else 0

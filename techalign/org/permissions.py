@@ -22,6 +22,7 @@ def roles_of(user: User) -> frozenset[tuple[int, str]]:
 
 def forget_roles(user: User) -> None:
     user.__dict__.pop("_techalign_roles", None)
+    user.__dict__.pop("_techalign_committee_architect", None)
 
 
 def has_role(user: Any, team: Team | int, *roles: str) -> bool:
@@ -51,10 +52,25 @@ def committee_architect(user: Any) -> bool:
     """An architect of a technical committee may review any team's plan."""
     if not getattr(user, "is_authenticated", False):
         return False
-    committee_ids = set(Team.objects.filter(is_committee=True).values_list("pk", flat=True))
-    return any(
-        team_id in committee_ids and role == Role.ARCHITECT for team_id, role in roles_of(user)
-    )
+    known: bool | None = getattr(user, "_techalign_committee_architect", None)
+    if known is None:
+        known = remember_committee_architects([user], committee_team_ids())[0]
+    return known
+
+
+def committee_team_ids() -> set[int]:
+    return set(Team.objects.filter(is_committee=True).values_list("pk", flat=True))
+
+
+def remember_committee_architects(users: list[User], committee_ids: set[int]) -> list[bool]:
+    """Whether each user is a committee architect, kept on the user object like its roles, so
+    a page weighing many people ("who acts next") reads the committees once, not per person."""
+    flags = []
+    for user in users:
+        flag = any(t in committee_ids and r == Role.ARCHITECT for t, r in roles_of(user))
+        user._techalign_committee_architect = flag  # type: ignore[attr-defined]
+        flags.append(flag)
+    return flags
 
 
 def role_names(roles: Iterable[str]) -> AnyOf:

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from techalign.core import bounds
 from techalign.core.errors import Refused
 from techalign.org.models import Membership, Role, Team, User
-from techalign.org.permissions import is_admin, roles_of, teams_of
+from techalign.org.permissions import (
+    committee_team_ids,
+    is_admin,
+    remember_committee_architects,
+    roles_of,
+    teams_of,
+)
 from techalign.requirements.models import (
     Question,
     QuestionReply,
@@ -142,6 +148,7 @@ class _People:
         for user in users.values():
             user._techalign_roles = frozenset(roles[user.pk])  # type: ignore[attr-defined]
         self.users = sorted(users.values(), key=lambda u: u.username)
+        remember_committee_architects(self.users, committee_team_ids())
 
     def who(self, check: Callable[..., Refused | None], *args: Any) -> list[User]:
         """Everyone whose `check` passes: the people who can act are who must act next."""
@@ -344,7 +351,9 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                         % {"team": row.team.name, "roles": ", ".join(row.missing)},
                         lead,
                         [Role.TECH_LEAD, Role.ARCHITECT],
-                        people.who(meeting_rules.check_waive_attendance, requirement, row.team),
+                        people.who(
+                            meeting_rules.check_waive_attendance, requirement, row.team, revision
+                        ),
                     )
                 )
         state = plans.signoff_state(requirement, revision)
