@@ -2,8 +2,10 @@
 
 `Mixed` is a PM working through the API on their team's requirements: mostly reads, one request
 in five a write (raise a question, answer it, set a milestone). Each simulated user is a
-different PM of a different team, so writes never contend for one requirement. `Floor` asks for
-the trivial view only. Both loop without think time (a closed loop: throughput, not pacing).
+different PM of a different team, so writes never contend for one requirement. `Writes` is the
+same PM doing only the writes (issue 16: the audit chain is then the only thing they share).
+`Floor` asks for the trivial view only. All loop without think time (a closed loop: throughput,
+not pacing).
 
 Environment: BENCH_PERSONAS (JSON file written by the runner), BENCH_MAX_REQUESTS (the run
 stops after that many requests even before --run-time).
@@ -117,6 +119,78 @@ class Mixed(FastHttpUser):
             json={"team": self.team, "kind": "test", "due_on": due},
             name="PUT milestone",
         )
+
+
+class Writes(FastHttpUser):
+    """Audited writes only, each on the PM's own team's requirements: raise a question, answer
+    one, set a milestone. The milestone's If-Match comes from one read per requirement, then
+    from counting this user's own successful writes (nobody else writes there)."""
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        persona = PERSONAS[next(_next_persona) % len(PERSONAS)]
+        self.rng = random.Random(persona["username"])
+        self.headers = {"Authorization": f"Bearer {persona['token']}"}
+        self.team = persona["team"]
+        self.writable = persona["writable"]
+        self.finalized = persona["finalized"]
+        self.asked: list[tuple[str, str]] = []
+        self.etags: dict[str, int] = {}
+
+    @task(2)
+    def raise_question(self) -> None:
+        key = self.rng.choice(self.writable)
+        with self.client.post(
+            f"/api/v1/requirements/{key}/questions",
+            headers=self.headers,
+            json={"body": "接口超时如何处理？"},
+            name="POST question",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 201:
+                self.asked.append((key, response.json()["key"]))
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+
+    @task(1)
+    def answer_question(self) -> None:
+        if not self.asked:
+            return self.raise_question()
+        key, question = self.asked.pop()
+        self.client.post(
+            f"/api/v1/requirements/{key}/questions/{question}/answer",
+            headers=self.headers,
+            json={"answer": "按重试策略处理。"},
+            name="POST answer",
+        )
+
+    @task(1)
+    def set_milestone(self) -> None:
+        key = self.rng.choice(self.finalized)
+        if key not in self.etags:
+            read = self.client.get(
+                f"/api/v1/requirements/{key}/milestones",
+                headers=self.headers,
+                name="GET milestones",
+            )
+            self.etags[key] = int(read.headers.get("ETag", '"v0"').strip('"v'))
+        due = f"2027-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}"
+        with self.client.put(
+            f"/api/v1/requirements/{key}/milestones",
+            headers={**self.headers, "If-Match": f'"v{self.etags[key]}"'},
+            json={"team": self.team, "kind": "test", "due_on": due},
+            name="PUT milestone",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                self.etags[key] += 1
+                response.success()
+            else:
+                # Another simulated user shares this persona: read the version again next time.
+                self.etags.pop(key, None)
+                response.failure(f"HTTP {response.status_code}")
 
 
 class Floor(FastHttpUser):

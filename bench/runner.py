@@ -40,13 +40,14 @@ from techalign.plans.models import Plan
 from techalign.plans.selectors import org_coverage
 from techalign.requirements.models import Requirement, Status
 
-PARTS = ["seed", "api", "pages", "throughput", "coverage", "tools", "lint", "slots"]
+PARTS = ["seed", "api", "pages", "throughput", "writes", "coverage", "tools", "lint", "slots"]
 LATENCY_SAMPLES = 100
 LATENCY_BUDGET_S = 40
 WARMUP = 5
 LOAD_SECONDS = 20
 LOAD_MAX_REQUESTS = 30_000
 CONCURRENCY = [1, 8, 32]
+WRITE_CONCURRENCY = [8, 32]
 TOOLS_SLICE = 100
 
 
@@ -508,6 +509,48 @@ def _throughput_runs(run: Run, server: Server, personas: Path) -> None:
             )
 
 
+def measure_writes(run: Run, server: Server, who: Cast) -> None:
+    """Write-only throughput (issue 16): every audited write appends to the audit chain."""
+    if not who.personas:
+        run.not_measured("writes: no team with both open and finalized requirements")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        personas = Path(folder) / "personas.json"
+        personas.write_text(json.dumps(who.personas))
+        for users in WRITE_CONCURRENCY:
+            floor = locust(server, "Floor", users, personas)
+            writes = locust(server, "Writes", users, personas)
+            # The few reads a Writes user makes (one ETag per requirement) are not writes.
+            written = sum(
+                row["count"]
+                for name, row in writes["by_name"].items()
+                if name.split()[0] in ("POST", "PUT")
+            )
+            ratio = round(writes["rps"] / floor["rps"], 3) if floor["rps"] else None
+            run.add(
+                Figure(
+                    "writes",
+                    f"write-only API vs floor, {users} clients",
+                    {
+                        "writes_rps": writes["rps"],
+                        "floor_rps": floor["rps"],
+                        "ratio": ratio,
+                        "write_share": round(written / writes["requests"], 3)
+                        if writes["requests"]
+                        else None,
+                        "errors": writes["errors"],
+                        "writes_p95_ms": writes["p95_ms"],
+                        "writes": writes,
+                        "floor": floor,
+                    },
+                    f"locust -f bench/locustfile.py --headless -u {users} -r {users} "
+                    f"--run-time {LOAD_SECONDS}s Writes|Floor; {server.command}",
+                    "no errors",
+                    met=writes["errors"] == 0,
+                )
+            )
+
+
 # --- org-wide coverage, lint, slots ----------------------------------------------------------
 
 
@@ -682,15 +725,18 @@ def main(*, scale: float, seed: int, parts: list[str], label: str) -> int:
     ensure_seeded(run)
     who = cast(run)
     steps: list[tuple[str, Callable[[], None]]] = []
-    server_parts = [p for p in ("api", "pages", "throughput") if p in wanted]
+    server_parts = [p for p in ("api", "pages", "throughput", "writes") if p in wanted]
     if server_parts:
 
         def served() -> None:
             with Server() as server:
                 for part in server_parts:
-                    {"api": measure_api, "pages": measure_pages, "throughput": measure_throughput}[
-                        part
-                    ](run, server, who)
+                    {
+                        "api": measure_api,
+                        "pages": measure_pages,
+                        "throughput": measure_throughput,
+                        "writes": measure_writes,
+                    }[part](run, server, who)
 
         steps.append(("server", served))
     steps += [
