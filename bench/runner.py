@@ -549,6 +549,55 @@ def measure_writes(run: Run, server: Server, who: Cast) -> None:
                     met=writes["errors"] == 0,
                 )
             )
+    if connection.vendor == "postgresql":
+        measure_chain_appends(run)
+
+
+def measure_chain_appends(run: Run) -> None:
+    """The audit chain alone, in process: threads with their own connections each append
+    events about their own requirement (`record()` in a transaction of its own), against one
+    thread in the same minute. Two web workers on this machine seldom wait on the chain's lock;
+    these threads show what it costs when many writers do."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from techalign.audit.services import record
+
+    targets = list(Requirement.objects.order_by("pk")[: max(WRITE_CONCURRENCY)])
+    rates: dict[int, float] = {}
+    for threads in [1, *WRITE_CONCURRENCY]:
+        counts = [0] * threads
+        deadline = time.perf_counter() + 10
+
+        def append(n: int, counts: list[int] = counts, deadline: float = deadline) -> None:
+            try:
+                while time.perf_counter() < deadline:
+                    with transaction.atomic():
+                        record(actor=None, target=targets[n], action="bench.appended")
+                    counts[n] += 1
+            finally:
+                connections.close_all()
+
+        workers = [threading.Thread(target=append, args=(n,)) for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        rates[threads] = round(sum(counts) / 10, 1)
+    for threads in WRITE_CONCURRENCY:
+        run.add(
+            Figure(
+                "writes",
+                f"audit appends in process, {threads} threads",
+                {
+                    "events_per_s": rates[threads],
+                    "one_thread_per_s": rates[1],
+                    "ratio": round(rates[threads] / rates[1], 2) if rates[1] else None,
+                },
+                "bench.runner.measure_chain_appends: threads x (atomic + record()), 10 s each",
+            )
+        )
 
 
 # --- org-wide coverage, lint, slots ----------------------------------------------------------

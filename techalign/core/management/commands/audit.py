@@ -19,9 +19,9 @@ from techalign.audit.services import GENESIS, verify_chain
 
 
 def why_broken(event: AuditEvent) -> str:
-    """Which link of the chain fails at `event`."""
+    """Which link of its partition's chain fails at `event`."""
     previous = (
-        AuditEvent.objects.filter(seq__lt=event.seq)
+        AuditEvent.objects.filter(partition=event.partition, seq__lt=event.seq)
         .order_by("-seq")
         .values_list("hash", flat=True)
         .first()
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         )
         verify.add_argument("--anchor", type=Path, help="anchor file (default: the configured)")
         anchor = actions.add_parser(
-            "anchor", help="Append seq, head hash and count to the anchor file."
+            "anchor", help="Append every partition's head (seq, hash) and the count to the file."
         )
         anchor.add_argument("--to", type=Path, help="anchor file (default: the configured)")
 
@@ -65,7 +65,8 @@ class Command(BaseCommand):
         checked, broken = verify_chain()
         if broken is not None:
             raise CommandError(
-                f"audit chain broken at seq {broken.seq} ({broken.action}): "
+                f"audit chain broken at seq {broken.seq} ({broken.action}), "
+                f"partition {broken.partition}: "
                 f"{why_broken(broken)}; {checked} events before it are intact",
                 returncode=1,
             )
