@@ -125,21 +125,24 @@ def check_anchor(anchor: Anchor) -> None:
         f"the anchor written at {anchor.written_at} records {anchor.count} events "
         f"up to seq {anchor.seq}"
     )
+    heads = sorted(anchor.partition_heads().items())
+    now: dict[int, str | None] = {}
     kept = 0
-    for partition, (seq, anchored) in sorted(anchor.partition_heads().items()):
+    for partition, (seq, _) in heads:
         chain = AuditEvent.objects.filter(partition=partition)
-        head = chain.filter(seq=seq).values_list("hash", flat=True).first()
+        now[partition] = head = chain.filter(seq=seq).values_list("hash", flat=True).first()
         if head is None:
             last = chain.order_by("-seq").values_list("seq", flat=True).first()
             raise AnchorProblem(
                 f"audit log truncated: {recorded}, but partition {partition} has no event "
                 f"seq {seq} (it ends at seq {last or 0} with {chain.count()} events)"
             )
-        if head != anchored:
-            raise AnchorProblem(
-                f"audit log rewritten: {recorded}, partition {partition} with head "
-                f"{anchored[:16]}…, but event seq {seq} now has hash {head[:16]}…"
-            )
         kept += chain.filter(seq__lte=seq).count()
     if kept < anchor.count:
         raise AnchorProblem(f"audit log truncated: {recorded}, but only {kept} of them are left")
+    for partition, (seq, anchored) in heads:
+        if now[partition] != anchored:
+            raise AnchorProblem(
+                f"audit log rewritten: {recorded}, partition {partition} with head "
+                f"{anchored[:16]}…, but event seq {seq} now has hash {str(now[partition])[:16]}…"
+            )

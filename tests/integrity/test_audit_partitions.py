@@ -215,3 +215,13 @@ def test_the_number_of_partitions_is_the_stored_one_not_the_current_setting(w, s
     assert ChainLayout.objects.get().partitions == stored
     partitions = set(AuditEvent.objects.filter(requirement=requirement).values_list("partition"))
     assert partitions == {(requirement.pk % stored,)}
+
+
+def test_verify_says_when_the_setting_differs_from_the_stored_layout(w, settings, capsys):
+    settings.TECHALIGN_AUDIT_PARTITIONS = chain_partitions() + 1
+
+    call_command("audit", "verify")
+
+    err = capsys.readouterr().err
+    assert f"TECHALIGN_AUDIT_PARTITIONS={chain_partitions() + 1} is ignored" in err
+    assert f"laid out in {chain_partitions()} partitions" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from techalign.audit.anchors import (
@@ -15,7 +16,7 @@ from techalign.audit.anchors import (
     write_anchor,
 )
 from techalign.audit.models import AuditEvent
-from techalign.audit.services import GENESIS, verify_chain
+from techalign.audit.services import GENESIS, chain_partitions, verify_chain
 
 
 def why_broken(event: AuditEvent) -> str:
@@ -78,6 +79,12 @@ class Command(BaseCommand):
         except AnchorProblem as problem:
             raise CommandError(str(problem), returncode=1) from problem
         self.stdout.write(f"audit chain OK: {checked} events")
+        stored = chain_partitions()
+        if stored != settings.TECHALIGN_AUDIT_PARTITIONS:
+            self.stderr.write(
+                f"TECHALIGN_AUDIT_PARTITIONS={settings.TECHALIGN_AUDIT_PARTITIONS} is ignored: "
+                f"the log was laid out in {stored} partitions when it was installed"
+            )
         if anchor is None:
             self.stderr.write(f"no anchor yet in {path}: run `techalign audit anchor`")
         else:
