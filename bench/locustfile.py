@@ -129,30 +129,12 @@ class Writes(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self) -> None:
-        persona = PERSONAS[next(_next_persona) % len(PERSONAS)]
-        self.rng = random.Random(persona["username"])
-        self.headers = {"Authorization": f"Bearer {persona['token']}"}
-        self.team = persona["team"]
-        self.writable = persona["writable"]
-        self.finalized = persona["finalized"]
-        self.asked: list[tuple[str, str]] = []
+        Mixed.on_start(self)
         self.etags: dict[str, int] = {}
 
     @task(2)
     def raise_question(self) -> None:
-        key = self.rng.choice(self.writable)
-        with self.client.post(
-            f"/api/v1/requirements/{key}/questions",
-            headers=self.headers,
-            json={"body": "接口超时如何处理？"},
-            name="POST question",
-            catch_response=True,
-        ) as response:
-            if response.status_code == 201:
-                self.asked.append((key, response.json()["key"]))
-                response.success()
-            else:
-                response.failure(f"HTTP {response.status_code}")
+        Mixed.raise_question(self)
 
     @task(1)
     def reply(self) -> None:
