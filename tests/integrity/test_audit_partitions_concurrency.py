@@ -107,3 +107,37 @@ def test_a_writer_waits_only_for_writers_of_its_own_partition(tw):
     touched = AuditEvent.objects.filter(requirement=held, action="requirement.touched")
     first, second = touched.order_by("seq")
     assert second.prev_hash == first.hash
+
+
+def test_transactions_appending_about_two_requirements_in_opposite_orders_both_commit(tw):
+    """A transaction's later events join the partition it already holds, so two transactions
+    never each hold one partition while waiting for the other's."""
+    ChainLayout.objects.update_or_create(pk=1, defaults={"partitions": 32_767})
+    first, second = (
+        requirements.create_requirement(actor=tw.ming, lead_team=tw.order, title=title)
+        for title in ("部分退款", "分期付款")
+    )
+    both_hold_one = threading.Barrier(2, timeout=30)
+
+    def append_about(one, other):
+        def work() -> None:
+            with transaction.atomic():
+                record(actor=tw.ming, target=one, action="requirement.touched")
+                both_hold_one.wait()
+                record(actor=tw.ming, target=other, action="requirement.touched")
+
+        return work
+
+    started = [
+        own_connection(append_about(first, second)),
+        own_connection(append_about(second, first)),
+    ]
+    for thread, _ in started:
+        thread.join(timeout=60)
+
+    assert [error for _, errors in started for error in errors] == []
+    assert verify_chain() == (6, None)
+    touched = AuditEvent.objects.filter(action="requirement.touched")
+    assert touched.count() == 4
+    # Each transaction's two events are in the partition of the requirement it began with.
+    assert set(touched.values_list("partition", flat=True)) == {first.pk, second.pk}
