@@ -2,8 +2,10 @@
 
 `Mixed` is a PM working through the API on their team's requirements: mostly reads, one request
 in five a write (raise a question, answer it, set a milestone). Each simulated user is a
-different PM of a different team, so writes never contend for one requirement. `Floor` asks for
-the trivial view only. Both loop without think time (a closed loop: throughput, not pacing).
+different PM of a different team, so writes never contend for one requirement. `Writes` is the
+same PM doing only the writes (issue 16: the audit chain is then the only thing they share).
+`Floor` asks for the trivial view only. All loop without think time (a closed loop: throughput,
+not pacing).
 
 Environment: BENCH_PERSONAS (JSON file written by the runner), BENCH_MAX_REQUESTS (the run
 stops after that many requests even before --run-time).
@@ -117,6 +119,63 @@ class Mixed(FastHttpUser):
             json={"team": self.team, "kind": "test", "due_on": due},
             name="PUT milestone",
         )
+
+
+class Writes(FastHttpUser):
+    """Audited writes only, each on the PM's own team's requirements: raise a question, reply
+    in its thread (the asker may not propose its answer), set a milestone. The milestone's
+    If-Match comes from one read per requirement, then from counting this user's own writes."""
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        Mixed.on_start(self)
+        self.etags: dict[str, int] = {}
+
+    @task(2)
+    def raise_question(self) -> None:
+        Mixed.raise_question(self)
+
+    @task(1)
+    def reply(self) -> None:
+        if not self.asked:
+            return self.raise_question()
+        key, question = self.asked.pop()
+        self.client.post(
+            f"/api/v1/requirements/{key}/questions/{question}/replies",
+            headers=self.headers,
+            json={"body": "按重试策略处理。"},
+            name="POST reply",
+        )
+
+    @task(1)
+    def set_milestone(self) -> None:
+        key = self.rng.choice(self.finalized)
+        if key not in self.etags:
+            read = self.client.get(
+                f"/api/v1/requirements/{key}/milestones",
+                headers=self.headers,
+                name="GET milestones",
+            )
+            self.etags[key] = int(read.headers.get("ETag", '"v0"').strip('"v'))
+        due = f"2027-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}"
+        with self.client.put(
+            f"/api/v1/requirements/{key}/milestones",
+            headers={**self.headers, "If-Match": f'"v{self.etags[key]}"'},
+            json={"team": self.team, "kind": "test", "due_on": due},
+            name="PUT milestone",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                self.etags[key] += 1
+                response.success()
+            elif response.status_code == 412:
+                # With more users than teams, two share a PM and its requirements: the refusal
+                # is the service doing its job; read the version again next time.
+                self.etags.pop(key, None)
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
 
 
 class Floor(FastHttpUser):

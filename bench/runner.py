@@ -41,13 +41,14 @@ from techalign.plans.models import Plan
 from techalign.plans.selectors import org_coverage
 from techalign.requirements.models import Requirement, Status
 
-PARTS = ["seed", "api", "pages", "throughput", "coverage", "tools", "lint", "slots"]
+PARTS = ["seed", "api", "pages", "throughput", "writes", "coverage", "tools", "lint", "slots"]
 LATENCY_SAMPLES = 100
 LATENCY_BUDGET_S = 40
 WARMUP = 5
 LOAD_SECONDS = 20
 LOAD_MAX_REQUESTS = 30_000
 CONCURRENCY = [1, 8, 32]
+WRITE_CONCURRENCY = [8, 32]
 TOOLS_SLICE = 100
 
 
@@ -460,15 +461,17 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def measure_throughput(run: Run, server: Server, who: Cast) -> None:
+def measure_throughput(
+    run: Run, server: Server, who: Cast, *, part: str = "throughput", runs: Callable | None = None
+) -> None:
     if not who.personas:
-        run.not_measured("throughput: no team with both open and finalized requirements")
+        run.not_measured(f"{part}: no team with both open and finalized requirements")
         return
     with tempfile.TemporaryDirectory() as folder:
         # The personas carry API tokens: they live only as long as the runs that need them.
         personas = Path(folder) / "personas.json"
         personas.write_text(json.dumps(who.personas))
-        _throughput_runs(run, server, personas)
+        (runs or _throughput_runs)(run, server, personas)
 
 
 def _throughput_runs(run: Run, server: Server, personas: Path) -> None:
@@ -516,6 +519,113 @@ def _throughput_runs(run: Run, server: Server, personas: Path) -> None:
                     met=top is not None and top < 300,
                 )
             )
+
+
+def measure_writes(run: Run, server: Server, who: Cast) -> None:
+    """Write-only throughput (issue 16): every audited write appends to the audit chain."""
+    measure_throughput(run, server, who, part="writes", runs=_write_runs)
+    if connection.vendor == "postgresql":
+        measure_chain_appends(run)
+
+
+def _write_runs(run: Run, server: Server, personas: Path) -> None:
+    for users in WRITE_CONCURRENCY:
+        floor = locust(server, "Floor", users, personas)
+        writes = locust(server, "Writes", users, personas)
+        # The few reads a Writes user makes (one ETag per requirement) are not writes.
+        written = sum(
+            row["count"]
+            for name, row in writes["by_name"].items()
+            if name.split()[0] in ("POST", "PUT")
+        )
+        ratio = round(writes["rps"] / floor["rps"], 3) if floor["rps"] else None
+        run.add(
+            Figure(
+                "writes",
+                f"write-only API vs floor, {users} clients",
+                {
+                    "writes_rps": writes["rps"],
+                    "floor_rps": floor["rps"],
+                    "ratio": ratio,
+                    "write_share": round(written / writes["requests"], 3)
+                    if writes["requests"]
+                    else None,
+                    "errors": writes["errors"],
+                    "writes_p95_ms": writes["p95_ms"],
+                    "writes": writes,
+                    "floor": floor,
+                },
+                f"locust -f bench/locustfile.py --headless -u {users} -r {users} "
+                f"--run-time {LOAD_SECONDS}s Writes|Floor; {server.command}",
+                "no errors",
+                met=writes["errors"] == 0,
+            )
+        )
+
+
+def measure_chain_appends(run: Run) -> None:
+    """The audit chain alone, in process: threads with their own connections each append
+    events about their own requirement (`record()` in a transaction of its own), 5 s a run.
+    Two web workers on this machine seldom wait on the chain's lock; these threads show what it
+    costs when many writers do. Each thread count runs with the log in one partition (one lock
+    for every writer, as before issue 16) and in the installed partitions, alternately, twice,
+    so both see the same neighbours; the best of the two runs counts."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from techalign.audit.models import ChainLayout
+    from techalign.audit.services import chain_partitions, record
+
+    targets = list(Requirement.objects.order_by("pk")[: max(WRITE_CONCURRENCY)])
+    installed = chain_partitions()
+    rates: dict[tuple[int, int], float] = {}
+
+    def appends_per_s(threads: int) -> float:
+        counts = [0] * threads
+        deadline = time.perf_counter() + 5
+
+        def append(n: int) -> None:
+            try:
+                while time.perf_counter() < deadline:
+                    with transaction.atomic():
+                        record(actor=None, target=targets[n], action="bench.appended")
+                    counts[n] += 1
+            finally:
+                connections.close_all()
+
+        workers = [threading.Thread(target=append, args=(n,)) for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return sum(counts) / 5
+
+    try:
+        for _ in range(2):
+            for threads in [1, *WRITE_CONCURRENCY]:
+                for partitions in (1, installed):
+                    ChainLayout.objects.filter(pk=1).update(partitions=partitions)
+                    rate = appends_per_s(threads)
+                    rates[threads, partitions] = max(rates.get((threads, partitions), 0), rate)
+    finally:
+        ChainLayout.objects.filter(pk=1).update(partitions=installed)
+    for threads in WRITE_CONCURRENCY:
+        one, split = rates[threads, 1], rates[threads, installed]
+        run.add(
+            Figure(
+                "writes",
+                f"audit appends in process, {threads} threads",
+                {
+                    "one_partition_per_s": round(one, 1),
+                    f"{installed}_partitions_per_s": round(split, 1),
+                    "gain": round(split / one, 2) if one else None,
+                    "one_thread_per_s": round(rates[1, installed], 1),
+                },
+                "bench.runner.measure_chain_appends: threads x (atomic + record()), 5 s, "
+                "1 partition vs installed, alternately, best of 2",
+            )
+        )
 
 
 # --- org-wide coverage, lint, slots ----------------------------------------------------------
@@ -705,15 +815,18 @@ def main(*, scale: float, seed: int, parts: list[str], label: str) -> int:
     ensure_seeded(run)
     who = cast(run)
     steps: list[tuple[str, Callable[[], None]]] = []
-    server_parts = [p for p in ("api", "pages", "throughput") if p in wanted]
+    server_parts = [p for p in ("api", "pages", "throughput", "writes") if p in wanted]
     if server_parts:
 
         def served() -> None:
             with Server() as server:
                 for part in server_parts:
-                    {"api": measure_api, "pages": measure_pages, "throughput": measure_throughput}[
-                        part
-                    ](run, server, who)
+                    {
+                        "api": measure_api,
+                        "pages": measure_pages,
+                        "throughput": measure_throughput,
+                        "writes": measure_writes,
+                    }[part](run, server, who)
 
         steps.append(("server", served))
     steps += [

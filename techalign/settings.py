@@ -14,6 +14,7 @@ Environment:
                       local network that calendar feeds, CalDAV and webhooks may reach
   TECHALIGN_TRUSTED_PROXIES, SECRET_KEY_FALLBACKS, TECHALIGN_SEALING_KEY, TECHALIGN_AUDIT_KEY,
   TECHALIGN_AUDIT_ANCHOR_DIR, TECHALIGN_THROTTLE_<RULE>  see the security block below
+  TECHALIGN_AUDIT_PARTITIONS  chains the audit log is split into (16), fixed at install
   TECHALIGN_LOCAL_PASSWORDS, TECHALIGN_OIDC_*, TECHALIGN_LDAP_*  company sign-in
                       (docs/deploy.md, section "Sign-in")
   TECHALIGN_ACTION_REMINDER_DAYS  working days before an action item is due that its owner
@@ -166,6 +167,9 @@ TECHALIGN_AUDIT_KEY = _env_list("TECHALIGN_AUDIT_KEY")
 TECHALIGN_AUDIT_ANCHOR_DIR = Path(
     os.environ.get("TECHALIGN_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
 )
+# Chains the audit log is split into so writes on different requirements do not wait for each
+# other; read once, when the log gets its layout (install or upgrade), then kept in the database.
+TECHALIGN_AUDIT_PARTITIONS = int(os.environ.get("TECHALIGN_AUDIT_PARTITIONS", "16"))
 
 
 def _throttle(name: str, default: str) -> tuple[int, int]:

@@ -10,8 +10,10 @@ class AuditEvent(models.Model):
         DONE = "done", _("Done")
         REFUSED = "refused", _("Refused")
 
-    # Assigned under a lock, so the chain follows commit order (ids need not).
+    # Taken under the partition's lock, so each partition's chain follows its commit order.
     seq = models.PositiveBigIntegerField(unique=True)
+    # The chain the event links into (see audit.services): its requirement's partition.
+    partition = models.PositiveSmallIntegerField(default=0)
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -34,9 +36,26 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["requirement", "seq"])]
+        indexes = [
+            models.Index(fields=["requirement", "seq"]),
+            models.Index(fields=["partition", "seq"]),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_label}"
+
+
+class ChainLayout(models.Model):
+    """How many partitions the audit log is split into, stored once (one row): changing
+    TECHALIGN_AUDIT_PARTITIONS later does not move any requirement to another chain."""
+
+    partitions = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("audit chain layout")
+        verbose_name_plural = _("audit chain layouts")
+
+    def __str__(self) -> str:
+        return f"{self.partitions} partitions"

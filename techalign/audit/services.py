@@ -9,6 +9,14 @@ key kept outside the database (TECHALIGN_AUDIT_KEY, else derived from SECRET_KEY
 write the database but not read that key cannot rewrite an event and re-chain the ones after it.
 Cutting the end off the log is caught against an anchor kept outside the database
 (`techalign audit anchor`, see `techalign.audit.anchors`).
+
+The log is several chains, not one (issue 16): an event belongs to the partition of its
+requirement (requirement id modulo the number of partitions, stored once in `ChainLayout`;
+events about no requirement go to partition 0), and each partition links its events through
+`prev_hash` on its own, under its own lock. Writes about different requirements no longer wait
+for each other; `seq` still orders the whole log (taken after the partition's lock, so within a
+partition it follows commit order; across partitions it may have gaps). The single chain
+written before partitions existed is partition 0's beginning, unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from techalign.audit.models import AuditEvent
+from techalign.audit.models import AuditEvent, ChainLayout
 from techalign.core.errors import Refused
 
 GENESIS = "0" * 64
@@ -44,7 +52,10 @@ R = TypeVar("R")
 
 
 def canonical_event(event: AuditEvent) -> bytes:
-    """The bytes hashed for one event: stable key order, times as epoch microseconds."""
+    """The bytes hashed for one event: stable key order, times as epoch microseconds.
+
+    The partition is hashed too, so an event cannot be moved to another chain unnoticed; in
+    partition 0 it is left out, so events written before partitions keep their hashes."""
     occurred = event.occurred_at
     micros = int(occurred.timestamp()) * 1_000_000 + occurred.microsecond
     body = {
@@ -60,6 +71,10 @@ def canonical_event(event: AuditEvent) -> bytes:
         "summary": event.summary,
         "prev": event.prev_hash,
     }
+    # Historical models of the migrations before partitions have no such field.
+    partition = getattr(event, "partition", 0)
+    if partition:
+        body["partition"] = partition
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -124,14 +139,18 @@ def record(
     action = action or _running_action.get()
     if action is None:
         raise TypeError("record() outside a @transition needs an action")
-    if connection.vendor == "postgresql":
-        # Serialise appenders so seq and prev_hash follow commit order.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    requirement_id = requirement_id_of(target)
+    running = _running_transaction()
+    partition = getattr(running, "audit_partition", None)
+    if partition is None:
+        partition = partition_of(requirement_id)
+        if running is not None:
+            running.audit_partition = partition  # type: ignore[attr-defined]
+    seq, prev_hash = _next_link(partition)
     event = AuditEvent(
+        id=seq if connection.vendor == "postgresql" else None,
         seq=seq,
+        partition=partition,
         occurred_at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -139,13 +158,61 @@ def record(
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         target_label=str(target)[:200],
-        requirement_id=requirement_id_of(target),
+        requirement_id=requirement_id,
         summary=_jsonable(summary or {}),
         prev_hash=prev_hash,
     )
     event.hash = event_hash(event, audit_keys()[0])
     event.save(force_insert=True)
     return event
+
+
+def chain_partitions() -> int:
+    """How many partitions the log is split into: fixed when the first event is written (or
+    by the migration that introduced them), whatever the setting says later."""
+    layout, _ = ChainLayout.objects.get_or_create(
+        pk=1, defaults={"partitions": settings.TECHALIGN_AUDIT_PARTITIONS}
+    )
+    return layout.partitions
+
+
+def partition_of(requirement_id: int | None) -> int:
+    """The chain an event joins: its requirement's partition, or 0 without a requirement."""
+    return requirement_id % chain_partitions() if requirement_id else 0
+
+
+def _running_transaction() -> transaction.Atomic | None:
+    """The atomic block that is the running transaction, whose events share one partition.
+
+    A transaction's later events join the partition of its first, whatever their requirement:
+    it then holds one partition's lock, never two, so two transactions can never wait for each
+    other in a circle (one appending about A then B, the other about B then A). Blocks a test
+    case wraps around the test are not the application's transactions."""
+    for block in connection.atomic_blocks:
+        if not getattr(block, "_from_testcase", False):
+            return block
+    return None
+
+
+def _next_link(partition: int) -> tuple[int, str]:
+    """(seq, prev_hash) of the event appended now to `partition`, holding its lock until commit.
+
+    On PostgreSQL, appenders to the same partition wait for each other on an advisory lock of
+    their own; seq is then taken from the table's id sequence, so it is unique, and larger than
+    every seq the partition already holds (the previous holder took its own before committing).
+    SQLite has one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_KEY, partition])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [AuditEvent._meta.db_table]
+            )
+            seq = cursor.fetchone()[0]
+        prev = AuditEvent.objects.filter(partition=partition).order_by("-seq")
+        return seq, prev.values_list("hash", flat=True).first() or GENESIS
+    last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    prev = AuditEvent.objects.filter(partition=partition).order_by("-seq")
+    return last_seq + 1, prev.values_list("hash", flat=True).first() or GENESIS
 
 
 def _target_of(kwargs: dict[str, Any]) -> models.Model | None:
@@ -219,11 +286,14 @@ def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify_chain() -> tuple[int, AuditEvent | None]:
-    """Walk the chain in seq order; return (events checked, first broken event or None)."""
+    """Walk every partition's chain in seq order; return (events checked, first broken event
+    or None). Each partition starts from GENESIS and links only its own events."""
     keys = audit_keys()
-    prev = GENESIS
+    partition, prev = None, GENESIS
     checked = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    for event in AuditEvent.objects.order_by("partition", "seq").iterator(chunk_size=2000):
+        if event.partition != partition:
+            partition, prev = event.partition, GENESIS
         if event.prev_hash != prev or not is_sealed_by_any(event, keys):
             return checked, event
         prev = event.hash

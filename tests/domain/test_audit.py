@@ -297,4 +297,4 @@ def test_rewriting_an_event_breaks_the_chain_at_that_event(w):
     checked, broken = verify_chain()
 
     assert broken is not None and broken.seq == approved.seq
-    assert checked == approved.seq - 1
+    assert checked == AuditEvent.objects.filter(seq__lt=approved.seq).count()

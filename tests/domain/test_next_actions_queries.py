@@ -1,4 +1,4 @@
-""""Who acts next" weighs every member of the lead team, the parties and the committees; the
+"""Who acts next weighs every member of the lead team, the parties and the committees; the
 queries it costs must not grow with how many people those teams hold (the committees were once
 read again for each person)."""
 

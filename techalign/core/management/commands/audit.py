@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from techalign.audit.anchors import (
@@ -15,13 +16,13 @@ from techalign.audit.anchors import (
     write_anchor,
 )
 from techalign.audit.models import AuditEvent
-from techalign.audit.services import GENESIS, verify_chain
+from techalign.audit.services import GENESIS, chain_partitions, verify_chain
 
 
 def why_broken(event: AuditEvent) -> str:
-    """Which link of the chain fails at `event`."""
+    """Which link of its partition's chain fails at `event`."""
     previous = (
-        AuditEvent.objects.filter(seq__lt=event.seq)
+        AuditEvent.objects.filter(partition=event.partition, seq__lt=event.seq)
         .order_by("-seq")
         .values_list("hash", flat=True)
         .first()
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         )
         verify.add_argument("--anchor", type=Path, help="anchor file (default: the configured)")
         anchor = actions.add_parser(
-            "anchor", help="Append seq, head hash and count to the anchor file."
+            "anchor", help="Append every partition's head (seq, hash) and the count to the file."
         )
         anchor.add_argument("--to", type=Path, help="anchor file (default: the configured)")
 
@@ -65,7 +66,8 @@ class Command(BaseCommand):
         checked, broken = verify_chain()
         if broken is not None:
             raise CommandError(
-                f"audit chain broken at seq {broken.seq} ({broken.action}): "
+                f"audit chain broken at seq {broken.seq} ({broken.action}), "
+                f"partition {broken.partition}: "
                 f"{why_broken(broken)}; {checked} events before it are intact",
                 returncode=1,
             )
@@ -77,6 +79,12 @@ class Command(BaseCommand):
         except AnchorProblem as problem:
             raise CommandError(str(problem), returncode=1) from problem
         self.stdout.write(f"audit chain OK: {checked} events")
+        stored = chain_partitions()
+        if stored != settings.TECHALIGN_AUDIT_PARTITIONS:
+            self.stderr.write(
+                f"TECHALIGN_AUDIT_PARTITIONS={settings.TECHALIGN_AUDIT_PARTITIONS} is ignored: "
+                f"the log was laid out in {stored} partitions when it was installed"
+            )
         if anchor is None:
             self.stderr.write(f"no anchor yet in {path}: run `techalign audit anchor`")
         else:
