@@ -140,6 +140,10 @@ def test_a_page_shows_a_write_at_once_and_says_when_findings_were_refreshed(w):
 
     page = client.get("/health/teams/payments/").content.decode()
     assert "TA120" in page and "Findings last refreshed at" in page
+    w.hua.language = "zh-hans"
+    w.hua.save(update_fields=["language"])
+    client.force_login(w.hua)
+    assert "发现最近刷新于" in client.get("/health/teams/payments/").content.decode()
 
 
 def test_past_the_inline_limit_a_page_marks_its_findings_stale(w, monkeypatch):
