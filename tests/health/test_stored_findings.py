@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -35,6 +35,7 @@ from techalign.org.services import grant_role
 from techalign.plans import selectors as plan_selectors
 from techalign.plans import services as plans
 from techalign.requirements import services as requirements
+from tests.db_faults import allow_inserts, refuse_inserts
 from tests.factories import advance, make_user
 
 TINY = 0.001
@@ -207,36 +208,6 @@ def test_stored_findings_follow_the_clock(w):
     assert "TA111" in _codes(_fresh(later)) - _codes(_fresh(today))
 
 
-def _fail_inserts_for(requirement_id: int) -> None:
-    """A real database error whenever a finding of this requirement is written."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION refuse_finding() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER refuse_finding BEFORE INSERT ON health_storedfinding FOR EACH ROW "
-                f"WHEN (NEW.requirement_id = {int(requirement_id)}) "
-                "EXECUTE FUNCTION refuse_finding()"
-            )
-        else:
-            cursor.execute(
-                "CREATE TEMP TRIGGER refuse_finding BEFORE INSERT ON health_storedfinding "
-                f"WHEN NEW.requirement_id = {int(requirement_id)} "
-                "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
-            )
-
-
-def _allow_inserts_again() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER refuse_finding ON health_storedfinding")
-            cursor.execute("DROP FUNCTION refuse_finding()")
-        else:
-            cursor.execute("DROP TRIGGER refuse_finding")
-
-
 def test_a_database_error_mid_refresh_keeps_the_old_findings_and_the_next_run_completes(w):
     first = _planned(w, dev_start_in=20, launch_in=60)
     second = _planned(w, dev_start_in=20, launch_in=60)
@@ -246,7 +217,7 @@ def test_a_database_error_mid_refresh_keeps_the_old_findings_and_the_next_run_co
     old = _stored(requirement=second)
     assert old != [f for f in _fresh(later) if f.requirement_id == second.pk]
 
-    _fail_inserts_for(second.pk)
+    refuse_inserts("health_storedfinding", column="requirement_id", value=second.pk)
     with pytest.raises(DatabaseError):
         refresh_findings(today=later, batch_size=1)
     # The batch before the failure is done; the failed one kept its findings whole.
@@ -254,7 +225,7 @@ def test_a_database_error_mid_refresh_keeps_the_old_findings_and_the_next_run_co
     assert _stored(requirement=second) == old
     assert freshness(today=later).everything == Staleness.DAY
 
-    _allow_inserts_again()
+    allow_inserts("health_storedfinding")
     refresh_findings(today=later, batch_size=1)
     assert freshness(today=later).is_fresh
     assert _stored() == _fresh(later)
