@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from techalign.audit.models import AuditEvent
 from techalign.calendars.models import CompanyDay, HolidayPolicy
 from techalign.core.errors import Refused
-from techalign.health.base import Context, Finding, Severity, unpack
+from techalign.health.base import (
+    SETTLED_SELECTION_LIMIT,
+    Context,
+    Finding,
+    Severity,
+    settled,
+    unpack,
+)
 from techalign.health.models import FindingsRefresh, HealthSettings, StoredFinding
 from techalign.health.rules import RULES
 from techalign.org.models import Department, OrgPolicy, Team, User
@@ -259,9 +266,13 @@ def freshness(*, today: dt.date | None = None, limit: int | None = None) -> Fres
 def stored_findings(scope: Scope, *, user: User | None = None) -> QuerySet[StoredFinding]:
     """The stored findings a scope's page shows: on the requirements of the scope the user may
     see, concerning one of its teams (the same selection `scope_findings` computes)."""
-    rows = StoredFinding.objects.filter(
-        requirement__in=scope.requirements(user=user).order_by().values("pk")
-    )
+    selection = scope.requirements(user=user).order_by().values("pk")
+    if scope.team_ids is not None:
+        # A team's or a department's requirements are read once, rather than the visibility
+        # and related-party subqueries again in each count the page makes.
+        ids = list(selection.values_list("pk", flat=True)[: SETTLED_SELECTION_LIMIT + 1])
+        selection = settled(ids, selection)
+    rows = StoredFinding.objects.filter(requirement__in=selection)
     disabled = HealthSettings.current().disabled_rules
     if disabled:
         # Switching a rule off shows at once; switching one on waits for the refresh.
