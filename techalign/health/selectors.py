@@ -271,8 +271,15 @@ def stored_findings(scope: Scope, *, user: User | None = None) -> QuerySet[Store
         # A team's or a department's requirements are read once, rather than the visibility
         # and related-party subqueries again in each count the page makes.
         ids = list(selection.values_list("pk", flat=True)[: SETTLED_SELECTION_LIMIT + 1])
-        selection = settled(ids, selection)
-    rows = StoredFinding.objects.filter(requirement__in=selection)
+        rows = StoredFinding.objects.filter(requirement__in=settled(ids, selection))
+    else:
+        # The whole organisation: every stored finding but those of the few requirements out
+        # of the selection (cancelled, or private and not visible to the user), so the counts
+        # scan the findings alone.
+        hidden = _hidden_requirements(user)
+        rows = StoredFinding.objects.exclude(
+            requirement__in=settled(hidden, Requirement.objects.filter(pk__in=hidden).values("pk"))
+        )
     disabled = HealthSettings.current().disabled_rules
     if disabled:
         # Switching a rule off shows at once; switching one on waits for the refresh.
@@ -284,30 +291,41 @@ def stored_findings(scope: Scope, *, user: User | None = None) -> QuerySet[Store
     return rows
 
 
-def stored_summary(rows: QuerySet[StoredFinding]) -> dict[str, int]:
-    """Counts by severity, counted by the database."""
-    counts = {str(s): 0 for s in Severity}
-    for severity, n in rows.order_by().values_list("severity").annotate(n=Count("pk")):
-        counts[severity] = n
-    return counts
+def _hidden_requirements(user: User | None) -> list[int]:
+    """Requirements left out of the whole organisation's selection for `user`: cancelled ones,
+    and private ones the user may not see."""
+    hidden = set(Requirement.objects.filter(status=Status.CANCELLED).values_list("pk", flat=True))
+    if user is not None:
+        private = Requirement.objects.filter(is_private=True).values_list("pk", flat=True)
+        visible = visible_requirements(user).filter(is_private=True).values_list("pk", flat=True)
+        hidden |= set(private) - set(visible)
+    return sorted(hidden)
 
 
-def stored_rule_counts(rows: QuerySet[StoredFinding]) -> dict[str, int]:
-    return dict(rows.order_by().values_list("code").annotate(n=Count("pk")))
+def stored_counts(rows: QuerySet[StoredFinding]) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts by severity and by rule, counted by the database in one pass."""
+    by_severity = {str(s): 0 for s in Severity}
+    by_rule: dict[str, int] = defaultdict(int)
+    for code, severity, n in (
+        rows.order_by().values_list("code", "severity").annotate(n=Count("pk"))
+    ):
+        by_severity[severity] += n
+        by_rule[code] += n
+    return by_severity, dict(by_rule)
 
 
 def stored_team_counts(
     rows: QuerySet[StoredFinding], *, team_ids: set[int] | None = None
 ) -> dict[int, dict[str, int]]:
     """Errors and warnings per team concerned (of `team_ids` only, when given)."""
-    links = StoredFinding.teams.through.objects.filter(storedfinding__in=rows.values("pk"))
-    if team_ids is not None:
-        links = links.filter(team_id__in=team_ids)
+    # Counted from the findings' side, so the page's selection filters the join itself.
+    links = rows.filter(teams__in=team_ids) if team_ids is not None else rows
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for team_id, severity, n in (
-        links.order_by().values_list("team_id", "storedfinding__severity").annotate(n=Count("pk"))
+        links.order_by().values_list("teams", "severity").annotate(n=Count("pk"))
     ):
-        counts[team_id][severity] = n
+        if team_id is not None and (team_ids is None or team_id in team_ids):
+            counts[team_id][severity] = n
     return dict(counts)
 
 

@@ -28,9 +28,8 @@ from techalign.health.selectors import (
     Scope,
     as_findings,
     requirement_findings,
+    stored_counts,
     stored_findings,
-    stored_rule_counts,
-    stored_summary,
     stored_team_counts,
     summary,
 )
@@ -81,13 +80,13 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     groups, page = _by_requirement(shown, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    per_rule = stored_rule_counts(findings)
+    counts, per_rule = stored_counts(findings)
     return {
         "nav": "health",
         "section": "findings",
         "scope": scope,
         "freshness": fresh,
-        "summary": stored_summary(findings),
+        "summary": counts,
         "rule_counts": [
             {"rule": r, "count": per_rule[code]} for code, r in RULES.items() if per_rule.get(code)
         ],
