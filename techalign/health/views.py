@@ -9,11 +9,13 @@ requirement's panel evaluates the rules for it alone.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,6 +29,7 @@ from techalign.health.rules import RULES
 from techalign.health.selectors import (
     Scope,
     as_findings,
+    freshness,
     requirement_findings,
     stored_counts,
     stored_findings,
@@ -37,6 +40,8 @@ from techalign.health.services import refresh_findings
 from techalign.org.models import Department, Team
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_requirement
+
+log = logging.getLogger(__name__)
 
 # Ten requirements' findings make a page a reader can scan; the rest are a click away.
 GROUPS_PER_PAGE = 10
@@ -69,7 +74,13 @@ def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> 
 
 
 def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
-    fresh = refresh_findings(at_most=INLINE_REFRESH_LIMIT)
+    try:
+        fresh = refresh_findings(at_most=INLINE_REFRESH_LIMIT)
+    except DatabaseError:
+        # A page that only reads still answers when the refresh cannot write (a locked or
+        # read-only database): the stored findings, said to be stale; the worker retries.
+        log.warning("refreshing findings for a health page failed", exc_info=True)
+        fresh = freshness(limit=INLINE_REFRESH_LIMIT)
     findings = stored_findings(scope, user=request.user)
     rule, severity = request.GET.get("rule"), request.GET.get("severity")
     shown = findings

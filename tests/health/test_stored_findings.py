@@ -171,6 +171,23 @@ def test_past_the_inline_limit_a_page_marks_its_findings_stale(w, monkeypatch):
     assert enqueue_refresh_when_stale() == 0
 
 
+def test_a_page_whose_refresh_fails_shows_the_stored_findings_marked_stale(w):
+    req = advance(w, "planning")
+    refresh_findings()
+    _late_item(w, req)
+    refuse_inserts("health_storedfinding", column="requirement_id", value=req.pk)
+    client = Client()
+    client.force_login(w.jun)
+
+    page = client.get("/health/teams/payments/")
+    assert page.status_code == 200
+    assert "TA120" not in page.content.decode()
+    assert "or more requirements changed since" in page.content.decode()
+
+    allow_inserts("health_storedfinding")
+    assert "TA120" in client.get("/health/teams/payments/").content.decode()
+
+
 def test_an_organisation_change_makes_every_requirement_stale(w):
     advance(w, "planning")
     refresh_findings()
