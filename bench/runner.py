@@ -370,7 +370,16 @@ def measure_pages(run: Run, server: Server, who: Cast) -> None:
     ]
     health = url_for("web:team_health", code=team) or url_for("health:team", code=team)
     if health:
-        pages.append(("team health view", [health], 250))
+        department = who.large.lead_team.department.code
+        pages += [
+            ("team health view", [health], 250),
+            ("health overview (organisation)", [url_for("health:overview")], 250),
+            ("department health view", [url_for("health:department", code=department)], 250),
+        ]
+        # The worker keeps the stored findings the health pages read; after a seed, catch up.
+        from techalign.health.services import refresh_findings
+
+        refresh_findings()
     else:
         run.not_measured("team health view: no URL named web:team_health or health:team")
     for name, paths, target in pages:

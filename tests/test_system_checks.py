@@ -131,3 +131,11 @@ def test_techalign_check_shows_the_ids_and_check_deploy_the_production_warnings(
     deploy = _techalign_check(tmp_path, "--deploy", SECRET_KEY="k" * 60)
     assert deploy.returncode == 0, deploy.stderr
     assert "techalign.W001" in deploy.stderr and "techalign.W002" in deploy.stderr
+
+
+def test_the_audit_partitions_must_stay_few_enough_to_lock_together():
+    for partitions in (0, 257):
+        with override_settings(TECHALIGN_AUDIT_PARTITIONS=partitions):
+            assert ids(checks.check_audit_partitions()) == ["techalign.E008"]
+    with override_settings(TECHALIGN_AUDIT_PARTITIONS=16):
+        assert checks.check_audit_partitions() == []

@@ -215,6 +215,24 @@ def _next_link(partition: int) -> tuple[int, str]:
     return last_seq + 1, prev.values_list("hash", flat=True).first() or GENESIS
 
 
+def committed_through() -> int:
+    """The largest seq below which no event can still appear: every event up to it is
+    committed. On PostgreSQL an appender takes its seq under its partition's lock and holds the
+    lock until commit, so a partition's events commit in seq order but two partitions' may not
+    (seq 100 can commit after 101). Holding every partition's lock for the instant of the read
+    waits out those in flight: what a reader of "events past seq N" (stored findings) must use
+    as its next N. SQLite has one writer at a time."""
+    newest = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True)
+    if connection.vendor != "postgresql":
+        return newest.first() or 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, p) FROM generate_series(0, %s - 1) AS p ORDER BY p",
+            [_CHAIN_LOCK_KEY, chain_partitions()],
+        )
+        return newest.first() or 0
+
+
 def _target_of(kwargs: dict[str, Any]) -> models.Model | None:
     """The object a refused attempt was about. Keyword order is the caller's, so prefer an
     object inside a requirement over, say, the team someone tried to sign for."""

@@ -11,6 +11,7 @@ later, or quietly lose data; warnings name what a production instance should set
   techalign.E005  LANGUAGES lacks zh-hans or en, or LANGUAGE_CODE is not one of LANGUAGES
   techalign.E006  TECHALIGN_BASE_URL is not an absolute http(s) address without query or "/" end
   techalign.E007  TECHALIGN_SEALING_KEY is set but is not a Fernet key
+  techalign.E008  TECHALIGN_AUDIT_PARTITIONS is not between 1 and 256
   techalign.W001  (deploy) no EMAIL_HOST outside DEBUG: mail is written to files, not sent
   techalign.W002  (deploy) no TECHALIGN_SEALING_KEY: sealed credentials depend on SECRET_KEY
 """
@@ -172,6 +173,25 @@ def check_sealing_key(app_configs: Apps = None, **kwargs: Any) -> list[CheckMess
             )
         ]
     return []
+
+
+# A reader of the audit log that must know which events can no longer appear takes every
+# partition's lock at once (audit.services.committed_through): hundreds, not thousands.
+AUDIT_PARTITIONS_MAX = 256
+
+
+@register()
+def check_audit_partitions(app_configs: Apps = None, **kwargs: Any) -> list[CheckMessage]:
+    partitions = settings.TECHALIGN_AUDIT_PARTITIONS
+    if 1 <= partitions <= AUDIT_PARTITIONS_MAX:
+        return []
+    return [
+        Error(
+            f"TECHALIGN_AUDIT_PARTITIONS is {partitions}.",
+            hint=f"Choose between 1 and {AUDIT_PARTITIONS_MAX} (16 by default); see docs/audit.md.",
+            id="techalign.E008",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -97,6 +98,45 @@ class Finding:
             "message": self.message,
             "details": {k: display(v) for k, v in self.details.items()},
         }
+
+
+def pack(value: Any) -> Any:
+    """A finding's detail as JSON that `unpack` turns back into an equal value: dates, times,
+    decimals and texts in both languages are tagged, so a stored message still renders in the
+    reader's language and with the reader's time zone."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Text):
+        return {"$text": [value.en, value.zh]}
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, list):
+        return [pack(v) for v in value]
+    if isinstance(value, tuple):
+        return {"$tuple": [pack(v) for v in value]}
+    raise TypeError(f"a finding detail of type {type(value).__name__} cannot be stored")
+
+
+UNPACK: dict[str, Callable[[Any], Any]] = {
+    "$text": lambda v: Text(*v),
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+    "$decimal": Decimal,
+    "$tuple": lambda v: tuple(unpack(x) for x in v),
+}
+
+
+def unpack(value: Any) -> Any:
+    if isinstance(value, list):
+        return [unpack(v) for v in value]
+    if isinstance(value, dict):
+        ((tag, packed),) = value.items()
+        return UNPACK[tag](packed)
+    return value
 
 
 CheckFunction = Callable[["Context"], Iterable[Finding]]

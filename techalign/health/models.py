@@ -62,3 +62,51 @@ class HealthSettings(models.Model):
     def current(cls) -> HealthSettings:
         """The saved settings, or the defaults (unsaved) when nobody has changed them."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class StoredFinding(models.Model):
+    """One finding of a rule as the last refresh computed it (see techalign.health.stored).
+
+    The pages count and list these instead of running the rules per view. A requirement's rows
+    are replaced together whenever it is refreshed; `details` keeps the message's values with
+    their types (dates, phase names in both languages), so the message still renders in the
+    reader's language.
+    """
+
+    requirement = models.ForeignKey(
+        "requirements.Requirement", on_delete=models.CASCADE, related_name="stored_findings"
+    )
+    code = models.CharField(max_length=8)
+    severity = models.CharField(max_length=8)
+    variant = models.CharField(max_length=32, default="default")
+    subject = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField()
+    details = models.JSONField(default=dict)
+    # The lead team and, where the rule names one, the party at fault.
+    teams = models.ManyToManyField("org.Team", related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["code", "severity"])]
+        verbose_name = _("stored finding")
+        verbose_name_plural = _("stored findings")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.requirement_id}/{self.subject}"
+
+
+class FindingsRefresh(models.Model):
+    """What the stored findings were computed from (one row, pk 1): the audit log up to
+    `through_seq`, the day `computed_on` (time-driven rules), and `inputs`, a fingerprint of the
+    thresholds and the company calendar. Anything past these makes findings stale."""
+
+    through_seq = models.PositiveBigIntegerField(default=0)
+    computed_on = models.DateField(null=True)
+    inputs = models.CharField(max_length=64, blank=True)
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("findings refresh")
+        verbose_name_plural = _("findings refresh")
+
+    def __str__(self) -> str:
+        return f"findings through #{self.through_seq} on {self.computed_on}"

@@ -4,19 +4,30 @@ findings of the rules over them."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from techalign.audit.models import AuditEvent
+from techalign.audit.services import committed_through
+from techalign.calendars.models import CompanyDay, HolidayPolicy
 from techalign.core.errors import Refused
-from techalign.health.base import Context, Finding, Severity
-from techalign.health.models import HealthSettings
+from techalign.health.base import (
+    SETTLED_SELECTION_LIMIT,
+    Context,
+    Finding,
+    Severity,
+    settled,
+    unpack,
+)
+from techalign.health.models import FindingsRefresh, HealthSettings, StoredFinding
 from techalign.health.rules import RULES
-from techalign.org.models import Department, Team, User
+from techalign.org.models import Department, OrgPolicy, Team, User
 from techalign.plans.models import Plan
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.selectors import visible_requirements
@@ -119,11 +130,14 @@ def evaluate(
         for finding in rule.check(context)
         if team_ids is None or finding.teams & team_ids
     ]
-    numbers = {pk: row.key for pk, row in context.requirements.items()}
-    findings.sort(
-        key=lambda f: (-int(numbers[f.requirement_id][4:]), f.code, f.subject, f.variant, f.at)
-    )
+    findings.sort(key=finding_order)
     return findings
+
+
+def finding_order(finding: Finding) -> tuple[Any, ...]:
+    """Newest requirement first, then by rule, subject, variant and time: a stable order."""
+    f = finding
+    return (-int(f.requirement_key[4:]), f.code, f.subject, f.variant, f.at)
 
 
 def scope_findings(
@@ -175,3 +189,195 @@ def changed_since(moment: dt.datetime) -> QuerySet[AuditEvent, Any]:
         .order_by()
         .values("requirement_id")
     )
+
+
+# --- stored findings -------------------------------------------------------------------------
+#
+# What makes stored findings stale, and how it is noticed: every write to a requirement is a
+# service that appends an audit event inside its own transaction, numbered (`seq`) under its
+# partition's lock. So the requirements written since the last refresh are those of the events
+# past the `seq` it covered, read with `committed_through` (no event can still commit below it):
+# a write cannot commit without its event, and a new event can never appear behind one seen.
+# Time, the thresholds and the company calendar are compared directly: the day of the refresh,
+# and a fingerprint of those settings (edits made in the Django admin leave no audit event).
+
+# Events without a requirement that cannot change any finding. Any other one (a role granted,
+# a team or a user renamed, a component's owner changed) makes every requirement stale.
+UNRELATED_ACTIONS = (
+    "notify.",
+    "token.",
+    "calendar.source_",
+    "calendar.feed_key_",
+    "calendar.time_zone_",
+    "calendar.working_hours_",
+)
+
+
+class Staleness:
+    """Why every stored finding must be recomputed."""
+
+    NEVER = "never"
+    DAY = "day"
+    INPUTS = "inputs"
+    ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How far the stored findings lag behind the requirements."""
+
+    refreshed_at: dt.datetime | None
+    # The last audit event looked at, which a refresh started now will have covered.
+    through_seq: int
+    inputs: str
+    # A Staleness reason when every requirement is stale, else "".
+    everything: str
+    # Requirements written since the last refresh (at most `limit` + 1 of them, when limited).
+    changed: frozenset[int]
+
+    @property
+    def is_fresh(self) -> bool:
+        return not self.everything and not self.changed
+
+
+def inputs_fingerprint() -> str:
+    """A digest of the settings every rule run reads besides the requirements: the health
+    thresholds, the cost-of-change curve, the holiday policy and the company days."""
+    policy = HealthSettings.current()
+    thresholds = [
+        (f.name, getattr(policy, f.name))
+        for f in HealthSettings._meta.concrete_fields
+        if f.name not in {"id", "updated_at", "version", "updated_by"}
+    ]
+    org = OrgPolicy.objects.filter(pk=1).values_list("cost_curve", flat=True).first()
+    holidays = HolidayPolicy.objects.values_list("use_public_holidays", "country").first()
+    days = list(CompanyDay.objects.order_by("on").values_list("on", "is_working_day"))
+    return hashlib.sha256(repr((thresholds, org, holidays, days)).encode()).hexdigest()
+
+
+def freshness(*, today: dt.date | None = None, limit: int | None = None) -> Freshness:
+    """What has changed since the stored findings were last refreshed; with `limit`, the
+    requirements written since are read only up to one past it."""
+    today = today or timezone.localdate()
+    state = FindingsRefresh.objects.filter(pk=1).first() or FindingsRefresh()
+    last_seq = committed_through()
+    inputs = inputs_fingerprint()
+    events = AuditEvent.objects.filter(
+        seq__gt=state.through_seq, seq__lte=last_seq, outcome=AuditEvent.Outcome.DONE
+    )
+    everything = ""
+    if state.computed_on is None:
+        everything = Staleness.NEVER
+    elif state.computed_on != today:
+        everything = Staleness.DAY
+    elif state.inputs != inputs:
+        everything = Staleness.INPUTS
+    else:
+        org_wide = events.filter(requirement__isnull=True)
+        for prefix in UNRELATED_ACTIONS:
+            org_wide = org_wide.exclude(action__startswith=prefix)
+        if org_wide.exists():
+            everything = Staleness.ORGANISATION
+    changed: frozenset[int] = frozenset()
+    if not everything and last_seq > state.through_seq:
+        written = (
+            events.filter(requirement__isnull=False)
+            .order_by()
+            .values_list("requirement_id", flat=True)
+            .distinct()
+        )
+        changed = frozenset(written[: limit + 1] if limit is not None else written)
+    return Freshness(state.refreshed_at, last_seq, inputs, everything, changed)
+
+
+def stored_findings(scope: Scope, *, user: User | None = None) -> QuerySet[StoredFinding]:
+    """The stored findings a scope's page shows: on the requirements of the scope the user may
+    see, concerning one of its teams (the same selection `scope_findings` computes)."""
+    selection = scope.requirements(user=user).order_by().values("pk")
+    if scope.team_ids is not None:
+        # A team's or a department's requirements are read once, rather than the visibility
+        # and related-party subqueries again in each count the page makes.
+        ids = list(selection.values_list("pk", flat=True)[: SETTLED_SELECTION_LIMIT + 1])
+        rows = StoredFinding.objects.filter(requirement__in=settled(ids, selection))
+    else:
+        # The whole organisation: every stored finding but those of the few requirements out
+        # of the selection (cancelled, or private and not visible to the user), so the counts
+        # scan the findings alone.
+        hidden = _hidden_requirements(user)
+        rows = StoredFinding.objects.exclude(
+            requirement__in=settled(hidden, Requirement.objects.filter(pk__in=hidden).values("pk"))
+        )
+    disabled = HealthSettings.current().disabled_rules
+    if disabled:
+        # Switching a rule off shows at once; switching one on waits for the refresh.
+        rows = rows.exclude(code__in=disabled)
+    team_ids = scope.team_ids
+    if team_ids is not None:
+        naming = StoredFinding.teams.through.objects.filter(team_id__in=team_ids)
+        rows = rows.filter(pk__in=naming.values("storedfinding_id"))
+    return rows
+
+
+def _hidden_requirements(user: User | None) -> list[int]:
+    """Requirements left out of the whole organisation's selection for `user`: cancelled ones,
+    and private ones the user may not see."""
+    hidden = set(Requirement.objects.filter(status=Status.CANCELLED).values_list("pk", flat=True))
+    if user is not None:
+        private = Requirement.objects.filter(is_private=True).values_list("pk", flat=True)
+        visible = visible_requirements(user).filter(is_private=True).values_list("pk", flat=True)
+        hidden |= set(private) - set(visible)
+    return sorted(hidden)
+
+
+def stored_counts(rows: QuerySet[StoredFinding]) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts by severity and by rule, counted by the database in one pass."""
+    by_severity = {str(s): 0 for s in Severity}
+    by_rule: dict[str, int] = defaultdict(int)
+    for code, severity, n in (
+        rows.order_by().values_list("code", "severity").annotate(n=Count("pk"))
+    ):
+        by_severity[severity] += n
+        by_rule[code] += n
+    return by_severity, dict(by_rule)
+
+
+def stored_team_counts(
+    rows: QuerySet[StoredFinding], *, team_ids: set[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Errors and warnings per team concerned (of `team_ids` only, when given)."""
+    # Counted from the findings' side, so the page's selection filters the join itself.
+    links = rows.filter(teams__in=team_ids) if team_ids is not None else rows
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for team_id, severity, n in (
+        links.order_by().values_list("teams", "severity").annotate(n=Count("pk"))
+    ):
+        if team_id is not None and (team_ids is None or team_id in team_ids):
+            counts[team_id][severity] = n
+    return dict(counts)
+
+
+def as_findings(rows: QuerySet[StoredFinding]) -> list[Finding]:
+    """Stored rows as the findings they were computed as, in `evaluate`'s order."""
+    links: dict[int, set[int]] = defaultdict(set)
+    rows = rows.annotate(number=F("requirement__number"))
+    found = list(rows)
+    for finding_id, team_id in StoredFinding.teams.through.objects.filter(
+        storedfinding__in=[row.pk for row in found]
+    ).values_list("storedfinding_id", "team_id"):
+        links[finding_id].add(team_id)
+    findings = [
+        Finding(
+            code=row.code,
+            severity=Severity(row.severity),
+            variant=row.variant,
+            requirement_id=row.requirement_id,
+            requirement_key=f"REQ-{row.number}",
+            teams=frozenset(links[row.pk]),
+            at=row.at,
+            subject=row.subject,
+            details={name: unpack(value) for name, value in row.details.items()},
+        )
+        for row in found
+    ]
+    findings.sort(key=finding_order)
+    return findings

@@ -1,20 +1,28 @@
-"""Writes on process health: the organisation's thresholds for the rules."""
+"""Writes on process health: the organisation's thresholds for the rules, and the stored
+findings the pages read."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
-from techalign.health.models import HealthSettings
+from techalign.health.base import Finding, pack
+from techalign.health.models import FindingsRefresh, HealthSettings, StoredFinding
 from techalign.health.rules import RULES
+from techalign.health.selectors import Freshness, evaluate, freshness
 from techalign.org.models import User
-from techalign.org.permissions import is_admin
+from techalign.org.services import require_admin
 from techalign.plans.models import Phase
+from techalign.requirements.models import Requirement, Status
 
 DAY_FIELDS = {
     "alignment_days_before_dev_start",
@@ -37,8 +45,8 @@ def update_health_settings(
     `version` is the one the caller read (0 before anybody saved settings); an edit made on an
     older read is refused. `actor` None is the operator at the server's console.
     """
-    if actor is not None and not is_admin(actor):
-        raise Refused("org.admin_required", user=str(actor), action=_("change health settings"))
+    if actor is not None:
+        require_admin(actor, _("change health settings"))
     unknown = set(changes) - SETTINGS_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
@@ -77,3 +85,85 @@ def update_health_settings(
         summary={"before": before, "after": changes},
     )
     return settings
+
+
+# Requirements recomputed per transaction: short enough for SQLite's single write lock, large
+# enough that the rules' per-run queries are shared by many requirements.
+REFRESH_BATCH = 250
+
+
+def refresh_findings(
+    *,
+    today: dt.date | None = None,
+    everything: bool = False,
+    at_most: int | None = None,
+    batch_size: int = REFRESH_BATCH,
+) -> Freshness:
+    """Bring the stored findings up to date and return how fresh they are afterwards.
+
+    Every requirement is recomputed when the day, the thresholds, the company calendar or the
+    organisation changed since the last refresh (or with `everything`); otherwise only those
+    written since. With `at_most`, nothing is done when more requirements than that are stale
+    (a page asks so, leaving the many to the worker).
+
+    Each batch of requirements is recomputed and replaced in one transaction, so a failure
+    leaves the batch's old findings in place; the refresh is recorded as done only at the end,
+    so the next run starts over what was left. The audit position is read before anything is
+    recomputed: a write committed meanwhile comes after it and is picked up next time.
+    """
+    today = today or timezone.localdate()
+    seen = freshness(today=today, limit=at_most)
+    if everything or seen.everything:
+        ids: Sequence[int] = list(Requirement.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(seen.changed)
+    whole = bool(everything or seen.everything)
+    if (at_most is not None and len(ids) > at_most) or not (whole or ids):
+        return seen
+    policy = HealthSettings.current()
+    FindingsRefresh.objects.get_or_create(pk=1)
+    for batch in _batches(ids, batch_size):
+        with transaction.atomic():
+            # Refreshes take turns, each computing from what the one before it committed.
+            FindingsRefresh.objects.select_for_update().get(pk=1)
+            _replace_findings(batch, today=today, policy=policy)
+    with transaction.atomic():
+        state = FindingsRefresh.objects.select_for_update().get(pk=1)
+        state.through_seq = max(state.through_seq, seen.through_seq)
+        if whole:
+            state.computed_on, state.inputs = today, seen.inputs
+        state.refreshed_at = timezone.now()
+        state.save()
+    return replace(seen, refreshed_at=state.refreshed_at, everything="", changed=frozenset())
+
+
+def _batches(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _replace_findings(ids: Sequence[int], *, today: dt.date, policy: HealthSettings) -> None:
+    """Recompute the findings of these requirements (none for a cancelled one) in place of
+    the stored ones."""
+    selection = Requirement.objects.filter(pk__in=ids).exclude(status=Status.CANCELLED)
+    findings = evaluate(selection, today=today, policy=policy)
+    StoredFinding.objects.filter(requirement_id__in=ids).delete()
+    rows = StoredFinding.objects.bulk_create(_stored(f) for f in findings)
+    link = StoredFinding.teams.through
+    StoredFinding.teams.through.objects.bulk_create(
+        link(storedfinding_id=row.pk, team_id=team_id)
+        for row, finding in zip(rows, findings, strict=True)
+        for team_id in sorted(finding.teams)
+    )
+
+
+def _stored(finding: Finding) -> StoredFinding:
+    return StoredFinding(
+        requirement_id=finding.requirement_id,
+        code=finding.code,
+        severity=str(finding.severity),
+        variant=finding.variant,
+        subject=finding.subject,
+        at=finding.at,
+        details={name: pack(value) for name, value in finding.details.items()},
+    )

@@ -1,98 +1,111 @@
 """Process-health pages: the organisation, a team and a department, one requirement's panel,
 the rule documentation, and the reports with their charts and CSV.
 
-Views only read: each evaluates the rules once for the requirements the user may see.
+The organisation, department and team pages read the stored findings (counted by the
+database), after refreshing the few requirements written since the last refresh; one
+requirement's panel evaluates the rules for it alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+import logging
+from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from techalign.core.errors import Refused
 from techalign.health.base import Finding
-from techalign.health.models import HealthSettings
+from techalign.health.models import HealthSettings, StoredFinding
 from techalign.health.reports import REPORTS, Period, build_report
 from techalign.health.rules import RULES
-from techalign.health.selectors import Scope, requirement_findings, scope_findings, summary
+from techalign.health.selectors import (
+    Scope,
+    as_findings,
+    freshness,
+    requirement_findings,
+    stored_counts,
+    stored_findings,
+    stored_team_counts,
+    summary,
+)
+from techalign.health.services import refresh_findings
 from techalign.org.models import Department, Team
 from techalign.requirements.models import Requirement
 from techalign.requirements.selectors import get_requirement
 
-
-def _filtered(request: HttpRequest, findings: list[Finding]) -> list[Finding]:
-    """Findings narrowed by the `rule` and `severity` query parameters."""
-    rule, severity = request.GET.get("rule"), request.GET.get("severity")
-    return [
-        f
-        for f in findings
-        if (not rule or f.code == rule) and (not severity or f.severity == severity)
-    ]
-
+log = logging.getLogger(__name__)
 
 # Ten requirements' findings make a page a reader can scan; the rest are a click away.
 GROUPS_PER_PAGE = 10
 TEAMS_PER_PAGE = 20
+# A page recomputes itself the findings of up to this many requirements written since the
+# last refresh (about what one team's page cost when every view ran the rules), so what a user
+# just did shows at once; past that, it shows the stored findings, says how old they are, and
+# leaves the rest to the worker.
+INLINE_REFRESH_LIMIT = 100
 
 
-def _by_requirement(findings: list[Finding], page_number: str | None) -> tuple[list, Any]:
-    """One page of findings grouped under their requirement, newest requirement first; the
-    page's requirements in one query."""
+def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> tuple[list, Any]:
+    """One page of findings grouped under their requirement, newest requirement first."""
+    with_findings = (
+        Requirement.objects.filter(pk__in=shown.values("requirement_id"))
+        .order_by("-number")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(with_findings, GROUPS_PER_PAGE).get_page(page_number)
+    ids = list(page)
     grouped: dict[int, list[Finding]] = defaultdict(list)
-    for finding in findings:
+    for finding in as_findings(shown.filter(requirement_id__in=ids)):
         grouped[finding.requirement_id].append(finding)
-    # Findings come sorted newest requirement first, so the grouping keeps that order.
-    page = Paginator(list(grouped), GROUPS_PER_PAGE).get_page(page_number)
-    requirements = Requirement.objects.select_related("lead_team").in_bulk(list(page))
+    requirements = Requirement.objects.select_related("lead_team").in_bulk(ids)
     groups = [
         {"requirement": requirements[pk], "findings": grouped[pk], "summary": summary(grouped[pk])}
-        for pk in page
+        for pk in ids
     ]
     return groups, page
 
 
-def _team_counts(findings: list[Finding]) -> dict[int, Counter[str]]:
-    """Errors and warnings per team concerned."""
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for finding in findings:
-        for team_id in finding.teams:
-            counts[team_id][str(finding.severity)] += 1
-    return counts
-
-
-def _rule_counts(findings: list[Finding]) -> list[dict[str, Any]]:
-    counts = Counter(f.code for f in findings)
-    return [{"rule": RULES[code], "count": counts[code]} for code in RULES if counts[code]]
-
-
 def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
-    findings = scope_findings(scope, user=request.user)
-    shown = _filtered(request, findings)
+    try:
+        fresh = refresh_findings(at_most=INLINE_REFRESH_LIMIT)
+    except DatabaseError:
+        # A page that only reads still answers when the refresh cannot write (a locked or
+        # read-only database): the stored findings, said to be stale; the worker retries.
+        log.warning("refreshing findings for a health page failed", exc_info=True)
+        fresh = freshness(limit=INLINE_REFRESH_LIMIT)
+    findings = stored_findings(scope, user=request.user)
+    rule, severity = request.GET.get("rule"), request.GET.get("severity")
+    shown = findings
+    if rule:
+        shown = shown.filter(code=rule)
+    if severity:
+        shown = shown.filter(severity=severity)
     groups, page = _by_requirement(shown, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    counts, per_rule = stored_counts(findings)
     return {
         "nav": "health",
         "section": "findings",
         "scope": scope,
-        "summary": summary(findings),
-        "rule_counts": _rule_counts(findings),
+        "freshness": fresh,
+        "summary": counts,
+        "rule_counts": [
+            {"rule": r, "count": per_rule[code]} for code, r in RULES.items() if per_rule.get(code)
+        ],
         "groups": groups,
         "page": page,
         "page_query": query.urlencode(),
-        "team_counts": _team_counts(findings),
-        "shown": len(shown),
-        "filters": {
-            "rule": request.GET.get("rule", ""),
-            "severity": request.GET.get("severity", ""),
-        },
+        "team_counts": stored_team_counts(findings, team_ids=scope.team_ids),
+        "filters": {"rule": rule or "", "severity": severity or ""},
         "reports": REPORTS.values(),
     }
 
@@ -103,7 +116,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = _scope_context(request, Scope())
     counts = context["team_counts"]
     rows = [
-        {"department": team.department, "team": team, "counts": counts.get(team.pk, Counter())}
+        {"department": team.department, "team": team, "counts": counts.get(team.pk, {})}
         for team in Team.objects.select_related("department").order_by("department__code", "code")
     ]
     teams_page = Paginator(rows, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
@@ -126,9 +139,7 @@ def department_health(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
     context = _scope_context(request, Scope(department=department))
     counts = context["team_counts"]
-    context["teams"] = [
-        {"team": t, "counts": counts.get(t.pk, Counter())} for t in department.teams.all()
-    ]
+    context["teams"] = [{"team": t, "counts": counts.get(t.pk, {})} for t in department.teams.all()]
     return render(request, "health/scope.html", context)
 
 

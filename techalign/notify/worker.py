@@ -1,7 +1,8 @@
 """The background worker's two jobs: run queued tasks, and the periodic sweep.
 
 The sweep enqueues what time alone makes due: calendar feeds to refresh, deliveries whose
-task was lost or whose worker died mid-attempt, and milestone and action item reminders.
+task was lost or whose worker died mid-attempt, milestone and action item reminders, and the
+refresh of stale process-health findings.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def sweep() -> dict[str, int]:
     from techalign.calendars.models import CalendarSource
     from techalign.calendars.services import due_sources
     from techalign.calendars.tasks import refresh_source_task
+    from techalign.health.tasks import enqueue_refresh_when_stale
     from techalign.notify.services import (
         overdue_deliveries,
         remind_action_items,
@@ -104,4 +106,6 @@ def sweep() -> dict[str, int]:
         "deliveries": len(deliveries),
         "reminders": remind_milestones(),
         "action_item_reminders": remind_action_items(),
+        # Stored findings: the requirements written since, or all of them on a new day.
+        "findings_refresh": enqueue_refresh_when_stale(),
     }

@@ -140,8 +140,12 @@ def test_pages_cost_the_same_queries_at_two_sizes(w, path, django_assert_max_num
     client.get(path)
     with django_assert_max_num_queries(60) as small:
         client.get(path)
+    # Read now: the connection keeps only the last 9,000 queries, which the set-up overruns.
+    allowed = len(small.captured_queries)
     advance(w, "aligning")
     advance(w, "in_review")
     _production_change(w, advance(w, "finalized"))
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    # The first view after those writes refreshes their requirements' stored findings.
+    client.get(path)
+    with django_assert_max_num_queries(allowed):
         client.get(path)

@@ -4,11 +4,12 @@ never twice for the same reminder, even when a database error stops a run half-w
 import datetime as dt
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from techalign.meetings.services import add_action_item
 from techalign.notify.models import Notification, Reminder
 from techalign.notify.services import remind_action_items
+from tests.db_faults import allow_inserts, refuse_inserts
 from tests.factories import advance
 
 WEDNESDAY = dt.date(2026, 12, 9)
@@ -68,41 +69,13 @@ def test_an_overdue_action_item_is_recalled_once_a_day_until_done(w, req):
     assert remind_action_items(WEDNESDAY + dt.timedelta(days=2)) == 0
 
 
-def _refuse_notifications_for(user) -> None:
-    """A real database error: the database itself refuses the inbox row of one person."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION test_refuse_notification() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.recipient_id = {user.pk} THEN RAISE EXCEPTION 'disk trouble'; END IF; "
-                "RETURN NEW; END $$ LANGUAGE plpgsql"
-            )
-            cursor.execute(
-                "CREATE TRIGGER test_refuse BEFORE INSERT ON notify_notification "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_notification()"
-            )
-        else:
-            cursor.execute(
-                "CREATE TRIGGER test_refuse BEFORE INSERT ON notify_notification "
-                f"WHEN NEW.recipient_id = {user.pk} BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-            )
-
-
-def _heal() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER test_refuse ON notify_notification")
-            cursor.execute("DROP FUNCTION test_refuse_notification()")
-        else:
-            cursor.execute("DROP TRIGGER test_refuse")
-
-
 def test_a_database_error_mid_run_sends_nothing_half_and_the_next_run_finishes(w, req):
     due = WEDNESDAY + dt.timedelta(days=1)
     first = action(w, req, w.jun, due, text="第一件")
     broken = action(w, req, w.fang, due, text="第二件")
     last = action(w, req, w.wei, due, text="第三件")
-    _refuse_notifications_for(w.fang)
+    # A real database error: the database itself refuses the inbox row of one person.
+    refuse_inserts("notify_notification", column="recipient_id", value=w.fang.pk)
 
     with pytest.raises(DatabaseError):
         remind_action_items(WEDNESDAY)
@@ -112,7 +85,7 @@ def test_a_database_error_mid_run_sends_nothing_half_and_the_next_run_finishes(w
     keys = set(Reminder.objects.values_list("key", flat=True))
     assert keys == {f"action.due:{first.pk}:{due}"}, "the failed reminder is not marked sent"
 
-    _heal()
+    allow_inserts("notify_notification")
     assert remind_action_items(WEDNESDAY) == 2
     assert inbox(w.jun) == ["action.due"], "what was sent before is not sent again"
     assert inbox(w.fang) == ["action.due"] and inbox(w.wei) == ["action.due"]
