@@ -174,10 +174,8 @@ def _hours(
     """The working hours as read (or as just written), with their ETag; their version moves
     with the time zone and the feed key too, so it covers the whole answer."""
     hours = hours or WorkingHours.objects.filter(user=user).first() or WorkingHours(user=user)
-    tag = etag("v", hours.version)
-    if unchanged := not_modified(request, tag):
+    if unchanged := not_modified(request, response, etag("v", hours.version)):
         return unchanged
-    response["ETag"] = tag
     token = feed_token(user, hours.feed_key) if hours.pk else ""
     return HoursOut(
         time_zone=user.time_zone,
@@ -231,10 +229,8 @@ def add_caldav(request: HttpRequest, body: CalDavIn):
 def get_source(request: HttpRequest, source_id: int, response: HttpResponse):
     """One of your calendar sources; its ETag changes with every change you make to it."""
     source = _source(request, source_id)
-    tag = source_etag(source)
-    if unchanged := not_modified(request, tag):
+    if unchanged := not_modified(request, response, source_etag(source)):
         return unchanged
-    response["ETag"] = tag
     return source
 
 

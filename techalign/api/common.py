@@ -173,25 +173,27 @@ def etag(tag: str, version: int, marks: str = "") -> str:
     return f'"{tag}{version}-{marks}"' if marks else f'"{tag}{version}"'
 
 
-def set_etag(response: HttpResponse, tag: str, version: int, marks: str = "") -> None:
-    response["ETag"] = etag(tag, version, marks)
+def set_etag(response: HttpResponse, tag: str, version: int) -> None:
+    response["ETag"] = etag(tag, version)
 
 
-def not_modified(request: HttpRequest, current: str) -> HttpResponse | None:
-    """`304 Not Modified` when If-None-Match names the current ETag (RFC 9110 13.1.2: a list
-    of tags, `*`, and weak comparison, so `W/"v3"` matches `"v3"`), else None.
+def not_modified(request: HttpRequest, response: HttpResponse, current: str) -> HttpResponse | None:
+    """Give the answer being built the ETag `current`; return `304 Not Modified` instead when
+    If-None-Match names it (RFC 9110 13.1.2: a list of tags, `*`, and weak comparison, so
+    `W/"v3"` matches `"v3"`), else None.
 
     Call it after the caller's access to the resource is established and before the body is
     built: what a 304 saves is the body, never the access check."""
+    response["ETag"] = current
     given = request.headers.get("If-None-Match", "")
     if not given or request.method not in ("GET", "HEAD"):
         return None
     tags = parse_etags(given)
     if "*" not in tags and current not in (t.removeprefix("W/") for t in tags):
         return None
-    response = HttpResponse(status=304)
-    response["ETag"] = current
-    return response
+    unchanged = HttpResponse(status=304)
+    unchanged["ETag"] = current
+    return unchanged
 
 
 def if_match(request: HttpRequest, tag: str) -> int:

@@ -283,9 +283,8 @@ def get_settings(request: HttpRequest, response: HttpResponse):
     """The thresholds the rules use now (the defaults until an administrator changes them).
     The ETag changes with every change to them."""
     settings = HealthSettings.current()
-    if unchanged := not_modified(request, etag("v", settings.version)):
+    if unchanged := not_modified(request, response, etag("v", settings.version)):
         return unchanged
-    set_etag(response, "v", settings.version)
     return _settings_out(settings)
 
 

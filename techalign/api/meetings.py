@@ -296,9 +296,8 @@ def get_meeting_detail(request: HttpRequest, key: str, meeting: str, response: H
     # Invitees' answers, minutes and decisions are audited within the requirement: the marks
     # cover what the meeting's version does not.
     tag = etag("v", found.version, change_marks(found.requirement).marks)
-    if unchanged := not_modified(request, tag):
+    if unchanged := not_modified(request, response, tag):
         return unchanged
-    response["ETag"] = tag
     return found
 
 

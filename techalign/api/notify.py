@@ -136,9 +136,8 @@ def preferences(request: HttpRequest, response: HttpResponse, team: str | None =
     else:
         version = PreferenceSet.version_of(user=me)
         choices = selectors.preferences_of(me)
-    if unchanged := not_modified(request, etag("v", version)):
+    if unchanged := not_modified(request, response, etag("v", version)):
         return unchanged
-    set_etag(response, "v", version)
     return listed(choices)
 
 

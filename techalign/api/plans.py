@@ -580,10 +580,8 @@ def get_plan(request: HttpRequest, key: str, response: HttpResponse):
     marks = change_marks(requirement)
     # The revision is what If-Match compares for plan edits; the marks cover the reviews,
     # sign-offs and parties the answer shows beside it.
-    tag = etag("r", marks.revision, marks.marks)
-    if unchanged := not_modified(request, tag):
+    if unchanged := not_modified(request, response, etag("r", marks.revision, marks.marks)):
         return unchanged
-    response["ETag"] = tag
     return _plan_out(requirement)
 
 
@@ -852,9 +850,8 @@ def list_milestones(request: HttpRequest, key: str, response: HttpResponse):
     """Every party's milestones; the ETag is the requirement's, which they belong to."""
     requirement = _requirement(request, key)
     tag = etag("v", requirement.version, change_marks(requirement).marks)
-    if unchanged := not_modified(request, tag):
+    if unchanged := not_modified(request, response, tag):
         return unchanged
-    response["ETag"] = tag
     return listed(requirement.milestones.select_related("team", "updated_by"))
 
 

@@ -358,10 +358,8 @@ def get_requirement(request: HttpRequest, key: str, response: HttpResponse):
     """One requirement with its scenarios, plan summary, and who must act next. Its ETag
     changes with every change to the requirement or its scenarios."""
     requirement = _detail(request, key)
-    tag = requirement_etag(requirement)
-    if unchanged := not_modified(request, tag):
+    if unchanged := not_modified(request, response, requirement_etag(requirement)):
         return unchanged
-    response["ETag"] = tag
     return requirement
 
 
