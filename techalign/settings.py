@@ -30,7 +30,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes subscriptable at run time as the type checker reads them
+# (`admin.ModelAdmin[Team]`).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TECHALIGN_VAR_DIR", BASE_DIR / "var"))

@@ -23,7 +23,7 @@ from techalign.api.common import (
 from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.meetings import services
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Meeting
-from techalign.meetings.selectors import access_action_item, access_meeting
+from techalign.meetings.selectors import access_action_item, access_meeting, access_waiver
 from techalign.meetings.services import RESPONSE_NOTE_LIMIT
 from techalign.org.selectors import get_team, get_user, get_users
 from techalign.requirements.models import Requirement
@@ -84,11 +84,17 @@ class ActionItemOut(Schema):
 
 
 class WaiverOut(Schema):
+    id: int
     team: str
     team_name: str
     reason: str
     recorded_by: str
     recorded_at: datetime
+    withdrawn_at: datetime | None = Field(
+        description="When the waiver was withdrawn; null while it is in force."
+    )
+    withdrawn_by: str | None
+    withdrawal_reason: str
 
     @staticmethod
     def resolve_team(obj: AttendanceWaiver) -> str:
@@ -101,6 +107,10 @@ class WaiverOut(Schema):
     @staticmethod
     def resolve_recorded_by(obj: AttendanceWaiver) -> str:
         return obj.recorded_by.username
+
+    @staticmethod
+    def resolve_withdrawn_by(obj: AttendanceWaiver) -> str | None:
+        return obj.withdrawn_by.username if obj.withdrawn_by else None
 
 
 class MeetingOut(Schema):
@@ -248,6 +258,10 @@ class ActionItemIn(Body):
     item: str | None = Field(default=None, max_length=20)
     scenario: str | None = Field(default=None, max_length=20)
     question: str | None = Field(default=None, max_length=20)
+
+
+class WaiverWithdrawalIn(Body):
+    reason: str = Field(max_length=TEXT_LIMIT, description="Why the waiver is withdrawn.")
 
 
 class WaiverIn(Body):
@@ -432,7 +446,7 @@ def list_waivers(request: HttpRequest, key: str):
     """Parties excused from the alignment meeting, with the reason, oldest first."""
     return listed(
         _requirement(request, key)
-        .attendance_waivers.select_related("team", "recorded_by")
+        .attendance_waivers.select_related("team", "recorded_by", "withdrawn_by")
         .order_by("recorded_at", "id")
     )
 
@@ -450,4 +464,15 @@ def waive_attendance(request: HttpRequest, key: str, body: WaiverIn):
             team=get_team(body.team),
             reason=body.reason,
         ),
+    )
+
+
+@router.post("/{key}/waivers/{waiver_id}/withdraw", response={200: WaiverOut, **ERRORS})
+def withdraw_waiver(request: HttpRequest, key: str, waiver_id: str, body: WaiverWithdrawalIn):
+    """Withdraw a waiver, saying why (those who may record one): the party must be met, or
+    waived again, before the next finalizing; baselines finalized before keep it."""
+    return services.withdraw_waiver(
+        waiver=access_waiver(_requirement(request, key), waiver_id),
+        actor=actor(request),
+        reason=body.reason,
     )

@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
+from http.client import HTTPMessage
+from typing import IO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -93,7 +95,8 @@ def check_url(url: str) -> None:
     except (socket.gaierror, UnicodeError):
         return
     for *_rest, sockaddr in found:
-        check_address(host, sockaddr[0])
+        # IPv4 and IPv6 socket addresses begin with the address as text.
+        check_address(host, str(sockaddr[0]))
 
 
 def require_outside_url(url: str) -> None:
@@ -127,19 +130,29 @@ def _check_peer(connection: http.client.HTTPConnection) -> None:
 
 
 class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_GuardedHTTPConnection, req)
 
 
 class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        # HTTPSHandler keeps its SSL context in _context, which typeshed does not declare.
+        context = self._context  # type: ignore[attr-defined]
+        return self.do_open(_GuardedHTTPSConnection, req, context=context)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Methods other than GET keep their verb and body only if we do not follow redirects."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         if req.get_method() not in {"GET", "HEAD"}:
             return None
         return super().redirect_request(req, fp, code, msg, headers, newurl)

@@ -120,6 +120,9 @@ class HolidayPolicy(models.Model):
 
     use_public_holidays = models.BooleanField(_("observe public holidays"), default=True)
     country = models.CharField(_("country"), max_length=2, default="CN")
+    # The version of the whole company calendar, this policy and the company days: goes up
+    # with every change to either (0: never set, as when there is no row). Its ETag.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("holiday policy")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import User
 from techalign.org.permissions import is_admin
+from techalign.org.services import require_admin
 
 Kind = CalendarSource.Kind
 
@@ -43,11 +45,6 @@ def _require_manager(actor: Any, user: User) -> None:
 def can_edit_company_calendar(actor: Any) -> bool:
     """Administrators set the holiday policy and the company's own days."""
     return is_admin(actor)
-
-
-def _require_admin(actor: Any, action: Any) -> None:
-    if not can_edit_company_calendar(actor):
-        raise Refused("org.admin_required", action=action, user=str(actor))
 
 
 def _clean_url(url: str) -> str:
@@ -386,7 +383,7 @@ def refresh_source(*, source: CalendarSource) -> CalendarSource:
     return source
 
 
-def due_sources(now: dt.datetime | None = None):
+def due_sources(now: dt.datetime | None = None) -> QuerySet[CalendarSource]:
     """Active remote sources whose next fetch is due."""
     return CalendarSource.objects.filter(
         is_active=True, kind__in=[Kind.FEED, Kind.CALDAV], next_fetch_at__lte=now or timezone.now()
@@ -436,7 +433,9 @@ def set_working_hours(
     if ends <= starts:
         raise Refused("calendar.bad_hours", problem=_("work must end after it starts"))
     if (break_starts is None) != (break_ends is None) or (
-        break_starts and not starts < break_starts < break_ends <= ends
+        break_starts is not None
+        and break_ends is not None
+        and not starts < break_starts < break_ends <= ends
     ):
         raise Refused("calendar.bad_hours", problem=_("the break must lie inside working hours"))
     days = sorted(set(weekdays if weekdays is not None else [1, 2, 3, 4, 5]))
@@ -501,17 +500,26 @@ def reset_feed_key(*, actor: User, user: User) -> WorkingHours:
     return hours
 
 
+def _bump_company_calendar(seen: int | None, **changes: Any) -> HolidayPolicy:
+    """Write `changes` to the holiday policy and bump the company calendar's version in one
+    update, only if the version is still `seen` (None: whatever it is): the policy and the
+    company days are edited as one calendar, with one ETag."""
+    policy, _created = HolidayPolicy.objects.get_or_create(pk=1)
+    compare_and_set(policy, seen, kind=_("Company calendar"), ref=policy.country, **changes)
+    policy.refresh_from_db()
+    return policy
+
+
 @transition("calendar.holiday_policy_set")
 def set_holiday_policy(
-    *, actor: User, use_public_holidays: bool, country: str = "CN"
+    *, actor: User, use_public_holidays: bool, country: str = "CN", version: int | None = None
 ) -> HolidayPolicy:
-    """Admin: observe public holidays and make-up working days, or not."""
-    _require_admin(actor, _("change the holiday policy"))
-    policy, _created = HolidayPolicy.objects.get_or_create(pk=1)
-    HolidayPolicy.objects.filter(pk=policy.pk).update(
-        use_public_holidays=use_public_holidays, country=country.upper()[:2]
+    """Admin: observe public holidays and make-up working days, or not. `version` is the
+    company calendar's the caller read: a calendar changed since is refused as stale."""
+    require_admin(actor, _("change the holiday policy"))
+    policy = _bump_company_calendar(
+        version, use_public_holidays=use_public_holidays, country=country.upper()[:2]
     )
-    policy.refresh_from_db()
     record(
         actor=actor,
         action="calendar.holiday_policy_set",
@@ -523,13 +531,20 @@ def set_holiday_policy(
 
 @transition("calendar.company_day_set")
 def set_company_day(
-    *, actor: User, on: dt.date, name: str, is_working_day: bool = False
+    *,
+    actor: User,
+    on: dt.date,
+    name: str,
+    is_working_day: bool = False,
+    version: int | None = None,
 ) -> CompanyDay:
-    """Admin: a company day off (or an extra working day); it overrides every other rule."""
-    _require_admin(actor, _("change company days"))
+    """Admin: a company day off (or an extra working day); it overrides every other rule.
+    `version` as for `set_holiday_policy`."""
+    require_admin(actor, _("change company days"))
     bounds.require_in_range("on", on)
     if not name.strip():
         raise Refused("input.invalid", field="name", problem=_("must not be empty"))
+    _bump_company_calendar(version)
     day, _created = CompanyDay.objects.update_or_create(
         on=on, defaults={"name": name.strip()[:100], "is_working_day": is_working_day}
     )
@@ -543,9 +558,11 @@ def set_company_day(
 
 
 @transition("calendar.company_day_removed")
-def remove_company_day(*, actor: User, day: CompanyDay) -> None:
-    """Admin: remove a company day; the public calendar applies again."""
-    _require_admin(actor, _("change company days"))
+def remove_company_day(*, actor: User, day: CompanyDay, version: int | None = None) -> None:
+    """Admin: remove a company day; the public calendar applies again. `version` as for
+    `set_holiday_policy`."""
+    require_admin(actor, _("change company days"))
+    _bump_company_calendar(version)
     record(
         actor=actor,
         action="calendar.company_day_removed",

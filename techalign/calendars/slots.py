@@ -15,6 +15,7 @@ import bisect
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -23,6 +24,9 @@ from techalign.calendars.busy import busy_by_user
 from techalign.core import bounds
 from techalign.core.errors import Refused
 
+if TYPE_CHECKING:
+    from techalign.org.models import User
+
 Interval = tuple[int, int]
 
 
@@ -30,8 +34,8 @@ Interval = tuple[int, int]
 class Slot:
     starts_at: dt.datetime
     ends_at: dt.datetime
-    missing: tuple = ()
-    optional_available: tuple = ()
+    missing: tuple[User, ...] = ()
+    optional_available: tuple[User, ...] = ()
     # Starts after the alignment deadline (see `alignment_deadline`).
     late: bool = False
 
@@ -42,7 +46,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class Blocker:
-    user: object
+    user: User
     # Candidates where this person is the only required invitee who cannot come.
     sole_blocker: int
     # Candidates this person cannot attend at all.
@@ -51,8 +55,8 @@ class Blocker:
 
 @dataclass
 class SlotSearch:
-    required: list
-    optional: list
+    required: list[User]
+    optional: list[User]
     duration: dt.timedelta
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -115,8 +119,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def find_slots(
     *,
-    required: list,
-    optional: list | None = None,
+    required: list[User],
+    optional: list[User] | None = None,
     duration: dt.timedelta,
     count: int = 5,
     horizon: dt.timedelta = dt.timedelta(days=14),

@@ -4,6 +4,7 @@ meeting feed. Views parse input and call one service; every rule lives in the se
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from techalign.calendars.invitations import absolute, feed, feed_token
 from techalign.calendars.models import ICS_LIMIT, CompanyDay, WorkingHours
 from techalign.calendars.slots import alignment_deadline, find_slots, pick_query
 from techalign.core.errors import Refused
+from techalign.core.http import SignedInRequest
 from techalign.org.models import User
 
 
@@ -24,13 +26,13 @@ def _time(value: str) -> dt.time | None:
     return dt.time.fromisoformat(value) if value else None
 
 
-def _version(form) -> int:
+def _version(form: Mapping[str, str]) -> int:
     """The version a form was rendered with; an edit without one is incomplete."""
     return int(form["version"])
 
 
 @login_required
-def my_calendars(request: HttpRequest) -> HttpResponse:
+def my_calendars(request: SignedInRequest) -> HttpResponse:
     """Sources with their fetch status and errors, the forms to add more, working hours, the
     private feed URL, and the next weeks' working days with where each came from."""
     user = request.user
@@ -62,8 +64,9 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
                 services.set_working_hours(
                     actor=user,
                     user=user,
-                    starts=_time(form["starts"]),
-                    ends=_time(form["ends"]),
+                    # Both are required: an empty one leaves the form incomplete (ValueError).
+                    starts=dt.time.fromisoformat(form["starts"]),
+                    ends=dt.time.fromisoformat(form["ends"]),
                     break_starts=_time(form.get("break_starts", "")),
                     break_ends=_time(form.get("break_ends", "")),
                     weekdays=[int(d) for d in form.getlist("weekdays")],
@@ -80,7 +83,7 @@ def my_calendars(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
-def _page(request: HttpRequest, refusal: Refused | None = None) -> HttpResponse:
+def _page(request: SignedInRequest, refusal: Refused | None = None) -> HttpResponse:
     """The calendars page as it is now; a refused edit is shown with its reason."""
     user = request.user
     hours = WorkingHours.objects.filter(user=user).first()
@@ -110,7 +113,7 @@ def _page(request: HttpRequest, refusal: Refused | None = None) -> HttpResponse:
 
 
 @login_required
-def company_calendar(request: HttpRequest) -> HttpResponse:
+def company_calendar(request: SignedInRequest) -> HttpResponse:
     """The organisation's working days: whether public holidays and make-up working days
     apply, the company's own days off and extra working days, and a year of the result with
     the source of every exception. Everyone may read it; administrators edit it."""
@@ -165,7 +168,7 @@ def company_calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def source_action(request: HttpRequest, source_id: int, action: str) -> HttpResponse:
+def source_action(request: SignedInRequest, source_id: int, action: str) -> HttpResponse:
     """Fetch now, pause, resume or remove a source; the last three only as the page showed it."""
     try:
         source = selectors.access_source(request.user, source_id)
@@ -193,7 +196,7 @@ def source_action(request: HttpRequest, source_id: int, action: str) -> HttpResp
 
 
 @login_required
-def slot_finder(request: HttpRequest, ref: str) -> HttpResponse:
+def slot_finder(request: SignedInRequest, ref: str) -> HttpResponse:
     """Slots for REQ-n (its minimum invitees) or REQ-n/M-k (that meeting's invitees)."""
     from techalign.requirements.selectors import get_requirement
 

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from techalign.audit.services import record, transition
 from techalign.comments.models import BODY_LIMIT, Comment
 from techalign.comments.permissions import can_comment, can_see
+from techalign.core import limits
 from techalign.core.errors import Refused
 from techalign.notify.models import Event
 from techalign.notify.services import emit
 from techalign.org.models import User
 from techalign.plans import selectors as plans
 from techalign.requirements.models import Requirement, Scenario
+from techalign.requirements.workflow import lock_requirement
 
 # "@ming", "@li.wei", "@zhang-san": a user name after an @ that does not follow a word character
 # (so "ming@example.com" mentions nobody).
@@ -77,6 +79,8 @@ def add_comment(
         if item_number not in numbers:
             raise Refused("access.not_found", kind=_("Plan item"), ref=f"I-{item_number}")
     mentions = _resolve_mentions(body, requirement)
+    lock_requirement(requirement)
+    limits.check_room("comments_per_requirement", requirement.comments.count())
     comment = Comment.objects.create(
         requirement=requirement,
         scenario=scenario,

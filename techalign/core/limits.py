@@ -30,6 +30,12 @@ SCENARIOS_PER_REQUIREMENT = 200
 SCENARIOS_PER_ITEM = 100  # covered-scenario links of one item
 QUESTIONS_PER_REQUIREMENT = 500
 REPLIES_PER_QUESTION = 200
+MEETINGS_PER_REQUIREMENT = 200
+INVITEES_PER_MEETING = 200
+DECISIONS_PER_MEETING = 500
+ACTION_ITEMS_PER_MEETING = 500
+WAIVERS_PER_REQUIREMENT = 200
+COMMENTS_PER_REQUIREMENT = 5000
 
 # Files and bodies, in bytes.
 PLAN_FILE_BYTES = 1024 * 1024
@@ -51,6 +57,12 @@ COUNTS: dict[str, tuple[int, Any]] = {
     "scenarios_per_item": (SCENARIOS_PER_ITEM, _("scenarios covered by one item")),
     "questions_per_requirement": (QUESTIONS_PER_REQUIREMENT, _("questions on a requirement")),
     "replies_per_question": (REPLIES_PER_QUESTION, _("replies to one question")),
+    "meetings_per_requirement": (MEETINGS_PER_REQUIREMENT, _("meetings of a requirement")),
+    "invitees_per_meeting": (INVITEES_PER_MEETING, _("invitees of one meeting")),
+    "decisions_per_meeting": (DECISIONS_PER_MEETING, _("decisions of one meeting")),
+    "action_items_per_meeting": (ACTION_ITEMS_PER_MEETING, _("action items of one meeting")),
+    "waivers_per_requirement": (WAIVERS_PER_REQUIREMENT, _("attendance waivers of a requirement")),
+    "comments_per_requirement": (COMMENTS_PER_REQUIREMENT, _("comments on a requirement")),
     "catalog_files": (CATALOG_FILES, _("catalog files in one import")),
     "org_csv_rows": (ORG_CSV_ROWS, _("rows in an organisation CSV file")),
 }

@@ -279,6 +279,12 @@ REFUSALS: dict[str, Refusal] = {
     "waiver.reason_required": Refusal(
         INVALID, _("Give the reason team {team} is excused from the alignment meeting.")
     ),
+    "waiver.withdrawal_reason_required": Refusal(
+        INVALID, _("Give the reason the waiver of team {team} is withdrawn.")
+    ),
+    "waiver.withdrawn": Refusal(
+        CONFLICT, _("The waiver of team {team} on {requirement} is already withdrawn.")
+    ),
     "waiver.not_a_party": Refusal(
         CONFLICT,
         _("Team {team} is neither the lead team nor a related party of revision {revision}."),
@@ -383,6 +389,13 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "finalize.not_approved": Refusal(
         CONFLICT, _("Revision {revision} is not approved by a reviewer.")
+    ),
+    "finalize.approval_owed": Refusal(
+        CONFLICT,
+        _(
+            "Revision {revision} was approved before {requirement} was marked high-risk; it "
+            "still needs the approval of {missing}."
+        ),
     ),
     "finalize.party_not_aligned": Refusal(
         CONFLICT,

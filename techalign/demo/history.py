@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from techalign.audit.services import batch
 from techalign.demo.org import SHANGHAI
-from techalign.demo.steps import at
+from techalign.demo.steps import at, current_revision
 from techalign.health.clock import Clock, clock_at
 from techalign.meetings import services as meetings
 from techalign.meetings.models import Meeting
@@ -266,8 +266,7 @@ class Walk:
         self.clock.set(moment)
 
     def revision(self) -> Revision:
-        plan = Plan.objects.select_related("current_revision").get(requirement=self.requirement)
-        return plan.current_revision
+        return current_revision(self.requirement)
 
     def current_number(self) -> int:
         plan = Plan.objects.filter(requirement=self.requirement).first()
@@ -464,7 +463,7 @@ def _finished(
         walk.write_items(template, due=dev_start + dt.timedelta(days=14))
     walk.at(at(ack_on, 11))
     if profile == "good" and cycle == 1:
-        first = walk.requirement.scenarios.order_by("number").first()
+        first = walk.requirement.scenarios.order_by("number")[0]
         question = requirements.raise_question(
             requirement=walk.requirement,
             actor=people.dev[walk.lead],

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from techalign.demo.org import SHANGHAI, Org
 from techalign.meetings import services as meetings
 from techalign.meetings.models import Meeting
+from techalign.org.models import User
 from techalign.plans import services as plans
 from techalign.plans.models import Milestone, Plan, Revision
 from techalign.requirements import services as requirements
@@ -81,10 +82,16 @@ def fresh(requirement: Requirement) -> Requirement:
     return requirement
 
 
+def lead_dev(requirement: Requirement) -> User:
+    """The requirement's lead developer: every demo requirement is drafted with one."""
+    assert requirement.lead_dev is not None, requirement.key
+    return requirement.lead_dev
+
+
 def hand_off_and_acknowledge(requirement: Requirement) -> None:
     requirements.hand_off(requirement=requirement, actor=requirement.owner)
     for scenario in requirement.scenarios.order_by("number"):
-        requirements.acknowledge_scenario(scenario=scenario, actor=requirement.lead_dev)
+        requirements.acknowledge_scenario(scenario=scenario, actor=lead_dev(requirement))
 
 
 def revision_number(requirement: Requirement) -> int:
@@ -97,18 +104,21 @@ def revision_number(requirement: Requirement) -> int:
 
 
 def current_revision(requirement: Requirement) -> Revision:
-    return (
+    """The plan's current revision; the demo asks only once the plan has one."""
+    revision = (
         Plan.objects.select_related("current_revision")
         .get(requirement=requirement)
         .current_revision
     )
+    assert revision is not None, requirement.key
+    return revision
 
 
 def write_plan(org: Org, requirement: Requirement, items: Iterable[ItemText]) -> None:
     for item in items:
         plans.add_item(
             requirement=requirement,
-            actor=org.users[item.author] if item.author else requirement.lead_dev,
+            actor=org.users[item.author] if item.author else lead_dev(requirement),
             based_on=revision_number(requirement),
             component=org.components[item.component],
             kind=item.kind,
@@ -123,7 +133,7 @@ def write_plan(org: Org, requirement: Requirement, items: Iterable[ItemText]) ->
 def submit(requirement: Requirement) -> None:
     plans.submit_for_review(
         requirement=fresh(requirement),
-        actor=requirement.lead_dev,
+        actor=lead_dev(requirement),
         revision_number=revision_number(requirement),
     )
 

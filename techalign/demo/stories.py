@@ -24,6 +24,7 @@ from techalign.demo.steps import (
     fresh,
     hand_off_and_acknowledge,
     hold,
+    lead_dev,
     milestones,
     next_week,
     revision_number,
@@ -183,10 +184,10 @@ def _membership_coupons(org: Org) -> None:
     )
     requirements.hand_off(requirement=requirement, actor=requirement.owner)
     first, second = requirement.scenarios.order_by("number")[:2]
-    requirements.acknowledge_scenario(scenario=first, actor=requirement.lead_dev)
+    requirements.acknowledge_scenario(scenario=first, actor=lead_dev(requirement))
     requirements.raise_question(
         requirement=requirement,
-        actor=requirement.lead_dev,
+        actor=lead_dev(requirement),
         scenario=second,
         body="宽限期内下一期券包要不要先发？如果宽限期结束仍扣款失败，已发的券收不收回？"
         "券已经用掉了又怎么处理？",
@@ -445,7 +446,7 @@ def _reconciliation_alerts(org: Org) -> None:
     )
     plans.update_item(
         requirement=requirement,
-        actor=requirement.lead_dev,
+        actor=lead_dev(requirement),
         based_on=revision_number(requirement),
         item_key="I-2",
         description=(
@@ -580,7 +581,7 @@ def _first_order_coupon(org: Org) -> None:
     )
     question = requirements.propose_answered(
         question=question,
-        actor=requirement.lead_dev,
+        actor=lead_dev(requirement),
         body="不包含：全额退款的订单不算有效订单，部分退款的算。",
     )
     requirements.accept_answer(question=question, actor=org.users["lilei"])
@@ -888,11 +889,11 @@ def _points_on_purchase(org: Org) -> None:
         acceptance_criteria="- 退款成功 5 分钟内扣回\n- 多次部分退款累计扣回不超过已返积分",
     )
     requirements.acknowledge_scenario(
-        scenario=fresh(requirement).scenarios.get(number=4), actor=requirement.lead_dev
+        scenario=fresh(requirement).scenarios.get(number=4), actor=lead_dev(requirement)
     )
     plans.update_item(
         requirement=requirement,
-        actor=requirement.lead_dev,
+        actor=lead_dev(requirement),
         based_on=revision_number(requirement),
         item_key="I-1",
         description="消费订单完成事件发放积分并推送通知；消费部分退款成功事件，按退款商品实付金额"
@@ -901,7 +902,7 @@ def _points_on_purchase(org: Org) -> None:
     )
     plans.update_item(
         requirement=requirement,
-        actor=requirement.lead_dev,
+        actor=lead_dev(requirement),
         based_on=revision_number(requirement),
         item_key="I-2",
         ask="订单完成事件中增加实付金额和商品明细；部分退款成功事件中增加退款商品的实付金额。",

@@ -5,6 +5,7 @@ docs/health-rules.md holds it between two markers; `techalign lint --rules-markd
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import translation
 
 from techalign.health.base import Rule
@@ -17,9 +18,10 @@ END = "<!-- rules:end -->"
 
 def threshold_lines(rule: Rule) -> list[str]:
     """Each threshold a rule reads: its setting name, meaning and default."""
-    lines = []
+    lines: list[str] = []
     for name in rule.thresholds:
         field = HealthSettings._meta.get_field(name)
+        assert isinstance(field, models.Field)  # thresholds are the settings' own columns
         lines.append(f"- `{name}` — {field.verbose_name} (default: `{field.default}`)")
     return lines
 

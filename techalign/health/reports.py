@@ -27,7 +27,7 @@ from techalign.health.charts import Series, column_chart, line_chart
 from techalign.health.rules import PHASE_NAMES, PHASE_ORDER, RULES
 from techalign.health.selectors import Scope, evaluate
 from techalign.org.models import DEFAULT_COST_CURVE, OrgPolicy
-from techalign.plans.models import ChangeRequest, Review, RootCause, Verdict
+from techalign.plans.models import ChangeRequest, Phase, Review, RootCause, Verdict
 from techalign.requirements.models import Requirement
 
 
@@ -157,7 +157,9 @@ REPORTS: dict[str, ReportKind] = {}
 MONTH = Column("month", Text("Month", "月份"))
 
 
-def report(slug: str, title: Text, definition: Text):
+def report(
+    slug: str, title: Text, definition: Text
+) -> Callable[[Callable[..., Report]], Callable[..., Report]]:
     def register(build: Callable[..., Report]) -> Callable[..., Report]:
         REPORTS[slug] = ReportKind(slug, title, definition, build)
         return build
@@ -232,10 +234,10 @@ def coverage(scope: Scope, period: Period, user: Any) -> Report:
             else:
                 month[4] += 1
     months = period.months()
-    for month in months:
-        n, total, covered, out, uncovered = counts.get(month, [0, 0, 0, 0, 0])
+    for first_day in months:
+        n, total, covered, out, uncovered = counts.get(first_day, [0, 0, 0, 0, 0])
         result.rows.append(
-            [month_label(month), n, total, covered, out, uncovered, percent(covered, total)]
+            [month_label(first_day), n, total, covered, out, uncovered, percent(covered, total)]
         )
     totals = [sum(c[i] for c in counts.values()) for i in range(5)]
     result.rows.append(["total", *totals, percent(totals[2], totals[1])])
@@ -438,6 +440,7 @@ def finalized_before_dev(scope: Scope, period: Period, user: Any) -> Report:
     )
     counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     for number, planned, finalized_at in rows:
+        assert planned is not None  # the filter keeps requirements with a planned start
         finalized_on = timezone.localtime(finalized_at).date() if finalized_at else None
         on_time = finalized_on is not None and finalized_on < planned
         counts[month_of(planned)][0] += 1
@@ -568,14 +571,13 @@ def change_cost(scope: Scope, period: Period, user: Any) -> Report:
     total_cost = sum(c[1] for c in counts.values())
     for phase in PHASE_ORDER:
         n, cost = counts.get(phase, [0, 0])
-        result.rows.append(
-            [phase, str(PHASE_NAMES[phase]), n, int(curve[phase]), cost, percent(cost, total_cost)]
-        )
+        name = str(PHASE_NAMES[Phase(phase)])
+        result.rows.append([phase, name, n, int(curve[phase]), cost, percent(cost, total_cost)])
     total_changes = sum(c[0] for c in counts.values())
     result.rows.append(
         ["total", "", total_changes, None, total_cost, 100.0 if total_cost else None]
     )
-    labels = [str(PHASE_NAMES[p]) for p in PHASE_ORDER]
+    labels = [str(PHASE_NAMES[Phase(p)]) for p in PHASE_ORDER]
     rows = result.rows[:-1]
     result.charts.append(
         line_chart(
@@ -768,11 +770,11 @@ def findings(scope: Scope, period: Period, user: Any) -> Report:
         month[str(finding.severity)] += 1
         month[finding.code] += 1
     months = period.months()
-    for month in months:
-        row = counts.get(month, {})
+    for first_day in months:
+        row = counts.get(first_day, {})
         result.rows.append(
             [
-                month_label(month),
+                month_label(first_day),
                 row.get("error", 0),
                 row.get("warning", 0),
                 *[row.get(code, 0) for code in codes],

@@ -5,11 +5,11 @@ from techalign.meetings.models import AttendanceWaiver, Meeting
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ReadOnlyAdmin):
+class MeetingAdmin(ReadOnlyAdmin[Meeting]):
     list_display = ("requirement", "number", "title", "starts_at", "presenter", "status")
     list_filter = ("status",)
 
 
 @admin.register(AttendanceWaiver)
-class AttendanceWaiverAdmin(ReadOnlyAdmin):
+class AttendanceWaiverAdmin(ReadOnlyAdmin[AttendanceWaiver]):
     list_display = ("requirement", "team", "recorded_by", "recorded_at")

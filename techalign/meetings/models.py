@@ -4,6 +4,7 @@ requirement, tagged with the meeting they were raised in)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -172,9 +173,11 @@ class ActionItem(models.Model):
 
 
 class AttendanceWaiver(models.Model):
-    """A party excused from attending the alignment meeting, with the reason; never changed.
+    """A party excused from attending the alignment meeting, with the reason.
 
-    Finalizing needs a PM and a DEV of every party at a held meeting, or a waiver for it."""
+    Finalizing needs a PM and a DEV of every party at a held meeting, or a waiver for it. A
+    waiver is never edited: one recorded by mistake is withdrawn, with the reason, and stays
+    in force for the baselines finalized before its withdrawal."""
 
     requirement = models.ForeignKey(
         Requirement, on_delete=models.CASCADE, related_name="attendance_waivers"
@@ -185,6 +188,13 @@ class AttendanceWaiver(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.TextField(
+        _("reason for withdrawing"), blank=True, max_length=TEXT_LIMIT
+    )
 
     class Meta:
         ordering = ["requirement", "recorded_at", "id"]
@@ -193,3 +203,9 @@ class AttendanceWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: {self.reason[:60]}"
+
+    def in_force_at(self, moment: datetime) -> bool:
+        """Recorded before `moment` and not withdrawn by then."""
+        return self.recorded_at < moment and (
+            self.withdrawn_at is None or self.withdrawn_at >= moment
+        )

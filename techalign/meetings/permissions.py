@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.calendars.invitations import zoned
 from techalign.core.errors import AnyOf, Refused
-from techalign.meetings.models import ActionItem, Invitee, Meeting
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import Role, Team
 from techalign.org.permissions import has_role
 from techalign.plans import selectors as plans
@@ -165,6 +165,17 @@ def check_waive_attendance(
         return Refused(
             "waiver.not_a_party", team=team.name, revision=revision.number if revision else 0
         )
+    return None
+
+
+def check_withdraw_waiver(user: Any, waiver: AttendanceWaiver) -> Refused | None:
+    """Those who may record a waiver withdraw one still in force."""
+    requirement = waiver.requirement
+    action = _("withdraw a waiver")
+    if refusal := reviewer_refusal(user, requirement, action=action):
+        return refusal
+    if waiver.withdrawn_at is not None:
+        return Refused("waiver.withdrawn", team=waiver.team.name, requirement=requirement.key)
     return None
 
 

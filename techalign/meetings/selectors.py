@@ -142,7 +142,7 @@ def party_attendance(requirement: Requirement, revision: Revision | None) -> lis
             if row is not None and role in row.attended and invitee.user not in row.attended[role]:
                 row.attended[role].append(invitee.user)
     for waiver in AttendanceWaiver.objects.filter(
-        requirement=requirement, team_id__in=team_ids
+        requirement=requirement, team_id__in=team_ids, withdrawn_at__isnull=True
     ).select_related("recorded_by"):
         rows[waiver.team_id].waiver = waiver
     return list(rows.values())
@@ -151,12 +151,14 @@ def party_attendance(requirement: Requirement, revision: Revision | None) -> lis
 def waivers_in_force(
     requirement: Requirement, revision: Revision, before: dt.datetime | None = None
 ) -> list[AttendanceWaiver]:
-    """The requirement's waivers for the lead team and the parties of `revision`, recorded
-    before `before` (a baseline's finalized_at), oldest first."""
+    """The requirement's waivers for the lead team and the parties of `revision` in force at
+    `before` (a baseline's finalized_at; else now), oldest first."""
     team_ids = {requirement.lead_team_id, *plans.party_team_ids(requirement, revision)}
     waivers = AttendanceWaiver.objects.filter(requirement=requirement, team_id__in=team_ids)
-    if before is not None:
-        waivers = waivers.filter(recorded_at__lt=before)
+    if before is None:
+        waivers = waivers.filter(withdrawn_at__isnull=True)
+    else:
+        waivers = waivers.filter(recorded_at__lt=before).exclude(withdrawn_at__lt=before)
     return list(waivers.select_related("team", "recorded_by").order_by("recorded_at", "id"))
 
 
@@ -186,7 +188,7 @@ def waivers_by_baseline(
         b.pk: [
             w
             for w in waivers
-            if w.recorded_at < b.finalized_at and w.team_id in parties[b.revision_id]
+            if w.in_force_at(b.finalized_at) and w.team_id in parties[b.revision_id]
         ]
         for b in baselines
     }
@@ -253,6 +255,18 @@ def access_meeting(requirement: Requirement, key: str | None, *, lock: bool = Fa
         kind="Meeting",
         label=f"{requirement.key}/{key}",
         lock=lock,
+    )
+
+
+def access_waiver(requirement: Requirement, ref: str | int | None) -> AttendanceWaiver:
+    """One attendance waiver of the requirement by its id; another requirement's is not found."""
+    return access_one(
+        requirement.attendance_waivers.select_related("team", "requirement", "recorded_by"),
+        ref,
+        prefix=None,
+        field="pk",
+        kind="Waiver",
+        label=f"{requirement.key}/{ref}",
     )
 
 

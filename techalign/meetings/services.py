@@ -112,6 +112,9 @@ def schedule_meeting(
         raise Refused("requirement.lead_dev_missing", requirement=requirement.key)
     required_ids = {u.pk for u, _t, _r in seats}
     _check_presenter(requirement, presenter, required_ids)
+    limits.check_room("meetings_per_requirement", requirement.meetings.count())
+    invited_ids = {u.pk for u, _t, _r in seats} | {u.pk for u in optional or []}
+    limits.check_count("invitees_per_meeting", len(invited_ids))
     number = (requirement.meetings.aggregate(n=Max("number"))["n"] or 0) + 1
     meeting = Meeting.objects.create(
         requirement=requirement,
@@ -222,6 +225,9 @@ def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool 
     """Invite one more person, required or optional."""
     requirement = meeting.requirement
     _check(can.check_organise(actor, meeting, action=_("change the invitees")))
+    lock_requirement(requirement)
+    if not meeting.invitees.filter(user=user).exists():
+        limits.check_room("invitees_per_meeting", meeting.invitees.count())
     team_id, role = _seat_of(requirement, selectors.party_roles(requirement, [user])[user.pk])
     invitee, _created = Invitee.objects.update_or_create(
         meeting=meeting,
@@ -386,8 +392,9 @@ def record_decision(
     if not text.strip():
         raise Refused("input.invalid", field="text", problem=_("must not be empty"))
     limits.check_texts(text=text)
-    if questions:
-        lock_requirement(meeting.requirement)
+    # Locked so that concurrent minute-takers cannot both pass the count.
+    lock_requirement(meeting.requirement)
+    limits.check_room("decisions_per_meeting", meeting.decisions.count())
     decision = Decision.objects.create(meeting=meeting, text=text, recorded_by=actor)
     closed = []
     for question in dict.fromkeys(questions or []):
@@ -437,6 +444,8 @@ def add_action_item(
     limits.check_texts(text=text)
     bounds.require_in_range("due_on", due_on)
     item_key = item_key.strip().upper()
+    lock_requirement(meeting.requirement)
+    limits.check_room("action_items_per_meeting", meeting.action_items.count())
     _check_serves(meeting.requirement, item_key, scenario, question)
     item = ActionItem.objects.create(
         meeting=meeting,
@@ -495,6 +504,7 @@ def waive_attendance(
         raise Refused("waiver.reason_required", team=team.name)
     check_fields(reason=reason)
     limits.check_texts(reason=reason)
+    limits.check_room("waivers_per_requirement", requirement.attendance_waivers.count())
     waiver = AttendanceWaiver.objects.create(
         requirement=requirement, team=team, reason=reason, recorded_by=actor
     )
@@ -504,4 +514,33 @@ def waive_attendance(
         target=requirement,
         summary={"team": team.code, "reason": reason[:500]},
     )
+    notify.emit("waiver.recorded", waiver=waiver, actor=actor)
+    return waiver
+
+
+@transition("meeting.waiver_withdrawn")
+def withdraw_waiver(*, waiver: AttendanceWaiver, actor: User, reason: str) -> AttendanceWaiver:
+    """Withdraw a waiver recorded by mistake or no longer true, saying why: the party must then
+    be met (or waived again) before the next finalizing. Baselines finalized while it was in
+    force keep it."""
+    requirement = waiver.requirement
+    lock_requirement(requirement)
+    waiver.refresh_from_db()
+    if refusal := can.check_withdraw_waiver(actor, waiver):
+        raise refusal
+    if not reason.strip():
+        raise Refused("waiver.withdrawal_reason_required", team=waiver.team.name)
+    check_fields(reason=reason)
+    limits.check_texts(reason=reason)
+    waiver.withdrawn_at = timezone.now()
+    waiver.withdrawn_by = actor
+    waiver.withdrawal_reason = reason.strip()
+    waiver.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    bump_version(requirement)
+    record(
+        actor=actor,
+        target=requirement,
+        summary={"team": waiver.team.code, "waiver": waiver.pk, "reason": reason.strip()[:500]},
+    )
+    notify.emit("waiver.withdrawn", waiver=waiver, actor=actor)
     return waiver

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet, TextChoices
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
-from techalign.meetings.models import ActionItem, Invitee, Meeting
+from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
 from techalign.plans import selectors as plans
@@ -65,6 +66,14 @@ def _party_ids(requirement: Requirement) -> list[int]:
     return [requirement.lead_team_id, *sorted(plans.party_team_ids(requirement))]
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _named(rows: QuerySet[M], pk: int | None) -> M | None:
+    """The row an event's optional reference names; None when it names none or it is gone."""
+    return rows.filter(pk=pk).first() if pk is not None else None
+
+
 def _teams(ids: Iterable[int]) -> list[Team]:
     return list(Team.objects.filter(pk__in=list(ids)))
 
@@ -100,6 +109,7 @@ def _question(refs: dict[str, int], answered: bool) -> Occasion:
     ).get(pk=refs["question"])
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
+    people: list[User | None]
     if answered:
         people = [question.raised_by]
     else:
@@ -139,7 +149,7 @@ def _thread(refs: dict[str, int], event: str) -> Occasion:
     ).get(pk=refs["question"])
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
-    actor = User.objects.filter(pk=refs.get("actor")).first()
+    actor = _named(User.objects.all(), refs.get("actor"))
     people: list[User | None]
     if event == Event.QUESTION_REPLIED:
         reply = QuestionReply.objects.select_related("author").get(pk=refs["reply"])
@@ -149,13 +159,13 @@ def _thread(refs: dict[str, int], event: str) -> Occasion:
         ]
         text = reply.body
     elif event == Event.QUESTION_ACCEPTED:
-        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
+        answer = _named(QuestionReply.objects.select_related("author"), refs.get("reply"))
         people = [answer.author if answer else None, question.raised_by]
         text = answer.body if answer else question.answer
     else:
-        answer = QuestionReply.objects.select_related("author").filter(pk=refs.get("reply")).first()
+        answer = _named(QuestionReply.objects.select_related("author"), refs.get("reply"))
         people = [answer.author if answer else None]
-        reason = QuestionReply.objects.filter(pk=refs.get("reason")).first()
+        reason = _named(QuestionReply.objects.all(), refs.get("reason"))
         text = reason.body if reason else ""
     return Occasion(
         event,
@@ -209,6 +219,16 @@ def _review_requested(refs: dict[str, int]) -> Occasion:
     revision = Revision.objects.select_related("plan__requirement").get(pk=refs["revision"])
     req = revision.plan.requirement
     reviewers = members([req.lead_team_id], Role.TECH_LEAD, Role.ARCHITECT)
+    if req.risk:
+        # A high-risk plan also needs a committee architect's approval: they are asked too.
+        committees = Team.objects.filter(is_committee=True).values_list("pk", flat=True)
+        reviewers += [u for u in members(committees, Role.ARCHITECT) if u not in reviewers]
+        # Asked again after the marking: not those who approved this submission already.
+        approved = revision.reviews.filter(verdict=Verdict.APPROVED)
+        if revision.submitted_at is not None:
+            approved = approved.filter(created_at__gte=revision.submitted_at)
+        done = set(approved.values_list("reviewer_id", flat=True))
+        reviewers = [u for u in reviewers if u.pk not in done]
     return Occasion(
         Event.REVIEW_REQUESTED,
         req,
@@ -322,12 +342,38 @@ def _invitation_declined(refs: dict[str, int]) -> Occasion:
     )
 
 
+def _waiver(refs: dict[str, int], event: str) -> Occasion:
+    """A party excused from the alignment meeting, or no longer: its PMs and DEVs, and the
+    lead team's, hear of it with the reason (finalizing depends on it)."""
+    waiver = AttendanceWaiver.objects.select_related(
+        "team", "requirement", "recorded_by", "withdrawn_by"
+    ).get(pk=refs["waiver"])
+    req = waiver.requirement
+    teams = [waiver.team_id, req.lead_team_id]
+    withdrawn = event == Event.WAIVER_WITHDRAWN
+    return Occasion(
+        event,
+        req,
+        _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
+        _teams(teams),
+        requirement_url(req, "align/#attendance"),
+        {
+            "team": str(waiver.team),
+            "requirement": req.key,
+            "by": str(waiver.withdrawn_by if withdrawn else waiver.recorded_by),
+            "reason": waiver.withdrawal_reason if withdrawn else waiver.reason,
+        },
+        data={"requirement": req.key, "team": waiver.team.code, "waiver": waiver.pk},
+    )
+
+
 def _signoff_requested(refs: dict[str, int]) -> Occasion:
     if "meeting" not in refs:
         return _sign_again(refs)
     meeting = Meeting.objects.select_related("requirement").get(pk=refs["meeting"])
     req = meeting.requirement
     revision = plans.current_revision(req)
+    assert revision is not None  # a meeting is held on a plan revision
     state = plans.signoff_state(req, revision)
     waiting = [t.pk for t in state.missing]
     return Occasion(
@@ -351,7 +397,11 @@ def _sign_again(refs: dict[str, int]) -> Occasion:
     revision = Revision.objects.select_related("plan__requirement").get(pk=refs["revision"])
     req = revision.plan.requirement
     team = Team.objects.get(pk=refs["team"])
-    since = Revision.objects.filter(pk=refs.get("since")).values_list("number", flat=True).first()
+    since = (
+        Revision.objects.filter(pk=refs["since"]).values_list("number", flat=True).first()
+        if "since" in refs
+        else None
+    )
     reason = ""
     party = plans.signoff_state(req, revision).of(team.pk)
     if party is not None and party.voided:
@@ -553,6 +603,8 @@ HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.ACTION_ASSIGNED: lambda refs: _action_item(refs, Event.ACTION_ASSIGNED),
     Event.ACTION_DUE: lambda refs: _action_item(refs, Event.ACTION_DUE),
     Event.ACTION_OVERDUE: lambda refs: _action_item(refs, Event.ACTION_OVERDUE),
+    Event.WAIVER_RECORDED: lambda refs: _waiver(refs, Event.WAIVER_RECORDED),
+    Event.WAIVER_WITHDRAWN: lambda refs: _waiver(refs, Event.WAIVER_WITHDRAWN),
 }
 
 
@@ -574,7 +626,7 @@ def _sign_again_text(p: dict[str, Any]) -> str:
     ).format(team=p["team"], since=p["since"], why=voided, revision=p["revision"])
 
 
-def _label(choices, value: str) -> str:
+def _label(choices: type[TextChoices], value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 
@@ -682,6 +734,21 @@ TEXTS[Event.MENTIONED] = lambda p: (
         user=p["user"], on=p["on"], requirement=p["requirement"]
     ),
     p["body"],
+)
+TEXTS[Event.WAIVER_RECORDED] = lambda p: (
+    _("{team} excused from the alignment meeting of {requirement}").format(
+        team=p["team"], requirement=p["requirement"]
+    ),
+    _("{by} recorded the waiver: {reason}").format(by=p["by"], reason=p["reason"]),
+)
+TEXTS[Event.WAIVER_WITHDRAWN] = lambda p: (
+    _("The waiver of {team} on {requirement} was withdrawn").format(
+        team=p["team"], requirement=p["requirement"]
+    ),
+    _(
+        "{by} withdrew it: {reason}. A PM and a DEV of {team} must now attend a held meeting "
+        "(or be waived again) before the plan is finalized."
+    ).format(by=p["by"], reason=p["reason"], team=p["team"]),
 )
 TEXTS[Event.INVITATION_DECLINED] = lambda p: (
     _("{user} cannot come to {meeting} of {requirement}").format(

@@ -38,6 +38,8 @@ class Event(models.TextChoices):
     ACTION_ASSIGNED = "action.assigned", _("Action item assigned")
     ACTION_DUE = "action.due", _("Action item due")
     ACTION_OVERDUE = "action.overdue", _("Action item overdue")
+    WAIVER_RECORDED = "waiver.recorded", _("Party excused from the meeting")
+    WAIVER_WITHDRAWN = "waiver.withdrawn", _("Waiver withdrawn")
 
 
 class Notification(models.Model):

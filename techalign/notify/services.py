@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +74,9 @@ def dispatch(event: str, refs: dict[str, int]) -> None:
         deliver_task.enqueue(delivery.pk)
 
 
-def _preferences(users: list[User], teams: list[Team], event: str):
+def _preferences(
+    users: list[User], teams: list[Team], event: str
+) -> tuple[dict[int | None, Preference], dict[int | None, Preference], dict[int, set[int]]]:
     """(user prefs by user id, team prefs by team id, the users' team ids) in three queries."""
     by_user = {p.user_id: p for p in Preference.objects.filter(user__in=users, event=event)}
     member_teams: dict[int, set[int]] = {}
@@ -87,7 +89,7 @@ def _preferences(users: list[User], teams: list[Team], event: str):
     return by_user, by_team, member_teams
 
 
-def _wants(user_pref, team_prefs: list[Preference], medium: str) -> bool:
+def _wants(user_pref: Preference | None, team_prefs: list[Preference], medium: str) -> bool:
     """A person's own choice wins; else any of their teams asking for it; else on."""
     if user_pref is not None:
         return getattr(user_pref, medium)
@@ -154,7 +156,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
             )
         if user.email and _wants(by_user.get(user.pk), team_prefs, "email"):
             payload = {"body": f"{mail_body}\n\n{meeting_agenda or occasion.url}"}
-            if ics:
+            if method and ics:  # an invitation comes as both or neither
                 payload.update(ics=ics, method=method)
             deliveries.append(
                 Delivery(
@@ -284,7 +286,7 @@ def _unexpected(error: Exception) -> SendFailure:
     return SendFailure(f"{type(error).__name__}: {error}", retry=True)
 
 
-def overdue_deliveries(now: dt.datetime | None = None):
+def overdue_deliveries(now: dt.datetime | None = None) -> QuerySet[Delivery]:
     """Pending deliveries whose attempt is due: new ones whose task was lost, retries, and
     attempts whose worker died (their lease ran out)."""
     return Delivery.objects.filter(

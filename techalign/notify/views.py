@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from techalign.core.errors import Refused
+from techalign.core.http import SignedInRequest
 from techalign.notify import selectors, services
 from techalign.notify.models import Delivery, PreferenceSet
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: SignedInRequest) -> HttpResponse:
     refusal = None
     if request.method == "POST":
         try:
@@ -45,7 +46,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save_preferences(request: HttpRequest) -> None:
+def _save_preferences(request: SignedInRequest) -> None:
     """The events whose boxes differ from the stored choices, saved together as of the version
     the form was rendered with (a form older than the preferences is refused)."""
     version = int(request.POST["version"])
@@ -61,7 +62,7 @@ def _save_preferences(request: HttpRequest) -> None:
 
 
 @login_required
-def deliveries(request: HttpRequest) -> HttpResponse:
+def deliveries(request: SignedInRequest) -> HttpResponse:
     """The delivery log: every email and chat message, its attempts and last error."""
     status = request.GET.get("status")
     try:

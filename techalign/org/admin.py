@@ -6,16 +6,16 @@ from django.contrib.auth.admin import UserAdmin
 from techalign.org.models import Component, Department, Membership, OrgPolicy, Team, User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Team]):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
 
 
 @admin.register(User)
-class TechalignUserAdmin(UserAdmin):
+class TechalignUserAdmin(UserAdmin[User]):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("techalign", {"fields": ("display_name", "language", "time_zone")}),
     )
     list_display = ("username", "display_name", "email", "is_active", "is_staff")
@@ -23,13 +23,13 @@ class TechalignUserAdmin(UserAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ("code", "name", "department", "is_committee")
     list_filter = ("department", "is_committee")
     search_fields = ("code", "name")
@@ -37,12 +37,12 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(admin.ModelAdmin[Component]):
     list_display = ("key", "name", "kind", "owner_team", "system")
     list_filter = ("kind", "owner_team")
     search_fields = ("key", "name")
 
 
 @admin.register(OrgPolicy)
-class OrgPolicyAdmin(admin.ModelAdmin):
+class OrgPolicyAdmin(admin.ModelAdmin[OrgPolicy]):
     list_display = ("__str__",)

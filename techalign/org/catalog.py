@@ -16,9 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.db import transaction
@@ -30,6 +30,8 @@ from techalign.core.errors import Refused
 from techalign.core.text import check_tree
 from techalign.org.models import Component, Department, Membership, Role, Team, User
 from techalign.org.permissions import forget_roles, is_admin
+
+M = TypeVar("M", bound=Model)
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # Backstage Group types that are departments here; team-like types become teams.
@@ -273,7 +275,7 @@ def backstage_changes(files: list[tuple[str, str]]) -> Changes:
     for name in sorted(teams):
         entity = groups[name]
         annotation = entity.get("metadata", "annotations", COMMITTEE_ANNOTATION)
-        wanted = {
+        wanted: dict[str, Any] = {
             "name": entity.title,
             "department_code": team_department[name],
             "is_committee": str(annotation).lower() in TRUE,
@@ -297,13 +299,13 @@ def backstage_changes(files: list[tuple[str, str]]) -> Changes:
     known_parts = {e.name for e in parts} | set(existing)
     # Systems first, so the components that name them can point at them when applied.
     for entity in sorted(parts, key=lambda e: (e.kind != "System", e.name)):
-        wanted = _component_fields(entity, known_teams, known_parts, problems)
-        if wanted is not None:
+        fields = _component_fields(entity, known_teams, known_parts, problems)
+        if fields is not None:
             _diff(
                 "component",
                 entity.name,
                 existing.get(entity.name),
-                wanted,
+                fields,
                 f"{entity.file}:{entity.line}",
                 changes,
             )
@@ -564,7 +566,9 @@ def org_csv_changes(file: str, text: str) -> Changes:
     )
 
 
-def _rows(file: str, reader: csv.DictReader, problems: list[Problem]) -> Iterable[dict]:
+def _rows(
+    file: str, reader: csv.DictReader[str], problems: list[Problem]
+) -> Iterator[dict[str | Any, str | Any]]:
     """The reader's rows, ending with a problem where the file stops being CSV (a field
     longer than the csv module takes, a NUL)."""
     try:
@@ -577,10 +581,10 @@ def _read_row(
     file: str,
     line: int,
     row: dict[str, str],
-    departments: dict,
-    teams: dict,
-    users: dict,
-    grants: dict,
+    departments: dict[str, tuple[str, int]],
+    teams: dict[str, dict[str, Any]],
+    users: dict[str, dict[str, Any]],
+    grants: dict[tuple[str, str, str], int],
     problems: list[Problem],
 ) -> None:
     def problem(message: str) -> None:
@@ -645,7 +649,13 @@ def _read_row(
 
 
 def _org_diff(
-    file: str, departments: dict, teams: dict, users: dict, grants: dict, *, manages_committee: bool
+    file: str,
+    departments: dict[str, tuple[str, int]],
+    teams: dict[str, dict[str, Any]],
+    users: dict[str, dict[str, Any]],
+    grants: dict[tuple[str, str, str], int],
+    *,
+    manages_committee: bool,
 ) -> Changes:
     """Changes for the rows read. A column left out (or a blank name) leaves the value in
     techalign as it is; a new object gets its code as its name."""
@@ -653,7 +663,9 @@ def _org_diff(
     existing_departments = {d["code"]: d for d in Department.objects.values("code", "name")}
     for code, (name, line) in sorted(departments.items()):
         existing = existing_departments.get(code)
-        wanted = {"name": name or code} if existing is None else ({"name": name} if name else {})
+        wanted: dict[str, Any] = (
+            {"name": name or code} if existing is None else ({"name": name} if name else {})
+        )
         _diff("department", code, existing, wanted, f"{file}:{line}", changes)
     existing_teams = {
         t["code"]: t
@@ -662,7 +674,7 @@ def _org_diff(
         )
     }
     for code, entry in sorted(teams.items()):
-        wanted: dict[str, Any] = {}
+        wanted = {}
         if entry["name"] or code not in existing_teams:
             wanted["name"] = entry["name"] or code
         wanted["department_code"] = entry["department"]
@@ -749,13 +761,17 @@ def _resolved(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _upsert(model: type[Model], key_field: str) -> Callable[[Change], Model]:
+def _upsert(model: type[M], key_field: str) -> Callable[[Change], M]:
     """The writer of a catalog entry found by its natural key (a code or a key)."""
 
-    def write(change: Change) -> Model:
-        entry, _created = model.objects.update_or_create(
-            **{key_field: change.key}, defaults=_resolved(change.fields)
+    def write(change: Change) -> M:
+        natural_key: dict[str, Any] = {key_field: change.key}
+        entry, created = model._default_manager.update_or_create(
+            **natural_key, defaults=_resolved(change.fields)
         )
+        if not created and hasattr(entry, "version"):
+            # An imported change outdates what an administrator read (the entry's ETag).
+            model._default_manager.filter(pk=entry.pk).update(version=F("version") + 1)
         return entry
 
     return write
@@ -769,7 +785,7 @@ def _write_user(change: Change) -> User:
         user.set_unusable_password()
         user.save()
     else:
-        User.objects.filter(pk=user.pk).update(**change.fields)
+        User.objects.filter(pk=user.pk).update(**change.fields, version=F("version") + 1)
     return user
 
 

@@ -38,6 +38,9 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # Goes up with every change an administrator or an import makes to the name, e-mail or
+    # whether they may sign in: the ETag of the person in the administration API.
+    version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -64,6 +67,8 @@ class Team(models.Model):
     )
     # A committee's architects may review plans of any team.
     is_committee = models.BooleanField(_("is a technical committee"), default=False)
+    # Goes up with every change to the team: its ETag in the administration API.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["code"]
@@ -111,6 +116,8 @@ class Component(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts"
     )
     description = models.TextField(_("description"), blank=True, max_length=5000)
+    # Goes up with every change to the component: its ETag in the administration API.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["key"]

@@ -14,12 +14,14 @@ from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
+from techalign.core.versions import compare_and_set
 from techalign.org.models import ApiToken, Component, Department, Membership, Role, Team, User
-from techalign.org.permissions import forget_roles, is_admin
+from techalign.org.permissions import forget_roles, is_admin, role_names
 from techalign.org.selectors import user_with_roles
 
 TOKEN_MARK = "ta_"
@@ -147,10 +149,12 @@ def can_administer(actor: Any) -> bool:
     return is_admin(actor)
 
 
-def require_admin(actor: Any, action: str) -> None:
+def require_admin(actor: Any, action: str | Promise) -> None:
     """Refuse unless `actor` is an administrator."""
     if not can_administer(actor):
-        raise Refused("org.admin_required", action=action, user=str(actor))
+        raise Refused(
+            "org.admin_required", action=action, user=str(actor), roles=role_names([Role.ADMIN])
+        )
 
 
 def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -165,13 +169,32 @@ def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changed
 
 
-def _save_audited(actor: Any, obj: Any, values: dict[str, Any], **summary: Any) -> None:
+def _save_audited(
+    actor: Any,
+    obj: Any,
+    values: dict[str, Any],
+    *,
+    seen: int | None = None,
+    kind: Any,
+    ref: str,
+    **summary: Any,
+) -> None:
     """Set `values` on `obj`, new or stored; save it and audit the change (under the running
-    transition's action) only when it is new or something differs."""
+    transition's action) only when it is new or something differs.
+
+    A stored row is written by one compare-and-set that bumps its version, so a client that
+    read version `seen` (None: whatever it is now) is refused as stale once someone else
+    changed the row, even when its own change would change nothing."""
     created = obj.pk is None
     changed = _changes(obj, values)
-    if created or changed:
+    if created:
         obj.save()
+    elif changed:
+        compare_and_set(obj, seen, kind=kind, ref=ref, **{name: values[name] for name in changed})
+        obj.refresh_from_db(fields=["version"])
+    elif seen is not None and seen != obj.version:
+        raise Refused("conflict.stale_version", kind=kind, ref=ref, seen=seen, current=obj.version)
+    if created or changed:
         record(actor=actor, target=obj, summary={**summary, "created": created, "changes": changed})
 
 
@@ -190,14 +213,16 @@ def save_team(
     department: Department,
     is_committee: bool = False,
     is_new: bool = False,
+    version: int | None = None,
 ) -> Team:
     """Create the team `code` or change its name, department and committee flag; `is_new`
-    refuses a code already used instead of changing that team."""
+    refuses a code already used instead of changing that team. `version` is the one the
+    caller read: a team changed since is refused as stale."""
     require_admin(actor, gettext("change teams"))
     team = Team.objects.filter(code=code).first() or Team(code=code)
     _require_new(team, is_new, gettext("code"))
     values = {"name": name, "department": department, "is_committee": is_committee}
-    _save_audited(actor, team, values, code=code)
+    _save_audited(actor, team, values, seen=version, kind=gettext_lazy("Team"), ref=code, code=code)
     return team
 
 
@@ -251,10 +276,12 @@ def save_user(
     email: str,
     is_active: bool = True,
     is_new: bool = False,
+    version: int | None = None,
 ) -> User:
     """Create the person `username` (with no password: they sign in once one is set or through
     the company's sign-in) or change their name, e-mail and whether they may sign in; `is_new`
-    refuses a user name already used."""
+    refuses a user name already used. `version` is the one the caller read: a person changed
+    since is refused as stale."""
     require_admin(actor, gettext("change people"))
     user = User.objects.filter(username=username).first()
     _require_new(user or User(), is_new, gettext("user name"))
@@ -264,7 +291,15 @@ def save_user(
     if user.pk == getattr(actor, "pk", None) and not is_active:
         raise Refused("org.deactivate_self", user=str(user))
     values = {"display_name": display_name, "email": email, "is_active": is_active}
-    _save_audited(actor, user, values, username=username)
+    _save_audited(
+        actor,
+        user,
+        values,
+        seen=version,
+        kind=gettext_lazy("User"),
+        ref=username,
+        username=username,
+    )
     return user
 
 
@@ -278,13 +313,16 @@ def save_component(
     owner_team: Team,
     description: str = "",
     is_new: bool = False,
+    version: int | None = None,
 ) -> Component:
-    """Create the component `key` or change it (`is_new` refuses a key already used). A new
-    owner team becomes the related party of plans that touch the component from their next
-    revision on."""
+    """Create the component `key` or change it (`is_new` refuses a key already used; `version`,
+    the one the caller read, refuses a component changed since). A new owner team becomes the
+    related party of plans that touch the component from their next revision on."""
     require_admin(actor, gettext("change the service catalog"))
     component = Component.objects.filter(key=key).first() or Component(key=key)
     _require_new(component, is_new, gettext("key"))
     values = {"name": name, "kind": kind, "owner_team": owner_team, "description": description}
-    _save_audited(actor, component, values, key=key)
+    _save_audited(
+        actor, component, values, seen=version, kind=gettext_lazy("Component"), ref=key, key=key
+    )
     return component

@@ -7,23 +7,23 @@ from techalign.plans.models import Baseline, ChangeRequest, Milestone, Review, R
 
 
 @admin.register(Revision)
-class RevisionAdmin(ReadOnlyAdmin):
+class RevisionAdmin(ReadOnlyAdmin[Revision]):
     list_display = ("plan", "number", "author", "change_kind", "summary", "created_at")
     list_filter = ("change_kind",)
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(ReadOnlyAdmin[Review]):
     list_display = ("revision", "reviewer", "verdict", "created_at")
 
 
 @admin.register(SignOff)
-class SignOffAdmin(ReadOnlyAdmin):
+class SignOffAdmin(ReadOnlyAdmin[SignOff]):
     list_display = ("revision", "team", "signer", "decision", "created_at")
 
 
 @admin.register(Baseline)
-class BaselineAdmin(ReadOnlyAdmin):
+class BaselineAdmin(ReadOnlyAdmin[Baseline]):
     list_display = (
         "requirement",
         "version",
@@ -35,7 +35,7 @@ class BaselineAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(ReadOnlyAdmin):
+class ChangeRequestAdmin(ReadOnlyAdmin[ChangeRequest]):
     list_display = (
         "requirement",
         "number",
@@ -49,5 +49,5 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ReadOnlyAdmin):
+class MilestoneAdmin(ReadOnlyAdmin[Milestone]):
     list_display = ("requirement", "team", "kind", "due_on", "done_on")

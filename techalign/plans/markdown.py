@@ -143,7 +143,7 @@ def _scalar(value: str | int) -> str:
 
 
 def render(doc: PlanDocument) -> str:
-    front = {
+    front: dict[str, str | int | dict[str, str]] = {
         "format": FORMAT,
         "requirement": doc.requirement,
         "title": doc.title,

@@ -119,7 +119,12 @@ def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refuse
         return refusal
     if user.pk in selectors.plan_author_ids(revision):
         return Refused("review.own_revision", user=str(user), revision=revision.number)
-    refusal = status_refusal(requirement, {Status.IN_REVIEW}, action=action or _("review the plan"))
+    steps: set[str] = {Status.IN_REVIEW}
+    if requirement.status in SIGNING and _owes_approval(user, requirement, revision):
+        # Approved before it was marked high-risk: the approval it now owes may still come
+        # (or a request for changes) while the parties sign; finalizing waits for it.
+        steps |= SIGNING
+    refusal = status_refusal(requirement, steps, action=action or _("review the plan"))
     if refusal:
         return refusal
     current = selectors.current_revision(requirement)
@@ -136,6 +141,14 @@ def check_review(user: Any, revision: Revision, *, action: Any = None) -> Refuse
             missing=[selectors.Approval.LABELS[m] for m in missing],
         )
     return None
+
+
+def _owes_approval(user: Any, requirement: Requirement, revision: Revision) -> bool:
+    owed = selectors.awaited_approvals(requirement, revision)
+    lead_reviewer = has_role(user, requirement.lead_team, *selectors.LEAD_REVIEWERS)
+    return (selectors.Approval.COMMITTEE in owed and committee_architect(user)) or (
+        selectors.Approval.LEAD in owed and lead_reviewer
+    )
 
 
 def _has_approved_since_submission(user: Any, revision: Revision) -> bool:

@@ -273,10 +273,15 @@ def missing_approvals(requirement: Requirement, revision: Revision | None) -> li
 
 
 def awaited_approvals(requirement: Requirement, revision: Revision | None) -> list[str]:
-    """For a high-risk plan in review, the approvals it still waits for (none otherwise)."""
-    if not requirement.risk or requirement.status != "in_review" or revision is None:
+    """For a high-risk plan in review, the approvals it still waits for; for a plan approved
+    before the requirement was marked high-risk, those it now owes (none otherwise)."""
+    if not requirement.risk or revision is None:
         return []
-    return missing_approvals(requirement, revision)
+    if requirement.status == "in_review":
+        return missing_approvals(requirement, revision)
+    if requirement.status in ("approved", "aligning") and approval_of(revision) is not None:
+        return missing_approvals(requirement, revision)
+    return []
 
 
 def latest_review(revision: Revision) -> Review | None:
@@ -817,6 +822,15 @@ def finalize_gaps(requirement: Requirement, revision: Revision) -> list[Refused]
         )
     if approval_of(revision) is None:
         gaps.append(Refused("finalize.not_approved", revision=revision.number))
+    elif owed := awaited_approvals(requirement, revision):
+        gaps.append(
+            Refused(
+                "finalize.approval_owed",
+                revision=revision.number,
+                requirement=requirement.key,
+                missing=[Approval.LABELS[m] for m in owed],
+            )
+        )
     uncovered = uncovered_scenarios(requirement, revision)
     if uncovered:
         gaps.append(Refused("plan.coverage_incomplete", scenarios=[s.key for s in uncovered]))

@@ -37,6 +37,7 @@ from techalign.plans.sections import section_hash
 from techalign.plans.selectors import approval_gaps
 from techalign.requirements.models import Requirement, Scenario, Status
 from techalign.requirements.workflow import (
+    SIGNING,
     STALE_ON_REVISION,
     bump_version,
     lock_requirement,
@@ -502,6 +503,17 @@ def approve_revision(
         content_hash=revision.content_hash,
     )
     selectors.forget_reads(revision)
+    if requirement.status in SIGNING:
+        # The committee's approval of a plan approved before the requirement was marked
+        # high-risk: the parties go on signing the same revision, finalizing may follow.
+        bump_version(requirement)
+        record(
+            actor=actor,
+            target=revision,
+            summary={"revision": revision.number, "hash": revision.content_hash, "late": True},
+        )
+        notify.emit("review.decided", review=review, actor=actor)
+        return review
     missing = selectors.missing_approvals(requirement, revision)
     if missing:
         # A high-risk plan stays in review until both approvals are in.

@@ -6,7 +6,7 @@ from techalign.audit.admin import ReadOnlyAdmin
 from techalign.requirements.models import Question, Requirement, Scenario
 
 
-class ScenarioInline(admin.TabularInline):
+class ScenarioInline(admin.TabularInline[Scenario, Requirement]):
     model = Scenario
     fields = ("number", "title", "priority", "acknowledged_at", "out_of_scope_reason")
     readonly_fields = fields
@@ -15,7 +15,7 @@ class ScenarioInline(admin.TabularInline):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(ReadOnlyAdmin):
+class RequirementAdmin(ReadOnlyAdmin[Requirement]):
     list_display = ("number", "title", "lead_team", "status", "risk", "owner", "lead_dev")
     list_filter = ("status", "risk", "lead_team")
     search_fields = ("title",)
@@ -23,6 +23,6 @@ class RequirementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(ReadOnlyAdmin):
+class QuestionAdmin(ReadOnlyAdmin[Question]):
     list_display = ("requirement", "number", "stage", "is_blocking", "raised_by", "resolved_at")
     list_filter = ("stage", "is_blocking")

@@ -325,6 +325,27 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
                 people.who(plan_rules.check_review, revision),
             )
         )
+    if (
+        status in SIGNING
+        and revision is not None
+        and (owed := plans.awaited_approvals(requirement, revision))
+    ):
+        actions.append(
+            NextAction(
+                "review",
+                _(
+                    "Revision %(n)s was approved before the requirement was marked high-risk: "
+                    "it now needs the approval of %(who)s too (or a request for changes)."
+                )
+                % {
+                    "n": revision.number,
+                    "who": ", ".join(str(plans.Approval.LABELS[m]) for m in owed),
+                },
+                lead,
+                [Role.TECH_LEAD, Role.ARCHITECT],
+                people.who(plan_rules.check_review, revision),
+            )
+        )
     # Once a meeting was held, a re-approved plan goes straight to the parties still to sign.
     if (
         status == Status.APPROVED

@@ -28,6 +28,7 @@ from techalign.requirements.models import (
 )
 from techalign.requirements.workflow import (
     AFTER_HAND_OFF,
+    SIGNING,
     bump_version,
     lock_requirement,
     move_to,
@@ -130,7 +131,8 @@ def mark_high_risk(*, requirement: Requirement, actor: User, risk: str, reason: 
     """A PM or tech lead of the lead team marks the requirement high-risk (money, personal
     data, security), saying why. From then on its plan needs a committee architect's approval
     besides the tech lead's, and the alignment lead-time rule its own, longer threshold.
-    Approvals given before the marking stand."""
+    A plan approved before the marking keeps its approval; a committee architect then approves
+    it too (or requests changes) before it may be finalized."""
     lock_requirement(requirement)
     if refusal := can.check_mark_risk(actor, requirement):
         raise refusal
@@ -148,6 +150,12 @@ def mark_high_risk(*, requirement: Requirement, actor: User, risk: str, reason: 
         target=requirement,
         summary={"risk": risk, "previous": before or None, "reason": reason.strip()[:500]},
     )
+    from techalign.plans.selectors import awaited_approvals, current_revision
+
+    revision = current_revision(requirement)
+    if requirement.status in SIGNING and awaited_approvals(requirement, revision):
+        # Approved before the marking: those who owe the added approval are asked for it.
+        notify.emit("review.requested", revision=revision, actor=actor)
     return requirement
 
 

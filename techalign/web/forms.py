@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,9 +13,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.org.models import Component, Department, Language, Role, Team, User
 from techalign.plans.models import ItemKind, Milestone, Phase, RootCause, SignOff
-from techalign.requirements.models import TEXT_LIMIT, TITLE_LIMIT, Priority, Risk
+from techalign.requirements.models import Priority, Risk
 
 MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
 
@@ -28,7 +30,8 @@ class ISOFormat:
 
     iso_format = ""
 
-    def __init__(self, attrs=None, format=None):
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        # A mixin: the widget after it in the MRO takes these; mypy sees object.__init__.
         super().__init__(attrs, format=self.iso_format)  # type: ignore[call-arg]
 
 
@@ -56,7 +59,9 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj} ({obj.username})"
 
 
-class RequirementForm(forms.Form):
+class RequirementFields(forms.Form):
+    """What a requirement's author writes; the edit form adds the version it was read at."""
+
     title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
     user_stories = forms.CharField(
         label=_("User stories"),
@@ -77,13 +82,15 @@ class RequirementForm(forms.Form):
     )
     planned_launch_on = forms.DateField(label=_("Planned launch"), required=False, widget=DateInput)
     is_private = forms.BooleanField(label=_("Private to its teams"), required=False)
+
+
+class RequirementForm(RequirementFields):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class NewRequirementForm(RequirementForm):
+class NewRequirementForm(RequirementFields):
     lead_team = forms.ModelChoiceField(label=_("Lead team"), queryset=Team.objects.none())
     lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none(), required=False)
-    version = None
 
     def __init__(self, *args, teams, developers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -344,6 +351,16 @@ class WaiverForm(forms.Form):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+
+
+class WaiverWithdrawalForm(forms.Form):
+    # Required by the service, which names the team when it is missing.
+    reason = forms.CharField(
+        label=_("Why the waiver is withdrawn"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class MeetingForm(forms.Form):

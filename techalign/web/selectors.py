@@ -29,11 +29,10 @@ from techalign.plans.models import (
 from techalign.plans.sections import section_hash
 from techalign.plans.selectors import PartySignOffs
 from techalign.requirements.models import Question, Requirement, Scenario, Status
-from techalign.requirements.permissions import AFTER_HAND_OFF
 from techalign.requirements.selectors import answers_to_accept
+from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 OPEN = [s for s in Status.values if s not in {Status.FINALIZED, Status.CANCELLED}]
-SIGNING = [Status.APPROVED, Status.ALIGNING]
 MILESTONE_HORIZON = dt.timedelta(days=14)
 
 
@@ -85,14 +84,30 @@ def _to_review(user: User) -> Q:
     authored = Revision.objects.filter(
         plan=OuterRef("plan"), author=user, change_kind=Revision.ChangeKind.ITEMS
     )
-    # A high-risk plan stays in review after my approval while it waits for the other one.
-    approved = Review.objects.filter(
+    since_submission = Review.objects.filter(
         revision=OuterRef("plan__current_revision"),
-        reviewer=user,
         verdict=Verdict.APPROVED,
         created_at__gte=OuterRef("plan__current_revision__submitted_at"),
     )
-    return reviewing & Q(status=Status.IN_REVIEW) & ~Q(Exists(authored)) & ~Q(Exists(approved))
+    # A high-risk plan stays in review after my approval while it waits for the other one.
+    approved = since_submission.filter(reviewer=user)
+    in_review = reviewing & Q(status=Status.IN_REVIEW) & ~Q(Exists(approved))
+    # Approved before it was marked high-risk: the approval of my kind it owes is mine to give.
+    owes = Q(status__in=SIGNING) & ~Q(risk="")
+    if committee_architect(user):
+        by_committee = since_submission.filter(
+            reviewer__memberships__team__is_committee=True,
+            reviewer__memberships__role=Role.ARCHITECT,
+        )
+        in_review |= owes & ~Q(Exists(by_committee))
+    by_lead = since_submission.filter(
+        reviewer__memberships__team=OuterRef("lead_team"),
+        reviewer__memberships__role__in=[Role.TECH_LEAD, Role.ARCHITECT],
+    )
+    in_review |= (
+        owes & Q(lead_team__in=_teams(user, Role.TECH_LEAD, Role.ARCHITECT)) & ~Q(Exists(by_lead))
+    )
+    return in_review & ~Q(Exists(authored))
 
 
 def _to_revise(user: User) -> Q:
@@ -154,6 +169,12 @@ class OwedSignOff:
     revision_number: int
 
 
+def _current_revision(requirement: Requirement) -> Revision:
+    revision = requirement.plan.current_revision
+    assert revision is not None  # read only for requirements whose plan has one
+    return revision
+
+
 def signoffs_owed(user: User) -> list[OwedSignOff]:
     """Parties I sign for whose sign-off on the current revision is not complete, in a
     capacity I hold that is still missing (see `plans.selectors.signoff_state`), once an
@@ -204,7 +225,8 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         .order_by("revision__number", "created_at", "id")
     ):
         signed.setdefault((signoff.revision.plan_id, signoff.team_id), []).append(signoff)
-    changes = {r.plan.current_revision.change_request_id for r in requirements} - {None}
+    revisions = {r.pk: _current_revision(r) for r in requirements}
+    changes = {r.change_request_id for r in revisions.values()} - {None}
     named = set(
         ChangeRequest.affected_teams.through.objects.filter(
             changerequest_id__in=changes
@@ -213,7 +235,7 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
     owed = []
     for requirement in requirements:
-        revision = requirement.plan.current_revision
+        revision = revisions[requirement.pk]
         parties = {t for r, t in touched if r == revision.pk}
         if requirement.lead_team_id in teams:
             parties.add(requirement.lead_team_id)
@@ -224,7 +246,8 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
                 lead_dev_id=requirement.lead_dev_id,
             )
             current = section_hash(revision.content, party.team.code, is_lead=party.is_lead)
-            must_resign = (revision.change_request_id, team_id) in named
+            change = revision.change_request_id
+            must_resign = change is not None and (change, team_id) in named
             for signoff in signed.get((revision.plan_id, team_id), []):
                 if signoff.decision == SignOff.Decision.REJECT:
                     party.standing = {}
@@ -315,7 +338,7 @@ def my_work(user: User) -> Inbox:
     return Inbox(
         acknowledge=list(scenarios_to_acknowledge(user)),
         answer=list(questions_to_answer(user)),
-        review=[r for r in plans if r.status == Status.IN_REVIEW],
+        review=[r for r in plans if r.status != Status.PLANNING],
         revise=[r for r in plans if r.status == Status.PLANNING],
         meetings=list(meetings_to_attend(user)),
         invitations=list(invitations_to_answer(user)),

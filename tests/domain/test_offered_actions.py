@@ -78,6 +78,12 @@ def _change_request_open(w):
     return req
 
 
+def _marked_high_risk_after_signing(w):
+    req = _signed(w)
+    requirements.mark_high_risk(requirement=req, actor=w.ming, risk="money", reason="动钱")
+    return req
+
+
 def _blocking_question(w):
     req = _signed(w)
     requirements.raise_question(requirement=req, actor=w.hua, body="限额？", is_blocking=True)
@@ -98,6 +104,7 @@ STATES = {
     "meeting held": _held,
     "signed": _signed,
     "blocking question open": _blocking_question,
+    "marked high-risk after approval": _marked_high_risk_after_signing,
     "finalized": lambda w: advance(w, "finalized"),
     "change request open": _change_request_open,
 }
@@ -117,6 +124,7 @@ EXPECTED = {
     "meeting held": ["sign_off"],
     "signed": ["finalize"],
     "blocking question open": ["resolve_blocking"],
+    "marked high-risk after approval": ["review"],
     "finalized": ["set_milestones"],
     "change request open": ["write_plan"],
 }

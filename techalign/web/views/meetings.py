@@ -24,7 +24,7 @@ from techalign.plans import services as plan_services
 from techalign.requirements import services as requirement_services
 from techalign.requirements.selectors import get_question, get_scenario
 from techalign.web import forms
-from techalign.web.views.common import Screen, action, page, render_page, section
+from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
 from techalign.web.views.requirements import thread_acts, thread_with
 
 page("align", "web/meeting/align.html")
@@ -125,7 +125,19 @@ def attendance_section(screen: Screen) -> dict[str, Any]:
         )
         if can_waive
         else None,
+        "withdrawal_forms": _withdrawal_forms(screen, rows) if can_waive else {},
     }
+
+
+def _withdrawal_forms(screen: Screen, rows: list[Any]) -> dict[int, forms.WaiverWithdrawalForm]:
+    """One form per waiver in force, by team (each with its own field ids); a refused one
+    keeps what was typed."""
+    by_team = {}
+    for row in rows:
+        if row.waiver is not None:
+            key = f"withdraw-{row.waiver.pk}"
+            by_team[row.team.pk] = screen.bound.get(key) or forms.WaiverWithdrawalForm(prefix=key)
+    return by_team
 
 
 @section("signoff", "web/meeting/_signoff.html", page="align", also=("meeting",))
@@ -318,6 +330,17 @@ def waive_attendance(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.WaiverForm, "waiver_form", teams=Team.objects.all())
     services.waive_attendance(
         requirement=screen.requirement, actor=screen.user, team=data["team"], reason=data["reason"]
+    )
+
+
+@action("withdraw_waiver", section="attendance")
+def withdraw_waiver(screen: Screen, ref: str | None) -> None:
+    key = f"withdraw-{whole_number(ref)}"
+    data = screen.bind(forms.WaiverWithdrawalForm, key, prefix=key)
+    services.withdraw_waiver(
+        waiver=meetings.access_waiver(screen.requirement, ref),
+        actor=screen.user,
+        reason=data["reason"],
     )
 
 

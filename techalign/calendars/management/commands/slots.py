@@ -10,10 +10,12 @@ import datetime as dt
 import json
 import re
 import sys
+from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from techalign.calendars.selectors import slot_target
 from techalign.calendars.slots import SlotSearch, alignment_deadline, find_slots
@@ -31,8 +33,8 @@ def span(text: str) -> dt.timedelta:
     return dt.timedelta(seconds=int(match[1]) * UNITS[match[2] or "m"])
 
 
-def as_json(search: SlotSearch) -> dict:
-    def who(users) -> list[str]:
+def as_json(search: SlotSearch) -> dict[str, object]:
+    def who(users: Iterable[User]) -> list[str]:
         return [u.username for u in users]
 
     return {
@@ -64,7 +66,7 @@ def as_json(search: SlotSearch) -> dict:
 class Command(BaseCommand):
     help = "Find the earliest common meeting slots for a requirement's or meeting's invitees."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("target", help="REQ-n (its minimum invitees) or REQ-n/M-k")
         parser.add_argument("--duration", type=span, help="e.g. 60m (default: the meeting's)")
         parser.add_argument("--count", type=int, default=5)
@@ -81,7 +83,7 @@ class Command(BaseCommand):
         parser.add_argument("--tz", default=settings.TIME_ZONE, help="time zone of the output")
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             target = slot_target(options["target"])
             names = [n for n in options["optional"].split(",") if n.strip()]

@@ -9,6 +9,7 @@ The suite lives in the checkout's bench/ folder (it is a development tool, not s
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         run.add_argument("--only", default="", help="comma-separated parts (default: all)")
         run.add_argument("--label", default="", help="suffix of the results file")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         _bench_package()
         if action == "seed":
             from bench.generator import json_counts, seed

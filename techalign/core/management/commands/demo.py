@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from techalign import demo
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             help="Leave out the year of past requirements behind the health reports.",
         )
 
-    def handle(self, *args, if_empty: bool, no_history: bool, **options) -> None:
+    def handle(self, *args: Any, if_empty: bool, no_history: bool, **options: Any) -> None:
         outcome = demo.load_demo(only_if_empty=if_empty, with_history=not no_history)
         self.stdout.write(MESSAGES[outcome])
         if outcome == demo.Outcome.NOT_EMPTY:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             help="Replace a database that already holds data (everything in it is lost).",
         )
 
-    def handle(self, *args, file: Path, force: bool, **options) -> None:
+    def handle(self, *args: Any, file: Path, force: bool, **options: Any) -> None:
         try:
             outcome = restore(file, force=force)
         except BackupError as error:

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -86,7 +87,7 @@ class Command(BaseCommand):
             help="Worker processes (default: WEB_CONCURRENCY, else 2).",
         )
 
-    def handle(self, *args, bind: str, workers: int | None, **options) -> None:
+    def handle(self, *args: Any, bind: str, workers: int | None, **options: Any) -> None:
         workers = workers if workers is not None else default_workers()
         if workers < 1:
             raise CommandError("--workers must be at least 1")

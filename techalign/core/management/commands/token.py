@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -19,7 +23,7 @@ def token_state(token: ApiToken) -> str:
     return "active"
 
 
-def _when(moment) -> str:
+def _when(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
@@ -39,14 +43,19 @@ class Command(BaseCommand):
         revoke = actions.add_parser("revoke", help="Revoke the token with this prefix.")
         revoke.add_argument("prefix")
 
-    def handle(self, *args, action: str, **options) -> None:
-        run = {"create": self.create, "list": self.list_tokens, "revoke": self.revoke}[action]
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        # Each takes the options of its own subcommand.
+        actions: dict[str, Callable[..., None]] = {
+            "create": self.create,
+            "list": self.list_tokens,
+            "revoke": self.revoke,
+        }
         try:
-            run(**options)
+            actions[action](**options)
         except Refused as refusal:
             raise CommandError(refusal.message) from refusal
 
-    def create(self, *, username: str, name: str, days: int, **options) -> None:
+    def create(self, *, username: str, name: str, days: int, **options: Any) -> None:
         token, raw = issue_token(
             actor=None, user=self._user(username), name=name, expires_in_days=days or None
         )
@@ -56,7 +65,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(raw)
 
-    def list_tokens(self, *, username: str, **options) -> None:
+    def list_tokens(self, *, username: str, **options: Any) -> None:
         tokens = ApiToken.objects.filter(user=self._user(username)).order_by("-created_at")
         self.stdout.write(
             f"{'PREFIX':<12} {'NAME':<20} {'STATE':<8} {'CREATED':<16} {'EXPIRES':<16} LAST USED"
@@ -68,7 +77,7 @@ class Command(BaseCommand):
                 f"{_when(token.last_used_at)}"
             )
 
-    def revoke(self, *, prefix: str, **options) -> None:
+    def revoke(self, *, prefix: str, **options: Any) -> None:
         matches = list(ApiToken.objects.select_related("user").filter(prefix=prefix)[:2])
         if not matches:
             raise CommandError(f"No token starts with {prefix!r}.")

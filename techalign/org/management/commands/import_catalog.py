@@ -9,6 +9,7 @@ size, UTF-8, YAML nesting, documents or aliases).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", help="catalog files or directories")
         parser.add_argument("--dry-run", action="store_true", help="print what would change")
 
-    def handle(self, *args, paths: list[str], dry_run: bool, **options) -> None:
+    def handle(self, *args: Any, paths: list[str], dry_run: bool, **options: Any) -> None:
         try:
             files = catalog_files(paths)
             if not files:

@@ -10,16 +10,16 @@ encoding).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from techalign.core import limits
 from techalign.core.errors import Refused
 from techalign.org.catalog import Changes, ImportProblems, apply_changes, csv_text, org_csv_changes
 
 
-def report(out: TextIO, changes: Changes, *, dry_run: bool) -> None:
+def report(out: OutputWrapper, changes: Changes, *, dry_run: bool) -> None:
     """Notes, then one line per change with where it comes from, then the counts."""
     for note in changes.notes:
         out.write(f"note: {note}\n")
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the CSV file (UTF-8, or GB18030 as Excel writes it)")
         parser.add_argument("--dry-run", action="store_true", help="print what would change")
 
-    def handle(self, *args, file: str, dry_run: bool, **options) -> None:
+    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file", returncode=2)
