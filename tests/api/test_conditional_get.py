@@ -12,10 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from techalign.calendars import services as calendars
+from techalign.calendars.services import set_holiday_policy
 from techalign.health.services import update_health_settings
 from techalign.notify import services as notify
 from techalign.notify.models import Event
+from techalign.org.services import save_component, save_team
 from techalign.requirements import services as requirements
+from tests.api.conftest import Api
 from tests.calendars.ics_builders import calendar, event
 from tests.factories import advance, make_user, meeting_taken_place, sign_all
 
@@ -177,3 +180,46 @@ def test_a_not_modified_answer_costs_a_few_queries_not_the_body(story, as_, endp
     assert len(conditional) <= 4 < len(full)
     if endpoint.name != "milestones":  # a short list: its body costs one query
         assert len(conditional) * 2 <= len(full), (len(conditional), len(full))
+
+
+ADMIN_ENDPOINTS = [
+    Endpoint(
+        "team",
+        lambda s: "/admin/teams/order",
+        lambda s: save_team(
+            actor=s.w.extra["admin"],
+            code="order",
+            name="订单中台组",
+            department=s.w.order.department,
+        ),
+    ),
+    Endpoint(
+        "component",
+        lambda s: "/admin/components/ledger",
+        lambda s: save_component(
+            actor=s.w.extra["admin"],
+            key="ledger",
+            name="总账服务",
+            kind="service",
+            owner_team=s.w.finance,
+        ),
+    ),
+    Endpoint(
+        "company calendar",
+        lambda s: "/admin/company-calendar",
+        lambda s: set_holiday_policy(actor=s.w.extra["admin"], use_public_holidays=False),
+    ),
+]
+
+
+@pytest.mark.parametrize("endpoint", ADMIN_ENDPOINTS, ids=lambda e: e.name)
+def test_an_administrators_kept_answer_is_not_sent_again_until_it_changes(story, endpoint):
+    story.w.extra["admin"] = _admin()
+    admin, path = Api(story.w.extra["admin"], "en"), endpoint.path(story)
+    tag = _get(admin, path)["ETag"]
+    unchanged = _get(admin, path, f"W/{tag}")
+    assert unchanged.status_code == 304 and unchanged["ETag"] == tag
+    assert _get(Api(story.w.lei, "en"), path, tag).status_code == 403  # not an administrator
+    endpoint.change(story)
+    changed = _get(admin, path, tag)
+    assert changed.status_code == 200 and changed["ETag"] != tag
