@@ -75,10 +75,10 @@ def change_marks(requirement: Requirement) -> ChangeMarks:
             org=Subquery(events.filter(requirement__isnull=True)[:1]),
         )
         .first()
-    ) or {}
-    return ChangeMarks(
-        revision=row.get("revision") or 0, marks=f"{row.get('own') or 0}.{row.get('org') or 0}"
     )
+    if row is None:
+        return ChangeMarks(revision=0, marks="0.0")
+    return ChangeMarks(revision=row["revision"] or 0, marks=f"{row['own'] or 0}.{row['org'] or 0}")
 
 
 def parse_key(key: str | int, prefix: str) -> int | None:
