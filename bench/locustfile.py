@@ -8,7 +8,10 @@ same PM doing only the writes (issue 16: the audit chain is then the only thing 
 not pacing).
 
 Environment: BENCH_PERSONAS (JSON file written by the runner), BENCH_MAX_REQUESTS (the run
-stops after that many requests even before --run-time).
+stops after that many requests even before --run-time), BENCH_KEEP_ANSWERS=1 (`Mixed` keeps the
+last answer of each requirement and plan it read and sends its ETag in If-None-Match, as a client
+with a cache does; a 304 counts as a success; off by default, so the figures stay comparable
+with those measured before 304s existed).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from locust import FastHttpUser, constant, events, task
 
 PERSONAS = json.loads(Path(os.environ.get("BENCH_PERSONAS", "/dev/null")).read_text() or "[]")
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "100000"))
+KEEP_ANSWERS = os.environ.get("BENCH_KEEP_ANSWERS", "") == "1"
 _next_persona = itertools.count()
 _sent = itertools.count(1)
 
@@ -56,13 +60,25 @@ class Mixed(FastHttpUser):
         self.writable = persona["writable"]
         self.finalized = persona["finalized"]
         self.asked: list[tuple[str, str]] = []
+        self.kept: dict[str, str] = {}  # path -> ETag of the answer kept
 
     def _get(self, path: str, name: str) -> None:
         self.client.get(path, headers=self.headers, name=name)
 
+    def _revalidate(self, path: str, name: str) -> None:
+        """Read `path`; with BENCH_KEEP_ANSWERS, as a client that kept its last answer."""
+        if not KEEP_ANSWERS:
+            return self._get(path, name)
+        kept = self.kept.get(path)
+        headers = {**self.headers, "If-None-Match": kept} if kept else self.headers
+        response = self.client.get(path, headers=headers, name=name)
+        if response.headers.get("ETag"):
+            self.kept[path] = response.headers["ETag"]
+
     @task(30)
     def requirement(self) -> None:
-        self._get(f"/api/v1/requirements/{self.rng.choice(self.readable)}", "GET requirement")
+        key = self.rng.choice(self.readable)
+        self._revalidate(f"/api/v1/requirements/{key}", "GET requirement")
 
     @task(15)
     def requirement_list(self) -> None:
@@ -71,7 +87,8 @@ class Mixed(FastHttpUser):
 
     @task(20)
     def plan(self) -> None:
-        self._get(f"/api/v1/requirements/{self.rng.choice(self.readable)}/plan", "GET plan")
+        key = self.rng.choice(self.readable)
+        self._revalidate(f"/api/v1/requirements/{key}/plan", "GET plan")
 
     @task(15)
     def questions(self) -> None:

@@ -8,6 +8,9 @@ Environment:
   ALLOWED_HOSTS       comma-separated
   TECHALIGN_VAR_DIR   where the default SQLite file and other runtime state live
   TECHALIGN_SQLITE_TIMEOUT  seconds a write waits for SQLite's lock before answering 503
+  TECHALIGN_DB_POOL_MIN_SIZE, TECHALIGN_DB_POOL_MAX_SIZE, TECHALIGN_DB_POOL_TIMEOUT
+                      PostgreSQL connections each process keeps in its pool (1, 4; max 0
+                      turns the pool off) and how long a request waits for one (10 s)
   TECHALIGN_LOGIN_FAILURES  failed logins per username and address before a lockout (5)
   TECHALIGN_LOGIN_LOCKOUT_MINUTES  how long that lockout lasts (15)
   TECHALIGN_OUTBOUND_ALLOWLIST  comma-separated hosts and networks (10.1.0.0/16) inside the
@@ -45,6 +48,30 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 
+def postgresql_connections() -> dict:
+    """How each process holds its PostgreSQL connections: a psycopg pool by default (opened
+    once, lent to each request, checked before it is lent so a restarted server costs no
+    errors), or with TECHALIGN_DB_POOL_MAX_SIZE=0 one connection kept for a minute (for a
+    pooler such as PgBouncer in front). Django wants CONN_MAX_AGE 0 with a pool."""
+    max_size = int(os.environ.get("TECHALIGN_DB_POOL_MAX_SIZE", "4"))
+    if max_size <= 0:
+        return {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+    min_size = min(int(os.environ.get("TECHALIGN_DB_POOL_MIN_SIZE", "1")), max_size)
+    return {
+        "CONN_MAX_AGE": 0,
+        # With a pool: each connection is checked as it is lent (psycopg's check_connection).
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            "pool": {
+                "min_size": min_size,
+                "max_size": max_size,
+                # Seconds a request waits for a free connection before failing (a 503).
+                "timeout": float(os.environ.get("TECHALIGN_DB_POOL_TIMEOUT", "10")),
+            }
+        },
+    }
+
+
 def database_from_url(url: str) -> dict:
     """Translate DATABASE_URL into Django's DATABASES entry."""
     parts = urlsplit(url)
@@ -71,8 +98,7 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
+            **postgresql_connections(),
         }
     raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not supported")
 

@@ -29,9 +29,11 @@ from techalign.api.common import (
     PRECONDITION_ERRORS,
     Body,
     actor,
+    etag,
     if_match,
     listed,
     listing,
+    not_modified,
     set_etag,
 )
 from techalign.calendars import services as calendars
@@ -143,7 +145,10 @@ def create_team(request: HttpRequest, body: TeamIn, response: HttpResponse):
 def get_team_for_admin(request: HttpRequest, code: str, response: HttpResponse):
     """One team; its ETag changes with every change to it."""
     _admin(request)
-    return _tagged(response, get_team(code))
+    team = get_team(code)
+    if unchanged := not_modified(request, response, etag("v", team.version)):
+        return unchanged
+    return team
 
 
 @router.patch("/teams/{code}", response={200: TeamAdminOut, **PRECONDITION_ERRORS})
@@ -346,7 +351,10 @@ def create_component(request: HttpRequest, body: ComponentIn, response: HttpResp
 def get_component_for_admin(request: HttpRequest, component: str, response: HttpResponse):
     """One component; its ETag changes with every change to it."""
     _admin(request)
-    return _tagged(response, get_component(component))
+    found = get_component(component)
+    if unchanged := not_modified(request, response, etag("v", found.version)):
+        return unchanged
+    return found
 
 
 @router.patch("/components/{component}", response={200: ComponentAdminOut, **PRECONDITION_ERRORS})
@@ -403,9 +411,13 @@ class CompanyDayIn(Body):
     )
 
 
-def _calendar(response: HttpResponse) -> dict[str, Any]:
+def _policy() -> HolidayPolicy:
+    return HolidayPolicy.objects.filter(pk=1).first() or HolidayPolicy()
+
+
+def _calendar(response: HttpResponse, policy: HolidayPolicy | None = None) -> dict[str, Any]:
     """The holiday policy and every company day, with the calendar's ETag."""
-    policy = HolidayPolicy.objects.filter(pk=1).first() or HolidayPolicy()
+    policy = policy or _policy()
     set_etag(response, "v", policy.version)
     return {
         "use_public_holidays": policy.use_public_holidays,
@@ -420,7 +432,11 @@ def get_company_calendar(request: HttpRequest, response: HttpResponse):
     """Whether public holidays and make-up working days apply, and the company's own days;
     one ETag for the whole calendar. The working days that result: GET /calendars/days."""
     _admin(request)
-    return _calendar(response)
+    # Every change to a company day moves the policy's version too: it covers the answer.
+    policy = _policy()
+    if unchanged := not_modified(request, response, etag("v", policy.version)):
+        return unchanged
+    return _calendar(response, policy)
 
 
 @router.put("/company-calendar/policy", response={200: CompanyCalendarOut, **PRECONDITION_ERRORS})

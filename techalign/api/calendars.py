@@ -4,6 +4,7 @@ where each day's kind came from), and meeting slots for a requirement or a meeti
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -14,10 +15,11 @@ from techalign.api.common import (
     PRECONDITION_ERRORS,
     Body,
     actor,
+    etag,
     if_match,
     listed,
     listing,
-    set_etag,
+    not_modified,
 )
 from techalign.calendars import selectors, services, workdays
 from techalign.calendars.invitations import absolute, feed_token
@@ -158,10 +160,22 @@ def _source(request: HttpRequest, source_id: int) -> CalendarSource:
     return selectors.access_source(actor(request), source_id)
 
 
-def _hours(user, response: HttpResponse, hours: WorkingHours | None = None) -> HoursOut:
-    """The working hours as read (or as just written), with their ETag."""
+def source_etag(source: CalendarSource) -> str:
+    """The source's version (what If-Match compares) and a digest of its last fetch, which
+    background fetches change without moving the version."""
+    fetch = f"{source.fetch_status}|{source.fetch_error}|{source.fetched_at}|{source.next_fetch_at}"
+    fetch += f"|{len(source.busy or [])}"
+    return etag("v", source.version, hashlib.sha256(fetch.encode()).hexdigest()[:12])
+
+
+def _hours(
+    request: HttpRequest, user, response: HttpResponse, hours: WorkingHours | None = None
+) -> HoursOut | HttpResponse:
+    """The working hours as read (or as just written), with their ETag; their version moves
+    with the time zone and the feed key too, so it covers the whole answer."""
     hours = hours or WorkingHours.objects.filter(user=user).first() or WorkingHours(user=user)
-    set_etag(response, "v", hours.version)
+    if unchanged := not_modified(request, response, etag("v", hours.version)):
+        return unchanged
     token = feed_token(user, hours.feed_key) if hours.pk else ""
     return HoursOut(
         time_zone=user.time_zone,
@@ -215,7 +229,8 @@ def add_caldav(request: HttpRequest, body: CalDavIn):
 def get_source(request: HttpRequest, source_id: int, response: HttpResponse):
     """One of your calendar sources; its ETag changes with every change you make to it."""
     source = _source(request, source_id)
-    set_etag(response, "v", source.version)
+    if unchanged := not_modified(request, response, source_etag(source)):
+        return unchanged
     return source
 
 
@@ -231,7 +246,7 @@ def update_source(
         version=if_match(request, "v"),
         **body.model_dump(exclude_unset=True),
     )
-    set_etag(response, "v", source.version)
+    response["ETag"] = source_etag(source)
     return source
 
 
@@ -255,7 +270,7 @@ def remove_source(request: HttpRequest, source_id: int):
 def get_working_hours(request: HttpRequest, response: HttpResponse):
     """Your time zone, working hours, and the private URL of your techalign meetings feed.
     The ETag changes with every change to them."""
-    return _hours(actor(request), response)
+    return _hours(request, actor(request), response)
 
 
 @router.put("/working-hours", response={200: HoursOut, **PRECONDITION_ERRORS})
@@ -265,7 +280,7 @@ def set_working_hours(request: HttpRequest, body: HoursIn, response: HttpRespons
     hours = services.set_working_hours(
         actor=me, user=me, version=if_match(request, "v"), **body.model_dump()
     )
-    return _hours(me, response, hours)
+    return _hours(request, me, response, hours)
 
 
 @router.get("/days", response={200: listing(DayOut), **ERRORS})

@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
@@ -164,9 +165,35 @@ def envelope_details(refused: Refused) -> dict[str, Any]:
     return details
 
 
+def etag(tag: str, version: int, marks: str = "") -> str:
+    """ETag of an editable resource: a letter naming the counter, the counter, and, where the
+    answer shows more than the counter covers (a plan's sign-offs, a source's last fetch), the
+    marks of that more after a dash. If-Match reads the counter only; If-None-Match compares
+    the whole tag."""
+    return f'"{tag}{version}-{marks}"' if marks else f'"{tag}{version}"'
+
+
 def set_etag(response: HttpResponse, tag: str, version: int) -> None:
-    """ETag of an editable resource: a letter naming the counter, and the counter."""
-    response["ETag"] = f'"{tag}{version}"'
+    response["ETag"] = etag(tag, version)
+
+
+def not_modified(request: HttpRequest, response: HttpResponse, current: str) -> HttpResponse | None:
+    """Give the answer being built the ETag `current`; return `304 Not Modified` instead when
+    If-None-Match names it (RFC 9110 13.1.2: a list of tags, `*`, and weak comparison, so
+    `W/"v3"` matches `"v3"`), else None.
+
+    Call it after the caller's access to the resource is established and before the body is
+    built: what a 304 saves is the body, never the access check."""
+    response["ETag"] = current
+    given = request.headers.get("If-None-Match", "")
+    if not given or request.method not in ("GET", "HEAD"):
+        return None
+    tags = parse_etags(given)
+    if "*" not in tags and current not in (t.removeprefix("W/") for t in tags):
+        return None
+    unchanged = HttpResponse(status=304)
+    unchanged["ETag"] = current
+    return unchanged
 
 
 def if_match(request: HttpRequest, tag: str) -> int:
@@ -175,7 +202,7 @@ def if_match(request: HttpRequest, tag: str) -> int:
     given = request.headers.get("If-Match", "").strip()
     if not given:
         raise Refused("precondition.required")
-    match = re.fullmatch(rf'(?:W/)?"{re.escape(tag)}(\d+)"', given)
+    match = re.fullmatch(rf'(?:W/)?"{re.escape(tag)}(\d+)(?:-[^"]*)?"', given)
     if match is None:
         raise Refused("precondition.failed", kind="ETag", ref=tag, seen=given, current="?")
     return int(match.group(1))

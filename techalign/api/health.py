@@ -18,9 +18,11 @@ from techalign.api.common import (
     Body,
     ErrorOut,
     actor,
+    etag,
     if_match,
     listed,
     listing,
+    not_modified,
     set_etag,
 )
 from techalign.core.errors import Refused
@@ -281,7 +283,8 @@ def get_settings(request: HttpRequest, response: HttpResponse):
     """The thresholds the rules use now (the defaults until an administrator changes them).
     The ETag changes with every change to them."""
     settings = HealthSettings.current()
-    set_etag(response, "v", settings.version)
+    if unchanged := not_modified(request, response, etag("v", settings.version)):
+        return unchanged
     return _settings_out(settings)
 
 

@@ -14,10 +14,11 @@ from techalign.api.common import (
     PRECONDITION_ERRORS,
     Body,
     actor,
+    etag,
     if_match,
     listed,
     listing,
-    set_etag,
+    not_modified,
 )
 from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.meetings import services
@@ -26,7 +27,12 @@ from techalign.meetings.selectors import access_action_item, access_meeting, acc
 from techalign.meetings.services import RESPONSE_NOTE_LIMIT
 from techalign.org.selectors import get_team, get_user, get_users
 from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import get_question, get_requirement, get_scenario
+from techalign.requirements.selectors import (
+    change_marks,
+    get_question,
+    get_requirement,
+    get_scenario,
+)
 
 router = Router(tags=["meetings"])
 
@@ -301,7 +307,11 @@ def schedule_meeting(request: HttpRequest, key: str, body: MeetingIn):
 def get_meeting_detail(request: HttpRequest, key: str, meeting: str, response: HttpResponse):
     """One meeting with invitees and minutes; its ETag changes with every change to it."""
     found = _meeting(request, key, meeting)
-    set_etag(response, "v", found.version)
+    # Invitees' answers, minutes and decisions are audited within the requirement: the marks
+    # cover what the meeting's version does not.
+    tag = etag("v", found.version, change_marks(found.requirement).marks)
+    if unchanged := not_modified(request, response, tag):
+        return unchanged
     return found
 
 

@@ -14,9 +14,11 @@ from techalign.api.common import (
     PRECONDITION_ERRORS,
     Body,
     actor,
+    etag,
     if_match,
     listed,
     listing,
+    not_modified,
     set_etag,
 )
 from techalign.core.errors import Refused
@@ -134,7 +136,8 @@ def preferences(request: HttpRequest, response: HttpResponse, team: str | None =
     else:
         version = PreferenceSet.version_of(user=me)
         choices = selectors.preferences_of(me)
-    set_etag(response, "v", version)
+    if unchanged := not_modified(request, response, etag("v", version)):
+        return unchanged
     return listed(choices)
 
 

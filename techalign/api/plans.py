@@ -19,10 +19,11 @@ from techalign.api.common import (
     PRECONDITION_ERRORS,
     Body,
     actor,
+    etag,
     if_match,
     listed,
     listing,
-    set_etag,
+    not_modified,
 )
 from techalign.api.meetings import WaiverOut
 from techalign.core.errors import Refused
@@ -40,7 +41,7 @@ from techalign.plans.models import (
     SuspectLink,
 )
 from techalign.requirements.models import Requirement
-from techalign.requirements.selectors import get_requirement
+from techalign.requirements.selectors import change_marks, get_requirement
 
 router = Router(tags=["plans"])
 
@@ -575,9 +576,13 @@ def _plan_out(requirement: Requirement) -> dict:
 def get_plan(request: HttpRequest, key: str, response: HttpResponse):
     """The current revision: items, coverage, related parties with their asks, reviews,
     sign-offs, and what is still missing to approve and to finalize. ETag: the revision."""
-    plan = _plan_out(_requirement(request, key))
-    set_etag(response, "r", plan["revision"])
-    return plan
+    requirement = _requirement(request, key)
+    marks = change_marks(requirement)
+    # The revision is what If-Match compares for plan edits; the marks cover the reviews,
+    # sign-offs and parties the answer shows beside it.
+    if unchanged := not_modified(request, response, etag("r", marks.revision, marks.marks)):
+        return unchanged
+    return _plan_out(requirement)
 
 
 @router.post("/{key}/plan/items", response={201: ItemOut, **PRECONDITION_ERRORS})
@@ -844,7 +849,9 @@ def withdraw_change_request(request: HttpRequest, key: str, change: str):
 def list_milestones(request: HttpRequest, key: str, response: HttpResponse):
     """Every party's milestones; the ETag is the requirement's, which they belong to."""
     requirement = _requirement(request, key)
-    set_etag(response, "v", requirement.version)
+    tag = etag("v", requirement.version, change_marks(requirement).marks)
+    if unchanged := not_modified(request, response, tag):
+        return unchanged
     return listed(requirement.milestones.select_related("team", "updated_by"))
 
 

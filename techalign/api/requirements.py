@@ -10,7 +10,15 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from techalign.api.common import ERRORS, PRECONDITION_ERRORS, Body, actor, if_match, set_etag
+from techalign.api.common import (
+    ERRORS,
+    PRECONDITION_ERRORS,
+    Body,
+    actor,
+    etag,
+    if_match,
+    not_modified,
+)
 from techalign.api.plans import PartyOut, parties_out
 from techalign.audit.models import AuditEvent
 from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
@@ -301,6 +309,12 @@ def _detail(request: HttpRequest, key: str) -> Requirement:
     return selectors.get_requirement(actor(request), key)
 
 
+def requirement_etag(requirement: Requirement) -> str:
+    """The requirement's ETag: its version (what If-Match compares) and the marks of
+    everything else its answer shows (next actions, plan summary)."""
+    return etag("v", requirement.version, selectors.change_marks(requirement).marks)
+
+
 @router.get("", response={200: list[RequirementSummaryOut], **ERRORS})
 @paginate
 def list_requirements(
@@ -344,7 +358,8 @@ def get_requirement(request: HttpRequest, key: str, response: HttpResponse):
     """One requirement with its scenarios, plan summary, and who must act next. Its ETag
     changes with every change to the requirement or its scenarios."""
     requirement = _detail(request, key)
-    set_etag(response, "v", requirement.version)
+    if unchanged := not_modified(request, response, requirement_etag(requirement)):
+        return unchanged
     return requirement
 
 
@@ -359,7 +374,7 @@ def update_requirement(
         version=if_match(request, "v"),
         **body.model_dump(exclude_unset=True),
     )
-    set_etag(response, "v", requirement.version)
+    response["ETag"] = requirement_etag(requirement)
     return requirement
 
 

@@ -20,6 +20,11 @@ def roles_of(user: User) -> frozenset[tuple[int, str]]:
     return cached
 
 
+def remember_roles(user: User, held: Iterable[tuple[int, str]]) -> None:
+    """(team id, role) pairs read together with the user (org.selectors.user_with_roles)."""
+    user._techalign_roles = frozenset(held)  # type: ignore[attr-defined]
+
+
 def forget_roles(user: User) -> None:
     user.__dict__.pop("_techalign_roles", None)
     user.__dict__.pop("_techalign_committee_architect", None)

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
 from techalign.org.models import Component, Team, User
+from techalign.org.permissions import remember_roles
+
+
+def user_with_roles(users: QuerySet[User]) -> User | None:
+    """The user `users` names (the first, by id), with the roles they hold, in one query.
+
+    Every request asks who the caller is and which roles they hold; this answers both with one
+    query (the memberships come LEFT JOINed, a row per role) instead of one for the person and
+    one for the roles. They are read afresh on every request rather than cached per process
+    on purpose: a revoked token, a deactivated person, a role granted or taken, a move to
+    another team and a changed password then count from the very next request, on every
+    worker and every node, with no cache to invalidate. Annotations the caller put on `users`
+    (a token's fields) come along on the user."""
+    rows = list(
+        users.annotate(
+            held_team=F("memberships__team_id"), held_role=F("memberships__role")
+        ).order_by("pk")
+    )
+    if not rows:
+        return None
+    user = rows[0]
+    remember_roles(
+        user,
+        ((row.held_team, row.held_role) for row in rows if row.pk == user.pk and row.held_role),
+    )
+    return user
 
 
 def get_team(code: str) -> Team:

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
@@ -21,6 +22,7 @@ from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.org.models import ApiToken, Component, Department, Membership, Role, Team, User
 from techalign.org.permissions import forget_roles, is_admin, role_names
+from techalign.org.selectors import user_with_roles
 
 TOKEN_MARK = "ta_"
 PREFIX_LENGTH = 10
@@ -119,15 +121,24 @@ def user_for_token(raw: str) -> User | None:
     """
     if not raw or not raw.startswith(TOKEN_MARK):
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    # The token, its person and their roles in one query (see user_with_roles for why).
+    user = user_with_roles(
+        User.objects.filter(api_tokens__digest=token_digest(raw), is_active=True).annotate(
+            token_pk=F("api_tokens__pk"),
+            token_revoked_at=F("api_tokens__revoked_at"),
+            token_expires_at=F("api_tokens__expires_at"),
+            token_last_used_at=F("api_tokens__last_used_at"),
+        )
+    )
+    if user is None or user.token_revoked_at is not None:  # type: ignore[attr-defined]
         return None
     now = timezone.now()
-    if token.expires_at is not None and token.expires_at <= now:
+    expires_at, last_used_at = user.token_expires_at, user.token_last_used_at  # type: ignore[attr-defined]
+    if expires_at is not None and expires_at <= now:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=user.token_pk).update(last_used_at=now)  # type: ignore[attr-defined]
+    return user
 
 
 # --- administration: teams, roles, people, the service catalog ------------------------------

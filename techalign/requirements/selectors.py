@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from techalign.core import bounds
@@ -51,6 +51,40 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
         | Q(pk__in=party_to.values("pk"))
         | Q(pk__in=invited_to.values("pk"))
     )
+
+
+@dataclass(frozen=True)
+class ChangeMarks:
+    """How far a requirement's story has gone, read in one small query: what tells a client
+    whether the answer it kept is still current (If-None-Match) without building a new one."""
+
+    revision: int
+    marks: str
+
+
+def change_marks(requirement: Requirement) -> ChangeMarks:
+    """The current plan revision, and the newest audit events of the requirement and of the
+    organisation (roles, people, teams: they change who acts next and who is a party).
+
+    Every write passes through an audited transition, so a change anywhere in what the
+    requirement's answers show moves one of the two; the version counter alone does not cover
+    reviews, meetings or questions. Refused attempts move them too: a needless 200, never a
+    stale 304."""
+    from techalign.audit.models import AuditEvent
+
+    events = AuditEvent.objects.order_by("-seq").values("seq")
+    row = (
+        Requirement.objects.filter(pk=requirement.pk)
+        .values(
+            revision=F("plan__current_revision__number"),
+            own=Subquery(events.filter(requirement_id=requirement.pk)[:1]),
+            org=Subquery(events.filter(requirement__isnull=True)[:1]),
+        )
+        .first()
+    )
+    if row is None:
+        return ChangeMarks(revision=0, marks="0.0")
+    return ChangeMarks(revision=row["revision"] or 0, marks=f"{row['own'] or 0}.{row['org'] or 0}")
 
 
 def parse_key(key: str | int, prefix: str) -> int | None:

@@ -9,11 +9,23 @@ from django_auth_ldap.backend import LDAPBackend  # type: ignore[import-untyped]
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend  # type: ignore[import-untyped]
 
 from techalign.core.errors import Refused
+from techalign.org.models import User
+from techalign.org.selectors import user_with_roles
 from techalign.sso import config
 from techalign.sso.services import person_for_company_account, sync_memberships
 
 
-class LocalPasswordBackend(ModelBackend):
+class RolesWithPerson:
+    """A signed-in session's person and their roles in one query on every request
+    (org.selectors.user_with_roles says why they are not cached); a deactivated person's
+    session ends on their next request."""
+
+    def get_user(self, user_id):
+        user = user_with_roles(User.objects.filter(pk=user_id))
+        return user if user is not None and user.is_active else None
+
+
+class LocalPasswordBackend(RolesWithPerson, ModelBackend):
     """Passwords stored in techalign; turned off for all but superusers by
     TECHALIGN_LOCAL_PASSWORDS=0 (the sign-in form then says why)."""
 
@@ -24,7 +36,7 @@ class LocalPasswordBackend(ModelBackend):
         return user
 
 
-class CompanyAccountBackend(OIDCAuthenticationBackend):
+class CompanyAccountBackend(RolesWithPerson, OIDCAuthenticationBackend):
     """Single sign-on through the company's OpenID provider (authorization code flow).
 
     A refusal (unverified e-mail, deactivated person, ...) is kept on the request so the

@@ -244,6 +244,9 @@ class Stage:
         """Point the calling thread's default connection at another database for a while."""
         original = connections["default"]
         settings = {**original.settings_dict, **database_from_url(database_url)}
+        # Django keeps one PostgreSQL pool per alias for the whole process, whatever the
+        # settings: the replacement connects on its own instead of borrowing from it.
+        settings["OPTIONS"] = {k: v for k, v in settings.get("OPTIONS", {}).items() if k != "pool"}
         replacement = type(original)(settings, alias="default")
         connections["default"] = replacement
         try:
