@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from techalign.core.errors import Refused
-from techalign.health.management.commands.lint import BAD_ARGUMENTS, iso_date
+from techalign.health.management.commands.lint import BAD_ARGUMENTS
 from techalign.health.reports import REPORTS, Period, Report, build_report
 from techalign.health.selectors import scope_of
 
@@ -44,6 +44,10 @@ def as_json(report: Report) -> str:
         ],
     }
     return json.dumps(body, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def iso_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
 
 
 class Command(BaseCommand):
