@@ -62,8 +62,8 @@ def test_the_older_link_keeps_the_kind_filter(w, as_user):
     second = client.get(url + older).content.decode()
     kinds = set(re.findall(r'data-kind="(\w+)"', first + second))
     assert kinds == {"scenario"}
-    scenario_events = AuditEvent.objects.filter(requirement_id=req.pk, action__startswith="scenario.")
-    assert len(_seqs(first)) + len(_seqs(second)) == scenario_events.count()
+    scenarios = AuditEvent.objects.filter(requirement_id=req.pk, action__startswith="scenario.")
+    assert len(_seqs(first)) + len(_seqs(second)) == scenarios.count()
     assert "更早的动态" not in second  # the last page
 
 
