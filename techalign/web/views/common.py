@@ -444,7 +444,8 @@ def _outcome(
                 for v in values
             ],
             "label": CONFIRMABLE[refusal.code],
-            "back": page_url(screen, SECTIONS[act.section].page_for(screen)) + f"#{act.section}",
+            # Without its section fragment: a link differing only by fragment would not reload.
+            "back": page_url(screen, SECTIONS[act.section].page_for(screen)),
         }
     return overrides
 
