@@ -60,3 +60,13 @@ def test_the_refusal_is_shown_on_the_actions_page_only(w, as_user):
     assert "may hand off" not in lei.get(reverse("web:plan", args=[req.key])).content.decode()
     page = lei.get(reverse("web:requirement", args=[req.key])).content.decode()
     assert "may hand off the requirement" in page
+
+
+def test_a_refused_new_requirement_lands_on_the_list_with_what_was_typed(w, as_user):
+    ming = as_user(w.ming)
+    data = {"title": "退款到余额", "lead_team": w.order.pk, "lead_dev": w.jun.pk}  # not order's
+    response = ming.post(reverse("web:requirement_create"), data, follow=True)
+    assert response.redirect_chain == [("/requirements/#new-requirement", 302)]
+    page = response.content.decode()
+    assert 'value="退款到余额"' in page and 'class="errorlist' in page
+    assert "退款到余额" not in ming.get(reverse("web:requirements")).content.decode()
