@@ -10,11 +10,17 @@ from techalign.requirements.models import Status
 from tests.factories import advance
 
 
-def test_a_plan_with_gaps_is_submitted_only_when_confirmed(w):
+def _submit_with_a_gap(w, actor) -> tuple:
+    """Revision 4 leaves a new scenario S-4 uncovered; `actor` submits it unconfirmed."""
     req = advance(w, "planning")
     requirements.add_scenario(requirement=req, actor=w.ming, title="场景 4")
     with pytest.raises(Refused) as refused:
-        plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
+        plans.submit_for_review(requirement=req, actor=actor, revision_number=4)
+    return req, refused
+
+
+def test_a_plan_with_gaps_is_submitted_only_when_confirmed(w):
+    req, refused = _submit_with_a_gap(w, w.lei)
     assert refused.value.code == "plan.gaps_unconfirmed"
     assert "plan.coverage_incomplete" in refused.value.details["gaps"]
     assert "S-4" in refused.value.message
@@ -26,10 +32,7 @@ def test_a_plan_with_gaps_is_submitted_only_when_confirmed(w):
 
 
 def test_the_gap_check_comes_after_the_role_check(w):
-    req = advance(w, "planning")
-    requirements.add_scenario(requirement=req, actor=w.ming, title="场景 4")
-    with pytest.raises(Refused) as refused:
-        plans.submit_for_review(requirement=req, actor=w.ming, revision_number=4)
+    _req, refused = _submit_with_a_gap(w, w.ming)
     assert refused.value.code == "role.not_allowed"
 
 
