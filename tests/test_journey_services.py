@@ -54,7 +54,9 @@ def test_a_plan_reapproved_while_its_meeting_is_scheduled_stays_at_the_meeting_s
     from techalign.plans import selectors, services
 
     req = advance(w, "aligning")
-    services.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="改")
+    services.update_item(
+        requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="改", confirm=True
+    )
     services.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
     services.approve_revision(revision=selectors.current_revision(req), actor=w.qiang)
     req.refresh_from_db()

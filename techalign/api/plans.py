@@ -290,6 +290,16 @@ BASED_ON = (
 
 
 REVISION = "The revision you act on; refused with the current one when it is not current."
+CONFIRM_WITHDRAWAL = (
+    "While the plan is in review, approved or aligning, a change makes a new revision that "
+    "withdraws the review request, the approval and changed sign-offs: it is refused "
+    "(409 plan.withdrawal_unconfirmed, naming what it withdraws) unless this is true "
+    "(or ?confirm=1)."
+)
+CONFIRM_GAPS = (
+    "A revision with gaps a reviewer would have to refuse is submitted only when this is true "
+    "(or ?confirm=1); otherwise 409 plan.gaps_unconfirmed lists the gaps in details."
+)
 CONTENT_HASH = "The content hash of that revision, as you read it."
 
 
@@ -302,6 +312,7 @@ class ItemIn(Body):
     ask: str = Field(default="", max_length=TEXT_LIMIT)
     due_on: date | None = None
     scenarios: ScenarioKeys = Field(default_factory=list, max_length=500)
+    confirm: bool = Field(default=False, description=CONFIRM_WITHDRAWAL)
 
 
 class ItemPatch(Body):
@@ -313,6 +324,7 @@ class ItemPatch(Body):
     ask: str | None = Field(default=None, max_length=TEXT_LIMIT)
     due_on: date | None = None
     scenarios: ScenarioKeys | None = Field(default=None, max_length=500)
+    confirm: bool = Field(default=False, description=CONFIRM_WITHDRAWAL)
 
 
 class ConfirmIn(Body):
@@ -321,6 +333,10 @@ class ConfirmIn(Body):
 
 class RevisionRef(Body):
     revision: int = Field(ge=1, description=REVISION)
+
+
+class SubmitIn(RevisionRef):
+    confirm: bool = Field(default=False, description=CONFIRM_GAPS)
 
 
 class ReviewIn(Body):
@@ -440,7 +456,9 @@ def _naming_current(requirement: Requirement, named: int | str) -> Iterator[None
 
 def _item_fields(data: dict) -> dict:
     """API field names -> service field names (component key -> Component, scenarios -> keys)."""
-    fields = {k: v for k, v in data.items() if k not in {"based_on", "component", "scenarios"}}
+    fields = {
+        k: v for k, v in data.items() if k not in {"based_on", "component", "scenarios", "confirm"}
+    }
     if data.get("component") is not None:
         fields["component"] = get_component(data["component"])
     if data.get("scenarios") is not None:
@@ -586,19 +604,23 @@ def get_plan(request: HttpRequest, key: str, response: HttpResponse):
 
 
 @router.post("/{key}/plan/items", response={201: ItemOut, **PRECONDITION_ERRORS})
-def add_item(request: HttpRequest, key: str, body: ItemIn):
+def add_item(request: HttpRequest, key: str, body: ItemIn, confirm: bool = False):
     """Add an item (a DEV of the lead team); the plan gets a new revision."""
     data = body.model_dump()
     requirement = _requirement(request, key)
     with _plan_edit(request, requirement, data["based_on"]) as based_on:
         item = services.add_item(
-            requirement=requirement, actor=actor(request), based_on=based_on, **_item_fields(data)
+            requirement=requirement,
+            actor=actor(request),
+            based_on=based_on,
+            confirm=body.confirm or confirm,
+            **_item_fields(data),
         )
     return Status(201, item)
 
 
 @router.patch("/{key}/plan/items/{item}", response={200: ItemOut, **PRECONDITION_ERRORS})
-def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch):
+def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch, confirm: bool = False):
     data = body.model_dump(exclude_unset=True)
     requirement = _requirement(request, key)
     with _plan_edit(request, requirement, data.get("based_on")) as based_on:
@@ -607,6 +629,7 @@ def update_item(request: HttpRequest, key: str, item: str, body: ItemPatch):
             actor=actor(request),
             based_on=based_on,
             item_key=selectors.item_key(item),
+            confirm=body.confirm or confirm,
             **_item_fields(data),
         )
 
@@ -628,7 +651,13 @@ def confirm_item(request: HttpRequest, key: str, item: str, body: ConfirmIn):
 
 
 @router.delete("/{key}/plan/items/{item}", response={200: RevisionOut, **PRECONDITION_ERRORS})
-def remove_item(request: HttpRequest, key: str, item: str, based_on: int | None = None):
+def remove_item(
+    request: HttpRequest,
+    key: str,
+    item: str,
+    based_on: int | None = None,
+    confirm: bool = False,
+):
     requirement = _requirement(request, key)
     with _plan_edit(request, requirement, based_on) as based_on_revision:
         return services.remove_item(
@@ -636,6 +665,7 @@ def remove_item(request: HttpRequest, key: str, item: str, based_on: int | None 
             actor=actor(request),
             based_on=based_on_revision,
             item_key=selectors.item_key(item),
+            confirm=confirm,
         )
 
 
@@ -655,12 +685,16 @@ def get_revision(request: HttpRequest, key: str, number: str):
 
 
 @router.post("/{key}/plan/submit", response={200: RevisionOut, **ERRORS})
-def submit_for_review(request: HttpRequest, key: str, body: RevisionRef):
-    """A DEV of the lead team asks for review of the current revision, named by `revision`."""
+def submit_for_review(request: HttpRequest, key: str, body: SubmitIn, confirm: bool = False):
+    """A DEV of the lead team asks for review of the current revision, named by `revision`;
+    one with gaps a reviewer would have to refuse only with `confirm`."""
     requirement = _requirement(request, key)
     with _naming_current(requirement, body.revision):
         return services.submit_for_review(
-            requirement=requirement, actor=actor(request), revision_number=body.revision
+            requirement=requirement,
+            actor=actor(request),
+            revision_number=body.revision,
+            confirm=body.confirm or confirm,
         )
 
 

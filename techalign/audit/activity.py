@@ -127,11 +127,16 @@ def kind_of(action: str) -> str:
     return prefix if prefix in KINDS else "requirement"
 
 
-def requirement_activity(requirement: Any, *, kind: str = "", limit: int = 300) -> list[Entry]:
-    """The requirement's events, newest first, as sentences; `kind` narrows to one of KINDS."""
+def requirement_activity(
+    requirement: Any, *, kind: str = "", limit: int = 300, before: int | None = None
+) -> list[Entry]:
+    """The requirement's events, newest first, as sentences; `kind` narrows to one of KINDS,
+    `before` (an event's seq) to the events older than that one, for paging."""
     events: QuerySet[AuditEvent] = requirement.audit_events.select_related("actor").order_by("-seq")
     if kind in KINDS:
         events = events.filter(action__startswith=kind + ".")
+    if before is not None:
+        events = events.filter(seq__lt=before)
     return [describe(event) for event in events[:limit]]
 
 

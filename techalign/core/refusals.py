@@ -191,6 +191,20 @@ REFUSALS: dict[str, Refusal] = {
             "a DEV must confirm or edit them."
         ),
     ),
+    "plan.gaps_unconfirmed": Refusal(
+        CONFLICT,
+        _(
+            "Revision {revision} has gaps a reviewer would have to refuse: {problems} "
+            "Confirm to submit it anyway."
+        ),
+    ),
+    "plan.withdrawal_unconfirmed": Refusal(
+        CONFLICT,
+        _(
+            "Saving this change makes a new revision and withdraws {withdrawn}; the plan goes "
+            "back to planning. Confirm to save it anyway."
+        ),
+    ),
     "item.not_suspect": Refusal(CONFLICT, _("Item {item} has no suspect mark to confirm.")),
     "item.not_found": Refusal(NOT_FOUND, _("Item {item} is not in revision {revision}.")),
     "plan.markdown_invalid": Refusal(INVALID, _("Plan file, line {line}: {problem}.")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
@@ -18,7 +19,12 @@ from techalign.plans import selectors
 from techalign.plans.models import Baseline, ChangeRequest, Revision, Verdict
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.permissions import role_refusal
-from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING, status_refusal
+from techalign.requirements.workflow import (
+    AFTER_HAND_OFF,
+    SIGNING,
+    STALE_ON_REVISION,
+    status_refusal,
+)
 
 PLAN_EDITABLE = AFTER_HAND_OFF
 
@@ -99,6 +105,41 @@ def check_submit_for_review(
     if revision is None or not selectors.items_of(revision):
         return Refused("plan.empty")
     return None
+
+
+def check_gaps_confirmed(
+    requirement: Requirement, revision: Revision, *, confirm: bool
+) -> Refused | None:
+    """Submitting a revision that a reviewer would have to refuse is allowed, but only when the
+    submitter confirms it knowing the gaps: without `confirm`, the refusal names them."""
+    if confirm:
+        return None
+    gaps = selectors.approval_gaps(requirement, revision)
+    if not gaps:
+        return None
+    return Refused(
+        "plan.gaps_unconfirmed",
+        revision=revision.number,
+        gaps=[gap.code for gap in gaps],
+        # Rendered when shown, in the reader's language.
+        problems=lazy(lambda: " ".join(gap.message for gap in gaps), str)(),
+    )
+
+
+def check_withdrawal_confirmed(
+    requirement: Requirement, revision: Revision | None, *, confirm: bool
+) -> Refused | None:
+    """A plan change while the plan is in review, approved or aligning makes a new revision
+    that withdraws the review request, the approval (and while aligning the sign-offs it
+    changes): it needs the author's confirmation, and the refusal says what it withdraws."""
+    if confirm or revision is None or requirement.status not in STALE_ON_REVISION:
+        return None
+    return Refused(
+        "plan.withdrawal_unconfirmed",
+        revision=revision.number,
+        status=requirement.status,
+        withdrawn=lazy(selectors.withdrawn_by_new_revision, str)(requirement, revision),
+    )
 
 
 def reviewer_refusal(user: Any, requirement: Requirement, *, action: Any) -> Refused | None:

@@ -191,6 +191,12 @@ def _check_section(requirement: Requirement, actor: User, *specs: dict[str, Any]
             raise refusal
 
 
+def _check_withdrawal(requirement: Requirement, plan: Plan, confirm: bool) -> None:
+    revision = plan.current_revision if plan.current_revision_id else None
+    if refusal := can.check_withdrawal_confirmed(requirement, revision, confirm=confirm):
+        raise refusal
+
+
 def _item_spec(
     requirement: Requirement,
     actor: User,
@@ -220,13 +226,17 @@ def _item_spec(
 
 
 @transition("plan.item_added")
-def add_item(*, requirement: Requirement, actor: User, based_on: int, **fields: Any) -> Item:
+def add_item(
+    *, requirement: Requirement, actor: User, based_on: int, confirm: bool = False, **fields: Any
+) -> Item:
     """A DEV adds an item: the lead team's on any component, a party's on its own team's
-    components (its section); the plan gets a new revision."""
+    components (its section); the plan gets a new revision. While the plan is in review,
+    approved or aligning, the change withdraws those: only with `confirm`."""
     _check_item_edit(requirement, actor)
     limits.check_item(fields)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
+    _check_withdrawal(requirement, plan, confirm)
     limits.check_room(
         "items_per_plan",
         Item.objects.filter(revision_id=plan.current_revision_id).count()
@@ -259,11 +269,18 @@ def _find_spec(plan: Plan, item_key: str) -> tuple[list[dict[str, Any]], dict[st
 
 @transition("plan.item_updated")
 def update_item(
-    *, requirement: Requirement, actor: User, based_on: int, item_key: str, **fields: Any
+    *,
+    requirement: Requirement,
+    actor: User,
+    based_on: int,
+    item_key: str,
+    confirm: bool = False,
+    **fields: Any,
 ) -> Item:
     """A DEV changes an item of a section they write (the lead team's DEVs: any; a party's:
     its own, before and after the change); the plan gets a new revision. Editing a suspect
-    item clears its marks: the DEV wrote it against the scenario's new text."""
+    item clears its marks: the DEV wrote it against the scenario's new text. A change that
+    withdraws a review, an approval or sign-offs needs `confirm`."""
     _check_item_edit(requirement, actor)
     limits.check_item(fields)
     plan = _plan_for_update(requirement)
@@ -271,6 +288,7 @@ def update_item(
     specs, old = _find_spec(plan, item_key)
     new = _item_spec(requirement, actor, old["number"], fields, base=old)
     _check_section(requirement, actor, old, new)
+    _check_withdrawal(requirement, plan, confirm)
     specs = [new if s is old else s for s in specs]
     revision = _commit_revision(
         requirement=requirement,
@@ -285,13 +303,17 @@ def update_item(
 
 
 @transition("plan.item_removed")
-def remove_item(*, requirement: Requirement, actor: User, based_on: int, item_key: str) -> Revision:
-    """A DEV removes an item of a section they write; the plan gets a new revision."""
+def remove_item(
+    *, requirement: Requirement, actor: User, based_on: int, item_key: str, confirm: bool = False
+) -> Revision:
+    """A DEV removes an item of a section they write; the plan gets a new revision (one that
+    withdraws a review, an approval or sign-offs only with `confirm`)."""
     _check_item_edit(requirement, actor)
     plan = _plan_for_update(requirement)
     _check_based_on(plan, based_on)
     specs, old = _find_spec(plan, item_key)
     _check_section(requirement, actor, old)
+    _check_withdrawal(requirement, plan, confirm)
     return _commit_revision(
         requirement=requirement,
         plan=plan,
@@ -440,13 +462,18 @@ def _current(requirement: Requirement, revision_number: int) -> Revision:
 
 
 @transition("plan.submitted")
-def submit_for_review(*, requirement: Requirement, actor: User, revision_number: int) -> Revision:
-    """A DEV of the lead team asks for review of the current revision."""
+def submit_for_review(
+    *, requirement: Requirement, actor: User, revision_number: int, confirm: bool = False
+) -> Revision:
+    """A DEV of the lead team asks for review of the current revision. A revision with gaps a
+    reviewer would have to refuse is submitted only with `confirm` (the refusal names them)."""
     lock_requirement(requirement)
     revision = selectors.current_revision(requirement)
     if refusal := can.check_submit_for_review(actor, requirement, revision):
         raise refusal
     revision = _current(requirement, revision_number)
+    if refusal := can.check_gaps_confirmed(requirement, revision, confirm=confirm):
+        raise refusal
     Revision.objects.filter(pk=revision.pk).update(submitted_at=timezone.now(), submitted_by=actor)
     move_to(requirement, Status.IN_REVIEW)
     record(actor=actor, target=revision, summary={"revision": revision.number})

@@ -51,7 +51,9 @@ def test_an_unknown_capacity_is_invalid(w, as_):
 def test_the_plan_shows_standing_and_voided_sign_offs_per_party(w, as_):
     req = advance(w, "aligning")
     sign_all(w, req)
-    plans.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-2", ask="加冲正")
+    plans.update_item(
+        requirement=req, actor=w.lei, based_on=3, item_key="I-2", ask="加冲正", confirm=True
+    )
 
     plan = as_("wei", "zh-hans").get(f"/requirements/{req.key}/plan").json()
 

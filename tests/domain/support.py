@@ -51,6 +51,7 @@ def add_progress_item(req: Requirement, actor, *, based_on: int = 3):
         kind="ui",
         title="退款进度条",
         scenario_keys=["S-1"],
+        confirm=True,  # after review it withdraws the approval: the caller means to
     )
 
 

@@ -37,6 +37,7 @@ def add_item(w, req):
         kind="ui",
         title="退款按钮",
         scenario_keys=["S-1"],
+        confirm=True,
     )
 
 

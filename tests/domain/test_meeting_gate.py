@@ -197,6 +197,7 @@ def test_a_party_added_after_the_meeting_needs_another_meeting_or_a_waiver(w):
         ask="退款时取消未发货运单",
         due_on=due(),
         scenario_keys=["S-1"],
+        confirm=True,
     )
     plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
     plans.approve_revision(revision=current(req), actor=w.qiang)

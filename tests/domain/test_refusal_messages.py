@@ -29,7 +29,7 @@ def refusal_of(action) -> Refused:
 def uncovered_scenario(w):
     req = advance(w, "planning")
     requirements.add_scenario(requirement=req, actor=w.ming, title="场景 4")
-    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
+    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4, confirm=True)
     return refusal_of(lambda: plans.approve_revision(revision=current(req), actor=w.qiang))
 
 
@@ -58,7 +58,7 @@ def ask_missing(w):
         title="退款查询",
         scenario_keys=["S-2"],
     )
-    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
+    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4, confirm=True)
     return refusal_of(lambda: plans.approve_revision(revision=current(req), actor=w.qiang))
 
 

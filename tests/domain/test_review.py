@@ -17,7 +17,10 @@ from tests.factories import advance, grant, make_user
 def submit(req, actor=None):
     revision = current(req)
     plans.submit_for_review(
-        requirement=req, actor=actor or req.lead_dev, revision_number=revision.number
+        requirement=req,
+        actor=actor or req.lead_dev,
+        revision_number=revision.number,
+        confirm=True,  # gaps or not: the reviewer is the one who refuses them
     )
     return revision
 
@@ -242,7 +245,9 @@ def test_an_edit_during_review_sends_the_plan_back_to_planning(w):
     req = advance(w, "in_review")
     reviewed = current(req)
 
-    plans.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="改")
+    plans.update_item(
+        requirement=req, actor=w.lei, based_on=3, item_key="I-1", title="改", confirm=True
+    )
 
     assert status_of(req) == Status.PLANNING
     with pytest.raises(Refused) as refused:

@@ -24,7 +24,9 @@ def suspect_keys(req) -> dict[str, list[str]]:
 
 
 def submit(req, actor):
-    plans.submit_for_review(requirement=req, actor=actor, revision_number=current(req).number)
+    plans.submit_for_review(
+        requirement=req, actor=actor, revision_number=current(req).number, confirm=True
+    )
 
 
 def test_a_scenario_edit_after_hand_off_marks_exactly_the_covering_items_with_the_diff(w):

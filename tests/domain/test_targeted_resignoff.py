@@ -25,7 +25,9 @@ def reasons(party):
 
 
 def edit_payments_ask(w, req, based_on=3, ask="请支持部分退款与冲正"):
-    plans.update_item(requirement=req, actor=w.lei, based_on=based_on, item_key="I-2", ask=ask)
+    plans.update_item(
+        requirement=req, actor=w.lei, based_on=based_on, item_key="I-2", ask=ask, confirm=True
+    )
 
 
 def test_a_sign_off_is_pinned_to_its_partys_section_hash(w):

@@ -25,12 +25,22 @@ class Desk:
     """One persona at their own browser (separate cookies), signed in to the demo."""
 
     def __init__(
-        self, browser, base_url: str, username: str, language: str, password: str = ""
+        self,
+        browser,
+        base_url: str,
+        username: str,
+        language: str,
+        password: str = "",
+        *,
+        java_script_enabled: bool = True,
     ) -> None:
         from techalign.demo import DEMO_PASSWORD
 
         self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1360, "height": 900}, locale="zh-CN"
+            base_url=base_url,
+            viewport={"width": 1360, "height": 900},
+            locale="zh-CN",
+            java_script_enabled=java_script_enabled,
         )
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()

@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 from techalign.org.models import User
 from techalign.plans.selectors import current_revision, items_of
+from techalign.requirements import services as requirements
+from techalign.requirements.models import Status
 from tests.e2e.conftest import Desk
 from tests.factories import advance, with_planned_dates, world
 
@@ -96,3 +98,37 @@ def test_a_half_typed_question_survives_saving_the_requirement(browser, planning
         desk.close()
     req.refresh_from_db()
     assert req.planned_launch_on is not None
+
+
+def test_without_javascript_a_plan_with_gaps_is_submitted_after_the_confirm_step(browser, planning):
+    """The confirm step and a refused post work without JavaScript: the answer is the plan's
+    own page (never the action's address) with the gaps named, "Back" leaves the plan as it
+    was, "Submit anyway" submits it."""
+    w, req, url = planning
+    requirements.add_scenario(requirement=req, actor=w.ming, title="新场景")  # S-4: no item
+    desk = Desk(
+        browser, url, w.lei.username, "zh-hans", f"pw-{w.lei.username}", java_script_enabled=False
+    )
+    plan_url = f"/r/{req.key}/plan/"
+    try:
+        page = desk.page
+        page.goto(plan_url)
+        submit = page.locator('form[action$="/do/submit_for_review/"]').first
+        submit.locator("button.primary").click()
+        step = page.locator("form.confirm-step")
+        expect(page.locator("#review .refusal")).to_contain_text("S-4")
+        expect(step.locator("button.primary")).to_have_text("仍要提交")
+        assert page.url.endswith(plan_url + "#review")
+        step.locator("a", has_text="返回").click()
+        expect(page.locator("form.confirm-step")).to_have_count(0)
+        req.refresh_from_db()
+        assert req.status == Status.PLANNING
+        page.locator('form[action$="/do/submit_for_review/"] button.primary').click()
+        page.locator("form.confirm-step button.primary").click()
+        expect(page.locator(".flash")).to_have_count(1)
+        desk.shot("confirm-step-no-js-zh")
+        assert "/do/" not in page.url
+    finally:
+        desk.close()
+    req.refresh_from_db()
+    assert req.status == Status.IN_REVIEW

@@ -107,7 +107,8 @@ class Storm:
                 who,
                 "PATCH",
                 f"/plan/items/{item}",
-                {"based_on": plan["revision"], "description": marker},
+                # Under review it withdraws the approval or sign-offs: meant, so confirmed.
+                {"based_on": plan["revision"], "description": marker, "confirm": True},
             )
             self.note("edit", reply)
             if reply.ok:
@@ -118,7 +119,12 @@ class Storm:
         if plan["status"] == "planning":
             self.note(
                 "submit",
-                self.request(submitter, "POST", "/plan/submit", {"revision": plan["revision"]}),
+                self.request(
+                    submitter,
+                    "POST",
+                    "/plan/submit",
+                    {"revision": plan["revision"], "confirm": True},
+                ),
             )
         elif plan["status"] == "in_review":
             self.note(

@@ -17,7 +17,9 @@ def row(page: str, team_code: str) -> str:
 def test_the_table_shows_standing_and_voided_sign_offs_per_party(w, as_user):
     req = advance(w, "aligning")
     sign_all(w, req)
-    plans.update_item(requirement=req, actor=w.lei, based_on=3, item_key="I-2", ask="加冲正")
+    plans.update_item(
+        requirement=req, actor=w.lei, based_on=3, item_key="I-2", ask="加冲正", confirm=True
+    )
     review_current(w, req)
 
     page = as_user(w.ming).get(reverse("web:align", args=[req.key])).content.decode()

@@ -26,8 +26,13 @@ def markdown(text: str) -> str:
 
 @register.filter(name="zoned")
 def zoned_filter(value) -> str:
-    """A time in the reader's zone with the zone's name: "2026-12-08 10:00 (Asia/Shanghai)"."""
-    return zoned(value) if value else ""
+    """The one way a page shows a time: in the reader's zone with the zone's name,
+    "2026-12-08 10:00 (Asia/Shanghai)". A date without a time needs no zone: "2026-12-08"."""
+    if isinstance(value, dt.datetime):
+        return zoned(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return ""
 
 
 @register.filter

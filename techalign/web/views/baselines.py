@@ -4,6 +4,7 @@ the requirement's audit trail."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -140,13 +141,31 @@ def milestones_section(screen: Screen) -> dict[str, Any]:
     }
 
 
+ACTIVITY_PAGE = 100
+
+
 @section("activity", "web/baseline/_activity.html", page="activity")
 def activity_section(screen: Screen) -> dict[str, Any]:
-    kind = screen.request.GET.get("kind", "")
+    """One page of the requirement's events, newest first; `before` (an event's seq) pages to
+    older ones, keeping the kind filter."""
+    get = screen.request.GET
+    kind = get.get("kind", "") if get.get("kind", "") in activity.KINDS else ""
+    before = whole_number(get.get("before"))
+    entries = activity.requirement_activity(
+        screen.requirement, kind=kind, limit=ACTIVITY_PAGE + 1, before=before
+    )
+    older = ""
+    if len(entries) > ACTIVITY_PAGE:
+        entries = entries[:ACTIVITY_PAGE]
+        older = "?" + urlencode(
+            {**({"kind": kind} if kind else {}), "before": entries[-1].event.seq}
+        )
     return {
-        "entries": activity.requirement_activity(screen.requirement, kind=kind),
+        "entries": entries,
         "activity_kinds": list(activity.KINDS.items()),
-        "activity_kind": kind if kind in activity.KINDS else "",
+        "activity_kind": kind,
+        "older_url": older,
+        "newest_url": ("?" + urlencode({"kind": kind}) if kind else "?") if before else "",
     }
 
 

@@ -4,9 +4,12 @@ A requirement's pages are made of *sections* (scenarios, plan items, sign-off, .
 template plus a function that reads its context through the domain selectors. Every write is
 an *action*: a small function that binds its form and calls exactly one service. `perform`
 runs an action and answers an htmx request with the re-rendered page body (or just the
-action's section) and the requirement header out of band; a plain form post is redirected on
-success and shown the whole page with the refusal otherwise. Views never decide whether an
-action is allowed: the service refuses, and its message names the unmet condition.
+action's section) and the requirement header out of band; a plain form post is redirected to
+the page either way (post/redirect/get), a refusal shown there beside the form, which comes
+back as it was typed. Views never decide whether an action is allowed: the service refuses,
+and its message names the unmet condition. A refusal that only asks for the actor's
+confirmation (a plan submitted with gaps, a change that withdraws a review) is shown with the
+posted form again, carrying `confirm=1`: the confirmation step works without JavaScript.
 
 The server, not the markup, says where an htmx answer goes (`HX-Retarget`, `HX-Reswap`) and
 which address the browser shows (`HX-Replace-Url`, the page's own): a form inside a fragment
@@ -19,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -84,14 +87,24 @@ class Screen:
         self.bound: dict[str, forms.Form] = {}
         # Context an action wants back if it fails, e.g. which row's form to keep open.
         self.keep: dict[str, Any] = {}
+        self.posted: QueryDict = request.POST
+        # Set when re-binding a refused plain post on the page it was redirected to.
+        self.is_replay = False
 
     def bind(self, form_class: type[forms.Form], key: str, **kwargs: Any) -> dict[str, Any]:
         """Bind the posted data; the form is kept so a refusal re-renders what was typed."""
-        form = form_class(self.request.POST, **kwargs)
+        form = form_class(self.posted, **kwargs)
         self.bound[key] = form
         if not form.is_valid():
             raise Invalid(form)
+        if self.is_replay:
+            raise Replayed
         return form.cleaned_data
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether the actor confirmed, on the confirmation step, what the action costs."""
+        return self.posted.get("confirm") == "1"
 
     @cached_property
     def revision(self):
@@ -137,6 +150,10 @@ class Screen:
         for item in self.items:
             item.suspect_marks = marks.get(item.key, [])
         return marks
+
+
+class Replayed(Exception):
+    """A refused post's form is bound again for its page; the action stops before its service."""
 
 
 class Invalid(Exception):
@@ -275,7 +292,8 @@ def render_page(
 ) -> HttpResponse:
     """The full page: layout, requirement header, and every section of the page."""
     page_ = PAGES[page_name]
-    context = _context(screen, page_.sections, overrides or {})
+    overrides = {**_redirected_refusal(screen, page_name), **(overrides or {})}
+    context = _context(screen, page_.sections, overrides)
     context.update(header_context(screen))
     context["page"] = page_name
     context["page_body"] = page_.template
@@ -344,39 +362,130 @@ def perform(
     screen = Screen(request, key, meeting_key)
     if not SECTIONS[act.section].belongs_to(screen):
         raise Http404(name)
-    at = f"{name}:{ref}" if ref else name
-    overrides: dict[str, Any] = {}
-    status, code = 200, ""
+    code = ""
+    shown: ShownRefusal | None = None
     try:
         act.run(screen, ref)
-    except Invalid as invalid:
-        overrides = {"invalid": invalid.form, "refusal_at": at}
-        status, code = 422, "input.invalid"
+    except Invalid:
+        code = "input.invalid"
     except Refused as refused:
-        overrides = {"refusal": refused, "refusal_at": at}
-        status, code = refused.status, refused.code
-        # A refusal naming a field of the posted form is shown beside that field too.
-        for form in screen.bound.values():
-            if refused.details.get("field") in form.fields:
-                form.add_error(refused.details["field"], refused.message)
-    # Bound forms come back only with what went wrong; after success the forms start empty.
-    if overrides:
-        overrides.update(screen.bound)
-        overrides.update(screen.keep)
-    else:
-        messages.success(request, _("Saved."))
+        code = refused.code
+        shown = ShownRefusal(refused.code, refused.message, str(refused.details.get("field", "")))
     fresh = Screen(request, key, meeting_key)
     page_name = SECTIONS[act.section].page_for(fresh)
+    if not code:
+        messages.success(request, _("Saved."))
+    elif not is_htmx(request):
+        # Post/redirect/get: the page shows the refusal and the form as typed, and the address
+        # bar shows the page, never the action (a reload does not post again).
+        request.session[REDIRECTED_REFUSAL] = {
+            "key": key,
+            "meeting": meeting_key,
+            "action": name,
+            "ref": ref,
+            "posted": {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"},
+            "bound": bool(screen.bound),
+            "refusal": shown._asdict() if shown else None,
+        }
     if is_htmx(request):
+        overrides = _outcome(screen, act, ref, shown)
         response = _partial(request, fresh, act, overrides)
         _swap_into(response, act, page_url(fresh, page_name))
         if code:
             # htmx swaps 2xx answers only; the outcome stays machine-readable in a header.
             response["X-Refused"] = code
         return response
-    if not overrides:
-        return redirect(page_url(fresh, page_name) + f"#{act.section}")
-    return render_page(request, fresh, page_name, overrides=overrides, status=status)
+    return redirect(page_url(fresh, page_name) + f"#{act.section}")
+
+
+REDIRECTED_REFUSAL = "techalign.refused_post"
+# Refusals that only ask the actor to confirm what the action costs: the page offers the
+# posted form again with `confirm=1` (the button says what it does).
+CONFIRMABLE = {
+    "plan.gaps_unconfirmed": _("Submit anyway"),
+    "plan.withdrawal_unconfirmed": _("Save anyway"),
+}
+
+
+class ShownRefusal(NamedTuple):
+    """A refusal as the page shows it: its code and its message in the reader's language."""
+
+    code: str
+    message: str
+    field: str = ""
+
+
+def _outcome(
+    screen: Screen, act: Action, ref: str | None, refusal: ShownRefusal | None
+) -> dict[str, Any]:
+    """What a failed action shows where its form is: the refusal (or the form's errors), the
+    forms as they were posted, and for a refusal that asks for confirmation, the way to give it.
+    Empty when the action succeeded: the forms then start empty."""
+    invalid = next((f for f in screen.bound.values() if not f.is_valid()), None)
+    if refusal is None and invalid is None:
+        return {}
+    at = f"{act.name}:{ref}" if ref else act.name
+    overrides: dict[str, Any] = {"refusal_at": at, **screen.bound, **screen.keep}
+    if refusal is None:
+        overrides["invalid"] = invalid
+        return overrides
+    overrides["refusal"] = refusal
+    # A refusal naming a field of the posted form is shown beside that field too.
+    for form in screen.bound.values():
+        if refusal.field in form.fields:
+            form.add_error(refusal.field, refusal.message)
+    if refusal.code in CONFIRMABLE:
+        overrides["confirm_step"] = {
+            "url": _action_url(screen, act.name, ref),
+            "fields": [
+                (k, v)
+                for k, values in screen.posted.lists()
+                if k not in ("csrfmiddlewaretoken", "confirm")
+                for v in values
+            ],
+            "label": CONFIRMABLE[refusal.code],
+            # Without its section fragment: a link differing only by fragment would not reload.
+            "back": page_url(screen, SECTIONS[act.section].page_for(screen)),
+        }
+    return overrides
+
+
+def _action_url(screen: Screen, name: str, ref: str | None) -> str:
+    key = screen.requirement.key
+    if screen.meeting is not None:
+        args = [key, screen.meeting.key, name, *([ref] if ref else [])]
+        return reverse("web:meeting_do_on" if ref else "web:meeting_do", args=args)
+    return reverse("web:do_on" if ref else "web:do", args=[key, name, *([ref] if ref else [])])
+
+
+def _redirected_refusal(screen: Screen, page_name: str) -> dict[str, Any]:
+    """On the page a refused plain post was redirected to, the refusal beside its form and the
+    form as it was typed (its action is run again only up to binding its form)."""
+    request = screen.request
+    stash = request.session.get(REDIRECTED_REFUSAL)
+    if request.method != "GET" or not stash or stash["key"] != screen.requirement.key:
+        return {}
+    act = ACTIONS.get(stash["action"])
+    if act is None or stash["meeting"] != (screen.meeting.key if screen.meeting else None):
+        return {}
+    section_ = SECTIONS[act.section]
+    if not section_.belongs_to(screen) or section_.page_for(screen) != page_name:
+        return {}
+    del request.session[REDIRECTED_REFUSAL]
+    posted = QueryDict(mutable=True)
+    for name, values in stash["posted"].items():
+        posted.setlist(name, values)
+    screen.posted = posted
+    if stash["bound"]:
+        screen.is_replay = True
+        try:
+            act.run(screen, stash["ref"])
+        except (Replayed, Invalid, Refused):
+            pass
+        finally:
+            screen.is_replay = False
+    refusal = ShownRefusal(**stash["refusal"]) if stash["refusal"] else None
+    return _outcome(screen, act, stash["ref"], refusal)
 
 
 def _landing(request: HttpRequest, key: str, name: str, meeting_key: str | None) -> str:

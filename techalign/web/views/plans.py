@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from techalign.core.markdown import render_markdown
@@ -159,7 +158,6 @@ def items_section(screen: Screen) -> dict[str, Any]:
         "edit_item_form": edit_form,
         "lead_team_id": screen.requirement.lead_team_id,
         "kinds": ItemKind,
-        "withdraw_warning": _withdraw_warning(screen),
         "open_actions": plans.open_action_items_by_item(screen.requirement),
         "open_questions": _open_questions_by_item(screen),
     }
@@ -190,26 +188,6 @@ def _open_questions_by_item(screen: Screen) -> dict[str, list[Any]]:
         if question.item_key and not question.is_resolved:
             by_item.setdefault(question.item_key, []).append(question)
     return by_item
-
-
-def _withdraw_warning(screen: Screen) -> str:
-    """The confirm step before a plan change that silently withdraws a review or approval."""
-    withdrawn = plans.withdrawn_by_new_revision(screen.requirement, screen.revision)
-    if not withdrawn:
-        return ""
-    return gettext(
-        "Saving this change makes a new revision and withdraws {withdrawn}; the plan goes back "
-        "to planning. Go ahead?"
-    ).format(withdrawn=withdrawn)
-
-
-def _gaps_warning(gaps: list[Any], number: int) -> str:
-    """The confirm step before submitting a revision the reviewer would have to refuse."""
-    if not gaps:
-        return ""
-    return gettext("Revision {n} has gaps the reviewer must refuse: {gaps} Submit anyway?").format(
-        n=number, gaps=" ".join(gap.message for gap in gaps)
-    )
 
 
 @section("coverage", "web/plan/_coverage.html", page="plan")
@@ -252,7 +230,6 @@ def review_section(screen: Screen) -> dict[str, Any]:
     return {
         "revision": revision,
         "gaps": gaps,
-        "gaps_warning": _gaps_warning(gaps, revision.number if revision else 0),
         "approval": None if awaiting else plans.approval_of(revision),
         "awaiting": [plans.Approval.LABELS[m] for m in awaiting],
         "reviews": reviews,
@@ -325,6 +302,7 @@ def add_item(screen: Screen, ref: str | None) -> None:
         requirement=screen.requirement,
         actor=screen.user,
         based_on=data["based_on"],
+        confirm=screen.is_confirmed,
         **_item_fields(data),
     )
 
@@ -343,6 +321,7 @@ def update_item(screen: Screen, ref: str | None) -> None:
         actor=screen.user,
         based_on=data["based_on"],
         item_key=plans.item_key(ref),
+        confirm=screen.is_confirmed,
         **_item_fields(data),
     )
 
@@ -355,6 +334,7 @@ def remove_item(screen: Screen, ref: str | None) -> None:
         actor=screen.user,
         based_on=data["revision"],
         item_key=plans.item_key(ref),
+        confirm=screen.is_confirmed,
     )
 
 
@@ -373,7 +353,10 @@ def confirm_item(screen: Screen, ref: str | None) -> None:
 def submit_for_review(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RevisionForm, "submit_form")
     services.submit_for_review(
-        requirement=screen.requirement, actor=screen.user, revision_number=data["revision"]
+        requirement=screen.requirement,
+        actor=screen.user,
+        revision_number=data["revision"],
+        confirm=screen.is_confirmed,
     )
 
 

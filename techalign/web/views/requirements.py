@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,14 @@ from techalign.requirements.selectors import (
     search_requirements,
 )
 from techalign.web import forms
-from techalign.web.views.common import Screen, action, page, render_page, section
+from techalign.web.views.common import (
+    Screen,
+    ShownRefusal,
+    action,
+    page,
+    render_page,
+    section,
+)
 
 page("overview", "web/requirement/overview.html")
 LIST_PAGE_SIZE = 50
@@ -104,9 +112,34 @@ def _list_page(
     return render(request, "web/requirement_list.html", context, status=status)
 
 
+REFUSED_CREATE = "techalign.refused_create"
+
+
 @login_required
 def requirement_list(request: HttpRequest) -> HttpResponse:
-    return _list_page(request, new_form=_new_requirement_form(request.user))
+    refused = request.session.pop(REFUSED_CREATE, None)
+    if refused is None:
+        return _list_page(request, new_form=_new_requirement_form(request.user))
+    # Redirected here from a refused draft: its form as typed, with the refusal beside it.
+    posted = QueryDict(mutable=True)
+    for name, values in refused["posted"].items():
+        posted.setlist(name, values)
+    form = _new_requirement_form(request.user, posted)
+    extra: dict[str, Any] = {"open_new": True}
+    if form is not None:
+        form.is_valid()
+    if refused["refusal"]:
+        extra.update(refusal=ShownRefusal(**refused["refusal"]), refusal_at="create")
+    return _list_page(request, new_form=form, **extra)
+
+
+def _refused_create(request: HttpRequest, refusal: ShownRefusal | None) -> HttpResponse:
+    """Post/redirect/get: the list page shows the refused draft, the address bar the list."""
+    request.session[REFUSED_CREATE] = {
+        "posted": {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"},
+        "refusal": refusal._asdict() if refusal else None,
+    }
+    return redirect(reverse("web:requirements") + "#new-requirement")
 
 
 @login_required
@@ -117,7 +150,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
     if form is None:
         return redirect("web:requirements")
     if not form.is_valid():
-        return _list_page(request, new_form=form, status=422, open_new=True)
+        return _refused_create(request, None)
     data = form.cleaned_data
     try:
         requirement = services.create_requirement(
@@ -132,14 +165,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
             planned_launch_on=data["planned_launch_on"],
         )
     except Refused as refused:
-        return _list_page(
-            request,
-            new_form=form,
-            status=refused.status,
-            open_new=True,
-            refusal=refused,
-            refusal_at="create",
-        )
+        return _refused_create(request, ShownRefusal(refused.code, refused.message))
     messages.success(request, _("Saved."))
     return redirect("web:requirement", requirement.key)
 
