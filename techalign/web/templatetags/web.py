@@ -5,13 +5,11 @@ from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from techalign.calendars.invitations import zoned
-from techalign.core import bounds
 from techalign.core.markdown import render_markdown
 from techalign.org.models import Role
 
@@ -40,21 +38,6 @@ def zoned_span(start, end) -> str:
     """A meeting's start and end in the reader's zone, named: "2026-12-08 10:00–11:00
     (Asia/Shanghai)"."""
     return zoned(start, until=end) if start else ""
-
-
-@register.filter
-def when(value, pattern: str = "Y-m-d H:i") -> str:
-    """A date or time in the reader's time zone, as `date` shows it. A time outside the
-    accepted dates (a 9999-12-31T23:00Z stored before they were bounded overflows in
-    Asia/Shanghai) is shown as stored rather than failing the page for everyone who sees it."""
-    if not isinstance(value, dt.date):
-        return ""
-    if isinstance(value, dt.datetime):
-        local = bounds.localtime(value)
-        if local is None:
-            return value.isoformat(timespec="minutes")
-        value = local
-    return format_date(value, pattern)
 
 
 @register.filter
