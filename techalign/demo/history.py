@@ -282,6 +282,7 @@ class Walk:
             component = self.people.components[item.component]
             is_other = component.owner_team.code != self.lead
             plans.add_item(
+                confirm=True,
                 requirement=self.requirement,
                 actor=self.author(pm_writes),
                 based_on=self.current_number(),
@@ -305,6 +306,7 @@ class Walk:
     def submit_and_approve(self, review_at: dt.datetime) -> Revision:
         revision = self.revision()
         plans.submit_for_review(
+            confirm=True,
             requirement=self.requirement,
             actor=self.people.dev[self.lead],
             revision_number=revision.number,
@@ -492,6 +494,7 @@ def _finished(
     if profile == "good" and cycle == 2:
         revision = walk.revision()
         plans.submit_for_review(
+            confirm=True,
             requirement=walk.requirement,
             actor=people.dev[walk.lead],
             revision_number=revision.number,
@@ -505,6 +508,7 @@ def _finished(
         )
         walk.clock.advance(hours=4)
         plans.update_item(
+            confirm=True,
             requirement=walk.requirement,
             actor=people.dev[walk.lead],
             based_on=revision.number,
@@ -572,6 +576,7 @@ def _change(walk: Walk, template: Template, phase: str, found_on: dt.date) -> No
     walk.clock.advance(hours=3)
     revision = walk.revision()
     plans.update_item(
+        confirm=True,
         requirement=walk.requirement,
         actor=people.dev[walk.lead],
         based_on=revision.number,
@@ -609,6 +614,7 @@ def _ongoing(
         revision = walk.revision()
         walk.at(at(day0 + dt.timedelta(days=3), 17))
         plans.submit_for_review(
+            confirm=True,
             requirement=walk.requirement,
             actor=people.dev[walk.lead],
             revision_number=revision.number,
@@ -644,6 +650,7 @@ def _ongoing(
         walk.at(at(meeting_on + dt.timedelta(days=1), 10))
         revision = walk.revision()
         plans.update_item(
+            confirm=True,
             requirement=walk.requirement,
             actor=people.dev[walk.lead],
             based_on=revision.number,

@@ -117,6 +117,7 @@ def current_revision(requirement: Requirement) -> Revision:
 def write_plan(org: Org, requirement: Requirement, items: Iterable[ItemText]) -> None:
     for item in items:
         plans.add_item(
+            confirm=True,
             requirement=requirement,
             actor=org.users[item.author] if item.author else lead_dev(requirement),
             based_on=revision_number(requirement),
@@ -132,6 +133,7 @@ def write_plan(org: Org, requirement: Requirement, items: Iterable[ItemText]) ->
 
 def submit(requirement: Requirement) -> None:
     plans.submit_for_review(
+        confirm=True,
         requirement=fresh(requirement),
         actor=lead_dev(requirement),
         revision_number=revision_number(requirement),

@@ -445,6 +445,7 @@ def _reconciliation_alerts(org: Org) -> None:
         comment="I-2 没写清楚阈值和接收人：差异金额和差异笔数要分开配置，并写明告警发给谁。",
     )
     plans.update_item(
+        confirm=True,
         requirement=requirement,
         actor=lead_dev(requirement),
         based_on=revision_number(requirement),
@@ -892,6 +893,7 @@ def _points_on_purchase(org: Org) -> None:
         scenario=fresh(requirement).scenarios.get(number=4), actor=lead_dev(requirement)
     )
     plans.update_item(
+        confirm=True,
         requirement=requirement,
         actor=lead_dev(requirement),
         based_on=revision_number(requirement),
@@ -901,6 +903,7 @@ def _points_on_purchase(org: Org) -> None:
         scenario_keys=["S-1", "S-2", "S-4"],
     )
     plans.update_item(
+        confirm=True,
         requirement=requirement,
         actor=lead_dev(requirement),
         based_on=revision_number(requirement),

@@ -92,7 +92,12 @@ def test_a_party_writes_its_section_signs_and_its_sign_off_stands_when_another_c
         # The lead team and finance sign; then the lead DEV changes the finance item.
         sign_all(w, req, teams=[w.order, w.finance])
         plans.update_item(
-            requirement=req, actor=w.lei, based_on=4, item_key="I-3", ask="总账按部分退款冲销"
+            confirm=True,
+            requirement=req,
+            actor=w.lei,
+            based_on=4,
+            item_key="I-3",
+            ask="总账按部分退款冲销",
         )
         review_current(w, req)
 

@@ -40,7 +40,9 @@ def test_a_well_run_requirement_has_no_findings(w):
 def test_ta101_items_written_by_the_owning_pm_are_found(w):
     grant(w.ming, w.order, Role.DEV)  # the gate lets a PM who is also a DEV edit the plan
     req = advance(w, "planning")
-    plans.update_item(requirement=req, actor=w.ming, based_on=3, item_key="I-1", title="PM 设计")
+    plans.update_item(
+        confirm=True, requirement=req, actor=w.ming, based_on=3, item_key="I-1", title="PM 设计"
+    )
     (finding,) = found(req, "TA101")
     assert finding.severity == Severity.ERROR
     assert finding.details["revisions"] == [4]
@@ -58,6 +60,7 @@ def test_ta101_items_written_by_devs_are_not_found(w):
 def test_ta102_items_before_the_hand_off_completed_are_found(w):
     req = advance(w, "handed_off")
     plans.add_item(
+        confirm=True,
         requirement=req,
         actor=w.lei,
         based_on=0,
@@ -166,7 +169,7 @@ def test_ta107_owners_matching_the_catalog_are_not_found(w):
 def test_ta108_a_submitted_plan_missing_a_scenario_is_found(w):
     req = advance(w, "planning")
     requirements.add_scenario(requirement=req, actor=w.ming, title="场景 4")
-    plans.submit_for_review(requirement=req, actor=w.lei, revision_number=4)
+    plans.submit_for_review(confirm=True, requirement=req, actor=w.lei, revision_number=4)
     (finding,) = found(req, "TA108")
     assert finding.subject == "S-4" and finding.details["revision"] == 4
 
@@ -181,7 +184,12 @@ def test_ta109_a_party_whose_part_changed_after_it_signed_is_found(w):
     req = advance(w, "aligning")
     sign_all(w, req, [w.payments, w.finance])
     plans.update_item(
-        requirement=req, actor=w.lei, based_on=3, item_key="I-3", ask="请支持部分退款并记账"
+        confirm=True,
+        requirement=req,
+        actor=w.lei,
+        based_on=3,
+        item_key="I-3",
+        ask="请支持部分退款并记账",
     )
     (finding,) = found(req, "TA109")
     assert finding.subject == "finance"
@@ -192,7 +200,12 @@ def test_ta109_a_party_whose_part_did_not_change_is_not_found(w):
     req = advance(w, "aligning")
     sign_all(w, req, [w.payments])
     plans.update_item(
-        requirement=req, actor=w.lei, based_on=3, item_key="I-3", ask="请支持部分退款并记账"
+        confirm=True,
+        requirement=req,
+        actor=w.lei,
+        based_on=3,
+        item_key="I-3",
+        ask="请支持部分退款并记账",
     )
     assert "TA109" not in codes(req)
 

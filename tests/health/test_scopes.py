@@ -39,12 +39,17 @@ def findings_everywhere(w):
     # TA108: a scenario the submitted plan does not cover concerns the lead team only.
     uncovered = advance(w, "planning")
     requirements.add_scenario(requirement=uncovered, actor=w.ming, title="场景 4")
-    plans.submit_for_review(requirement=uncovered, actor=w.lei, revision_number=4)
+    plans.submit_for_review(confirm=True, requirement=uncovered, actor=w.lei, revision_number=4)
     # TA109: finance's part changed after it signed; payments' did not.
     stale = advance(w, "aligning")
     sign_all(w, stale, [w.payments, w.finance])
     plans.update_item(
-        requirement=stale, actor=w.lei, based_on=3, item_key="I-3", ask="请支持部分退款并记账"
+        confirm=True,
+        requirement=stale,
+        actor=w.lei,
+        based_on=3,
+        item_key="I-3",
+        ask="请支持部分退款并记账",
     )
     # TA113: late changes, one affecting finance, one payments; one affecting marketing,
     # which is no party to the requirement, so not in marketing's scope.
