@@ -1,13 +1,15 @@
 import functools
+from typing import Any
 
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.migration import Migration
 from django.db.migrations.recorder import MigrationRecorder
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 
-def _pending_migrations() -> list:
+def _pending_migrations() -> list[tuple[Migration, bool]]:
     """Migrations of this code not yet applied to the database (raises if it is unreachable)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -15,7 +17,7 @@ def _pending_migrations() -> list:
     return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
-def _is_staff(request) -> bool:
+def _is_staff(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     try:
         return user is not None and user.is_authenticated and user.is_staff
@@ -24,23 +26,23 @@ def _is_staff(request) -> bool:
         return False
 
 
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and readiness: the database answers and every migration is applied.
 
     Strangers (load balancers, probes) learn only that; where the database lives and which
     migrations are pending is for signed-in staff.
     """
     pending = _pending_migrations()
+    database: dict[str, Any] = {"reachable": True}
+    migrations: dict[str, Any] = {"applied": not pending}
+    if _is_staff(request):
+        database.update(vendor=connection.vendor, name=str(connection.settings_dict["NAME"]))
+        migrations["pending"] = [f"{m.app_label}.{m.name}" for m, _ in pending]
     body = {
         "status": "ok" if not pending else "migrations_pending",
-        "database": {"reachable": True},
-        "migrations": {"applied": not pending},
+        "database": database,
+        "migrations": migrations,
     }
-    if _is_staff(request):
-        body["database"].update(
-            vendor=connection.vendor, name=str(connection.settings_dict["NAME"])
-        )
-        body["migrations"]["pending"] = [f"{m.app_label}.{m.name}" for m, _ in pending]
     return JsonResponse(body, status=200)
 
 
@@ -50,14 +52,14 @@ def _migrations_of_this_code() -> frozenset[tuple[str, str]]:
     return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
-def readyz(request):
+def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness for a load balancer: 200 when this node can serve, else 503 with the reason.
 
     Ready means the database answers and every migration of this code is applied. The reason
     is a code (`database_unreachable`, `migrations_pending`); the database error and the
     pending migrations are shown to signed-in staff only, never to anonymous probes.
     """
-    body: dict = {"status": "ready"}
+    body: dict[str, Any] = {"status": "ready"}
     try:
         # One query: it proves the database answers, and says what is applied.
         applied = set(MigrationRecorder(connection).applied_migrations())

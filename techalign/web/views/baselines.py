@@ -7,10 +7,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
 from techalign.audit import activity
+from techalign.core.http import SignedInRequest
 from techalign.meetings.selectors import waivers_by_baseline
 from techalign.org.models import OrgPolicy, Team
 from techalign.plans import permissions as can
@@ -26,12 +27,12 @@ page("activity", "web/baseline/activity.html")
 
 
 @login_required
-def baseline_page(request: HttpRequest, key: str) -> HttpResponse:
+def baseline_page(request: SignedInRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "baseline")
 
 
 @login_required
-def activity_page(request: HttpRequest, key: str) -> HttpResponse:
+def activity_page(request: SignedInRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "activity")
 
 

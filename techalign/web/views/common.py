@@ -35,8 +35,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
+from techalign.core.http import SignedInRequest
 from techalign.meetings.models import Meeting
 from techalign.meetings.selectors import access_meeting
+from techalign.org.models import User
 from techalign.plans import selectors as plans
 from techalign.requirements.models import (
     STEP_OF_STATUS,
@@ -71,9 +73,9 @@ class Screen:
     Reads are cached for the request, so sections that share a revision or its items load
     them once."""
 
-    def __init__(self, request: HttpRequest, key: str, meeting_key: str | None = None) -> None:
+    def __init__(self, request: SignedInRequest, key: str, meeting_key: str | None = None) -> None:
         self.request = request
-        self.user = request.user
+        self.user: User = request.user
         try:
             self.requirement: Requirement = get_requirement(request.user, key)
         except Refused as refused:

@@ -4,6 +4,7 @@ and write the chain's head outside the database so a cut-off end is caught too."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         )
         anchor.add_argument("--to", type=Path, help="anchor file (default: the configured)")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "anchor":
             path = options["to"] or default_anchor_file()
             try:
