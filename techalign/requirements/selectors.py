@@ -79,12 +79,17 @@ def change_marks(requirement: Requirement) -> ChangeMarks:
             revision=F("plan__current_revision__number"),
             own=Subquery(events.filter(requirement_id=requirement.pk)[:1]),
             org=Subquery(events.filter(requirement__isnull=True)[:1]),
+            # The audit log's chains commit in seq order each, not together: an organisation
+            # event committing late with a lower seq would not move `org`. Those events open
+            # their transaction in chain 0, whose newest one always moves.
+            chain0=Subquery(events.filter(requirement__isnull=True, partition=0)[:1]),
         )
         .first()
     )
     if row is None:
-        return ChangeMarks(revision=0, marks="0.0")
-    return ChangeMarks(revision=row["revision"] or 0, marks=f"{row['own'] or 0}.{row['org'] or 0}")
+        return ChangeMarks(revision=0, marks="0.0.0")
+    marks = ".".join(str(row[name] or 0) for name in ("own", "org", "chain0"))
+    return ChangeMarks(revision=row["revision"] or 0, marks=marks)
 
 
 def parse_key(key: str | int, prefix: str) -> int | None:
