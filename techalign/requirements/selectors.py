@@ -88,7 +88,7 @@ def change_marks(requirement: Requirement) -> ChangeMarks:
     )
     if row is None:
         return ChangeMarks(revision=0, marks="0.0.0")
-    marks = ".".join(str(row[name] or 0) for name in ("own", "org", "chain0"))
+    marks = ".".join(str(seq or 0) for seq in (row["own"], row["org"], row["chain0"]))
     return ChangeMarks(revision=row["revision"] or 0, marks=marks)
 
 
