@@ -79,6 +79,6 @@ def test_the_party_and_the_lead_team_hear_of_the_waiver_and_its_withdrawal(
     told = Notification.objects.get(event="waiver.withdrawn", recipient=w.wei)
     with translation.override("zh-hans"):
         title, body = told.shown()
-    assert title == f"{req.key} 上 财务组 的免出席已撤回"
+    assert title == f"{req.key} 上 财务组 的豁免已撤回"
     assert "记错了" in body and "qiang" in body
     assert told.url.endswith("/align/#attendance")
