@@ -130,6 +130,9 @@ def test_worker_survives_a_database_fault_and_delivers_afterwards(stage, smtp, s
     give_emails(w.ming, w.lei)
     req = advance(w, "approved")
     stage.database_url()  # on SQLite: the committed data, copied into the file the worker opens
+    # A worker asking its PostgreSQL pool for a connection while the database refuses them
+    # waits the pool's timeout (10 s by default) before it meets the error: a short one here.
+    stage.extra_env["TECHALIGN_DB_POOL_TIMEOUT"] = "1"
     worker = WorkerProcess(stage, settings.EMAIL_PORT)
     try:
         wait_for(lambda: "sweep:" in worker.log(), "the worker's first sweep")
