@@ -27,7 +27,7 @@ from techalign.plans.models import (
     Verdict,
 )
 from techalign.plans.sections import section_hash
-from techalign.plans.selectors import PartySignOffs
+from techalign.plans.selectors import LEAD_REVIEWERS, PartySignOffs
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.selectors import answers_to_accept
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
@@ -78,9 +78,9 @@ def questions_to_answer(user: User) -> QuerySet[Question]:
 
 def _to_review(user: User) -> Q:
     """Plans in review in teams where I am tech lead or architect, which I did not write."""
-    reviewing = Q(lead_team__in=_teams(user, Role.TECH_LEAD, Role.ARCHITECT))
-    if committee_architect(user):
-        reviewing = Q()
+    lead_teams = _teams(user, *LEAD_REVIEWERS)
+    is_committee = committee_architect(user)
+    reviewing = Q() if is_committee else Q(lead_team__in=lead_teams)
     authored = Revision.objects.filter(
         plan=OuterRef("plan"), author=user, change_kind=Revision.ChangeKind.ITEMS
     )
@@ -94,7 +94,7 @@ def _to_review(user: User) -> Q:
     in_review = reviewing & Q(status=Status.IN_REVIEW) & ~Q(Exists(approved))
     # Approved before it was marked high-risk: the approval of my kind it owes is mine to give.
     owes = Q(status__in=SIGNING) & ~Q(risk="")
-    if committee_architect(user):
+    if is_committee:
         by_committee = since_submission.filter(
             reviewer__memberships__team__is_committee=True,
             reviewer__memberships__role=Role.ARCHITECT,
@@ -102,11 +102,9 @@ def _to_review(user: User) -> Q:
         in_review |= owes & ~Q(Exists(by_committee))
     by_lead = since_submission.filter(
         reviewer__memberships__team=OuterRef("lead_team"),
-        reviewer__memberships__role__in=[Role.TECH_LEAD, Role.ARCHITECT],
+        reviewer__memberships__role__in=LEAD_REVIEWERS,
     )
-    in_review |= (
-        owes & Q(lead_team__in=_teams(user, Role.TECH_LEAD, Role.ARCHITECT)) & ~Q(Exists(by_lead))
-    )
+    in_review |= owes & Q(lead_team__in=lead_teams) & ~Q(Exists(by_lead))
     return in_review & ~Q(Exists(authored))
 
 
