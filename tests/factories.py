@@ -291,3 +291,14 @@ def hand_to_test(w: World, req: Requirement, *, days_ago: int = 1) -> Requiremen
         requirement=req, actor=w.jun, team=w.payments, kind="test", due_on=on, done_on=on
     )
     return req
+
+
+def finance_waived(w):
+    """Finance's DEV missed the held meeting; the tech lead excuses finance; all have signed."""
+    req = advance(w, "aligning")
+    hold_meeting(w, req, absent=(w.wei,))
+    waiver = meetings.waive_attendance(
+        requirement=req, actor=w.qiang, team=w.finance, reason="封账周"
+    )
+    sign_all(w, req)
+    return req, waiver

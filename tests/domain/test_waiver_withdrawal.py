@@ -9,16 +9,7 @@ from techalign.core.errors import Refused
 from techalign.meetings.selectors import waivers_by_baseline, waivers_in_force
 from techalign.meetings.services import waive_attendance, withdraw_waiver
 from techalign.plans.selectors import current_revision, latest_baseline
-from tests.factories import advance, finalize_current, hold_meeting, open_change, sign_all
-
-
-def finance_waived(w):
-    """Finance's DEV missed the held meeting; the tech lead excuses finance; all have signed."""
-    req = advance(w, "aligning")
-    hold_meeting(w, req, absent=(w.wei,))
-    waiver = waive_attendance(requirement=req, actor=w.qiang, team=w.finance, reason="封账周")
-    sign_all(w, req)
-    return req, waiver
+from tests.factories import finalize_current, finance_waived, open_change
 
 
 def test_after_the_withdrawal_finalizing_needs_the_party_again(w):

@@ -3,7 +3,7 @@ again, and the API lists the waiver as withdrawn."""
 
 from django.urls import reverse
 
-from tests.domain.test_waiver_withdrawal import finance_waived
+from tests.factories import finance_waived
 
 
 def test_the_tech_lead_withdraws_it_from_the_align_tab_and_the_api_lists_it(w, as_user):
