@@ -61,17 +61,27 @@ def emit(event: str, **objects: Any) -> None:
 
 def dispatch(event: str, refs: dict[str, int]) -> None:
     """Fan out now; if that fails, leave it to the worker rather than to the user's request."""
-    from techalign.notify.tasks import deliver_task, fan_out_task
+    from techalign.notify.tasks import fan_out_task
 
     try:
-        with transaction.atomic():
-            deliveries = fan_out(event, refs)
+        queue_deliveries(event, refs)
     except Exception:
         log.exception("fan-out of %s %s failed; queued for the worker", event, refs)
         fan_out_task.enqueue(event, refs)
-        return
-    for delivery in deliveries:
-        deliver_task.enqueue(delivery.pk)
+
+
+def queue_deliveries(event: str, refs: dict[str, int]) -> int:
+    """Fan out and queue each delivery's task; returns how many deliveries were made.
+
+    The deliveries and their tasks commit together: a process killed in between would leave
+    deliveries without a task until the sweep found them minutes later."""
+    from techalign.notify.tasks import deliver_task
+
+    with transaction.atomic():
+        deliveries = fan_out(event, refs)
+        for delivery in deliveries:
+            deliver_task.enqueue(delivery.pk)
+    return len(deliveries)
 
 
 def _preferences(
@@ -328,12 +338,14 @@ def remind_milestones(today: dt.date | None = None) -> int:
     pending = Milestone.objects.filter(done_on__isnull=True, due_on__lte=horizon)
     for milestone in pending:
         event = Event.MILESTONE_OVERDUE if milestone.due_on < today else Event.MILESTONE_DUE
-        try:
-            with transaction.atomic():
-                Reminder.objects.create(key=f"{event}:{milestone.pk}:{milestone.due_on}")
-        except IntegrityError:
-            continue  # already reminded of this due date
-        dispatch(event, {"milestone": milestone.pk})
+        # The reminder's row and its deliveries commit together (as for action items below).
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    Reminder.objects.create(key=f"{event}:{milestone.pk}:{milestone.due_on}")
+            except IntegrityError:
+                continue  # already reminded of this due date
+            queue_deliveries(event, {"milestone": milestone.pk})
         sent += 1
     return sent
 
@@ -348,7 +360,6 @@ def remind_action_items(today: dt.date | None = None) -> int:
     run sends it; what was sent before stays recorded and is not sent again."""
     from techalign.calendars.workdays import add_working_days
     from techalign.meetings.models import ActionItem
-    from techalign.notify.tasks import deliver_task
 
     today = today or timezone.localdate()
     ahead = int(getattr(settings, "TECHALIGN_ACTION_REMINDER_DAYS", 1))
@@ -366,9 +377,7 @@ def remind_action_items(today: dt.date | None = None) -> int:
                     Reminder.objects.create(key=key)
             except IntegrityError:
                 continue  # already reminded of this due date, or today of the overdue one
-            deliveries = fan_out(event, {"action_item": pk})
-        for delivery in deliveries:
-            deliver_task.enqueue(delivery.pk)
+            queue_deliveries(event, {"action_item": pk})
         sent += 1
     return sent
 

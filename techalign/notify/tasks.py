@@ -8,15 +8,9 @@ from django_tasks import task
 @task()
 def fan_out_task(event: str, refs: dict[str, int]) -> int:
     """Retry a fan-out that failed right after its transaction committed."""
-    from django.db import transaction
+    from techalign.notify.services import queue_deliveries
 
-    from techalign.notify.services import fan_out
-
-    with transaction.atomic():
-        deliveries = fan_out(event, refs)
-    for delivery in deliveries:
-        deliver_task.enqueue(delivery.pk)
-    return len(deliveries)
+    return queue_deliveries(event, refs)
 
 
 @task()

@@ -115,10 +115,12 @@ def test_two_nodes_behind_haproxy_survive_the_loss_of_one(stage, tw):
         # The workers send every notification; each delivery reaches the webhook once. Two
         # workers drain every event of the load (party asks included) while the suite runs
         # beside them on two cores: wait up to 90 s.
-        def settled() -> bool:
-            return not Delivery.objects.filter(channel=channel).exclude(status="sent").exists()
-
-        assert until(settled, 90), [tail(w.log_path) for w in workers]
+        unsent = Delivery.objects.filter(channel=channel).exclude(status="sent")
+        assert until(lambda: not unsent.exists(), 90), (
+            list(unsent.values("pk", "status", "attempts", "next_attempt_at", "last_error")[:5]),
+            unsent.count(),
+            Delivery.objects.filter(channel=channel).count(),
+        )
     finally:
         for worker in workers:
             worker.stop()
