@@ -3,8 +3,9 @@
 Flow: a domain service calls `emit(event, obj=..., actor=...)` inside its transaction. After
 commit, `fan_out` writes the inbox rows and one Delivery per email or chat message (rendered
 then, so a retry resends the same text), and the worker sends each Delivery. A fan-out that
-fails is retried by the worker; a delivery that fails is retried with backoff and its error
-kept; neither ever reaches the user's request.
+fails, or that a dying process never ran, is done by the worker from a copy queued in the
+transaction; a delivery that fails is retried with backoff and its error kept; neither ever
+reaches the user's request.
 """
 
 from __future__ import annotations
@@ -48,26 +49,43 @@ log = logging.getLogger(__name__)
 DEFAULT_BACKOFF = [30, 120, 600, 3600, 6 * 3600]
 
 
+# The fan-out runs right after the commit; a process that dies in between would lose the
+# notification. So `emit` also queues the fan-out in the transaction itself, due this long
+# after, as the worker's copy: whoever takes that task first fans out, the request (which
+# deletes it) or the worker (which claims it), never both.
+FAN_OUT_FALLBACK_DELAY = dt.timedelta(seconds=60)
+
+
 def emit(event: str, **objects: Any) -> None:
     """Notify about `event` once the current transaction commits (never if it rolls back).
 
     `objects` name the event's subject (meeting=..., question=...) and optionally `actor`, who
     is not told of their own action."""
+    from techalign.notify.tasks import fan_out_task
+
     if event not in Event.values:
         raise ValueError(f"unknown notification event {event!r}")
     refs = {name: obj.pk for name, obj in objects.items() if obj is not None}
-    transaction.on_commit(lambda: dispatch(event, refs), robust=True)
+    fallback = fan_out_task.using(run_after=timezone.now() + FAN_OUT_FALLBACK_DELAY).enqueue(
+        event, refs
+    )
+    transaction.on_commit(lambda: dispatch(event, refs, fallback.id), robust=True)
 
 
-def dispatch(event: str, refs: dict[str, int]) -> None:
-    """Fan out now; if that fails, leave it to the worker rather than to the user's request."""
-    from techalign.notify.tasks import fan_out_task
+def dispatch(event: str, refs: dict[str, int], fallback_id: str) -> None:
+    """Fan out now, taking the worker's queued copy away; if that fails, the copy runs."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     try:
-        queue_deliveries(event, refs)
+        with transaction.atomic():
+            taken, _ = DBTaskResult.objects.filter(
+                pk=fallback_id, status=TaskResultStatus.READY
+            ).delete()
+            if taken:  # else the worker claimed it first and fans out itself
+                queue_deliveries(event, refs)
     except Exception:
-        log.exception("fan-out of %s %s failed; queued for the worker", event, refs)
-        fan_out_task.enqueue(event, refs)
+        log.exception("fan-out of %s %s failed; the worker will do it", event, refs)
 
 
 def queue_deliveries(event: str, refs: dict[str, int]) -> int:

@@ -7,7 +7,7 @@ from django_tasks import task
 
 @task()
 def fan_out_task(event: str, refs: dict[str, int]) -> int:
-    """Retry a fan-out that failed right after its transaction committed."""
+    """The worker's copy of a fan-out (see `services.emit`): runs when the request did not."""
     from techalign.notify.services import queue_deliveries
 
     return queue_deliveries(event, refs)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from techalign.meetings.models import Meeting
 from techalign.notify.models import Delivery
-from techalign.notify.services import dispatch, overdue_deliveries
+from techalign.notify.services import overdue_deliveries, queue_deliveries
 from techalign.notify.worker import run_ready_tasks
 from tests.factories import advance
 from tests.notify.conftest import give_emails, schedule
@@ -75,7 +75,7 @@ def test_a_stored_title_with_a_line_break_makes_a_one_line_subject(
     Meeting.objects.filter(pk=meeting.pk).update(title="Sync\r\nBcc: evil@example.test")
     smtp.messages.clear()
 
-    dispatch("meeting.changed", {"meeting": meeting.pk})
+    queue_deliveries("meeting.changed", {"meeting": meeting.pk})
     run_ready_tasks()
 
     (mail,) = smtp.to("lei@example.test")
