@@ -29,11 +29,10 @@ from techalign.health.rules import RULES
 from techalign.health.selectors import (
     Scope,
     as_findings,
+    finding_counts,
     freshness,
     requirement_findings,
-    stored_counts,
     stored_findings,
-    stored_team_counts,
     summary,
 )
 from techalign.health.services import refresh_findings
@@ -91,7 +90,9 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     groups, page = _by_requirement(shown, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    counts, per_rule = stored_counts(findings)
+    # The organisation's page counts its teams per page of teams (see `overview`).
+    tallied = finding_counts(scope, user=request.user, team_ids=scope.team_ids or set())
+    counts, per_rule = tallied.by_severity, tallied.by_rule
     return {
         "nav": "health",
         "section": "findings",
@@ -104,7 +105,7 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
         "groups": groups,
         "page": page,
         "page_query": query.urlencode(),
-        "team_counts": stored_team_counts(findings, team_ids=scope.team_ids),
+        "team_counts": tallied.by_team,
         "filters": {"rule": rule or "", "severity": severity or ""},
         "reports": REPORTS.values(),
     }
@@ -114,12 +115,14 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
 def overview(request: HttpRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
     context = _scope_context(request, Scope())
-    counts = context["team_counts"]
-    rows = [
+    teams = Team.objects.select_related("department").order_by("department__code", "code")
+    teams_page = Paginator(teams, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
+    shown = {team.pk for team in teams_page}
+    counts = finding_counts(Scope(), user=request.user, team_ids=shown).by_team
+    teams_page.object_list = [
         {"department": team.department, "team": team, "counts": counts.get(team.pk, {})}
-        for team in Team.objects.select_related("department").order_by("department__code", "code")
+        for team in teams_page
     ]
-    teams_page = Paginator(rows, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
     query = request.GET.copy()
     query.pop("teams_page", None)
     context["team_rows"] = list(teams_page)
