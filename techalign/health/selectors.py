@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from techalign.health.base import (
 from techalign.health.models import FindingsRefresh, FindingTally, HealthSettings, StoredFinding
 from techalign.health.rules import RULES
 from techalign.org.models import Department, OrgPolicy, Team, User
+from techalign.org.permissions import is_admin
 from techalign.plans.models import Plan
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.selectors import visible_requirements
@@ -509,16 +510,32 @@ def finding_counts(
 def _seen_differently(user: User | None) -> list[tuple[int, Any]]:
     """The stored findings by which a reader's counts differ from the tallies: +1 for those of
     private requirements (as of the refresh) the reader sees now, -1 for those counted in the
-    tallies whose requirement is now cancelled, or private and hidden from the reader."""
-    shown = Requirement.objects.exclude(status=Status.CANCELLED)
-    if user is not None:
-        shown = visible_requirements(user).exclude(status=Status.CANCELLED)
-    hidden = Requirement.objects.filter(status=Status.CANCELLED)
-    if user is not None:
-        hidden = Requirement.objects.filter(
-            Q(status=Status.CANCELLED) | Q(is_private=True) & ~Q(pk__in=shown.values("pk"))
-        )
+    tallies whose requirement is now cancelled, or private and hidden from the reader.
+
+    Each is found from the few requirements concerned before visibility is asked, so the
+    database never applies the visibility rules to the whole organisation."""
     fields = ("code", "severity", "tallied_in")
-    private = StoredFinding.objects.filter(is_private=True, requirement__in=shown.values("pk"))
-    public = StoredFinding.objects.filter(is_private=False, requirement__in=hidden.values("pk"))
-    return [(1, private.values_list(*fields)), (-1, public.values_list(*fields))]
+    everyone = user is None or is_admin(user)
+    private = StoredFinding.objects.filter(is_private=True)
+    shown = Requirement.objects.filter(pk__in=private.values("requirement_id")).exclude(
+        status=Status.CANCELLED
+    )
+    if not everyone:
+        assert user is not None
+        shown = visible_requirements(user).filter(pk__in=shown.values("pk"))
+    public = StoredFinding.objects.filter(is_private=False)
+    # Normally none: only a requirement cancelled or made private since the refresh.
+    changed = Requirement.objects.filter(
+        Q(status=Status.CANCELLED) | Q(is_private=True),
+        Exists(public.filter(requirement=OuterRef("pk"))),
+    )
+    hidden = dict(changed.values_list("pk", "status"))
+    seen = {pk for pk, status in hidden.items() if status != Status.CANCELLED}
+    if seen and not everyone:
+        assert user is not None
+        seen = set(visible_requirements(user).filter(pk__in=seen).values_list("pk", flat=True))
+    hidden = {pk for pk in hidden if pk not in seen}
+    return [
+        (1, private.filter(requirement__in=shown.values("pk")).values_list(*fields)),
+        (-1, public.filter(requirement__in=hidden).values_list(*fields) if hidden else []),
+    ]

@@ -72,7 +72,9 @@ def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> 
     return groups, page
 
 
-def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
+def _scope_context(
+    request: HttpRequest, scope: Scope, team_ids: set[int] | None = None
+) -> dict[str, Any]:
     try:
         fresh = refresh_findings(at_most=INLINE_REFRESH_LIMIT)
     except DatabaseError:
@@ -90,8 +92,7 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     groups, page = _by_requirement(shown, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    # The organisation's page counts its teams per page of teams (see `overview`).
-    tallied = finding_counts(scope, user=request.user, team_ids=scope.team_ids or set())
+    tallied = finding_counts(scope, user=request.user, team_ids=team_ids)
     counts, per_rule = tallied.by_severity, tallied.by_rule
     return {
         "nav": "health",
@@ -114,11 +115,11 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
-    context = _scope_context(request, Scope())
     teams = Team.objects.select_related("department").order_by("department__code", "code")
     teams_page = Paginator(teams, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
-    shown = {team.pk for team in teams_page}
-    counts = finding_counts(Scope(), user=request.user, team_ids=shown).by_team
+    # Only the teams on this page of teams are counted.
+    context = _scope_context(request, Scope(), team_ids={team.pk for team in teams_page})
+    counts = context["team_counts"]
     teams_page.object_list = [
         {"department": team.department, "team": team, "counts": counts.get(team.pk, {})}
         for team in teams_page
