@@ -524,12 +524,20 @@ def _seen_differently(user: User | None) -> list[tuple[int, Any]]:
         assert user is not None
         shown = visible_requirements(user).filter(pk__in=shown.values("pk"))
     public = StoredFinding.objects.filter(is_private=False)
-    # Normally none: only a requirement cancelled or made private since the refresh.
-    changed = Requirement.objects.filter(
-        Q(status=Status.CANCELLED) | Q(is_private=True),
-        Exists(public.filter(requirement=OuterRef("pk"))),
-    )
-    hidden = dict(changed.values_list("pk", "status"))
+    # Normally none: a requirement cancelled (read through the status index), or one made
+    # private since the refresh (only a requirement written since, as the audit log says).
+    through_seq = FindingsRefresh.objects.filter(pk=1).values_list("through_seq", flat=True)
+    written = AuditEvent.objects.filter(
+        seq__gt=next(iter(through_seq), 0), requirement__isnull=False
+    ).values("requirement_id")
+    has_public_findings = Exists(public.filter(requirement=OuterRef("pk")))
+    cancelled = Requirement.objects.filter(status=Status.CANCELLED)
+    made_private = Requirement.objects.filter(is_private=True, pk__in=written)
+    hidden = {
+        pk: status
+        for changed in (cancelled, made_private)
+        for pk, status in changed.filter(has_public_findings).values_list("pk", "status")
+    }
     seen = {pk for pk, status in hidden.items() if status != Status.CANCELLED}
     if seen and not everyone:
         assert user is not None
