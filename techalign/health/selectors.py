@@ -492,7 +492,7 @@ def finding_counts(
         "kind", "scope_id", "code", "severity", "count"
     ):
         count(f"{tally_kind}:{tally_scope}", code, severity, n)
-    for sign, rows in _seen_differently(user):
+    for sign, rows in _seen_differently(user, scope.team_ids):
         for code, severity, tallied_in in rows:
             for tally in tallied_in:
                 count(tally, code, severity, sign)
@@ -507,16 +507,20 @@ def finding_counts(
     )
 
 
-def _seen_differently(user: User | None) -> list[tuple[int, Any]]:
+def _seen_differently(user: User | None, team_ids: set[int] | None) -> list[tuple[int, Any]]:
     """The stored findings by which a reader's counts differ from the tallies: +1 for those of
     private requirements (as of the refresh) the reader sees now, -1 for those counted in the
-    tallies whose requirement is now cancelled, or private and hidden from the reader.
+    tallies whose requirement is now cancelled, or private and hidden from the reader. With
+    `team_ids` (a team's or a department's page), only those naming one of the teams.
 
     Each is found from the few requirements concerned before visibility is asked, so the
     database never applies the visibility rules to the whole organisation."""
     fields = ("code", "severity", "tallied_in")
     everyone = user is None or is_admin(user)
     private = StoredFinding.objects.filter(is_private=True)
+    if team_ids is not None:
+        naming = StoredFinding.teams.through.objects.filter(team_id__in=team_ids)
+        private = private.filter(pk__in=naming.values("storedfinding_id"))
     shown = Requirement.objects.filter(pk__in=private.values("requirement_id")).exclude(
         status=Status.CANCELLED
     )
