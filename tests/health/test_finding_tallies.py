@@ -24,6 +24,7 @@ from techalign.health.selectors import (
 )
 from techalign.health.services import refresh_findings
 from techalign.org.models import Department, Team, User
+from techalign.org.services import save_team
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement, Status
 from tests.db_faults import allow_inserts, refuse_inserts
@@ -160,6 +161,20 @@ def test_a_deleted_requirement_leaves_the_counts_at_the_next_full_refresh(w, fin
     bare.delete()
     assert sum(finding_counts(Scope()).by_severity.values()) > _total()  # until a full refresh
     refresh_findings(everything=True)
+    assert_tallies_equal_a_recount(_readers(w))
+
+
+def test_a_team_moved_to_another_department_is_counted_there_after_the_refresh(w, findings):
+    admin = make_user("root", is_superuser=True, is_staff=True)
+    trade = w.order.department
+    assert finding_counts(Scope(department=trade)).by_team.get(w.order.pk)
+    save_team(actor=admin, code="order", name="订单组", department=w.finance.department)
+
+    refresh_findings()
+    assert freshness().is_fresh
+    w.order.refresh_from_db()
+    assert not finding_counts(Scope(department=trade)).by_team.get(w.order.pk)
+    assert finding_counts(Scope(department=w.order.department)).by_team.get(w.order.pk)
     assert_tallies_equal_a_recount(_readers(w))
 
 
