@@ -331,7 +331,8 @@ def _hidden_requirements(user: User | None) -> list[int]:
 
 
 def stored_counts(rows: QuerySet[StoredFinding]) -> tuple[dict[str, int], dict[str, int]]:
-    """Counts by severity and by rule, counted by the database in one pass."""
+    """Counts by severity and by rule, counted by the database in one pass: the recount the
+    pages' tallies (`finding_counts`) are checked against."""
     by_severity = {str(s): 0 for s in Severity}
     by_rule: dict[str, int] = defaultdict(int)
     for code, severity, n in (
