@@ -84,9 +84,18 @@ class StoredFinding(models.Model):
     details = models.JSONField(default=dict)
     # The lead team and, where the rule names one, the party at fault.
     teams = models.ManyToManyField("org.Team", related_name="+")
+    # Whether the requirement was private at the refresh: a private requirement's findings are
+    # counted per reader, a public one's in the tallies below.
+    is_private = models.BooleanField(default=False)
+    # The tallies (FindingTally "kind:scope") the refresh counted this finding in, so the next
+    # refresh takes it out of exactly those whatever changed since.
+    tallied_in = models.JSONField(default=list)
 
     class Meta:
-        indexes = [models.Index(fields=["code", "severity"])]
+        indexes = [
+            models.Index(fields=["code", "severity"]),
+            models.Index(fields=["is_private", "requirement"]),
+        ]
         verbose_name = _("stored finding")
         verbose_name_plural = _("stored findings")
 
@@ -110,3 +119,37 @@ class FindingsRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"findings through #{self.through_seq} on {self.computed_on}"
+
+
+class FindingTally(models.Model):
+    """How many stored findings of one rule and severity a page counts for one scope: the
+    organisation, a team or a department, and a team's row on the organisation's or its
+    department's page. Kept by the refresh in the same transaction as the findings it counts,
+    over public requirements only (a reader's private ones are counted as the page is read), so
+    the pages read a few rows whatever the size of the organisation."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("organisation")
+        ORGANISATION_TEAM = "organisation_team", _("team on the organisation's page")
+        DEPARTMENT = "department", _("department")
+        DEPARTMENT_TEAM = "department_team", _("team on its department's page")
+        TEAM = "team", _("team")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The team's or the department's id (0 for the organisation).
+    scope_id = models.PositiveBigIntegerField(default=0)
+    code = models.CharField(max_length=8)
+    severity = models.CharField(max_length=8)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope_id", "code", "severity"], name="one_tally_per_scope_rule"
+            )
+        ]
+        verbose_name = _("finding tally")
+        verbose_name_plural = _("finding tallies")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.scope_id} {self.code} {self.severity} = {self.count}"

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,9 +25,10 @@ from techalign.health.base import (
     settled,
     unpack,
 )
-from techalign.health.models import FindingsRefresh, HealthSettings, StoredFinding
+from techalign.health.models import FindingsRefresh, FindingTally, HealthSettings, StoredFinding
 from techalign.health.rules import RULES
 from techalign.org.models import Department, OrgPolicy, Team, User
+from techalign.org.permissions import is_admin
 from techalign.plans.models import Plan
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.selectors import visible_requirements
@@ -330,7 +331,8 @@ def _hidden_requirements(user: User | None) -> list[int]:
 
 
 def stored_counts(rows: QuerySet[StoredFinding]) -> tuple[dict[str, int], dict[str, int]]:
-    """Counts by severity and by rule, counted by the database in one pass."""
+    """Counts by severity and by rule, counted by the database in one pass: the recount the
+    pages' tallies (`finding_counts`) are checked against."""
     by_severity = {str(s): 0 for s in Severity}
     by_rule: dict[str, int] = defaultdict(int)
     for code, severity, n in (
@@ -381,3 +383,172 @@ def as_findings(rows: QuerySet[StoredFinding]) -> list[Finding]:
     ]
     findings.sort(key=finding_order)
     return findings
+
+
+# --- tallies ---------------------------------------------------------------------------------
+#
+# The pages' counts, kept by the refresh (FindingTally) instead of counted over every stored
+# finding per view. Each finding is counted in the tallies of the scopes whose page shows it,
+# by the same conditions as `stored_findings`: a team's page shows a finding that names the
+# team on a requirement the team leads or is a related party of; a department's, a finding
+# naming one of its teams on a requirement one of its teams leads or is a party of; the
+# organisation's, every finding, and on each team's row those naming the team.
+
+Kind = FindingTally.Kind
+
+
+@dataclass(frozen=True)
+class Parties:
+    """What decides where a requirement's findings are counted: its privacy, and the teams
+    whose pages show it (its lead team and the owners of its current revision's items)."""
+
+    is_private: bool
+    teams: frozenset[int]
+
+
+def requirement_parties(ids: Any) -> dict[int, Parties]:
+    """The parties of these requirements (ids, or a queryset of them), as they are now."""
+    found: dict[int, tuple[bool, set[int]]] = {}
+    rows = Requirement.objects.filter(pk__in=ids).values_list(
+        "pk", "is_private", "lead_team_id", "plan__current_revision__items__owner_team_id"
+    )
+    for pk, is_private, lead_team_id, owner_team_id in rows:
+        _, teams = found.setdefault(pk, (is_private, {lead_team_id}))
+        if owner_team_id is not None:
+            teams.add(owner_team_id)
+    return {pk: Parties(is_private, frozenset(teams)) for pk, (is_private, teams) in found.items()}
+
+
+def departments_of_teams() -> dict[int, int]:
+    return dict(Team.objects.values_list("pk", "department_id"))
+
+
+def tallies_of(
+    named: frozenset[int] | set[int], parties: Parties, department_of: dict[int, int]
+) -> list[str]:
+    """The tallies ("kind:scope") a finding naming these teams is counted in, on a requirement
+    with these parties."""
+    departments = {department_of[t] for t in parties.teams if t in department_of}
+    tallies = [f"{Kind.ORGANISATION}:0"]
+    for team_id in sorted(named):
+        tallies.append(f"{Kind.ORGANISATION_TEAM}:{team_id}")
+        if team_id in parties.teams:
+            tallies.append(f"{Kind.TEAM}:{team_id}")
+        if department_of.get(team_id) in departments:
+            tallies.append(f"{Kind.DEPARTMENT_TEAM}:{team_id}")
+    for department_id in sorted({department_of[t] for t in named if t in department_of}):
+        if department_id in departments:
+            tallies.append(f"{Kind.DEPARTMENT}:{department_id}")
+    return tallies
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a health page counts: by severity, by rule, and each team's errors and warnings."""
+
+    by_severity: dict[str, int]
+    by_rule: dict[str, int]
+    by_team: dict[int, dict[str, int]]
+
+
+def _scope_kinds(scope: Scope) -> tuple[str, int, str]:
+    """The tally of a scope's own counts, its id, and the tally of its teams' rows."""
+    if scope.team is not None:
+        return Kind.TEAM, scope.team.pk, Kind.TEAM
+    if scope.department is not None:
+        return Kind.DEPARTMENT, scope.department.pk, Kind.DEPARTMENT_TEAM
+    return Kind.ORGANISATION, 0, Kind.ORGANISATION_TEAM
+
+
+def finding_counts(
+    scope: Scope, *, user: User | None = None, team_ids: set[int] | None = None
+) -> Counts:
+    """The counts of the findings `stored_findings(scope, user=user)` selects, read from the
+    tallies: those of public requirements as the refresh kept them, corrected by the findings
+    of the requirements a reader sees differently (private ones the user may see, cancelled or
+    made private since the refresh). Team rows only for `team_ids` when given (a page of
+    teams), else for the scope's teams (every team for the organisation)."""
+    kind, scope_id, team_kind = _scope_kinds(scope)
+    team_ids = team_ids if team_ids is not None else scope.team_ids
+    disabled = set(HealthSettings.current().disabled_rules or [])
+    by_severity = {str(s): 0 for s in Severity}
+    by_rule: dict[str, int] = defaultdict(int)
+    by_team: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def count(tally: str, code: str, severity: str, n: int) -> None:
+        if code in disabled:
+            return
+        tally_kind, _, tally_scope = tally.partition(":")
+        if tally_kind == kind and int(tally_scope) == scope_id:
+            by_severity[severity] += n
+            by_rule[code] += n
+        if tally_kind == team_kind and (team_ids is None or int(tally_scope) in team_ids):
+            by_team[int(tally_scope)][severity] += n
+
+    teams = Q(kind=team_kind)
+    if team_ids is not None:
+        teams &= Q(scope_id__in=team_ids)
+    tallies = FindingTally.objects.filter(Q(kind=kind, scope_id=scope_id) | teams)
+    for tally_kind, tally_scope, code, severity, n in tallies.values_list(
+        "kind", "scope_id", "code", "severity", "count"
+    ):
+        count(f"{tally_kind}:{tally_scope}", code, severity, n)
+    for sign, rows in _seen_differently(user, scope.team_ids):
+        for code, severity, tallied_in in rows:
+            for tally in tallied_in:
+                count(tally, code, severity, sign)
+    return Counts(
+        by_severity,
+        {code: n for code, n in by_rule.items() if n},
+        {
+            team_id: {severity: n for severity, n in counts.items() if n}
+            for team_id, counts in by_team.items()
+            if any(counts.values())
+        },
+    )
+
+
+def _seen_differently(user: User | None, team_ids: set[int] | None) -> list[tuple[int, Any]]:
+    """The stored findings by which a reader's counts differ from the tallies: +1 for those of
+    private requirements (as of the refresh) the reader sees now, -1 for those counted in the
+    tallies whose requirement is now cancelled, or private and hidden from the reader. With
+    `team_ids` (a team's or a department's page), only those naming one of the teams.
+
+    Each is found from the few requirements concerned before visibility is asked, so the
+    database never applies the visibility rules to the whole organisation."""
+    fields = ("code", "severity", "tallied_in")
+    everyone = user is None or is_admin(user)
+    private = StoredFinding.objects.filter(is_private=True)
+    if team_ids is not None:
+        naming = StoredFinding.teams.through.objects.filter(team_id__in=team_ids)
+        private = private.filter(pk__in=naming.values("storedfinding_id"))
+    shown = Requirement.objects.filter(pk__in=private.values("requirement_id")).exclude(
+        status=Status.CANCELLED
+    )
+    if not everyone:
+        assert user is not None
+        shown = visible_requirements(user).filter(pk__in=shown.values("pk"))
+    public = StoredFinding.objects.filter(is_private=False)
+    # Normally none: a requirement cancelled (read through the status index), or one made
+    # private since the refresh (only a requirement written since, as the audit log says).
+    through_seq = FindingsRefresh.objects.filter(pk=1).values_list("through_seq", flat=True)
+    written = AuditEvent.objects.filter(
+        seq__gt=next(iter(through_seq), 0), requirement__isnull=False
+    ).values("requirement_id")
+    has_public_findings = Exists(public.filter(requirement=OuterRef("pk")))
+    cancelled = Requirement.objects.filter(status=Status.CANCELLED)
+    made_private = Requirement.objects.filter(is_private=True, pk__in=written)
+    hidden = {
+        pk: status
+        for changed in (cancelled, made_private)
+        for pk, status in changed.filter(has_public_findings).values_list("pk", "status")
+    }
+    seen = {pk for pk, status in hidden.items() if status != Status.CANCELLED}
+    if seen and not everyone:
+        assert user is not None
+        seen = set(visible_requirements(user).filter(pk__in=seen).values_list("pk", flat=True))
+    hidden = {pk for pk in hidden if pk not in seen}
+    return [
+        (1, private.filter(requirement__in=shown.values("pk")).values_list(*fields)),
+        (-1, public.filter(requirement__in=hidden).values_list(*fields) if hidden else []),
+    ]

@@ -4,11 +4,13 @@ findings the pages read."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,9 +18,17 @@ from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
 from techalign.health.base import Finding, pack
-from techalign.health.models import FindingsRefresh, HealthSettings, StoredFinding
+from techalign.health.models import FindingsRefresh, FindingTally, HealthSettings, StoredFinding
 from techalign.health.rules import RULES
-from techalign.health.selectors import Freshness, evaluate, freshness
+from techalign.health.selectors import (
+    Freshness,
+    Parties,
+    departments_of_teams,
+    evaluate,
+    freshness,
+    requirement_parties,
+    tallies_of,
+)
 from techalign.org.models import User
 from techalign.org.services import require_admin
 from techalign.plans.models import Phase
@@ -110,6 +120,10 @@ def refresh_findings(
     leaves the batch's old findings in place; the refresh is recorded as done only at the end,
     so the next run starts over what was left. The audit position is read before anything is
     recomputed: a write committed meanwhile comes after it and is picked up next time.
+
+    The tallies the pages count from change in the same transaction as the findings they
+    count; a refresh of every requirement also recounts them when findings went away without
+    a refresh (a requirement deleted).
     """
     today = today or timezone.localdate()
     seen = freshness(today=today, limit=at_most)
@@ -121,14 +135,17 @@ def refresh_findings(
     if (at_most is not None and len(ids) > at_most) or not (whole or ids):
         return seen
     policy = HealthSettings.current()
+    department_of = departments_of_teams()
     FindingsRefresh.objects.get_or_create(pk=1)
     for batch in _batches(ids, batch_size):
         with transaction.atomic():
             # Refreshes take turns, each computing from what the one before it committed.
             FindingsRefresh.objects.select_for_update().get(pk=1)
-            _replace_findings(batch, today=today, policy=policy)
+            _replace_findings(batch, today=today, policy=policy, department_of=department_of)
     with transaction.atomic():
         state = FindingsRefresh.objects.select_for_update().get(pk=1)
+        if whole and _tallies_lost_findings():
+            recount_tallies()
         state.through_seq = max(state.through_seq, seen.through_seq)
         if whole:
             state.computed_on, state.inputs = today, seen.inputs
@@ -142,22 +159,88 @@ def _batches(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield ids[start : start + size]
 
 
-def _replace_findings(ids: Sequence[int], *, today: dt.date, policy: HealthSettings) -> None:
+def _replace_findings(
+    ids: Sequence[int], *, today: dt.date, policy: HealthSettings, department_of: dict[int, int]
+) -> None:
     """Recompute the findings of these requirements (none for a cancelled one) in place of
-    the stored ones."""
+    the stored ones, and move the tallies by the difference."""
     selection = Requirement.objects.filter(pk__in=ids).exclude(status=Status.CANCELLED)
     findings = evaluate(selection, today=today, policy=policy)
-    StoredFinding.objects.filter(requirement_id__in=ids).delete()
-    rows = StoredFinding.objects.bulk_create(_stored(f) for f in findings)
+    parties = requirement_parties(ids)
+    old = StoredFinding.objects.filter(requirement_id__in=ids)
+    gone = _tallied(old.filter(is_private=False).values_list("code", "severity", "tallied_in"))
+    old.delete()
+    rows = StoredFinding.objects.bulk_create(
+        _stored(f, parties[f.requirement_id], department_of) for f in findings
+    )
     link = StoredFinding.teams.through
     StoredFinding.teams.through.objects.bulk_create(
         link(storedfinding_id=row.pk, team_id=team_id)
         for row, finding in zip(rows, findings, strict=True)
         for team_id in sorted(finding.teams)
     )
+    change = _tallied((r.code, r.severity, r.tallied_in) for r in rows if not r.is_private)
+    change.subtract(gone)
+    _move_tallies({key: n for key, n in change.items() if n})
 
 
-def _stored(finding: Finding) -> StoredFinding:
+def _tallied(rows: Iterable[tuple[str, str, list[str]]]) -> Counter[tuple[str, str, str]]:
+    """How many of these findings each (tally, rule, severity) counts."""
+    counted: Counter[tuple[str, str, str]] = Counter()
+    for code, severity, tallied_in in rows:
+        for tally in tallied_in:
+            counted[(tally, code, severity)] += 1
+    return counted
+
+
+def _move_tallies(change: dict[tuple[str, str, str], int]) -> None:
+    """Add these numbers to the tallies, making the missing ones and dropping those at zero."""
+    if not change:
+        return
+    keys = {}
+    for tally, code, severity in change:
+        kind, _, scope = tally.partition(":")
+        keys[(tally, code, severity)] = (kind, int(scope), code, severity)
+    kinds = {key[0] for key in keys.values()}
+    scopes = {key[1] for key in keys.values()}
+    held = {
+        (t.kind, t.scope_id, t.code, t.severity): t
+        for t in FindingTally.objects.filter(kind__in=kinds, scope_id__in=scopes)
+    }
+    moved, made = [], []
+    for name, n in change.items():
+        kind, scope_id, code, severity = keys[name]
+        tally = held.get(keys[name])
+        if tally is None:
+            made.append(FindingTally(kind=kind, scope_id=scope_id, code=code, severity=severity))
+            tally = made[-1]
+        else:
+            moved.append(tally)
+        tally.count += n
+    FindingTally.objects.bulk_update([t for t in moved if t.count], ["count"])
+    FindingTally.objects.filter(pk__in=[t.pk for t in moved if not t.count]).delete()
+    FindingTally.objects.bulk_create(t for t in made if t.count)
+
+
+def _tallies_lost_findings() -> bool:
+    """Whether the organisation's tally counts more public findings than are stored: findings
+    went away with their requirement, without a refresh."""
+    tallied = FindingTally.objects.filter(kind=FindingTally.Kind.ORGANISATION).aggregate(
+        n=Sum("count")
+    )["n"]
+    return (tallied or 0) != StoredFinding.objects.filter(is_private=False).count()
+
+
+def recount_tallies() -> None:
+    """Count every tally afresh from the stored findings (inside the caller's transaction)."""
+    FindingTally.objects.all().delete()
+    rows = StoredFinding.objects.filter(is_private=False).values_list(
+        "code", "severity", "tallied_in"
+    )
+    _move_tallies({key: n for key, n in _tallied(rows.iterator(chunk_size=5000)).items() if n})
+
+
+def _stored(finding: Finding, parties: Parties, department_of: dict[int, int]) -> StoredFinding:
     return StoredFinding(
         requirement_id=finding.requirement_id,
         code=finding.code,
@@ -166,4 +249,6 @@ def _stored(finding: Finding) -> StoredFinding:
         subject=finding.subject,
         at=finding.at,
         details={name: pack(value) for name, value in finding.details.items()},
+        is_private=parties.is_private,
+        tallied_in=tallies_of(finding.teams, parties, department_of),
     )

@@ -29,11 +29,10 @@ from techalign.health.rules import RULES
 from techalign.health.selectors import (
     Scope,
     as_findings,
+    finding_counts,
     freshness,
     requirement_findings,
-    stored_counts,
     stored_findings,
-    stored_team_counts,
     summary,
 )
 from techalign.health.services import refresh_findings
@@ -73,7 +72,9 @@ def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> 
     return groups, page
 
 
-def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
+def _scope_context(
+    request: HttpRequest, scope: Scope, team_ids: set[int] | None = None
+) -> dict[str, Any]:
     try:
         fresh = refresh_findings(at_most=INLINE_REFRESH_LIMIT)
     except DatabaseError:
@@ -91,7 +92,8 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     groups, page = _by_requirement(shown, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    counts, per_rule = stored_counts(findings)
+    tallied = finding_counts(scope, user=request.user, team_ids=team_ids)
+    counts, per_rule = tallied.by_severity, tallied.by_rule
     return {
         "nav": "health",
         "section": "findings",
@@ -104,7 +106,7 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
         "groups": groups,
         "page": page,
         "page_query": query.urlencode(),
-        "team_counts": stored_team_counts(findings, team_ids=scope.team_ids),
+        "team_counts": tallied.by_team,
         "filters": {"rule": rule or "", "severity": severity or ""},
         "reports": REPORTS.values(),
     }
@@ -113,13 +115,15 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
-    context = _scope_context(request, Scope())
+    teams = Team.objects.select_related("department").order_by("department__code", "code")
+    teams_page = Paginator(teams, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
+    # Only the teams on this page of teams are counted.
+    context = _scope_context(request, Scope(), team_ids={team.pk for team in teams_page})
     counts = context["team_counts"]
-    rows = [
+    teams_page.object_list = [
         {"department": team.department, "team": team, "counts": counts.get(team.pk, {})}
-        for team in Team.objects.select_related("department").order_by("department__code", "code")
+        for team in teams_page
     ]
-    teams_page = Paginator(rows, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
     query = request.GET.copy()
     query.pop("teams_page", None)
     context["team_rows"] = list(teams_page)
