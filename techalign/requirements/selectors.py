@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from techalign.core import bounds
@@ -107,27 +109,44 @@ def change_marks(requirement: Requirement) -> ChangeMarks:
     Every write passes through an audited transition, so a change anywhere in what the
     requirement's answers show moves one of the two; the version counter alone does not cover
     reviews, meetings or questions. Refused attempts move them too: a needless 200, never a
-    stale 304."""
-    from techalign.audit.models import AuditEvent
+    stale 304.
 
-    events = AuditEvent.objects.order_by("-seq").values("seq")
-    row = (
-        Requirement.objects.filter(pk=requirement.pk)
-        .values(
-            revision=F("plan__current_revision__number"),
-            own=Subquery(events.filter(requirement_id=requirement.pk)[:1]),
-            org=Subquery(events.filter(requirement__isnull=True)[:1]),
-            # The audit log's chains commit in seq order each, not together: an organisation
-            # event committing late with a lower seq would not move `org`. Those events open
-            # their transaction in chain 0, whose newest one always moves.
-            chain0=Subquery(events.filter(requirement__isnull=True, partition=0)[:1]),
-        )
-        .first()
-    )
+    Every conditional GET reads these marks, so they are one fixed statement: the ORM took
+    ~1.5 ms of CPU to compile the three subqueries that SQLite then answers in ~0.05 ms, each
+    from an index (audit events by requirement and seq, by partition and seq)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_marks_sql(), [requirement.pk] * 2)
+        row = cursor.fetchone()
     if row is None:
         return ChangeMarks(revision=0, marks="0.0.0")
-    marks = ".".join(str(seq or 0) for seq in (row["own"], row["org"], row["chain0"]))
-    return ChangeMarks(revision=row["revision"] or 0, marks=marks)
+    revision, own, org, chain0 = row
+    # The audit log's chains commit in seq order each, not together: an organisation event
+    # committing late with a lower seq would not move `org`. Those events open their
+    # transaction in chain 0, whose newest one always moves.
+    marks = ".".join(str(seq or 0) for seq in (own, org, chain0))
+    return ChangeMarks(revision=revision or 0, marks=marks)
+
+
+@cache
+def _marks_sql() -> str:
+    """change_marks' statement, built once the models are loaded (standard SQL: SQLite and
+    PostgreSQL alike)."""
+    from techalign.audit.models import AuditEvent
+    from techalign.plans.models import Plan, Revision
+
+    newest = (
+        "(SELECT seq FROM " + AuditEvent._meta.db_table + " WHERE {} ORDER BY seq DESC LIMIT 1)"
+    )
+    own = newest.format("requirement_id = %s")
+    org = newest.format("requirement_id IS NULL")
+    chain0 = newest.format('requirement_id IS NULL AND "partition" = 0')
+    return (
+        f"SELECT rv.number, {own}, {org}, {chain0} "
+        f"FROM {Requirement._meta.db_table} r "
+        f"LEFT JOIN {Plan._meta.db_table} p ON p.requirement_id = r.id "
+        f"LEFT JOIN {Revision._meta.db_table} rv ON rv.id = p.current_revision_id "
+        "WHERE r.id = %s"
+    )
 
 
 def parse_key(key: str | int, prefix: str) -> int | None:
