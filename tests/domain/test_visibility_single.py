@@ -13,8 +13,6 @@ from bench.generator import seed
 from techalign.core.errors import Refused
 from techalign.meetings import services as meetings
 from techalign.org.models import Membership, Role
-from techalign.plans import selectors as plan_selectors
-from techalign.plans import services as plans
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement, Status
 from techalign.requirements.selectors import (
@@ -22,7 +20,7 @@ from techalign.requirements.selectors import (
     visible_requirement,
     visible_requirements,
 )
-from tests.factories import STEPS, advance, grant, make_user, sign_all
+from tests.factories import STEPS, advance, finalize_current, grant, make_user, sign_all
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +43,7 @@ def _private(w, step: str) -> Requirement:
     )
     if step == "finalized":
         sign_all(w, req)
-        revision = plan_selectors.current_revision(req)
-        plans.finalize(
-            requirement=req,
-            actor=w.ming,
-            revision_number=revision.number,
-            content_hash=revision.content_hash,
-        )
+        finalize_current(req, w.ming)
         req.refresh_from_db()
     assert req.status == step and req.is_private
     return req
