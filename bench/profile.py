@@ -2,9 +2,11 @@
 
     DATABASE_URL=sqlite:////tmp/copy.sqlite3 python -m bench.profile u0606 /requirements/REQ-2000/
     ... python -m bench.profile u0606 /api/v1/requirements/REQ-2000 --token --top 30
+    ... python -m bench.profile u0606 /api/v1/requirements/REQ-2000 --token --revalidate
 
 Signs in as USER (session, or a fresh API token with --token), requests PATH a few times to
-warm up, then reports the median wall time, the queries of one request and their total time,
+warm up, then reports the median wall time and CPU time (this process's, so a busy machine
+slows it less than the wall time), the queries of one request and their total time,
 and the functions that took the most cumulative time under cProfile. Run it on a copy of a
 `make bench` database (bench/results/db/): the token it issues is a write.
 """
@@ -32,6 +34,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--queries", action="store_true", help="print every query")
+    parser.add_argument(
+        "--revalidate",
+        action="store_true",
+        help="send the ETag of the first answer in If-None-Match: profile the unchanged case",
+    )
     parser.add_argument("--callers", nargs="*", default=[], help="who calls these functions")
     args = parser.parse_args()
 
@@ -53,21 +60,28 @@ def main() -> None:
         client = Client()
         client.force_login(user)
 
+    headers: dict[str, str] = {}
+
     def fetch() -> int:
-        return client.get(args.path).status_code
+        return client.get(args.path, headers=headers).status_code
 
     status = fetch()
-    times = []
+    if args.revalidate:
+        headers["If-None-Match"] = client.get(args.path).headers.get("ETag", "")
+        status = fetch()
+    times, cpu = [], []
     for _ in range(args.runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fetch()
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as captured:
         fetch()
     query_ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
     print(
         f"{args.path}: HTTP {status}, median {statistics.median(times):.1f} ms, "
-        f"fastest {min(times):.1f} ms"
+        f"fastest {min(times):.1f} ms; CPU median {statistics.median(cpu):.2f} ms "
+        f"(load average {os.getloadavg()[0]:.1f})"
     )
     print(f"{len(captured)} queries, {query_ms:.1f} ms in the database")
     if args.queries:
