@@ -345,7 +345,7 @@ def _swap_into(response: HttpResponse, act: Action, url: str) -> None:
 
 @login_required
 def perform(
-    request: HttpRequest,
+    request: SignedInRequest,
     key: str,
     name: str,
     ref: str | None = None,
@@ -490,7 +490,7 @@ def _redirected_refusal(screen: Screen, page_name: str) -> dict[str, Any]:
     return _outcome(screen, act, stash["ref"], refusal)
 
 
-def _landing(request: HttpRequest, key: str, name: str, meeting_key: str | None) -> str:
+def _landing(request: SignedInRequest, key: str, name: str, meeting_key: str | None) -> str:
     """The page an action's address leads to when it is opened rather than posted to."""
     screen = Screen(request, key, meeting_key)
     act = ACTIONS.get(name)
