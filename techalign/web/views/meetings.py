@@ -25,7 +25,7 @@ from techalign.requirements import services as requirement_services
 from techalign.requirements.selectors import get_question, get_scenario
 from techalign.web import forms
 from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
-from techalign.web.views.requirements import thread_acts, thread_with
+from techalign.web.views.requirements import question_of, thread_acts, thread_with
 
 page("align", "web/meeting/align.html")
 page("meeting", "web/meeting/meeting.html")
@@ -429,7 +429,7 @@ def meeting_thread(screen: Screen, ref: str | None) -> None:
 
 @action("meeting_accept", section="minutes")
 def meeting_accept(screen: Screen, ref: str | None) -> None:
-    question = get_question(screen.requirement, ref)
+    question = question_of(screen, ref)
     requirement_services.accept_answer(question=question, actor=screen.user)
 
 
