@@ -104,6 +104,14 @@ class Screen:
         return form.cleaned_data
 
     @property
+    def addressed_meeting(self) -> Meeting:
+        """The meeting of a meeting's page or action: its sections belong only to a screen
+        under a meeting's address (Section.belongs_to), elsewhere there is none to find."""
+        if self.meeting is None:
+            raise Http404("no meeting in this address")
+        return self.meeting
+
+    @property
     def is_confirmed(self) -> bool:
         """Whether the actor confirmed, on the confirmation step, what the action costs."""
         return self.posted.get("confirm") == "1"
