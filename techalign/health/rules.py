@@ -17,7 +17,9 @@ from django.utils import timezone
 
 # Importing RULES from here (as callers do) also loads the rules that fill it.
 from techalign.health.base import (
-    RULES,  # noqa: F401
+    RULES as RULES,
+)
+from techalign.health.base import (
     Context,
     Finding,
     Severity,
@@ -62,7 +64,11 @@ SUBMITTED = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING, Status.FINALIZE
 SIGNING = {Status.PLANNING, Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
 
 
-def _item_revisions(ctx: Context) -> list[tuple[int, int, int, dt.datetime, Any]]:
+# (requirement, author, number, created at, hand-off completed at)
+ItemRevision = tuple[int, int, int, dt.datetime, dt.datetime | None]
+
+
+def _item_revisions(ctx: Context) -> list[ItemRevision]:
     """(requirement, author, number, created at, hand-off completed at) of every revision that
     changed plan items, on the requirements the scope leads, by requirement, author and number;
     one query shared by TA101 and TA102."""
@@ -80,7 +86,8 @@ def _item_revisions(ctx: Context) -> list[tuple[int, int, int, dt.datetime, Any]
                 "plan__requirement__hand_off_completed_at",
             )
         )
-    return ctx.shared["item_revisions"]
+    revisions: list[ItemRevision] = ctx.shared["item_revisions"]
+    return revisions
 
 
 @rule(
@@ -195,7 +202,8 @@ def _approvals(ctx: Context) -> list[tuple[int, int, int, dt.datetime, bool]]:
                 "by_author",
             )
         )
-    return ctx.shared["approvals"]
+    approvals: list[tuple[int, int, int, dt.datetime, bool]] = ctx.shared["approvals"]
+    return approvals
 
 
 @rule(
@@ -305,7 +313,8 @@ def _meetings(ctx: Context) -> list[tuple[int, int, int, int, int, dt.datetime, 
                 "status",
             )
         )
-    return ctx.shared["meetings"]
+    meetings: list[tuple[int, int, int, int, int, dt.datetime, str]] = ctx.shared["meetings"]
+    return meetings
 
 
 ROLE_NAMES = {Role.PM: Text("PM", "产品经理"), Role.DEV: Text("DEV", "开发")}
@@ -562,7 +571,7 @@ def uncovered_scenario(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _part_of(content: dict, team_code: str | None) -> object:
+def _part_of(content: dict[str, Any], team_code: str | None) -> object:
     """What a party agreed to: its own items; the lead team (None) agrees to everything."""
     if team_code is None:
         return content

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,7 +54,9 @@ TEAMS_PER_PAGE = 20
 INLINE_REFRESH_LIMIT = 100
 
 
-def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> tuple[list, Any]:
+def _by_requirement(
+    shown: QuerySet[StoredFinding], page_number: str | None
+) -> tuple[list[dict[str, Any]], Page[int]]:
     """One page of findings grouped under their requirement, newest requirement first."""
     with_findings = (
         Requirement.objects.filter(pk__in=shown.values("requirement_id"))
