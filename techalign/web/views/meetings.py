@@ -4,7 +4,7 @@ an exact revision, and finalizing into a baseline."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -25,6 +25,7 @@ from techalign.org.selectors import get_user, holders_of
 from techalign.plans import permissions as can_plan
 from techalign.plans import selectors as plans
 from techalign.plans import services as plan_services
+from techalign.plans.models import Item
 from techalign.requirements import services as requirement_services
 from techalign.requirements.selectors import get_question, get_scenario
 from techalign.web import forms
@@ -215,11 +216,18 @@ def meeting_info_section(screen: Screen) -> dict[str, Any]:
     }
 
 
+class PartyAsks(TypedDict):
+    """One party's asks on the agenda."""
+
+    team: Team
+    items: list[Item]
+
+
 @section("agenda", "web/meeting/_agenda.html", page="meeting")
 def agenda_section(screen: Screen) -> dict[str, Any]:
     """The agenda follows the plan: scenarios, our own items, each party's asks, open questions."""
     lead = screen.requirement.lead_team_id
-    asks = {t.pk: {"team": t, "items": []} for t in screen.parties}
+    asks: dict[int, PartyAsks] = {t.pk: {"team": t, "items": []} for t in screen.parties}
     for item in screen.items:
         if item.owner_team_id in asks:
             asks[item.owner_team_id]["items"].append(item)

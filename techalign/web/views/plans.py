@@ -17,7 +17,7 @@ from techalign.org.selectors import search_components
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
-from techalign.plans.models import ItemKind, Revision
+from techalign.plans.models import Item, ItemKind, Revision
 from techalign.plans.selectors import approval_gaps
 from techalign.requirements.permissions import can_raise_question
 from techalign.web import forms
@@ -210,7 +210,7 @@ def coverage_section(screen: Screen) -> dict[str, Any]:
         }
         for s in screen.scenarios
     ]
-    asks: dict[int, list] = {}
+    asks: dict[int, list[Item]] = {}
     for item in screen.items:
         if item.owner_team_id != screen.requirement.lead_team_id:
             asks.setdefault(item.owner_team_id, []).append(item)
