@@ -49,6 +49,11 @@ class DateTimeInput(ISOFormat, forms.DateTimeInput):
     iso_format = "%Y-%m-%dT%H:%M"
 
 
+# What Widget.render takes besides the name and value.
+Attrs = dict[str, Any]
+Renderer = BaseRenderer
+
+
 def _offer(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
     """Offer `queryset` in the model choice field `name` of this form."""
     field = form.fields[name]
@@ -174,11 +179,7 @@ class QuickSelect(forms.Select):
     template of its own, which made a long list (a large plan's items) cost tens of ms."""
 
     def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: BaseRenderer | None = None,
+        self, name: str, value: Any, attrs: Attrs | None = None, renderer: Renderer | None = None
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         options = format_html_join(
@@ -248,11 +249,7 @@ class ComponentSearch(forms.TextInput):
         self.owner_teams: list[str] = []
 
     def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: BaseRenderer | None = None,
+        self, name: str, value: Any, attrs: Attrs | None = None, renderer: Renderer | None = None
     ) -> SafeString:
         attrs = dict(attrs or {})
         options_id = f"{attrs.get('id', name)}_options"
