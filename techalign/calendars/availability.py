@@ -15,11 +15,12 @@ from django.conf import settings
 from techalign.calendars import workdays
 from techalign.calendars.busy import zone_of
 from techalign.calendars.models import WorkingHours
+from techalign.org.models import User
 
 Interval = tuple[int, int]
 
 
-def hours_of(users: Iterable) -> dict[int, WorkingHours]:
+def hours_of(users: Iterable[User]) -> dict[int, WorkingHours]:
     """Each user's working hours, the defaults for those who set none (one query)."""
     users = list(users)
     stored = {h.user_id: h for h in WorkingHours.objects.filter(user__in=users)}
@@ -50,7 +51,11 @@ def works_on(hours: WorkingHours, day: workdays.DayInfo) -> bool:
 
 
 def working_windows(
-    user, hours: WorkingHours, calendar: workdays.Calendar, start: dt.datetime, end: dt.datetime
+    user: User,
+    hours: WorkingHours,
+    calendar: workdays.Calendar,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> list[Interval]:
     """The user's working intervals (epoch seconds) overlapping [start, end)."""
     zone = zone_of(user)

@@ -21,11 +21,12 @@ from django.utils import timezone
 from techalign.calendars import ics
 from techalign.calendars.models import CalendarSource
 from techalign.meetings.models import Invitee, Meeting
+from techalign.org.models import User
 
 Interval = tuple[int, int]
 
 
-def zone_of(user) -> ZoneInfo:
+def zone_of(user: User) -> ZoneInfo:
     try:
         return ZoneInfo(user.time_zone or settings.TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
@@ -120,7 +121,11 @@ def _is_fresh(source: CalendarSource, start: dt.datetime, end: dt.datetime) -> b
 
 
 def busy_by_user(
-    users: Iterable, start: dt.datetime, end: dt.datetime, *, exclude_meeting: Meeting | None = None
+    users: Iterable[User],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    exclude_meeting: Meeting | None = None,
 ) -> dict[int, list[Interval]]:
     """Every user's merged busy intervals within [start, end), from the cache and from their
     techalign meetings. Stale cache entries are re-expanded (and saved) on the way."""

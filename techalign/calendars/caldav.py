@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urljoin
 
 import icalendar
@@ -37,7 +39,7 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
 class CalDavError(Exception):
     """`code` is a refusal code (calendar.caldav_auth_failed / calendar.caldav_failed)."""
 
-    def __init__(self, code: str, **details) -> None:
+    def __init__(self, code: str, **details: Any) -> None:
         self.code = code
         self.details = details
         super().__init__(code, details)
@@ -85,7 +87,9 @@ class Client:
                 "calendar.caldav_failed", server=self.url, problem=f"unreadable XML answer: {error}"
             ) from None
 
-    def _responses(self, method: str, url: str, body: bytes, depth: str):
+    def _responses(
+        self, method: str, url: str, body: bytes, depth: str
+    ) -> Iterator[tuple[str, list[ET.Element]]]:
         for response in self._send(method, url, body, depth).findall("d:response", NS):
             href = urljoin(url, response.findtext("d:href", "", NS))
             props = [
@@ -97,14 +101,14 @@ class Client:
             yield href, props
 
     @staticmethod
-    def _find(props, path: str):
+    def _find(props: list[ET.Element], path: str) -> ET.Element | None:
         for prop in props:
             found = prop.find(path, NS)
             if found is not None:
                 return found
         return None
 
-    def _is_event_calendar(self, props) -> bool:
+    def _is_event_calendar(self, props: list[ET.Element]) -> bool:
         if self._find(props, "d:resourcetype/c:calendar") is None:
             return False
         components = self._find(props, "c:supported-calendar-component-set")
@@ -192,4 +196,5 @@ def fetch(
                     zones.add(str(component.get("TZID")))
                 if component.name in {"VTIMEZONE", "VEVENT"}:
                     merged.add_component(component)
-    return merged.to_ical().decode()
+    merged_text: str = merged.to_ical().decode()
+    return merged_text

@@ -225,7 +225,9 @@ def _per_step(rule: icalendar.vRecur, freq: str) -> int:
     return count
 
 
-def _steps(rule: icalendar.vRecur, first: dt.datetime, start: dt.datetime, end: dt.datetime):
+def _steps(
+    rule: icalendar.vRecur, first: dt.datetime, start: dt.datetime, end: dt.datetime
+) -> tuple[int, int]:
     """(repetitions from `first` to `end`, occurrences in [start, end)), both at most."""
     freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
     if freq not in _STEP_SECONDS:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import zoneinfo
+from collections.abc import Iterable
 
 import icalendar
 from django.conf import settings
@@ -20,7 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from techalign.core import bounds
-from techalign.meetings.models import Meeting
+from techalign.meetings.models import Invitee, Meeting
+from techalign.org.models import User
 from techalign.plans import selectors as plans
 
 PRODID = "-//techalign//alignment meetings//EN"
@@ -92,7 +94,7 @@ def agenda(meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
-def _address(user) -> str:
+def _address(user: User) -> str:
     return f"mailto:{user.email}" if user.email else f"mailto:{user.username}@invalid"
 
 
@@ -107,7 +109,7 @@ PARTSTAT = {
 
 def _event(
     meeting: Meeting,
-    invitees,
+    invitees: Iterable[Invitee],
     *,
     cancelled: bool,
     answering: int | None = None,
@@ -166,7 +168,7 @@ def invitation(
     cancelled: bool = False,
     answering: int | None = None,
     agenda_text: str | None = None,
-    invitees: list | None = None,
+    invitees: list[Invitee] | None = None,
 ) -> tuple[str, str]:
     """(METHOD, ICS text) for the meeting's current state: REQUEST, or CANCEL once cancelled
     (or, with `cancelled`, for an invitee who was removed). SEQUENCE is the meeting's, which
@@ -184,13 +186,13 @@ def invitation(
     return method, calendar.to_ical().decode()
 
 
-def feed_token(user, key: str) -> str:
+def feed_token(user: User, key: str) -> str:
     """The secret part of a person's feed URL; changing `key` (the feed key) revokes it."""
     message = f"techalign-feed:{user.pk}:{key}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
-def feed(user, *, days_back: int = 90) -> str:
+def feed(user: User, *, days_back: int = 90) -> str:
     """Every techalign meeting the person is invited to (cancelled ones as CANCELLED), for
     subscription from any calendar client."""
     calendar = _calendar("PUBLISH")
@@ -211,4 +213,5 @@ def feed(user, *, days_back: int = 90) -> str:
             calendar.add_component(
                 _event(meeting, meeting.invitees.all(), cancelled=cancelled, answering=answering)
             )
-    return calendar.to_ical().decode()
+    text: str = calendar.to_ical().decode()
+    return text

@@ -46,7 +46,8 @@ def unseal(token: str) -> dict[str, Any]:
     if not token:
         return {}
     try:
-        return json.loads(_fernet().decrypt(token.encode()))
+        values: dict[str, Any] = json.loads(_fernet().decrypt(token.encode()))
+        return values
     except InvalidToken:
         return {}
 

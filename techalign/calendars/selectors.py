@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from techalign.calendars.models import CalendarSource
 from techalign.core.errors import Refused
 from techalign.meetings import selectors as meetings
@@ -59,7 +61,7 @@ def slot_target(ref: str) -> SlotTarget:
     )
 
 
-def sources_of(user: User):
+def sources_of(user: User) -> QuerySet[CalendarSource]:
     """A person's calendar sources, without the stored calendar text."""
     return CalendarSource.objects.filter(user=user).defer("ics_text", "busy").order_by("name")
 

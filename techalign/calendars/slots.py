@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,9 @@ from techalign.core import bounds
 from techalign.core.errors import Refused
 
 if TYPE_CHECKING:
+    from techalign.meetings.models import Meeting
     from techalign.org.models import User
+    from techalign.requirements.models import Requirement
 
 Interval = tuple[int, int]
 
@@ -83,7 +86,7 @@ class SlotSearch:
         return None if self.suits_everyone else "everyone_busy"
 
 
-def alignment_deadline(requirement) -> dt.date | None:
+def alignment_deadline(requirement: Requirement) -> dt.date | None:
     """The last day to hold the alignment meeting: the planned development start minus the
     working days the health rule TA111 asks for (HealthSettings.alignment_days_before_dev_start,
     or its high-risk threshold for a high-risk requirement)."""
@@ -128,7 +131,7 @@ def find_slots(
     notice: dt.timedelta = dt.timedelta(hours=2),
     buffer: dt.timedelta = dt.timedelta(0),
     step: dt.timedelta = dt.timedelta(minutes=15),
-    exclude_meeting=None,
+    exclude_meeting: Meeting | None = None,
     now: dt.datetime | None = None,
     deadline: dt.date | None = None,
 ) -> SlotSearch:
@@ -176,9 +179,10 @@ def find_slots(
         ends_at=end,
         deadline=deadline,
     )
-    candidates: list[tuple[int, tuple]] = []
-    sole: Counter = Counter()
-    unavailable: Counter = Counter()
+    candidates: list[tuple[int, tuple[User, ...]]] = []
+    # By user id: candidate slots they alone miss, and slots they miss at all.
+    sole: Counter[int] = Counter()
+    unavailable: Counter[int] = Counter()
     for s in range(low, high - length + 1, grid):
         missing = tuple(u for u in required if not free[u.pk].fits(s, s + length))
         if len(missing) == len(required):
@@ -219,7 +223,7 @@ def find_slots(
     return search
 
 
-def picked(query) -> tuple[dt.datetime, dt.datetime] | None:
+def picked(query: Mapping[str, str]) -> tuple[dt.datetime, dt.datetime] | None:
     """The slot a person picked in the slot finder (`slot`: its start in ISO 8601, `minutes`:
     its length), to fill the meeting form with; None when absent or unreadable."""
     try:

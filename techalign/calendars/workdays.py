@@ -75,7 +75,7 @@ def _in_reader_language(official_name: str) -> str:
         return official_name
     from chinese_calendar.constants import Holiday
 
-    chinese = {h.value: h.chinese for h in Holiday}
+    chinese: dict[str, str] = {h.value: h.chinese for h in Holiday}
     return chinese.get(official_name, official_name)
 
 

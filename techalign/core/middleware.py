@@ -9,11 +9,14 @@ import ipaddress
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
@@ -21,6 +24,15 @@ from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
 from techalign.core.models import ThrottleCount
+from techalign.org.models import User
+
+# What the rest of the stack (and every view) gets back from the next middleware.
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+# Set on each request by UserLanguageMiddleware: did the request itself choose its language?
+LANGUAGE_CHOSEN = "techalign_language_chosen"
+# Where client_address() keeps its answer for the rest of the request.
+_CLIENT_ADDRESS = "_techalign_client_address"
 
 # No inline script anywhere: pages load htmx and their own scripts from /static/.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -54,10 +66,10 @@ class UserLanguageMiddleware:
     that chose a language in techalign keeps it (stored in the session by the language switch).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         language = (
             _supported(request.session.get("language")) if hasattr(request, "session") else None
         )
@@ -66,7 +78,7 @@ class UserLanguageMiddleware:
             language = (
                 _supported(translation.get_language_from_request(request)) if header else None
             )
-        request.techalign_language_chosen = language is not None
+        setattr(request, LANGUAGE_CHOSEN, language is not None)
         translation.activate(language or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
@@ -78,12 +90,12 @@ class UserLanguageMiddleware:
 class UserPreferenceLanguageMiddleware:
     """Without an explicit choice, a signed-in user's saved preference decides."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
-        if not request.techalign_language_chosen and user is not None and user.is_authenticated:
+        if not getattr(request, LANGUAGE_CHOSEN) and isinstance(user, User):
             language = _supported(user.language)
             if language:
                 translation.activate(language)
@@ -94,10 +106,10 @@ class UserPreferenceLanguageMiddleware:
 class ContentSecurityPolicyMiddleware:
     """Sends the same Content-Security-Policy on every response."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
@@ -124,14 +136,14 @@ def client_address(request: HttpRequest) -> str:
     walked from the right (the hop our proxy added) past every trusted proxy, and the first
     untrusted hop is the client. Entries left of it are whatever the client chose to send.
     """
-    cached = getattr(request, "_techalign_client_address", None)
+    cached: str | None = getattr(request, _CLIENT_ADDRESS, None)
     if cached is not None:
         return cached
     peer = request.META.get("REMOTE_ADDR", "") or ""
     trusted = _trusted_networks(tuple(settings.TECHALIGN_TRUSTED_PROXIES))
     client = peer
 
-    def is_trusted(address) -> bool:
+    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
         return address is not None and any(address in network for network in trusted)
 
     if trusted and is_trusted(_address(peer)):
@@ -144,7 +156,7 @@ def client_address(request: HttpRequest) -> str:
             client = str(address)
             if not is_trusted(address):
                 break
-    request._techalign_client_address = client
+    setattr(request, _CLIENT_ADDRESS, client)
     return client
 
 
@@ -198,6 +210,7 @@ THROTTLE_SUBJECTS = {
 def _count(bucket: str, window_start: int) -> int:
     """One more request in this bucket's window, counted in one statement every worker sees."""
     table = ThrottleCount._meta.db_table
+    hits: int
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (bucket, window_start, hits) VALUES (%s, %s, 1) "
@@ -212,9 +225,9 @@ def _count(bucket: str, window_start: int) -> int:
     return hits
 
 
-def _requesting_user(request: HttpRequest):
+def _requesting_user(request: HttpRequest) -> User | None:
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    if isinstance(user, User):
         return user
     authorization = request.META.get("HTTP_AUTHORIZATION", "")
     if authorization.lower().startswith("bearer "):
@@ -224,15 +237,25 @@ def _requesting_user(request: HttpRequest):
     return None
 
 
+class ThrottleDetails(TypedDict):
+    """What a throttled request is told (the API sends it as the refusal's details)."""
+
+    rule: str
+    limit: int
+    seconds: int
+    who: str
+    retry_after: int
+
+
 class ThrottleMiddleware:
     """Counts each expensive request per user and per client address; past the limit of its
     rule it answers 429 with Retry-After (the API in its error envelope) until the window ends.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         endpoint = next((e for e in THROTTLED_ENDPOINTS if e.matches(request)), None)
         if endpoint is None:
             return self.get_response(request)
@@ -251,8 +274,13 @@ class ThrottleMiddleware:
         if not over:
             return self.get_response(request)
         retry_after = max(1, math.ceil(window_start + seconds - now))
-        details = {"rule": endpoint.rule, "limit": limit, "seconds": seconds}
-        details.update(who=over[0][1], retry_after=retry_after)
+        details: ThrottleDetails = {
+            "rule": endpoint.rule,
+            "limit": limit,
+            "seconds": seconds,
+            "who": over[0][1],
+            "retry_after": retry_after,
+        }
         # A token's holder reads the refusal in their language when the request names none.
         language = (
             user.language
@@ -262,7 +290,7 @@ class ThrottleMiddleware:
         with translation.override(_supported(language) or translation.get_language()):
             return self.throttled(request, details)
 
-    def throttled(self, request: HttpRequest, details: dict) -> HttpResponse:
+    def throttled(self, request: HttpRequest, details: ThrottleDetails) -> HttpResponse:
         refusal = Refused(
             "request.throttled",
             what=THROTTLE_SUBJECTS[details["rule"]],
@@ -271,6 +299,7 @@ class ThrottleMiddleware:
             seconds=details["seconds"],
             retry_after=details["retry_after"],
         )
+        response: HttpResponse
         if request.path_info.startswith("/api/"):
             response = JsonResponse(
                 {"code": refusal.code, "message": refusal.message, "details": details},
@@ -293,10 +322,10 @@ class PrivateCacheMiddleware:
     """Pages of a signed-in person and every API answer are for that person only: no shared
     cache may keep them, and the browser revalidates (ETags still spare the body)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated

@@ -1,10 +1,11 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from techalign.health.models import HealthSettings
 
 
 @admin.register(HealthSettings)
-class HealthSettingsAdmin(admin.ModelAdmin):
+class HealthSettingsAdmin(admin.ModelAdmin[HealthSettings]):
     """The thresholds of the health rules; one row, edited in place."""
 
     fields = [
@@ -18,8 +19,10 @@ class HealthSettingsAdmin(admin.ModelAdmin):
         "disabled_rules",
     ]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not HealthSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: HealthSettings | None = None
+    ) -> bool:
         return False

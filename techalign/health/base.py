@@ -174,7 +174,7 @@ def rule(
     fix: Text,
     thresholds: tuple[str, ...] = (),
     escalation: Text | None = None,
-):
+) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function as the rule `code`."""
 
     def register(check: CheckFunction) -> CheckFunction:

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 # Importing RULES from here (as callers do) also loads the rules that fill it.
 from techalign.health.base import (
-    RULES,  # noqa: F401
+    RULES as RULES,
+)
+from techalign.health.base import (
     Context,
     Finding,
     Severity,
@@ -62,7 +64,11 @@ SUBMITTED = {Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING, Status.FINALIZE
 SIGNING = {Status.PLANNING, Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING}
 
 
-def _item_revisions(ctx: Context) -> list[tuple[int, int, int, dt.datetime, Any]]:
+# (requirement, author, number, created at, hand-off completed at)
+ItemRevision = tuple[int, int, int, dt.datetime, dt.datetime | None]
+
+
+def _item_revisions(ctx: Context) -> list[ItemRevision]:
     """(requirement, author, number, created at, hand-off completed at) of every revision that
     changed plan items, on the requirements the scope leads, by requirement, author and number;
     one query shared by TA101 and TA102."""
@@ -80,7 +86,8 @@ def _item_revisions(ctx: Context) -> list[tuple[int, int, int, dt.datetime, Any]
                 "plan__requirement__hand_off_completed_at",
             )
         )
-    return ctx.shared["item_revisions"]
+    revisions: list[ItemRevision] = ctx.shared["item_revisions"]
+    return revisions
 
 
 @rule(
@@ -195,7 +202,8 @@ def _approvals(ctx: Context) -> list[tuple[int, int, int, dt.datetime, bool]]:
                 "by_author",
             )
         )
-    return ctx.shared["approvals"]
+    approvals: list[tuple[int, int, int, dt.datetime, bool]] = ctx.shared["approvals"]
+    return approvals
 
 
 @rule(
@@ -305,7 +313,8 @@ def _meetings(ctx: Context) -> list[tuple[int, int, int, int, int, dt.datetime, 
                 "status",
             )
         )
-    return ctx.shared["meetings"]
+    meetings: list[tuple[int, int, int, int, int, dt.datetime, str]] = ctx.shared["meetings"]
+    return meetings
 
 
 ROLE_NAMES = {Role.PM: Text("PM", "产品经理"), Role.DEV: Text("DEV", "开发")}
@@ -562,7 +571,7 @@ def uncovered_scenario(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _part_of(content: dict, team_code: str | None) -> object:
+def _part_of(content: dict[str, Any], team_code: str | None) -> object:
     """What a party agreed to: its own items; the lead team (None) agrees to everything."""
     if team_code is None:
         return content
@@ -630,6 +639,8 @@ def stale_sign_off(ctx: Context) -> Iterator[Finding]:
     }
     for (requirement_id, team_id), (signed_id, signed_number) in sorted(latest.items()):
         requirement = ctx.requirements[requirement_id]
+        if requirement.current_revision_id is None:
+            continue  # signed revisions but no current one: nothing they could be stale against
         now_number, now_content, now_at = revisions[requirement.current_revision_id]
         code = None if team_id == requirement.lead_team_id else ctx.teams[team_id].code
         part = _part_of(now_content, code)
@@ -696,7 +707,11 @@ def blocking_question_open(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None, Any, bool]]:
+# (requirement, planned development start, planned launch, aligned at, is high-risk)
+Alignment = tuple[int, dt.date | None, dt.date | None, dt.datetime | None, bool]
+
+
+def _alignments(ctx: Context) -> list[Alignment]:
     """(requirement, planned development start, planned launch, aligned at, is high-risk) for
     requirements with a planned date, in one query shared by TA111 and TA112. Aligned: the
     first meeting not cancelled (held, or scheduled), or else the first baseline, whichever
@@ -733,7 +748,8 @@ def _alignments(ctx: Context) -> list[tuple[int, dt.date | None, dt.date | None,
             )
             for pk, start, launch, meeting_at, baseline_at, risk in rows
         ]
-    return ctx.shared["alignments"]
+    alignments: list[Alignment] = ctx.shared["alignments"]
+    return alignments
 
 
 def _late_alignment(
@@ -742,13 +758,14 @@ def _late_alignment(
     """Alignment fewer than `minimum` working days (`high_risk_minimum` for a high-risk
     requirement, when given) before the planned date in `field` (development start or
     launch); or none yet, that close to it."""
-    position = 1 if field == "planned_dev_start_on" else 2
     normal_minimum = minimum
-    for row in _alignments(ctx):
-        requirement_id, planned_on, aligned_at = row[0], row[position], row[3]
+    for requirement_id, dev_start_on, launch_on, aligned_at, high_risk in _alignments(ctx):
+        planned_on = dev_start_on if field == "planned_dev_start_on" else launch_on
         if planned_on is None:
             continue
-        minimum = high_risk_minimum if row[4] and high_risk_minimum is not None else normal_minimum
+        minimum = (
+            high_risk_minimum if high_risk and high_risk_minimum is not None else normal_minimum
+        )
         if aligned_at is not None:
             aligned_on = timezone.localtime(aligned_at).date()
             days = ctx.workdays.between(aligned_on, planned_on)
@@ -940,6 +957,10 @@ def late_change(ctx: Context) -> Iterator[Finding]:
         )
 
 
+# An item's component, owning team, ask and due date.
+Ask = tuple[int, int, str, dt.date | None]
+
+
 @rule(
     "TA120",
     "late-ask",
@@ -988,16 +1009,15 @@ def late_ask(ctx: Context) -> Iterator[Finding]:
             "due_on",
         )
     )
-    last: dict[tuple[int, int], tuple[int, tuple[Any, ...], dt.datetime]] = {}
-    for requirement_id, number, revision_id, revision, at, *ask in rows:
+    last: dict[tuple[int, int], tuple[int, Ask, dt.datetime]] = {}
+    for values in rows:
+        requirement_id, number, revision_id, revision, at = values[:5]
+        ask = values[5:]
         key = (requirement_id, number)
         seen = last.get(key)
         # An item missing from the revision before, or changed in its ask, was written now.
-        if seen is None or seen[0] != revision - 1 or seen[1] != tuple(ask):
-            written_at = at
-        else:
-            written_at = seen[2]
-        last[key] = (revision, tuple(ask), written_at)
+        written_at = at if seen is None or seen[0] != revision - 1 or seen[1] != ask else seen[2]
+        last[key] = (revision, ask, written_at)
         _component, owner_id, _text, due_on = ask
         if revision_id not in current or due_on is None:
             continue

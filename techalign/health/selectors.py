@@ -547,8 +547,8 @@ def _seen_differently(user: User | None, team_ids: set[int] | None) -> list[tupl
     if seen and not everyone:
         assert user is not None
         seen = set(visible_requirements(user).filter(pk__in=seen).values_list("pk", flat=True))
-    hidden = {pk for pk in hidden if pk not in seen}
+    unseen = {pk for pk in hidden if pk not in seen}
     return [
         (1, private.filter(requirement__in=shown.values("pk")).values_list(*fields)),
-        (-1, public.filter(requirement__in=hidden).values_list(*fields) if hidden else []),
+        (-1, public.filter(requirement__in=unseen).values_list(*fields) if unseen else []),
     ]

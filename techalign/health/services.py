@@ -197,20 +197,21 @@ def _move_tallies(change: dict[tuple[str, str, str], int]) -> None:
     """Add these numbers to the tallies, making the missing ones and dropping those at zero."""
     if not change:
         return
-    keys = {}
-    for tally, code, severity in change:
-        kind, _, scope = tally.partition(":")
-        keys[(tally, code, severity)] = (kind, int(scope), code, severity)
+    keys: dict[tuple[str, str, str], tuple[str, int, str, str]] = {}
+    for name, code, severity in change:
+        kind, _, scope = name.partition(":")
+        keys[(name, code, severity)] = (kind, int(scope), code, severity)
     kinds = {key[0] for key in keys.values()}
     scopes = {key[1] for key in keys.values()}
     held = {
         (t.kind, t.scope_id, t.code, t.severity): t
         for t in FindingTally.objects.filter(kind__in=kinds, scope_id__in=scopes)
     }
-    moved, made = [], []
-    for name, n in change.items():
-        kind, scope_id, code, severity = keys[name]
-        tally = held.get(keys[name])
+    moved: list[FindingTally] = []
+    made: list[FindingTally] = []
+    for key, n in change.items():
+        kind, scope_id, code, severity = keys[key]
+        tally = held.get(keys[key])
         if tally is None:
             made.append(FindingTally(kind=kind, scope_id=scope_id, code=code, severity=severity))
             tally = made[-1]

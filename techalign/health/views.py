@@ -14,14 +14,15 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db import DatabaseError
+from django.core.paginator import Page, Paginator
+from django.db import DatabaseError, models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from techalign.core.errors import Refused
+from techalign.core.http import SignedInRequest
 from techalign.health.base import Finding
 from techalign.health.models import HealthSettings, StoredFinding
 from techalign.health.reports import REPORTS, Period, build_report
@@ -52,7 +53,9 @@ TEAMS_PER_PAGE = 20
 INLINE_REFRESH_LIMIT = 100
 
 
-def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> tuple[list, Any]:
+def _by_requirement(
+    shown: QuerySet[StoredFinding], page_number: str | None
+) -> tuple[list[dict[str, Any]], Page[int]]:
     """One page of findings grouped under their requirement, newest requirement first."""
     with_findings = (
         Requirement.objects.filter(pk__in=shown.values("requirement_id"))
@@ -73,7 +76,7 @@ def _by_requirement(shown: QuerySet[StoredFinding], page_number: str | None) -> 
 
 
 def _scope_context(
-    request: HttpRequest, scope: Scope, team_ids: set[int] | None = None
+    request: SignedInRequest, scope: Scope, team_ids: set[int] | None = None
 ) -> dict[str, Any]:
     try:
         fresh = refresh_findings(at_most=INLINE_REFRESH_LIMIT)
@@ -113,33 +116,32 @@ def _scope_context(
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: SignedInRequest) -> HttpResponse:
     """Every department and team with its errors and warnings, then every finding."""
     teams = Team.objects.select_related("department").order_by("department__code", "code")
     teams_page = Paginator(teams, TEAMS_PER_PAGE).get_page(request.GET.get("teams_page"))
     # Only the teams on this page of teams are counted.
     context = _scope_context(request, Scope(), team_ids={team.pk for team in teams_page})
     counts = context["team_counts"]
-    teams_page.object_list = [
+    query = request.GET.copy()
+    query.pop("teams_page", None)
+    context["team_rows"] = [
         {"department": team.department, "team": team, "counts": counts.get(team.pk, {})}
         for team in teams_page
     ]
-    query = request.GET.copy()
-    query.pop("teams_page", None)
-    context["team_rows"] = list(teams_page)
     context["teams_page"] = teams_page
     context["teams_query"] = query.urlencode()
     return render(request, "health/overview.html", context)
 
 
 @login_required
-def team_health(request: HttpRequest, code: str) -> HttpResponse:
+def team_health(request: SignedInRequest, code: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("department"), code=code)
     return render(request, "health/scope.html", _scope_context(request, Scope(team=team)))
 
 
 @login_required
-def department_health(request: HttpRequest, code: str) -> HttpResponse:
+def department_health(request: SignedInRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
     context = _scope_context(request, Scope(department=department))
     counts = context["team_counts"]
@@ -147,7 +149,7 @@ def department_health(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "health/scope.html", context)
 
 
-def _requirement(request: HttpRequest, key: str) -> Requirement:
+def _requirement(request: SignedInRequest, key: str) -> Requirement:
     try:
         return get_requirement(request.user, key)
     except Refused as refused:
@@ -155,7 +157,7 @@ def _requirement(request: HttpRequest, key: str) -> Requirement:
 
 
 @login_required
-def requirement_panel(request: HttpRequest, key: str) -> HttpResponse:
+def requirement_panel(request: SignedInRequest, key: str) -> HttpResponse:
     """The health panel alone, which the requirement page loads after it has rendered, so the
     rules' queries never slow the page itself."""
     requirement = _requirement(request, key)
@@ -168,7 +170,7 @@ def requirement_panel(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def requirement_health(request: HttpRequest, key: str) -> HttpResponse:
+def requirement_health(request: SignedInRequest, key: str) -> HttpResponse:
     requirement = _requirement(request, key)
     findings = requirement_findings(requirement)
     return render(
@@ -185,14 +187,14 @@ def requirement_health(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: SignedInRequest) -> HttpResponse:
     return render(
         request, "health/rules.html", {"nav": "health", "section": "rules", "rules": RULES.values()}
     )
 
 
 @login_required
-def rule_page(request: HttpRequest, code: str) -> HttpResponse:
+def rule_page(request: SignedInRequest, code: str) -> HttpResponse:
     """The documentation page of one rule: the failure it prevents and how to fix it."""
     rule = RULES.get(code.upper())
     if rule is None:
@@ -201,6 +203,7 @@ def rule_page(request: HttpRequest, code: str) -> HttpResponse:
     thresholds = []
     for name in rule.thresholds:
         setting = HealthSettings._meta.get_field(name)
+        assert isinstance(setting, models.Field)  # thresholds are the settings' own columns
         # A setting with choices (the late-change phase) shows its label, not its code.
         labels = dict(setting.flatchoices) if setting.choices else {}
         value, default = getattr(policy, name), setting.default
@@ -246,7 +249,7 @@ def _report_scope(request: HttpRequest) -> Scope:
 
 
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "health/reports.html",
@@ -260,7 +263,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+def report_page(request: SignedInRequest, slug: str) -> HttpResponse:
     """One report as charts and a table; `?format=csv` downloads the table."""
     if slug not in REPORTS:
         raise Http404(slug)

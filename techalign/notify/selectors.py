@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from techalign.core.errors import Refused
-from techalign.notify.models import Channel, Event, Notification, Preference
+from techalign.notify.models import Channel, Delivery, Event, Notification, Preference
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import is_admin
 
@@ -23,7 +23,7 @@ class Choice:
     chat: bool = True
 
 
-def inbox(user: User, *, unread_only: bool = False):
+def inbox(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
     rows = Notification.objects.filter(recipient=user).select_related("recipient")
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
@@ -72,10 +72,8 @@ def channels_for(user: User) -> list[Channel]:
     return list(rows.filter(Q(user=user) | Q(team_id__in=teams)))
 
 
-def delivery_log(user: User, *, status: str | None = None):
+def delivery_log(user: User, *, status: str | None = None) -> QuerySet[Delivery]:
     """The delivery log, newest first: administrators only."""
-    from techalign.notify.models import Delivery
-
     if not is_admin(user):
         raise Refused("notify.not_allowed", user=str(user), target="deliveries")
     rows = Delivery.objects.order_by("-id")

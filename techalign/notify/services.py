@@ -120,7 +120,7 @@ def _preferences(
 def _wants(user_pref: Preference | None, team_prefs: list[Preference], medium: str) -> bool:
     """A person's own choice wins; else any of their teams asking for it; else on."""
     if user_pref is not None:
-        return getattr(user_pref, medium)
+        return bool(getattr(user_pref, medium))
     if team_prefs:
         return any(getattr(p, medium) for p in team_prefs)
     return True

@@ -12,6 +12,7 @@ from techalign.core.errors import Refused
 from techalign.core.http import SignedInRequest
 from techalign.notify import selectors, services
 from techalign.notify.models import Delivery, PreferenceSet
+from techalign.web.views.common import whole_number
 
 
 @login_required
@@ -72,7 +73,9 @@ def deliveries(request: SignedInRequest) -> HttpResponse:
     except Refused as refusal:
         raise PermissionDenied(refusal.message) from refusal
     if request.method == "POST":
-        delivery = rows.filter(pk=request.POST.get("retry")).first()
+        # A retry naming no delivery number finds none (rather than failing the request).
+        number = whole_number(request.POST.get("retry"))
+        delivery = rows.filter(pk=number).first() if number is not None else None
         if delivery is not None:
             services.retry_delivery(actor=request.user, delivery=delivery)
         return redirect("notify:deliveries")

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.db.models import QuerySet
+from django.forms.renderers import BaseRenderer
 from django.forms.utils import flatatt
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.limits import TEXT_LIMIT, TITLE_LIMIT
 from techalign.org.models import Component, Department, Language, Role, Team, User
 from techalign.plans.models import ItemKind, Milestone, Phase, RootCause, SignOff
-from techalign.requirements.models import Priority, Risk
+from techalign.requirements.models import Priority, Risk, Scenario
 
 MARKDOWN_HELP = _("Markdown: headings, lists, tables, links.")
 
@@ -45,16 +49,35 @@ class DateTimeInput(ISOFormat, forms.DateTimeInput):
     iso_format = "%Y-%m-%dT%H:%M"
 
 
+# What Widget.render takes besides the name and value.
+Attrs = dict[str, Any]
+Renderer = BaseRenderer
+
+
+def _offer(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer `queryset` in the model choice field `name` of this form."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+def _choose(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    """Offer `choices` in the choice field `name` of this form."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def _markdown_area(rows: int = 6) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "data-markdown": "1"})
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.username})"
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.username})"
 
@@ -92,26 +115,28 @@ class NewRequirementForm(RequirementFields):
     lead_team = forms.ModelChoiceField(label=_("Lead team"), queryset=Team.objects.none())
     lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args, teams, developers, **kwargs):
+    def __init__(
+        self, *args: Any, teams: QuerySet[Team], developers: QuerySet[User], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_team"].queryset = teams
-        self.fields["lead_dev"].queryset = developers
+        _offer(self, "lead_team", teams)
+        _offer(self, "lead_dev", developers)
 
 
 class LeadDevForm(forms.Form):
     lead_dev = PersonChoiceField(label=_("Lead DEV"), queryset=User.objects.none())
 
-    def __init__(self, *args, developers, **kwargs):
+    def __init__(self, *args: Any, developers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_dev"].queryset = developers
+        _offer(self, "lead_dev", developers)
 
 
 class DelegateForm(forms.Form):
     delegate = PersonChoiceField(label=_("DEV of the lead team"), queryset=User.objects.none())
 
-    def __init__(self, *args, developers, **kwargs):
+    def __init__(self, *args: Any, developers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["delegate"].queryset = developers
+        _offer(self, "delegate", developers)
 
 
 class ScenarioForm(forms.Form):
@@ -133,7 +158,7 @@ class ScenarioForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "scenario_%s")
         super().__init__(*args, **kwargs)
 
@@ -153,7 +178,9 @@ class QuickSelect(forms.Select):
     """A select whose options are joined in Python: Django renders each option through a
     template of its own, which made a long list (a large plan's items) cost tens of ms."""
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self, name: str, value: Any, attrs: Attrs | None = None, renderer: Renderer | None = None
+    ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         options = format_html_join(
             "",
@@ -177,10 +204,16 @@ class QuestionForm(forms.Form):
     item_key = forms.ChoiceField(label=_("On item"), required=False, widget=QuickSelect)
     is_blocking = forms.BooleanField(label=_("Blocking"), required=False)
 
-    def __init__(self, *args, scenario_keys=(), item_keys=(), **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        scenario_keys: Iterable[str] = (),
+        item_keys: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scenario"].choices = [("", "—"), *[(k, k) for k in scenario_keys]]
-        self.fields["item_key"].choices = [("", "—"), *[(k, k) for k in item_keys]]
+        _choose(self, "scenario", [("", "—"), *[(k, k) for k in scenario_keys]])
+        _choose(self, "item_key", [("", "—"), *[(k, k) for k in item_keys]])
 
 
 class AskForm(forms.Form):
@@ -209,13 +242,15 @@ class ComponentSearch(forms.TextInput):
     A select of the whole catalog put thousands of options on every plan page; the catalog
     is searched instead (htmx fills the datalist), starting from the suggestions given."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
         self.suggestions: list[Component] = []
         # Team codes the search is limited to (a party DEV's own team); empty: the catalog.
         self.owner_teams: list[str] = []
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self, name: str, value: Any, attrs: Attrs | None = None, renderer: Renderer | None = None
+    ) -> SafeString:
         attrs = dict(attrs or {})
         options_id = f"{attrs.get('id', name)}_options"
         search = reverse("web:component_options")
@@ -241,10 +276,10 @@ class ComponentField(forms.CharField):
 
     widget = ComponentSearch
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return value.key if isinstance(value, Component) else value
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Component | None:
         key = super().clean(value)
         if not key:
             return None
@@ -286,11 +321,18 @@ class ItemForm(forms.Form):
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput)
     based_on = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, suggestions=(), scenario_keys, owner_teams=(), **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        suggestions: Iterable[Component] = (),
+        scenario_keys: Iterable[str],
+        owner_teams: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["component"].widget.suggestions = list(suggestions)
         self.fields["component"].widget.owner_teams = list(owner_teams)
-        self.fields["scenario_keys"].choices = [(k, k) for k in scenario_keys]
+        _choose(self, "scenario_keys", [(k, k) for k in scenario_keys])
 
 
 class RevisionForm(forms.Form):
@@ -331,9 +373,9 @@ class SignOffForm(SignedContentForm):
         label=_("Reason (required to reject)"), required=False, max_length=TEXT_LIMIT
     )
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        _offer(self, "team", teams)
 
 
 class WaiverForm(forms.Form):
@@ -348,9 +390,9 @@ class WaiverForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        _offer(self, "team", teams)
 
 
 class WaiverWithdrawalForm(forms.Form):
@@ -381,11 +423,13 @@ class MeetingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, people, presenters, **kwargs):
+    def __init__(
+        self, *args: Any, people: QuerySet[User], presenters: QuerySet[User], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["required"].queryset = people
-        self.fields["optional"].queryset = people
-        self.fields["presenter"].queryset = presenters
+        _offer(self, "required", people)
+        _offer(self, "optional", people)
+        _offer(self, "presenter", presenters)
 
 
 class RescheduleForm(forms.Form):
@@ -398,9 +442,9 @@ class PersonForm(forms.Form):
     user = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
     is_required = forms.BooleanField(label=_("Required"), required=False)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people
+        _offer(self, "user", people)
 
 
 class InvitationAnswerForm(forms.Form):
@@ -440,9 +484,9 @@ class DecisionForm(TextForm):
         label=_("Settles questions"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, question_keys=(), **kwargs):
+    def __init__(self, *args: Any, question_keys: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["closes"].choices = [(k, k) for k in question_keys]
+        _choose(self, "closes", [(k, k) for k in question_keys])
 
 
 class ActionItemForm(forms.Form):
@@ -451,13 +495,22 @@ class ActionItemForm(forms.Form):
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
     serves = forms.ChoiceField(label=_("For (optional)"), required=False, widget=QuickSelect)
 
-    def __init__(self, *args, people, item_keys=(), scenario_keys=(), question_keys=(), **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        people: QuerySet[User],
+        item_keys: Iterable[str] = (),
+        scenario_keys: Iterable[str] = (),
+        question_keys: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people
-        self.fields["serves"].choices = [
-            ("", "—"),
-            *[(k, k) for k in (*item_keys, *scenario_keys, *question_keys)],
-        ]
+        _offer(self, "owner", people)
+        _choose(
+            self,
+            "serves",
+            [("", "—"), *[(k, k) for k in (*item_keys, *scenario_keys, *question_keys)]],
+        )
 
 
 class ChangeRequestForm(forms.Form):
@@ -489,14 +542,24 @@ class ChangeRequestForm(forms.Form):
         label=_("Party concerned"), queryset=Team.objects.none(), required=False
     )
 
-    def __init__(self, *args, teams, scenarios=(), item_keys=(), proposed=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        teams: QuerySet[Team],
+        scenarios: Iterable[Scenario] = (),
+        item_keys: Iterable[str] = (),
+        proposed: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["affected_teams"].queryset = teams
-        self.fields["cause_team"].queryset = teams
-        self.fields["cause_scenario_key"].choices = [("", "—")] + [
-            (s.key, f"{s.key} {s.title}") for s in scenarios
-        ]
-        self.fields["cause_item_key"].choices = [("", "—")] + [(k, k) for k in item_keys]
+        _offer(self, "affected_teams", teams)
+        _offer(self, "cause_team", teams)
+        _choose(
+            self,
+            "cause_scenario_key",
+            [("", "—")] + [(s.key, f"{s.key} {s.title}") for s in scenarios],
+        )
+        _choose(self, "cause_item_key", [("", "—")] + [(k, k) for k in item_keys])
         if proposed:
             # The milestones' proposal comes selected; choosing an earlier phase shows the
             # reason it then needs (app.js), and the field stays visible without script.
@@ -516,9 +579,9 @@ class MilestoneForm(forms.Form):
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
     done_on = forms.DateField(label=_("Done"), required=False, widget=DateInput)
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        _offer(self, "team", teams)
 
 
 class LanguageForm(forms.Form):
@@ -535,7 +598,7 @@ class PreferencesForm(forms.Form):
     )
 
     def clean_time_zone(self) -> str:
-        zone = self.cleaned_data["time_zone"]
+        zone: str = self.cleaned_data["time_zone"]
         if zone not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("Unknown time zone."))
         return zone

@@ -3,16 +3,20 @@
 import contextlib
 import zoneinfo
 
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+
+from techalign.core.middleware import GetResponse
 
 
 class UserTimeZoneMiddleware:
     """Activate `User.time_zone` for the request; anonymous visitors get the site's zone."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
         timezone.deactivate()

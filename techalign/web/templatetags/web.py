@@ -1,9 +1,13 @@
 """Template filters the pages share."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.db.models import Choices
+from django.template import Context
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -23,7 +27,7 @@ def markdown(text: str) -> str:
 
 
 @register.filter(name="zoned")
-def zoned_filter(value) -> str:
+def zoned_filter(value: object) -> str:
     """The one way a page shows a time: in the reader's zone with the zone's name,
     "2026-12-08 10:00 (Asia/Shanghai)". A date without a time needs no zone: "2026-12-08"."""
     if isinstance(value, dt.datetime):
@@ -34,7 +38,7 @@ def zoned_filter(value) -> str:
 
 
 @register.filter
-def zoned_span(start, end) -> str:
+def zoned_span(start: dt.datetime | None, end: dt.datetime) -> str:
     """A meeting's start and end in the reader's zone, named: "2026-12-08 10:00–11:00
     (Asia/Shanghai)"."""
     return zoned(start, until=end) if start else ""
@@ -52,21 +56,22 @@ def role_label(value: str) -> str:
 
 
 @register.filter
-def get(mapping, key):
+def get(mapping: Mapping[Any, Any] | None, key: Any) -> Any:
     """mapping[key] in a template, for lookups by a variable key."""
     return mapping.get(key) if mapping else None
 
 
 @register.simple_tag(takes_context=True)
-def act(context, name: str, ref: str = "") -> str:
+def act(context: Context, name: str, ref: str = "") -> str:
     """The URL an action form posts to: from a meeting's page, in that meeting's name.
 
     The requirement's (or meeting's) part is resolved once per template: a large plan asks
     for one URL per item."""
     key = context["requirement"].key
     meeting = context.get("meeting")
-    cached = ("act", key, meeting.key if meeting is not None else None)
-    base = context.render_context.get(cached)
+    # The render context takes text keys: requirement and meeting keys have no spaces.
+    cached = f"act {key} {meeting.key if meeting is not None else ''}"
+    base: str | None = context.render_context.get(cached)
     if base is None:
         if meeting is not None:
             base = reverse("web:meeting_do", args=[key, meeting.key, "-"])
@@ -78,7 +83,7 @@ def act(context, name: str, ref: str = "") -> str:
 
 
 @register.filter
-def choice_label(value: str, choices) -> str:
+def choice_label(value: str, choices: type[Choices]) -> str:
     """A stored choice as its translated label, e.g. `item.kind|choice_label:kinds`; cheaper than
     `get_FOO_display`, which rebuilds the choices for every row."""
     return str(choices(value).label) if value in choices.values else value

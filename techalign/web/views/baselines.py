@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -76,7 +77,7 @@ def baselines_section(screen: Screen) -> dict[str, Any]:
     }
 
 
-def _party_teams(screen: Screen):
+def _party_teams(screen: Screen) -> QuerySet[Team]:
     return Team.objects.filter(
         pk__in={screen.requirement.lead_team_id, *plans.party_team_ids(screen.requirement)}
     )

@@ -38,13 +38,15 @@ from techalign.core.errors import Refused
 from techalign.core.http import SignedInRequest
 from techalign.meetings.models import Meeting
 from techalign.meetings.selectors import access_meeting
-from techalign.org.models import User
+from techalign.org.models import Team, User
 from techalign.plans import selectors as plans
+from techalign.plans.models import Item, Revision
 from techalign.requirements.models import (
     STEP_OF_STATUS,
     Question,
     QuestionReply,
     Requirement,
+    Scenario,
     Status,
 )
 from techalign.requirements.selectors import get_requirement, next_actions
@@ -104,16 +106,24 @@ class Screen:
         return form.cleaned_data
 
     @property
+    def addressed_meeting(self) -> Meeting:
+        """The meeting of a meeting's page or action: its sections belong only to a screen
+        under a meeting's address (Section.belongs_to), elsewhere there is none to find."""
+        if self.meeting is None:
+            raise Http404("no meeting in this address")
+        return self.meeting
+
+    @property
     def is_confirmed(self) -> bool:
         """Whether the actor confirmed, on the confirmation step, what the action costs."""
         return self.posted.get("confirm") == "1"
 
     @cached_property
-    def revision(self):
+    def revision(self) -> Revision | None:
         return plans.current_revision(self.requirement)
 
     @cached_property
-    def items(self):
+    def items(self) -> list[Item]:
         return plans.items_of(self.revision)
 
     @cached_property
@@ -122,7 +132,7 @@ class Screen:
         return plans.item_keys_of(self.revision)
 
     @cached_property
-    def scenarios(self):
+    def scenarios(self) -> list[Scenario]:
         return list(
             self.requirement.scenarios.filter(is_withdrawn=False).select_related(
                 "acknowledged_by", "out_of_scope_by"
@@ -138,11 +148,11 @@ class Screen:
         )
 
     @cached_property
-    def uncovered(self):
+    def uncovered(self) -> list[Scenario]:
         return plans.uncovered_scenarios(self.requirement, self.revision)
 
     @cached_property
-    def parties(self):
+    def parties(self) -> list[Team]:
         return plans.related_parties(self.requirement, self.revision)
 
     @cached_property
@@ -150,7 +160,8 @@ class Screen:
         """The current items' open suspect marks by item key; each item carries its own too."""
         marks = plans.suspect_by_item(self.requirement, self.revision)
         for item in self.items:
-            item.suspect_marks = marks.get(item.key, [])
+            # For the page's badge only, as the API does: not a field of Item.
+            item.suspect_marks = marks.get(item.key, [])  # type: ignore[attr-defined]
         return marks
 
 
@@ -213,10 +224,18 @@ def page(name: str, template: str) -> None:
     PAGES[name] = Page(name, template)
 
 
-def section(name: str, template: str, *, page: str, also: tuple[str, ...] = ()):
+# A section's context builder, and an action: a function (screen, ref) that binds its form and
+# calls one service.
+SectionBuilder = Callable[[Screen], dict[str, Any]]
+ActionFunction = Callable[[Screen, str | None], None]
+
+
+def section(
+    name: str, template: str, *, page: str, also: tuple[str, ...] = ()
+) -> Callable[[SectionBuilder], SectionBuilder]:
     """Register the context builder of one section of a page (and of the pages in `also`)."""
 
-    def register(build: Callable[[Screen], dict[str, Any]]):
+    def register(build: SectionBuilder) -> SectionBuilder:
         SECTIONS[name] = Section(name, template, [page, *also], build)
         for page_name in (page, *also):
             PAGES[page_name].sections.append(name)
@@ -225,10 +244,12 @@ def section(name: str, template: str, *, page: str, also: tuple[str, ...] = ()):
     return register
 
 
-def action(name: str, *, section: str, target: str = "page"):
+def action(
+    name: str, *, section: str, target: str = "page"
+) -> Callable[[ActionFunction], ActionFunction]:
     """Register an action: a function (screen, ref) that binds its form and calls one service."""
 
-    def register(run: Callable[[Screen, str | None], Any]):
+    def register(run: ActionFunction) -> ActionFunction:
         ACTIONS[name] = Action(name, section, run, target)
         return run
 
@@ -345,7 +366,7 @@ def _swap_into(response: HttpResponse, act: Action, url: str) -> None:
 
 @login_required
 def perform(
-    request: HttpRequest,
+    request: SignedInRequest,
     key: str,
     name: str,
     ref: str | None = None,
@@ -490,7 +511,7 @@ def _redirected_refusal(screen: Screen, page_name: str) -> dict[str, Any]:
     return _outcome(screen, act, stash["ref"], refusal)
 
 
-def _landing(request: HttpRequest, key: str, name: str, meeting_key: str | None) -> str:
+def _landing(request: SignedInRequest, key: str, name: str, meeting_key: str | None) -> str:
     """The page an action's address leads to when it is opened rather than posted to."""
     screen = Screen(request, key, meeting_key)
     act = ACTIONS.get(name)

@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from techalign.calendars.services import set_time_zone
+from techalign.core.http import SignedInRequest
 from techalign.org.models import Department, Membership, Role, Team, User
 from techalign.org.selectors import search_components
 from techalign.org.services import can_administer
@@ -24,7 +26,7 @@ from techalign.web.selectors import count_my_work, my_work
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     """What I must do next, across every requirement."""
     work = my_work(request.user)
     return render(
@@ -35,13 +37,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def work_count(request: HttpRequest) -> HttpResponse:
+def work_count(request: SignedInRequest) -> HttpResponse:
     """The navigation bar's count of things waiting for me, fetched after the page has shown:
     counting across every requirement should not hold up the page being opened."""
     return render(request, "web/_work_count.html", {"work_count": count_my_work(request.user)})
 
 
-def _members_by_role(team: Team) -> list[tuple[str, list[User]]]:
+def _members_by_role(team: Team) -> list[tuple[StrOrPromise, list[User]]]:
     grouped: dict[str, list[User]] = {}
     for membership in team.memberships.all():
         grouped.setdefault(membership.role, []).append(membership.user)
@@ -49,7 +51,7 @@ def _members_by_role(team: Team) -> list[tuple[str, list[User]]]:
 
 
 @login_required
-def team_page(request: HttpRequest, code: str) -> HttpResponse:
+def team_page(request: SignedInRequest, code: str) -> HttpResponse:
     team = get_object_or_404(
         Team.objects.select_related("department").prefetch_related(
             Prefetch(
@@ -78,7 +80,7 @@ def team_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def department_page(request: HttpRequest, code: str) -> HttpResponse:
+def department_page(request: SignedInRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
     teams = department.teams.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("user"))
@@ -89,7 +91,7 @@ def department_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def org_page(request: HttpRequest) -> HttpResponse:
+def org_page(request: SignedInRequest) -> HttpResponse:
     departments = Department.objects.prefetch_related("teams")
     return render(
         request,
@@ -103,7 +105,7 @@ def org_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     components = search_components(query, limit=None)
     return render(
@@ -131,7 +133,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: SignedInRequest) -> HttpResponse:
     """Language and time zone of the signed-in user."""
     user = request.user
     form = forms.PreferencesForm(

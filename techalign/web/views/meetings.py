@@ -4,28 +4,33 @@ an exact revision, and finalizing into a baseline."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from techalign.calendars.slots import picked
 from techalign.core import bounds
+from techalign.core.http import SignedInRequest
 from techalign.meetings import permissions as can_meet
 from techalign.meetings import selectors as meetings
 from techalign.meetings import services
+from techalign.meetings.selectors import PartyAttendance
 from techalign.org.models import Role, Team, User
 from techalign.org.selectors import get_user, holders_of
 from techalign.plans import permissions as can_plan
 from techalign.plans import selectors as plans
 from techalign.plans import services as plan_services
+from techalign.plans.models import Item
 from techalign.requirements import services as requirement_services
 from techalign.requirements.selectors import get_question, get_scenario
 from techalign.web import forms
 from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
-from techalign.web.views.requirements import thread_acts, thread_with
+from techalign.web.views.requirements import question_of, thread_acts, thread_with
 
 page("align", "web/meeting/align.html")
 page("meeting", "web/meeting/meeting.html")
@@ -35,7 +40,7 @@ def _party_ids(screen: Screen) -> set[int]:
     return {screen.requirement.lead_team_id, *(t.pk for t in screen.parties)}
 
 
-def _people(screen: Screen):
+def _people(screen: Screen) -> QuerySet[User]:
     """Everyone in the lead team or a related party: whom a meeting may invite."""
     return (
         User.objects.filter(memberships__team__in=_party_ids(screen), is_active=True)
@@ -44,7 +49,7 @@ def _people(screen: Screen):
     )
 
 
-def _presenters(screen: Screen):
+def _presenters(screen: Screen) -> QuerySet[User]:
     return holders_of([screen.requirement.lead_team], Role.DEV)
 
 
@@ -53,12 +58,12 @@ def _meeting_form(screen: Screen, data: Any = None, **kwargs: Any) -> forms.Meet
 
 
 @login_required
-def align_page(request: HttpRequest, key: str) -> HttpResponse:
+def align_page(request: SignedInRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "align")
 
 
 @login_required
-def minutes_record(request: HttpRequest, key: str, meeting_key: str) -> HttpResponse:
+def minutes_record(request: SignedInRequest, key: str, meeting_key: str) -> HttpResponse:
     """The minutes recorded so far, polled by the meeting page so all invitees see them live."""
     screen = Screen(request, key, meeting_key)
     context = {
@@ -70,7 +75,7 @@ def minutes_record(request: HttpRequest, key: str, meeting_key: str) -> HttpResp
 
 
 @login_required
-def meeting_page(request: HttpRequest, key: str, meeting_key: str) -> HttpResponse:
+def meeting_page(request: SignedInRequest, key: str, meeting_key: str) -> HttpResponse:
     return render_page(request, Screen(request, key, meeting_key), "meeting")
 
 
@@ -129,10 +134,10 @@ def attendance_section(screen: Screen) -> dict[str, Any]:
     }
 
 
-def _withdrawal_forms(screen: Screen, rows: list[Any]) -> dict[int, forms.WaiverWithdrawalForm]:
+def _withdrawal_forms(screen: Screen, rows: list[PartyAttendance]) -> dict[int, Form]:
     """One form per waiver in force, by team (each with its own field ids); a refused one
     keeps what was typed."""
-    by_team = {}
+    by_team: dict[int, Form] = {}
     for row in rows:
         if row.waiver is not None:
             key = f"withdraw-{row.waiver.pk}"
@@ -148,10 +153,11 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
     plan = plans.plan_of(requirement) if revision else None
     history = list(reversed(plans.signoffs_of(plan))) if plan else []
     # A complete party has nothing left to do here; one that rejected may still sign.
+    complete = {party.team.pk for party in rows if party.is_complete}
     teams = [
         t
         for t in can_plan.signing_teams(screen.user, requirement, revision)
-        if not state.of(t.pk).is_complete
+        if t.pk not in complete
     ]
     return {
         "revision": revision,
@@ -176,7 +182,7 @@ def signoff_section(screen: Screen) -> dict[str, Any]:
 
 @section("meeting_info", "web/meeting/_info.html", page="meeting")
 def meeting_info_section(screen: Screen) -> dict[str, Any]:
-    meeting = screen.meeting
+    meeting = screen.addressed_meeting
     invitees = list(
         meeting.invitees.select_related("user", "team").order_by(
             "-is_required", "team__code", "role", "user__username"
@@ -210,11 +216,18 @@ def meeting_info_section(screen: Screen) -> dict[str, Any]:
     }
 
 
+class PartyAsks(TypedDict):
+    """One party's asks on the agenda."""
+
+    team: Team
+    items: list[Item]
+
+
 @section("agenda", "web/meeting/_agenda.html", page="meeting")
 def agenda_section(screen: Screen) -> dict[str, Any]:
     """The agenda follows the plan: scenarios, our own items, each party's asks, open questions."""
     lead = screen.requirement.lead_team_id
-    asks = {t.pk: {"team": t, "items": []} for t in screen.parties}
+    asks: dict[int, PartyAsks] = {t.pk: {"team": t, "items": []} for t in screen.parties}
     for item in screen.items:
         if item.owner_team_id in asks:
             asks[item.owner_team_id]["items"].append(item)
@@ -228,7 +241,7 @@ def agenda_section(screen: Screen) -> dict[str, Any]:
 
 @section("minutes", "web/meeting/_minutes.html", page="meeting")
 def minutes_section(screen: Screen) -> dict[str, Any]:
-    meeting = screen.meeting
+    meeting = screen.addressed_meeting
     invitees = list(
         meeting.invitees.select_related("user", "team").order_by("team__code", "user__username")
     )
@@ -359,7 +372,7 @@ def finalize(screen: Screen, ref: str | None) -> None:
 def invite(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.PersonForm, "invite_form", people=_people(screen))
     services.add_invitee(
-        meeting=screen.meeting,
+        meeting=screen.addressed_meeting,
         actor=screen.user,
         user=data["user"],
         is_required=data["is_required"],
@@ -370,45 +383,52 @@ def invite(screen: Screen, ref: str | None) -> None:
 def respond(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.InvitationAnswerForm, "invitation_answer_form")
     services.respond_to_invitation(
-        meeting=screen.meeting, actor=screen.user, response=data["response"], note=data["note"]
+        meeting=screen.addressed_meeting,
+        actor=screen.user,
+        response=data["response"],
+        note=data["note"],
     )
 
 
 @action("uninvite", section="meeting_info")
 def uninvite(screen: Screen, ref: str | None) -> None:
-    services.remove_invitee(meeting=screen.meeting, actor=screen.user, user=get_user(ref or ""))
+    services.remove_invitee(
+        meeting=screen.addressed_meeting, actor=screen.user, user=get_user(ref or "")
+    )
 
 
 @action("make_presenter", section="meeting_info")
 def make_presenter(screen: Screen, ref: str | None) -> None:
     services.change_presenter(
-        meeting=screen.meeting, actor=screen.user, presenter=get_user(ref or "")
+        meeting=screen.addressed_meeting, actor=screen.user, presenter=get_user(ref or "")
     )
 
 
 @action("reschedule", section="meeting_info")
 def reschedule(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RescheduleForm, "reschedule_form")
-    services.reschedule_meeting(meeting=screen.meeting, actor=screen.user, **data)
+    services.reschedule_meeting(meeting=screen.addressed_meeting, actor=screen.user, **data)
 
 
 @action("cancel_meeting", section="meeting_info")
 def cancel_meeting(screen: Screen, ref: str | None) -> None:
     services.cancel_meeting(
-        meeting=screen.meeting, actor=screen.user, reason=screen.request.POST.get("reason", "")
+        meeting=screen.addressed_meeting,
+        actor=screen.user,
+        reason=screen.request.POST.get("reason", ""),
     )
 
 
 @action("mark_held", section="meeting_info")
 def mark_held(screen: Screen, ref: str | None) -> None:
-    services.mark_held(meeting=screen.meeting, actor=screen.user)
+    services.mark_held(meeting=screen.addressed_meeting, actor=screen.user)
 
 
 @action("attendance", section="minutes", target="section")
 def attendance(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.AttendanceForm, "attendance_form")
     services.record_attendance(
-        meeting=screen.meeting,
+        meeting=screen.addressed_meeting,
         actor=screen.user,
         user=get_user(ref or ""),
         attended=data["attended"],
@@ -429,7 +449,7 @@ def meeting_thread(screen: Screen, ref: str | None) -> None:
 
 @action("meeting_accept", section="minutes")
 def meeting_accept(screen: Screen, ref: str | None) -> None:
-    question = get_question(screen.requirement, ref)
+    question = question_of(screen, ref)
     requirement_services.accept_answer(question=question, actor=screen.user)
 
 
@@ -442,7 +462,7 @@ def decision(screen: Screen, ref: str | None) -> None:
         question_keys=_open_question_keys(screen),
     )
     services.record_decision(
-        meeting=screen.meeting,
+        meeting=screen.addressed_meeting,
         actor=screen.user,
         text=data["text"],
         questions=[get_question(screen.requirement, key) for key in data["closes"]],
@@ -457,7 +477,7 @@ def action_item(screen: Screen, ref: str | None) -> None:
     serves = data.pop("serves")
     requirement = screen.requirement
     services.add_action_item(
-        meeting=screen.meeting,
+        meeting=screen.addressed_meeting,
         actor=screen.user,
         item_key=serves if serves.startswith("I-") else "",
         scenario=get_scenario(requirement, serves) if serves.startswith("S-") else None,
@@ -468,5 +488,5 @@ def action_item(screen: Screen, ref: str | None) -> None:
 
 @action("complete_action_item", section="minutes", target="section")
 def complete_action_item(screen: Screen, ref: str | None) -> None:
-    item = meetings.access_action_item(screen.meeting, ref)
+    item = meetings.access_action_item(screen.addressed_meeting, ref)
     services.complete_action_item(action_item=item, actor=screen.user)

@@ -6,17 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from techalign.core.http import SignedInRequest
 from techalign.core.markdown import render_markdown
 from techalign.org.models import Component
 from techalign.org.selectors import search_components
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
-from techalign.plans.models import ItemKind, Revision
+from techalign.plans.models import Item, ItemKind, Revision
 from techalign.plans.selectors import approval_gaps
 from techalign.requirements.permissions import can_raise_question
 from techalign.web import forms
@@ -79,17 +80,17 @@ def _sections(screen: Screen, editable: set[int]) -> list[dict[str, Any]]:
 
 
 @login_required
-def plan_page(request: HttpRequest, key: str) -> HttpResponse:
+def plan_page(request: SignedInRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "plan")
 
 
 @login_required
-def history_page(request: HttpRequest, key: str) -> HttpResponse:
+def history_page(request: SignedInRequest, key: str) -> HttpResponse:
     return render_page(request, Screen(request, key), "history")
 
 
 @login_required
-def component_options(request: HttpRequest) -> HttpResponse:
+def component_options(request: SignedInRequest) -> HttpResponse:
     """Catalog components whose key or name contains what was typed, as datalist options."""
     return render(
         request,
@@ -104,9 +105,9 @@ def component_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def markdown_preview(request: HttpRequest) -> HttpResponse:
+def markdown_preview(request: SignedInRequest) -> HttpResponse:
     """The rendered Markdown of whichever field asked, for the live preview under editors."""
-    text = next((v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"), "")
+    text = next((v for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"), "")
     return render(request, "web/_markdown_preview.html", {"html": render_markdown(text)})
 
 
@@ -209,7 +210,7 @@ def coverage_section(screen: Screen) -> dict[str, Any]:
         }
         for s in screen.scenarios
     ]
-    asks: dict[int, list] = {}
+    asks: dict[int, list[Item]] = {}
     for item in screen.items:
         if item.owner_team_id != screen.requirement.lead_team_id:
             asks.setdefault(item.owner_team_id, []).append(item)
@@ -270,7 +271,7 @@ def history_section(screen: Screen) -> dict[str, Any]:
         "a": a,
         "b": b,
         "diff": diff,
-        "current_number": newest and plan.current_number,
+        "current_number": plan.current_number if plan is not None and newest else 0,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from techalign.core.errors import Refused
+from techalign.core.http import SignedInRequest
 from techalign.org.models import Role, Team, User
 from techalign.org.selectors import get_user, holders_of
 from techalign.requirements import permissions as can
@@ -61,13 +62,25 @@ def _new_requirement_form(user: User, data: Any = None) -> forms.NewRequirementF
 RISK_FILTERS = {"high", *Risk.values}
 
 
+class ListFilters(TypedDict):
+    """The requirement list's filters as chosen in its address."""
+
+    q: str
+    team: str
+    status: str
+    mine: bool
+    related: bool
+    risk: str
+    sort: str
+
+
 def _list_page(
-    request: HttpRequest, *, new_form: Any, status: int = 200, **extra: Any
+    request: SignedInRequest, *, new_form: Any, status: int = 200, **extra: Any
 ) -> HttpResponse:
     """Every requirement the user may see, newest first, filterable by step and involvement,
     a page at a time."""
     get = request.GET
-    chosen = {
+    chosen: ListFilters = {
         "q": get.get("q", "").strip()[:200],
         "team": get.get("team", ""),
         "status": get.get("status", ""),
@@ -116,7 +129,7 @@ REFUSED_CREATE = "techalign.refused_create"
 
 
 @login_required
-def requirement_list(request: HttpRequest) -> HttpResponse:
+def requirement_list(request: SignedInRequest) -> HttpResponse:
     refused = request.session.pop(REFUSED_CREATE, None)
     if refused is None:
         return _list_page(request, new_form=_new_requirement_form(request.user))
@@ -144,7 +157,7 @@ def _refused_create(request: HttpRequest, refusal: ShownRefusal | None) -> HttpR
 
 @login_required
 @require_POST
-def requirement_create(request: HttpRequest) -> HttpResponse:
+def requirement_create(request: SignedInRequest) -> HttpResponse:
     """A PM drafts a requirement; field errors and refusals are shown on the list page."""
     form = _new_requirement_form(request.user, request.POST)
     if form is None:
@@ -171,7 +184,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def requirement_page(request: HttpRequest, key: str) -> HttpResponse:
+def requirement_page(request: SignedInRequest, key: str) -> HttpResponse:
     screen = Screen(request, key)
     return render_page(request, screen, "overview")
 
@@ -210,11 +223,12 @@ def details_section(screen: Screen) -> dict[str, Any]:
 
 def _delegate_choices(requirement: Requirement) -> Any:
     """The lead team's DEVs the lead DEV may still delegate to (the service checks the pick)."""
-    return (
-        holders_of([requirement.lead_team], Role.DEV)
-        .exclude(pk=requirement.lead_dev_id)
-        .exclude(acknowledgement_delegations=requirement)
+    developers = holders_of([requirement.lead_team], Role.DEV).exclude(
+        acknowledgement_delegations=requirement
     )
+    if requirement.lead_dev_id is not None:
+        developers = developers.exclude(pk=requirement.lead_dev_id)
+    return developers
 
 
 @section("scenarios", "web/requirement/_scenarios.html", page="overview")
@@ -297,6 +311,16 @@ def undelegate_acknowledgement(screen: Screen, ref: str | None) -> None:
     )
 
 
+def scenario_of(screen: Screen, ref: str | None) -> Scenario:
+    """The scenario an action names (none named: not found)."""
+    return get_scenario(screen.requirement, ref or "")
+
+
+def question_of(screen: Screen, ref: str | None) -> Question:
+    """The question an action names (none named: not found)."""
+    return get_question(screen.requirement, ref or "")
+
+
 @action("mark_high_risk", section="details")
 def mark_high_risk(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RiskForm, "risk_form", prefix="risk")
@@ -318,22 +342,20 @@ def add_scenario(screen: Screen, ref: str | None) -> None:
 @action("update_scenario", section="scenarios")
 def update_scenario(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ScenarioForm, "edit_scenario_form")
-    services.update_scenario(
-        scenario=get_scenario(screen.requirement, ref), actor=screen.user, **data
-    )
+    services.update_scenario(scenario=scenario_of(screen, ref), actor=screen.user, **data)
 
 
 @action("out_of_scope", section="scenarios")
 def out_of_scope(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReasonForm, "reason_form")
     services.mark_out_of_scope(
-        scenario=get_scenario(screen.requirement, ref), actor=screen.user, reason=data["reason"]
+        scenario=scenario_of(screen, ref), actor=screen.user, reason=data["reason"]
     )
 
 
 @action("return_to_scope", section="scenarios")
 def return_to_scope(screen: Screen, ref: str | None) -> None:
-    services.return_to_scope(scenario=get_scenario(screen.requirement, ref), actor=screen.user)
+    services.return_to_scope(scenario=scenario_of(screen, ref), actor=screen.user)
 
 
 @action("hand_off", section="scenarios")
@@ -343,7 +365,7 @@ def hand_off(screen: Screen, ref: str | None) -> None:
 
 @action("acknowledge", section="scenarios")
 def acknowledge(screen: Screen, ref: str | None) -> None:
-    services.acknowledge_scenario(scenario=get_scenario(screen.requirement, ref), actor=screen.user)
+    services.acknowledge_scenario(scenario=scenario_of(screen, ref), actor=screen.user)
 
 
 @action("ask", section="scenarios")
@@ -354,7 +376,7 @@ def ask(screen: Screen, ref: str | None) -> None:
         requirement=screen.requirement,
         actor=screen.user,
         body=data["body"],
-        scenario=get_scenario(screen.requirement, ref),
+        scenario=scenario_of(screen, ref),
         is_blocking=data["is_blocking"],
     )
 
@@ -407,7 +429,7 @@ def thread(screen: Screen, ref: str | None) -> None:
 
 @action("accept", section="questions")
 def accept(screen: Screen, ref: str | None) -> None:
-    services.accept_answer(question=get_question(screen.requirement, ref), actor=screen.user)
+    services.accept_answer(question=question_of(screen, ref), actor=screen.user)
 
 
 def thread_with(screen: Screen, ref: str | None) -> None:
@@ -415,7 +437,7 @@ def thread_with(screen: Screen, ref: str | None) -> None:
     for not accepting the proposal, or for reopening the question (the button pressed says
     which; the service refuses what the user may not do)."""
     data = screen.bind(forms.ThreadForm, "thread_form")
-    question = get_question(screen.requirement, ref)
+    question = question_of(screen, ref)
     body, actor = data["body"], screen.user
     if data["do"] == "propose":
         services.propose_answered(question=question, actor=actor, body=body)

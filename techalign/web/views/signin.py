@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """The lockout as a techalign page in the reader's language, still answering 429."""
     cool_off = get_cool_off(request)
     return render(

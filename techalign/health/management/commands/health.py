@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from techalign.health.services import refresh_findings
@@ -20,7 +22,7 @@ class Command(BaseCommand):
             help="recompute every requirement, stale or not",
         )
 
-    def handle(self, *args, action: str, everything: bool = False, **options) -> None:
+    def handle(self, *args: Any, action: str, everything: bool = False, **options: Any) -> None:
         fresh = refresh_findings(everything=everything)
         self.stdout.write(
             f"findings refreshed at {fresh.refreshed_at:%Y-%m-%d %H:%M:%S}, "

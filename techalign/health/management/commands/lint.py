@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             help="print the rule reference (docs/health-rules.md) instead of checking",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["rules_markdown"]:
             self.stdout.write(rules_markdown(), ending="")
             return

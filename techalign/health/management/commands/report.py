@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -78,7 +80,7 @@ class Command(BaseCommand):
             default=settings.LANGUAGE_CODE,
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             scope = scope_of(team=options["team"], department=options["department"])
         except Refused as refused:
@@ -91,10 +93,11 @@ class Command(BaseCommand):
             )
         with translation.override(options["language"]):
             report = build_report(options["name"], scope, period)
-            output = {
+            formats: dict[str, Callable[[], str]] = {
                 "csv": report.as_csv,
                 "svg": lambda: "\n".join(report.charts) + "\n",
                 "json": lambda: as_json(report),
                 "text": lambda: as_text(report),
-            }[options["format"]]()
+            }
+            output = formats[options["format"]]()
         self.stdout.write(output, ending="")

@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from types import FrameType
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, InterfaceError, close_old_connections, connections
 
 from techalign.notify.worker import maintain, run_ready_tasks, sweep
@@ -27,13 +29,13 @@ log = logging.getLogger("techalign.worker")
 
 def backoff_delay(failures: int, *, first: float, largest: float) -> float:
     """Seconds to wait after the `failures`-th database error in a row: first, 2x, 4x, … capped."""
-    return min(largest, first * 2 ** max(failures - 1, 0))
+    return min(largest, first * 2.0 ** max(failures - 1, 0))
 
 
 class Command(BaseCommand):
     help = "Send notifications and refresh calendars in the background."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--interval", type=float, default=1.0, help="seconds to wait when no task is due"
         )
@@ -59,17 +61,17 @@ class Command(BaseCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         interval: float,
         sweep_every: float,
         backoff: float,
         max_backoff: float,
         once: bool,
-        **options,
+        **options: Any,
     ) -> None:
         self.running = True
 
-        def stop(signum, frame) -> None:
+        def stop(signum: int, frame: FrameType | None) -> None:
             self.running = False
 
         signal.signal(signal.SIGINT, stop)
