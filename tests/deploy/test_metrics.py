@@ -27,14 +27,19 @@ def scrape() -> str:
 
 
 def value(text: str, name: str, **labels: str) -> float:
-    """The sample `name{labels}` (labels in any order, others allowed) in the exposition."""
+    """The sum of the samples `name{labels}` (labels in any order, others allowed) in the
+    exposition: a route's requests are split by status, and earlier tests in the same process
+    may have left other statuses than this test's."""
+    samples = []
     for line in text.splitlines():
         if not line.startswith(name):
             continue
         match = re.fullmatch(rf"{re.escape(name)}(?:\{{(.*)\}})? (\S+)", line)
         if match and all(f'{k}="{v}"' in (match.group(1) or "") for k, v in labels.items()):
-            return float(match.group(2))
-    raise AssertionError(f"no sample {name} {labels} in:\n{text}")
+            samples.append(float(match.group(2)))
+    if not samples:
+        raise AssertionError(f"no sample {name} {labels} in:\n{text}")
+    return sum(samples)
 
 
 def test_strangers_and_wrong_tokens_learn_nothing(db, scrapable):
