@@ -102,7 +102,13 @@ class Requirement(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        indexes = [models.Index(fields=["lead_team", "status"]), models.Index(fields=["status"])]
+        # (status, number): a list filtered by step reads its newest page straight off the
+        # index; on `status` alone SQLite sorted every requirement at that step first (0.9 s
+        # for the finalized ones at S=10).
+        indexes = [
+            models.Index(fields=["lead_team", "status"]),
+            models.Index(fields=["status", "number"]),
+        ]
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
 
