@@ -78,9 +78,14 @@ def remember_committee_architects(users: list[User], committee_ids: set[int]) ->
     return flags
 
 
+# Looking a role up through the enum costs more than the rest of a refusal: "who acts next"
+# builds (and discards) hundreds of refusals per page.
+_ROLE_LABELS: dict[str, str | Promise] = dict(Role.choices)
+
+
 def role_names(roles: Iterable[str]) -> AnyOf:
     """Role labels, translated when the refusal is shown rather than when it is raised."""
-    return AnyOf(Role(r).label for r in roles)
+    return AnyOf(_ROLE_LABELS[r] for r in roles)
 
 
 def require_role(user: Any, team: Team, *roles: str, action: str | Promise) -> None:
