@@ -551,6 +551,22 @@ class TeamAdminForm(forms.Form):
     is_committee = forms.BooleanField(label=_("is a technical committee"), required=False)
 
 
+class DepartmentAdminForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=50)
+    name = forms.CharField(label=_("name"), max_length=100)
+
+
+class DepartmentRenameForm(forms.Form):
+    code = forms.SlugField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    name = forms.CharField(label=_("name"), max_length=100)
+
+
+class DepartmentRemoveForm(forms.Form):
+    code = forms.SlugField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
 class GrantRoleForm(forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
