@@ -551,6 +551,15 @@ class TeamAdminForm(forms.Form):
     is_committee = forms.BooleanField(label=_("is a technical committee"), required=False)
 
 
+class PlanImportForm(forms.Form):
+    # Size and content are the plan file's limits, checked by the import (docs/limits.md).
+    markdown = forms.CharField(
+        label=_("The plan as Markdown (an edited export)"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
+    )
+
+
 class DepartmentAdminForm(forms.Form):
     code = forms.SlugField(label=_("code"), max_length=50)
     name = forms.CharField(label=_("name"), max_length=100)
