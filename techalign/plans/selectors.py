@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch
@@ -533,9 +534,7 @@ def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState
                     is_named=party.team.pk in named,
                     is_first=previous is None,
                 ),
-                reason=lambda party=party, before=previous, rev=rev: _void_reason(
-                    before, rev, party
-                ),
+                reason=partial(_void_reason, previous, rev, party),
             )
         if rev.pk == revision.pk:
             for party in parties.values():
@@ -590,7 +589,9 @@ def void_what_no_longer_stands(
             del party.standing[role]
 
 
-def add_signoff(party: PartySignOffs, signoff: SignOff, number: int, *, explain=True) -> None:
+def add_signoff(
+    party: PartySignOffs, signoff: SignOff, number: int, *, explain: bool = True
+) -> None:
     """A sign-off given on revision `number` (the other half of the rule): an approval stands,
     replacing an earlier one in its capacity; a rejection voids what stood and is the party's
     last word on that revision. `explain=False` names no rejecting signer (a batch that did
