@@ -565,6 +565,36 @@ class DepartmentAdminForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
 
 
+class OrgPolicyForm(forms.Form):
+    """The cost-of-change weight of each phase a gap was found in, and the factor per extra
+    affected party (the organisation policy)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    cost_per_extra_party = forms.DecimalField(
+        label=_("cost factor per extra affected party"),
+        min_value=0,
+        max_value=99.99,
+        max_digits=4,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for phase, label in Phase.choices:
+            self.fields[f"weight_{phase}"] = forms.IntegerField(
+                label=label, min_value=0, max_value=10_000
+            )
+
+    def policy(self) -> dict[str, Any]:
+        """The cleaned data as `update_org_policy` takes it."""
+        data = self.cleaned_data
+        return {
+            "version": data["version"],
+            "cost_per_extra_party": data["cost_per_extra_party"],
+            "cost_curve": {phase: data[f"weight_{phase}"] for phase in Phase.values},
+        }
+
+
 class DepartmentRenameForm(forms.Form):
     code = forms.SlugField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

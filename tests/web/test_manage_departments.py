@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from techalign.audit.models import AuditEvent
-from techalign.org.models import Department, Role, User
+from techalign.org.models import Department, OrgPolicy, Role, User
 from tests.factories import grant, make_user
 
 
@@ -55,3 +55,35 @@ def test_someone_not_an_administrator_adds_no_department(w, as_user):
     refused = as_user(w.ming).post("/manage/", {"form": "department", "code": "ops", "name": "x"})
     assert refused.status_code == 403
     assert not Department.objects.filter(code="ops").exists()
+
+
+def _policy_post(version: int, **weights) -> dict:
+    curve = {
+        "requirements": 1,
+        "design": 3,
+        "development": 7,
+        "testing": 15,
+        "release": 30,
+        "production": 100,
+    }
+    curve.update(weights)
+    return {
+        "form": "policy",
+        "version": version,
+        "cost_per_extra_party": "0.5",
+        **{f"weight_{phase}": weight for phase, weight in curve.items()},
+    }
+
+
+def test_an_administrator_changes_the_organisation_policy_on_the_page(w, admin, as_user):
+    browser = as_user(admin, "zh-hans")
+    page = browser.get("/manage/").content.decode()
+    assert 'name="weight_production"' in page and 'name="version"' in page
+    saved = browser.post("/manage/", _policy_post(1, production=60))
+    assert saved.status_code == 302
+    policy = OrgPolicy.objects.get()
+    assert policy.cost_weight("production") == 60 and str(policy.cost_per_extra_party) == "0.50"
+    stale = browser.post("/manage/", _policy_post(1, production=80))
+    assert stale.status_code == 412
+    assert OrgPolicy.objects.get().cost_weight("production") == 60
+    assert AuditEvent.objects.filter(action="org_policy.updated", actor=admin).count() == 1

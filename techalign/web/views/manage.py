@@ -22,7 +22,15 @@ from django.utils.translation import gettext as _
 
 from techalign.core.errors import Refused
 from techalign.org import services
-from techalign.org.models import Component, Department, Membership, Team, User
+from techalign.org.models import (
+    DEFAULT_COST_CURVE,
+    Component,
+    Department,
+    Membership,
+    OrgPolicy,
+    Team,
+    User,
+)
 from techalign.org.selectors import get_team, get_user
 from techalign.web import forms
 
@@ -104,7 +112,7 @@ def _but(data: dict[str, Any], *names: str) -> dict[str, Any]:
 @login_required
 def manage_home(request: HttpRequest) -> HttpResponse:
     """Departments with their teams and member counts: a new, renamed or (empty) removed
-    department; a new team."""
+    department; a new team; the organisation policy."""
     if denied := _admin_only(request):
         return denied
     page = Bound(request)
@@ -112,6 +120,16 @@ def manage_home(request: HttpRequest) -> HttpResponse:
     page.form("department", forms.DepartmentAdminForm)
     page.form("rename_department", forms.DepartmentRenameForm)
     page.form("remove_department", forms.DepartmentRemoveForm)
+    policy = OrgPolicy.objects.filter(pk=1).first() or OrgPolicy()
+    policy_form = page.form(
+        "policy",
+        forms.OrgPolicyForm,
+        {
+            "version": policy.version,
+            "cost_per_extra_party": policy.cost_per_extra_party,
+            **{f"weight_{phase}": policy.cost_weight(phase) for phase in DEFAULT_COST_CURVE},
+        },
+    )
     actor = request.user
 
     def create_team(data: dict[str, Any]) -> None:
@@ -125,6 +143,13 @@ def manage_home(request: HttpRequest) -> HttpResponse:
             "rename_department",
             lambda d: services.save_department(
                 actor=actor, code=_or_404(_department, d["code"]).code, **_but(d, "code")
+            ),
+        )
+        or page.handle(
+            "policy",
+            lambda _d: services.update_org_policy(
+                actor=actor,
+                **policy_form.policy(),  # type: ignore[attr-defined]
             ),
         )
         or page.handle(
