@@ -10,22 +10,10 @@ from decimal import Decimal
 import pytest
 
 from techalign.audit.models import AuditEvent
-from techalign.org.models import Department, OrgPolicy, Role, User
+from techalign.org.models import Department, OrgPolicy
 from tests.api.conftest import Api
-from tests.factories import grant, make_user
 
 A = "/admin"
-
-
-@pytest.fixture
-def ada(w) -> User:
-    """An administrator (she holds the role in the committee)."""
-    return grant(make_user("ada", display_name="Ada"), w.committee, Role.ADMIN)
-
-
-@pytest.fixture
-def admin(ada) -> Api:
-    return Api(ada, "en")
 
 
 def _done(action: str) -> list[AuditEvent]:

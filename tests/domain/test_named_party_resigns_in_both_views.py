@@ -5,21 +5,12 @@ the plan's own sign-off state and My work's batch of owed sign-offs read the sam
 from techalign.plans import selectors
 from techalign.plans import services as plans
 from techalign.web.selectors import signoffs_owed
-from tests.factories import advance, review_current
+from tests.factories import advance, open_change, review_current, sign_all
 
 
 def test_a_party_named_by_a_change_request_must_sign_again_in_both_views(w):
     req = advance(w, "finalized")
-    change = plans.open_change_request(
-        requirement=req,
-        actor=w.ming,
-        title="退款需要审批",
-        reason="测试发现大额退款无审批",
-        phase_found="testing",
-        affected_teams=[w.payments],
-        root_cause="technical_discovery",
-        phase_reason="需求评审时已提出，一直未处理",
-    )
+    change = open_change(w, req, affected=[w.payments])
     # Only the lead team's item changes: the payments section stays as it was signed.
     plans.update_item(
         requirement=req, actor=w.lei, based_on=3, item_key="I-1", description="大额退款先审批"
@@ -38,13 +29,7 @@ def test_a_party_named_by_a_change_request_must_sign_again_in_both_views(w):
     assert owed == [(req.key, "payments", revision.number)]
     assert signoffs_owed(w.wei) == []
 
-    plans.sign_off(
-        requirement=req,
-        actor=w.jun,
-        team=w.payments,
-        revision_number=revision.number,
-        content_hash=revision.content_hash,
-    )
+    sign_all(w, req, teams=[w.payments])
     revision = selectors.current_revision(req)
     assert selectors.signoff_state(req, revision).of(w.payments.pk).is_complete
     assert signoffs_owed(w.jun) == []

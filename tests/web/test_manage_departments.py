@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from techalign.audit.models import AuditEvent
-from techalign.org.models import Department, OrgPolicy, Role, User
+from techalign.org.models import DEFAULT_COST_CURVE, Department, OrgPolicy, Role, User
 from tests.factories import grant, make_user
 
 
@@ -58,14 +58,7 @@ def test_someone_not_an_administrator_adds_no_department(w, as_user):
 
 
 def _policy_post(version: int, **weights) -> dict:
-    curve = {
-        "requirements": 1,
-        "design": 3,
-        "development": 7,
-        "testing": 15,
-        "release": 30,
-        "production": 100,
-    }
+    curve = dict(DEFAULT_COST_CURVE)
     curve.update(weights)
     return {
         "form": "policy",

@@ -8,13 +8,7 @@ from techalign.plans import selectors
 from techalign.plans.markdown import export_plan
 from techalign.requirements.models import Status
 from tests.factories import advance
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _confirm_form(page: str) -> str:
-    before, after = page.split('class="inline confirm-step"')
-    return before.rsplit("<form", 1)[1] + after.split("</form>")[0]
+from tests.web.support import HTMX, confirm_form
 
 
 def test_importing_into_an_approved_plan_asks_first_and_keeps_the_file(w, as_user):
@@ -27,7 +21,7 @@ def test_importing_into_an_approved_plan_asks_first_and_keeps_the_file(w, as_use
     assert response["X-Refused"] == "plan.withdrawal_unconfirmed"
     page = response.content.decode()
     assert "撤回修订 3 的评审通过" in page
-    step = _confirm_form(page)
+    step = confirm_form(page)
     assert f'action="{url}"' in step and 'name="confirm" value="1"' in step
     assert 'name="markdown"' in step and "改总账" in step
     req.refresh_from_db()
@@ -48,7 +42,7 @@ def test_without_javascript_the_step_shows_after_the_redirect(w, as_user):
     posted = lei.post(url, {"markdown": text}, follow=True)
     page = posted.content.decode()
     assert "the review request for revision 3" in page
-    assert 'name="confirm" value="1"' in _confirm_form(page)
+    assert 'name="confirm" value="1"' in confirm_form(page)
     lei.post(url, {"markdown": text, "confirm": "1"})
     assert selectors.current_revision(req).number == 4
 

@@ -6,13 +6,7 @@ from django.urls import reverse
 
 from techalign.requirements.models import Status
 from tests.factories import advance
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _confirm_form(page: str) -> str:
-    before, after = page.split('class="inline confirm-step"')
-    return before.rsplit("<form", 1)[1] + after.split("</form>")[0]
+from tests.web.support import HTMX, confirm_form
 
 
 def test_editing_a_scenario_after_approval_asks_first_and_keeps_the_text(w, as_user):
@@ -29,7 +23,7 @@ def test_editing_a_scenario_after_approval_asks_first_and_keeps_the_text(w, as_u
     assert response["X-Refused"] == "plan.withdrawal_unconfirmed"
     page = response.content.decode()
     assert "撤回修订 3 的评审通过" in page
-    step = _confirm_form(page)
+    step = confirm_form(page)
     assert f'action="{url}"' in step and 'name="confirm" value="1"' in step
     assert 'name="title" value="部分退款到余额"' in step
     req.refresh_from_db()
@@ -49,7 +43,7 @@ def test_adding_a_scenario_without_javascript_shows_the_step_after_the_redirect(
     posted = ming.post(url, {"title": "场景 4", "priority": "P1"}, follow=True)
     page = posted.content.decode()
     assert "the review request for revision 3" in page
-    assert 'name="confirm" value="1"' in _confirm_form(page)
+    assert 'name="confirm" value="1"' in confirm_form(page)
     assert req.scenarios.count() == 3
     ming.post(url, {"title": "场景 4", "priority": "P1", "confirm": "1"})
     assert req.scenarios.count() == 4
