@@ -243,12 +243,14 @@ def with_planned_dates(w: World, req: Requirement) -> Requirement:
 
 def rewrite_scenario(w: World, req: Requirement, key: str = "S-2", **changes) -> None:
     """The lead PM changes a scenario's text, by default S-2's acceptance criteria (after the
-    hand-off, the items covering it become suspect)."""
+    hand-off, the items covering it become suspect), confirming what the new plan revision
+    withdraws."""
     req.refresh_from_db()
     requirements.update_scenario(
         scenario=req.scenarios.get(number=int(key[2:])),
         actor=w.ming,
         version=req.version,
+        confirm=True,
         **(changes or {"acceptance_criteria": "退款金额不超过实付金额"}),
     )
 

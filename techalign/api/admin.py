@@ -12,6 +12,7 @@ version); changing them needs If-Match.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -40,7 +41,16 @@ from techalign.calendars import services as calendars
 from techalign.calendars.models import CompanyDay, HolidayPolicy
 from techalign.core.errors import Refused
 from techalign.org import services
-from techalign.org.models import Component, Department, Membership, Role, Team, User
+from techalign.org.models import (
+    DEFAULT_COST_CURVE,
+    Component,
+    Department,
+    Membership,
+    OrgPolicy,
+    Role,
+    Team,
+    User,
+)
 from techalign.org.selectors import get_component, get_team
 
 router = Router(tags=["administration"])
@@ -381,6 +391,129 @@ def update_component(
         **{**values, "owner_team": get_team(values["owner_team"])},
     )
     return _tagged(response, saved)
+
+
+# --- departments and the organisation policy ------------------------------------------------
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    teams: list[str] = Field(description="the codes of its teams")
+    version: int
+
+    @staticmethod
+    def resolve_teams(obj: Department) -> list[str]:
+        return [team.code for team in obj.teams.all()]
+
+
+class DepartmentIn(Body):
+    code: str = Field(min_length=1, max_length=50, pattern=SLUG)
+    name: str = Field(min_length=1, max_length=100)
+
+
+class DepartmentPatchIn(Body):
+    name: str = Field(min_length=1, max_length=100)
+
+
+@router.get("/departments", response={200: list[DepartmentOut], **ERRORS})
+@paginate
+def list_departments(request: HttpRequest):
+    """Every department with its teams and version."""
+    _admin(request)
+    return Department.objects.prefetch_related("teams").order_by("code")
+
+
+@router.post("/departments", response={201: DepartmentOut, **ERRORS})
+def create_department(request: HttpRequest, body: DepartmentIn, response: HttpResponse):
+    """Create a department; a code already used is refused (422)."""
+    department = services.save_department(
+        actor=actor(request), code=body.code, name=body.name, is_new=True
+    )
+    return Status(201, _tagged(response, department))
+
+
+@router.get("/departments/{department}", response={200: DepartmentOut, **ERRORS})
+def get_department(request: HttpRequest, department: str, response: HttpResponse):
+    """One department; its ETag changes with every change to it (not to its teams)."""
+    _admin(request)
+    found = _department(department)
+    if unchanged := not_modified(request, response, etag("v", found.version)):
+        return unchanged
+    return found
+
+
+@router.patch("/departments/{department}", response={200: DepartmentOut, **PRECONDITION_ERRORS})
+def rename_department(
+    request: HttpRequest, department: str, body: DepartmentPatchIn, response: HttpResponse
+):
+    """Rename a department; needs If-Match with its ETag. Teams move between departments
+    with PATCH /admin/teams/{code}."""
+    me = _admin(request)
+    saved = services.save_department(
+        actor=me, code=_department(department).code, name=body.name, version=if_match(request, "v")
+    )
+    return _tagged(response, saved)
+
+
+@router.delete("/departments/{department}", response={204: None, **PRECONDITION_ERRORS})
+def remove_department(request: HttpRequest, department: str):
+    """Remove a department without teams (409 org.department_not_empty names them); needs
+    If-Match with its ETag."""
+    me = _admin(request)
+    services.remove_department(
+        actor=me, department=_department(department), version=if_match(request, "v")
+    )
+    return Status(204, None)
+
+
+class OrgPolicyOut(Schema):
+    cost_curve: dict[str, int] = Field(
+        description="the cost-of-change weight per phase a gap was found in"
+    )
+    cost_per_extra_party: Decimal
+    version: int
+
+    @staticmethod
+    def resolve_cost_curve(obj: OrgPolicy) -> dict[str, int]:
+        return {phase: obj.cost_weight(phase) for phase in DEFAULT_COST_CURVE}
+
+
+class OrgPolicyIn(Body):
+    cost_curve: dict[str, Annotated[int, Field(ge=0, le=services.MAX_COST_WEIGHT)]] | None = Field(
+        default=None,
+        max_length=len(DEFAULT_COST_CURVE),
+        description="weights by phase (requirements, design, development, testing, release, "
+        "production); phases left out keep their default",
+    )
+    cost_per_extra_party: Decimal | None = Field(
+        default=None, ge=0, le=services.MAX_COST_PER_EXTRA_PARTY, decimal_places=2
+    )
+
+
+def _org_policy() -> OrgPolicy:
+    return OrgPolicy.objects.filter(pk=1).first() or OrgPolicy()
+
+
+@router.get("/org-policy", response={200: OrgPolicyOut, **ERRORS})
+def get_org_policy(request: HttpRequest, response: HttpResponse):
+    """The organisation policy (cost of change), with its ETag."""
+    _admin(request)
+    policy = _org_policy()
+    if unchanged := not_modified(request, response, etag("v", policy.version)):
+        return unchanged
+    return _tagged(response, policy)
+
+
+@router.put("/org-policy", response={200: OrgPolicyOut, **PRECONDITION_ERRORS})
+def update_org_policy(request: HttpRequest, body: OrgPolicyIn, response: HttpResponse):
+    """Change the cost-of-change weights or the factor per extra party (a field left out or
+    null stays as it is); needs If-Match with the policy's ETag."""
+    me = _admin(request)
+    policy = services.update_org_policy(
+        actor=me, version=if_match(request, "v"), **body.model_dump()
+    )
+    return _tagged(response, policy)
 
 
 # --- the company calendar ----------------------------------------------------------------------

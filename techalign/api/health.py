@@ -25,6 +25,7 @@ from techalign.api.common import (
     not_modified,
     set_etag,
 )
+from techalign.api.plans import CONFIRM_WITHDRAWAL
 from techalign.core.errors import Refused
 from techalign.health.base import Finding, Severity
 from techalign.health.models import HealthSettings
@@ -160,6 +161,7 @@ class SettingsIn(Body):
 
 class MarkdownIn(Body):
     markdown: str = Field(max_length=2_000_000)
+    confirm: bool = Field(default=False, description=CONFIRM_WITHDRAWAL)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -329,13 +331,19 @@ def export_markdown(request: HttpRequest, key: str):
         }
     },
 )
-def import_markdown(request: HttpRequest, key: str):
+def import_markdown(request: HttpRequest, key: str, confirm: bool = False):
     """Apply an edited Markdown file as one new revision, as a plan edit by the caller: a DEV
-    of the lead team. Refused (409) when the plan changed since the file's revision."""
+    of the lead team. Refused (409) when the plan changed since the file's revision, and
+    (409 plan.withdrawal_unconfirmed) when it would withdraw a review, an approval or
+    sign-offs unless `?confirm=1` or `"confirm": true` in a JSON body."""
     requirement = get_requirement(actor(request), key)
     refuse_unless_editable(actor(request), requirement)
+    text, confirmed = _markdown_body(request)
     result = import_plan(
-        actor=actor(request), text=_markdown_body(request), requirement=requirement
+        actor=actor(request),
+        text=text,
+        requirement=requirement,
+        confirm=confirm or confirmed,
     )
     return {
         "requirement": requirement.key,
@@ -346,16 +354,18 @@ def import_markdown(request: HttpRequest, key: str):
     }
 
 
-def _markdown_body(request: HttpRequest) -> str:
-    """The file: the raw body, or `{"markdown": "..."}` for clients that only speak JSON.
+def _markdown_body(request: HttpRequest) -> tuple[str, bool]:
+    """The file and whether the body confirms a withdrawal: the raw body, or
+    `{"markdown": "...", "confirm": true}` for clients that only speak JSON.
     Either is held to the plan file's limits (413 too large, 422 not UTF-8 text)."""
     if request.content_type != "application/json":
-        return read_plan_file(request.body, file="plan.md")
+        return read_plan_file(request.body, file="plan.md"), False
     try:
-        return MarkdownIn.model_validate(json.loads(request.body)).markdown
+        body = MarkdownIn.model_validate(json.loads(request.body))
     except ValueError:
         raise Refused(
             "input.invalid",
             field="markdown",
             problem='send {"markdown": "..."} or the file as text/markdown',
         ) from None
+    return body.markdown, body.confirm

@@ -246,6 +246,14 @@ class RequirementIn(Body):
     planned_launch_on: date | None = None
 
 
+CONFIRM_REVISION = (
+    "Once the plan exists, this change makes a new plan revision; while the plan is in review, "
+    "approved or aligning, that withdraws the review request, the approval and sign-offs: it "
+    "is refused (409 plan.withdrawal_unconfirmed, naming what it withdraws) unless this is "
+    "true (or ?confirm=1)."
+)
+
+
 class RequirementPatch(Body):
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT)
     user_stories: str | None = Field(default=None, max_length=TEXT_LIMIT)
@@ -253,6 +261,7 @@ class RequirementPatch(Body):
     is_private: bool | None = None
     planned_dev_start_on: date | None = None
     planned_launch_on: date | None = None
+    confirm: bool = Field(default=False, description=CONFIRM_REVISION)
 
 
 class RiskIn(Body):
@@ -269,6 +278,7 @@ class ScenarioIn(Body):
     description: str = Text
     priority: Priority = Priority.P1
     acceptance_criteria: str = Text
+    confirm: bool = Field(default=False, description=CONFIRM_REVISION)
 
 
 class ScenarioPatch(Body):
@@ -276,6 +286,12 @@ class ScenarioPatch(Body):
     description: str | None = Field(default=None, max_length=TEXT_LIMIT)
     priority: Priority | None = None
     acceptance_criteria: str | None = Field(default=None, max_length=TEXT_LIMIT)
+    confirm: bool = Field(default=False, description=CONFIRM_REVISION)
+
+
+class OutOfScopeIn(Body):
+    reason: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    confirm: bool = Field(default=False, description=CONFIRM_REVISION)
 
 
 class ReasonIn(Body):
@@ -365,14 +381,20 @@ def get_requirement(request: HttpRequest, key: str, response: HttpResponse):
 
 @router.patch("/{key}", response={200: RequirementOut, **PRECONDITION_ERRORS})
 def update_requirement(
-    request: HttpRequest, key: str, body: RequirementPatch, response: HttpResponse
+    request: HttpRequest,
+    key: str,
+    body: RequirementPatch,
+    response: HttpResponse,
+    confirm: bool = False,
 ):
-    """Edit the requirement's text or dates; needs If-Match with the ETag you read."""
+    """Edit the requirement's text or dates; needs If-Match with the ETag you read. A text
+    change that withdraws a review, an approval or sign-offs needs `confirm`."""
     requirement = services.update_requirement(
         requirement=_detail(request, key),
         actor=actor(request),
         version=if_match(request, "v"),
-        **body.model_dump(exclude_unset=True),
+        confirm=body.confirm or confirm,
+        **body.model_dump(exclude_unset=True, exclude={"confirm"}),
     )
     response["ETag"] = requirement_etag(requirement)
     return requirement
@@ -431,24 +453,33 @@ def hand_off(request: HttpRequest, key: str):
 
 
 @router.post("/{key}/scenarios", response={201: ScenarioOut, **ERRORS})
-def add_scenario(request: HttpRequest, key: str, body: ScenarioIn):
+def add_scenario(request: HttpRequest, key: str, body: ScenarioIn, confirm: bool = False):
+    """Add a scenario; once the plan exists, one that withdraws a review, an approval or
+    sign-offs needs `confirm`."""
     return Status(
         201,
         services.add_scenario(
-            requirement=_detail(request, key), actor=actor(request), **body.model_dump()
+            requirement=_detail(request, key),
+            actor=actor(request),
+            confirm=body.confirm or confirm,
+            **body.model_dump(exclude={"confirm"}),
         ),
     )
 
 
 @router.patch("/{key}/scenarios/{scenario}", response={200: ScenarioOut, **PRECONDITION_ERRORS})
-def update_scenario(request: HttpRequest, key: str, scenario: str, body: ScenarioPatch):
-    """Edit a scenario; needs If-Match with the requirement's ETag."""
+def update_scenario(
+    request: HttpRequest, key: str, scenario: str, body: ScenarioPatch, confirm: bool = False
+):
+    """Edit a scenario; needs If-Match with the requirement's ETag. One that withdraws a
+    review, an approval or sign-offs needs `confirm`."""
     found = selectors.get_scenario(_detail(request, key), scenario)
     return services.update_scenario(
         scenario=found,
         actor=actor(request),
         version=if_match(request, "v"),
-        **body.model_dump(exclude_unset=True),
+        confirm=body.confirm or confirm,
+        **body.model_dump(exclude_unset=True, exclude={"confirm"}),
     )
 
 
@@ -459,15 +490,23 @@ def acknowledge_scenario(request: HttpRequest, key: str, scenario: str):
 
 
 @router.post("/{key}/scenarios/{scenario}/out-of-scope", response={200: ScenarioOut, **ERRORS})
-def mark_out_of_scope(request: HttpRequest, key: str, scenario: str, body: ReasonIn):
+def mark_out_of_scope(
+    request: HttpRequest, key: str, scenario: str, body: OutOfScopeIn, confirm: bool = False
+):
+    """Take a scenario out of scope; one that withdraws a review, an approval or sign-offs
+    needs `confirm`."""
     found = selectors.get_scenario(_detail(request, key), scenario)
-    return services.mark_out_of_scope(scenario=found, actor=actor(request), reason=body.reason)
+    return services.mark_out_of_scope(
+        scenario=found, actor=actor(request), reason=body.reason, confirm=body.confirm or confirm
+    )
 
 
 @router.delete("/{key}/scenarios/{scenario}/out-of-scope", response={200: ScenarioOut, **ERRORS})
-def return_to_scope(request: HttpRequest, key: str, scenario: str):
+def return_to_scope(request: HttpRequest, key: str, scenario: str, confirm: bool = False):
+    """Return a scenario to scope; one that withdraws a review, an approval or sign-offs
+    needs `?confirm=1`."""
     found = selectors.get_scenario(_detail(request, key), scenario)
-    return services.return_to_scope(scenario=found, actor=actor(request))
+    return services.return_to_scope(scenario=found, actor=actor(request), confirm=confirm)
 
 
 @router.get("/{key}/questions", response={200: list[QuestionOut], **ERRORS})

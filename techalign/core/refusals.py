@@ -494,6 +494,10 @@ REFUSALS: dict[str, Refusal] = {
         CONFLICT,
         _("{user} is the last administrator; grant the role to someone else before removing it."),
     ),
+    "org.department_not_empty": Refusal(
+        CONFLICT,
+        _("Department {department} still has teams ({teams}); move them to another first."),
+    ),
     "org.deactivate_self": Refusal(
         CONFLICT, _("{user} cannot deactivate their own account; ask another administrator.")
     ),

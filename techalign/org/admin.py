@@ -1,9 +1,9 @@
 """Org structure and the service catalog in the Django admin, for superusers to look at.
 
-Teams, roles, people and components change through the audited org services (the /manage/
-pages and the administration API); the admin only shows them, so no edit escapes the audit log
-or the versions scripts rely on. A superuser still resets a password here. Departments and the
-organisation policy have no service yet and stay editable.
+Departments, teams, roles, people, components and the organisation policy change through the
+audited org services (the /manage/ pages and the administration API); the admin only shows
+them, so no edit escapes the audit log or the versions scripts rely on. A superuser still
+resets a password here.
 """
 
 from django.contrib import admin
@@ -59,7 +59,7 @@ class TechalignUserAdmin(UserAdmin[User]):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin[Department]):
+class DepartmentAdmin(ReadOnlyAdmin[Department]):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
@@ -80,5 +80,5 @@ class ComponentAdmin(ReadOnlyAdmin[Component]):
 
 
 @admin.register(OrgPolicy)
-class OrgPolicyAdmin(admin.ModelAdmin[OrgPolicy]):
+class OrgPolicyAdmin(ReadOnlyAdmin[OrgPolicy]):
     list_display = ("__str__",)

@@ -49,6 +49,8 @@ class User(AbstractUser):
 class Department(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # Goes up with every change to the department: its ETag in the administration API.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["code"]
@@ -143,6 +145,8 @@ class OrgPolicy(models.Model):
         default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Goes up with every change to the policy: its ETag in the administration API.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("organisation policy")

@@ -1,5 +1,5 @@
-"""Writes on the organisation: personal API tokens, and the administrators' changes to teams,
-roles, people and the service catalog.
+"""Writes on the organisation: personal API tokens, and the administrators' changes to
+departments, teams, roles, people, the service catalog and the organisation policy.
 
 A raw token is shown once, when it is issued; only its first characters (to recognise it in a
 list) and its SHA-256 digest are stored, so a copy of the database does not hand out access.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
@@ -20,7 +21,17 @@ from django.utils.translation import gettext, gettext_lazy
 from techalign.audit.services import record, transition
 from techalign.core.errors import Refused
 from techalign.core.versions import compare_and_set
-from techalign.org.models import ApiToken, Component, Department, Membership, Role, Team, User
+from techalign.org.models import (
+    DEFAULT_COST_CURVE,
+    ApiToken,
+    Component,
+    Department,
+    Membership,
+    OrgPolicy,
+    Role,
+    Team,
+    User,
+)
 from techalign.org.permissions import forget_roles, is_admin, role_names
 from techalign.org.selectors import user_with_roles
 
@@ -326,3 +337,93 @@ def save_component(
         actor, component, values, seen=version, kind=gettext_lazy("Component"), ref=key, key=key
     )
     return component
+
+
+@transition("department.saved")
+def save_department(
+    *, actor: Any, code: str, name: str, is_new: bool = False, version: int | None = None
+) -> Department:
+    """Create the department `code` or rename it; `is_new` refuses a code already used instead
+    of renaming that department. `version` is the one the caller read: a department changed
+    since is refused as stale. Teams move between departments with `save_team`."""
+    require_admin(actor, gettext("change departments"))
+    department = Department.objects.filter(code=code).first() or Department(code=code)
+    _require_new(department, is_new, gettext("code"))
+    _save_audited(
+        actor,
+        department,
+        {"name": name},
+        seen=version,
+        kind=gettext_lazy("Department"),
+        ref=code,
+        code=code,
+    )
+    return department
+
+
+@transition("department.removed")
+def remove_department(*, actor: Any, department: Department, version: int | None = None) -> None:
+    """Remove a department that has no team left (its teams move elsewhere first, so no team
+    is ever without one). `version` as for `save_department`."""
+    require_admin(actor, gettext("remove departments"))
+    teams = list(department.teams.order_by("code").values_list("code", flat=True))
+    if teams:
+        raise Refused(
+            "org.department_not_empty", department=department.code, teams=", ".join(teams)
+        )
+    kind, ref = gettext_lazy("Department"), department.code
+    rows = Department.objects.filter(pk=department.pk)
+    current = rows.values_list("version", flat=True).first()
+    if current is None:
+        raise Refused("access.not_found", kind=kind, ref=ref)
+    if version is not None and version != current:
+        raise Refused("conflict.stale_version", kind=kind, ref=ref, seen=version, current=current)
+    record(actor=actor, target=department, summary={"code": ref, "name": department.name})
+    rows.delete()
+
+
+# The cost-of-change weight of a phase and the factor per extra party stay within these.
+MAX_COST_WEIGHT = 10_000
+MAX_COST_PER_EXTRA_PARTY = Decimal("99.99")
+
+
+@transition("org_policy.updated")
+def update_org_policy(
+    *,
+    actor: Any,
+    cost_per_extra_party: Decimal | None = None,
+    cost_curve: dict[str, int] | None = None,
+    version: int | None = None,
+) -> OrgPolicy:
+    """Change the organisation policy: the cost-of-change weight per phase a gap was found in
+    (phases left out keep the default weight) and the factor per extra affected party. `None`
+    leaves a setting as it is; `version` is the one the caller read (stale: refused)."""
+    require_admin(actor, gettext("change the organisation policy"))
+    values: dict[str, Any] = {}
+    if cost_per_extra_party is not None:
+        if not Decimal("0") <= cost_per_extra_party <= MAX_COST_PER_EXTRA_PARTY:
+            raise Refused(
+                "input.invalid",
+                field="cost_per_extra_party",
+                problem=f"0 to {MAX_COST_PER_EXTRA_PARTY}",
+            )
+        values["cost_per_extra_party"] = cost_per_extra_party.quantize(Decimal("0.01"))
+    if cost_curve is not None:
+        unknown = sorted(set(cost_curve) - set(DEFAULT_COST_CURVE))
+        if unknown:
+            raise Refused(
+                "input.invalid", field="cost_curve", problem=", ".join(DEFAULT_COST_CURVE)
+            )
+        if any(not 0 <= int(w) <= MAX_COST_WEIGHT for w in cost_curve.values()):
+            raise Refused("input.invalid", field="cost_curve", problem=f"0 to {MAX_COST_WEIGHT}")
+        values["cost_curve"] = {phase: int(w) for phase, w in sorted(cost_curve.items())}
+    policy, _created = OrgPolicy.objects.get_or_create(pk=1)
+    _save_audited(
+        actor,
+        policy,
+        values,
+        seen=version,
+        kind=gettext_lazy("Organisation policy"),
+        ref="policy",
+    )
+    return policy

@@ -470,13 +470,19 @@ def read_plan_file(data: bytes, *, file: str) -> str:
 
 
 def import_plan(
-    *, actor: User, text: str, requirement: Requirement | None = None, file: str = "plan.md"
+    *,
+    actor: User,
+    text: str,
+    requirement: Requirement | None = None,
+    file: str = "plan.md",
+    confirm: bool = False,
 ) -> ImportResult:
     """Replace the plan's items with the file's, as one new revision by `actor`.
 
     The file names the requirement and the revision it was exported from; the import is
     refused when the plan has moved on since, and like any plan edit when `actor` may not
-    edit the plan. With `requirement`, the file must be about that requirement.
+    edit the plan, or when it would withdraw a review, an approval or sign-offs without
+    `confirm`. With `requirement`, the file must be about that requirement.
     """
     if requirement is not None:
         refuse_unless_editable(actor, requirement)
@@ -509,6 +515,6 @@ def import_plan(
         for item in doc.items
     ]
     revision = services.replace_items(
-        requirement=requirement, actor=actor, based_on=doc.revision, items=entries
+        requirement=requirement, actor=actor, based_on=doc.revision, items=entries, confirm=confirm
     )
     return ImportResult(requirement=requirement, based_on=doc.revision, revision=revision)

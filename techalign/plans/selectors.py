@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch
@@ -523,44 +524,143 @@ def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState
                 named_by[change.pk] = set(change.affected_teams.values_list("pk", flat=True))
             named = named_by[change.pk]
         for party in parties.values():
-            if previous is not None:
-                party.rejected = None  # a rejection answers one revision; the next is asked
-            for role, signoff in list(party.standing.items()):
-                reason = None
-                if hash_of(rev, party) != signoff.section_hash:
-                    reason = _void_reason(previous, rev, party)
-                elif (
-                    change is not None
-                    and party.team.pk in named
-                    and (signoff.revision.change_request_id != change.pk)
-                ):
-                    reason = VoidReason("change_named", rev.number, change=change.key)
-                if reason is not None:
-                    signoff.voided_reason = reason
-                    party.voided.append(signoff)
-                    del party.standing[role]
+            void_what_no_longer_stands(
+                party,
+                SignOffStep(
+                    number=rev.number,
+                    section_hash=hash_of(rev, party),
+                    change_request_id=change.pk if change is not None else None,
+                    change_key=change.key if change is not None else "",
+                    is_named=party.team.pk in named,
+                    is_first=previous is None,
+                ),
+                reason=partial(_void_reason, previous, rev, party),
+            )
         if rev.pk == revision.pk:
             for party in parties.values():
                 party.is_asked = not party.is_complete
         for signoff in by_revision.get(rev.pk, []):
-            party = parties[signoff.team_id]
-            if signoff.decision == SignOff.Decision.APPROVE:
-                # A later approval in the same capacity replaces the earlier one.
-                party.standing[signoff.role] = signoff
-                party.rejected = None
-                continue
-            for earlier in party.standing.values():
-                earlier.voided_reason = VoidReason(
-                    "rejected", rev.number, signer=str(signoff.signer)
-                )
-                party.voided.append(earlier)
-            party.standing = {}
-            party.rejected = signoff
+            add_signoff(parties[signoff.team_id], signoff, rev.number)
         previous = rev
     for party in parties.values():
         for signoff in party.standing.values():
             signoff.stands = True
     return SignOffState(revision=revision, parties=list(parties.values()))
+
+
+@dataclass(frozen=True)
+class SignOffStep:
+    """One revision as a party's standing sign-offs meet it."""
+
+    number: int
+    # The party's section hash on this revision.
+    section_hash: str
+    change_request_id: int | None = None
+    change_key: str = ""
+    # The revision's change request names the party: it signs again under that request.
+    is_named: bool = False
+    # The first revision walked: no rejection before it to forget.
+    is_first: bool = False
+
+
+def void_what_no_longer_stands(
+    party: PartySignOffs,
+    step: SignOffStep,
+    *,
+    reason: Callable[[], VoidReason | None] = lambda: None,
+) -> None:
+    """The rule for which of a party's sign-offs stand on a revision, as the revisions are
+    walked in order (this half, then `add_signoff` for the sign-offs given on it): on each new
+    revision a rejection of the previous one is forgotten (the party is asked again), and a
+    standing sign-off is voided when the party's section hash differs from the one it signed
+    (why: `reason`, asked only then), or when the revision's change request names the party
+    and the sign-off was not given under that request."""
+    if not step.is_first:
+        party.rejected = None  # a rejection answers one revision; the next is asked
+    for role, signoff in list(party.standing.items()):
+        voided: VoidReason | None = None
+        if step.section_hash != signoff.section_hash:
+            voided = reason() or VoidReason("section_changed", step.number)
+        elif step.is_named and signoff.revision.change_request_id != step.change_request_id:
+            voided = VoidReason("change_named", step.number, change=step.change_key)
+        if voided is not None:
+            signoff.voided_reason = voided
+            party.voided.append(signoff)
+            del party.standing[role]
+
+
+def add_signoff(
+    party: PartySignOffs, signoff: SignOff, number: int, *, explain: bool = True
+) -> None:
+    """A sign-off given on revision `number` (the other half of the rule): an approval stands,
+    replacing an earlier one in its capacity; a rejection voids what stood and is the party's
+    last word on that revision. `explain=False` names no rejecting signer (a batch that did
+    not load them)."""
+    if signoff.decision == SignOff.Decision.APPROVE:
+        party.standing[signoff.role] = signoff
+        party.rejected = None
+        return
+    for earlier in party.standing.values():
+        earlier.voided_reason = (
+            VoidReason("rejected", number, signer=str(signoff.signer)) if explain else None
+        )
+        party.voided.append(earlier)
+    party.standing = {}
+    party.rejected = signoff
+
+
+def settle_signoffs(
+    party: PartySignOffs,
+    revision: Revision,
+    signoffs: Sequence[SignOff],
+    *,
+    named_by: Collection[tuple[int, int]],
+) -> PartySignOffs:
+    """`party`'s sign-offs as they stand on `revision`, by the rule above, for readers that
+    load many plans at once (My work): `signoffs` are the party's sign-offs on the plan in
+    order (each with `revision.change_request_id` and `revision.number`), `named_by` the
+    (change request id, team id) pairs of the change requests involved. Without loading
+    other revisions it walks those the sign-offs were given on (their hash is the one signed
+    there) and `revision` itself; the single-plan `signoff_state` walks every revision."""
+    team_id = party.team.pk
+    steps: list[tuple[SignOffStep, list[SignOff]]] = []
+    for signoff in signoffs:
+        given_on = signoff.revision
+        if steps and steps[-1][0].number == given_on.number:
+            steps[-1][1].append(signoff)
+            continue
+        change = given_on.change_request_id
+        steps.append(
+            (
+                SignOffStep(
+                    number=given_on.number,
+                    section_hash=signoff.section_hash,
+                    change_request_id=change,
+                    is_named=(change, team_id) in named_by,
+                    is_first=not steps,
+                ),
+                [signoff],
+            )
+        )
+    change = revision.change_request_id
+    current = SignOffStep(
+        number=revision.number,
+        section_hash=section_hash(revision.content, party.team.code, is_lead=party.is_lead),
+        change_request_id=change,
+        is_named=(change, team_id) in named_by,
+        is_first=not steps,
+    )
+    if not steps or steps[-1][0].number != revision.number:
+        steps.append((current, []))
+    else:
+        steps[-1] = (current, steps[-1][1])
+    for step, given in steps:
+        void_what_no_longer_stands(party, step)
+        if step is current:
+            party.is_asked = not party.is_complete
+        for signoff in given:
+            add_signoff(party, signoff, step.number, explain=False)
+    return party
 
 
 def _void_reason(previous: Revision | None, rev: Revision, party: PartySignOffs) -> VoidReason:

@@ -963,13 +963,19 @@ def _same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 @transition("plan.items_replaced")
 def replace_items(
-    *, requirement: Requirement, actor: User, based_on: int, items: list[dict[str, Any]]
+    *,
+    requirement: Requirement,
+    actor: User,
+    based_on: int,
+    items: list[dict[str, Any]],
+    confirm: bool = False,
 ) -> Revision | None:
     """A DEV replaces the whole item list in one revision (a plan imported from Markdown);
     every item it adds, changes or removes must be in a section the DEV writes. An entry
     with a `key` ("I-3") updates that item, one without is added, current items left out
     are removed. Unchanged items keep their author; when nothing
-    changed, no revision is made and None is returned."""
+    changed, no revision is made and None is returned. Like any item edit, a replacement
+    that withdraws a review, an approval or sign-offs needs `confirm`."""
     _check_item_edit(requirement, actor)
     limits.check_plan_items(items)
     plan = _plan_for_update(requirement)
@@ -1010,6 +1016,7 @@ def replace_items(
     changes += [f"{key} removed" for key in removed]
     if not changes:
         return None
+    _check_withdrawal(requirement, plan, confirm)
     revision = _commit_revision(
         requirement=requirement,
         plan=plan,

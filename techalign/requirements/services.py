@@ -29,6 +29,7 @@ from techalign.requirements.models import (
 from techalign.requirements.workflow import (
     AFTER_HAND_OFF,
     SIGNING,
+    STALE_ON_REVISION,
     bump_version,
     lock_requirement,
     move_to,
@@ -98,11 +99,23 @@ REQUIREMENT_FIELDS = {
 }
 
 
+# The requirement's text is part of what reviewers and parties agree to: its change revises
+# the plan.
+REVISING_FIELDS = frozenset({"title", "user_stories", "business_process"})
+
+
 @transition("requirement.updated")
 def update_requirement(
-    *, requirement: Requirement, actor: User, version: int, **changes: Any
+    *,
+    requirement: Requirement,
+    actor: User,
+    version: int,
+    confirm: bool = False,
+    **changes: Any,
 ) -> Requirement:
-    """The PM edits the requirement's text or dates; `version` is the one the PM edited."""
+    """The PM edits the requirement's text or dates; `version` is the one the PM edited. A
+    text change re-revisions the plan: one that withdraws a review, an approval or sign-offs
+    needs `confirm`."""
     lock_requirement(requirement)
     if refusal := can.check_edit_requirement(actor, requirement):
         raise refusal
@@ -111,6 +124,8 @@ def update_requirement(
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
     bump_version(requirement, seen=version)
+    if changes.keys() & REVISING_FIELDS:
+        _check_revision_confirmed(requirement, confirm)
     for name in ("planned_dev_start_on", "planned_launch_on"):
         bounds.require_in_range(name, changes.get(name))
     before = {f: getattr(requirement, f) for f in changes}
@@ -121,7 +136,7 @@ def update_requirement(
         target=requirement,
         summary={"before": before, "after": changes},
     )
-    if changes.keys() & {"title", "user_stories", "business_process"}:
+    if changes.keys() & REVISING_FIELDS:
         _after_scenario_change(requirement, actor, "requirement text changed")
     return requirement
 
@@ -241,6 +256,20 @@ def undelegate_acknowledgement(*, requirement: Requirement, actor: User, delegat
     return delegate
 
 
+def _check_revision_confirmed(requirement: Requirement, confirm: bool) -> None:
+    """A change that re-revisions the plan withdraws, while the plan is in review, approved
+    or aligning, the review request, the approval and the sign-offs: like an item edit, it
+    goes ahead only when the actor confirms."""
+    if confirm or requirement.status not in STALE_ON_REVISION:
+        return
+    from techalign.plans.permissions import check_withdrawal_confirmed
+    from techalign.plans.selectors import current_revision
+
+    revision = current_revision(requirement)
+    if refusal := check_withdrawal_confirmed(requirement, revision, confirm=confirm):
+        raise refusal
+
+
 def _after_scenario_change(requirement: Requirement, actor: User, summary: str) -> None:
     """Scenario content is part of what reviewers and parties agree to: re-revision the plan."""
     from techalign.plans.services import revise_for_scenarios
@@ -257,8 +286,11 @@ def add_scenario(
     description: str = "",
     priority: str = Priority.P1,
     acceptance_criteria: str = "",
+    confirm: bool = False,
 ) -> Scenario:
-    """The PM adds a scenario; it gets the next stable key (S-n) and must be acknowledged."""
+    """The PM adds a scenario; it gets the next stable key (S-n) and must be acknowledged.
+    The plan gets a new revision: one that withdraws a review, an approval or sign-offs only
+    with `confirm`."""
     lock_requirement(requirement)
     if refusal := can.check_edit_requirement(actor, requirement, action=_("add a scenario")):
         raise refusal
@@ -268,6 +300,7 @@ def add_scenario(
     limits.check_room("scenarios_per_requirement", requirement.scenarios.count())
     if priority not in Priority.values:
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
+    _check_revision_confirmed(requirement, confirm)
     Requirement.objects.filter(pk=requirement.pk).update(
         next_scenario_number=F("next_scenario_number") + 1, version=F("version") + 1
     )
@@ -297,11 +330,18 @@ SUSPECT_FIELDS = ("title", "description", "acceptance_criteria")
 
 @transition("scenario.updated")
 def update_scenario(
-    *, scenario: Scenario, actor: User, version: int | None = None, **changes: Any
+    *,
+    scenario: Scenario,
+    actor: User,
+    version: int | None = None,
+    confirm: bool = False,
+    **changes: Any,
 ) -> Scenario:
     """The PM edits a scenario; its acknowledgement is reset, since the DEV agreed to the old
     text. After hand-off, a change of its title, description or acceptance criteria also marks
-    every item of the current revision covering it suspect, with the before and after."""
+    every item of the current revision covering it suspect, with the before and after. The
+    plan gets a new revision: one that withdraws a review, an approval or sign-offs only with
+    `confirm`."""
     requirement = scenario.requirement
     lock_requirement(requirement)
     if refusal := can.check_edit_requirement(actor, requirement, action=_("edit a scenario")):
@@ -314,6 +354,7 @@ def update_scenario(
         raise Refused("input.invalid", field="priority", problem=", ".join(Priority.values))
     before = {f: getattr(scenario, f) for f in changes}
     bump_version(requirement, seen=version)
+    _check_revision_confirmed(requirement, confirm)
     Scenario.objects.filter(pk=scenario.pk).update(
         acknowledged_by=None, acknowledged_at=None, **changes
     )
@@ -338,8 +379,12 @@ def update_scenario(
 
 
 @transition("scenario.marked_out_of_scope")
-def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenario:
-    """The PM takes a scenario out of this plan's scope, saying why; coverage then skips it."""
+def mark_out_of_scope(
+    *, scenario: Scenario, actor: User, reason: str, confirm: bool = False
+) -> Scenario:
+    """The PM takes a scenario out of this plan's scope, saying why; coverage then skips it.
+    The plan gets a new revision (one that withdraws a review, an approval or sign-offs only
+    with `confirm`)."""
     requirement = scenario.requirement
     lock_requirement(requirement)
     if refusal := can.check_edit_requirement(
@@ -356,6 +401,7 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
         raise Refused(
             "scenario.covered_cannot_be_out_of_scope", scenario=scenario.key, items=covering
         )
+    _check_revision_confirmed(requirement, confirm)
     bump_version(requirement)
     Scenario.objects.filter(pk=scenario.pk).update(
         out_of_scope_reason=reason, out_of_scope_by=actor, out_of_scope_at=timezone.now()
@@ -371,8 +417,10 @@ def mark_out_of_scope(*, scenario: Scenario, actor: User, reason: str) -> Scenar
 
 
 @transition("scenario.returned_to_scope")
-def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
-    """The PM withdraws an out-of-scope mark; the scenario must then be covered again."""
+def return_to_scope(*, scenario: Scenario, actor: User, confirm: bool = False) -> Scenario:
+    """The PM withdraws an out-of-scope mark; the scenario must then be covered again. The
+    plan gets a new revision (one that withdraws a review, an approval or sign-offs only with
+    `confirm`)."""
     requirement = scenario.requirement
     lock_requirement(requirement)
     if refusal := can.check_edit_requirement(
@@ -381,6 +429,7 @@ def return_to_scope(*, scenario: Scenario, actor: User) -> Scenario:
         raise refusal
     if not scenario.is_out_of_scope:
         raise Refused("scenario.not_out_of_scope", scenario=scenario.key)
+    _check_revision_confirmed(requirement, confirm)
     bump_version(requirement)
     Scenario.objects.filter(pk=scenario.pk).update(
         out_of_scope_reason="", out_of_scope_by=None, out_of_scope_at=None

@@ -614,6 +614,61 @@ class TeamAdminForm(forms.Form):
     is_committee = forms.BooleanField(label=_("is a technical committee"), required=False)
 
 
+class PlanImportForm(forms.Form):
+    # Size and content are the plan file's limits, checked by the import (docs/limits.md).
+    markdown = forms.CharField(
+        label=_("The plan as Markdown (an edited export)"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
+    )
+
+
+class DepartmentAdminForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=50)
+    name = forms.CharField(label=_("name"), max_length=100)
+
+
+class OrgPolicyForm(forms.Form):
+    """The cost-of-change weight of each phase a gap was found in, and the factor per extra
+    affected party (the organisation policy)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    cost_per_extra_party = forms.DecimalField(
+        label=_("cost factor per extra affected party"),
+        min_value=0,
+        max_value=99.99,
+        max_digits=4,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for phase, label in Phase.choices:
+            self.fields[f"weight_{phase}"] = forms.IntegerField(
+                label=label, min_value=0, max_value=10_000
+            )
+
+    def policy(self) -> dict[str, Any]:
+        """The cleaned data as `update_org_policy` takes it."""
+        data = self.cleaned_data
+        return {
+            "version": data["version"],
+            "cost_per_extra_party": data["cost_per_extra_party"],
+            "cost_curve": {phase: data[f"weight_{phase}"] for phase in Phase.values},
+        }
+
+
+class DepartmentRenameForm(forms.Form):
+    code = forms.SlugField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    name = forms.CharField(label=_("name"), max_length=100)
+
+
+class DepartmentRemoveForm(forms.Form):
+    code = forms.SlugField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
 class GrantRoleForm(forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)

@@ -26,8 +26,7 @@ from techalign.plans.models import (
     SignOff,
     Verdict,
 )
-from techalign.plans.sections import section_hash
-from techalign.plans.selectors import LEAD_REVIEWERS, PartySignOffs
+from techalign.plans.selectors import LEAD_REVIEWERS, PartySignOffs, settle_signoffs
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.selectors import answers_to_accept
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
@@ -214,6 +213,7 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         .only(
             "team__code",
             "revision__plan_id",
+            "revision__number",
             "revision__change_request_id",
             "role",
             "decision",
@@ -224,10 +224,11 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     ):
         signed.setdefault((signoff.revision.plan_id, signoff.team_id), []).append(signoff)
     revisions = {r.pk: _current_revision(r) for r in requirements}
-    changes = {r.change_request_id for r in revisions.values()} - {None}
+    changes = {r.change_request_id for r in revisions.values()}
+    changes |= {s.revision.change_request_id for signoffs in signed.values() for s in signoffs}
     named = set(
         ChangeRequest.affected_teams.through.objects.filter(
-            changerequest_id__in=changes
+            changerequest_id__in=changes - {None}
         ).values_list("changerequest_id", "team_id")
     )
     team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
@@ -238,24 +239,16 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         if requirement.lead_team_id in teams:
             parties.add(requirement.lead_team_id)
         for team_id in sorted(parties):
-            party = PartySignOffs(
-                team=team_by_id[team_id],
-                is_lead=team_id == requirement.lead_team_id,
-                lead_dev_id=requirement.lead_dev_id,
+            party = settle_signoffs(
+                PartySignOffs(
+                    team=team_by_id[team_id],
+                    is_lead=team_id == requirement.lead_team_id,
+                    lead_dev_id=requirement.lead_dev_id,
+                ),
+                revision,
+                signed.get((revision.plan_id, team_id), []),
+                named_by=named,
             )
-            current = section_hash(revision.content, party.team.code, is_lead=party.is_lead)
-            change = revision.change_request_id
-            must_resign = change is not None and (change, team_id) in named
-            for signoff in signed.get((revision.plan_id, team_id), []):
-                if signoff.decision == SignOff.Decision.REJECT:
-                    party.standing = {}
-                    party.rejected = signoff if signoff.revision_id == revision.pk else None
-                elif signoff.section_hash == current and (
-                    not must_resign
-                    or signoff.revision.change_request_id == revision.change_request_id
-                ):
-                    party.standing[signoff.role] = signoff
-                    party.rejected = None
             mine = {
                 role
                 for t, role in roles

@@ -1,7 +1,9 @@
 import pytest
 from django.test import Client
 
+from techalign.org.models import Role, User
 from techalign.org.services import issue_token
+from tests.factories import grant, make_user
 
 
 class Api:
@@ -53,3 +55,15 @@ def as_(w):
         return cache[key]
 
     return client
+
+
+@pytest.fixture
+def ada(w) -> User:
+    """An administrator (she holds the role in the committee)."""
+    return grant(make_user("ada", display_name="Ada"), w.committee, Role.ADMIN)
+
+
+@pytest.fixture
+def admin(ada) -> Api:
+    """An API client for the administrator ada."""
+    return Api(ada, "en")

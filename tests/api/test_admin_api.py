@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,17 +17,6 @@ from tests.api.conftest import Api
 from tests.factories import grant, make_user
 
 A = "/admin"
-
-
-@pytest.fixture
-def ada(w) -> User:
-    """An administrator (she holds the role in the committee)."""
-    return grant(make_user("ada", display_name="Ada"), w.committee, Role.ADMIN)
-
-
-@pytest.fixture
-def admin(ada) -> Api:
-    return Api(ada, "en")
 
 
 def _done(action: str, actor: User | None = None) -> list[AuditEvent]:

@@ -17,6 +17,7 @@ from django.test import Client
 
 from techalign.audit.models import AuditEvent
 from techalign.meetings.services import add_action_item, waive_attendance
+from techalign.org.models import Department
 from techalign.plans.services import open_change_request
 from techalign.requirements.models import Requirement
 from techalign.requirements.services import raise_question
@@ -234,6 +235,13 @@ ACCESS: dict[str, Access] = {
     ),
     f"PUT {AD}/company-calendar/days/{{on}}": admin({"name": "年会"}, if_match="company_calendar"),
     f"DELETE {AD}/company-calendar/days/{{on}}": admin(if_match="company_calendar"),
+    f"GET {AD}/departments": ADMIN,
+    f"POST {AD}/departments": admin({"code": "risk", "name": "风控部"}),
+    f"GET {AD}/departments/{{department}}": ADMIN,
+    f"PATCH {AD}/departments/{{department}}": admin({"name": "运维中心"}, if_match="department"),
+    f"DELETE {AD}/departments/{{department}}": admin(if_match="department"),
+    f"GET {AD}/org-policy": ADMIN,
+    f"PUT {AD}/org-policy": admin({"cost_per_extra_party": "0.5"}, if_match="org_policy"),
 }
 
 
@@ -288,7 +296,10 @@ def scene(w):
         "component": "order-service",
         "role": "DEV",
         "on": "2026-12-28",
+        "department": "ops",
     }
+    # A department without teams, which an administrator may remove.
+    Department.objects.create(code="ops", name="运维部")
     return req, params
 
 
@@ -312,6 +323,8 @@ def _call(client: Client, headers: dict, operation: str, params: dict, access: A
             "person": f"/api/v1/admin/people/{params['username']}",
             "component": f"/api/v1/admin/components/{params['component']}",
             "company_calendar": "/api/v1/admin/company-calendar",
+            "department": f"/api/v1/admin/departments/{params['department']}",
+            "org_policy": "/api/v1/admin/org-policy",
         }
         # A caller who may not read the resource cannot have its ETag: send a made-up one.
         etag = client.get(read[access.if_match], headers=headers).headers.get("ETag", '"v0"')

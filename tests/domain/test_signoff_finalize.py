@@ -269,6 +269,7 @@ def test_changing_the_requirement_text_after_sign_off_makes_the_sign_offs_stale(
         actor=w.ming,
         version=req.version,
         user_stories="作为买家，我想只退一件商品",
+        confirm=True,
     )
 
     assert status_of(req) == Status.PLANNING
@@ -281,11 +282,13 @@ def test_a_requirement_edit_based_on_an_older_version_is_refused(w):
     req = advance(w, "aligning")
     seen = req.version
     requirements.update_requirement(
-        requirement=req, actor=w.ming, version=seen, title="部分退款 v2"
+        requirement=req, actor=w.ming, version=seen, title="部分退款 v2", confirm=True
     )
 
     with pytest.raises(Refused) as refused:
-        requirements.update_requirement(requirement=req, actor=w.ming, version=seen, title="旧标题")
+        requirements.update_requirement(
+            requirement=req, actor=w.ming, version=seen, title="旧标题", confirm=True
+        )
 
     assert refused.value.code == "conflict.stale_version"
     assert refused.value.details["seen"] == seen

@@ -91,7 +91,10 @@ def test_a_scenario_change_voids_the_parties_covering_it(w):
     sign_all(w, req)
 
     requirements.update_scenario(
-        scenario=req.scenarios.get(number=2), actor=w.ming, acceptance_criteria="退款金额可部分"
+        scenario=req.scenarios.get(number=2),
+        actor=w.ming,
+        acceptance_criteria="退款金额可部分",
+        confirm=True,
     )
 
     state = state_of(req)

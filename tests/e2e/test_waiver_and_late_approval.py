@@ -53,6 +53,12 @@ def test_withdrawing_a_waiver_and_the_committees_late_approval_on_a_phone(browse
         finance = page.locator("#attendance tr", has=page.locator('a[href="/teams/finance/"]'))
         expect(finance).to_contain_text("缺席")
         assert "/do/" not in page.url
+        # The waiver form offers the party that is missing again, after the swap as on a
+        # fresh load (not the first option the form showed before the withdrawal).
+        waived = page.locator("#attendance select[name=team]")
+        expect(waived).to_have_value(str(w.finance.pk))
+        page.reload()
+        expect(page.locator("#attendance select[name=team]")).to_have_value(str(w.finance.pk))
         fits_the_phone(page)
         qiang.shot("waiver-withdrawn-390-zh")
     finally:

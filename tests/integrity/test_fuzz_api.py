@@ -43,6 +43,7 @@ EXAMPLES_PER_OPERATION = 6
 EXISTING = {
     "key": ["REQ-1", "REQ-2"],
     "code": ["order", "payments"],
+    "department": ["trade", "fin"],
     "scenario": ["S-1", "S-2"],
     "item": ["I-1", "I-3"],
     "question": ["Q-1"],

@@ -22,7 +22,15 @@ from django.utils.translation import gettext as _
 
 from techalign.core.errors import Refused
 from techalign.org import services
-from techalign.org.models import Component, Department, Membership, Team, User
+from techalign.org.models import (
+    DEFAULT_COST_CURVE,
+    Component,
+    Department,
+    Membership,
+    OrgPolicy,
+    Team,
+    User,
+)
 from techalign.org.selectors import get_team, get_user
 from techalign.web import forms
 
@@ -90,19 +98,68 @@ def _or_404(lookup: Callable[[str], Any], ref: str) -> Any:
         raise Http404(refused.message) from refused
 
 
+def _department(code: str) -> Department:
+    department = Department.objects.filter(code=code).first()
+    if department is None:
+        raise Refused("access.not_found", kind=_("Department"), ref=code)
+    return department
+
+
+def _but(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in names}
+
+
 @login_required
 def manage_home(request: HttpRequest) -> HttpResponse:
-    """Departments with their teams and member counts; a new team."""
+    """Departments with their teams and member counts: a new, renamed or (empty) removed
+    department; a new team; the organisation policy."""
     if denied := _admin_only(request):
         return denied
     page = Bound(request)
     page.form("team", forms.TeamAdminForm)
+    page.form("department", forms.DepartmentAdminForm)
+    page.form("rename_department", forms.DepartmentRenameForm)
+    page.form("remove_department", forms.DepartmentRemoveForm)
+    policy = OrgPolicy.objects.filter(pk=1).first() or OrgPolicy()
+    policy_form = page.form(
+        "policy",
+        forms.OrgPolicyForm,
+        {
+            "version": policy.version,
+            "cost_per_extra_party": policy.cost_per_extra_party,
+            **{f"weight_{phase}": policy.cost_weight(phase) for phase in DEFAULT_COST_CURVE},
+        },
+    )
+    actor = request.user
 
     def create_team(data: dict[str, Any]) -> None:
-        services.save_team(actor=request.user, is_new=True, **data)
+        services.save_team(actor=actor, is_new=True, **data)
 
     if page.handle("team", create_team):
         return redirect("web:manage_team", code=page.forms["team"].cleaned_data["code"])
+    if (
+        page.handle("department", lambda d: services.save_department(actor=actor, is_new=True, **d))
+        or page.handle(
+            "rename_department",
+            lambda d: services.save_department(
+                actor=actor, code=_or_404(_department, d["code"]).code, **_but(d, "code")
+            ),
+        )
+        or page.handle(
+            "policy",
+            lambda _d: services.update_org_policy(
+                actor=actor,
+                **policy_form.policy(),  # type: ignore[attr-defined]
+            ),
+        )
+        or page.handle(
+            "remove_department",
+            lambda d: services.remove_department(
+                actor=actor, department=_or_404(_department, d["code"]), version=d["version"]
+            ),
+        )
+    ):
+        return redirect("web:manage")
     departments = Department.objects.prefetch_related(
         Prefetch(
             "teams",

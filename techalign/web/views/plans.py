@@ -17,6 +17,7 @@ from techalign.org.selectors import search_components
 from techalign.plans import permissions as can
 from techalign.plans import selectors as plans
 from techalign.plans import services
+from techalign.plans.markdown import import_plan
 from techalign.plans.models import Item, ItemKind, Revision
 from techalign.plans.selectors import approval_gaps
 from techalign.requirements.permissions import can_raise_question
@@ -155,6 +156,9 @@ def items_section(screen: Screen) -> dict[str, Any]:
         # Questions on an item are raised from the requirement's form, opened on that item.
         "can_ask": can_raise_question(screen.user, screen.requirement),
         "item_form": _item_form(screen, suggestions, owner_teams, initial={"based_on": number}),
+        "import_form": (
+            forms.PlanImportForm() if can.can_edit_item(screen.user, screen.requirement) else None
+        ),
         "editing": editing,
         "edit_item_form": edit_form,
         "lead_team_id": screen.requirement.lead_team_id,
@@ -305,6 +309,18 @@ def add_item(screen: Screen, ref: str | None) -> None:
         based_on=data["based_on"],
         confirm=screen.is_confirmed,
         **_item_fields(data),
+    )
+
+
+@action("import_markdown", section="items")
+def import_markdown(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.PlanImportForm, "import_form")
+    # A browser sends a textarea's line breaks as CRLF: the file as exported has LF.
+    import_plan(
+        actor=screen.user,
+        text=data["markdown"].replace("\r\n", "\n"),
+        requirement=screen.requirement,
+        confirm=screen.is_confirmed,
     )
 
 

@@ -278,7 +278,11 @@ def update_requirement(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.RequirementForm, "requirement_form")
     version = data.pop("version")
     services.update_requirement(
-        requirement=screen.requirement, actor=screen.user, version=version, **data
+        requirement=screen.requirement,
+        actor=screen.user,
+        version=version,
+        confirm=screen.is_confirmed,
+        **data,
     )
 
 
@@ -336,26 +340,40 @@ def clear_high_risk(screen: Screen, ref: str | None) -> None:
 @action("add_scenario", section="scenarios")
 def add_scenario(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ScenarioForm, "scenario_form")
-    services.add_scenario(requirement=screen.requirement, actor=screen.user, **data)
+    services.add_scenario(
+        requirement=screen.requirement, actor=screen.user, confirm=screen.is_confirmed, **data
+    )
 
 
 @action("update_scenario", section="scenarios")
 def update_scenario(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ScenarioForm, "edit_scenario_form")
-    services.update_scenario(scenario=scenario_of(screen, ref), actor=screen.user, **data)
+    services.update_scenario(
+        scenario=scenario_of(screen, ref),
+        actor=screen.user,
+        confirm=screen.is_confirmed,
+        **data,
+    )
 
 
 @action("out_of_scope", section="scenarios")
 def out_of_scope(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReasonForm, "reason_form")
     services.mark_out_of_scope(
-        scenario=scenario_of(screen, ref), actor=screen.user, reason=data["reason"]
+        scenario=scenario_of(screen, ref),
+        actor=screen.user,
+        reason=data["reason"],
+        confirm=screen.is_confirmed,
     )
 
 
 @action("return_to_scope", section="scenarios")
 def return_to_scope(screen: Screen, ref: str | None) -> None:
-    services.return_to_scope(scenario=scenario_of(screen, ref), actor=screen.user)
+    services.return_to_scope(
+        scenario=scenario_of(screen, ref),
+        actor=screen.user,
+        confirm=screen.is_confirmed,
+    )
 
 
 @action("hand_off", section="scenarios")

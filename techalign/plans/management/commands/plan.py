@@ -2,7 +2,8 @@
 `techalign plan suspect REQ` / `techalign plan confirm REQ ITEM --as USER` for suspect items.
 
 Plans as Markdown files (docs/plan-markdown.md). An import is a plan edit by the named user,
-with every gate of a plan edit; it is refused when the plan changed since the export.
+with every gate of a plan edit; it is refused when the plan changed since the export, and
+when it would withdraw a review, an approval or sign-offs unless given `--confirm`.
 Exit status 2 with one line when the file itself is refused (its size, encoding, content or a
 limit of docs/limits.md: HTTP 413 or 422 in the API), 1 when the plan edit is (role, step,
 revision); nothing is written either way.
@@ -42,6 +43,11 @@ class Command(BaseCommand):
             required=True,
             help="the DEV making the edit (recorded as its author)",
         )
+        imported.add_argument(
+            "--confirm",
+            action="store_true",
+            help="go ahead although the edit withdraws a review, an approval or sign-offs",
+        )
         suspect = actions.add_parser(
             "suspect", help="list the items whose covered scenario changed (exit 1 if any)"
         )
@@ -65,7 +71,7 @@ class Command(BaseCommand):
                 elif action == "confirm":
                     self._confirm(options["requirement"], options["item"], options["username"])
                 else:
-                    self._import(options["file"], options["username"])
+                    self._import(options["file"], options["username"], options["confirm"])
             except Refused as refused:
                 about_the_file = refused.status in (413, 422)
                 raise CommandError(
@@ -79,7 +85,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(text, ending="")
 
-    def _import(self, file: str, username: str) -> None:
+    def _import(self, file: str, username: str, confirm: bool) -> None:
         # The file first, before the database is asked anything: a file that cannot be a plan
         # is refused the same whoever runs the command. Read as bytes, so line endings stay as
         # written: they may be part of an item's text.
@@ -91,7 +97,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file", returncode=2)
         text = read_plan_file(data, file=file)
         user = get_user(username)
-        result = import_plan(actor=user, text=text, file=file)
+        result = import_plan(actor=user, text=text, file=file, confirm=confirm)
         self.stdout.write(result.summary)
 
     def _suspect(self, key: str) -> None:

@@ -43,7 +43,11 @@ function changedFields(root, skip) {
       }
     } else if (field.tagName === "SELECT") {
       const options = Array.from(field.options);
-      if (options.some((o) => o.selected !== o.defaultSelected)) {
+      // A single select rendered with no option marked selected shows its first option: that
+      // is how the server rendered it, not a choice to carry into the new content.
+      const implicit = !field.multiple && field.size <= 1 && !options.some((o) => o.defaultSelected);
+      const rendered = (o, i) => o.defaultSelected || (implicit && i === 0);
+      if (options.some((o, i) => o.selected !== rendered(o, i))) {
         found.push({ key, selected: options.filter((o) => o.selected).map((o) => o.value) });
       }
     } else if (field.value !== field.defaultValue) {
