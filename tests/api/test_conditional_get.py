@@ -161,10 +161,11 @@ def test_if_match_takes_the_longer_tag_a_read_gives(story, as_):
     path = f"/requirements/{story.requirement.key}"
     tag = _get(ming, path)["ETag"]
     assert "-" in tag
-    edited = ming.patch(path, {"title": "部分退款（含冲正）"}, if_match=tag)
+    # The plan is approved: a new title re-revisions it, which the PM confirms.
+    edited = ming.patch(path, {"title": "部分退款（含冲正）", "confirm": True}, if_match=tag)
     assert edited.status_code == 200, edited.content
     assert edited["ETag"] == _get(ming, path)["ETag"] != tag
-    stale = ming.patch(path, {"title": "又改"}, if_match=tag)
+    stale = ming.patch(path, {"title": "又改", "confirm": True}, if_match=tag)
     assert stale.status_code == 412
 
 

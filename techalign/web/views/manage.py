@@ -49,7 +49,14 @@ class Bound:
     def form(
         self, key: str, form_class: type[django_forms.Form], initial: dict[str, Any] | None = None
     ) -> django_forms.Form:
-        form = form_class(self.request.POST) if self.posted == key else form_class(initial=initial)
+        # Several forms share a page and field names (a team's and a department's code):
+        # each form's ids carry its key so that no id repeats.
+        auto_id = f"id_{key}_%s"
+        form = (
+            form_class(self.request.POST, auto_id=auto_id)
+            if self.posted == key
+            else form_class(initial=initial, auto_id=auto_id)
+        )
         self.forms[key] = form
         return form
 
