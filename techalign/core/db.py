@@ -15,9 +15,11 @@ from django.db import connection
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
-def refresh_planner_statistics() -> None:
-    """Re-sample the statistics the query planner chooses indexes by."""
+def refresh_planner_statistics(*tables: str) -> None:
+    """Re-sample the statistics the query planner chooses indexes by: of these tables, or of
+    every table."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
-        cursor.execute("ANALYZE")
+        for table in tables or [""]:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}" if table else "ANALYZE")

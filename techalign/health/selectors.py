@@ -299,19 +299,12 @@ def stored_findings(scope: Scope, *, user: User | None = None) -> QuerySet[Store
         # A team's or a department's requirements are read once, rather than the visibility
         # and related-party subqueries again in each count the page makes.
         ids = list(selection.values_list("pk", flat=True)[: SETTLED_SELECTION_LIMIT + 1])
-        rows = StoredFinding.objects.filter(requirement__in=settled(ids, selection))
+        rows = enabled_findings().filter(requirement__in=settled(ids, selection))
     else:
         # The whole organisation: every stored finding but those of the few requirements out
         # of the selection (cancelled, or private and not visible to the user), so the counts
         # scan the findings alone.
-        hidden = _hidden_requirements(user)
-        rows = StoredFinding.objects.exclude(
-            requirement__in=settled(hidden, Requirement.objects.filter(pk__in=hidden).values("pk"))
-        )
-    disabled = HealthSettings.current().disabled_rules
-    if disabled:
-        # Switching a rule off shows at once; switching one on waits for the refresh.
-        rows = rows.exclude(code__in=disabled)
+        rows = enabled_findings().exclude(requirement__in=_hidden_requirements(user))
     team_ids = scope.team_ids
     if team_ids is not None:
         naming = StoredFinding.teams.through.objects.filter(team_id__in=team_ids)
@@ -319,15 +312,24 @@ def stored_findings(scope: Scope, *, user: User | None = None) -> QuerySet[Store
     return rows
 
 
-def _hidden_requirements(user: User | None) -> list[int]:
+def enabled_findings() -> QuerySet[StoredFinding]:
+    """Every stored finding of a rule switched on: switching a rule off shows at once,
+    switching one on waits for the refresh."""
+    disabled = HealthSettings.current().disabled_rules
+    rows = StoredFinding.objects.all()
+    return rows.exclude(code__in=disabled) if disabled else rows
+
+
+def _hidden_requirements(user: User | None) -> QuerySet[Requirement, Any]:
     """Requirements left out of the whole organisation's selection for `user`: cancelled ones,
-    and private ones the user may not see."""
-    hidden = set(Requirement.objects.filter(status=Status.CANCELLED).values_list("pk", flat=True))
+    and private ones the user may not see. A subquery, which the database reads once: the ids
+    read into Python and passed back (ten thousand private requirements at S=10) cost a
+    quarter of a second per page."""
+    hidden = Q(status=Status.CANCELLED)
     if user is not None:
-        private = Requirement.objects.filter(is_private=True).values_list("pk", flat=True)
-        visible = visible_requirements(user).filter(is_private=True).values_list("pk", flat=True)
-        hidden |= set(private) - set(visible)
-    return sorted(hidden)
+        visible = visible_requirements(user).filter(is_private=True).values("pk")
+        hidden |= Q(is_private=True) & ~Q(pk__in=visible)
+    return Requirement.objects.filter(hidden).order_by().values("pk")
 
 
 def stored_counts(rows: QuerySet[StoredFinding]) -> tuple[dict[str, int], dict[str, int]]:
