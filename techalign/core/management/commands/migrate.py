@@ -16,6 +16,9 @@ from typing import Any
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.recorder import MigrationRecorder
+
+from techalign.core.db import refresh_planner_statistics
 
 # Any constant works as long as every node uses the same one: "techalign" as a 63-bit integer.
 ADVISORY_LOCK_KEY = int.from_bytes(b"techalig", "big") >> 1
@@ -50,5 +53,16 @@ class Command(DjangoMigrate):
     help = DjangoMigrate.help + " Runs on one node at a time: concurrent runs wait for each other."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with migration_lock(connections[options["database"]]):
+        connection = connections[options["database"]]
+        with migration_lock(connection):
+            before = _applied(connection)
             super().handle(*args, **options)
+            if before and _applied(connection) - before:
+                # An index a migration adds has no statistics until the next ANALYZE (the
+                # worker's, hours later), and SQLite takes an index without statistics for a
+                # very selective one: the inbox took 0.6 s instead of 0.1 s at S=10.
+                refresh_planner_statistics()
+
+
+def _applied(connection: BaseDatabaseWrapper) -> set[tuple[str, str]]:
+    return set(MigrationRecorder(connection).applied_migrations())
