@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from techalign.core.errors import Refused
-from techalign.core.http import SignedInRequest
+from techalign.core.http import SignedInRequest, whole_number
 from techalign.health.base import Finding
 from techalign.health.models import HealthSettings, StoredFinding
 from techalign.health.reports import REPORTS, Period, build_report
@@ -69,7 +69,9 @@ class Peek:
 
     @classmethod
     def of(cls, ids: QuerySet[Requirement, int], page_number: str | None) -> Peek:
-        number = min(max(_whole(page_number), 1), MAX_PAGE)
+        # A number of ten digits or more is no page anyone reached by paging: the first.
+        typed = whole_number(page_number) if len(page_number or "") < 10 else None
+        number = min(max(typed or 1, 1), MAX_PAGE)
         start = (number - 1) * GROUPS_PER_PAGE
         rows = list(ids[start : start + GROUPS_PER_PAGE + 1])
         return cls(number, rows[:GROUPS_PER_PAGE], len(rows) > GROUPS_PER_PAGE)
@@ -83,10 +85,6 @@ class Peek:
 
     def next_page_number(self) -> int:
         return self.number + 1
-
-
-def _whole(text: str | None) -> int:
-    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else 1
 
 
 # A rule with at least this many findings in the organisation is walked like the whole list:

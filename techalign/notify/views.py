@@ -9,10 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from techalign.core.errors import Refused
-from techalign.core.http import SignedInRequest
+from techalign.core.http import SignedInRequest, whole_number
 from techalign.notify import selectors, services
 from techalign.notify.models import Delivery, PreferenceSet
-from techalign.web.views.common import whole_number
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from techalign.audit import activity
-from techalign.core.http import SignedInRequest
+from techalign.core.http import SignedInRequest, whole_number
 from techalign.meetings.selectors import waivers_by_baseline
 from techalign.org.models import OrgPolicy, Team
 from techalign.plans import permissions as can
@@ -21,7 +21,7 @@ from techalign.plans import services
 from techalign.plans.models import Baseline, ChangeRequest, Milestone, Phase, SignOff
 from techalign.web import forms
 from techalign.web.diff import diff_content
-from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
+from techalign.web.views.common import Screen, action, page, render_page, section
 
 page("baseline", "web/baseline/baseline.html")
 page("activity", "web/baseline/activity.html")

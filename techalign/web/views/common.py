@@ -256,13 +256,6 @@ def action(
     return register
 
 
-def whole_number(value: Any) -> int | None:
-    """A number typed in an address or a form, or None when it is not one."""
-    text = str(value or "")
-    # isdigit() alone admits digits such as "²" that int() refuses.
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 

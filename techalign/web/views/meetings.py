@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from techalign.calendars.slots import picked
 from techalign.core import bounds
-from techalign.core.http import SignedInRequest
+from techalign.core.http import SignedInRequest, whole_number
 from techalign.meetings import permissions as can_meet
 from techalign.meetings import selectors as meetings
 from techalign.meetings import services
@@ -29,7 +29,7 @@ from techalign.plans.models import Item
 from techalign.requirements import services as requirement_services
 from techalign.requirements.selectors import get_question, get_scenario
 from techalign.web import forms
-from techalign.web.views.common import Screen, action, page, render_page, section, whole_number
+from techalign.web.views.common import Screen, action, page, render_page, section
 from techalign.web.views.requirements import question_of, thread_acts, thread_with
 
 page("align", "web/meeting/align.html")
