@@ -86,6 +86,11 @@ def _tagged(response: HttpResponse, obj: Any) -> Any:
     return obj
 
 
+def _versioned(request: HttpRequest, response: HttpResponse, obj: Any) -> Any:
+    """`obj`, its answer tagged with its version; or 304 when the client holds that version."""
+    return not_modified(request, response, etag("v", obj.version)) or obj
+
+
 def _changed(current: dict[str, Any], body: Body) -> dict[str, Any]:
     """The current values with the ones the body gives (a field sent as null changes nothing)."""
     return {**current, **body.model_dump(exclude_unset=True, exclude_none=True)}
@@ -155,10 +160,7 @@ def create_team(request: HttpRequest, body: TeamIn, response: HttpResponse):
 def get_team_for_admin(request: HttpRequest, code: str, response: HttpResponse):
     """One team; its ETag changes with every change to it."""
     _admin(request)
-    team = get_team(code)
-    if unchanged := not_modified(request, response, etag("v", team.version)):
-        return unchanged
-    return team
+    return _versioned(request, response, get_team(code))
 
 
 @router.patch("/teams/{code}", response={200: TeamAdminOut, **PRECONDITION_ERRORS})
@@ -361,10 +363,7 @@ def create_component(request: HttpRequest, body: ComponentIn, response: HttpResp
 def get_component_for_admin(request: HttpRequest, component: str, response: HttpResponse):
     """One component; its ETag changes with every change to it."""
     _admin(request)
-    found = get_component(component)
-    if unchanged := not_modified(request, response, etag("v", found.version)):
-        return unchanged
-    return found
+    return _versioned(request, response, get_component(component))
 
 
 @router.patch("/components/{component}", response={200: ComponentAdminOut, **PRECONDITION_ERRORS})
@@ -437,10 +436,7 @@ def create_department(request: HttpRequest, body: DepartmentIn, response: HttpRe
 def get_department(request: HttpRequest, department: str, response: HttpResponse):
     """One department; its ETag changes with every change to it (not to its teams)."""
     _admin(request)
-    found = _department(department)
-    if unchanged := not_modified(request, response, etag("v", found.version)):
-        return unchanged
-    return found
+    return _versioned(request, response, _department(department))
 
 
 @router.patch("/departments/{department}", response={200: DepartmentOut, **PRECONDITION_ERRORS})
@@ -499,10 +495,7 @@ def _org_policy() -> OrgPolicy:
 def get_org_policy(request: HttpRequest, response: HttpResponse):
     """The organisation policy (cost of change), with its ETag."""
     _admin(request)
-    policy = _org_policy()
-    if unchanged := not_modified(request, response, etag("v", policy.version)):
-        return unchanged
-    return _tagged(response, policy)
+    return _versioned(request, response, _org_policy())
 
 
 @router.put("/org-policy", response={200: OrgPolicyOut, **PRECONDITION_ERRORS})
