@@ -9,17 +9,18 @@ autovacuum analyses by itself, but only some time after a bulk load.
 from __future__ import annotations
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Rows sampled per index on SQLite: enough for the planner, and ANALYZE of a 400 MB file
 # takes a fraction of a second instead of a full scan.
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
-def refresh_planner_statistics(*tables: str) -> None:
+def refresh_planner_statistics(*tables: str, database: BaseDatabaseWrapper = connection) -> None:
     """Re-sample the statistics the query planner chooses indexes by: of these tables, or of
     every table."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
+    with database.cursor() as cursor:
+        if database.vendor == "sqlite":
             cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         for table in tables or [""]:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}" if table else "ANALYZE")
+            cursor.execute(f"ANALYZE {database.ops.quote_name(table)}" if table else "ANALYZE")
