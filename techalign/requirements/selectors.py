@@ -175,19 +175,23 @@ def get_requirement(user: User | None, key: str | int) -> Requirement:
 
 
 def get_scenario(requirement: Requirement, key: str) -> Scenario:
-    number = parse_key(key, "S")
-    scenario = requirement.scenarios.filter(number=number).first() if number else None
-    if scenario is None:
-        raise Refused("access.not_found", kind=_("Scenario"), ref=f"{requirement.key}/{key}")
-    return scenario
+    return access_one(
+        requirement.scenarios.all(),
+        key,
+        prefix="S",
+        kind="Scenario",
+        label=f"{requirement.key}/{key}",
+    )
 
 
 def get_question(requirement: Requirement, key: str) -> Question:
-    number = parse_key(key, "Q")
-    question = requirement.questions.filter(number=number).first() if number else None
-    if question is None:
-        raise Refused("access.not_found", kind=_("Question"), ref=f"{requirement.key}/{key}")
-    return question
+    return access_one(
+        requirement.questions.all(),
+        key,
+        prefix="Q",
+        kind="Question",
+        label=f"{requirement.key}/{key}",
+    )
 
 
 def answers_to_accept(user: User) -> QuerySet[Question]:
