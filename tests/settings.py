@@ -19,3 +19,9 @@ TECHALIGN_OUTBOUND_ALLOWLIST = ["127.0.0.0/8", "::1", "localhost"]
 
 # Tests read messages in English unless they choose Chinese; the demo and new users stay zh-hans.
 LANGUAGE_CODE = "en"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # A runaway statement fails its own test within two minutes, and the server's log names it
+    # (scripts/with-postgres prints it), instead of holding an xdist worker until the suite's
+    # timeout kills it with no word of the query.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=120s"  # noqa: F405
