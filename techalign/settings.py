@@ -22,8 +22,8 @@ Environment:
                       (docs/deploy.md, section "Sign-in")
   TECHALIGN_ACTION_REMINDER_DAYS  working days before an action item is due that its owner
                       is reminded (1); overdue ones are recalled once a day
-  TECHALIGN_NODES, TECHALIGN_METRICS_ALLOW, TECHALIGN_METRICS_TOKEN, TECHALIGN_LOG_FORMAT
-                      see the operations block below
+  TECHALIGN_NODES, TECHALIGN_METRICS_ALLOW, TECHALIGN_METRICS_TOKEN, TECHALIGN_LOG_FORMAT,
+  TECHALIGN_KEPT_ANSWERS_MB  see the operations block below
 """
 
 import os
@@ -224,6 +224,9 @@ TECHALIGN_METRICS_ALLOW = _env_list("TECHALIGN_METRICS_ALLOW")
 TECHALIGN_METRICS_TOKEN = os.environ.get("TECHALIGN_METRICS_TOKEN", "")
 # "json": one JSON object per log line, each with the request id; "text" (default): plain lines.
 TECHALIGN_LOG_FORMAT = os.environ.get("TECHALIGN_LOG_FORMAT", "text")
+# Bytes of API answers each worker keeps for the next reader of the same version
+# (techalign/core/answers.py); 0 keeps none.
+TECHALIGN_KEPT_ANSWERS_MB = int(os.environ.get("TECHALIGN_KEPT_ANSWERS_MB", "32"))
 # ---------------------------------------------------------------------------------------------
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from techalign.core import limits
+from techalign.core.answers import kept_answers
 from techalign.core.errors import Refused
 from techalign.core.text import check_tree
 from techalign.org.models import Role, User
@@ -194,6 +195,40 @@ def not_modified(request: HttpRequest, response: HttpResponse, current: str) -> 
     unchanged = HttpResponse(status=304)
     unchanged["ETag"] = current
     return unchanged
+
+
+def kept_or_built(
+    request: HttpRequest,
+    response: HttpResponse,
+    current: str,
+    of: tuple[str, int],
+    schema: type[Schema],
+    build: Callable[[], Any],
+) -> HttpResponse:
+    """The answer whose ETag is `current`: 304 when the client has it (not_modified); else the
+    body another reader had built for that tag, in the same language and time zone; else
+    `build()` (an instance of `schema`, or what it validates) serialised as ninja would, and
+    kept for the next reader.
+
+    Only for answers that are the same for everyone allowed to read them, after that access is
+    established; `of` names the resource, since two of them can share a tag (a requirement and
+    its milestones)."""
+    if unchanged := not_modified(request, response, current):
+        return unchanged
+    key = (*of, current, translation.get_language(), timezone.get_current_timezone_name())
+    content = kept_answers.get(key)
+    if content is None:
+        from techalign.api.main import api  # the API's own renderer; main imports this module
+
+        answer = build()
+        if not isinstance(answer, schema):
+            answer = schema.model_validate(answer, context={"request": request})
+        data = answer.model_dump(context={"request": request, "response_status": 200})
+        content = api.renderer.render(request, data, response_status=200)
+        kept_answers.put(key, content)
+    response.status_code = 200
+    response.content = content
+    return response
 
 
 def if_match(request: HttpRequest, tag: str) -> int:

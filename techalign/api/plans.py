@@ -21,9 +21,9 @@ from techalign.api.common import (
     actor,
     etag,
     if_match,
+    kept_or_built,
     listed,
     listing,
-    not_modified,
 )
 from techalign.api.meetings import WaiverOut
 from techalign.core.errors import Refused
@@ -532,6 +532,11 @@ def parties_out(requirement: Requirement, revision: Revision | None) -> list[dic
 
 
 def _plan_out(requirement: Requirement) -> dict:
+    with selectors.one_reading(requirement):
+        return _plan_sections(requirement)
+
+
+def _plan_sections(requirement: Requirement) -> dict:
     plan = selectors.plan_of(requirement)
     revision = plan.current_revision if plan and plan.current_revision_id else None
     items = selectors.items_of(revision)
@@ -598,9 +603,14 @@ def get_plan(request: HttpRequest, key: str, response: HttpResponse):
     marks = change_marks(requirement)
     # The revision is what If-Match compares for plan edits; the marks cover the reviews,
     # sign-offs and parties the answer shows beside it.
-    if unchanged := not_modified(request, response, etag("r", marks.revision, marks.marks)):
-        return unchanged
-    return _plan_out(requirement)
+    return kept_or_built(
+        request,
+        response,
+        etag("r", marks.revision, marks.marks),
+        ("plan", requirement.pk),
+        PlanOut,
+        lambda: _plan_out(requirement),
+    )
 
 
 @router.post("/{key}/plan/items", response={201: ItemOut, **PRECONDITION_ERRORS})
@@ -883,10 +893,14 @@ def withdraw_change_request(request: HttpRequest, key: str, change: str):
 def list_milestones(request: HttpRequest, key: str, response: HttpResponse):
     """Every party's milestones; the ETag is the requirement's, which they belong to."""
     requirement = _requirement(request, key)
-    tag = etag("v", requirement.version, change_marks(requirement).marks)
-    if unchanged := not_modified(request, response, tag):
-        return unchanged
-    return listed(requirement.milestones.select_related("team", "updated_by"))
+    return kept_or_built(
+        request,
+        response,
+        etag("v", requirement.version, change_marks(requirement).marks),
+        ("milestones", requirement.pk),
+        listing(MilestoneOut),
+        lambda: listed(requirement.milestones.select_related("team", "updated_by")),
+    )
 
 
 @router.put("/{key}/milestones", response={200: MilestoneOut, **PRECONDITION_ERRORS})

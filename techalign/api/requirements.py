@@ -17,7 +17,7 @@ from techalign.api.common import (
     actor,
     etag,
     if_match,
-    not_modified,
+    kept_or_built,
 )
 from techalign.api.plans import PartyOut, parties_out
 from techalign.audit.models import AuditEvent
@@ -374,9 +374,19 @@ def get_requirement(request: HttpRequest, key: str, response: HttpResponse):
     """One requirement with its scenarios, plan summary, and who must act next. Its ETag
     changes with every change to the requirement or its scenarios."""
     requirement = _detail(request, key)
-    if unchanged := not_modified(request, response, requirement_etag(requirement)):
-        return unchanged
-    return requirement
+    return kept_or_built(
+        request,
+        response,
+        requirement_etag(requirement),
+        ("requirement", requirement.pk),
+        RequirementOut,
+        lambda: _requirement_out(requirement),
+    )
+
+
+def _requirement_out(requirement: Requirement) -> RequirementOut:
+    with plans.one_reading(requirement):
+        return RequirementOut.from_orm(requirement)
 
 
 @router.patch("/{key}", response={200: RequirementOut, **PRECONDITION_ERRORS})

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -50,6 +51,29 @@ def _once(revision: Revision, name: str, read: Callable[[], T]) -> T:
     """A fact of a revision, read once per instance. A written revision never changes, so the
     sections of a page or response that ask for its items, owners or coverage share one read."""
     reads = revision.__dict__.setdefault("_reads", {})
+    if name not in reads:
+        reads[name] = read()
+    value: T = reads[name]
+    return value
+
+
+@contextmanager
+def one_reading(requirement: Requirement) -> Iterator[None]:
+    """While one read-only answer about `requirement` is built (its API body), the live
+    scenarios, suspect marks and related parties its sections each ask for are read once.
+    Unlike a revision, a requirement changes: never around a write, whose reads would then be
+    stale."""
+    requirement.__dict__["_reads"] = {}
+    try:
+        yield
+    finally:
+        del requirement.__dict__["_reads"]
+
+
+def _while_reading(requirement: Requirement, name: str, read: Callable[[], T]) -> T:
+    reads = requirement.__dict__.get("_reads")
+    if reads is None:
+        return read()
     if name not in reads:
         reads[name] = read()
     value: T = reads[name]
@@ -131,11 +155,18 @@ def party_team_ids(requirement: Requirement, revision: Revision | None = None) -
 
 
 def related_parties(requirement: Requirement, revision: Revision | None = None) -> list[Team]:
-    return list(Team.objects.filter(pk__in=party_team_ids(requirement, revision)))
+    ids = party_team_ids(requirement, revision)
+    return _while_reading(
+        requirement,
+        f"parties {sorted(ids)}",
+        lambda: list(Team.objects.filter(pk__in=ids)),
+    )
 
 
 def live_scenarios(requirement: Requirement) -> list[Scenario]:
-    return list(requirement.scenarios.filter(is_withdrawn=False))
+    return _while_reading(
+        requirement, "scenarios", lambda: list(requirement.scenarios.filter(is_withdrawn=False))
+    )
 
 
 def uncovered_scenarios(requirement: Requirement, revision: Revision | None) -> list[Scenario]:
@@ -730,9 +761,15 @@ def suspect_links(requirement: Requirement, revision: Revision | None) -> list[S
     if revision is None:
         return []
     numbers = {int(key[2:]) for key in item_keys_of(revision)}
-    marks = SuspectLink.objects.filter(
-        requirement=requirement, cleared_at__isnull=True, scenario__is_withdrawn=False
-    ).select_related("scenario", "marked_by")
+    marks = _while_reading(
+        requirement,
+        "suspect",
+        lambda: list(
+            SuspectLink.objects.filter(
+                requirement=requirement, cleared_at__isnull=True, scenario__is_withdrawn=False
+            ).select_related("scenario", "marked_by")
+        ),
+    )
     return [mark for mark in marks if mark.item_number in numbers]
 
 
