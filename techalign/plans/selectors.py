@@ -524,55 +524,27 @@ def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState
         .select_related("signer", "team", "revision")
         .order_by("revision__number", "created_at", "id")
     )
-    by_revision: dict[int, list[SignOff]] = defaultdict(list)
     for signoff in signoffs:
         signoff.stands = False
         signoff.voided_reason = None
-        by_revision[signoff.revision_id].append(signoff)
-    first = signoffs[0].revision.number if signoffs else revision.number
-    walk = (
+    walk = list(
         Revision.objects.filter(
-            plan_id=revision.plan_id, number__gte=first, number__lte=revision.number
+            plan_id=revision.plan_id,
+            number__gte=signoffs[0].revision.number if signoffs else revision.number,
+            number__lte=revision.number,
         )
         .select_related("change_request")
         .order_by("number")
     )
-    hashes: dict[tuple[int, int], str] = {}
-
-    def hash_of(rev: Revision, party: PartySignOffs) -> str:
-        key = (rev.pk, party.team.pk)
-        if key not in hashes:
-            hashes[key] = section_hash(rev.content, party.team.code, is_lead=party.is_lead)
-        return hashes[key]
-
-    named_by: dict[int, set[int]] = {}
-    previous: Revision | None = None
-    for rev in walk:
-        change = rev.change_request
-        named: set[int] = set()
-        if change is not None:
-            if change.pk not in named_by:
-                named_by[change.pk] = set(change.affected_teams.values_list("pk", flat=True))
-            named = named_by[change.pk]
-        for party in parties.values():
-            void_what_no_longer_stands(
-                party,
-                SignOffStep(
-                    number=rev.number,
-                    section_hash=hash_of(rev, party),
-                    change_request_id=change.pk if change is not None else None,
-                    change_key=change.key if change is not None else "",
-                    is_named=party.team.pk in named,
-                    is_first=previous is None,
-                ),
-                reason=partial(_void_reason, previous, rev, party),
-            )
-        if rev.pk == revision.pk:
-            for party in parties.values():
-                party.is_asked = not party.is_complete
-        for signoff in by_revision.get(rev.pk, []):
-            add_signoff(parties[signoff.team_id], signoff, rev.number)
-        previous = rev
+    named = named_parties({r.change_request_id for r in walk})
+    for party in parties.values():
+        settle_signoffs(
+            party,
+            walk,
+            [s for s in signoffs if s.team_id == party.team.pk],
+            named_by=named,
+            explain=True,
+        )
     for party in parties.values():
         for signoff in party.standing.values():
             signoff.stands = True
@@ -640,57 +612,58 @@ def add_signoff(
     party.rejected = signoff
 
 
+def named_parties(change_request_ids: Collection[int | None]) -> set[tuple[int, int]]:
+    """(change request id, team id) for each party these change requests name, in one query."""
+    ids = set(change_request_ids) - {None}
+    if not ids:
+        return set()
+    return set(
+        ChangeRequest.affected_teams.through.objects.filter(changerequest_id__in=ids).values_list(
+            "changerequest_id", "team_id"
+        )
+    )
+
+
 def settle_signoffs(
     party: PartySignOffs,
-    revision: Revision,
+    walk: Sequence[Revision],
     signoffs: Sequence[SignOff],
     *,
     named_by: Collection[tuple[int, int]],
+    explain: bool = False,
 ) -> PartySignOffs:
-    """`party`'s sign-offs as they stand on `revision`, by the rule above, for readers that
-    load many plans at once (My work): `signoffs` are the party's sign-offs on the plan in
-    order (each with `revision.change_request_id` and `revision.number`), `named_by` the
-    (change request id, team id) pairs of the change requests involved. Without loading
-    other revisions it walks those the sign-offs were given on (their hash is the one signed
-    there) and `revision` itself; the single-plan `signoff_state` walks every revision."""
+    """`party`'s sign-offs as they stand on the last revision of `walk`, by the rule above:
+    `walk` is every revision of the plan from the one the party's first sign-off was given on
+    (or the last alone, when it has none) to the one asked about, in order, each with its
+    content and change request id; `signoffs` the party's sign-offs on those revisions in the
+    order given; `named_by` the (change request id, team id) pairs of those change requests.
+    Every revision is walked, so a section that changed and changed back has voided what was
+    signed before. The plan's own state (`signoff_state`, `explain` names why each sign-off
+    was voided) and My work's batch over many plans both settle through here."""
     team_id = party.team.pk
-    steps: list[tuple[SignOffStep, list[SignOff]]] = []
+    given: dict[int, list[SignOff]] = defaultdict(list)
     for signoff in signoffs:
-        given_on = signoff.revision
-        if steps and steps[-1][0].number == given_on.number:
-            steps[-1][1].append(signoff)
-            continue
-        change = given_on.change_request_id
-        steps.append(
-            (
-                SignOffStep(
-                    number=given_on.number,
-                    section_hash=signoff.section_hash,
-                    change_request_id=change,
-                    is_named=(change, team_id) in named_by,
-                    is_first=not steps,
-                ),
-                [signoff],
-            )
+        given[signoff.revision.number].append(signoff)
+    previous: Revision | None = None
+    for rev in walk:
+        change = rev.change_request_id
+        void_what_no_longer_stands(
+            party,
+            SignOffStep(
+                number=rev.number,
+                section_hash=section_hash(rev.content, party.team.code, is_lead=party.is_lead),
+                change_request_id=change,
+                change_key=rev.change_request.key if explain and rev.change_request else "",
+                is_named=(change, team_id) in named_by,
+                is_first=previous is None,
+            ),
+            reason=partial(_void_reason, previous, rev, party) if explain else lambda: None,
         )
-    change = revision.change_request_id
-    current = SignOffStep(
-        number=revision.number,
-        section_hash=section_hash(revision.content, party.team.code, is_lead=party.is_lead),
-        change_request_id=change,
-        is_named=(change, team_id) in named_by,
-        is_first=not steps,
-    )
-    if not steps or steps[-1][0].number != revision.number:
-        steps.append((current, []))
-    else:
-        steps[-1] = (current, steps[-1][1])
-    for step, given in steps:
-        void_what_no_longer_stands(party, step)
-        if step is current:
+        if rev is walk[-1]:
             party.is_asked = not party.is_complete
-        for signoff in given:
-            add_signoff(party, signoff, step.number, explain=False)
+        for signoff in given.get(rev.number, []):
+            add_signoff(party, signoff, rev.number, explain=explain)
+        previous = rev
     return party
 
 

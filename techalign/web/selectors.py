@@ -7,7 +7,9 @@ inbox and the counts in the navigation bar stay fast as the organisation grows.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -18,7 +20,6 @@ from techalign.meetings.selectors import HELD, action_items_assigned
 from techalign.org.models import Role, Team, User
 from techalign.org.permissions import committee_architect, roles_of
 from techalign.plans.models import (
-    ChangeRequest,
     Item,
     Milestone,
     Review,
@@ -26,7 +27,12 @@ from techalign.plans.models import (
     SignOff,
     Verdict,
 )
-from techalign.plans.selectors import LEAD_REVIEWERS, PartySignOffs, settle_signoffs
+from techalign.plans.selectors import (
+    LEAD_REVIEWERS,
+    PartySignOffs,
+    named_parties,
+    settle_signoffs,
+)
 from techalign.requirements.models import Question, Requirement, Scenario, Status
 from techalign.requirements.selectors import answers_to_accept
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
@@ -177,10 +183,10 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     capacity I hold that is still missing (see `plans.selectors.signoff_state`), once an
     alignment meeting of the requirement was held.
 
-    Four queries: the requirements at the sign-off steps, the parties their current revisions
-    touch, the sign-offs of those parties on their plans, and the change requests' named
-    parties. A sign-off stands here when its section hash is the current one's and no later
-    rejection of its party came after it."""
+    Five queries at most: the requirements at the sign-off steps, the parties their current
+    revisions touch, the sign-offs of those parties on their plans, the revisions between each
+    plan's first sign-off and its current one, and the change requests' named parties. Each
+    party is settled by the plan's own rule (`settle_signoffs`), over the same revisions."""
     roles = {(team_id, role) for team_id, role in roles_of(user) if role in (Role.PM, Role.DEV)}
     teams = {team_id for team_id, _role in roles}
     if not teams:
@@ -200,15 +206,20 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     )
     if not requirements:
         return []
-    revision_ids = [r.plan.current_revision_id for r in requirements]
+    revisions = {r.pk: _current_revision(r) for r in requirements}
     touched = set(
-        Item.objects.filter(revision_id__in=revision_ids, owner_team__in=teams).values_list(
-            "revision_id", "owner_team_id"
-        )
+        Item.objects.filter(
+            revision_id__in=[r.pk for r in revisions.values()], owner_team__in=teams
+        ).values_list("revision_id", "owner_team_id")
     )
     signed: dict[tuple[int, int], list[SignOff]] = {}
     for signoff in (
-        SignOff.objects.filter(revision__plan__in=[r.plan for r in requirements], team__in=teams)
+        SignOff.objects.filter(
+            revision__plan__in=[r.plan for r in requirements],
+            team__in=teams,
+            # Not those given on revisions after the current one (a withdrawn change's).
+            revision__number__lte=F("revision__plan__current_revision__number"),
+        )
         .select_related("team", "revision")
         .only(
             "team__code",
@@ -223,14 +234,8 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         .order_by("revision__number", "created_at", "id")
     ):
         signed.setdefault((signoff.revision.plan_id, signoff.team_id), []).append(signoff)
-    revisions = {r.pk: _current_revision(r) for r in requirements}
-    changes = {r.change_request_id for r in revisions.values()}
-    changes |= {s.revision.change_request_id for signoffs in signed.values() for s in signoffs}
-    named = set(
-        ChangeRequest.affected_teams.through.objects.filter(
-            changerequest_id__in=changes - {None}
-        ).values_list("changerequest_id", "team_id")
-    )
+    walks = _walks_from_first_signoff(list(revisions.values()), signed)
+    named = named_parties({r.change_request_id for walk in walks.values() for r in walk})
     team_by_id = {t.pk: t for t in Team.objects.filter(pk__in=teams)}
     owed = []
     for requirement in requirements:
@@ -245,7 +250,7 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
                     is_lead=team_id == requirement.lead_team_id,
                     lead_dev_id=requirement.lead_dev_id,
                 ),
-                revision,
+                walks[revision.plan_id],
                 signed.get((revision.plan_id, team_id), []),
                 named_by=named,
             )
@@ -259,6 +264,34 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
                 continue
             owed.append(OwedSignOff(requirement, party.team, revision.number))
     return owed
+
+
+def _walks_from_first_signoff(
+    currents: list[Revision], signed: dict[tuple[int, int], list[SignOff]]
+) -> dict[int, list[Revision]]:
+    """By plan: its revisions from the first one signed on to the current one, as
+    `settle_signoffs` walks them; the earlier ones in one query."""
+    first: dict[int, int] = {}
+    for (plan_id, _team_id), signoffs in signed.items():
+        number = signoffs[0].revision.number
+        first[plan_id] = min(first.get(plan_id, number), number)
+    walks: dict[int, list[Revision]] = {r.plan_id: [] for r in currents}
+    ranges = [
+        Q(plan_id=r.plan_id, number__gte=first[r.plan_id], number__lt=r.number)
+        for r in currents
+        if first.get(r.plan_id, r.number) < r.number
+    ]
+    if ranges:
+        earlier = (
+            Revision.objects.filter(reduce(operator.or_, ranges))
+            .only("plan_id", "number", "content", "change_request_id")
+            .order_by("number")
+        )
+        for revision in earlier:
+            walks[revision.plan_id].append(revision)
+    for current in currents:
+        walks[current.plan_id].append(current)
+    return walks
 
 
 def blocking_questions_on_my_plans(user: User) -> QuerySet[Question]:
