@@ -156,6 +156,14 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
         else []
     )
     invited = {i.user_id for i in invitees}
+    # The recipients' own chat channels and the teams' in one query each, not one per person.
+    channels_of: dict[tuple[str, int | None], list[Channel]] = {}
+    for channel in Channel.objects.filter(
+        Q(user__in=users) | Q(team__in=occasion.teams), is_active=True
+    ).order_by("pk"):
+        owner = ("user", channel.user_id) if channel.user_id else ("team", channel.team_id)
+        channels_of.setdefault(owner, []).append(channel)
+    notifications: list[Notification] = []
     deliveries: list[Delivery] = []
     for user in users:
         language = user.language or settings.LANGUAGE_CODE
@@ -173,7 +181,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
         team_prefs = [by_team[t] for t in member_teams.get(user.pk, ()) if t in by_team]
         notification = None
         if _wants(by_user.get(user.pk), team_prefs, "in_app"):
-            notification = Notification.objects.create(
+            notification = Notification(
                 recipient=user,
                 event=event,
                 requirement=occasion.requirement,
@@ -182,6 +190,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
                 params=occasion.params,
                 url=occasion.url,
             )
+            notifications.append(notification)
         if user.email and _wants(by_user.get(user.pk), team_prefs, "email"):
             payload = {"body": f"{mail_body}\n\n{meeting_agenda or occasion.url}"}
             if method and ics:  # an invitation comes as both or neither
@@ -197,8 +206,8 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
                     next_attempt_at=timezone.now(),
                 )
             )
-        for channel in Channel.objects.filter(user=user, is_active=True):
-            if _wants(by_user.get(user.pk), [], "chat"):
+        if _wants(by_user.get(user.pk), [], "chat"):
+            for channel in channels_of.get(("user", user.pk), []):
                 deliveries.append(_chat_delivery(occasion, channel, title, body))
     # A team's chat reads in the site's language, times in the site's zone named.
     team_language = settings.LANGUAGE_CODE
@@ -207,8 +216,11 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
         if pref is not None and not pref.chat:
             continue
         title, body, *_ics = texts_in(team_language, settings.TIME_ZONE)
-        for channel in Channel.objects.filter(team=team, is_active=True):
+        for channel in channels_of.get(("team", team.pk), []):
             deliveries.append(_chat_delivery(occasion, channel, title, body))
+    # The inbox rows first: an email delivery points at its recipient's row, whose id the
+    # insert sets (both databases return the ids of a bulk insert).
+    Notification.objects.bulk_create(notifications)
     return Delivery.objects.bulk_create(deliveries)
 
 
