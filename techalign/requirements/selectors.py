@@ -175,23 +175,16 @@ def get_requirement(user: User | None, key: str | int) -> Requirement:
 
 
 def get_scenario(requirement: Requirement, key: str) -> Scenario:
-    return access_one(
-        requirement.scenarios.all(),
-        key,
-        prefix="S",
-        kind="Scenario",
-        label=f"{requirement.key}/{key}",
-    )
+    return _part_of(requirement, requirement.scenarios.all(), key, "S", "Scenario")
 
 
 def get_question(requirement: Requirement, key: str) -> Question:
-    return access_one(
-        requirement.questions.all(),
-        key,
-        prefix="Q",
-        kind="Question",
-        label=f"{requirement.key}/{key}",
-    )
+    return _part_of(requirement, requirement.questions.all(), key, "Q", "Question")
+
+
+def _part_of(requirement: Requirement, rows: QuerySet[M], key: str, prefix: str, kind: str) -> M:
+    """One of the requirement's numbered parts by key ("S-2"), named REQ-n/key when not found."""
+    return access_one(rows, key, prefix=prefix, kind=kind, label=f"{requirement.key}/{key}")
 
 
 def answers_to_accept(user: User) -> QuerySet[Question]:
