@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection
@@ -231,10 +231,15 @@ class NextAction:
 class _People:
     """Who might act on a requirement: the active members of its lead team, of its parties and
     of the committees, read in two queries with every role they hold, so running each action's
-    check for each of them costs no query per person."""
+    check for each of them costs no query per person. Read only when an action asks who: a
+    requirement with nothing to do (most finalized ones) reads nobody."""
 
     def __init__(self, requirement: Requirement, team_ids: set[int]) -> None:
-        teams = Q(team__in=team_ids | {requirement.lead_team_id}) | Q(team__is_committee=True)
+        self.team_ids = team_ids | {requirement.lead_team_id}
+
+    @cached_property
+    def users(self) -> list[User]:
+        teams = Q(team__in=self.team_ids) | Q(team__is_committee=True)
         members = Membership.objects.filter(teams, user__is_active=True).values("user")
         users: dict[int, User] = {}
         roles: dict[int, set[tuple[int, str]]] = {}
@@ -243,8 +248,9 @@ class _People:
             roles.setdefault(m.user_id, set()).add((m.team_id, m.role))
         for user in users.values():
             user._techalign_roles = frozenset(roles[user.pk])  # type: ignore[attr-defined]
-        self.users = sorted(users.values(), key=lambda u: u.username)
-        remember_committee_architects(self.users, committee_team_ids())
+        found = sorted(users.values(), key=lambda u: u.username)
+        remember_committee_architects(found, committee_team_ids())
+        return found
 
     def who(self, check: Callable[..., Refused | None], *args: Any) -> list[User]:
         """Everyone whose `check` passes: the people who can act are who must act next."""
