@@ -155,10 +155,10 @@ def test_my_work_lists_the_asks_to_my_teams_with_due_date_and_link(w, as_user):
     assert 'id="inbox-asks"' in lead and "退款接口支持部分金额" not in lead
 
 
-# Bounds measured on the small data set with a little headroom (as in test_query_counts.py);
-# the large one must fit too.
+# Bounds: the large data set's count plus one (as in test_query_counts.py; measured
+# 2026-12-07, small → large: plan 37 → 39, 45 → 47 before its sections shared one reading).
 @pytest.mark.parametrize("size", ["small", "large"])
-@pytest.mark.parametrize(("url_name", "bound"), [("web:plan", 48), ("web:inbox", 16)])
+@pytest.mark.parametrize(("url_name", "bound"), [("web:plan", 40), ("web:inbox", 16)])
 def test_a_party_devs_plan_page_and_asks_do_not_query_per_row(
     w, as_user, django_assert_max_num_queries, size, url_name, bound
 ):

@@ -309,12 +309,14 @@ def render_page(
     """The full page: layout, requirement header, and every section of the page."""
     page_ = PAGES[page_name]
     overrides = {**_redirected_refusal(screen, page_name), **(overrides or {})}
-    context = _context(screen, page_.sections, overrides)
-    context.update(header_context(screen))
-    context["page"] = page_name
-    context["page_body"] = page_.template
-    context["nav"] = "requirements"
-    html = render_to_string("web/requirement/page.html", context, request)
+    # Rendering writes nothing: its sections share one read of the requirement's facts.
+    with plans.one_reading(screen.requirement):
+        context = _context(screen, page_.sections, overrides)
+        context.update(header_context(screen))
+        context["page"] = page_name
+        context["page_body"] = page_.template
+        context["nav"] = "requirements"
+        html = render_to_string("web/requirement/page.html", context, request)
     return HttpResponse(html, status=status)
 
 
@@ -322,19 +324,25 @@ def _partial(
     request: HttpRequest, screen: Screen, act: Action, overrides: dict[str, Any]
 ) -> HttpResponse:
     section_ = SECTIONS[act.section]
-    if act.target == "section":
-        context = _context(screen, [act.section], overrides)
-        body = render_to_string(section_.template, context, request)
-    else:
-        page_ = PAGES[section_.page_for(screen)]
-        context = _context(screen, page_.sections, overrides)
-        context["page"] = page_.name
-        body = render_to_string(page_.template, context, request)
-    header = render_to_string(
-        "web/requirement/_header.html",
-        {**header_context(screen), "oob": True, "page": SECTIONS[act.section].page_for(screen)},
-        request,
-    )
+    # After the action's write: what is rendered shares one read, as on a page.
+    with plans.one_reading(screen.requirement):
+        if act.target == "section":
+            context = _context(screen, [act.section], overrides)
+            body = render_to_string(section_.template, context, request)
+        else:
+            page_ = PAGES[section_.page_for(screen)]
+            context = _context(screen, page_.sections, overrides)
+            context["page"] = page_.name
+            body = render_to_string(page_.template, context, request)
+        header = render_to_string(
+            "web/requirement/_header.html",
+            {
+                **header_context(screen),
+                "oob": True,
+                "page": SECTIONS[act.section].page_for(screen),
+            },
+            request,
+        )
     return HttpResponse(body + header)
 
 
