@@ -10,7 +10,8 @@ entries simply stop being asked for and age out.
 
 Kept in each worker process, least recently used first out, within a byte budget
 (TECHALIGN_KEPT_ANSWERS_MB, 0 to turn it off); an answer larger than a sixteenth of the budget
-is never kept, so one huge plan cannot empty it.
+is never kept, so one huge plan cannot empty it. /metrics counts hits and misses
+(`techalign_kept_answers_total`), for sizing the budget.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 from django.conf import settings
+from prometheus_client import Counter
+
+ASKED = Counter(
+    "techalign_kept_answers",
+    "API answers looked up among the kept ones: hit (the kept bytes served) or miss (built).",
+    ["outcome"],
+)
+for _outcome in ("hit", "miss"):  # both shown from the start, at 0
+    ASKED.labels(_outcome)
 
 
 class KeptAnswers:
@@ -36,7 +46,8 @@ class KeptAnswers:
             content = self._entries.get(key)
             if content is not None:
                 self._entries.move_to_end(key)
-            return content
+        ASKED.labels("miss" if content is None else "hit").inc()
+        return content
 
     def put(self, key: Hashable, content: bytes) -> None:
         if not self.budget or len(content) > self.largest:

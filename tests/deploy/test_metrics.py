@@ -122,3 +122,20 @@ def test_failed_sign_ins_are_counted(w, scrapable):
     )
 
     assert value(scrape(), "techalign_signin_failures_total") - before == 2
+
+
+def test_kept_answers_count_their_hits_and_misses(w, scrapable):
+    from techalign.api.common import kept_answers
+    from tests.api.conftest import Api
+    from tests.factories import advance
+
+    req = advance(w, "aligning")
+    kept_answers.clear()
+    readers = [Api(w.ming), Api(w.jun)]
+    text = scrape()
+    hits, misses = (value(text, "techalign_kept_answers_total", outcome=o) for o in ("hit", "miss"))
+    for reader in readers:
+        assert reader.get(f"/requirements/{req.key}/plan").status_code == 200
+    text = scrape()
+    assert value(text, "techalign_kept_answers_total", outcome="miss") - misses == 1
+    assert value(text, "techalign_kept_answers_total", outcome="hit") - hits == 1
