@@ -1,8 +1,9 @@
 """Prometheus metrics at /metrics.
 
 Per process: request latency by route (the URL pattern, never the raw path), sign-in
-failures, and the kept answers' hits and misses (counted in techalign/core/answers.py). Under `techalign serve` each gunicorn worker writes them to PROMETHEUS_MULTIPROC_DIR
-and a scrape adds them up. From the database at scrape time, so every node reports the same:
+failures, and the kept answers' hits and misses (counted in techalign/core/answers.py).
+Under `techalign serve` each gunicorn worker writes them to PROMETHEUS_MULTIPROC_DIR and a
+scrape adds them up. From the database at scrape time, so every node reports the same:
 the task queue (depth, oldest age) and the deliveries that failed.
 
 Only addresses in TECHALIGN_METRICS_ALLOW, or requests with `Authorization: Bearer
