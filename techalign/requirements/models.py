@@ -105,9 +105,16 @@ class Requirement(models.Model):
         # (status, number): a list filtered by step reads its newest page straight off the
         # index; on `status` alone SQLite sorted every requirement at that step first (0.9 s
         # for the finalized ones at S=10).
+        # (is_private, lead_team, owner, lead_dev): the columns of the visibility rule, so a
+        # list's count reads this narrow index instead of every wide row (S=10, 200,000
+        # requirements: 44 -> 23 ms for a PM's count on SQLite).
         indexes = [
             models.Index(fields=["lead_team", "status"]),
             models.Index(fields=["status", "number"]),
+            models.Index(
+                fields=["is_private", "lead_team", "owner", "lead_dev"],
+                name="requirement_visibility",
+            ),
         ]
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
