@@ -32,8 +32,10 @@ def free_port() -> int:
 class Server:
     """`techalign serve`'s gunicorn command line, with the bench's floor view added."""
 
-    def __init__(self, *, workers: int | None = None) -> None:
+    def __init__(self, *, workers: int | None = None, kept_answers: bool = True) -> None:
         self.workers = workers or default_workers()
+        # Off, every read builds its answer: what a reader pays who asks first.
+        self.kept_answers = kept_answers
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = RESULTS / "server.log"
@@ -44,7 +46,8 @@ class Server:
 
     @property
     def command(self) -> str:
-        return f"techalign serve --workers {self.workers} (bench.settings: + /bench/floor)"
+        kept = "" if self.kept_answers else "; TECHALIGN_KEPT_ANSWERS_MB=0"
+        return f"techalign serve --workers {self.workers} (bench.settings: + /bench/floor{kept})"
 
     def __enter__(self) -> Server:
         env = {
@@ -55,6 +58,7 @@ class Server:
             # Plain http on 127.0.0.1: the session cookie cannot be marked secure.
             "SESSION_COOKIE_SECURE": "0",
             "DEBUG": "",
+            **({} if self.kept_answers else {"TECHALIGN_KEPT_ANSWERS_MB": "0"}),
         }
         argv = gunicorn_argv(bind=f"127.0.0.1:{self.port}", workers=self.workers)
         RESULTS.mkdir(parents=True, exist_ok=True)
