@@ -156,7 +156,7 @@ def fan_out(event: str, refs: dict[str, int]) -> list[Delivery]:
         else []
     )
     invited = {i.user_id for i in invitees}
-    # The recipients' own chat channels and the teams' in one query each, not one per person.
+    # The recipients' own chat channels and the teams', in one query rather than one per person.
     channels_of: dict[tuple[str, int | None], list[Channel]] = {}
     for channel in Channel.objects.filter(
         Q(user__in=users) | Q(team__in=occasion.teams), is_active=True
