@@ -59,10 +59,13 @@ def _once(revision: Revision, name: str, read: Callable[[], T]) -> T:
 
 @contextmanager
 def one_reading(requirement: Requirement) -> Iterator[None]:
-    """While one read-only answer about `requirement` is built (its API body), the live
+    """While one read-only answer about `requirement` is built (an API body, a page), the live
     scenarios, suspect marks and related parties its sections each ask for are read once.
     Unlike a revision, a requirement changes: never around a write, whose reads would then be
-    stale."""
+    stale. Inside another reading of the same object it simply joins it."""
+    if "_reads" in requirement.__dict__:
+        yield
+        return
     requirement.__dict__["_reads"] = {}
     try:
         yield
