@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Django's generic classes subscriptable at run time as the type checker reads them
@@ -48,15 +49,27 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 
+def _env_int(name: str, default: int) -> int:
+    """A whole-number setting from the environment; unset or empty means `default`. Anything
+    else (a word, a sign, a fraction) stops the start naming the variable, instead of a bare
+    ValueError from int()."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be a whole number (0 or more), not {text!r}")
+    return int(text)
+
+
 def postgresql_connections() -> dict:
     """How each process holds its PostgreSQL connections: a psycopg pool by default (opened
     once, lent to each request, checked before it is lent so a restarted server costs no
     errors), or with TECHALIGN_DB_POOL_MAX_SIZE=0 one connection kept for a minute (for a
     pooler such as PgBouncer in front). Django wants CONN_MAX_AGE 0 with a pool."""
-    max_size = int(os.environ.get("TECHALIGN_DB_POOL_MAX_SIZE", "4"))
+    max_size = _env_int("TECHALIGN_DB_POOL_MAX_SIZE", 4)
     if max_size <= 0:
         return {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
-    min_size = min(int(os.environ.get("TECHALIGN_DB_POOL_MIN_SIZE", "1")), max_size)
+    min_size = min(_env_int("TECHALIGN_DB_POOL_MIN_SIZE", 1), max_size)
     return {
         "CONN_MAX_AGE": 0,
         # With a pool: each connection is checked as it is lent (psycopg's check_connection).
@@ -152,12 +165,12 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
 EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "techalign <techalign@localhost>")
 # Absolute links in emails, chat messages and calendar invitations.
 TECHALIGN_BASE_URL = os.environ.get("TECHALIGN_BASE_URL", "http://127.0.0.1:8000")
@@ -195,7 +208,7 @@ TECHALIGN_AUDIT_ANCHOR_DIR = Path(
 )
 # Chains the audit log is split into so writes on different requirements do not wait for each
 # other; read once, when the log gets its layout (install or upgrade), then kept in the database.
-TECHALIGN_AUDIT_PARTITIONS = int(os.environ.get("TECHALIGN_AUDIT_PARTITIONS", "16"))
+TECHALIGN_AUDIT_PARTITIONS = _env_int("TECHALIGN_AUDIT_PARTITIONS", 16)
 
 
 def _throttle(name: str, default: str) -> tuple[int, int]:
@@ -217,7 +230,7 @@ TECHALIGN_THROTTLES = {
 
 # --- Operations: several nodes, metrics, logs ------------------------------------------------
 # How many machines run `techalign serve` against this database (a SQLite file allows one).
-TECHALIGN_NODES = int(os.environ.get("TECHALIGN_NODES", "1"))
+TECHALIGN_NODES = _env_int("TECHALIGN_NODES", 1)
 # /metrics answers addresses and networks listed here, or a request with
 # `Authorization: Bearer $TECHALIGN_METRICS_TOKEN`; nobody else.
 TECHALIGN_METRICS_ALLOW = _env_list("TECHALIGN_METRICS_ALLOW")
@@ -226,7 +239,7 @@ TECHALIGN_METRICS_TOKEN = os.environ.get("TECHALIGN_METRICS_TOKEN", "")
 TECHALIGN_LOG_FORMAT = os.environ.get("TECHALIGN_LOG_FORMAT", "text")
 # Bytes of API answers each worker keeps for the next reader of the same version
 # (techalign/core/answers.py); 0 keeps none.
-TECHALIGN_KEPT_ANSWERS_MB = int(os.environ.get("TECHALIGN_KEPT_ANSWERS_MB", "32"))
+TECHALIGN_KEPT_ANSWERS_MB = _env_int("TECHALIGN_KEPT_ANSWERS_MB", 32)
 # ---------------------------------------------------------------------------------------------
 
 MIDDLEWARE = [
@@ -291,7 +304,7 @@ TIME_ZONE = os.environ.get("TECHALIGN_TIME_ZONE", "Asia/Shanghai")
 # The lunch break of everyone whose working hours name no break: no meeting is offered in it.
 TECHALIGN_LUNCH_BREAK = os.environ.get("TECHALIGN_LUNCH_BREAK", "12:00-13:30")
 # Working days before an action item's due date on which its owner is reminded.
-TECHALIGN_ACTION_REMINDER_DAYS = int(os.environ.get("TECHALIGN_ACTION_REMINDER_DAYS", "1"))
+TECHALIGN_ACTION_REMINDER_DAYS = _env_int("TECHALIGN_ACTION_REMINDER_DAYS", 1)
 USE_I18N = True
 USE_TZ = True
 
@@ -307,8 +320,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "techalign.sso.backends.LocalPasswordBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("TECHALIGN_LOGIN_FAILURES", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TECHALIGN_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = _env_int("TECHALIGN_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("TECHALIGN_LOGIN_LOCKOUT_MINUTES", 15))
 # Per username and address together: one attacker cannot lock a user out from everywhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -376,7 +389,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind an https proxy in production: redirect plain http, send HSTS, trust the proxy's scheme
 # header. Off by default, so `make run` keeps working over plain http on 127.0.0.1.
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "") == "1"
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SECURE_HSTS_INCLUDE_SUBDOMAINS", "") == "1"
 SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "") == "1"
 if os.environ.get("SECURE_PROXY_SSL_HEADER", "") == "1":
