@@ -28,8 +28,8 @@ ASKED = Counter(
     "API answers looked up among the kept ones: hit (the kept bytes served) or miss (built).",
     ["outcome"],
 )
-for _outcome in ("hit", "miss"):  # both shown from the start, at 0
-    ASKED.labels(_outcome)
+# Bound once, so both show from the start (at 0) and a lookup does not find its label again.
+_HIT, _MISS = ASKED.labels("hit"), ASKED.labels("miss")
 
 
 class KeptAnswers:
@@ -46,7 +46,7 @@ class KeptAnswers:
             content = self._entries.get(key)
             if content is not None:
                 self._entries.move_to_end(key)
-        ASKED.labels("miss" if content is None else "hit").inc()
+        (_MISS if content is None else _HIT).inc()
         return content
 
     def put(self, key: Hashable, content: bytes) -> None:
