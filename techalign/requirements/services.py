@@ -123,6 +123,20 @@ def update_requirement(
     unknown = set(changes) - REQUIREMENT_FIELDS
     if unknown:
         raise Refused("input.invalid", field=", ".join(sorted(unknown)), problem=_("not editable"))
+    # A form sends every field: only those that differ are a change. Saved as it was, nothing
+    # is written, audited or re-revisioned (an approved plan keeps its approval), though a
+    # stale version is still refused as one.
+    changes = {f: v for f, v in changes.items() if getattr(requirement, f) != v}
+    if not changes:
+        if requirement.version != version:
+            raise Refused(
+                "conflict.stale_version",
+                kind=_("Requirement"),
+                ref=requirement.key,
+                seen=version,
+                current=requirement.version,
+            )
+        return requirement
     bump_version(requirement, seen=version)
     if changes.keys() & REVISING_FIELDS:
         _check_revision_confirmed(requirement, confirm)
