@@ -33,6 +33,7 @@ from techalign.requirements.workflow import (
     bump_version,
     lock_requirement,
     move_to,
+    stale,
 )
 
 # pg_advisory_xact_lock key under which requirement numbers are taken.
@@ -129,13 +130,7 @@ def update_requirement(
     changes = {f: v for f, v in changes.items() if getattr(requirement, f) != v}
     if not changes:
         if requirement.version != version:
-            raise Refused(
-                "conflict.stale_version",
-                kind=_("Requirement"),
-                ref=requirement.key,
-                seen=version,
-                current=requirement.version,
-            )
+            raise stale(requirement, version)
         return requirement
     bump_version(requirement, seen=version)
     if changes.keys() & REVISING_FIELDS:

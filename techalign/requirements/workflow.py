@@ -129,14 +129,19 @@ def move_to(requirement: Requirement, new_status: str) -> None:
     if not rows.update(status=new_status, version=F("version") + 1, **extra):
         seen = requirement.version
         requirement.refresh_from_db()
-        raise Refused(
-            "conflict.stale_version",
-            kind=_("Requirement"),
-            ref=requirement.key,
-            seen=seen,
-            current=requirement.version,
-        )
+        raise stale(requirement, seen)
     requirement.refresh_from_db(fields=["status", "version", "handed_off_at", "finalized_at"])
+
+
+def stale(requirement: Requirement, seen: int | None) -> Refused:
+    """The refusal of a write made from version `seen` of a requirement now at another."""
+    return Refused(
+        "conflict.stale_version",
+        kind=_("Requirement"),
+        ref=requirement.key,
+        seen=seen,
+        current=requirement.version,
+    )
 
 
 def bump_version(requirement: Requirement, *, seen: int | None = None) -> None:
