@@ -102,6 +102,10 @@ def database_from_url(url: str) -> dict:
                 "PRAGMA foreign_keys=ON",
             },
             "TEST": {"NAME": os.environ.get("TECHALIGN_TEST_SQLITE_NAME") or None},
+            # Each worker keeps its connection between requests: opening one costs the pragmas,
+            # the schema's parse and a cold page cache on every request (a quarter of a small
+            # API read). WAL tells a kept connection when another process wrote.
+            "CONN_MAX_AGE": 600,
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {

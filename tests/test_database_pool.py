@@ -1,4 +1,5 @@
-"""PostgreSQL connections come from a per-process pool unless it is turned off."""
+"""PostgreSQL connections come from a per-process pool unless it is turned off; a SQLite
+connection is kept between requests."""
 
 from techalign.settings import database_from_url
 
@@ -30,3 +31,8 @@ def test_a_max_size_of_zero_turns_the_pool_off_for_a_pooler_in_front(monkeypatch
 
 def test_sqlite_has_no_pool():
     assert "pool" not in database_from_url("sqlite:///tmp/x.sqlite3")["OPTIONS"]
+
+
+def test_sqlite_keeps_a_connection_for_ten_minutes():
+    # A served request's end closes an older one (the in-memory test database never closes).
+    assert database_from_url("sqlite:///tmp/x.sqlite3")["CONN_MAX_AGE"] == 600
