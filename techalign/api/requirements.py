@@ -131,16 +131,18 @@ class RequirementOut(RequirementSummaryOut):
 
     @staticmethod
     def resolve_scenarios(obj: Requirement) -> list:
-        return list(obj.scenarios.filter(is_withdrawn=False).select_related("acknowledged_by"))
+        return plans.live_scenarios(obj)
 
     @staticmethod
     def resolve_plan(obj: Requirement) -> dict:
         revision = _current_revision(obj)
         baseline = plans.latest_baseline(obj)
+        # Read whole first: coverage, suspect marks and parties then come from the same rows.
+        items = plans.items_of(revision)
         return {
             "revision": revision.number if revision else 0,
             "content_hash": revision.content_hash if revision else None,
-            "items": revision.items.count() if revision else 0,
+            "items": len(items),
             "uncovered": [s.key for s in plans.uncovered_scenarios(obj, revision)],
             "suspect_items": list(plans.suspect_by_item(obj, revision)),
             "unacknowledged": [s.key for s in plans.unacknowledged_scenarios(obj)],

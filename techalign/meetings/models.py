@@ -48,7 +48,7 @@ class Meeting(models.Model):
     )
 
     class Meta:
-        ordering = ["requirement", "number"]
+        ordering = ["-requirement_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["requirement", "number"], name="meeting_unique_number"),
             models.CheckConstraint(
@@ -93,7 +93,7 @@ class Invitee(models.Model):
     response_note = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
-        ordering = ["meeting", "team", "role", "user"]
+        ordering = ["meeting_id", "team", "role", "user"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "user"], name="invitee_unique_user")
         ]
@@ -117,7 +117,7 @@ class Decision(models.Model):
     )
 
     class Meta:
-        ordering = ["meeting", "recorded_at", "id"]
+        ordering = ["meeting_id", "recorded_at", "id"]
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
 
@@ -155,7 +155,7 @@ class ActionItem(models.Model):
     )
 
     class Meta:
-        ordering = ["meeting", "due_on", "id"]
+        ordering = ["meeting_id", "due_on", "id"]
         verbose_name = _("action item")
         verbose_name_plural = _("action items")
 
@@ -197,7 +197,7 @@ class AttendanceWaiver(models.Model):
     )
 
     class Meta:
-        ordering = ["requirement", "recorded_at", "id"]
+        ordering = ["-requirement_id", "recorded_at", "id"]
         verbose_name = _("attendance waiver")
         verbose_name_plural = _("attendance waivers")
 

@@ -99,7 +99,7 @@ class Item(models.Model):
     scenarios = models.ManyToManyField(Scenario, related_name="items", blank=True)
 
     class Meta:
-        ordering = ["revision", "number"]
+        ordering = ["revision_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["revision", "number"], name="item_unique_number")
         ]
@@ -145,7 +145,7 @@ class SuspectLink(models.Model):
     how = models.CharField(max_length=10, choices=How.choices, blank=True)
 
     class Meta:
-        ordering = ["requirement", "item_number", "scenario", "marked_at"]
+        ordering = ["-requirement_id", "item_number", "scenario_id", "marked_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["requirement", "item_number", "scenario"],
@@ -308,7 +308,7 @@ class ChangeRequest(models.Model):
     base_baseline = models.ForeignKey("Baseline", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        ordering = ["requirement", "number"]
+        ordering = ["-requirement_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["requirement", "number"], name="change_unique_number")
         ]
@@ -341,7 +341,7 @@ class Baseline(models.Model):
     signoffs = models.ManyToManyField(SignOff, related_name="baselines", blank=True)
 
     class Meta:
-        ordering = ["requirement", "version"]
+        ordering = ["-requirement_id", "version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["requirement", "version"], name="baseline_unique_version"
@@ -379,7 +379,7 @@ class Milestone(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["requirement", "team", "due_on"]
+        ordering = ["-requirement_id", "team", "due_on"]
         constraints = [
             models.UniqueConstraint(
                 fields=["requirement", "team", "kind"], name="milestone_unique_kind"

@@ -167,8 +167,13 @@ def related_parties(requirement: Requirement, revision: Revision | None = None) 
 
 
 def live_scenarios(requirement: Requirement) -> list[Scenario]:
+    """With who acknowledged each: the requirement's answer and page name them."""
     return _while_reading(
-        requirement, "scenarios", lambda: list(requirement.scenarios.filter(is_withdrawn=False))
+        requirement,
+        "scenarios",
+        lambda: list(
+            requirement.scenarios.filter(is_withdrawn=False).select_related("acknowledged_by")
+        ),
     )
 
 
@@ -218,7 +223,9 @@ def canonical_content(requirement: Requirement, items: list[Item]) -> dict[str, 
 
 
 def latest_baseline(requirement: Requirement) -> Baseline | None:
-    return requirement.baselines.order_by("-version").first()
+    return _while_reading(
+        requirement, "baseline", lambda: requirement.baselines.order_by("-version").first()
+    )
 
 
 def open_change_request(requirement: Requirement) -> ChangeRequest | None:

@@ -160,7 +160,7 @@ class Scenario(models.Model):
     is_withdrawn = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["requirement", "number"]
+        ordering = ["-requirement_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["requirement", "number"], name="scenario_unique_number")
         ]
@@ -232,7 +232,7 @@ class Question(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["requirement", "number"]
+        ordering = ["-requirement_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["requirement", "number"], name="question_unique_number")
         ]
@@ -270,7 +270,7 @@ class QuestionReply(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["question", "created_at", "id"]
+        ordering = ["question_id", "created_at", "id"]
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
 
