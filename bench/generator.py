@@ -43,6 +43,7 @@ from techalign.org.models import Component, Department, Membership, Role, Team, 
 from techalign.plans.models import (
     Baseline,
     ChangeRequest,
+    CurrentParty,
     Item,
     ItemKind,
     Milestone,
@@ -550,6 +551,7 @@ def _all_models() -> list[type[models.Model]]:
         Revision,
         Item,
         Item.scenarios.through,
+        CurrentParty,
         Review,
         SignOff,
         ChangeRequest,
@@ -692,12 +694,17 @@ class RequirementBuilder:
         ]
         req.next_scenario_number = count + 1
         self.question_number = 0
+        self.parties: set[int] = set()
         writes = 1 + count
         if status != Status.DRAFT:
             writes += self.hand_off(created, status)
         if reached >= list(STATUS_WEIGHTS).index(Status.PLANNING):
             writes += self.plan_and_beyond(status)
         req.version = writes
+        for team_id in sorted(self.parties):
+            self.rows.add(
+                CurrentParty(id=gen.next_id(CurrentParty), requirement_id=req.pk, team_id=team_id)
+            )
 
     def hand_off(self, created: dt.datetime, status: str) -> int:
         rng, req = self.rng, self.req
@@ -905,6 +912,7 @@ class RequirementBuilder:
             for n in spec.scenario_numbers:
                 rows.add(link(id=gen.next_id(link), item_id=item.pk, scenario_id=scenario_ids[n]))
         self.plan.current_revision_id = revision.pk
+        self.parties = {spec.owner_team_id for spec in items}
         self.plan.next_item_number = max([i.number for i in items], default=0) + 1
         self.event(
             self.at,

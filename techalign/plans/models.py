@@ -116,6 +116,27 @@ class Item(models.Model):
         return f"I-{self.number}"
 
 
+class CurrentParty(models.Model):
+    """A team that owns an item of the requirement's current revision, kept with each new
+    revision: who may see a private requirement is then one index range over the team's
+    rows, not a walk over every item the team has ever owned in every revision."""
+
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.CASCADE, related_name="current_parties"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "requirement"], name="current_party_unique")
+        ]
+        verbose_name = _("current party")
+        verbose_name_plural = _("current parties")
+
+    def __str__(self) -> str:
+        return f"{self.requirement.key} {self.team.code}"
+
+
 class SuspectLink(models.Model):
     """An item whose covered scenario's text changed after hand-off (存疑): the item was written
     for the old text, so a DEV must confirm it as it stands or edit it before approval.

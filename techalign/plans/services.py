@@ -21,6 +21,7 @@ from techalign.plans import selectors
 from techalign.plans.models import (
     Baseline,
     ChangeRequest,
+    CurrentParty,
     Item,
     ItemKind,
     Milestone,
@@ -63,6 +64,15 @@ def _scenarios_by_key(requirement: Requirement, keys: list[str]) -> list[Any]:
     if unknown:
         raise Refused("item.unknown_scenario", scenarios=unknown, requirement=requirement.key)
     return [live[k] for k in dict.fromkeys(keys)]
+
+
+def _keep_current_parties(requirement: Requirement, team_ids: set[int]) -> None:
+    """The teams owning an item of the new current revision, as CurrentParty rows."""
+    CurrentParty.objects.filter(requirement=requirement).exclude(team_id__in=team_ids).delete()
+    CurrentParty.objects.bulk_create(
+        [CurrentParty(requirement=requirement, team_id=team_id) for team_id in team_ids],
+        ignore_conflicts=True,
+    )
 
 
 def _commit_revision(
@@ -111,6 +121,7 @@ def _commit_revision(
     ):
         raise Refused("plan.stale_revision", current=number, based_on=number - 1)
     plan.current_revision = revision
+    _keep_current_parties(requirement, {row.owner_team_id for row in rows})
     if requirement.status in STALE_ON_REVISION:
         was = requirement.status
         move_to(requirement, Status.PLANNING)

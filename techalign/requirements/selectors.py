@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 def visible_requirements(user: User) -> QuerySet[Requirement]:
     """Public requirements, and private ones where the user's team leads or is a party, or
     where the user owns, lead-develops or is invited to one of its meetings."""
+    from techalign.plans.models import CurrentParty
+
     base = Requirement.objects.select_related("lead_team", "owner", "lead_dev")
     if is_admin(user):
         return base
@@ -45,14 +47,14 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
     # One subquery per multi-valued path: OR-ing them inside one subquery joined every
     # requirement to all its items and invitees first (0.6-0.9 s at 20,000 requirements).
     # visible_requirement decides the same rule for one row (tests/domain/test_visibility_single).
-    party_to = Requirement.objects.filter(plan__current_revision__items__owner_team__in=teams)
+    party_to = CurrentParty.objects.filter(team__in=teams).values("requirement_id")
     invited_to = Requirement.objects.filter(meetings__invitees__user=user)
     return base.filter(
         Q(is_private=False)
         | Q(lead_team__in=teams)
         | Q(owner=user)
         | Q(lead_dev=user)
-        | Q(pk__in=party_to.values("pk"))
+        | Q(pk__in=party_to)
         | Q(pk__in=invited_to.values("pk"))
     )
 
@@ -64,12 +66,13 @@ def visible_requirement(user: User, number: int) -> Requirement | None:
 
     The row is read by its number; the single-valued half of the rule is then read off the row
     itself (most requirements are public), and only a private one the user neither leads nor
-    owns costs a second query: EXISTS over the items of its current revision owned by one of
-    the user's teams, or over its meetings' invitees. The list's `pk IN (subquery)` would build
-    every requirement the user's teams are a party to or invited to first; and compiling the
-    whole rule into the row's query cost more in the ORM than the row itself."""
+    owns costs a second query: EXISTS over its current parties (the teams owning an item of
+    its current revision) among the user's teams, or over its meetings' invitees. The list's
+    `pk IN (subquery)` would build every requirement the user's teams are a party to or
+    invited to first; and compiling the whole rule into the row's query cost more in the ORM
+    than the row itself."""
     from techalign.meetings.models import Invitee
-    from techalign.plans.models import Item
+    from techalign.plans.models import CurrentParty
 
     found = (
         Requirement.objects.select_related("lead_team", "owner", "lead_dev")
@@ -85,9 +88,7 @@ def visible_requirement(user: User, number: int) -> Requirement | None:
         or user.pk in (found.owner_id, found.lead_dev_id)
     ):
         return found
-    party = Item.objects.filter(
-        revision_id=OuterRef("plan__current_revision_id"), owner_team__in=teams
-    )
+    party = CurrentParty.objects.filter(requirement_id=OuterRef("pk"), team__in=teams)
     invited = Invitee.objects.filter(meeting__requirement_id=OuterRef("pk"), user=user)
     seen = Requirement.objects.filter(Q(pk=found.pk) & (Exists(party) | Exists(invited)))
     return found if seen.exists() else None
@@ -572,9 +573,11 @@ def search_requirements(
         found = found.filter(Q(owner=user) | Q(lead_dev=user))
     found = filter_by_risk(found, risk)
     if my_teams:
+        from techalign.plans.models import CurrentParty
+
         teams = teams_of(user)
-        party_to = Requirement.objects.filter(plan__current_revision__items__owner_team__in=teams)
-        found = found.filter(Q(lead_team__in=teams) | Q(pk__in=party_to.values("pk")))
+        party_to = CurrentParty.objects.filter(team__in=teams).values("requirement_id")
+        found = found.filter(Q(lead_team__in=teams) | Q(pk__in=party_to))
     return found.order_by(*LIST_SORTS.get(sort, LIST_SORTS["newest"]))
 
 
