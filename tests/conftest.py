@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from techalign.core.answers import kept_answers
-from tests.factories import World, world
+from tests.factories import World, advance, grow, world
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -57,3 +57,13 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(params=["small", "large"])
+def sized(request, w):
+    """A requirement in planning, as made and with 20 more scenarios and 15 more items: what
+    a page or answer reads must not grow with it (query-count tests)."""
+    req = advance(w, "planning")
+    if request.param == "large":
+        grow(w, req, scenarios=20, items=15)
+    return req

@@ -304,3 +304,26 @@ def finance_waived(w):
     )
     sign_all(w, req)
     return req, waiver
+
+
+def grow(w, req, *, scenarios: int, items: int):
+    """Add scenarios, and items on every component covering them, through the services."""
+    for n in range(scenarios):
+        requirements.add_scenario(requirement=req, actor=w.ming, title=f"更多场景 {n}")
+    keys = [s.key for s in req.scenarios.all()]
+    due = dt.date.today() + dt.timedelta(days=20)
+    components = [w.order_service, w.refund_api, w.ledger]
+    for n in range(items):
+        plans.add_item(
+            requirement=req,
+            actor=w.lei,
+            based_on=plan_selectors.current_revision(req).number,
+            component=components[n % 3],
+            kind="api_change",
+            title=f"条目 {n}",
+            ask="请配合",
+            due_on=due,
+            scenario_keys=keys[n % len(keys) :: 3],
+        )
+    req.refresh_from_db()
+    return req

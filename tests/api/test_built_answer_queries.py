@@ -6,16 +6,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from techalign.core.answers import kept_answers
-from tests.factories import advance
-from tests.web.test_query_counts import grow
-
-
-@pytest.fixture(params=["small", "large"])
-def sized(request, w):
-    req = advance(w, "planning")
-    if request.param == "large":
-        grow(w, req, scenarios=20, items=15)
-    return req
 
 
 # Bounds: the large set's count plus one (measured 2026-12-07, small → large: requirement

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from techalign.plans import services as plans
 from techalign.plans.selectors import current_revision
-from tests.factories import advance
+from tests.factories import advance, grow
 from tests.web.test_actions import do
-from tests.web.test_query_counts import grow
 
 
 def plan_page(client, req, **query) -> str:

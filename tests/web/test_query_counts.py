@@ -1,45 +1,9 @@
 """Pages stay fast as requirements grow: the same number of queries at two data sizes."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from techalign.plans import services as plans
-from techalign.plans.selectors import current_revision
-from techalign.requirements import services as requirements
-from tests.factories import advance
-
-
-def grow(w, req, *, scenarios: int, items: int):
-    """Add scenarios, and items on every component covering them, through the services."""
-    for n in range(scenarios):
-        requirements.add_scenario(requirement=req, actor=w.ming, title=f"更多场景 {n}")
-    keys = [s.key for s in req.scenarios.all()]
-    due = dt.date.today() + dt.timedelta(days=20)
-    components = [w.order_service, w.refund_api, w.ledger]
-    for n in range(items):
-        plans.add_item(
-            requirement=req,
-            actor=w.lei,
-            based_on=current_revision(req).number,
-            component=components[n % 3],
-            kind="api_change",
-            title=f"条目 {n}",
-            ask="请配合",
-            due_on=due,
-            scenario_keys=keys[n % len(keys) :: 3],
-        )
-    req.refresh_from_db()
-    return req
-
-
-@pytest.fixture(params=["small", "large"])
-def sized(request, w):
-    req = advance(w, "planning")
-    if request.param == "large":
-        grow(w, req, scenarios=20, items=15)
-    return req
+from tests.factories import advance, grow
 
 
 # Bounds: the large data set's count plus at most one (measured 2026-12-07, small → large:
