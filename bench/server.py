@@ -17,7 +17,11 @@ from typing import Any
 
 from django.conf import settings
 
-from techalign.core.management.commands.serve import default_workers, gunicorn_argv
+from techalign.core.management.commands.serve import (
+    default_workers,
+    gunicorn_argv,
+    node_answers_file,
+)
 
 ROOT = Path(settings.BASE_DIR)
 RESULTS = ROOT / "bench" / "results"
@@ -58,7 +62,12 @@ class Server:
             # Plain http on 127.0.0.1: the session cookie cannot be marked secure.
             "SESSION_COOKIE_SECURE": "0",
             "DEBUG": "",
-            **({} if self.kept_answers else {"TECHALIGN_KEPT_ANSWERS_MB": "0"}),
+            # As `techalign serve` does: the workers share what they built, from a new file.
+            **(
+                {"TECHALIGN_NODE_ANSWERS": str(node_answers_file())}
+                if self.kept_answers
+                else {"TECHALIGN_KEPT_ANSWERS_MB": "0"}
+            ),
         }
         argv = gunicorn_argv(bind=f"127.0.0.1:{self.port}", workers=self.workers)
         RESULTS.mkdir(parents=True, exist_ok=True)

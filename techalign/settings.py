@@ -23,7 +23,7 @@ Environment:
   TECHALIGN_ACTION_REMINDER_DAYS  working days before an action item is due that its owner
                       is reminded (1); overdue ones are recalled once a day
   TECHALIGN_NODES, TECHALIGN_METRICS_ALLOW, TECHALIGN_METRICS_TOKEN, TECHALIGN_LOG_FORMAT,
-  TECHALIGN_KEPT_ANSWERS_MB  see the operations block below
+  TECHALIGN_KEPT_ANSWERS_MB, TECHALIGN_NODE_ANSWERS_MB  see the operations block below
 """
 
 import os
@@ -242,8 +242,10 @@ TECHALIGN_METRICS_TOKEN = os.environ.get("TECHALIGN_METRICS_TOKEN", "")
 # "json": one JSON object per log line, each with the request id; "text" (default): plain lines.
 TECHALIGN_LOG_FORMAT = os.environ.get("TECHALIGN_LOG_FORMAT", "text")
 # Bytes of API answers each worker keeps for the next reader of the same version
-# (techalign/core/answers.py); 0 keeps none.
+# (techalign/core/answers.py); 0 keeps none, in the worker or the node.
 TECHALIGN_KEPT_ANSWERS_MB = _env_int("TECHALIGN_KEPT_ANSWERS_MB", 32)
+# Bytes of them that the workers of one `techalign serve` share, in a file of that server's.
+TECHALIGN_NODE_ANSWERS_MB = _env_int("TECHALIGN_NODE_ANSWERS_MB", 256)
 # ---------------------------------------------------------------------------------------------
 
 MIDDLEWARE = [

@@ -224,7 +224,7 @@ def kept_or_built(
         if not isinstance(answer, schema):
             answer = schema.model_validate(answer, context={"request": request})
         data = answer.model_dump(context={"request": request, "response_status": 200})
-        content = api.renderer.render(request, data, response_status=200)
+        content = api.renderer.render(request, data, response_status=200).encode()
         kept_answers.put(key, content)
     response.status_code = 200
     response.content = content

@@ -4,12 +4,17 @@ first reader's request built, after their own access check; any change gives a n
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import sqlite3
+import time
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from techalign.core.answers import KeptAnswers, kept_answers
+from techalign.core.answers import KeptAnswers, NodeAnswers, kept_answers
+from techalign.core.management.commands.serve import node_answers_file
 from techalign.org.models import Role
 from techalign.org.services import revoke_role
 from techalign.plans import services as plans
@@ -130,3 +135,111 @@ def test_a_budget_of_nothing_keeps_nothing():
     kept.put("a", b"")
     kept.put("b", b"1")
     assert len(kept) == 0
+
+
+# --- the node's workers share what one built --------------------------------------------------
+
+
+@pytest.fixture
+def node_file(tmp_path):
+    return tmp_path / "answers.sqlite3"
+
+
+def test_what_one_worker_built_serves_a_reader_on_another(node_file):
+    one = KeptAnswers(budget=1 << 20, node=NodeAnswers(node_file, budget=1 << 20))
+    other = KeptAnswers(budget=1 << 20, node=NodeAnswers(node_file, budget=1 << 20))
+    key = ("plan", 7, '"r3-1.2.3"', "zh-hans", "Asia/Shanghai")
+    assert other.get(key) is None
+    one.put(key, "计划".encode())
+    assert other.get(key) == "计划".encode()
+    # Another language, zone or tag is another answer.
+    assert other.get(("plan", 7, '"r3-1.2.3"', "en", "Asia/Shanghai")) is None
+    assert other.get(("plan", 7, '"r4-1.2.3"', "zh-hans", "Asia/Shanghai")) is None
+
+
+def _read_in_a_forked_worker(kept, key, found):
+    with kept._lock:  # what the master kept in memory is not what is tested here
+        kept._entries.clear()
+    found.put((kept.get(key), kept.node._connection is not None and kept.node._pid))
+
+
+def test_a_forked_worker_opens_its_own_connection_and_reads_the_node_file(node_file):
+    """gunicorn forks its workers from the master: a connection opened before the fork must
+    not be used after it."""
+    kept = KeptAnswers(budget=1 << 20, node=NodeAnswers(node_file, budget=1 << 20))
+    kept.put(("requirement", 1, '"v1"', "en", "UTC"), b"built before the fork")
+    fork = multiprocessing.get_context("fork")
+    found = fork.Queue()
+    child = fork.Process(
+        target=_read_in_a_forked_worker,
+        args=(kept, ("requirement", 1, '"v1"', "en", "UTC"), found),
+    )
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    content, connected_in = found.get(timeout=5)
+    assert content == b"built before the fork"
+    assert connected_in == child.pid
+
+
+def test_the_node_file_keeps_the_newest_answers_within_its_budget(node_file, monkeypatch):
+    monkeypatch.setattr(NodeAnswers, "PRUNE_EVERY", 5)
+    node = NodeAnswers(node_file, budget=1000)
+    for n in range(40):
+        node.put(f"answer {n}", b"x" * 100)
+    kept = [n for n in range(40) if node.get(f"answer {n}") is not None]
+    assert 9 <= len(kept) <= 14, kept  # pruned to nine tenths, then grown by up to 4 puts
+    assert kept == list(range(40 - len(kept), 40))  # the oldest went first
+
+
+def test_a_damaged_node_file_only_costs_the_sharing(node_file, caplog):
+    node_file.write_bytes(b"this is not a database" * 100)
+    kept = KeptAnswers(budget=1 << 20, node=NodeAnswers(node_file, budget=1 << 20))
+    kept.put(("plan", 1, '"r1"', "en", "UTC"), b"body")
+    assert kept.get(("plan", 1, '"r1"', "en", "UTC")) == b"body"  # the worker's own still work
+    assert kept.get(("plan", 2, '"r1"', "en", "UTC")) is None
+    assert "cannot be used" in caplog.text
+
+
+def test_a_node_file_held_by_another_writer_is_a_put_not_made(node_file):
+    node = NodeAnswers(node_file, budget=1 << 20)
+    node.put("first", b"1")
+    holder = sqlite3.connect(node_file, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        node.put("second", b"2")  # waits a moment, then gives up without raising
+        assert time.monotonic() - started < 2
+        assert node.get("first") == b"1"  # readers are not held up by a writer
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert node.get("second") is None
+
+
+def test_a_reader_on_another_worker_gets_the_same_bytes_for_the_cost_of_the_access_check(
+    w, as_, node_file, monkeypatch
+):
+    monkeypatch.setattr(kept_answers, "node", NodeAnswers(node_file, budget=1 << 20))
+    req = advance(w, "finalized")
+    path = f"/requirements/{req.key}/plan"
+    ming, jun = as_("ming"), as_("jun")
+    first, built = _read(ming, path)
+    with kept_answers._lock:  # the next reader lands on a worker that has kept nothing
+        kept_answers._entries.clear()
+        kept_answers.size = 0
+    second, kept = _read(jun, path)
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert kept <= 4 < built
+
+
+def test_the_server_gives_its_workers_a_new_node_file_at_each_start(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    ended = tmp_path / "answers" / "serve-999999999"
+    ended.mkdir(parents=True)
+    (ended / "answers.sqlite3").write_bytes(b"an earlier server's answers")
+    path = node_answers_file()
+    assert path.parent == tmp_path / "answers" / f"serve-{os.getpid()}"
+    assert not path.exists()
+    assert not ended.exists()  # nobody reads an ended server's answers again

@@ -139,3 +139,20 @@ def test_kept_answers_count_their_hits_and_misses(w, scrapable):
     text = scrape()
     assert value(text, "techalign_kept_answers_total", outcome="miss") - misses == 1
     assert value(text, "techalign_kept_answers_total", outcome="hit") - hits == 1
+
+
+def test_a_kept_answer_from_another_worker_counts_as_node(w, scrapable, tmp_path, monkeypatch):
+    from techalign.api.common import kept_answers
+    from techalign.core.answers import NodeAnswers
+    from tests.api.conftest import Api
+    from tests.factories import advance
+
+    monkeypatch.setattr(kept_answers, "node", NodeAnswers(tmp_path / "node.sqlite3", 1 << 20))
+    req = advance(w, "aligning")
+    reader = Api(w.ming)
+    before = value(scrape(), "techalign_kept_answers_total", outcome="node")
+    assert reader.get(f"/requirements/{req.key}/plan").status_code == 200
+    with kept_answers._lock:  # as if the next request landed on another worker
+        kept_answers._entries.clear()
+    assert reader.get(f"/requirements/{req.key}/plan").status_code == 200
+    assert value(scrape(), "techalign_kept_answers_total", outcome="node") - before == 1

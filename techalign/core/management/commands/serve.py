@@ -54,25 +54,39 @@ def _running(pid: str) -> bool:
     return True
 
 
-def metrics_folder() -> Path:
-    """Where this server's gunicorn workers keep their metrics for /metrics to add up.
-
-    PROMETHEUS_MULTIPROC_DIR if set, else one folder per server process under the var folder;
-    emptied at start, so counts from an earlier run are not added in.
-    """
-    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    folder = (
-        Path(configured) if configured else settings.VAR_DIR / "metrics" / f"serve-{os.getpid()}"
-    )
-    if not configured:
-        # Folders of servers that have ended since: nobody will read them again.
-        for earlier in folder.parent.glob("serve-*"):
-            if earlier != folder and not _running(earlier.name.removeprefix("serve-")):
-                shutil.rmtree(earlier, ignore_errors=True)
+def server_folder(kind: str) -> Path:
+    """A folder of `kind` under the var folder that belongs to this server process alone,
+    emptied at start; those of servers that have ended since are removed, as nobody will read
+    them again."""
+    folder = settings.VAR_DIR / kind / f"serve-{os.getpid()}"
+    for earlier in folder.parent.glob("serve-*"):
+        if earlier != folder and not _running(earlier.name.removeprefix("serve-")):
+            shutil.rmtree(earlier, ignore_errors=True)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     return folder
+
+
+def metrics_folder() -> Path:
+    """Where this server's gunicorn workers keep their metrics for /metrics to add up:
+    PROMETHEUS_MULTIPROC_DIR if set (emptied at start, so counts from an earlier run are not
+    added in), else a folder of this server's own."""
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not configured:
+        return server_folder("metrics")
+    folder = Path(configured)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def node_answers_file() -> Path:
+    """The file this server's workers share kept answers through (techalign/core/answers.py):
+    a new one at each start, so no answer outlives the code and the database it was built
+    from."""
+    return server_folder("answers") / "answers.sqlite3"
 
 
 class Command(BaseCommand):
@@ -93,6 +107,7 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1")
         argv = gunicorn_argv(bind=bind, workers=workers)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_folder())
+        os.environ["TECHALIGN_NODE_ANSWERS"] = str(node_answers_file())
         self.stdout.write(f"techalign listening on http://{bind}/ with {workers} worker(s)")
         self.stdout.flush()
         # exec, so gunicorn's arbiter receives signals (Ctrl-C, SIGTERM) directly.
