@@ -29,9 +29,8 @@ from techalign.health.models import FindingsRefresh, FindingTally, HealthSetting
 from techalign.health.rules import RULES
 from techalign.org.models import Department, OrgPolicy, Team, User
 from techalign.org.permissions import is_admin
-from techalign.plans.models import Plan
 from techalign.requirements.models import Requirement, Status
-from techalign.requirements.selectors import visible_requirements
+from techalign.requirements.selectors import party_to, visible_requirements
 
 
 @dataclass(frozen=True)
@@ -80,11 +79,10 @@ class Scope:
         if led_only:
             return selection.filter(lead_team__in=team_ids)
         led = Requirement.objects.filter(lead_team__in=team_ids).order_by().values("pk")
-        # From the teams' items to the plans they are current in: an index search on the items'
-        # owner team, where starting from every current revision read them all. As one side of
-        # a union rather than OR-ed with the lead team, the database reads those items once.
-        party = Plan.objects.filter(current_revision__items__owner_team__in=team_ids)
-        return selection.filter(pk__in=led.union(party.values("requirement_id")))
+        # The teams' current parties, where the teams' items would be every item they ever
+        # owned, in every revision. As one side of a union rather than OR-ed with the lead
+        # team, each side is read once.
+        return selection.filter(pk__in=led.union(party_to(team_ids)))
 
 
 def scope_of(*, team: str | None = None, department: str | None = None) -> Scope:
@@ -412,7 +410,7 @@ def requirement_parties(ids: Any) -> dict[int, Parties]:
     """The parties of these requirements (ids, or a queryset of them), as they are now."""
     found: dict[int, tuple[bool, set[int]]] = {}
     rows = Requirement.objects.filter(pk__in=ids).values_list(
-        "pk", "is_private", "lead_team_id", "plan__current_revision__items__owner_team_id"
+        "pk", "is_private", "lead_team_id", "current_parties__team_id"
     )
     for pk, is_private, lead_team_id, owner_team_id in rows:
         _, teams = found.setdefault(pk, (is_private, {lead_team_id}))

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from techalign.plans.models import Revision
 
 
-def _party_to(teams: Iterable[int]) -> QuerySet[CurrentParty, Any]:
-    """The requirements whose current revision asks something of one of `teams` (ids)."""
+def party_to(teams: Iterable[int]) -> QuerySet[CurrentParty, Any]:
+    """The requirements whose current revision asks something of one of `teams` (ids): one
+    index range per team over the current parties kept with each revision."""
     return CurrentParty.objects.filter(team__in=teams).values("requirement_id")
 
 
@@ -57,7 +58,7 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
         | Q(lead_team__in=teams)
         | Q(owner=user)
         | Q(lead_dev=user)
-        | Q(pk__in=_party_to(teams))
+        | Q(pk__in=party_to(teams))
         | Q(pk__in=invited_to.values("pk"))
     )
 
@@ -576,7 +577,7 @@ def search_requirements(
     found = filter_by_risk(found, risk)
     if my_teams:
         teams = teams_of(user)
-        found = found.filter(Q(lead_team__in=teams) | Q(pk__in=_party_to(teams)))
+        found = found.filter(Q(lead_team__in=teams) | Q(pk__in=party_to(teams)))
     return found.order_by(*LIST_SORTS.get(sort, LIST_SORTS["newest"]))
 
 

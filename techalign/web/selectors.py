@@ -34,7 +34,7 @@ from techalign.plans.selectors import (
     settle_signoffs,
 )
 from techalign.requirements.models import Question, Requirement, Scenario, Status
-from techalign.requirements.selectors import answers_to_accept
+from techalign.requirements.selectors import answers_to_accept, party_to
 from techalign.requirements.workflow import AFTER_HAND_OFF, SIGNING
 
 OPEN = [s for s in Status.values if s not in {Status.FINALIZED, Status.CANCELLED}]
@@ -193,12 +193,9 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
         return []
     # The party side as a subquery: OR-ing the item join into the main query multiplied each
     # requirement by its items and needed DISTINCT over the whole org (run on every page).
-    party_to = Item.objects.filter(
-        owner_team__in=teams, revision__plan__current_revision=F("revision")
-    ).values("revision__plan__requirement_id")
     requirements = list(
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
-        .filter(Q(lead_team__in=teams) | Q(pk__in=party_to))
+        .filter(Q(lead_team__in=teams) | Q(pk__in=party_to(teams)))
         # Sign-offs are owed only after the alignment meeting was held.
         .filter(Exists(Meeting.objects.filter(HELD, requirement=OuterRef("pk"))))
         .select_related("lead_team", "plan__current_revision")

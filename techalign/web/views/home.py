@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,8 +19,7 @@ from techalign.core.http import SignedInRequest
 from techalign.org.models import Department, Membership, Role, Team, User
 from techalign.org.selectors import search_components
 from techalign.org.services import can_administer
-from techalign.plans.models import Item
-from techalign.requirements.selectors import visible_requirements
+from techalign.requirements.selectors import party_to, visible_requirements
 from techalign.web import forms
 from techalign.web.selectors import count_my_work, my_work
 
@@ -63,7 +62,6 @@ def team_page(request: SignedInRequest, code: str) -> HttpResponse:
         code=code,
     )
     visible = visible_requirements(request.user)
-    touched = Item.objects.filter(owner_team=team, revision__plan__current_revision=F("revision"))
     return render(
         request,
         "web/org/team.html",
@@ -72,9 +70,7 @@ def team_page(request: SignedInRequest, code: str) -> HttpResponse:
             "team": team,
             "members_by_role": _members_by_role(team),
             "leading": visible.filter(lead_team=team),
-            "related": visible.filter(pk__in=touched.values("revision__plan__requirement")).exclude(
-                lead_team=team
-            ),
+            "related": visible.filter(pk__in=party_to([team.pk])).exclude(lead_team=team),
         },
     )
 
