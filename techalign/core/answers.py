@@ -79,8 +79,8 @@ class NodeAnswers:
                 check_same_thread=False,
             )
             connection.execute("PRAGMA journal_mode=WAL")
-            # The file does not outlive the server: a crash may lose it, never corrupt what
-            # is served, since every read is keyed by the ETag it was built for.
+            # No flush to disk: the next server start makes a new file, so what a crash of the
+            # machine may lose or damage here is never read again.
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS answer (id INTEGER PRIMARY KEY, key TEXT NOT NULL "
@@ -128,7 +128,7 @@ class NodeAnswers:
         kept = 0
         for answer_id, answer_size in connection.execute(
             "SELECT id, size FROM answer ORDER BY id DESC"
-        ):
+        ).fetchall():
             kept += answer_size
             if kept > self.budget * 9 // 10:
                 connection.execute("DELETE FROM answer WHERE id <= ?", (answer_id,))
