@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cache, reduce
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -334,6 +335,41 @@ def asks_to_my_teams(user: User) -> QuerySet[Item]:
     )
 
 
+# Rows each section of My work shows, the most urgent first. Over years a PM's teams are
+# asked for hundreds of items and have hundreds of milestones due; a page listing them all
+# took most of a second to build. The rest of a section is one link away, in pages.
+INBOX_ROWS = 20
+
+
+def _sources(user: User) -> dict[str, Callable[[], QuerySet[Any] | list[Any]]]:
+    """Each section of My work, by name, as what lists it whole (read only when called)."""
+    plans = cache(lambda: list(plans_to_review_or_revise(user)))  # both lists, one query
+    return {
+        "acknowledge": lambda: scenarios_to_acknowledge(user),
+        "answer": lambda: questions_to_answer(user),
+        "review": lambda: [r for r in plans() if r.status != Status.PLANNING],
+        "revise": lambda: [r for r in plans() if r.status == Status.PLANNING],
+        "invitations": lambda: invitations_to_answer(user),
+        "meetings": lambda: meetings_to_attend(user),
+        "sign_off": lambda: signoffs_owed(user),
+        "blocking": lambda: blocking_questions_on_my_plans(user),
+        "milestones": lambda: milestones_due(user),
+        "asks": lambda: asks_to_my_teams(user),
+        "accept": lambda: answers_to_accept(user),
+        "actions": lambda: action_items_assigned(user),
+    }
+
+
+def _first(rows: QuerySet[Any] | list[Any], limit: int) -> tuple[list[Any], int]:
+    """The first `limit` rows and how many there are: a count only when there are more."""
+    if isinstance(rows, list):
+        return rows[:limit], len(rows)
+    shown = list(rows[: limit + 1])
+    if len(shown) <= limit:
+        return shown, len(shown)
+    return shown[:limit], rows.count()
+
+
 @dataclass
 class Inbox:
     acknowledge: list[Scenario] = field(default_factory=list)
@@ -348,44 +384,29 @@ class Inbox:
     asks: list[Item] = field(default_factory=list)
     accept: list[Question] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
+    # How many each section holds in all; its list above shows the first INBOX_ROWS.
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
-        return sum(len(v) for v in vars(self).values())
+        return sum(self.totals.values())
 
 
 def my_work(user: User) -> Inbox:
-    plans = list(plans_to_review_or_revise(user))
-    return Inbox(
-        acknowledge=list(scenarios_to_acknowledge(user)),
-        answer=list(questions_to_answer(user)),
-        review=[r for r in plans if r.status != Status.PLANNING],
-        revise=[r for r in plans if r.status == Status.PLANNING],
-        meetings=list(meetings_to_attend(user)),
-        invitations=list(invitations_to_answer(user)),
-        sign_off=signoffs_owed(user),
-        blocking=list(blocking_questions_on_my_plans(user)),
-        milestones=list(milestones_due(user)),
-        asks=list(asks_to_my_teams(user)),
-        accept=list(answers_to_accept(user)),
-        actions=list(action_items_assigned(user)),
-    )
+    shown, totals = {}, {}
+    for name, rows in _sources(user).items():
+        shown[name], totals[name] = _first(rows(), INBOX_ROWS)
+    return Inbox(**shown, totals=totals)
+
+
+def work_section(user: User, name: str) -> QuerySet[Any] | list[Any]:
+    """One section of My work (a name of `Inbox`), whole, for its own paged list."""
+    return _sources(user)[name]()
 
 
 def count_my_work(user: Any) -> int:
     """The number shown next to "My work" in the navigation bar."""
     return sum(
-        qs.count()
-        for qs in (
-            scenarios_to_acknowledge(user),
-            questions_to_answer(user),
-            plans_to_review_or_revise(user),
-            meetings_to_attend(user),
-            invitations_to_answer(user),
-            blocking_questions_on_my_plans(user),
-            milestones_due(user),
-            asks_to_my_teams(user),
-            answers_to_accept(user),
-            action_items_assigned(user),
-        )
-    ) + len(signoffs_owed(user))
+        len(rows) if isinstance(rows, list) else rows.count()
+        for rows in (source() for source in _sources(user).values())
+    )

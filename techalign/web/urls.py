@@ -16,6 +16,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.inbox, name="inbox"),
+    path("work/<slug:slug>/", home.inbox_section, name="inbox_section"),
     path("my-work/count", home.work_count, name="work_count"),
     path("requirements/", requirements.requirement_list, name="requirements"),
     path("requirements/new", requirements.requirement_create, name="requirement_create"),

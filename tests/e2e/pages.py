@@ -106,6 +106,7 @@ def discover() -> list[Page]:
         Page("meeting", reverse("web:meeting", args=[aligned_key, meeting.key]), "lead_dev"),
         Page("slots", reverse("calendars:slots", args=[aligned_key]), "lead_dev"),
         Page("requirements", reverse("web:requirements"), "payments_pm"),
+        Page("inbox-asks", reverse("web:inbox_section", args=["asks"]), "payments_pm"),
         Page("preferences", reverse("web:preferences"), "payments_dev"),
         Page("notifications", reverse("notify:inbox"), "payments_dev"),
         Page("calendars", reverse("calendars:mine"), "finance_pm"),

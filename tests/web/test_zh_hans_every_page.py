@@ -151,6 +151,7 @@ def _urls(req, w) -> list[str]:
     meeting = req.meetings.first()
     urls = [
         reverse("web:inbox"),
+        reverse("web:inbox_section", args=["asks"]),
         reverse("web:requirements"),
         reverse("web:org"),
         reverse("web:catalog"),

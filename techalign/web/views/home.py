@@ -3,10 +3,14 @@ signed-in user's language and time zone."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,17 +25,79 @@ from techalign.org.selectors import search_components
 from techalign.org.services import can_administer
 from techalign.requirements.selectors import party_to, visible_requirements
 from techalign.web import forms
-from techalign.web.selectors import count_my_work, my_work
+from techalign.web.selectors import count_my_work, my_work, work_section
+
+# The sections of My work in the order shown: the name in the URL and the page's anchors,
+# the inbox's list, and the heading.
+SECTIONS = [
+    ("acknowledge", "acknowledge", _("Scenarios to acknowledge")),
+    ("answer", "answer", _("Questions to answer")),
+    ("review", "review", _("Plans to review")),
+    ("revise", "revise", _("Plans to revise")),
+    ("invitations", "invitations", _("Invitations to answer")),
+    ("meetings", "meetings", _("Meetings to attend")),
+    ("signoff", "sign_off", _("Sign-offs owed")),
+    ("blocking", "blocking", _("Blocking questions on my plans")),
+    ("milestones", "milestones", _("Milestones due")),
+    ("asks", "asks", _("Asks to my teams")),
+    ("accept", "accept", _("Answers to accept")),
+    ("actions", "actions", _("My action items")),
+]
+SECTION_PAGE_SIZE = 100
+
+
+@dataclass
+class Section:
+    slug: str
+    title: StrOrPromise
+    rows: list[Any]
+    total: int
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.rows)
 
 
 @login_required
 def inbox(request: SignedInRequest) -> HttpResponse:
-    """What I must do next, across every requirement."""
+    """What I must do next, across every requirement: the first rows of each kind."""
     work = my_work(request.user)
+    sections = [
+        Section(slug, title, getattr(work, name), work.totals[name])
+        for slug, name, title in SECTIONS
+    ]
     return render(
         request,
         "web/inbox.html",
-        {"work": work, "work_count": work.total, "nav": "inbox", "today": timezone.localdate()},
+        {
+            "work": work,
+            "sections": sections,
+            "work_count": work.total,
+            "nav": "inbox",
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def inbox_section(request: SignedInRequest, slug: str) -> HttpResponse:
+    """One kind of My work, whole, a page at a time."""
+    found = next(((name, title) for s, name, title in SECTIONS if s == slug), None)
+    if found is None:
+        raise Http404
+    name, title = found
+    listing = Paginator(work_section(request.user, name), SECTION_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "web/inbox_section.html",
+        {
+            "section": Section(slug, title, list(listing.object_list), listing.paginator.count),
+            "listing": listing,
+            "nav": "inbox",
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -1,0 +1,74 @@
+"""My work shows the first rows of each kind with the count of them all; the rest are one link
+away, a page at a time. Over years a PM's teams are asked for hundreds of items."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from techalign.web import selectors
+from techalign.web.selectors import count_my_work, my_work, work_section
+from techalign.web.views import home
+from tests.factories import advance, grow
+
+
+@pytest.fixture
+def asks(w):
+    """The asks to the payments team (hua is its PM): one from the plan, more from its items."""
+    grow(w, advance(w, "planning"), scenarios=0, items=9)
+    found = list(work_section(w.hua, "asks"))
+    assert len(found) >= 4
+    return found
+
+
+def _section(page: str, slug: str) -> str:
+    part = page[page.index(f'id="inbox-{slug}"') :]
+    return part[: part.index("</section>")]
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'href="(/r/[^"]+#item-[^"]+)"', html)
+
+
+def test_each_kind_shows_its_first_rows_and_counts_them_all(w, asks, monkeypatch):
+    monkeypatch.setattr(selectors, "INBOX_ROWS", 2)
+    work = my_work(w.hua)
+    assert work.asks == asks[:2]  # the most urgent first, in the whole list's order
+    assert work.totals["asks"] == len(asks)
+    assert work.total == count_my_work(w.hua)  # the navigation bar's count agrees
+
+
+def test_the_inbox_links_to_the_whole_list_a_page_at_a_time(w, asks, as_user, monkeypatch):
+    monkeypatch.setattr(selectors, "INBOX_ROWS", 2)
+    monkeypatch.setattr(home, "SECTION_PAGE_SIZE", 3)
+    client = as_user(w.hua, "zh-hans")
+    shown = _section(client.get(reverse("web:inbox")).content.decode(), "asks")
+    assert len(_links(shown)) == 2
+    assert f'<span class="count">{len(asks)}</span>' in shown
+    whole = reverse("web:inbox_section", args=["asks"])
+    assert f'href="{whole}"' in shown and f"查看全部 {len(asks)} 项" in shown
+
+    first = client.get(whole)
+    second = client.get(whole, {"page": 2})
+    assert first.status_code == second.status_code == 200
+    first_links, second_links = _links(first.content.decode()), _links(second.content.decode())
+    assert len(first_links) == 3
+    assert len(first_links + second_links) == len(set(first_links + second_links)) == len(asks)
+    assert "查看全部" not in first.content.decode()  # the whole list links to no more
+    assert 'rel="next"' in first.content.decode() and 'rel="prev"' in second.content.decode()
+
+
+def test_a_kind_that_fits_has_no_link_to_more(w, asks, as_user, monkeypatch):
+    monkeypatch.setattr(selectors, "INBOX_ROWS", len(asks))
+    shown = _section(as_user(w.hua).get(reverse("web:inbox")).content.decode(), "asks")
+    assert len(_links(shown)) == len(asks)
+    assert reverse("web:inbox_section", args=["asks"]) not in shown
+
+
+def test_every_kind_has_its_page_and_no_other_does(w, as_user):
+    client = as_user(w.hua)
+    for slug, _name, _title in home.SECTIONS:
+        response = client.get(reverse("web:inbox_section", args=[slug]))
+        assert response.status_code == 200, slug
+        assert f'id="inbox-{slug}"' in response.content.decode()
+    assert client.get("/work/everything/").status_code == 404
