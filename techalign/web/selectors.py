@@ -48,8 +48,14 @@ def _teams(user: User, *roles: str) -> set[int]:
 
 def scenarios_to_acknowledge(user: User) -> QuerySet[Scenario]:
     """Scenarios handed to me as lead DEV (or as their delegate) that are not acknowledged."""
-    mine = Requirement.objects.filter(Q(lead_dev=user) | Q(acknowledgement_delegates=user)).values(
-        "pk"
+    # A union, so each side is one index search; OR-ed across the delegates' join the database
+    # read every requirement's lead DEV.
+    delegated = Requirement.acknowledgement_delegates.through.objects.filter(user=user)
+    mine = (
+        Requirement.objects.filter(lead_dev=user)
+        .order_by()
+        .values("pk")
+        .union(delegated.order_by().values("requirement_id"))
     )
     return (
         Scenario.objects.filter(
@@ -295,10 +301,17 @@ def _walks_from_first_signoff(
 def blocking_questions_on_my_plans(user: User) -> QuerySet[Question]:
     """Open blocking questions on requirements whose plan I lead or wrote items of."""
     my_items = Item.objects.filter(author=user, revision__plan__current_revision=F("revision"))
+    # From my requirements to their questions: OR-ed, the database started from every open
+    # requirement.
+    mine = (
+        Requirement.objects.filter(lead_dev=user)
+        .order_by()
+        .values("pk")
+        .union(my_items.order_by().values("revision__plan__requirement"))
+    )
     return (
         Question.objects.filter(
-            Q(requirement__lead_dev=user)
-            | Q(requirement__in=my_items.values("revision__plan__requirement")),
+            requirement__in=mine,
             is_blocking=True,
             resolved_at__isnull=True,
             requirement__status__in=OPEN,

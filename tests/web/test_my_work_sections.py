@@ -6,8 +6,17 @@ import re
 import pytest
 from django.urls import reverse
 
+from techalign.plans import selectors as plan_selectors
+from techalign.plans import services as plans
+from techalign.requirements import services as requirements
 from techalign.web import selectors
-from techalign.web.selectors import count_my_work, my_work, work_section
+from techalign.web.selectors import (
+    blocking_questions_on_my_plans,
+    count_my_work,
+    my_work,
+    scenarios_to_acknowledge,
+    work_section,
+)
 from techalign.web.views import home
 from tests.factories import advance, grow
 
@@ -72,3 +81,34 @@ def test_every_kind_has_its_page_and_no_other_does(w, as_user):
         assert response.status_code == 200, slug
         assert f'id="inbox-{slug}"' in response.content.decode()
     assert client.get("/work/everything/").status_code == 404
+
+
+def test_blocking_questions_reach_the_lead_dev_and_the_authors_of_the_current_plan(w):
+    req = advance(w, "planning")
+    advance(w, "planning")  # another plan, with its own lead DEV's items only
+    plans.add_item(
+        requirement=req,
+        actor=w.fang,
+        based_on=plan_selectors.current_revision(req).number,
+        component=w.order_service,
+        kind="api_change",
+        title="补单接口",
+        scenario_keys=[req.scenarios.first().key],
+    )
+    blocking = requirements.raise_question(
+        requirement=req, actor=w.jun, body="部分退款的对账口径？", is_blocking=True
+    )
+    requirements.raise_question(requirement=req, actor=w.jun, body="文案确认", is_blocking=False)
+    assert list(blocking_questions_on_my_plans(w.lei)) == [blocking]
+    assert list(blocking_questions_on_my_plans(w.fang)) == [blocking]
+    assert list(blocking_questions_on_my_plans(w.wei)) == []
+
+
+def test_scenarios_to_acknowledge_reach_the_lead_dev_and_their_delegate(w):
+    req = advance(w, "handed_off")
+    waiting = {s.pk for s in scenarios_to_acknowledge(w.lei)}
+    assert waiting == set(req.scenarios.values_list("pk", flat=True))
+    assert list(scenarios_to_acknowledge(w.fang)) == []
+    requirements.delegate_acknowledgement(requirement=req, actor=w.lei, delegate=w.fang)
+    assert {s.pk for s in scenarios_to_acknowledge(w.fang)} == waiting
+    assert list(scenarios_to_acknowledge(w.jun)) == []
