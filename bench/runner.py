@@ -402,6 +402,15 @@ def measure_pages(run: Run, server: Server, who: Cast) -> None:
             run.not_measured(f"{name}: URL missing")
             continue
         latency(run, client, "pages", name, [p for p in paths if p], target, command)
+    if who.personas:
+        # A PM's My work: their teams are asked for hundreds of items and have hundreds of
+        # milestones due at S=10, where the lead DEV above has few.
+        pm = who.personas[0]["username"]
+        pm_client = Client(server.base)
+        pm_client.login(pm, BENCH_PASSWORD)
+        inbox = [url_for("web:inbox") or ""]
+        command = f"GET (session of {pm}), single client, {server.command}"
+        latency(run, pm_client, "pages", "inbox of a PM", inbox, 250, command)
 
 
 # --- throughput ------------------------------------------------------------------------------
