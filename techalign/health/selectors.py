@@ -412,10 +412,10 @@ def requirement_parties(ids: Any) -> dict[int, Parties]:
     rows = Requirement.objects.filter(pk__in=ids).values_list(
         "pk", "is_private", "lead_team_id", "current_parties__team_id"
     )
-    for pk, is_private, lead_team_id, owner_team_id in rows:
+    for pk, is_private, lead_team_id, party_team_id in rows:
         _, teams = found.setdefault(pk, (is_private, {lead_team_id}))
-        if owner_team_id is not None:
-            teams.add(owner_team_id)
+        if party_team_id is not None:
+            teams.add(party_team_id)
     return {pk: Parties(is_private, frozenset(teams)) for pk, (is_private, teams) in found.items()}
 
 

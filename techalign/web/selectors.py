@@ -198,8 +198,8 @@ def signoffs_owed(user: User) -> list[OwedSignOff]:
     teams = {team_id for team_id, _role in roles}
     if not teams:
         return []
-    # The party side as a subquery: OR-ing the item join into the main query multiplied each
-    # requirement by its items and needed DISTINCT over the whole org (run on every page).
+    # The party side as a subquery of the current parties: OR-ing a join into the main query
+    # multiplied each requirement by its parties and needed DISTINCT over the whole org.
     requirements = list(
         Requirement.objects.filter(status__in=SIGNING, plan__current_revision__isnull=False)
         .filter(Q(lead_team__in=teams) | Q(pk__in=party_to(teams)))

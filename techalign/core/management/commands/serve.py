@@ -62,10 +62,7 @@ def server_folder(kind: str) -> Path:
     for earlier in folder.parent.glob("serve-*"):
         if earlier != folder and not _running(earlier.name.removeprefix("serve-")):
             shutil.rmtree(earlier, ignore_errors=True)
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    return folder
+    return _emptied(folder)
 
 
 def metrics_folder() -> Path:
@@ -73,9 +70,10 @@ def metrics_folder() -> Path:
     PROMETHEUS_MULTIPROC_DIR if set (emptied at start, so counts from an earlier run are not
     added in), else a folder of this server's own."""
     configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not configured:
-        return server_folder("metrics")
-    folder = Path(configured)
+    return _emptied(Path(configured)) if configured else server_folder("metrics")
+
+
+def _emptied(folder: Path) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
