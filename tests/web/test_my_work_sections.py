@@ -4,6 +4,8 @@ away, a page at a time. Over years a PM's teams are asked for hundreds of items.
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from techalign.plans import selectors as plan_selectors
@@ -112,3 +114,16 @@ def test_scenarios_to_acknowledge_reach_the_lead_dev_and_their_delegate(w):
     requirements.delegate_acknowledgement(requirement=req, actor=w.lei, delegate=w.fang)
     assert {s.pk for s in scenarios_to_acknowledge(w.fang)} == waiting
     assert list(scenarios_to_acknowledge(w.jun)) == []
+
+
+def test_any_page_number_gives_a_page_and_reads_its_rows_once(w, asks, as_user):
+    client = as_user(w.hua, "zh-hans")
+    whole = reverse("web:inbox_section", args=["asks"])
+    for page in ["abc", "0", "-1", "9" * 40, "", "\x00", "1e9"]:
+        response = client.get(whole, {"page": page})
+        assert response.status_code == 200, page
+        assert len(_links(response.content.decode())) == len(asks)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(whole)
+    pages = [q["sql"] for q in queries.captured_queries if "plans_item" in q["sql"]]
+    assert len(pages) == 2  # the count and the page, not the page twice
