@@ -38,5 +38,6 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
         "target_label",
         "requirement",
     )
+    list_select_related = ("actor", "requirement")
     list_filter = ("outcome", "action")
     search_fields = ("action", "target_label")

@@ -32,6 +32,7 @@ class CalendarSourceAdmin(admin.ModelAdmin[CalendarSource]):
         "next_fetch_at",
         "is_active",
     ]
+    list_select_related = ["user"]
     list_filter = ["kind", "fetch_status", "is_active"]
     search_fields = ["name", "user__username", "fetch_error"]
     fields = [
@@ -111,4 +112,5 @@ class HolidayPolicyAdmin(admin.ModelAdmin[HolidayPolicy]):
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(admin.ModelAdmin[WorkingHours]):
     list_display = ["user", "starts", "ends", "break_starts", "break_ends", "weekdays"]
+    list_select_related = ["user"]
     exclude = ["feed_key"]

@@ -52,6 +52,7 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin[Channel]):
     list_display = ["name", "kind", "team", "user", "display_url", "is_active"]
+    list_select_related = ["team", "user"]
     list_filter = ["kind", "is_active"]
     fields = ["name", "kind", "team", "user", "display_url", "is_active", "created_by"]
     readonly_fields = ["kind", "team", "user", "display_url", "created_by"]
@@ -63,6 +64,7 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = ["created_at", "recipient", "event", "title", "read_at"]
+    list_select_related = ["recipient"]
     list_filter = ["event"]
     search_fields = ["title", "recipient__username"]
 
@@ -70,4 +72,5 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
 @admin.register(Preference)
 class PreferenceAdmin(admin.ModelAdmin[Preference]):
     list_display = ["event", "user", "team", "in_app", "email", "chat"]
+    list_select_related = ["user", "team"]
     list_filter = ["event"]

@@ -67,6 +67,7 @@ class DepartmentAdmin(ReadOnlyAdmin[Department]):
 @admin.register(Team)
 class TeamAdmin(ReadOnlyAdmin[Team]):
     list_display = ("code", "name", "department", "is_committee")
+    list_select_related = ("department",)
     list_filter = ("department", "is_committee")
     search_fields = ("code", "name")
     inlines = [MembershipInline]
@@ -75,6 +76,7 @@ class TeamAdmin(ReadOnlyAdmin[Team]):
 @admin.register(Component)
 class ComponentAdmin(ReadOnlyAdmin[Component]):
     list_display = ("key", "name", "kind", "owner_team", "system")
+    list_select_related = ("owner_team", "system")
     list_filter = ("kind", "owner_team")
     search_fields = ("key", "name")
 

@@ -9,17 +9,21 @@ from techalign.plans.models import Baseline, ChangeRequest, Milestone, Review, R
 @admin.register(Revision)
 class RevisionAdmin(ReadOnlyAdmin[Revision]):
     list_display = ("plan", "number", "author", "change_kind", "summary", "created_at")
+    # A plan is shown by its requirement's key.
+    list_select_related = ("plan__requirement", "author")
     list_filter = ("change_kind",)
 
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin[Review]):
     list_display = ("revision", "reviewer", "verdict", "created_at")
+    list_select_related = ("revision", "reviewer")
 
 
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyAdmin[SignOff]):
     list_display = ("revision", "team", "signer", "decision", "created_at")
+    list_select_related = ("revision", "team", "signer")
 
 
 @admin.register(Baseline)
@@ -32,6 +36,7 @@ class BaselineAdmin(ReadOnlyAdmin[Baseline]):
         "finalized_by",
         "finalized_at",
     )
+    list_select_related = ("requirement", "revision", "finalized_by")
 
 
 @admin.register(ChangeRequest)
@@ -45,9 +50,11 @@ class ChangeRequestAdmin(ReadOnlyAdmin[ChangeRequest]):
         "cost_weight",
         "status",
     )
+    list_select_related = ("requirement",)
     list_filter = ("phase_found", "root_cause", "status")
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(ReadOnlyAdmin[Milestone]):
     list_display = ("requirement", "team", "kind", "due_on", "done_on")
+    list_select_related = ("requirement", "team")

@@ -17,6 +17,7 @@ class ScenarioInline(admin.TabularInline[Scenario, Requirement]):
 @admin.register(Requirement)
 class RequirementAdmin(ReadOnlyAdmin[Requirement]):
     list_display = ("number", "title", "lead_team", "status", "risk", "owner", "lead_dev")
+    list_select_related = ("lead_team", "owner", "lead_dev")
     list_filter = ("status", "risk", "lead_team")
     search_fields = ("title",)
     inlines = [ScenarioInline]
@@ -25,4 +26,5 @@ class RequirementAdmin(ReadOnlyAdmin[Requirement]):
 @admin.register(Question)
 class QuestionAdmin(ReadOnlyAdmin[Question]):
     list_display = ("requirement", "number", "stage", "is_blocking", "raised_by", "resolved_at")
+    list_select_related = ("requirement", "raised_by")
     list_filter = ("stage", "is_blocking")
