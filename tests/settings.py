@@ -24,4 +24,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     # A runaway statement fails its own test within two minutes, and the server's log names it
     # (scripts/with-postgres prints it), instead of holding an xdist worker until the suite's
     # timeout kills it with no word of the query.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=120s"  # noqa: F405
+    options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    options["options"] = "-c statement_timeout=120s"
+    # The server's log names each connection's process, so a lock's holder can be told apart
+    # from the waiter: this test process (and its xdist worker) or a server a test started.
+    options["application_name"] = f"tests {os.environ.get('PYTEST_XDIST_WORKER', '')} {os.getpid()}"
