@@ -356,10 +356,11 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
             )
     if status in AFTER_HAND_OFF:
         asked = {q.scenario_id for q in open_questions if q.stage == Question.Stage.HAND_OFF}
+        # From the live scenarios the answer or page has read already, not a query of its own.
         pending = [
             s
-            for s in requirement.scenarios.filter(is_withdrawn=False, acknowledged_at__isnull=True)
-            if s.pk not in asked
+            for s in plans.live_scenarios(requirement)
+            if s.acknowledged_at is None and s.pk not in asked
         ]
         if pending:
             actions.append(
