@@ -3,10 +3,11 @@ from django.urls import include, path
 
 from techalign.api.main import api
 from techalign.core.metrics import metrics
-from techalign.core.views import healthz, readyz
+from techalign.core.views import healthz, no_icon, readyz
 from techalign.sso.views import SignInView
 
 urlpatterns = [
+    path("favicon.ico", no_icon),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),

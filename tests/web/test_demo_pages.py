@@ -80,6 +80,15 @@ def test_the_admin_renders_for_a_superuser(demo):
     assert event.status_code == 200 and b'name="_save"' not in event.content
 
 
+def test_the_browsers_icon_request_gets_an_empty_answer_signed_in_or_not(demo):
+    """The admin's pages declare no icon, so browsers ask for /favicon.ico: not a 404 each."""
+    client = Client()
+    assert client.get("/favicon.ico").status_code == 204
+    client.force_login(User.objects.filter(is_superuser=True).first())
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204 and "max-age=86400" in response["Cache-Control"]
+
+
 def test_the_admin_shows_teams_and_people_but_edits_go_through_the_audited_services(demo):
     from techalign.org.models import Team, User
 
