@@ -417,9 +417,24 @@ def work_section(user: User, name: str) -> QuerySet[Any] | list[Any]:
     return _sources(user)[name]()
 
 
+# The navigation bar counts what waits up to here and shows "99+" past it, as mail and issue
+# trackers do. At ten years a PM's teams have some 1,500 things open; counting each kind whole
+# after every page cost 91-119 ms of CPU, for a number nobody reads past two digits.
+WORK_COUNT_CAP = 99
+
+
 def count_my_work(user: Any) -> int:
-    """The number shown next to "My work" in the navigation bar."""
-    return sum(
-        len(rows) if isinstance(rows, list) else rows.count()
-        for rows in (source() for source in _sources(user).values())
-    )
+    """The number shown next to "My work" in the navigation bar, exact up to WORK_COUNT_CAP;
+    past it, some number above the cap. Each kind is counted without its order and only as
+    far as the cap, and counting stops once the cap is passed."""
+    total = 0
+    # The sign-offs owed are settled in Python over five queries (30 ms for a PM at S=10):
+    # counted last, so a bar already past the cap never reads them.
+    sources = _sources(user)
+    for name in sorted(sources, key=lambda name: name == "sign_off"):
+        rows = sources[name]()
+        left = WORK_COUNT_CAP + 1 - total
+        total += min(len(rows), left) if isinstance(rows, list) else rows.order_by()[:left].count()
+        if total > WORK_COUNT_CAP:
+            break
+    return total

@@ -127,3 +127,27 @@ def test_any_page_number_gives_a_page_and_reads_its_rows_once(w, asks, as_user):
         client.get(whole)
     pages = [q["sql"] for q in queries.captured_queries if "plans_item" in q["sql"]]
     assert len(pages) == 2  # the count and the page, not the page twice
+
+
+def test_the_navigation_count_stops_at_its_cap_and_says_so(w, asks, as_user, monkeypatch):
+    exact = my_work(w.hua).total
+    assert count_my_work(w.hua) == exact  # below the cap: exact
+
+    with CaptureQueriesContext(connection) as whole:
+        count_my_work(w.hua)
+    monkeypatch.setattr(selectors, "WORK_COUNT_CAP", 3)
+    monkeypatch.setattr(home, "WORK_COUNT_CAP", 3)
+    with CaptureQueriesContext(connection) as capped:
+        assert count_my_work(w.hua) == 4  # one past the cap is enough to say "3+"
+    # Counting stops once the cap is passed, and no count sorts what it counts.
+    assert len(capped) < len(whole)
+    assert not any("ORDER BY" in q["sql"] and "COUNT(" in q["sql"] for q in capped)
+
+    client = as_user(w.hua, "zh-hans")
+    fragment = client.get(reverse("web:work_count")).content.decode()
+    assert 'id="work-count"' in fragment and ">3+</span>" in fragment
+    inbox = client.get(reverse("web:inbox")).content.decode()
+    nav = inbox[inbox.index('id="work-count"') :]
+    assert nav[: nav.index("</span>")].endswith(">3+")
+    # The sections themselves still count everything.
+    assert f'<span class="count">{len(asks)}</span>' in _section(inbox, "asks")

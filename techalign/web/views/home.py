@@ -25,7 +25,7 @@ from techalign.org.selectors import search_components
 from techalign.org.services import can_administer
 from techalign.requirements.selectors import party_to, visible_requirements
 from techalign.web import forms
-from techalign.web.selectors import count_my_work, my_work, work_section
+from techalign.web.selectors import WORK_COUNT_CAP, count_my_work, my_work, work_section
 
 # The sections of My work in the order shown: the name in the URL and the page's anchors,
 # the inbox's list, and the heading.
@@ -73,6 +73,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
             "work": work,
             "sections": sections,
             "work_count": work.total,
+            "work_count_cap": WORK_COUNT_CAP,
             "nav": "inbox",
             "today": timezone.localdate(),
         },
@@ -105,7 +106,11 @@ def inbox_section(request: SignedInRequest, slug: str) -> HttpResponse:
 def work_count(request: SignedInRequest) -> HttpResponse:
     """The navigation bar's count of things waiting for me, fetched after the page has shown:
     counting across every requirement should not hold up the page being opened."""
-    return render(request, "web/_work_count.html", {"work_count": count_my_work(request.user)})
+    return render(
+        request,
+        "web/_work_count.html",
+        {"work_count": count_my_work(request.user), "work_count_cap": WORK_COUNT_CAP},
+    )
 
 
 def _members_by_role(team: Team) -> list[tuple[StrOrPromise, list[User]]]:
