@@ -23,7 +23,9 @@ document.addEventListener("htmx:load", (event) => {
 // What a person has typed but not sent yet survives a neighbouring action or a poll that
 // re-renders the region around it: before the swap, every field that differs from how the
 // server rendered it is noted (by its form's action and its name), and written back into the
-// new content after. The form that was just sent and accepted comes back empty on purpose.
+// new content after. The form that was just sent and accepted comes back empty on purpose. A
+// choice the new content no longer offers (a party aligned meanwhile) is not written back: the
+// select stays as the server rendered it, rather than blank or on another option.
 const UNKEPT = new Set(["hidden", "file", "password", "submit", "button", "reset"]);
 let typed = [];
 
@@ -73,9 +75,12 @@ document.addEventListener("htmx:afterSwap", () => {
     document.querySelectorAll("input, textarea, select").forEach((field) => {
       if (!field.name || keyOf(field) !== entry.key) return;
       if ("checked" in entry) {
-        if (field.value === entry.value) field.checked = entry.checked;
+        if (field.value !== entry.value) return;
+        field.checked = entry.checked;
       } else if ("selected" in entry) {
-        Array.from(field.options).forEach((o) => { o.selected = entry.selected.includes(o.value); });
+        const options = Array.from(field.options);
+        if (!options.some((o) => entry.selected.includes(o.value))) return;
+        options.forEach((o) => { o.selected = entry.selected.includes(o.value); });
       } else {
         field.value = entry.text;
       }
