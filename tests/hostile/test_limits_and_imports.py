@@ -1,6 +1,9 @@
 """The probe's size attacks, each refused at its root: a plan of 20,000 items, oversized files
 and bodies, binary and non-UTF-8 files, YAML bombs. Every refusal names the limit and the value,
-in the `{code, message, details}` envelope through the API, and writes nothing."""
+in the `{code, message, details}` envelope through the API, and writes nothing.
+
+"At once" is timed in this process's CPU, not on the wall clock: a refusal after the expensive
+parse burns the CPU either way, while a busy CI machine only stretches the wall clock."""
 
 import time
 
@@ -51,10 +54,10 @@ def test_a_20000_item_plan_file_is_refused_in_well_under_a_second_with_nothing_w
     text = attack_plan(req, 20_000)
     assert len(text.encode()) < limits.PLAN_FILE_BYTES  # under the size cap: the count refuses
     events = AuditEvent.objects.count()
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(Refused) as refused:
         import_plan(actor=w.lei, text=text)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert refused.value.code == "limit.too_many"
     assert refused.value.status == 422
     assert refused.value.details["limit"] == 300
@@ -70,14 +73,14 @@ def test_the_api_answers_a_20000_item_plan_file_with_422_naming_the_limit_in_chi
     client, headers = api(w.lei, "zh-hans")
     text = attack_plan(req, 20_000)
     client.get(f"/api/v1/requirements/{req.key}/plan.md", headers=headers)  # loads the URLs
-    started = time.perf_counter()
+    started = time.process_time()
     response = client.post(
         f"/api/v1/requirements/{req.key}/plan.md",
         text,
         content_type="text/markdown",
         headers=headers,
     )
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "limit.too_many"
@@ -313,10 +316,10 @@ def test_a_yaml_bomb_in_the_front_matter_is_refused(w):
         for p, c in zip("abcdef", "bcdefg", strict=True)
     )
     text = text.replace("---\n", "---\n" + bomb, 1)
-    started = time.perf_counter()
+    started = time.process_time()
     with translation.override("en"), pytest.raises(Refused) as refused:
         import_plan(actor=w.lei, text=text)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert refused.value.code == "import.yaml_too_complex"
     assert refused.value.details["limit"] == limits.YAML_VALUES
     assert nothing_written(req, 3)
@@ -345,10 +348,10 @@ def test_a_catalog_file_past_a_yaml_limit_exits_2_at_once_with_nothing_written(
 ):
     path = tmp_path / "catalog-info.yaml"
     path.write_text(text)
-    started = time.perf_counter()
+    started = time.process_time()
     with translation.override("en"), pytest.raises(CommandError) as raised:
         call_command("import_catalog", str(path))
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert raised.value.returncode == 2
     assert str(raised.value).startswith(f"{path}, {message}")
     assert "\n" not in str(raised.value)
