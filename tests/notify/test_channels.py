@@ -115,11 +115,11 @@ def test_a_hanging_webhook_times_out_without_holding_up_the_meeting(
     connect(w, receiver, Channel.Kind.WECOM)
     receiver.default = "hang"
     req = advance(w, "approved")
-    began = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
         meeting = schedule(w, req)
-    assert time.perf_counter() - began < 1.0  # nothing is sent inside the user's action
-    assert meeting.pk
+    # Nothing is sent inside the user's action: the hanging receiver has not been called yet
+    # (asked rather than timed, which a busy machine would stretch).
+    assert meeting.pk and receiver.received == []
     run_ready_tasks()
     delivery = Delivery.objects.get(medium=Delivery.Medium.CHAT)
     assert delivery.status == Delivery.Status.PENDING and delivery.attempts == 1
