@@ -120,6 +120,8 @@ class RequirementOut(RequirementSummaryOut):
     planned_launch_on: date | None
     handed_off_at: datetime | None
     finalized_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
     scenarios: list[ScenarioOut]
     acknowledgement_delegates: list[str]
     plan: PlanSummaryOut
@@ -454,6 +456,15 @@ def mark_high_risk(request: HttpRequest, key: str, body: RiskIn):
 def clear_high_risk(request: HttpRequest, key: str, body: ReasonIn):
     """Clear the high risk (a PM or tech lead of the lead team, with a reason)."""
     return services.clear_high_risk(
+        requirement=_detail(request, key), actor=actor(request), reason=body.reason
+    )
+
+
+@router.post("/{key}/cancel", response={200: RequirementOut, **ERRORS})
+def cancel_requirement(request: HttpRequest, key: str, body: ReasonIn):
+    """Cancel the requirement before its baseline (a PM of the lead team, with a reason): its
+    scheduled meetings are cancelled with it and nothing more can be done on it."""
+    return services.cancel_requirement(
         requirement=_detail(request, key), actor=actor(request), reason=body.reason
     )
 

@@ -244,6 +244,9 @@ REFUSALS: dict[str, Refusal] = {
             "{missing}."
         ),
     ),
+    "requirement.cancel_reason_required": Refusal(
+        INVALID, _("Say why: cancelling requirement {requirement} needs a reason.")
+    ),
     "risk.reason_required": Refusal(
         INVALID, _("Say why: marking a requirement high-risk or clearing it needs a reason.")
     ),

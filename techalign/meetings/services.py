@@ -220,6 +220,24 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
     return meeting
 
 
+def cancel_with_requirement(requirement: Requirement, actor: User) -> list[str]:
+    """Inside cancel_requirement's transition: each meeting still on the calendar is cancelled
+    as cancel_meeting would (audited, invitees told, the calendar entry withdrawn), without
+    moving the requirement, which the caller moves to cancelled. Returns their keys."""
+    keys = []
+    for meeting in requirement.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("number"):
+        _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
+        record(
+            actor=actor,
+            action="meeting.cancelled",
+            target=meeting,
+            summary={"key": meeting.key, "reason": str(_("The requirement was cancelled."))},
+        )
+        notify.emit("meeting.cancelled", meeting=meeting, actor=actor)
+        keys.append(meeting.key)
+    return keys
+
+
 @transition("meeting.invitee_added")
 def add_invitee(*, meeting: Meeting, actor: User, user: User, is_required: bool = False) -> Invitee:
     """Invite one more person, required or optional."""

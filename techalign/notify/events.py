@@ -103,6 +103,23 @@ def _handed_off(refs: dict[str, int]) -> Occasion:
     )
 
 
+def _cancelled(refs: dict[str, int]) -> Occasion:
+    """A requirement dropped before its baseline: the PMs and DEVs of the lead team and of its
+    parties stop working on it, and hear why."""
+    req = Requirement.objects.select_related("lead_team").get(pk=refs["requirement"])
+    teams = _party_ids(req)
+    by = _named(User.objects.all(), refs.get("actor"))
+    return Occasion(
+        Event.REQUIREMENT_CANCELLED,
+        req,
+        _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
+        _teams(teams),
+        requirement_url(req),
+        {"requirement": str(req), "by": str(by or "—"), "reason": req.cancel_reason},
+        data={"requirement": req.key, "reason": req.cancel_reason},
+    )
+
+
 def _question(refs: dict[str, int], answered: bool) -> Occasion:
     question = Question.objects.select_related(
         "requirement__owner", "requirement__lead_dev", "raised_by", "scenario", "answer_reply"
@@ -582,6 +599,7 @@ def _ask_written(refs: dict[str, int]) -> Occasion:
 
 HANDLERS: dict[str, Callable[[dict[str, int]], Occasion]] = {
     Event.HANDED_OFF: _handed_off,
+    Event.REQUIREMENT_CANCELLED: _cancelled,
     Event.QUESTION_ASKED: lambda refs: _question(refs, answered=False),
     Event.QUESTION_ANSWERED: lambda refs: _question(refs, answered=True),
     Event.REVIEW_REQUESTED: _review_requested,
@@ -734,6 +752,12 @@ TEXTS[Event.MENTIONED] = lambda p: (
         user=p["user"], on=p["on"], requirement=p["requirement"]
     ),
     p["body"],
+)
+TEXTS[Event.REQUIREMENT_CANCELLED] = lambda p: (
+    _("{requirement} was cancelled").format(requirement=p["requirement"]),
+    _("{by} cancelled it: {reason}. Nothing more is asked of anyone on it.").format(
+        by=p["by"], reason=p["reason"]
+    ),
 )
 TEXTS[Event.WAIVER_RECORDED] = lambda p: (
     _("{team} excused from the alignment meeting of {requirement}").format(

@@ -40,6 +40,7 @@ class Event(models.TextChoices):
     ACTION_OVERDUE = "action.overdue", _("Action item overdue")
     WAIVER_RECORDED = "waiver.recorded", _("Party excused from the meeting")
     WAIVER_WITHDRAWN = "waiver.withdrawn", _("Waiver withdrawn")
+    REQUIREMENT_CANCELLED = "requirement.cancelled", _("Requirement cancelled")
 
 
 class Notification(models.Model):

@@ -92,6 +92,9 @@ class Requirement(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     hand_off_completed_at = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
+    # Dropped before its baseline by a PM of the lead team (cancel_requirement), and why.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(_("why cancelled"), blank=True, max_length=TEXT_LIMIT)
     # DEVs of the lead team whom the lead DEV lets acknowledge scenarios in their stead.
     acknowledgement_delegates = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -60,6 +60,28 @@ def can_mark_risk(user: Any, requirement: Requirement) -> bool:
     return check_mark_risk(user, requirement) is None
 
 
+def check_cancel(user: Any, requirement: Requirement) -> Refused | None:
+    """A PM of the lead team drops the requirement before its baseline; after it, what was
+    agreed changes through a change request."""
+    action = _("cancel the requirement")
+    refusal = role_refusal(user, requirement.lead_team, Role.PM, action=action) or status_refusal(
+        requirement, EDITABLE, action=action
+    )
+    if refusal is None and requirement.finalized_at is not None:
+        # Reopened by a change request: the baseline stands; withdraw the change instead.
+        baseline = requirement.baselines.order_by("-version").first()
+        return Refused(
+            "requirement.baselined",
+            requirement=requirement.key,
+            version=baseline.version if baseline else "?",
+        )
+    return refusal
+
+
+def can_cancel(user: Any, requirement: Requirement) -> bool:
+    return check_cancel(user, requirement) is None
+
+
 def check_hand_off(user: Any, requirement: Requirement) -> Refused | None:
     """A PM of the lead team hands a draft with scenarios and a lead DEV to that DEV."""
     refusal = role_refusal(

@@ -453,6 +453,35 @@ def return_to_scope(*, scenario: Scenario, actor: User, confirm: bool = False) -
     return scenario
 
 
+@transition("requirement.cancelled")
+def cancel_requirement(*, requirement: Requirement, actor: User, reason: str) -> Requirement:
+    """A PM of the lead team drops the requirement before its baseline, saying why. Its
+    meetings still on the calendar are cancelled with it; it leaves every open list and
+    nothing more can be done on it. What is already baselined changes through a change
+    request instead."""
+    lock_requirement(requirement)
+    if refusal := can.check_cancel(actor, requirement):
+        raise refusal
+    limits.check_texts(reason=reason)
+    reason = reason.strip()
+    if not reason:
+        raise Refused("requirement.cancel_reason_required", requirement=requirement.key)
+    from techalign.meetings.services import cancel_with_requirement
+
+    previous = requirement.status
+    meetings = cancel_with_requirement(requirement, actor)
+    move_to(requirement, Status.CANCELLED)
+    Requirement.objects.filter(pk=requirement.pk).update(cancel_reason=reason)
+    requirement.cancel_reason = reason
+    record(
+        actor=actor,
+        target=requirement,
+        summary={"from": previous, "reason": reason[:500], "meetings": meetings},
+    )
+    notify.emit("requirement.cancelled", requirement=requirement, actor=actor)
+    return requirement
+
+
 @transition("requirement.handed_off")
 def hand_off(*, requirement: Requirement, actor: User) -> Requirement:
     """Step 1: the PM hands the requirement to the lead DEV, who must acknowledge each scenario."""

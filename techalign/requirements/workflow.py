@@ -34,23 +34,28 @@ SIGNING = frozenset({Status.APPROVED, Status.ALIGNING})
 # Statuses whose approval or sign-offs a new revision makes stale: back to planning.
 STALE_ON_REVISION = frozenset({Status.IN_REVIEW, Status.APPROVED, Status.ALIGNING})
 
-# From each status, the statuses a transition may move the requirement to, and by which service.
+# From each status, the statuses a transition may move the requirement to, and by which service;
+# cancel_requirement moves any status before the baseline to cancelled.
 TRANSITIONS: dict[str, frozenset[str]] = {
     # hand_off
-    Status.DRAFT: frozenset({Status.HANDED_OFF}),
+    Status.DRAFT: frozenset({Status.HANDED_OFF, Status.CANCELLED}),
     # the last scenario acknowledged or hand-off question answered
-    Status.HANDED_OFF: frozenset({Status.PLANNING}),
+    Status.HANDED_OFF: frozenset({Status.PLANNING, Status.CANCELLED}),
     # submit_for_review; withdraw_change_request (the plan is still the baseline's)
-    Status.PLANNING: frozenset({Status.IN_REVIEW, Status.FINALIZED}),
+    Status.PLANNING: frozenset({Status.IN_REVIEW, Status.FINALIZED, Status.CANCELLED}),
     # approve_revision (to aligning when a meeting is on the calendar); request_changes or a
     # new revision back to planning; withdraw_change_request
     Status.IN_REVIEW: frozenset(
-        {Status.APPROVED, Status.ALIGNING, Status.PLANNING, Status.FINALIZED}
+        {Status.APPROVED, Status.ALIGNING, Status.PLANNING, Status.FINALIZED, Status.CANCELLED}
     ),
     # schedule_meeting; a new revision; finalize or withdraw_change_request
-    Status.APPROVED: frozenset({Status.ALIGNING, Status.PLANNING, Status.FINALIZED}),
+    Status.APPROVED: frozenset(
+        {Status.ALIGNING, Status.PLANNING, Status.FINALIZED, Status.CANCELLED}
+    ),
     # cancel_meeting of the last meeting; a new revision; finalize or withdraw_change_request
-    Status.ALIGNING: frozenset({Status.APPROVED, Status.PLANNING, Status.FINALIZED}),
+    Status.ALIGNING: frozenset(
+        {Status.APPROVED, Status.PLANNING, Status.FINALIZED, Status.CANCELLED}
+    ),
     # open_change_request
     Status.FINALIZED: frozenset({Status.PLANNING}),
     Status.CANCELLED: frozenset(),
@@ -126,11 +131,15 @@ def move_to(requirement: Requirement, new_status: str) -> None:
         extra["handed_off_at"] = timezone.now()
     if new_status == Status.FINALIZED:
         extra["finalized_at"] = timezone.now()
+    if new_status == Status.CANCELLED:
+        extra["cancelled_at"] = timezone.now()
     if not rows.update(status=new_status, version=F("version") + 1, **extra):
         seen = requirement.version
         requirement.refresh_from_db()
         raise stale(requirement, seen)
-    requirement.refresh_from_db(fields=["status", "version", "handed_off_at", "finalized_at"])
+    requirement.refresh_from_db(
+        fields=["status", "version", "handed_off_at", "finalized_at", "cancelled_at"]
+    )
 
 
 def stale(requirement: Requirement, seen: int | None) -> Refused:

@@ -106,6 +106,7 @@ ACCESS: dict[str, Access] = {
     f"PATCH {R}": write(LEAD_PM, {"title": "改"}, if_match="requirement"),
     f"POST {R}/lead-dev": write(LEAD_PM, {"username": "fang"}),
     f"POST {R}/hand-off": write(LEAD_PM),
+    f"POST {R}/cancel": write(LEAD_PM, {"reason": "业务调整"}),
     f"POST {R}/scenarios": write(LEAD_PM, {"title": "新场景"}),
     f"PATCH {R}/scenarios/{{scenario}}": write(LEAD_PM, {"title": "改"}, if_match="requirement"),
     f"POST {R}/scenarios/{{scenario}}/acknowledge": write(LEAD_DEV),
