@@ -218,6 +218,8 @@ def details_section(screen: Screen) -> dict[str, Any]:
         "can_mark_risk": can.can_mark_risk(screen.user, requirement),
         "risk_form": forms.RiskForm(prefix="risk", initial={"risk": requirement.risk or None}),
         "clear_risk_form": forms.ReasonForm(prefix="clear-risk"),
+        "can_cancel": can.can_cancel(screen.user, requirement),
+        "cancel_form": forms.ReasonForm(prefix="cancel"),
     }
 
 
@@ -335,6 +337,12 @@ def mark_high_risk(screen: Screen, ref: str | None) -> None:
 def clear_high_risk(screen: Screen, ref: str | None) -> None:
     data = screen.bind(forms.ReasonForm, "clear_risk_form", prefix="clear-risk")
     services.clear_high_risk(requirement=screen.requirement, actor=screen.user, **data)
+
+
+@action("cancel_requirement", section="details")
+def cancel_requirement(screen: Screen, ref: str | None) -> None:
+    data = screen.bind(forms.ReasonForm, "cancel_form", prefix="cancel")
+    services.cancel_requirement(requirement=screen.requirement, actor=screen.user, **data)
 
 
 @action("add_scenario", section="scenarios")
