@@ -755,7 +755,7 @@ TEXTS[Event.MENTIONED] = lambda p: (
 )
 TEXTS[Event.REQUIREMENT_CANCELLED] = lambda p: (
     _("{requirement} was cancelled").format(requirement=p["requirement"]),
-    _("{by} cancelled it: {reason}. Nothing more is asked of anyone on it.").format(
+    _("{by} cancelled it; nothing more is asked of anyone on it. Why: {reason}").format(
         by=p["by"], reason=p["reason"]
     ),
 )

@@ -9,6 +9,7 @@ from techalign.audit.models import AuditEvent
 from techalign.core.errors import Refused
 from techalign.meetings.models import Meeting
 from techalign.notify.models import Notification
+from techalign.org.models import User
 from techalign.org.services import issue_token
 from techalign.requirements import services as requirements
 from techalign.requirements.models import Requirement, Status
@@ -42,6 +43,7 @@ def test_the_lead_pm_cancels_an_aligning_requirement_with_its_meeting(
     req = advance(w, "aligning")
     meeting = req.meetings.get(status=Meeting.Status.SCHEDULED)
     version = req.version
+    User.objects.filter(pk=w.hua.pk).update(language="zh-hans")  # told in their language
     Notification.objects.all().delete()
     assert waiting_on(w.lei, req) and waiting_on(w.hua, req)
 
@@ -69,6 +71,12 @@ def test_the_lead_pm_cancels_an_aligning_requirement_with_its_meeting(
     # The lead team's DEVs and the parties' PMs and DEVs; not the PM who cancelled it.
     assert {"lei", "fang", "hua", "jun", "li", "wei"} <= told and "ming" not in told
     assert Notification.objects.filter(event="meeting.cancelled", recipient=w.hua).exists()
+    told_hua = Notification.objects.get(event="requirement.cancelled", recipient=w.hua)
+    assert told_hua.title == f"{req} 已取消"
+    assert (
+        told_hua.body
+        == f"{w.ming} 取消了该需求，不再需要任何人处理。原因：业务方不再需要部分退款。"
+    )
     # It leaves My work: nothing is asked of anyone on it any more.
     assert waiting_on(w.lei, req) == waiting_on(w.hua, req) == 0
 
