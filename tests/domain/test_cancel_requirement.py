@@ -3,6 +3,8 @@ baseline and with a reason: its scheduled meetings go with it (invitees told), t
 and the parties hear why, and nothing more can be done on it."""
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from techalign.audit.models import AuditEvent
@@ -161,3 +163,27 @@ def test_the_api_cancels_and_answers_a_refusal_in_the_callers_language(w):
     assert Requirement.objects.get(pk=req.pk).status == Status.CANCELLED
     again = client.post(url, {"reason": "业务调整"}, content_type="application/json", headers=pm)
     assert again.status_code == 409 and again.json()["code"] == "requirement.wrong_step"
+
+
+def test_the_command_line_cancels_with_the_same_gates(w, capsys):
+    req = advance(w, "handed_off")
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "requirement",
+            "cancel",
+            req.key,
+            "--reason",
+            "不要了",
+            "--as",
+            "lei",
+            "--language",
+            "zh-hans",
+        )
+    assert refused.value.returncode == 1 and "取消需求" in str(refused.value)
+    req.refresh_from_db()
+    assert req.status == Status.HANDED_OFF
+
+    call_command("requirement", "cancel", str(req.number), "--reason", "不要了", "--as", "ming")
+    assert capsys.readouterr().out.strip() == f"{req.key}: cancelled"
+    req.refresh_from_db()
+    assert req.status == Status.CANCELLED and req.cancel_reason == "不要了"
