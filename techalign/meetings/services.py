@@ -205,37 +205,37 @@ def cancel_meeting(*, meeting: Meeting, actor: User, reason: str = "") -> Meetin
     """Cancel a scheduled meeting; with no other meeting left the requirement returns to step 3."""
     requirement = meeting.requirement
     _check(can.check_organise(actor, meeting, action=_("cancel the meeting"), step=_("cancel")))
-    _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
+    _call_off(meeting, actor, reason)
     if (
         requirement.status == Status.ALIGNING
         and not selectors.active_meetings(requirement).exists()
     ):
         move_to(requirement, Status.APPROVED)
-    record(
-        actor=actor,
-        target=meeting,
-        summary={"key": meeting.key, "reason": reason[:500]},
-    )
-    notify.emit("meeting.cancelled", meeting=meeting, actor=actor)
     return meeting
 
 
 def cancel_with_requirement(requirement: Requirement, actor: User) -> list[str]:
-    """Inside cancel_requirement's transition: each meeting still on the calendar is cancelled
-    as cancel_meeting would (audited, invitees told, the calendar entry withdrawn), without
-    moving the requirement, which the caller moves to cancelled. Returns their keys."""
-    keys = []
-    for meeting in requirement.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("number"):
-        _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
-        record(
-            actor=actor,
-            action="meeting.cancelled",
-            target=meeting,
-            summary={"key": meeting.key, "reason": str(_("The requirement was cancelled."))},
-        )
-        notify.emit("meeting.cancelled", meeting=meeting, actor=actor)
-        keys.append(meeting.key)
-    return keys
+    """Inside cancel_requirement's transition: each meeting still on the calendar is called off
+    as cancel_meeting does, without moving the requirement, which the caller moves to
+    cancelled. Returns their keys."""
+    reason = str(_("The requirement was cancelled."))
+    meetings = requirement.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("number")
+    for meeting in meetings:
+        _call_off(meeting, actor, reason)
+    return [meeting.key for meeting in meetings]
+
+
+def _call_off(meeting: Meeting, actor: User, reason: str) -> None:
+    """The meeting is cancelled: audited as such, its invitees told and their calendar entry
+    withdrawn."""
+    _cas(meeting, None, status=Meeting.Status.CANCELLED, sequence=F("sequence") + 1)
+    record(
+        actor=actor,
+        action="meeting.cancelled",
+        target=meeting,
+        summary={"key": meeting.key, "reason": reason[:500]},
+    )
+    notify.emit("meeting.cancelled", meeting=meeting, actor=actor)
 
 
 @transition("meeting.invitee_added")
