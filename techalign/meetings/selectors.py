@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from techalign.core.prepared import prepared
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.org.models import Membership, Role, Team, User
 from techalign.plans import selectors as plans
@@ -125,15 +126,9 @@ def party_attendance(requirement: Requirement, revision: Revision | None) -> lis
     ]
     team_ids = [t.pk for t in teams]
     rows = {t.pk: PartyAttendance(team=t, attended={Role.PM: [], Role.DEV: []}) for t in teams}
-    present = list(
-        Invitee.objects.filter(
-            meeting__in=held_meetings(requirement), attended=True
-        ).select_related("user")
-    )
+    present = _present_at_held_meetings(requirement.pk)
     roles: dict[int, set[tuple[int, str]]] = {}
-    for user_id, team_id, role in Membership.objects.filter(
-        user_id__in={i.user_id for i in present}, team_id__in=team_ids
-    ).values_list("user_id", "team_id", "role"):
+    for user_id, team_id, role in _seats(sorted({i.user_id for i in present}), team_ids):
         roles.setdefault(user_id, set()).add((team_id, role))
     for invitee in present:
         seats = {(invitee.team_id, invitee.role), *roles.get(invitee.user_id, ())}
@@ -141,11 +136,31 @@ def party_attendance(requirement: Requirement, revision: Revision | None) -> lis
             row = rows.get(team_id)
             if row is not None and role in row.attended and invitee.user not in row.attended[role]:
                 row.attended[role].append(invitee.user)
-    for waiver in AttendanceWaiver.objects.filter(
-        requirement=requirement, team_id__in=team_ids, withdrawn_at__isnull=True
-    ).select_related("recorded_by"):
+    for waiver in _waivers(requirement.pk, team_ids):
         rows[waiver.team_id].waiver = waiver
     return list(rows.values())
+
+
+# The plan's answer reads who attended with each plan: SQL compiled once (core.prepared).
+@prepared
+def _present_at_held_meetings(requirement_id: int) -> QuerySet[Invitee]:
+    return Invitee.objects.filter(
+        meeting__in=Meeting.objects.filter(HELD, requirement_id=requirement_id), attended=True
+    ).select_related("user")
+
+
+@prepared
+def _seats(user_ids: list[int], team_ids: list[int]) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id__in=user_ids, team_id__in=team_ids).values_list(
+        "user_id", "team_id", "role"
+    )
+
+
+@prepared
+def _waivers(requirement_id: int, team_ids: list[int]) -> QuerySet[AttendanceWaiver]:
+    return AttendanceWaiver.objects.filter(
+        requirement_id=requirement_id, team_id__in=team_ids, withdrawn_at__isnull=True
+    ).select_related("recorded_by")
 
 
 def waivers_in_force(

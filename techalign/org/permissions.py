@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 
 from techalign.core.errors import AnyOf, Refused
+from techalign.core.prepared import prepared
 from techalign.org.models import Membership, Role, Team, User
 
 
@@ -64,7 +66,12 @@ def committee_architect(user: Any) -> bool:
 
 
 def committee_team_ids() -> set[int]:
-    return set(Team.objects.filter(is_committee=True).values_list("pk", flat=True))
+    return set(_committee_team_ids())
+
+
+@prepared
+def _committee_team_ids() -> QuerySet[Team]:
+    return Team.objects.filter(is_committee=True).values_list("pk", flat=True)
 
 
 def remember_committee_architects(users: list[User], committee_ids: set[int]) -> list[bool]:

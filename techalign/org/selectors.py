@@ -22,11 +22,18 @@ def user_with_roles(users: QuerySet[User]) -> User | None:
     another team and a changed password then count from the very next request, on every
     worker and every node, with no cache to invalidate. Annotations the caller put on `users`
     (a token's fields) come along on the user."""
-    rows = list(
-        users.annotate(
-            held_team=F("memberships__team_id"), held_role=F("memberships__role")
-        ).order_by("pk")
-    )
+    return first_with_roles(list(with_roles(users)))
+
+
+def with_roles(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` with a row per role they hold, for first_with_roles."""
+    return users.annotate(
+        held_team=F("memberships__team_id"), held_role=F("memberships__role")
+    ).order_by("pk")
+
+
+def first_with_roles(rows: list[User]) -> User | None:
+    """The first user of rows read through with_roles, knowing their roles."""
     if not rows:
         return None
     user = rows[0]

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
+from techalign.core.prepared import first, known, prepared
 from techalign.org.models import Role, Team
 from techalign.plans.models import (
     Baseline,
@@ -39,7 +40,98 @@ T = TypeVar("T")
 def plan_of(requirement: Requirement) -> Plan | None:
     """The plan as stored now: not `requirement.plan`, which Django caches on the object and
     which a caller holding the requirement across several writes would see stale."""
-    return Plan.objects.select_related("current_revision").filter(requirement=requirement).first()
+    return first(_plan_of(requirement.pk))
+
+
+# Every answer about a requirement or its plan reads these, with the same shapes and other
+# values: their SQL is compiled once (core.prepared). Each builds what its caller's related
+# manager or `first()` built, by id.
+@prepared
+def _plan_of(requirement_id: int) -> QuerySet[Plan]:
+    return (
+        Plan.objects.select_related("current_revision")
+        .filter(requirement_id=requirement_id)
+        .order_by("pk")[:1]
+    )
+
+
+@prepared
+def _items_of(revision_id: int) -> QuerySet[Item]:
+    return (
+        Item.objects.filter(revision_id=revision_id)
+        .select_related("component__owner_team", "owner_team", "author")
+        .prefetch_related(
+            Prefetch("scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id"))
+        )
+    )
+
+
+@prepared
+def _teams(ids: list[int]) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=ids)
+
+
+@prepared
+def _live_scenarios(requirement_id: int) -> QuerySet[Scenario]:
+    return Scenario.objects.filter(
+        requirement_id=requirement_id, is_withdrawn=False
+    ).select_related("acknowledged_by")
+
+
+@prepared
+def _latest_baseline(requirement_id: int) -> QuerySet[Baseline]:
+    return Baseline.objects.filter(requirement_id=requirement_id).order_by("-version")[:1]
+
+
+@prepared
+def _open_change_request(requirement_id: int, status: str) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.filter(requirement_id=requirement_id, status=status)[:1]
+
+
+@prepared
+def _latest_review(revision_id: int) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(revision_id=revision_id)
+        .select_related("reviewer")
+        .order_by("-created_at", "-id")[:1]
+    )
+
+
+@prepared
+def _reviews_of(plan_id: int) -> QuerySet[Review]:
+    return Review.objects.filter(revision__plan_id=plan_id).select_related("revision", "reviewer")
+
+
+@prepared
+def _signoffs_of(plan_id: int) -> QuerySet[SignOff]:
+    return SignOff.objects.filter(revision__plan_id=plan_id).select_related(
+        "revision", "team", "signer"
+    )
+
+
+@prepared
+def _signoffs_up_to(plan_id: int, number: int, team_ids: list[int]) -> QuerySet[SignOff]:
+    return (
+        SignOff.objects.filter(
+            revision__plan_id=plan_id, revision__number__lte=number, team_id__in=team_ids
+        )
+        .select_related("signer", "team", "revision")
+        .order_by("revision__number", "created_at", "id")
+    )
+
+
+@prepared
+def _suspect_marks(requirement_id: int) -> QuerySet[SuspectLink]:
+    return SuspectLink.objects.filter(
+        requirement_id=requirement_id, cleared_at__isnull=True, scenario__is_withdrawn=False
+    ).select_related("scenario", "marked_by")
+
+
+@prepared
+def _open_blocking_questions(requirement_id: int) -> QuerySet[Question]:
+    return Question.objects.filter(
+        requirement_id=requirement_id, is_blocking=True, resolved_at__isnull=True
+    )
 
 
 def current_revision(requirement: Requirement) -> Revision | None:
@@ -95,15 +187,7 @@ def items_of(revision: Revision | None) -> list[Item]:
     return _once(
         revision,
         "items",
-        lambda: list(
-            revision.items.select_related(
-                "component__owner_team", "owner_team", "author"
-            ).prefetch_related(
-                Prefetch(
-                    "scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id")
-                )
-            )
-        ),
+        lambda: known(_items_of(revision.pk), "revision", revision),
     )
 
 
@@ -162,7 +246,7 @@ def related_parties(requirement: Requirement, revision: Revision | None = None) 
     return _while_reading(
         requirement,
         f"parties {sorted(ids)}",
-        lambda: list(Team.objects.filter(pk__in=ids)),
+        lambda: _teams(sorted(ids)),
     )
 
 
@@ -171,9 +255,7 @@ def live_scenarios(requirement: Requirement) -> list[Scenario]:
     return _while_reading(
         requirement,
         "scenarios",
-        lambda: list(
-            requirement.scenarios.filter(is_withdrawn=False).select_related("acknowledged_by")
-        ),
+        lambda: known(_live_scenarios(requirement.pk), "requirement", requirement),
     )
 
 
@@ -224,12 +306,20 @@ def canonical_content(requirement: Requirement, items: list[Item]) -> dict[str, 
 
 def latest_baseline(requirement: Requirement) -> Baseline | None:
     return _while_reading(
-        requirement, "baseline", lambda: requirement.baselines.order_by("-version").first()
+        requirement,
+        "baseline",
+        lambda: first(known(_latest_baseline(requirement.pk), "requirement", requirement)),
     )
 
 
 def open_change_request(requirement: Requirement) -> ChangeRequest | None:
-    return requirement.change_requests.filter(status=ChangeRequest.Status.OPEN).first()
+    return first(
+        known(
+            _open_change_request(requirement.pk, ChangeRequest.Status.OPEN),
+            "requirement",
+            requirement,
+        )
+    )
 
 
 PHASE_ORDER = list(Phase.values)
@@ -332,7 +422,7 @@ def latest_review(revision: Revision) -> Review | None:
     return _once(
         revision,
         "latest_review",
-        lambda: revision.reviews.select_related("reviewer").order_by("-created_at", "-id").first(),
+        lambda: first(known(_latest_review(revision.pk), "revision", revision)),
     )
 
 
@@ -518,22 +608,14 @@ def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
 def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
     lead_id = requirement.lead_team_id
     teams = sorted(
-        Team.objects.filter(pk__in={lead_id, *party_team_ids(requirement, revision)}),
+        _teams(sorted({lead_id, *party_team_ids(requirement, revision)})),
         key=lambda t: (t.pk != lead_id, t.code),
     )
     parties = {
         t.pk: PartySignOffs(team=t, is_lead=t.pk == lead_id, lead_dev_id=requirement.lead_dev_id)
         for t in teams
     }
-    signoffs = list(
-        SignOff.objects.filter(
-            revision__plan_id=revision.plan_id,
-            revision__number__lte=revision.number,
-            team_id__in=parties,
-        )
-        .select_related("signer", "team", "revision")
-        .order_by("revision__number", "created_at", "id")
-    )
+    signoffs = _signoffs_up_to(revision.plan_id, revision.number, sorted(parties))
     for signoff in signoffs:
         signoff.stands = False
         signoff.voided_reason = None
@@ -691,15 +773,21 @@ def _void_reason(previous: Revision | None, rev: Revision, party: PartySignOffs)
 
 
 def open_blocking_questions(requirement: Requirement) -> list[Question]:
-    return list(requirement.questions.filter(is_blocking=True, resolved_at__isnull=True))
+    return known(_open_blocking_questions(requirement.pk), "requirement", requirement)
 
 
 def open_action_items_on_plan_items(requirement: Requirement) -> list[Any]:
     """Meeting action items tied to a plan item that are not done yet, by item and due date."""
+
+    return _open_action_items_on_plan_items(requirement.pk)
+
+
+@prepared
+def _open_action_items_on_plan_items(requirement_id: int) -> QuerySet[Any]:
     from techalign.meetings.models import ActionItem
 
-    return list(
-        ActionItem.objects.filter(meeting__requirement=requirement, done_at__isnull=True)
+    return (
+        ActionItem.objects.filter(meeting__requirement_id=requirement_id, done_at__isnull=True)
         .exclude(item_key="")
         .select_related("owner", "meeting")
         .order_by("item_key", "due_on", "id")
@@ -716,14 +804,12 @@ def open_action_items_by_item(requirement: Requirement) -> dict[str, list[Any]]:
 
 def reviews_of(plan: Plan) -> list[Review]:
     """Every review of every revision, oldest first."""
-    return list(Review.objects.filter(revision__plan=plan).select_related("revision", "reviewer"))
+    return _reviews_of(plan.pk)
 
 
 def signoffs_of(plan: Plan) -> list[SignOff]:
     """Every sign-off of every revision, oldest first."""
-    return list(
-        SignOff.objects.filter(revision__plan=plan).select_related("revision", "team", "signer")
-    )
+    return _signoffs_of(plan.pk)
 
 
 def unacknowledged_scenarios(requirement: Requirement) -> list[Scenario]:
@@ -747,11 +833,7 @@ def suspect_links(requirement: Requirement, revision: Revision | None) -> list[S
     marks = _while_reading(
         requirement,
         "suspect",
-        lambda: list(
-            SuspectLink.objects.filter(
-                requirement=requirement, cleared_at__isnull=True, scenario__is_withdrawn=False
-            ).select_related("scenario", "marked_by")
-        ),
+        lambda: _suspect_marks(requirement.pk),
     )
     return [mark for mark in marks if mark.item_number in numbers]
 

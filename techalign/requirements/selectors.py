@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from techalign.core import bounds
 from techalign.core.errors import Refused
+from techalign.core.prepared import known, prepared
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import (
     committee_team_ids,
@@ -63,6 +64,17 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
     )
 
 
+@prepared
+def _requirement_numbered(number: int) -> QuerySet[Requirement]:
+    """Every request that names a requirement reads it so: SQL compiled once. The number is
+    unique, so no order (`first()` would sort by -number)."""
+    return (
+        Requirement.objects.select_related("lead_team", "owner", "lead_dev")
+        .filter(number=number)
+        .order_by()[:1]
+    )
+
+
 def visible_requirement(user: User, number: int) -> Requirement | None:
     """The requirement numbered `number` if `user` may see it: the rule of
     `visible_requirements` decided for that one row, at a cost that does not grow with how
@@ -77,16 +89,7 @@ def visible_requirement(user: User, number: int) -> Requirement | None:
     than the row itself."""
     from techalign.meetings.models import Invitee
 
-    # The number is unique: no order to compile (`first()` would sort by -number, a third of
-    # this query's CPU on every request that names a requirement).
-    found = next(
-        iter(
-            Requirement.objects.select_related("lead_team", "owner", "lead_dev")
-            .filter(number=number)
-            .order_by()[:1]
-        ),
-        None,
-    )
+    found = next(iter(_requirement_numbered(number)), None)
     if found is None or is_admin(user):
         return found
     teams = teams_of(user)
@@ -251,12 +254,9 @@ class _People:
         # The committees by their ids, not by a join: "this team or any committee" ORed over a
         # join scanned every team and membership (7-17 ms per requirement at S=10's 2,000 teams).
         committees = committee_team_ids()
-        members = Membership.objects.filter(
-            team__in=self.team_ids | committees, user__is_active=True
-        ).values("user")
         users: dict[int, User] = {}
         roles: dict[int, set[tuple[int, str]]] = {}
-        for m in Membership.objects.filter(user__in=members).select_related("user"):
+        for m in _memberships_of_members(sorted(self.team_ids | committees)):
             users.setdefault(m.user_id, m.user)
             roles.setdefault(m.user_id, set()).add((m.team_id, m.role))
         for user in users.values():
@@ -310,6 +310,32 @@ def _who_settles(people: _People, question: Question) -> list[User]:
     return people.who(rules.check_propose_answer, question)
 
 
+def acknowledgement_delegate_names(requirement: Requirement) -> list[str]:
+    """Usernames of the DEVs the lead DEV lets acknowledge scenarios, sorted."""
+    return sorted(_delegate_names(requirement.pk))
+
+
+@prepared
+def _delegate_names(requirement_id: int) -> QuerySet[User]:
+    return User.objects.filter(acknowledgement_delegations=requirement_id).values_list(
+        "username", flat=True
+    )
+
+
+@prepared
+def _open_questions(requirement_id: int) -> QuerySet[Question]:
+    return Question.objects.filter(
+        requirement_id=requirement_id, resolved_at__isnull=True
+    ).select_related("raised_by", "raised_for_team", "answer_reply")
+
+
+@prepared
+def _memberships_of_members(team_ids: list[int]) -> QuerySet[Membership]:
+    """Every role of every active member of these teams, with the person."""
+    members = Membership.objects.filter(team__in=team_ids, user__is_active=True).values("user")
+    return Membership.objects.filter(user__in=members).select_related("user")
+
+
 def next_actions(requirement: Requirement, revision: Revision | None = None) -> list[NextAction]:
     """Who must act next, and why, for the requirement's current step; `revision` is the
     current revision when the caller has read it already.
@@ -333,11 +359,7 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
         parties = plans.party_team_ids(requirement, baseline.revision)
     people = _People(requirement, parties)
     actions: list[NextAction] = []
-    open_questions = list(
-        requirement.questions.filter(resolved_at__isnull=True).select_related(
-            "raised_by", "raised_for_team", "answer_reply"
-        )
-    )
+    open_questions = known(_open_questions(requirement.pk), "requirement", requirement)
 
     if status == Status.DRAFT:
         pms = people.who(rules.check_hand_off, requirement)

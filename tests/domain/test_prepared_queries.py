@@ -1,0 +1,143 @@
+"""Prepared queries (core.prepared): compiled once per shape, the same rows as the QuerySet."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Prefetch
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from techalign.core.prepared import first, known, prepared
+from techalign.org.models import Membership, Role, Team, User
+from techalign.plans import selectors as plans
+from techalign.plans.models import Item
+from techalign.requirements.models import Scenario
+from tests.factories import advance, make_team, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """How many times Django turned a query into SQL."""
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
+
+
+@prepared
+def _scenarios_of(requirement_id: int) -> object:
+    return Scenario.objects.filter(requirement_id=requirement_id).select_related("requirement")
+
+
+@prepared
+def _teams_coded(codes: list[str]) -> object:
+    return Team.objects.filter(code__in=codes)
+
+
+@prepared
+def _items(revision_id: int) -> object:
+    return Item.objects.filter(revision_id=revision_id).prefetch_related(
+        Prefetch("scenarios", queryset=Scenario.objects.order_by("number"))
+    )
+
+
+@prepared
+def _members_named(username: str) -> object:
+    return Membership.objects.filter(user__username=username).values_list("team__code", "role")
+
+
+def test_the_sql_is_compiled_once_and_each_call_reads_its_own_values(compiles):
+    w = world()
+    first_req = advance(w, "handed_off", scenarios=2)
+    second_req = advance(w, "handed_off", scenarios=3)
+
+    got_first = _scenarios_of(first_req.pk)
+    compiled = len(compiles)
+    got_second = _scenarios_of(second_req.pk)
+    again = _scenarios_of(first_req.pk)
+
+    assert len(compiles) == compiled  # the later calls compiled nothing
+    assert got_first == list(Scenario.objects.filter(requirement=first_req))
+    assert got_second == list(Scenario.objects.filter(requirement=second_req))
+    assert again == got_first
+    # select_related came along: the requirement is on each row, read in the same query.
+    with CaptureQueriesContext(connection) as queries:
+        assert {s.requirement.number for s in got_second} == {second_req.number}
+    assert len(queries) == 0
+
+
+def test_a_list_argument_is_compiled_once_per_length():
+    w = world()
+    assert [t.code for t in _teams_coded(["order", "payments"])] == ["order", "payments"]
+    assert [t.code for t in _teams_coded(["finance", "marketing"])] == ["finance", "marketing"]
+    assert [t.code for t in _teams_coded(["committee", "order", "finance"])] == [
+        "committee",
+        "finance",
+        "order",
+    ]
+    assert _teams_coded(["nobody"]) == []
+    assert w.order in _teams_coded(["order"])
+
+
+def test_values_that_cannot_be_parameters_are_read_the_ordinary_way(compiles):
+    world()
+    # An empty list: Django answers without a query; a prepared query must not run SQL that
+    # was compiled for some other length.
+    with CaptureQueriesContext(connection) as queries:
+        assert _teams_coded([]) == []
+    assert len(queries) == 0
+    before = len(compiles)
+    assert _scenarios_of(None) == []  # compiles to IS NULL, each time
+    assert _scenarios_of(None) == []
+    assert len(compiles) == before + 2
+
+
+def test_a_hostile_string_is_a_parameter_not_sql():
+    w = world()
+    hostile = "ming' OR '1'='1"
+    assert _members_named(hostile) == []
+    assert _members_named("ming") == [("order", Role.PM)]
+    assert _members_named("'; DROP TABLE org_user; --") == []
+    assert User.objects.filter(pk=w.ming.pk).exists()
+
+
+def test_prefetch_related_runs_for_the_rows_read():
+    w = world()
+    req = advance(w, "planning")
+    revision = plans.current_revision(req)
+    items = _items(revision.pk)
+    assert [i.number for i in items] == list(
+        Item.objects.filter(revision=revision).values_list("number", flat=True)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        covered = [[s.number for s in i.scenarios.all()] for i in items]
+    assert len(queries) == 0
+    assert covered == [[1], [2], [3]]
+
+
+def test_known_sets_the_relation_without_a_query():
+    w = world()
+    req = advance(w, "handed_off", scenarios=2)
+    rows = known(list(Scenario.objects.filter(requirement_id=req.pk)), "requirement", req)
+    with CaptureQueriesContext(connection) as queries:
+        assert all(s.requirement is req for s in rows)
+    assert len(queries) == 0
+    assert first(rows) is rows[0]
+    assert first([]) is None
+
+
+def test_two_teams_of_the_same_name_length_do_not_share_an_answer():
+    """Shapes are by kind and length, never by value: a cached answer would be wrong."""
+    world()
+    make_team("aa")
+    make_team("bb")
+    assert [t.code for t in _teams_coded(["aa"])] == ["aa"]
+    assert [t.code for t in _teams_coded(["bb"])] == ["bb"]
