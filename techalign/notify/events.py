@@ -15,6 +15,7 @@ from django.db.models import Model, QuerySet, TextChoices
 from django.utils.translation import gettext as _
 
 from techalign.calendars.invitations import absolute, zoned
+from techalign.core.prepared import prepared
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
@@ -75,7 +76,27 @@ def _named(rows: QuerySet[M], pk: int | None) -> M | None:
 
 
 def _teams(ids: Iterable[int]) -> list[Team]:
-    return list(Team.objects.filter(pk__in=list(ids)))
+    return _teams_numbered(sorted(ids))
+
+
+# Every question asked or answered is told of: SQL compiled once (core.prepared).
+@prepared
+def _teams_numbered(ids: list[int]) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=ids)
+
+
+def _question_with_people(pk: int) -> Question:
+    found = _questions_with_people(pk)
+    if not found:
+        raise Question.DoesNotExist(f"question {pk}")
+    return found[0]
+
+
+@prepared
+def _questions_with_people(pk: int) -> QuerySet[Question]:
+    return Question.objects.select_related(
+        "requirement__owner", "requirement__lead_dev", "raised_by", "scenario", "answer_reply"
+    ).filter(pk=pk)
 
 
 def requirement_url(requirement: Requirement, tail: str = "") -> str:
@@ -121,9 +142,7 @@ def _cancelled(refs: dict[str, int]) -> Occasion:
 
 
 def _question(refs: dict[str, int], answered: bool) -> Occasion:
-    question = Question.objects.select_related(
-        "requirement__owner", "requirement__lead_dev", "raised_by", "scenario", "answer_reply"
-    ).get(pk=refs["question"])
+    question = _question_with_people(refs["question"])
     req = question.requirement
     on = question.scenario.key if question.scenario else question.item_key or req.key
     people: list[User | None]

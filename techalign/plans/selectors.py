@@ -121,6 +121,20 @@ def _signoffs_up_to(plan_id: int, number: int, team_ids: list[int]) -> QuerySet[
 
 
 @prepared
+def _revisions_between(plan_id: int, low: int, high: int) -> QuerySet[Revision]:
+    return (
+        Revision.objects.filter(plan_id=plan_id, number__gte=low, number__lte=high)
+        .select_related("change_request")
+        .order_by("number")
+    )
+
+
+@prepared
+def _owner_team_ids_of(revision_id: int) -> QuerySet[Item]:
+    return Item.objects.filter(revision_id=revision_id).values_list("owner_team_id", flat=True)
+
+
+@prepared
 def _suspect_marks(requirement_id: int) -> QuerySet[SuspectLink]:
     return SuspectLink.objects.filter(
         requirement_id=requirement_id, cleared_at__isnull=True, scenario__is_withdrawn=False
@@ -194,7 +208,7 @@ def items_of(revision: Revision | None) -> list[Item]:
 def _owner_team_ids(revision: Revision) -> set[int]:
     if _has_read(revision, "items"):
         return {item.owner_team_id for item in items_of(revision)}
-    return set(revision.items.values_list("owner_team_id", flat=True))
+    return set(_owner_team_ids_of(revision.pk))
 
 
 def _covered_scenario_ids(revision: Revision) -> set[int]:
@@ -619,14 +633,10 @@ def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState
     for signoff in signoffs:
         signoff.stands = False
         signoff.voided_reason = None
-    walk = list(
-        Revision.objects.filter(
-            plan_id=revision.plan_id,
-            number__gte=signoffs[0].revision.number if signoffs else revision.number,
-            number__lte=revision.number,
-        )
-        .select_related("change_request")
-        .order_by("number")
+    walk = _revisions_between(
+        revision.plan_id,
+        signoffs[0].revision.number if signoffs else revision.number,
+        revision.number,
     )
     named = named_parties({r.change_request_id for r in walk})
     for party in parties.values():
