@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from techalign.audit.models import AuditEvent, ChainLayout
 from techalign.core.errors import Refused
+from techalign.core.prepared import first, prepared
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 7_437_001
@@ -208,11 +209,23 @@ def _next_link(partition: int) -> tuple[int, str]:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [AuditEvent._meta.db_table]
             )
             seq = cursor.fetchone()[0]
-        prev = AuditEvent.objects.filter(partition=partition).order_by("-seq")
-        return seq, prev.values_list("hash", flat=True).first() or GENESIS
-    last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    prev = AuditEvent.objects.filter(partition=partition).order_by("-seq")
-    return last_seq + 1, prev.values_list("hash", flat=True).first() or GENESIS
+        return seq, first(_last_hash(partition)) or GENESIS
+    return (first(_last_seq()) or 0) + 1, first(_last_hash(partition)) or GENESIS
+
+
+# Every audited write appends: SQL compiled once (core.prepared).
+@prepared
+def _last_seq() -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True)[:1]
+
+
+@prepared
+def _last_hash(partition: int) -> models.QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.filter(partition=partition)
+        .order_by("-seq")
+        .values_list("hash", flat=True)[:1]
+    )
 
 
 def committed_through() -> int:

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -116,7 +116,7 @@ def _stand_ins(shape: Shape) -> tuple[list[Any], dict[Any, tuple[int, int | None
 class Prepared(Generic[T]):
     def __init__(self, build: Callable[..., QuerySet[T]]) -> None:
         self.build = build
-        self._compiled: dict[Shape, _Compiled | None] = {}
+        self._compiled: dict[tuple[str, Shape], _Compiled | None] = {}
         self._lock = threading.Lock()
         functools.update_wrapper(self, build)
 
@@ -124,11 +124,13 @@ class Prepared(Generic[T]):
         shape = _shape(args)
         if shape is None:
             return list(self.build(*args))
-        if shape not in self._compiled:
+        # The vendor too: SQL compiled for SQLite is not PostgreSQL's.
+        key = (connection.vendor, shape)
+        if key not in self._compiled:
             with self._lock:
-                if shape not in self._compiled:
-                    self._compiled[shape] = self._compile(shape)
-        compiled = self._compiled[shape]
+                if key not in self._compiled:
+                    self._compiled[key] = self._compile(shape)
+        compiled = self._compiled[key]
         if compiled is None:
             return list(self.build(*args))
         return compiled.run(args)
