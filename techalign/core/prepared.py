@@ -82,14 +82,19 @@ def _shape(args: Sequence[Any]) -> Shape | None:
         if isinstance(value, bool) or value is None:
             return None
         if isinstance(value, int | str):
-            shape.append(type(value))
+            shape.append(_kind(value))
         elif isinstance(value, list | tuple) and value:
             if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in value):
                 return None
-            shape.append(tuple(type(v) for v in value))
+            shape.append(tuple(_kind(v) for v in value))
         else:
             return None
     return tuple(shape)
+
+
+def _kind(value: int | str) -> type:
+    """int or str, also for their subclasses (the choices of a model field)."""
+    return int if isinstance(value, int) else str
 
 
 def _stand_ins(shape: Shape) -> tuple[list[Any], dict[Any, tuple[int, int | None]]]:
@@ -114,6 +119,10 @@ def _stand_ins(shape: Shape) -> tuple[list[Any], dict[Any, tuple[int, int | None
 
 
 class Prepared(Generic[T]):
+    # Shapes kept per query: list arguments of many lengths compile one each, and a query
+    # asked with more than this many is compiled the ordinary way past them.
+    MAX_SHAPES = 32
+
     def __init__(self, build: Callable[..., QuerySet[T]]) -> None:
         self.build = build
         self._compiled: dict[tuple[str, Shape], _Compiled | None] = {}
@@ -127,6 +136,8 @@ class Prepared(Generic[T]):
         # The vendor too: SQL compiled for SQLite is not PostgreSQL's.
         key = (connection.vendor, shape)
         if key not in self._compiled:
+            if len(self._compiled) >= self.MAX_SHAPES:
+                return list(self.build(*args))
             with self._lock:
                 if key not in self._compiled:
                     self._compiled[key] = self._compile(shape)
@@ -137,11 +148,11 @@ class Prepared(Generic[T]):
 
     def _compile(self, shape: Shape) -> _Compiled | None:
         args, where = _stand_ins(shape)
-        queryset = self.build(*args)
-        compiler = queryset.query.get_compiler(using=queryset.db)
         try:
+            queryset = self.build(*args)
+            compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
-        except Exception:  # an empty result set and the like: the ordinary way each time
+        except Exception:  # a stand-in the field refuses, an empty result set: the ordinary way
             return None
         slots = [(i, *where[p]) for i, p in enumerate(params) if _hashable(p) and p in where]
         placed = {(argument, index) for _, argument, index in slots}

@@ -141,3 +141,30 @@ def test_two_teams_of_the_same_name_length_do_not_share_an_answer():
     make_team("bb")
     assert [t.code for t in _teams_coded(["aa"])] == ["aa"]
     assert [t.code for t in _teams_coded(["bb"])] == ["bb"]
+
+
+def test_shapes_are_capped_and_past_the_cap_the_answer_is_still_right(monkeypatch):
+    w = world()
+    monkeypatch.setattr(_teams_coded, "_compiled", {})
+    monkeypatch.setattr(type(_teams_coded), "MAX_SHAPES", 2)
+    codes = ["committee", "finance", "marketing", "order", "payments"]
+    for length in range(1, 6):
+        assert [t.code for t in _teams_coded(codes[:length])] == codes[:length]
+    assert len(_teams_coded._compiled) == 2
+    assert w.payments in _teams_coded(codes)
+
+
+def test_a_choice_is_a_parameter_like_its_value():
+    w = world()
+    assert _members_in_role(w.order.pk, Role.PM) == [w.ming.pk]
+    assert _members_in_role(w.order.pk, Role.DEV) == sorted([w.lei.pk, w.fang.pk])
+    assert _members_in_role(w.order.pk, "dev") == []  # the stored value is "DEV"
+
+
+@prepared
+def _members_in_role(team_id: int, role: str) -> object:
+    return (
+        Membership.objects.filter(team_id=team_id, role=role)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
