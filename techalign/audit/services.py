@@ -215,12 +215,12 @@ def _next_link(partition: int) -> tuple[int, str]:
 
 # Every audited write appends: SQL compiled once (core.prepared).
 @prepared
-def _last_seq() -> models.QuerySet[AuditEvent]:
+def _last_seq() -> models.QuerySet[AuditEvent, int]:
     return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True)[:1]
 
 
 @prepared
-def _last_hash(partition: int) -> models.QuerySet[AuditEvent]:
+def _last_hash(partition: int) -> models.QuerySet[AuditEvent, str]:
     return (
         AuditEvent.objects.filter(partition=partition)
         .order_by("-seq")

@@ -45,7 +45,7 @@ class _Compiled:
 
     def __init__(
         self,
-        queryset: QuerySet,
+        queryset: Any,  # a QuerySet; its private parts are used below
         compiler: SQLCompiler,
         sql: str,
         params: list[Any],
@@ -70,7 +70,7 @@ class _Compiled:
         compiler.as_sql = lambda *_args, **_kwargs: (sql, tuple(params))  # type: ignore[method-assign]
         queryset = self.queryset._chain()
         # The iterable asks the query for a compiler: it gets the one already compiled.
-        queryset.query.get_compiler = lambda *_args, **_kwargs: compiler  # type: ignore[method-assign]
+        queryset.query.get_compiler = lambda *_args, **_kwargs: compiler
         return list(queryset)
 
 
@@ -123,7 +123,7 @@ class Prepared(Generic[T]):
     # asked with more than this many is compiled the ordinary way past them.
     MAX_SHAPES = 32
 
-    def __init__(self, build: Callable[..., QuerySet[T]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, T]]) -> None:
         self.build = build
         self._compiled: dict[tuple[str, Shape], _Compiled | None] = {}
         self._lock = threading.Lock()
@@ -169,7 +169,7 @@ def _hashable(value: Any) -> bool:
     return True
 
 
-def prepared(build: Callable[..., QuerySet[T]]) -> Prepared[T]:
+def prepared(build: Callable[..., QuerySet[Any, T]]) -> Prepared[T]:
     """Decorate a function of plain values that returns a QuerySet: calling it returns the rows
     (a list), with the SQL compiled once per shape of its arguments (see the module)."""
     return Prepared(build)

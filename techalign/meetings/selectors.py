@@ -150,7 +150,7 @@ def _present_at_held_meetings(requirement_id: int) -> QuerySet[Invitee]:
 
 
 @prepared
-def _seats(user_ids: list[int], team_ids: list[int]) -> QuerySet[Membership]:
+def _seats(user_ids: list[int], team_ids: list[int]) -> QuerySet[Membership, tuple[int, int, str]]:
     return Membership.objects.filter(user_id__in=user_ids, team_id__in=team_ids).values_list(
         "user_id", "team_id", "role"
     )

@@ -124,7 +124,7 @@ def _user_preferences(user_ids: list[int], event: str) -> QuerySet[Preference]:
 
 
 @prepared
-def _teams_of_users(user_ids: list[int]) -> QuerySet[Membership]:
+def _teams_of_users(user_ids: list[int]) -> QuerySet[Membership, tuple[int, int]]:
     return Membership.objects.filter(user_id__in=user_ids).values_list("user_id", "team_id")
 
 

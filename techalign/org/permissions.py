@@ -70,7 +70,7 @@ def committee_team_ids() -> set[int]:
 
 
 @prepared
-def _committee_team_ids() -> QuerySet[Team]:
+def _committee_team_ids() -> QuerySet[Team, int]:
     return Team.objects.filter(is_committee=True).values_list("pk", flat=True)
 
 

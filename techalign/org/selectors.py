@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -32,11 +33,11 @@ def with_roles(users: QuerySet[User]) -> QuerySet[User]:
     ).order_by("pk")
 
 
-def first_with_roles(rows: list[User]) -> User | None:
+def first_with_roles(rows: list[Any]) -> User | None:
     """The first user of rows read through with_roles, knowing their roles."""
     if not rows:
         return None
-    user = rows[0]
+    user: User = rows[0]
     remember_roles(
         user,
         ((row.held_team, row.held_role) for row in rows if row.pk == user.pk and row.held_role),

@@ -130,7 +130,7 @@ def _revisions_between(plan_id: int, low: int, high: int) -> QuerySet[Revision]:
 
 
 @prepared
-def _owner_team_ids_of(revision_id: int) -> QuerySet[Item]:
+def _owner_team_ids_of(revision_id: int) -> QuerySet[Item, int]:
     return Item.objects.filter(revision_id=revision_id).values_list("owner_team_id", flat=True)
 
 

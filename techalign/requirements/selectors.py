@@ -316,7 +316,7 @@ def acknowledgement_delegate_names(requirement: Requirement) -> list[str]:
 
 
 @prepared
-def _delegate_names(requirement_id: int) -> QuerySet[User]:
+def _delegate_names(requirement_id: int) -> QuerySet[User, str]:
     return User.objects.filter(acknowledgement_delegations=requirement_id).values_list(
         "username", flat=True
     )
