@@ -55,6 +55,11 @@ class _Compiled:
         # Objects a related manager would attach were the stand-ins' (see `known`).
         queryset._known_related_objects = {}
         self.compiler = compiler
+        # How each column's value is read back (dates, decimals, booleans on SQLite): what the
+        # SQL selects is fixed, and they depend on settings alone, not on the connection.
+        self.converters = compiler.get_converters(
+            [column[0] for column in compiler.select[0 : compiler.col_count]]
+        )
         self.sql = sql
         self.params = params
         # (position among the parameters, argument, index within a list argument or None)
@@ -68,6 +73,8 @@ class _Compiled:
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[self.queryset.db]
         compiler.as_sql = lambda *_args, **_kwargs: (sql, tuple(params))  # type: ignore[method-assign]
+        converters = self.converters
+        compiler.get_converters = lambda _expressions: converters  # type: ignore[method-assign]
         queryset = self.queryset._chain()
         # The iterable asks the query for a compiler: it gets the one already compiled.
         queryset.query.get_compiler = lambda *_args, **_kwargs: compiler
