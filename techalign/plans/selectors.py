@@ -97,15 +97,26 @@ def _latest_review(revision_id: int) -> QuerySet[Review]:
     )
 
 
+# A review's or sign-off's revision is named by its number: its content (the whole plan, as
+# JSON to decode) is read where it is compared, from the revisions walked.
+_NOT_THE_CONTENT = ("revision__content",)
+
+
 @prepared
 def _reviews_of(plan_id: int) -> QuerySet[Review]:
-    return Review.objects.filter(revision__plan_id=plan_id).select_related("revision", "reviewer")
+    return (
+        Review.objects.filter(revision__plan_id=plan_id)
+        .select_related("revision", "reviewer")
+        .defer(*_NOT_THE_CONTENT)
+    )
 
 
 @prepared
 def _signoffs_of(plan_id: int) -> QuerySet[SignOff]:
-    return SignOff.objects.filter(revision__plan_id=plan_id).select_related(
-        "revision", "team", "signer"
+    return (
+        SignOff.objects.filter(revision__plan_id=plan_id)
+        .select_related("revision", "team", "signer")
+        .defer(*_NOT_THE_CONTENT)
     )
 
 
@@ -116,6 +127,7 @@ def _signoffs_up_to(plan_id: int, number: int, team_ids: list[int]) -> QuerySet[
             revision__plan_id=plan_id, revision__number__lte=number, team_id__in=team_ids
         )
         .select_related("signer", "team", "revision")
+        .defer(*_NOT_THE_CONTENT)
         .order_by("revision__number", "created_at", "id")
     )
 
