@@ -35,7 +35,6 @@ T = TypeVar("T")
 _INT_MARK = 7_000_000_000_000_000_000
 _STR_MARK = "\x1fprepared-{}\x1f"
 
-Value = int | str
 Shape = tuple[Any, ...]
 
 
