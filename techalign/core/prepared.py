@@ -73,7 +73,7 @@ class _Compiled:
         compiler.connection = connections[self.queryset.db]
         compiler.as_sql = lambda *_args, **_kwargs: (sql, tuple(params))  # type: ignore[method-assign]
         converters = self.converters
-        compiler.get_converters = lambda _expressions: converters  # type: ignore[method-assign]
+        compiler.get_converters = lambda *_args, **_kwargs: converters  # type: ignore[method-assign]
         queryset = self.queryset._chain()
         # The iterable asks the query for a compiler: it gets the one already compiled.
         queryset.query.get_compiler = lambda *_args, **_kwargs: compiler

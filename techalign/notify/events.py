@@ -19,6 +19,7 @@ from techalign.core.prepared import prepared
 from techalign.meetings.models import ActionItem, AttendanceWaiver, Invitee, Meeting
 from techalign.notify.models import Event
 from techalign.org.models import Role, Team, User
+from techalign.org.selectors import teams_with_ids
 from techalign.plans import selectors as plans
 from techalign.plans.models import (
     Baseline,
@@ -75,16 +76,6 @@ def _named(rows: QuerySet[M], pk: int | None) -> M | None:
     return rows.filter(pk=pk).first() if pk is not None else None
 
 
-def _teams(ids: Iterable[int]) -> list[Team]:
-    return _teams_numbered(sorted(ids))
-
-
-# Every question asked or answered is told of: SQL compiled once (core.prepared).
-@prepared
-def _teams_numbered(ids: list[int]) -> QuerySet[Team]:
-    return Team.objects.filter(pk__in=ids)
-
-
 def _question_with_people(pk: int) -> Question:
     found = _questions_with_people(pk)
     if not found:
@@ -117,7 +108,7 @@ def _handed_off(refs: dict[str, int]) -> Occasion:
         Event.HANDED_OFF,
         req,
         _without([req.lead_dev], refs.get("actor")),
-        _teams([req.lead_team_id]),
+        teams_with_ids([req.lead_team_id]),
         requirement_url(req),
         {"requirement": str(req), "pm": str(req.owner)},
         data={"requirement": req.key, "lead_dev": req.lead_dev.username if req.lead_dev else None},
@@ -134,7 +125,7 @@ def _cancelled(refs: dict[str, int]) -> Occasion:
         Event.REQUIREMENT_CANCELLED,
         req,
         _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
-        _teams(teams),
+        teams_with_ids(teams),
         requirement_url(req),
         {"requirement": str(req), "by": str(by or "—"), "reason": req.cancel_reason},
         data={"requirement": req.key, "reason": req.cancel_reason},
@@ -156,7 +147,7 @@ def _question(refs: dict[str, int], answered: bool) -> Occasion:
         Event.QUESTION_ANSWERED if answered else Event.QUESTION_ASKED,
         req,
         _without(people, refs.get("actor")),
-        _teams([req.lead_team_id]),
+        teams_with_ids([req.lead_team_id]),
         requirement_url(req),
         {
             "question": question.key,
@@ -269,7 +260,7 @@ def _review_requested(refs: dict[str, int]) -> Occasion:
         Event.REVIEW_REQUESTED,
         req,
         _without(reviewers, refs.get("actor")),
-        _teams([req.lead_team_id]),
+        teams_with_ids([req.lead_team_id]),
         requirement_url(req, "plan/"),
         {"revision": revision.number, "requirement": str(req), "key": req.key},
         data={"requirement": req.key, "revision": revision.number},
@@ -287,7 +278,7 @@ def _review_decided(refs: dict[str, int]) -> Occasion:
         Event.REVIEW_DECIDED,
         req,
         _without(people, refs.get("actor")),
-        _teams([req.lead_team_id]),
+        teams_with_ids([req.lead_team_id]),
         requirement_url(req, "plan/"),
         {
             "approved": approved,
@@ -322,7 +313,7 @@ def _meeting(refs: dict[str, int], event: str) -> Occasion:
         event,
         req,
         _without(people, None),
-        _teams(_party_ids(req)) if not only else [],
+        teams_with_ids(_party_ids(req)) if not only else [],
         absolute(f"/r/{req.key}/meetings/{meeting.key}/"),
         {
             "title": meeting.title,
@@ -358,7 +349,7 @@ def _invitation_declined(refs: dict[str, int]) -> Occasion:
         Event.INVITATION_DECLINED,
         req,
         _without(organisers, refs.get("actor")),
-        _teams([req.lead_team_id]),
+        teams_with_ids([req.lead_team_id]),
         absolute(f"/r/{req.key}/meetings/{meeting.key}/#meeting_info"),
         {
             "user": str(invitee.user),
@@ -391,7 +382,7 @@ def _waiver(refs: dict[str, int], event: str) -> Occasion:
         event,
         req,
         _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
-        _teams(teams),
+        teams_with_ids(teams),
         requirement_url(req, "align/#attendance"),
         {
             "team": str(waiver.team),
@@ -416,7 +407,7 @@ def _signoff_requested(refs: dict[str, int]) -> Occasion:
         Event.SIGNOFF_REQUESTED,
         req,
         _without(members(waiting, Role.PM, Role.DEV), refs.get("actor")),
-        _teams(waiting),
+        teams_with_ids(waiting),
         requirement_url(req, "align/"),
         {"revision": revision.number, "requirement": req.key, "meeting": meeting.key},
         data={
@@ -477,7 +468,7 @@ def _finalized(refs: dict[str, int]) -> Occasion:
         Event.PLAN_FINALIZED,
         req,
         _without(members(parties, Role.PM, Role.DEV, Role.TECH_LEAD), refs.get("actor")),
-        _teams(parties),
+        teams_with_ids(parties),
         requirement_url(req, "baseline/"),
         {
             "key": req.key,
@@ -501,7 +492,7 @@ def _change_opened(refs: dict[str, int]) -> Occasion:
         Event.CHANGE_OPENED,
         req,
         _without(members(teams, Role.PM, Role.DEV), refs.get("actor")),
-        _teams(teams),
+        teams_with_ids(teams),
         requirement_url(req),
         {
             "change": change.key,

@@ -9,6 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from techalign.core.errors import Refused
+from techalign.core.prepared import prepared
 from techalign.org.models import Component, Team, User
 from techalign.org.permissions import remember_roles
 
@@ -43,6 +44,17 @@ def first_with_roles(rows: list[Any]) -> User | None:
         ((row.held_team, row.held_role) for row in rows if row.pk == user.pk and row.held_role),
     )
     return user
+
+
+def teams_with_ids(ids: Iterable[int]) -> list[Team]:
+    """The teams of these ids, by code. A requirement's parties and a notification's teams
+    are read so on most requests: SQL compiled once per count of ids (core.prepared)."""
+    return _teams_with_ids(sorted(ids))
+
+
+@prepared
+def _teams_with_ids(ids: list[int]) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=ids)
 
 
 def get_team(code: str) -> Team:

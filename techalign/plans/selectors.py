@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from techalign.core.errors import Refused
 from techalign.core.prepared import first, known, prepared
 from techalign.org.models import Role, Team
+from techalign.org.selectors import teams_with_ids
 from techalign.plans.models import (
     Baseline,
     ChangeRequest,
@@ -64,11 +65,6 @@ def _items_of(revision_id: int) -> QuerySet[Item]:
             Prefetch("scenarios", queryset=Scenario.objects.only("id", "number", "requirement_id"))
         )
     )
-
-
-@prepared
-def _teams(ids: list[int]) -> QuerySet[Team]:
-    return Team.objects.filter(pk__in=ids)
 
 
 @prepared
@@ -272,7 +268,7 @@ def related_parties(requirement: Requirement, revision: Revision | None = None) 
     return _while_reading(
         requirement,
         f"parties {sorted(ids)}",
-        lambda: _teams(sorted(ids)),
+        lambda: teams_with_ids(ids),
     )
 
 
@@ -634,7 +630,7 @@ def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
 def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
     lead_id = requirement.lead_team_id
     teams = sorted(
-        _teams(sorted({lead_id, *party_team_ids(requirement, revision)})),
+        teams_with_ids({lead_id, *party_team_ids(requirement, revision)}),
         key=lambda t: (t.pk != lead_id, t.code),
     )
     parties = {
