@@ -80,8 +80,10 @@ def _latest_baseline(requirement_id: int) -> QuerySet[Baseline]:
 
 
 @prepared
-def _open_change_request(requirement_id: int, status: str) -> QuerySet[ChangeRequest]:
-    return ChangeRequest.objects.filter(requirement_id=requirement_id, status=status)[:1]
+def _open_change_request(requirement_id: int) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.filter(
+        requirement_id=requirement_id, status=ChangeRequest.Status.OPEN
+    )[:1]
 
 
 @prepared
@@ -337,7 +339,7 @@ def latest_baseline(requirement: Requirement) -> Baseline | None:
 def open_change_request(requirement: Requirement) -> ChangeRequest | None:
     return first(
         known(
-            _open_change_request(requirement.pk, ChangeRequest.Status.OPEN),
+            _open_change_request(requirement.pk),
             "requirement",
             requirement,
         )
