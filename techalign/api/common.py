@@ -33,6 +33,7 @@ from pydantic import (
 from techalign.core import limits
 from techalign.core.answers import kept_answers
 from techalign.core.errors import Refused
+from techalign.core.prepared import Listing
 from techalign.core.text import check_tree
 from techalign.org.models import Role, User
 from techalign.org.services import user_for_token
@@ -92,10 +93,22 @@ class Body(BaseModel):
 
 class Pages(LimitOffsetPagination):
     """ninja's limit/offset pages, with an offset the database can take: a larger one failed
-    in the database as a 500 instead of a 422."""
+    in the database as a 500 instead of a 422. An operation may return a prepared `Listing`
+    instead of a QuerySet: its page and count are then read with SQL compiled once."""
 
     class Input(LimitOffsetPagination.Input):
         offset: int = Field(0, ge=0, le=2**31 - 1)
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        if not isinstance(queryset, Listing):
+            return super().paginate_queryset(queryset, pagination, request, **params)
+        limit = min(pagination.limit, self.max_limit)
+        return {
+            self.items_attribute: queryset.page(pagination.offset, limit),
+            "count": queryset.count(),
+        }
 
 
 _LISTINGS: dict[type[Schema], type[Schema]] = {}

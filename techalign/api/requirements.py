@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -91,20 +90,6 @@ class RequirementSummaryOut(Schema):
     @staticmethod
     def resolve_lead_dev(obj: Requirement) -> str | None:
         return obj.lead_dev.username if obj.lead_dev else None
-
-
-SUMMARY_COLUMNS = (
-    "number",
-    "title",
-    "status",
-    "is_private",
-    "risk",
-    "version",
-    "created_at",
-    "lead_team__code",
-    "owner__username",
-    "lead_dev__username",
-)
 
 
 def _current_revision(requirement: Requirement):
@@ -360,19 +345,9 @@ def list_requirements(
 ):
     """Requirements visible to the caller, newest first; filter by status, lead team, mine,
     or risk ("high" for any high-risk category, or one category)."""
-    user = actor(request)
-    found = selectors.visible_requirements(user)
-    if status:
-        found = found.filter(status=status)
-    if team:
-        found = found.filter(lead_team__code=team)
-    if mine:
-        found = found.filter(owner=user) | found.filter(lead_dev=user)
-    if risk:
-        found = selectors.filter_by_risk(found, risk)
-    # Only what the summary shows: the long Markdown fields and the people's other columns
-    # (a password hash, three dates to convert) are most of a page's fetch.
-    return found.only(*SUMMARY_COLUMNS).order_by("-number")
+    return selectors.requirement_summaries(
+        actor(request), status=status, team=team, mine=mine, risk=risk
+    )
 
 
 @router.post("", response={201: RequirementOut, **ERRORS})
@@ -550,13 +525,7 @@ def return_to_scope(request: HttpRequest, key: str, scenario: str, confirm: bool
 @router.get("/{key}/questions", response={200: list[QuestionOut], **ERRORS})
 @paginate
 def list_questions(request: HttpRequest, key: str, open: bool = False):
-    questions = (
-        _detail(request, key)
-        .questions.select_related("scenario", "meeting", "raised_by", "resolved_by")
-        .select_related("raised_for_team")
-        .prefetch_related(Prefetch("replies", QuestionReply.objects.select_related("author")))
-    )
-    return questions.filter(resolved_at__isnull=True) if open else questions
+    return selectors.questions_listing(_detail(request, key), open_only=open)
 
 
 @router.post("/{key}/questions", response={201: QuestionOut, **ERRORS})

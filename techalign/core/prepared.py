@@ -11,10 +11,14 @@ through Django's own iterables (model instances, `select_related`, annotations, 
 its `prefetch_related`.
 
 What may vary is only what lands in a parameter: ints and strings, each passed as is, and lists
-of them, whose length is part of the shape. Anything else (None, which compiles to `IS NULL`;
-an empty list, which compiles to no query at all; a value Django would put into the SQL text)
-is simply built and compiled the ordinary way, as is a shape whose stand-ins did not all land
-where expected; so a prepared query answers exactly what its QuerySet would.
+of them, whose length is part of the shape. None and booleans are part of the shape too (None
+compiles to `IS NULL`, a flag may choose a filter): each value is compiled once, as itself.
+Anything else (an empty list, which compiles to no query at all; a value Django would put into
+the SQL text) is simply built and compiled the ordinary way, as is a shape whose stand-ins did
+not all land where expected; so a prepared query answers exactly what its QuerySet would.
+
+A list answered a page at a time (`Listing`) prepares its page and its count the same way: the
+page's LIMIT and OFFSET, which Django writes into the SQL text, become two more parameters.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import copy
 import functools
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -34,8 +39,13 @@ T = TypeVar("T")
 # Stand-ins: integers and strings that no real query would compare with.
 _INT_MARK = 7_000_000_000_000_000_000
 _STR_MARK = "\x1fprepared-{}\x1f"
+# A page's stand-ins: apart from the others and from their sum, the high mark Django derives.
+_OFFSET_MARK = 5_000_000_000_000_000_003
+_LIMIT_MARK = 1_000_000_000_000_000_009
 
 Shape = tuple[Any, ...]
+# (position among the parameters, argument, index within a list argument or None)
+Slot = tuple[int, int, int | None]
 
 
 class _Compiled:
@@ -48,7 +58,7 @@ class _Compiled:
         compiler: SQLCompiler,
         sql: str,
         params: list[Any],
-        slots: list[tuple[int, int, int | None]],
+        slots: list[Slot],
     ) -> None:
         self.queryset = queryset
         # Objects a related manager would attach were the stand-ins' (see `known`).
@@ -61,13 +71,10 @@ class _Compiled:
         )
         self.sql = sql
         self.params = params
-        # (position among the parameters, argument, index within a list argument or None)
         self.slots = slots
 
     def run(self, args: Sequence[Any]) -> list[Any]:
-        params = list(self.params)
-        for position, argument, index in self.slots:
-            params[position] = args[argument] if index is None else args[argument][index]
+        params = _placed(self.params, self.slots, args)
         sql = self.sql
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[self.queryset.db]
@@ -86,8 +93,8 @@ def _shape(args: Sequence[Any]) -> Shape | None:
     shape: list[Any] = []
     for value in args:
         if isinstance(value, bool) or value is None:
-            return None
-        if isinstance(value, int | str):
+            shape.append(_Fixed(value))
+        elif isinstance(value, int | str):
             shape.append(_kind(value))
         elif isinstance(value, list | tuple) and value:
             if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in value):
@@ -96,6 +103,13 @@ def _shape(args: Sequence[Any]) -> Shape | None:
         else:
             return None
     return tuple(shape)
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """A value that is part of the shape (None or a flag): the query is built with it as is."""
+
+    value: bool | None
 
 
 def _kind(value: int | str) -> type:
@@ -117,11 +131,28 @@ def _stand_ins(shape: Shape) -> tuple[list[Any], dict[Any, tuple[int, int | None
         return value
 
     for argument, kind in enumerate(shape):
-        if isinstance(kind, tuple):
+        if isinstance(kind, _Fixed):
+            args.append(kind.value)
+        elif isinstance(kind, tuple):
             args.append([mark(k, argument, i) for i, k in enumerate(kind)])
         else:
             args.append(mark(kind, argument, None))
     return args, where
+
+
+class _CompiledCount:
+    """One shape's count: the SQL Django ran for `.count()` of the stand-ins' QuerySet."""
+
+    def __init__(self, using: str, sql: str, params: list[Any], slots: list[Slot]) -> None:
+        self.using = using
+        self.sql = sql
+        self.params = params
+        self.slots = slots
+
+    def run(self, args: Sequence[Any]) -> int:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, _placed(self.params, self.slots, args))
+            return int(cursor.fetchone()[0])
 
 
 class Prepared(Generic[T]):
@@ -131,40 +162,141 @@ class Prepared(Generic[T]):
 
     def __init__(self, build: Callable[..., QuerySet[Any, T]]) -> None:
         self.build = build
-        self._compiled: dict[tuple[str, Shape], _Compiled | None] = {}
+        self._compiled: dict[tuple[str, str, Shape], _Compiled | _CompiledCount | None] = {}
         self._lock = threading.Lock()
         functools.update_wrapper(self, build)
 
     def __call__(self, *args: Any) -> list[T]:
+        compiled = self._prepared("rows", args)
+        return compiled.run(args) if compiled else list(self.build(*args))
+
+    def page(self, offset: int, limit: int, *args: Any) -> list[T]:
+        """At most `limit` rows from `offset`: `build(*args)[offset : offset + limit]`."""
+        compiled = self._prepared("page", args)
+        if compiled is None:
+            return list(self.build(*args)[offset : offset + limit])
+        rows: list[T] = compiled.run((*args, limit, offset))
+        return rows
+
+    def count(self, *args: Any) -> int:
+        """How many rows `build(*args)` has: its `.count()`."""
+        compiled = self._prepared("count", args)
+        return compiled.run(args) if compiled else self.build(*args).count()
+
+    def _prepared(self, kind: str, args: Sequence[Any]) -> Any:
+        """The compiled `kind` of query for the shape of `args`, or None: the ordinary way."""
         shape = _shape(args)
         if shape is None:
-            return list(self.build(*args))
+            return None
         # The vendor too: SQL compiled for SQLite is not PostgreSQL's.
-        key = (connection.vendor, shape)
+        key = (connection.vendor, kind, shape)
         if key not in self._compiled:
             if len(self._compiled) >= self.MAX_SHAPES:
-                return list(self.build(*args))
+                return None
             with self._lock:
                 if key not in self._compiled:
-                    self._compiled[key] = self._compile(shape)
-        compiled = self._compiled[key]
-        if compiled is None:
-            return list(self.build(*args))
-        return compiled.run(args)
+                    self._compiled[key] = (
+                        self._compile_count(shape)
+                        if kind == "count"
+                        else self._compile(shape, paged=kind == "page")
+                    )
+        return self._compiled[key]
 
-    def _compile(self, shape: Shape) -> _Compiled | None:
+    def _compile(self, shape: Shape, *, paged: bool) -> _Compiled | None:
         args, where = _stand_ins(shape)
         try:
             queryset = self.build(*args)
+            if paged:
+                queryset = queryset[_OFFSET_MARK : _OFFSET_MARK + _LIMIT_MARK]
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
         except Exception:  # a stand-in the field refuses, an empty result set: the ordinary way
             return None
-        slots = [(i, *where[p]) for i, p in enumerate(params) if _hashable(p) and p in where]
-        placed = {(argument, index) for _, argument, index in slots}
-        if placed != set(where.values()) or any(str(mark) in sql for mark in where):
-            return None  # a stand-in went missing or into the SQL text
-        return _Compiled(queryset, compiler, sql, list(params), slots)
+        params = list(params)
+        if paged:
+            # Django writes the page's bounds at the end of the SQL; they become parameters.
+            bounds = connections[queryset.db].ops.limit_offset_sql(
+                _OFFSET_MARK, _OFFSET_MARK + _LIMIT_MARK
+            )
+            if not sql.endswith(bounds):
+                return None
+            sql = sql.removesuffix(bounds) + "LIMIT %s OFFSET %s"
+            params += [_LIMIT_MARK, _OFFSET_MARK]
+            where[_LIMIT_MARK], where[_OFFSET_MARK] = (len(shape), None), (len(shape) + 1, None)
+        slots = _slots(sql, params, where)
+        return None if slots is None else _Compiled(queryset, compiler, sql, params, slots)
+
+    def _compile_count(self, shape: Shape) -> _CompiledCount | None:
+        """Run `.count()` once with the stand-ins and keep the SQL it ran: how Django counts a
+        QuerySet (a subquery for a distinct or sliced one, annotations kept or not) stays
+        Django's. The stand-ins match no row."""
+        args, where = _stand_ins(shape)
+        ran: list[tuple[str, Any]] = []
+
+        def keep(execute: Callable[..., Any], sql: str, params: Any, *rest: Any) -> Any:
+            ran.append((sql, params))
+            return execute(sql, params, *rest)
+
+        try:
+            queryset = self.build(*args)
+            # A savepoint: on PostgreSQL a refused stand-in must not spoil the transaction.
+            # (Its own statements are outside the wrapper: they are not the count.)
+            with transaction.atomic(queryset.db), connections[queryset.db].execute_wrapper(keep):
+                queryset.count()
+        except Exception:
+            return None
+        if len(ran) != 1:
+            return None  # no query (an empty result set) or more than one: the ordinary way
+        sql, params = ran[0][0], list(ran[0][1] or ())
+        slots = _slots(sql, params, where)
+        return None if slots is None else _CompiledCount(queryset.db, sql, params, slots)
+
+    def listing(self, *args: Any, then: Callable[[list[T]], list[T]] | None = None) -> Listing[T]:
+        """`build(*args)` to be answered a page at a time (see `Listing`); `then` is applied to
+        each page's rows (for example `known`)."""
+        return Listing(self, args, then)
+
+
+class Listing(Generic[T]):
+    """A prepared query to be read a page at a time, with its count: what a paginated API
+    operation returns instead of a QuerySet (techalign.api.common.Pages reads it)."""
+
+    def __init__(
+        self,
+        query: Prepared[T],
+        args: tuple[Any, ...],
+        then: Callable[[list[T]], list[T]] | None,
+    ) -> None:
+        self.query = query
+        self.args = args
+        self.then = then
+
+    def page(self, offset: int, limit: int) -> list[T]:
+        rows = self.query.page(offset, limit, *self.args)
+        return self.then(rows) if self.then else rows
+
+    def count(self) -> int:
+        return self.query.count(*self.args)
+
+
+def _slots(
+    sql: str, params: list[Any], where: dict[Any, tuple[int, int | None]]
+) -> list[Slot] | None:
+    """Where each stand-in landed among `params`, or None when one went missing or into the
+    SQL text."""
+    slots = [(i, *where[p]) for i, p in enumerate(params) if _hashable(p) and p in where]
+    placed = {(argument, index) for _, argument, index in slots}
+    if placed != set(where.values()) or any(str(mark) in sql for mark in where):
+        return None
+    return slots
+
+
+def _placed(params: list[Any], slots: list[Slot], args: Sequence[Any]) -> list[Any]:
+    """`params` with each slot's stand-in replaced by its argument's value."""
+    placed = list(params)
+    for position, argument, index in slots:
+        placed[position] = args[argument] if index is None else args[argument][index]
+    return placed
 
 
 def _hashable(value: Any) -> bool:

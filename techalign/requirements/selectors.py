@@ -8,12 +8,12 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from techalign.core import bounds
 from techalign.core.errors import Refused
-from techalign.core.prepared import known, prepared
+from techalign.core.prepared import Listing, known, prepared
 from techalign.org.models import Membership, Role, Team, User
 from techalign.org.permissions import (
     committee_team_ids,
@@ -46,22 +46,85 @@ def party_to(teams: Iterable[int]) -> QuerySet[CurrentParty, Any]:
 def visible_requirements(user: User) -> QuerySet[Requirement]:
     """Public requirements, and private ones where the user's team leads or is a party, or
     where the user owns, lead-develops or is invited to one of its meetings."""
+    return _visible(user.pk, sorted(teams_of(user)), is_admin(user))
+
+
+def _visible(user_id: int, team_ids: list[int], admin: bool) -> QuerySet[Requirement]:
     base = Requirement.objects.select_related("lead_team", "owner", "lead_dev")
-    if is_admin(user):
+    if admin:
         return base
-    teams = teams_of(user)
     # One subquery per multi-valued path: OR-ing them inside one subquery joined every
     # requirement to all its items and invitees first (0.6-0.9 s at 20,000 requirements).
     # visible_requirement decides the same rule for one row (tests/domain/test_visibility_single).
-    invited_to = Requirement.objects.filter(meetings__invitees__user=user)
+    invited_to = Requirement.objects.filter(meetings__invitees__user_id=user_id)
     return base.filter(
         Q(is_private=False)
-        | Q(lead_team__in=teams)
-        | Q(owner=user)
-        | Q(lead_dev=user)
-        | Q(pk__in=party_to(teams))
+        | Q(lead_team__in=team_ids)
+        | Q(owner_id=user_id)
+        | Q(lead_dev_id=user_id)
+        | Q(pk__in=party_to(team_ids))
         | Q(pk__in=invited_to.values("pk"))
     )
+
+
+# What a line of the requirement list shows: the long Markdown fields and the people's other
+# columns (a password hash, three dates to convert) are most of a page's fetch.
+SUMMARY_COLUMNS = (
+    "number",
+    "title",
+    "status",
+    "is_private",
+    "risk",
+    "version",
+    "created_at",
+    "lead_team__code",
+    "owner__username",
+    "lead_dev__username",
+)
+
+
+def requirement_summaries(
+    user: User,
+    *,
+    status: str | None = None,
+    team: str | None = None,
+    mine: bool = False,
+    risk: str | None = None,
+) -> Listing[Requirement]:
+    """The requirements `user` may see, newest first, as the list shows them, a page at a
+    time: filtered by step, lead team (code), "mine" (owning PM or lead DEV), and risk ("high":
+    any high-risk category, or one category)."""
+    return _summaries.listing(
+        user.pk,
+        sorted(teams_of(user)),
+        is_admin(user),
+        status or None,
+        team or None,
+        mine,
+        risk == "high",
+        risk if risk in Risk.values else None,
+    )
+
+
+@prepared
+def _summaries(
+    user_id: int,
+    team_ids: list[int],
+    admin: bool,
+    status: str | None,
+    team: str | None,
+    mine: bool,
+    any_risk: bool,
+    risk: str | None,
+) -> QuerySet[Requirement]:
+    found = _visible(user_id, team_ids, admin)
+    if status is not None:
+        found = found.filter(status=status)
+    if team is not None:
+        found = found.filter(lead_team__code=team)
+    if mine:
+        found = found.filter(Q(owner_id=user_id) | Q(lead_dev_id=user_id))
+    return _risk_filtered(found, any_risk, risk).only(*SUMMARY_COLUMNS).order_by("-number")
 
 
 @prepared
@@ -330,6 +393,24 @@ def _open_questions(requirement_id: int) -> QuerySet[Question]:
 
 
 @prepared
+def _questions_of(requirement_id: int, open_only: bool) -> QuerySet[Question]:
+    found = (
+        Question.objects.filter(requirement_id=requirement_id)
+        .select_related("scenario", "meeting", "raised_by", "resolved_by", "raised_for_team")
+        .prefetch_related(Prefetch("replies", QuestionReply.objects.select_related("author")))
+    )
+    return found.filter(resolved_at__isnull=True) if open_only else found
+
+
+def questions_listing(requirement: Requirement, *, open_only: bool = False) -> Listing[Question]:
+    """The requirement's questions (only the open ones with `open_only`), with their replies,
+    to be read a page at a time."""
+    return _questions_of.listing(
+        requirement.pk, open_only, then=lambda rows: known(rows, "requirement", requirement)
+    )
+
+
+@prepared
 def _memberships_of_members(team_ids: list[int]) -> QuerySet[Membership]:
     """Every role of every active member of these teams, with the person."""
     members = Membership.objects.filter(team__in=team_ids, user__is_active=True).values("user")
@@ -565,11 +646,15 @@ LIST_SORTS = {
 
 def filter_by_risk(found: QuerySet[Requirement], risk: str) -> QuerySet[Requirement]:
     """ "high": the high-risk requirements of any category; a category: those of it."""
-    if risk == "high":
+    return _risk_filtered(found, risk == "high", risk if risk in Risk.values else None)
+
+
+def _risk_filtered(
+    found: QuerySet[Requirement], any_risk: bool, category: str | None
+) -> QuerySet[Requirement]:
+    if any_risk:
         return found.exclude(risk="")
-    if risk in Risk.values:
-        return found.filter(risk=risk)
-    return found
+    return found if category is None else found.filter(risk=category)
 
 
 def search_requirements(

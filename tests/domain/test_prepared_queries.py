@@ -95,9 +95,12 @@ def test_values_that_cannot_be_parameters_are_read_the_ordinary_way(compiles):
         assert _teams_coded([]) == []
     assert len(queries) == 0
     before = len(compiles)
-    assert _scenarios_of(None) == []  # compiles to IS NULL, each time
+    assert _scenarios_of(None) == []  # None is part of the shape: IS NULL, compiled once
     assert _scenarios_of(None) == []
-    assert len(compiles) == before + 2
+    assert len(compiles) == before + 1
+    assert _scenarios_of(3.5) == []  # not a parameter's kind: built each time
+    assert _scenarios_of(3.5) == []
+    assert len(compiles) == before + 3
 
 
 def test_a_hostile_string_is_a_parameter_not_sql():
@@ -168,3 +171,63 @@ def _members_in_role(team_id: int, role: str) -> object:
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )
+
+
+@prepared
+def _teams_from(code: str, committees_only: bool) -> object:
+    found = Team.objects.filter(code__gte=code).order_by("code")
+    return found.filter(is_committee=True) if committees_only else found
+
+
+def test_a_flag_chooses_the_query_and_each_of_its_values_is_compiled_once(compiles):
+    w = world()
+    assert [t.code for t in _teams_from("a", True)] == ["committee"]
+    before = len(compiles)
+    assert [t.code for t in _teams_from("a", False)] == [
+        "committee",
+        "finance",
+        "marketing",
+        "order",
+        "payments",
+    ]
+    assert [t.code for t in _teams_from("d", True)] == []
+    assert [t.code for t in _teams_from("o", False)] == ["order", "payments"]
+    assert len(compiles) == before + 1  # False's shape; True's was compiled before
+    assert w.order in _teams_from("order", False)
+
+
+def test_a_page_and_the_count_are_those_of_the_queryset_compiled_once(compiles):
+    world()
+    every = list(Team.objects.filter(code__gte="c").order_by("code"))
+    assert _teams_from.page(0, 2, "c", False) == every[:2]
+    assert _teams_from.count("c", False) == len(every) == 5
+    assert _teams_from.count("c", True) == 1
+    before = len(compiles)
+    statements = []
+
+    def sent(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(sent):
+        assert _teams_from.page(2, 2, "c", False) == every[2:4]
+        assert _teams_from.page(4, 50, "c", False) == every[4:]
+        assert _teams_from.page(2**31 - 1, 50, "c", False) == []
+        assert _teams_from.count("m", False) == 3
+        assert _teams_from.count("z", True) == 0
+    assert len(compiles) == before
+    assert len(queries) == 5
+    # The bounds are parameters, not SQL: a page of another size is the same statement.
+    assert len(set(statements[:3])) == 1
+
+
+def test_a_listing_pages_and_counts_and_tells_its_rows_what_they_belong_to():
+    w = world()
+    req = advance(w, "handed_off", scenarios=3)
+    listing = _scenarios_of.listing(req.pk, then=lambda rows: known(rows, "requirement", req))
+    assert listing.count() == 3
+    page = listing.page(1, 5)
+    assert [s.number for s in page] == [2, 3]
+    with CaptureQueriesContext(connection) as queries:
+        assert all(s.requirement is req for s in page)
+    assert len(queries) == 0
