@@ -75,22 +75,6 @@ class RequirementSummaryOut(Schema):
     version: int
     created_at: datetime
 
-    @staticmethod
-    def resolve_lead_team(obj: Requirement) -> str:
-        return obj.lead_team.code
-
-    @staticmethod
-    def resolve_risk(obj: Requirement) -> str | None:
-        return obj.risk or None
-
-    @staticmethod
-    def resolve_owner(obj: Requirement) -> str:
-        return obj.owner.username
-
-    @staticmethod
-    def resolve_lead_dev(obj: Requirement) -> str | None:
-        return obj.lead_dev.username if obj.lead_dev else None
-
 
 def _current_revision(requirement: Requirement):
     """The current revision, read once for the whole response: the plan summary and the next
@@ -125,6 +109,24 @@ class RequirementOut(RequirementSummaryOut):
     acknowledgement_delegates: list[str]
     plan: PlanSummaryOut
     next_actions: list[NextActionOut]
+
+    # The list's lines are plain values already (selectors.RequirementSummary); one
+    # requirement is read as a model.
+    @staticmethod
+    def resolve_lead_team(obj: Requirement) -> str:
+        return obj.lead_team.code
+
+    @staticmethod
+    def resolve_risk(obj: Requirement) -> str | None:
+        return obj.risk or None
+
+    @staticmethod
+    def resolve_owner(obj: Requirement) -> str:
+        return obj.owner.username
+
+    @staticmethod
+    def resolve_lead_dev(obj: Requirement) -> str | None:
+        return obj.lead_dev.username if obj.lead_dev else None
 
     @staticmethod
     def resolve_acknowledgement_delegates(obj: Requirement) -> list[str]:

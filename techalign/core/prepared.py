@@ -251,27 +251,27 @@ class Prepared(Generic[T]):
         slots = _slots(sql, params, where)
         return None if slots is None else _CompiledCount(queryset.db, sql, params, slots)
 
-    def listing(self, *args: Any, then: Callable[[list[T]], list[T]] | None = None) -> Listing[T]:
+    def listing(self, *args: Any, then: Callable[[list[T]], list[Any]] | None = None) -> Listing:
         """`build(*args)` to be answered a page at a time (see `Listing`); `then` is applied to
-        each page's rows (for example `known`)."""
+        each page's rows (to set what they belong to with `known`, or make them plain values)."""
         return Listing(self, args, then)
 
 
-class Listing(Generic[T]):
+class Listing:
     """A prepared query to be read a page at a time, with its count: what a paginated API
     operation returns instead of a QuerySet (techalign.api.common.Pages reads it)."""
 
     def __init__(
         self,
-        query: Prepared[T],
+        query: Prepared[Any],
         args: tuple[Any, ...],
-        then: Callable[[list[T]], list[T]] | None,
+        then: Callable[[list[Any]], list[Any]] | None,
     ) -> None:
         self.query = query
         self.args = args
         self.then = then
 
-    def page(self, offset: int, limit: int) -> list[T]:
+    def page(self, offset: int, limit: int) -> list[Any]:
         rows = self.query.page(offset, limit, *self.args)
         return self.then(rows) if self.then else rows
 

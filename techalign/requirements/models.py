@@ -127,7 +127,11 @@ class Requirement(models.Model):
 
     @property
     def key(self) -> str:
-        return f"REQ-{self.number}"
+        return self.key_of(self.number)
+
+    @staticmethod
+    def key_of(number: int) -> str:
+        return f"REQ-{number}"
 
     @property
     def step(self) -> int:

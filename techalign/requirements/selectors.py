@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +25,7 @@ from techalign.org.permissions import (
 )
 from techalign.plans.models import CurrentParty
 from techalign.requirements.models import (
+    STEP_OF_STATUS,
     Question,
     QuestionReply,
     Requirement,
@@ -67,20 +69,52 @@ def _visible(user_id: int, team_ids: list[int], admin: bool) -> QuerySet[Require
     )
 
 
-# What a line of the requirement list shows: the long Markdown fields and the people's other
-# columns (a password hash, three dates to convert) are most of a page's fetch.
-SUMMARY_COLUMNS = (
+@dataclass(frozen=True, slots=True)
+class RequirementSummary:
+    """A line of the requirement list: read as plain values, not as four model instances."""
+
+    key: str
+    title: str
+    status: str
+    step: int
+    lead_team: str
+    owner: str
+    lead_dev: str | None
+    is_private: bool
+    risk: str | None
+    version: int
+    created_at: datetime
+
+
+_SUMMARY_COLUMNS = (
     "number",
     "title",
     "status",
+    "lead_team__code",
+    "owner__username",
+    "lead_dev__username",
     "is_private",
     "risk",
     "version",
     "created_at",
-    "lead_team__code",
-    "owner__username",
-    "lead_dev__username",
 )
+
+
+def _summary(row: tuple[Any, ...]) -> RequirementSummary:
+    number, title, status, team, owner, lead_dev, is_private, risk, version, created_at = row
+    return RequirementSummary(
+        Requirement.key_of(number),
+        title,
+        status,
+        STEP_OF_STATUS[status],
+        team,
+        owner,
+        lead_dev,
+        is_private,
+        risk or None,
+        version,
+        created_at,
+    )
 
 
 def requirement_summaries(
@@ -90,7 +124,7 @@ def requirement_summaries(
     team: str | None = None,
     mine: bool = False,
     risk: str | None = None,
-) -> Listing[Requirement]:
+) -> Listing:
     """The requirements `user` may see, newest first, as the list shows them, a page at a
     time: filtered by step, lead team (code), "mine" (owning PM or lead DEV), and risk ("high":
     any high-risk category, or one category)."""
@@ -103,6 +137,7 @@ def requirement_summaries(
         mine,
         risk == "high",
         risk if risk in Risk.values else None,
+        then=lambda rows: [_summary(row) for row in rows],
     )
 
 
@@ -116,7 +151,7 @@ def _summaries(
     mine: bool,
     any_risk: bool,
     risk: str | None,
-) -> QuerySet[Requirement]:
+) -> QuerySet[Requirement, tuple[Any, ...]]:
     found = _visible(user_id, team_ids, admin)
     if status is not None:
         found = found.filter(status=status)
@@ -124,7 +159,8 @@ def _summaries(
         found = found.filter(lead_team__code=team)
     if mine:
         found = found.filter(Q(owner_id=user_id) | Q(lead_dev_id=user_id))
-    return _risk_filtered(found, any_risk, risk).only(*SUMMARY_COLUMNS).order_by("-number")
+    found = _risk_filtered(found, any_risk, risk)
+    return found.order_by("-number").values_list(*_SUMMARY_COLUMNS)
 
 
 @prepared
@@ -402,7 +438,7 @@ def _questions_of(requirement_id: int, open_only: bool) -> QuerySet[Question]:
     return found.filter(resolved_at__isnull=True) if open_only else found
 
 
-def questions_listing(requirement: Requirement, *, open_only: bool = False) -> Listing[Question]:
+def questions_listing(requirement: Requirement, *, open_only: bool = False) -> Listing:
     """The requirement's questions (only the open ones with `open_only`), with their replies,
     to be read a page at a time."""
     return _questions_of.listing(
