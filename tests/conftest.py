@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db.models.sql.compiler import SQLCompiler
 
 from techalign.core.answers import kept_answers
 from tests.factories import World, advance, grow, world
@@ -23,6 +24,20 @@ def _no_answer_kept_by_another_test():
     """Each test's database starts over, ids and audit sequence numbers too, so an ETag can
     come back with another body: answers kept by an earlier test must not serve this one."""
     kept_answers.clear()
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """The model of each query Django turns into SQL from here on (prepared queries do not)."""
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
 
 
 @pytest.fixture

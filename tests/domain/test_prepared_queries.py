@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.db.models import Prefetch
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from techalign.core.prepared import first, known, prepared
@@ -16,20 +15,6 @@ from techalign.requirements.models import Scenario
 from tests.factories import advance, make_team, world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def compiles(monkeypatch):
-    """How many times Django turned a query into SQL."""
-    calls = []
-    original = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        calls.append(self.query.model)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
-    return calls
 
 
 @prepared
