@@ -48,6 +48,9 @@ def party_to(teams: Iterable[int]) -> QuerySet[CurrentParty, Any]:
 def visible_requirements(user: User) -> QuerySet[Requirement]:
     """Public requirements, and private ones where the user's team leads or is a party, or
     where the user owns, lead-develops or is invited to one of its meetings."""
+    if not getattr(user, "is_authenticated", False):
+        # No id to compare: `lead_dev_id = None` would read as "has no lead DEV".
+        return Requirement.objects.none()
     return _visible(user.pk, sorted(teams_of(user)), is_admin(user))
 
 

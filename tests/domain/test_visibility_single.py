@@ -6,6 +6,7 @@ EXISTS) however many requirements the organisation holds."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -20,7 +21,7 @@ from techalign.requirements.selectors import (
     visible_requirement,
     visible_requirements,
 )
-from tests.factories import STEPS, advance, finalize_current, grant, make_user, sign_all
+from tests.factories import STEPS, advance, finalize_current, grant, make_user, sign_all, world
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,14 @@ def test_a_lookup_by_key_costs_the_same_queries_in_a_ten_times_larger_organisati
     assert seen_large > 5 * seen_small
     # The row by its number, then EXISTS over its plan's items and its meetings' invitees.
     assert small == large == 2, (small, large)
+
+
+def test_a_caller_not_signed_in_is_listed_nothing():
+    """Without an id, the rule's "owns or lead-develops" must not read as "has no lead DEV"."""
+    w = world()
+    req = requirements.create_requirement(actor=w.ming, lead_team=w.order, title="无主开发")
+    Requirement.objects.filter(pk=req.pk).update(is_private=True)
+    assert req.lead_dev is None
+    assert list(visible_requirements(AnonymousUser())) == []
+    assert list(visible_requirements(w.charlie)) == []
+    assert list(visible_requirements(w.ming)) == [req]
