@@ -16,7 +16,7 @@ from typing import Any
 SHOWN = {
     "api": ["p50", "p95", "p99", "n", "errors"],
     "pages": ["p50", "p95", "p99", "n", "errors"],
-    "throughput": ["mixed_rps", "floor_rps", "ratio", "errors", "mixed_p95_ms"],
+    "throughput": ["mixed_rps", "floor_rps", "ratio", "cpu_ratio", "errors", "mixed_p95_ms"],
     "memory": ["peak_mb"],
     "coverage": [
         "techalign_s",

@@ -449,11 +449,11 @@ def locust(server: Server, user_class: str, users: int, personas: Path) -> dict[
             "BENCH_PERSONAS": str(personas),
             "BENCH_MAX_REQUESTS": str(LOAD_MAX_REQUESTS),
         }
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), server.workers_cpu_ms()
         done = subprocess.run(
             argv, env=env, capture_output=True, text=True, timeout=LOAD_SECONDS + 120
         )
-        wall = time.perf_counter() - started
+        wall, cpu_after = time.perf_counter() - started, server.workers_cpu_ms()
         rows = _csv(Path(f"{prefix}_stats.csv"))
         failures = _csv(Path(f"{prefix}_failures.csv"))
     total = next((r for r in rows if r["Name"] == "Aggregated"), None)
@@ -461,8 +461,15 @@ def locust(server: Server, user_class: str, users: int, personas: Path) -> dict[
         raise RuntimeError(f"locust gave no summary: {done.stderr[-2000:]}")
     requests = int(total["Request Count"])
     failed = int(total["Failure Count"])
+    # The workers' own CPU per request: unlike the rate, it barely moves when the machine is
+    # busy with something else (this host's floor rate moved by a third from run to run).
+    same_workers = cpu_before.keys() == cpu_after.keys()
+    cpu_ms = sum(cpu_after.values()) - sum(cpu_before.values()) if same_workers else None
     return {
         "rps": round(float(total["Requests/s"]), 1),
+        "worker_cpu_ms_per_request": (
+            round(cpu_ms / requests, 2) if cpu_ms is not None and requests else None
+        ),
         "requests": requests,
         "errors": failed,
         "error_rate": round(failed / requests, 4) if requests else None,
@@ -512,6 +519,8 @@ def _throughput_runs(run: Run, server: Server, personas: Path) -> None:
         floor = locust(server, "Floor", users, personas)
         mixed = locust(server, "Mixed", users, personas)
         ratio = round(mixed["rps"] / floor["rps"], 3) if floor["rps"] else None
+        floor_cpu = floor["worker_cpu_ms_per_request"]
+        mixed_cpu = mixed["worker_cpu_ms_per_request"]
         command = (
             f"locust -f bench/locustfile.py --headless -u {users} -r {users} "
             f"--run-time {LOAD_SECONDS}s Mixed|Floor; {server.command}"
@@ -531,6 +540,11 @@ def _throughput_runs(run: Run, server: Server, personas: Path) -> None:
                     "errors": mixed["errors"],
                     "error_rate": mixed["error_rate"],
                     "mixed_p95_ms": mixed["p95_ms"],
+                    # The same comparison in the workers' CPU: a floor request's CPU over a
+                    # mixed one's. It leaves out the database server's and locust's share.
+                    "cpu_ratio": (
+                        round(floor_cpu / mixed_cpu, 3) if floor_cpu and mixed_cpu else None
+                    ),
                     "mixed": mixed,
                     "floor": floor,
                 },

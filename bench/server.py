@@ -98,6 +98,20 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(p) for p in children.read_text().split()]
 
+    def workers_cpu_ms(self) -> dict[int, float]:
+        """Each worker's CPU time so far (user and system), in milliseconds."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        spent = {}
+        for pid in self.worker_pids():
+            try:
+                # The fields after the command's closing parenthesis: utime and stime are the
+                # 12th and 13th of them.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a worker that ended in between
+            spent[pid] = (int(fields[11]) + int(fields[12])) * 1000 / ticks
+        return spent
+
     def worker_peak_rss_mb(self) -> dict[int, float]:
         """Each worker's peak resident memory so far (VmHWM), in MiB."""
         peaks = {}
