@@ -51,7 +51,12 @@ def visible_requirements(user: User) -> QuerySet[Requirement]:
     if not getattr(user, "is_authenticated", False):
         # No id to compare: `lead_dev_id = None` would read as "has no lead DEV".
         return Requirement.objects.none()
-    return _visible(user.pk, sorted(teams_of(user)), is_admin(user))
+    return _visible(*_viewer(user))
+
+
+def _viewer(user: User) -> tuple[int, list[int], bool]:
+    """What the visibility rule reads of a signed-in user, as a prepared query's values."""
+    return user.pk, sorted(teams_of(user)), is_admin(user)
 
 
 def _visible(user_id: int, team_ids: list[int], admin: bool) -> QuerySet[Requirement]:
@@ -132,9 +137,7 @@ def requirement_summaries(
     time: filtered by step, lead team (code), "mine" (owning PM or lead DEV), and risk ("high":
     any high-risk category, or one category)."""
     return _summaries.listing(
-        user.pk,
-        sorted(teams_of(user)),
-        is_admin(user),
+        *_viewer(user),
         status or None,
         team or None,
         mine,
