@@ -48,4 +48,4 @@ class Comment(models.Model):
             return f"S-{self.scenario.number}"
         if self.item_number:
             return f"I-{self.item_number}"
-        return f"REQ-{self.requirement.number}"
+        return self.requirement.key

@@ -236,7 +236,7 @@ class Context:
             "pk", "number", "lead_team_id", "owner_id", "plan__current_revision_id"
         )
         self.requirements: dict[int, RequirementRow] = {
-            pk: RequirementRow(pk, f"REQ-{number}", *rest) for pk, number, *rest in rows
+            pk: RequirementRow(pk, Requirement.key_of(number), *rest) for pk, number, *rest in rows
         }
         self.selection = Requirement.objects.filter(
             pk__in=settled(list(self.requirements), selection.order_by().values("pk"))

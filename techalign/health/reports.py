@@ -446,7 +446,7 @@ def finalized_before_dev(scope: Scope, period: Period, user: Any) -> Report:
         counts[month_of(planned)][0] += 1
         counts[month_of(planned)][1] += on_time
         if not on_time:
-            result.details.append([f"REQ-{number}", planned, finalized_on])
+            result.details.append([Requirement.key_of(number), planned, finalized_on])
     total = _monthly_share(
         result, period, counts, Text("Finalized before development", "开发前敲定"), "#009E73"
     )
@@ -508,7 +508,7 @@ def realignment(scope: Scope, period: Period, user: Any) -> Report:
         counts[month_of(first_baseline)][1] += changes > 0
         if changes:
             result.details.append(
-                [f"REQ-{number}", timezone.localtime(first_baseline).date(), changes]
+                [Requirement.key_of(number), timezone.localtime(first_baseline).date(), changes]
             )
     total = _monthly_share(result, period, counts, Text("Re-aligned", "重新对齐"), "#E69F00")
     result.headline = [

@@ -373,7 +373,7 @@ def as_findings(rows: QuerySet[StoredFinding]) -> list[Finding]:
             severity=Severity(row.severity),
             variant=row.variant,
             requirement_id=row.requirement_id,
-            requirement_key=f"REQ-{row.number}",
+            requirement_key=Requirement.key_of(row.number),
             teams=frozenset(links[row.pk]),
             at=row.at,
             subject=row.subject,
