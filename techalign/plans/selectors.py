@@ -40,8 +40,9 @@ T = TypeVar("T")
 
 def plan_of(requirement: Requirement) -> Plan | None:
     """The plan as stored now: not `requirement.plan`, which Django caches on the object and
-    which a caller holding the requirement across several writes would see stale."""
-    return first(_plan_of(requirement.pk))
+    which a caller holding the requirement across several writes would see stale. Within one
+    reading (an answer or a page being built), read once, a requirement without a plan too."""
+    return _while_reading(requirement, "plan", lambda: first(_plan_of(requirement.pk)))
 
 
 # Every answer about a requirement or its plan reads these, with the same shapes and other

@@ -479,7 +479,9 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
     if status in SIGNING and revision is not None:
         parties = plans.party_team_ids(requirement, revision)
     elif baseline is not None:
-        parties = plans.party_team_ids(requirement, baseline.revision)
+        # Mostly the baseline is of the current revision, whose owners are read already.
+        baselined = revision if revision and revision.pk == baseline.revision_id else None
+        parties = plans.party_team_ids(requirement, baselined or baseline.revision)
     people = _People(requirement, parties)
     actions: list[NextAction] = []
     open_questions = known(_open_questions(requirement.pk), "requirement", requirement)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Max, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -563,7 +563,9 @@ def raise_question(
     if not body.strip():
         raise Refused("input.invalid", field="body", problem=_("must not be empty"))
     limits.check_texts(body=body)
-    limits.check_room("questions_per_requirement", requirement.questions.count())
+    # How many there are and the last number, in one statement (the write lock is held).
+    asked = requirement.questions.aggregate(count=Count("pk"), last=Max("number"))
+    limits.check_room("questions_per_requirement", asked["count"])
     if scenario is not None and scenario.requirement_id != requirement.pk:
         raise Refused(
             "item.unknown_scenario", scenarios=[scenario.key], requirement=requirement.key
@@ -579,11 +581,10 @@ def raise_question(
         stage = Question.Stage.HAND_OFF
     else:
         stage = Question.Stage.PLAN
-    number = (requirement.questions.aggregate(n=Max("number"))["n"] or 0) + 1
     bump_version(requirement)
     question = Question.objects.create(
         requirement=requirement,
-        number=number,
+        number=(asked["last"] or 0) + 1,
         stage=stage,
         scenario=scenario,
         item_key=item_key,
