@@ -14,7 +14,7 @@ APT_PACKAGES := gettext chromium fonts-noto-cjk postgresql-15 slapd ldap-utils l
 	libsasl2-dev nodejs haproxy
 BIND ?= 127.0.0.1:8000
 # Each xdist worker gets its own test database.
-PYTEST := $(PYTHON) -m pytest -n 2
+PYTEST := $(PYTHON) -m pytest -n 2 --dist worksteal
 # pytest exits 5 when it collected no test: say so rather than leave a bare "Error 5".
 NO_TESTS = { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no tests: failing" >&2; exit $$rc; }
 

@@ -19,6 +19,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {vendor} at {where}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs the suite twice, on SQLite then on PostgreSQL. A test marked
+    `one_database` checks nothing the database changes (how a browser draws the pages, a
+    server on a SQLite file of its own): the PostgreSQL pass skips it, saying so, instead of
+    spending minutes on the same answer."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="does not depend on the database: run in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("one_database"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _no_answer_kept_by_another_test():
     """Each test's database starts over, ids and audit sequence numbers too, so an ETag can

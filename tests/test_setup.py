@@ -95,6 +95,7 @@ def fetch(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
+@pytest.mark.one_database  # its server has a SQLite file of its own, whatever the suite runs on
 def test_served_application_answers_health_checks_and_static_files(tmp_path):
     """A real gunicorn on 127.0.0.1, without DEBUG, against its own migrated SQLite file."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}

@@ -1,12 +1,15 @@
 """Every page of the app, as the demo's personas see them, walked in both languages.
 
 Shared by the phone-layout and accessibility checks: the pages are discovered once from the
-demo data, then each persona signs in once per language (one browser context each) and visits
-its share of the pages; at every page the caller's check runs at each viewport width.
+demo data, then each persona signs in once (one browser context each) and visits its share of
+the pages in each language asked for; at every page the caller's check runs at each viewport
+width. The checks take one language per test, so that the two halves of a walk of a minute or
+more run side by side on the suite's two workers instead of one after the other.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +22,10 @@ DESKTOP = {"width": 1440, "height": 900}
 WIDTHS = (PHONE, DESKTOP)
 LANGUAGES = ("zh-hans", "en")
 SCREENSHOTS = ARTIFACTS / "pages"
+# A full-page picture of every page at both widths is a quarter of the phone-layout walk: by
+# default only the pages with a finding are pictured; TECHALIGN_SCREENSHOTS=all pictures every
+# one, to review a change of layout.
+EVERY_SCREENSHOT = os.environ.get("TECHALIGN_SCREENSHOTS", "") == "all"
 
 # Where on the page the horizontal overflow comes from: the outermost elements that stick out
 # of the viewport without a scrolling box around them.
@@ -140,10 +147,15 @@ def _requirement_key(title: str) -> str:
 
 
 def walk(
-    browser, base_url: str, pages: list[Page], check: Callable[[object, Page, str, dict], None]
+    browser,
+    base_url: str,
+    pages: list[Page],
+    check: Callable[[object, Page, str, dict], None],
+    languages: tuple[str, ...] = LANGUAGES,
 ) -> None:
-    """Visit every page in every language, calling `check(page, where, language, viewport)` at
-    each width. One browser context per persona, signed in once, for all of its pages."""
+    """Visit every page in each of `languages`, calling `check(page, where, language,
+    viewport)` at each width. One browser context per persona, signed in once, for all of its
+    pages."""
     from techalign.demo import DEMO_PASSWORD, PERSONAS
 
     personas = list(dict.fromkeys(page.persona for page in pages))
@@ -158,7 +170,7 @@ def walk(
                 tab.fill("#id_password", DEMO_PASSWORD)
                 tab.click("main button[type=submit]")
                 tab.wait_for_url(lambda url: "/accounts/login/" not in url)
-            for language in LANGUAGES:
+            for language in languages:
                 tab.set_viewport_size(DESKTOP)
                 with tab.expect_navigation():
                     tab.click(f"button[name=language][value={language}]")
