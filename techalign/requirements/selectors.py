@@ -474,14 +474,16 @@ def next_actions(requirement: Requirement, revision: Revision | None = None) -> 
     lead = requirement.lead_team
     revision = revision or plans.current_revision(requirement)
     baseline = plans.latest_baseline(requirement) if status == Status.FINALIZED else None
+    if baseline is not None and revision is not None and revision.pk == baseline.revision_id:
+        # Mostly the baseline is of the current revision: the same row, whose items and owners
+        # are read already (the milestone checks below ask for them too).
+        baseline.revision = revision
     # The parties whose members may act: signers while signing, planners once baselined.
     parties: set[int] = set()
     if status in SIGNING and revision is not None:
         parties = plans.party_team_ids(requirement, revision)
     elif baseline is not None:
-        # Mostly the baseline is of the current revision, whose owners are read already.
-        baselined = revision if revision and revision.pk == baseline.revision_id else None
-        parties = plans.party_team_ids(requirement, baselined or baseline.revision)
+        parties = plans.party_team_ids(requirement, baseline.revision)
     people = _People(requirement, parties)
     actions: list[NextAction] = []
     open_questions = known(_open_questions(requirement.pk), "requirement", requirement)

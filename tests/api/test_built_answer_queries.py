@@ -23,3 +23,23 @@ def test_an_answer_is_built_in_a_fixed_number_of_queries(sized, as_, path, bound
         response = client.get(path.format(key=sized.key))
     assert response.status_code == 200
     assert len(queries) <= bound
+
+
+@pytest.mark.parametrize("step", ["draft", "planning", "finalized"])
+def test_an_answer_reads_the_plan_once_whether_there_is_one_or_not(w, as_, step):
+    """The plan summary and who acts next both ask for the plan; a draft has none, which is
+    an answer too. A finalized requirement's parties come from its baseline's revision, the
+    current one here, read with the plan."""
+    from tests.factories import advance
+
+    req = advance(w, step)
+    kept_answers.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = as_("lei").get(f"/requirements/{req.key}")
+    assert response.status_code == 200
+    plans = [q for q in queries if 'FROM "plans_plan"' in q["sql"]]
+    revisions = [
+        q for q in queries if q["sql"].split(" WHERE ")[0].endswith('FROM "plans_revision"')
+    ]
+    assert len(plans) == 1, [q["sql"] for q in plans]
+    assert revisions == [], [q["sql"] for q in revisions]
