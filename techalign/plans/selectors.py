@@ -632,8 +632,9 @@ def signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
 
 def _signoff_state(requirement: Requirement, revision: Revision) -> SignOffState:
     lead_id = requirement.lead_team_id
+    # The parties as the rest of the answer or page reads them (once per reading).
     teams = sorted(
-        teams_with_ids({lead_id, *party_team_ids(requirement, revision)}),
+        [requirement.lead_team, *related_parties(requirement, revision)],
         key=lambda t: (t.pk != lead_id, t.code),
     )
     parties = {
@@ -824,8 +825,18 @@ def open_action_items_by_item(requirement: Requirement) -> dict[str, list[Any]]:
 
 
 def reviews_of(plan: Plan) -> list[Review]:
-    """Every review of every revision, oldest first."""
-    return _reviews_of(plan.pk)
+    """Every review of every revision, oldest first. The current revision's latest one is
+    among them: it is remembered as `latest_review` of the plan's revision instance, which the
+    approval gaps of the same answer or page ask for next."""
+    reviews = _reviews_of(plan.pk)
+    if Plan.current_revision.is_cached(plan) and plan.current_revision is not None:
+        current = plan.current_revision
+        own = [r for r in reviews if r.revision_id == current.pk]
+        latest = max(own, key=lambda r: (r.created_at, r.pk), default=None)
+        if latest is not None:
+            latest.revision = current  # the same row, as latest_review gives it
+        _once(current, "latest_review", lambda: latest)
+    return reviews
 
 
 def signoffs_of(plan: Plan) -> list[SignOff]:

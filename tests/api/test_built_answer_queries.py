@@ -43,3 +43,20 @@ def test_an_answer_reads_the_plan_once_whether_there_is_one_or_not(w, as_, step)
     ]
     assert len(plans) == 1, [q["sql"] for q in plans]
     assert revisions == [], [q["sql"] for q in revisions]
+
+
+@pytest.mark.parametrize("step", ["in_review", "aligning", "finalized"])
+def test_a_plans_answer_reads_its_reviews_and_its_parties_once(w, as_, step):
+    """The history of reviews holds the current revision's latest one, which the approval
+    gaps ask for; the sign-off state's parties are those the parties section read."""
+    from tests.factories import advance
+
+    req = advance(w, step)
+    kept_answers.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = as_("lei").get(f"/requirements/{req.key}/plan")
+    assert response.status_code == 200
+    reviews = [q["sql"] for q in queries if 'FROM "plans_review"' in q["sql"]]
+    teams = [q["sql"] for q in queries if q["sql"].split(" WHERE ")[0].endswith('FROM "org_team"')]
+    assert len(reviews) == 1, reviews
+    assert len(teams) == 1, teams
