@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -155,6 +155,10 @@ class _CompiledCount:
             return int(cursor.fetchone()[0])
 
 
+class _NotRun(Exception):
+    """Raised in place of running a statement that was only to be seen."""
+
+
 class Prepared(Generic[T]):
     # Shapes kept per query: list arguments of many lengths compile one each, and a query
     # asked with more than this many is compiled the ordinary way past them.
@@ -227,34 +231,42 @@ class Prepared(Generic[T]):
         return None if slots is None else _Compiled(queryset, compiler, sql, params, slots)
 
     def _compile_count(self, shape: Shape) -> _CompiledCount | None:
-        """Run `.count()` once with the stand-ins and keep the SQL it ran: how Django counts a
-        QuerySet (a subquery for a distinct or sliced one, annotations kept or not) stays
-        Django's. The stand-ins match no row."""
+        """Ask `.count()` of the stand-ins' QuerySet and keep the SQL it would run, without
+        running it: how Django counts a QuerySet (a subquery for a distinct or sliced one,
+        annotations kept or not) stays Django's. Run, the stand-ins' count would match no row
+        but could still read every one, and on SQLite inside the write lock of a savepoint."""
         args, where = _stand_ins(shape)
         ran: list[tuple[str, Any]] = []
 
         def keep(execute: Callable[..., Any], sql: str, params: Any, *rest: Any) -> Any:
             ran.append((sql, params))
-            return execute(sql, params, *rest)
+            raise _NotRun
 
         try:
             queryset = self.build(*args)
-            # A savepoint: on PostgreSQL a refused stand-in must not spoil the transaction.
-            # (Its own statements are outside the wrapper: they are not the count.)
-            with transaction.atomic(queryset.db), connections[queryset.db].execute_wrapper(keep):
+            with connections[queryset.db].execute_wrapper(keep):
                 queryset.count()
+        except _NotRun:
+            pass
         except Exception:
             return None
         if len(ran) != 1:
-            return None  # no query (an empty result set) or more than one: the ordinary way
+            return None  # no query (an empty result set): the ordinary way
         sql, params = ran[0][0], list(ran[0][1] or ())
         slots = _slots(sql, params, where)
         return None if slots is None else _CompiledCount(queryset.db, sql, params, slots)
 
-    def listing(self, *args: Any, then: Callable[[list[T]], list[Any]] | None = None) -> Listing:
+    def listing(
+        self,
+        *args: Any,
+        then: Callable[[list[T]], list[Any]] | None = None,
+        counted: Prepared[Any] | None = None,
+    ) -> Listing:
         """`build(*args)` to be answered a page at a time (see `Listing`); `then` is applied to
-        each page's rows (to set what they belong to with `known`, or make them plain values)."""
-        return Listing(self, args, then)
+        each page's rows (to set what they belong to with `known`, or make them plain values).
+        `counted`, taking the same arguments, is counted instead of `build`: the same rows
+        without the columns whose joins a count would keep."""
+        return Listing(self, args, then, counted)
 
 
 class Listing:
@@ -266,17 +278,19 @@ class Listing:
         query: Prepared[Any],
         args: tuple[Any, ...],
         then: Callable[[list[Any]], list[Any]] | None,
+        counted: Prepared[Any] | None = None,
     ) -> None:
         self.query = query
         self.args = args
         self.then = then
+        self.counted = counted or query
 
     def page(self, offset: int, limit: int) -> list[Any]:
         rows = self.query.page(offset, limit, *self.args)
         return self.then(rows) if self.then else rows
 
     def count(self) -> int:
-        return self.query.count(*self.args)
+        return self.counted.count(*self.args)
 
 
 def _slots(

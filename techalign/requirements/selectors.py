@@ -144,11 +144,19 @@ def requirement_summaries(
         risk == "high",
         risk if risk in Risk.values else None,
         then=lambda rows: [_summary(row) for row in rows],
+        # Counted without the lead team's, owner's and lead DEV's joins, which a count keeps
+        # (an inner join could drop rows, for all Django knows): 500 ms → 22 ms at S=10.
+        counted=_summarised,
     )
 
 
 @prepared
-def _summaries(
+def _summaries(*args: Any) -> QuerySet[Requirement, tuple[Any, ...]]:
+    return _summarised.build(*args).order_by("-number").values_list(*_SUMMARY_COLUMNS)
+
+
+@prepared
+def _summarised(
     user_id: int,
     team_ids: list[int],
     admin: bool,
@@ -157,7 +165,8 @@ def _summaries(
     mine: bool,
     any_risk: bool,
     risk: str | None,
-) -> QuerySet[Requirement, tuple[Any, ...]]:
+) -> QuerySet[Requirement]:
+    """The list's requirements, as filtered: what `_summaries` reads and counts."""
     found = _visible(user_id, team_ids, admin)
     if status is not None:
         found = found.filter(status=status)
@@ -165,8 +174,7 @@ def _summaries(
         found = found.filter(lead_team__code=team)
     if mine:
         found = found.filter(Q(owner_id=user_id) | Q(lead_dev_id=user_id))
-    found = _risk_filtered(found, any_risk, risk)
-    return found.order_by("-number").values_list(*_SUMMARY_COLUMNS)
+    return _risk_filtered(found, any_risk, risk)
 
 
 @prepared

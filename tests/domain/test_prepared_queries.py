@@ -216,3 +216,33 @@ def test_a_listing_pages_and_counts_and_tells_its_rows_what_they_belong_to():
     with CaptureQueriesContext(connection) as queries:
         assert all(s.requirement is req for s in page)
     assert len(queries) == 0
+
+
+@prepared
+def _team_codes_from(code: str) -> object:
+    return Team.objects.filter(code__gte=code).order_by("code").values_list("department__code")
+
+
+@prepared
+def _teams_counted_from(code: str) -> object:
+    return Team.objects.filter(code__gte=code)
+
+
+def test_a_count_is_compiled_without_running_and_a_listing_may_count_another_query():
+    """The first count of a shape only looks at the statement Django would send: sent, the
+    stand-ins' count could read every row (and on SQLite hold the write lock meanwhile). A
+    listing whose rows join other tables counts the same rows without the joins."""
+    world()
+    sent = []
+
+    def ran(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        sent.append(sql)  # only what the database answered
+        return result
+
+    listing = _team_codes_from.listing("c", counted=_teams_counted_from)
+    with connection.execute_wrapper(ran):
+        assert listing.count() == 5
+    assert len(sent) == 1, sent
+    assert "JOIN" not in sent[0]
+    assert listing.page(0, 2) == [("trade",), ("fin",)]
